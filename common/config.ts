@@ -1,0 +1,125 @@
+/**
+ * The one typed configuration module. Every setting has a default, a one-line doc and an
+ * environment variable with the MEDBILL_ prefix; nothing else in the code reads process.env.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface Config {
+  /** MEDBILL_DATA_DIR: folder for the embedded database, Temporal's file, layout files, keys. */
+  dataDir: string;
+  /** MEDBILL_DB_URL: `sqlite:<file>` (embedded default) or `mysql://user:pass@host:port/db`. */
+  dbUrl: string;
+  /** MEDBILL_MASTER_KEY: 32 hex chars, the SM4 key that encrypts stored secrets; default: data/master.key, made on first run. */
+  masterKey?: string;
+  /** MEDBILL_TEMPORAL_ADDRESS: host:port of the Temporal frontend. */
+  temporalAddress: string;
+  /** MEDBILL_TEMPORAL_NAMESPACE: overrides temporal.yaml's namespace (tests use this). */
+  temporalNamespace?: string;
+  /** MEDBILL_TEMPORAL_TASK_QUEUE: overrides temporal.yaml's task queue. */
+  taskQueue?: string;
+  /** MEDBILL_TEMPORAL_UI_URL: base URL of the Temporal Web UI, for links from the console. */
+  temporalUiUrl: string;
+  /** MEDBILL_EMBEDDED_TEMPORAL: `1` lets `npm start` run the Temporal dev server itself. */
+  embeddedTemporal: boolean;
+  /** MEDBILL_TEMPORAL_CLI: path of the temporal CLI; default: found on PATH or built into the cache. */
+  temporalCli?: string;
+  /** MEDBILL_CACHE_DIR: where the built Temporal CLI is cached, outside the repository. */
+  cacheDir: string;
+  /** MEDBILL_HOST: address the API listens on. */
+  host: string;
+  /** MEDBILL_PORT: port of the API (HIS interface, console, H5 page). */
+  port: number;
+  /** MEDBILL_PUBLIC_URL: base URL patients reach the H5 page at (printed into QR codes). */
+  publicUrl: string;
+  /** MEDBILL_SIM_PORT: port of the outside-system simulators (0 = do not start them). */
+  simPort: number;
+  /** MEDBILL_SMS_URL: SMS gateway base URL (default: the simulator). */
+  smsUrl: string;
+  /** MEDBILL_MAIL_URL: e-mail gateway base URL (default: the simulator). */
+  mailUrl: string;
+  /** MEDBILL_WECHAT_URL: WeChat template-message API base URL (default: the simulator). */
+  wechatUrl: string;
+  /** MEDBILL_SIGNER_URL: external SM2 signing server; empty = sign locally with the encrypted key. */
+  signerUrl: string;
+  /** MEDBILL_SIGN_THREADS: worker threads for local SM2 signing. */
+  signThreads: number;
+  /** MEDBILL_FONT: a TrueType/OpenType font with CJK glyphs for layout files. */
+  fontPath: string;
+  /** MEDBILL_WORKER: `0` runs the API without a Temporal worker in the same process. */
+  runWorker: boolean;
+  /** MEDBILL_API: `0` runs the worker without the API in the same process. */
+  runApi: boolean;
+  /** MEDBILL_DEMO: `1` seeds the demo hospital on an empty database. */
+  seedDemo: boolean;
+  /** MEDBILL_LOG_LEVEL: debug, info, warn or error. */
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** MEDBILL_ISSUE_TIMEOUT_MS: how long the HIS call waits for a bill before answering "in progress". */
+  issueTimeoutMs: number;
+}
+
+function bool(v: string | undefined, dflt: boolean): boolean {
+  if (v === undefined || v === '') return dflt;
+  return ['1', 'true', 'yes', 'on'].includes(v.toLowerCase());
+}
+
+function int(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+const FONT_CANDIDATES = [
+  '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc',
+  '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc',
+  '/usr/share/fonts/truetype/arphic/uming.ttc',
+];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const root = path.resolve(__dirname, '..', __dirname.includes(`${path.sep}dist${path.sep}`) ? '..' : '');
+  const dataDir = path.resolve(env.MEDBILL_DATA_DIR || path.join(root, 'data'));
+  const port = int('MEDBILL_PORT', env.MEDBILL_PORT, 8080);
+  const simPort = int('MEDBILL_SIM_PORT', env.MEDBILL_SIM_PORT, 8090);
+  const sim = `http://127.0.0.1:${simPort}`;
+  const level = (env.MEDBILL_LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new Error(`MEDBILL_LOG_LEVEL must be debug|info|warn|error, got "${level}"`);
+  const fs = require('node:fs') as typeof import('node:fs');
+  return {
+    dataDir,
+    dbUrl: env.MEDBILL_DB_URL || `sqlite:${path.join(dataDir, 'medbill.sqlite')}`,
+    masterKey: env.MEDBILL_MASTER_KEY || undefined,
+    temporalAddress: env.MEDBILL_TEMPORAL_ADDRESS || '127.0.0.1:7233',
+    temporalNamespace: env.MEDBILL_TEMPORAL_NAMESPACE || undefined,
+    taskQueue: env.MEDBILL_TEMPORAL_TASK_QUEUE || undefined,
+    temporalUiUrl: env.MEDBILL_TEMPORAL_UI_URL || 'http://127.0.0.1:8233',
+    embeddedTemporal: bool(env.MEDBILL_EMBEDDED_TEMPORAL, true),
+    temporalCli: env.MEDBILL_TEMPORAL_CLI || undefined,
+    cacheDir: path.resolve(env.MEDBILL_CACHE_DIR || path.join(os.homedir(), '.cache', 'medbill')),
+    host: env.MEDBILL_HOST || '127.0.0.1',
+    port,
+    publicUrl: (env.MEDBILL_PUBLIC_URL || `http://127.0.0.1:${port}`).replace(/\/$/, ''),
+    simPort,
+    smsUrl: env.MEDBILL_SMS_URL || `${sim}/sms`,
+    mailUrl: env.MEDBILL_MAIL_URL || `${sim}/mail`,
+    wechatUrl: env.MEDBILL_WECHAT_URL || `${sim}/wechat`,
+    signerUrl: env.MEDBILL_SIGNER_URL || '',
+    signThreads: int('MEDBILL_SIGN_THREADS', env.MEDBILL_SIGN_THREADS, Math.max(1, os.availableParallelism())),
+    fontPath: env.MEDBILL_FONT || FONT_CANDIDATES.find((f) => fs.existsSync(f)) || '',
+    runWorker: bool(env.MEDBILL_WORKER, true),
+    runApi: bool(env.MEDBILL_API, true),
+    seedDemo: bool(env.MEDBILL_DEMO, true),
+    logLevel: level,
+    issueTimeoutMs: int('MEDBILL_ISSUE_TIMEOUT_MS', env.MEDBILL_ISSUE_TIMEOUT_MS, 10000),
+  };
+}
+
+let current: Config | undefined;
+/** The process-wide configuration, read once from the environment. */
+export function config(): Config {
+  return (current ??= loadConfig());
+}
+/** Tests and launchers replace the configuration before anything else reads it. */
+export function setConfig(c: Config): void {
+  current = c;
+}

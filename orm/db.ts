@@ -1,0 +1,28 @@
+/** Opens the database, creating it (MySQL) and migrating it to the latest schema. */
+import { MikroORM } from '@mikro-orm/core';
+import { dbKind, ormOptions } from './config';
+
+export async function openOrm(url: string, opts: { migrate?: boolean; pool?: number } = {}): Promise<MikroORM> {
+  if (dbKind(url) === 'mysql') await ensureMysqlDatabase(url);
+  const orm = await MikroORM.init(ormOptions(url, { pool: opts.pool }));
+  if (opts.migrate !== false) await orm.getMigrator().up();
+  return orm;
+}
+
+async function ensureMysqlDatabase(url: string): Promise<void> {
+  const u = new URL(url.replace(/^mariadb:/, 'mysql:'));
+  const db = u.pathname.replace(/^\//, '') || 'medbill';
+  if (!/^[A-Za-z0-9_]+$/.test(db)) throw new Error(`database name "${db}" in MEDBILL_DB_URL must be letters, digits or _`);
+  const mysql = await import('mysql2/promise');
+  const conn = await mysql.createConnection({
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username || 'root'),
+    password: decodeURIComponent(u.password || ''),
+  });
+  try {
+    await conn.query(`CREATE DATABASE IF NOT EXISTS \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  } finally {
+    await conn.end();
+  }
+}

@@ -1,0 +1,445 @@
+/**
+ * MikroORM entities, declared with EntitySchema (no decorators, so every transpiler works).
+ * Money columns are integer fen (BIGINT mapped to number); no float column anywhere.
+ */
+import { BigIntType, EntitySchema } from '@mikro-orm/core';
+
+const money = () => ({ type: new BigIntType('number'), default: 0 }) as const;
+const now = () => new Date();
+
+export class Hospital {
+  id!: number;
+  code!: string;
+  name!: string;
+  /** 2-digit fiscal region, the first part of every bill code. */
+  regionCode!: string;
+  /** SM2 public key (hex, uncompressed). */
+  publicKey!: string;
+  /** SM2 private key, SM4-encrypted with the master key; empty when an external signer holds it. */
+  privateKeyEnc!: string;
+  /** Secret behind the 6-character check codes, SM4-encrypted. */
+  checkSecretEnc!: string;
+  createdAt: Date = now();
+}
+
+export class BillingPoint {
+  id!: number;
+  hospital!: Hospital;
+  code!: string;
+  name!: string;
+  parent?: BillingPoint;
+  active = true;
+  createdAt: Date = now();
+}
+
+export class BillKind {
+  id!: number;
+  /** 4-digit fiscal bill-kind code, e.g. 0401. */
+  code!: string;
+  name!: string;
+  /** outpatient | inpatient | other */
+  category!: string;
+  electronic = true;
+}
+
+export class FiscalItem {
+  id!: number;
+  code!: string;
+  name!: string;
+}
+
+export class ChargeCodeMap {
+  id!: number;
+  hospital!: Hospital;
+  hisCode!: string;
+  hisName?: string;
+  fiscalItem!: FiscalItem;
+}
+
+export class BusinessCategory {
+  id!: number;
+  hospital!: Hospital;
+  /** HIS busType (01 inpatient, 02 outpatient ...). */
+  busType!: string;
+  name!: string;
+  billKind!: BillKind;
+}
+
+export class StockSegment {
+  id!: number;
+  hospital!: Hospital;
+  place!: BillingPoint;
+  billKind!: BillKind;
+  billBatchCode!: string;
+  startNo!: number;
+  endNo!: number;
+  /** The next number to use; the segment is used up when nextNo > endNo. */
+  nextNo!: number;
+  status = 'active';
+  createdAt: Date = now();
+}
+
+export class HisApp {
+  id!: number;
+  appid!: string;
+  name!: string;
+  /** The signing key, SM4-encrypted with the master key. */
+  keyEnc!: string;
+  hospital!: Hospital;
+  active = true;
+}
+
+export class IssueRequest {
+  id!: number;
+  appid!: string;
+  busNo!: string;
+  method!: string;
+  /** SM3 of the canonical business JSON: the same busNo must come with the same content. */
+  payloadHash!: string;
+  payload!: string;
+  /** received | issued | rejected */
+  status = 'received';
+  errorCode?: string;
+  errorMessage?: string;
+  billId?: number;
+  createdAt: Date = now();
+  updatedAt: Date = now();
+}
+
+export class Bill {
+  id!: number;
+  hospital!: Hospital;
+  appid!: string;
+  busNo!: string;
+  busType!: string;
+  method!: string;
+  billKind!: BillKind;
+  place!: BillingPoint;
+  billBatchCode!: string;
+  billNo!: string;
+  random!: string;
+  totalAmt!: number;
+  payer!: string;
+  patientNo!: string;
+  patientId?: string;
+  idCardNo?: string;
+  tel?: string;
+  email?: string;
+  openId?: string;
+  payee!: string;
+  author!: string;
+  checker?: string;
+  busDateTime!: string;
+  issuedAt: Date = now();
+  /** normal | reversed */
+  state = 'normal';
+  isScarlet = false;
+  remark?: string;
+  /** Everything else the HIS sent about the visit and the money split, as JSON text. */
+  extra?: string;
+  /** listDetail (item level), as JSON text. */
+  listDetail?: string;
+  /** The canonical text that was signed, and the SM2 signature (r||s hex). */
+  signedData!: string;
+  signature!: string;
+  layoutPath?: string;
+  layoutSha256?: string;
+  /** pending | uploaded | rejected */
+  uploadState = 'pending';
+  workflowId!: string;
+}
+
+export class BillItem {
+  id!: number;
+  bill!: Bill;
+  sortNo!: number;
+  hisCode!: string;
+  fiscalCode!: string;
+  name!: string;
+  unit?: string;
+  /** Unit price and quantity as decimal text (prices may carry 4 places). */
+  std?: string;
+  number?: string;
+  amt!: number;
+  selfAmt!: number;
+  remark?: string;
+}
+
+export class BillPayment {
+  id!: number;
+  bill!: Bill;
+  channelCode!: string;
+  amount!: number;
+}
+
+export class Notification {
+  id!: number;
+  bill!: Bill;
+  /** sms | email | wechat */
+  channel!: string;
+  target!: string;
+  /** pending | sent | failed */
+  status = 'pending';
+  attempts = 0;
+  lastError?: string;
+  providerId?: string;
+  sentAt?: Date;
+  createdAt: Date = now();
+}
+
+export class User {
+  id!: number;
+  username!: string;
+  displayName!: string;
+  passwordHash!: string;
+  /** Comma-separated roles: admin, finance, cashier, doctor, department, audit. */
+  roles!: string;
+  placeCode?: string;
+  active = true;
+  createdAt: Date = now();
+}
+
+export const HospitalSchema = new EntitySchema<Hospital>({
+  class: Hospital,
+  properties: {
+    id: { type: 'number', primary: true, autoincrement: true },
+    code: { type: 'string', length: 32, unique: true },
+    name: { type: 'string', length: 128 },
+    regionCode: { type: 'string', length: 2 },
+    publicKey: { type: 'string', length: 160 },
+    privateKeyEnc: { type: 'text' },
+    checkSecretEnc: { type: 'text' },
+    createdAt: { type: 'datetime' },
+  },
+});
+
+export const BillingPointSchema = new EntitySchema<BillingPoint>({
+  class: BillingPoint,
+  uniques: [{ properties: ['hospital', 'code'] }],
+  properties: {
+    id: { type: 'number', primary: true, autoincrement: true },
+    hospital: { kind: 'm:1', entity: () => Hospital },
+    code: { type: 'string', length: 32 },
+    name: { type: 'string', length: 128 },
+    parent: { kind: 'm:1', entity: () => BillingPoint, nullable: true },
+    active: { type: 'boolean', default: true },
+    createdAt: { type: 'datetime' },
+  },
+});
+
+export const BillKindSchema = new EntitySchema<BillKind>({
+  class: BillKind,
+  properties: {
+    id: { type: 'number', primary: true, autoincrement: true },
+    code: { type: 'string', length: 4, unique: true },
+    name: { type: 'string', length: 64 },
+    category: { type: 'string', length: 16 },
+    electronic: { type: 'boolean', default: true },
+  },
+});
+
+export const FiscalItemSchema = new EntitySchema<FiscalItem>({
+  class: FiscalItem,
+  properties: {
+    id: { type: 'number', primary: true, autoincrement: true },
+    code: { type: 'string', length: 16, unique: true },
+    name: { type: 'string', length: 64 },
+  },
+});
+
+export const ChargeCodeMapSchema = new EntitySchema<ChargeCodeMap>({
+  class: ChargeCodeMap,
+  uniques: [{ properties: ['hospital', 'hisCode'] }],
+  properties: {
+    id: { type: 'number', primary: true, autoincrement: true },
+    hospital: { kind: 'm:1', entity: () => Hospital },
+    hisCode: { type: 'string', length: 32 },
+    hisName: { type: 'string', length: 64, nullable: true },
+    fiscalItem: { kind: 'm:1', entity: () => FiscalItem },
+  },
+});
+
+export const BusinessCategorySchema = new EntitySchema<BusinessCategory>({
+  class: BusinessCategory,
+  uniques: [{ properties: ['hospital', 'busType'] }],
+  properties: {
+    id: { type: 'number', primary: true, autoincrement: true },
+    hospital: { kind: 'm:1', entity: () => Hospital },
+    busType: { type: 'string', length: 2 },
+    name: { type: 'string', length: 32 },
+    billKind: { kind: 'm:1', entity: () => BillKind },
+  },
+});
+
+export const StockSegmentSchema = new EntitySchema<StockSegment>({
+  class: StockSegment,
+  uniques: [{ properties: ['billBatchCode', 'startNo'] }],
+  indexes: [{ properties: ['place', 'billKind', 'status'] }],
+  properties: {
+    id: { type: 'number', primary: true, autoincrement: true },
+    hospital: { kind: 'm:1', entity: () => Hospital },
+    place: { kind: 'm:1', entity: () => BillingPoint },
+    billKind: { kind: 'm:1', entity: () => BillKind },
+    billBatchCode: { type: 'string', length: 8 },
+    startNo: { type: new BigIntType('number') },
+    endNo: { type: new BigIntType('number') },
+    nextNo: { type: new BigIntType('number') },
+    status: { type: 'string', length: 16, default: 'active' },
+    createdAt: { type: 'datetime' },
+  },
+});
+
+export const HisAppSchema = new EntitySchema<HisApp>({
+  class: HisApp,
+  properties: {
+    id: { type: 'number', primary: true, autoincrement: true },
+    appid: { type: 'string', length: 64, unique: true },
+    name: { type: 'string', length: 128 },
+    keyEnc: { type: 'text' },
+    hospital: { kind: 'm:1', entity: () => Hospital },
+    active: { type: 'boolean', default: true },
+  },
+});
+
+export const IssueRequestSchema = new EntitySchema<IssueRequest>({
+  class: IssueRequest,
+  uniques: [{ properties: ['appid', 'busNo'] }],
+  properties: {
+    id: { type: 'number', primary: true, autoincrement: true },
+    appid: { type: 'string', length: 64 },
+    busNo: { type: 'string', length: 64 },
+    method: { type: 'string', length: 64 },
+    payloadHash: { type: 'string', length: 64 },
+    payload: { type: 'text' },
+    status: { type: 'string', length: 16, default: 'received' },
+    errorCode: { type: 'string', length: 8, nullable: true },
+    errorMessage: { type: 'text', nullable: true },
+    billId: { type: 'number', nullable: true },
+    createdAt: { type: 'datetime' },
+    updatedAt: { type: 'datetime' },
+  },
+});
+
+export const BillSchema = new EntitySchema<Bill>({
+  class: Bill,
+  uniques: [{ properties: ['billBatchCode', 'billNo'] }, { properties: ['appid', 'busNo'] }],
+  indexes: [
+    { properties: ['issuedAt'] },
+    { properties: ['place', 'issuedAt'] },
+    { properties: ['patientNo'] },
+    { properties: ['uploadState'] },
+  ],
+  properties: {
+    id: { type: 'number', primary: true, autoincrement: true },
+    hospital: { kind: 'm:1', entity: () => Hospital },
+    appid: { type: 'string', length: 64 },
+    busNo: { type: 'string', length: 64 },
+    busType: { type: 'string', length: 2 },
+    method: { type: 'string', length: 64 },
+    billKind: { kind: 'm:1', entity: () => BillKind },
+    place: { kind: 'm:1', entity: () => BillingPoint },
+    billBatchCode: { type: 'string', length: 8 },
+    billNo: { type: 'string', length: 10 },
+    random: { type: 'string', length: 6 },
+    totalAmt: money(),
+    payer: { type: 'string', length: 128 },
+    patientNo: { type: 'string', length: 64 },
+    patientId: { type: 'string', length: 64, nullable: true },
+    idCardNo: { type: 'string', length: 32, nullable: true },
+    tel: { type: 'string', length: 32, nullable: true },
+    email: { type: 'string', length: 128, nullable: true },
+    openId: { type: 'string', length: 64, nullable: true },
+    payee: { type: 'string', length: 64 },
+    author: { type: 'string', length: 64 },
+    checker: { type: 'string', length: 64, nullable: true },
+    busDateTime: { type: 'string', length: 17 },
+    issuedAt: { type: 'datetime' },
+    state: { type: 'string', length: 16, default: 'normal' },
+    isScarlet: { type: 'boolean', default: false },
+    remark: { type: 'text', nullable: true },
+    extra: { type: 'text', nullable: true },
+    listDetail: { type: 'text', nullable: true, lazy: true },
+    signedData: { type: 'text' },
+    signature: { type: 'string', length: 160 },
+    layoutPath: { type: 'string', length: 255, nullable: true },
+    layoutSha256: { type: 'string', length: 64, nullable: true },
+    uploadState: { type: 'string', length: 16, default: 'pending' },
+    workflowId: { type: 'string', length: 160 },
+  },
+});
+
+export const BillItemSchema = new EntitySchema<BillItem>({
+  class: BillItem,
+  properties: {
+    id: { type: 'number', primary: true, autoincrement: true },
+    bill: { kind: 'm:1', entity: () => Bill },
+    sortNo: { type: 'number' },
+    hisCode: { type: 'string', length: 32 },
+    fiscalCode: { type: 'string', length: 16 },
+    name: { type: 'string', length: 128 },
+    unit: { type: 'string', length: 16, nullable: true },
+    std: { type: 'string', length: 24, nullable: true },
+    number: { type: 'string', length: 24, nullable: true },
+    amt: money(),
+    selfAmt: money(),
+    remark: { type: 'string', length: 255, nullable: true },
+  },
+});
+
+export const BillPaymentSchema = new EntitySchema<BillPayment>({
+  class: BillPayment,
+  properties: {
+    id: { type: 'number', primary: true, autoincrement: true },
+    bill: { kind: 'm:1', entity: () => Bill },
+    channelCode: { type: 'string', length: 8 },
+    amount: money(),
+  },
+});
+
+export const NotificationSchema = new EntitySchema<Notification>({
+  class: Notification,
+  uniques: [{ properties: ['bill', 'channel'] }],
+  properties: {
+    id: { type: 'number', primary: true, autoincrement: true },
+    bill: { kind: 'm:1', entity: () => Bill },
+    channel: { type: 'string', length: 16 },
+    target: { type: 'string', length: 128 },
+    status: { type: 'string', length: 16, default: 'pending' },
+    attempts: { type: 'number', default: 0 },
+    lastError: { type: 'text', nullable: true },
+    providerId: { type: 'string', length: 64, nullable: true },
+    sentAt: { type: 'datetime', nullable: true },
+    createdAt: { type: 'datetime' },
+  },
+});
+
+export const UserSchema = new EntitySchema<User>({
+  class: User,
+  properties: {
+    id: { type: 'number', primary: true, autoincrement: true },
+    username: { type: 'string', length: 64, unique: true },
+    displayName: { type: 'string', length: 64 },
+    passwordHash: { type: 'string', length: 200 },
+    roles: { type: 'string', length: 128 },
+    placeCode: { type: 'string', length: 32, nullable: true },
+    active: { type: 'boolean', default: true },
+    createdAt: { type: 'datetime' },
+  },
+});
+
+export const entities = [
+  HospitalSchema,
+  BillingPointSchema,
+  BillKindSchema,
+  FiscalItemSchema,
+  ChargeCodeMapSchema,
+  BusinessCategorySchema,
+  StockSegmentSchema,
+  HisAppSchema,
+  IssueRequestSchema,
+  BillSchema,
+  BillItemSchema,
+  BillPaymentSchema,
+  NotificationSchema,
+  UserSchema,
+];
