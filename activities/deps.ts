@@ -1,0 +1,48 @@
+/** What activities and API handlers share: configuration, the ORM, master data and the adapters. */
+import type { MikroORM } from '@mikro-orm/core';
+import type { Config } from '../common/config';
+import { unseal } from '../common/keys';
+import { MasterData, type HospitalInfo } from './issue/master-data';
+import { createSigner } from './signing';
+import type { Signer } from './signing/signer';
+import { createNotifiers } from './notify';
+import type { Notifier } from './notify/notifier';
+
+export interface Deps {
+  cfg: Config;
+  orm: MikroORM;
+  masterKey: string;
+  master: MasterData;
+  signerFor(h: HospitalInfo): Signer;
+  notifiers: Notifier[];
+  close(): Promise<void>;
+}
+
+export function createDeps(cfg: Config, orm: MikroORM, masterKey: string): Deps {
+  const signers = new Map<number, Signer>();
+  return {
+    cfg,
+    orm,
+    masterKey,
+    master: new MasterData(orm, masterKey),
+    notifiers: createNotifiers(cfg),
+    signerFor(h) {
+      let s = signers.get(h.id);
+      if (!s) {
+        s = createSigner({
+          signerUrl: cfg.signerUrl,
+          signThreads: cfg.signThreads,
+          publicKey: h.publicKey,
+          privateKey: cfg.signerUrl ? undefined : unseal(h.privateKeyEnc, masterKey),
+          keyId: h.code,
+        });
+        signers.set(h.id, s);
+      }
+      return s;
+    },
+    async close() {
+      await Promise.all([...signers.values()].map((s) => s.close()));
+      signers.clear();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/** Facts derived from a bill: check code, the canonical signed text, China-time dates, URLs. */
+import { hmacSm3Hex, sm3Hex } from '../../common/gm';
+import { formatYuan, type Fen } from '../../common/money';
+
+const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** 6 lower-case alphanumerics from HMAC-SM3 over the bill's identity and content. */
+export function checkCode(secret: string, parts: { billBatchCode: string; billNo: string; totalAmt: Fen; busNo: string; issuedAt: Date }): string {
+  const mac = hmacSm3Hex(secret, `${parts.billBatchCode}|${parts.billNo}|${parts.totalAmt}|${parts.busNo}|${parts.issuedAt.toISOString()}`);
+  let out = '';
+  for (let i = 0; i < 6; i++) out += ALPHABET[parseInt(mac.slice(i * 4, i * 4 + 4), 16) % 36];
+  return out;
+}
+
+/** Date and time in China (UTC+8, no daylight saving), as the fiscal data rules print them. */
+export function chinaTime(d: Date): { date: string; time: string; compact: string } {
+  const t = new Date(d.getTime() + 8 * 3600_000).toISOString();
+  return { date: t.slice(0, 10), time: t.slice(11, 19), compact: t.slice(0, 19).replace(/[-T:]/g, '') };
+}
+
+export interface SignedFacts {
+  billKindName: string;
+  billBatchCode: string;
+  billNo: string;
+  random: string;
+  billKindCode: string;
+  regionCode: string;
+  totalAmt: Fen;
+  issuedAt: Date;
+  hospitalCode: string;
+  hospitalName: string;
+  payer: string;
+  idCardNo?: string;
+  payments: Array<{ channelCode: string; amount: Fen }>;
+  busNo: string;
+  remark?: string;
+  payee: string;
+  checker?: string;
+  items: Array<{ fiscalCode: string; name: string; number?: string; amt: Fen }>;
+  relatedBillBatchCode?: string;
+  relatedBillNo?: string;
+}
+
+/**
+ * The canonical text that is SM2-signed: the fiscal main element's fields in their order
+ * (INTERFACES.md §2) as `Name=value` lines, then the SM3 digest of the item lines.
+ */
+export function canonicalBillText(f: SignedFacts): string {
+  const t = chinaTime(f.issuedAt);
+  const clean = (s: string | undefined) => (s ?? '').replace(/[\r\n]/g, ' ');
+  const items = f.items.map((i) => `${i.fiscalCode}|${clean(i.name)}|${i.number ?? ''}|${formatYuan(i.amt)}`).join('\n');
+  const lines: Array<[string, string]> = [
+    ['EInvoiceName', f.billKindName],
+    ['EInvoiceCode', f.billBatchCode],
+    ['EInvoiceNumber', f.billNo],
+    ['RandomNumber', f.random],
+    ['EInvoiceSpecimenCode', f.billKindCode],
+    ['SupervisorAreaCode', f.regionCode],
+    ['TotalAmount', formatYuan(f.totalAmt)],
+    ['IssueDate', t.date.replace(/-/g, '')],
+    ['IssueTime', t.time],
+    ['InvoicingParty', `${f.hospitalCode}|${clean(f.hospitalName)}`],
+    ['PayerParty', `${clean(f.payer)}|${f.idCardNo ?? ''}`],
+    ['PayMode', f.payments.map((p) => `${p.channelCode}:${formatYuan(p.amount)}`).join(';')],
+    ['BizCode', f.busNo],
+    ['CurrencyType', 'CNY'],
+    ['ExchangeRate', '1'],
+    ['Remark', clean(f.remark)],
+    ['HandlingPerson', clean(f.payee)],
+    ['Checker', clean(f.checker)],
+    ['RelatedInvoice', f.relatedBillBatchCode ? `${f.relatedBillBatchCode}|${f.relatedBillNo}` : ''],
+    ['ItemsSM3', sm3Hex(items)],
+  ];
+  return lines.map(([k, v]) => `${k}=${v}`).join('\n');
+}
+
+export const billWorkflowId = (appid: string, busNo: string) => `bill-${appid}-${busNo}`;
+
+export function h5Url(publicUrl: string, b: { billBatchCode: string; billNo: string; random: string }): string {
+  return `${publicUrl}/h5/bill/${b.billBatchCode}/${b.billNo}?random=${b.random}`;
+}

@@ -1,0 +1,69 @@
+/** The Koa application: HIS interface, console API, patient H5 page, the built console, health. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Koa from 'koa';
+import Router from '@koa/router';
+import serve from 'koa-static';
+import { REPO_ROOT } from '../common/temporal';
+import type { ApiContext } from './context';
+import { mountHisRoutes } from './his/routes';
+import { mountAuthRoutes } from './console/auth';
+import { mountBillRoutes } from './console/bills';
+import { mountH5Routes } from './h5/routes';
+
+export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: string, e?: unknown) => void } = {}): Koa {
+  const app = new Koa();
+  app.proxy = true;
+  const log = opts.log ?? ((m: string, e?: unknown) => console.error(m, e));
+  app.on('error', (err, ctx) => log(`[api] ${ctx?.method ?? ''} ${ctx?.path ?? ''} failed`, err));
+
+  const router = new Router();
+  router.get('/health', async (ctx) => {
+    const checks: Record<string, string> = {};
+    try {
+      await api.deps.orm.em.fork().getConnection().execute('select 1');
+      checks.database = 'ok';
+    } catch (e) {
+      checks.database = `down: ${(e as Error).message}`;
+    }
+    try {
+      await api.client.workflowService.getSystemInfo({});
+      checks.temporal = 'ok';
+    } catch (e) {
+      checks.temporal = `down: ${(e as Error).message}`;
+    }
+    const ok = Object.values(checks).every((v) => v === 'ok');
+    ctx.status = ok ? 200 : 503;
+    ctx.body = { status: ok ? 'ok' : 'degraded', checks };
+  });
+  mountHisRoutes(router, api);
+  mountAuthRoutes(router, api);
+  mountBillRoutes(router, api);
+  mountH5Routes(router, api);
+  router.get('/', (ctx) => ctx.redirect('/console/'));
+
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+
+  const dist = opts.webDist ?? path.join(REPO_ROOT, 'web', 'dist');
+  const index = path.join(dist, 'index.html');
+  const statics = serve(dist, { index: false, maxage: 3600_000 });
+  app.use(async (ctx, next) => {
+    if (!ctx.path.startsWith('/console')) return next();
+    const rel = ctx.path.replace(/^\/console/, '') || '/';
+    if (rel !== '/' && rel.includes('.')) {
+      ctx.path = rel;
+      return statics(ctx, next);
+    }
+    // Single-page app: every console route answers with index.html.
+    if (!fs.existsSync(index)) {
+      ctx.status = 503;
+      ctx.body = 'The console is not built: run `npm run build`.';
+      return;
+    }
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.body = fs.createReadStream(index);
+  });
+  return app;
+}

@@ -1,0 +1,201 @@
+/** Console bill search and detail. A billing-point user (cashier) sees only their own point's bills. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { FilterQuery } from '@mikro-orm/core';
+import { formatYuan, yuanInChinese } from '../../common/money';
+import { sm2Verify } from '../../common/gm';
+import { Bill, BillItem, BillPayment, BillingPoint, BusinessCategory, Hospital, Notification } from '../../orm/entities';
+import { BUS_TYPES } from '../../activities/issue/draft';
+import { h5Url } from '../../activities/issue/bill-facts';
+import { PAY_CHANNELS } from '../../activities/issue/activities';
+import { qrPngBase64 } from '../../activities/layout/qr';
+import { HttpError, sendError } from '../http';
+import type { ApiContext } from '../context';
+import { requireUser, type SessionUser } from './auth';
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A China calendar date (UTC+8) as the UTC instant it starts at. */
+const chinaDayStart = (d: string) => new Date(`${d}T00:00:00+08:00`);
+
+function placeScope(user: SessionUser): string | undefined {
+  const seesAll = user.roles.some((r) => r === 'admin' || r === 'finance' || r === 'audit');
+  return seesAll ? undefined : user.placeCode;
+}
+
+export function workflowUrl(api: ApiContext, workflowId: string): string {
+  return `${api.temporalUiUrl}/namespaces/${encodeURIComponent(api.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+export function mountBillRoutes(router: Router, api: ApiContext): void {
+  const auth = requireUser(api);
+
+  router.get('/api/meta', auth, async (ctx) => {
+    const em = api.deps.orm.em.fork();
+    const [hospital] = await em.find(Hospital, {}, { limit: 1, orderBy: { id: 'asc' } });
+    const places = await em.find(BillingPoint, {}, { orderBy: { code: 'asc' } });
+    const cats = await em.find(BusinessCategory, {}, { orderBy: { busType: 'asc' } });
+    ctx.body = {
+      hospital: hospital ? { code: hospital.code, name: hospital.name } : null,
+      places: places.map((p) => ({ code: p.code, name: p.name, active: p.active })),
+      busTypes: Object.entries(BUS_TYPES).map(([busType, name]) => ({ busType, name: cats.find((c) => c.busType === busType)?.name ?? name })),
+      payChannels: Object.entries(PAY_CHANNELS).map(([code, name]) => ({ code, name })),
+      temporalUiUrl: api.temporalUiUrl,
+      namespace: api.namespace,
+    };
+  });
+
+  router.get('/api/bills', auth, async (ctx: Context) => {
+    try {
+      const q = ctx.query as Record<string, string | undefined>;
+      const page = q.page ? Number(q.page) : 1;
+      const pageSize = q.pageSize ? Number(q.pageSize) : 20;
+      if (!Number.isInteger(page) || page < 1) throw new HttpError(400, 'E0010', 'page: must be an integer >= 1', 'page');
+      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200) throw new HttpError(400, 'E0010', 'pageSize: must be 1-200', 'pageSize');
+      const where: FilterQuery<Bill> & Record<string, unknown> = {};
+      const issuedAt: Record<string, Date> = {};
+      if (q.dateFrom) {
+        if (!DATE.test(q.dateFrom)) throw new HttpError(400, 'E0010', 'dateFrom: must be YYYY-MM-DD', 'dateFrom');
+        issuedAt.$gte = chinaDayStart(q.dateFrom);
+      }
+      if (q.dateTo) {
+        if (!DATE.test(q.dateTo)) throw new HttpError(400, 'E0010', 'dateTo: must be YYYY-MM-DD', 'dateTo');
+        issuedAt.$lt = new Date(chinaDayStart(q.dateTo).getTime() + 86400_000);
+      }
+      if (Object.keys(issuedAt).length) where.issuedAt = issuedAt;
+      const scope = placeScope(ctx.state.user);
+      if (scope && q.placeCode && q.placeCode !== scope) throw new HttpError(403, 'E0031', `placeCode: 只能查询本开票点 ${scope} 的票据`, 'placeCode');
+      const placeCode = scope ?? q.placeCode;
+      if (placeCode) where.place = { code: placeCode };
+      if (q.busNo) where.busNo = q.busNo.trim();
+      if (q.billNo) where.billNo = q.billNo.trim();
+      if (q.patient) {
+        const p = q.patient.trim();
+        where.$or = [{ patientNo: p }, { payer: { $like: `%${p.replace(/[%_\\]/g, (c) => '\\' + c)}%` } }];
+      }
+      const [bills, total] = await api.deps.orm.em.fork().findAndCount(Bill, where, {
+        populate: ['place'],
+        orderBy: { issuedAt: 'desc', id: 'desc' },
+        limit: pageSize,
+        offset: (page - 1) * pageSize,
+      });
+      ctx.body = {
+        total,
+        page,
+        pageSize,
+        items: bills.map((b) => ({
+          id: b.id,
+          billBatchCode: b.billBatchCode,
+          billNo: b.billNo,
+          random: b.random,
+          busNo: b.busNo,
+          busType: b.busType,
+          placeCode: b.place.code,
+          placeName: b.place.name,
+          payer: b.payer,
+          patientNo: b.patientNo,
+          totalAmt: formatYuan(b.totalAmt),
+          issuedAt: b.issuedAt.toISOString(),
+          state: b.state,
+          uploadState: b.uploadState,
+          layoutReady: !!b.layoutPath,
+        })),
+      };
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+
+  const loadBill = async (ctx: Context) => {
+    const id = Number(ctx.params.id);
+    if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: must be a positive integer', 'id');
+    const bill = await api.deps.orm.em.fork().findOne(Bill, id, { populate: ['place', 'billKind', 'hospital', 'listDetail'] });
+    const scope = placeScope(ctx.state.user);
+    if (!bill || (scope && bill.place.code !== scope)) throw new HttpError(404, 'E0030', `票据 ${id} 不存在`);
+    return bill;
+  };
+
+  router.get('/api/bills/:id', auth, async (ctx: Context) => {
+    try {
+      const bill = await loadBill(ctx);
+      const em = api.deps.orm.em.fork();
+      const [items, payments, notices] = await Promise.all([
+        em.find(BillItem, { bill: bill.id }, { orderBy: { sortNo: 'asc' } }),
+        em.find(BillPayment, { bill: bill.id }),
+        em.find(Notification, { bill: bill.id }, { orderBy: { id: 'asc' } }),
+      ]);
+      const url = h5Url(api.deps.cfg.publicUrl, bill);
+      ctx.body = {
+        bill: {
+          id: bill.id,
+          billBatchCode: bill.billBatchCode,
+          billNo: bill.billNo,
+          random: bill.random,
+          busNo: bill.busNo,
+          busType: bill.busType,
+          busTypeName: BUS_TYPES[bill.busType] ?? bill.busType,
+          method: bill.method,
+          placeCode: bill.place.code,
+          placeName: bill.place.name,
+          billKindCode: bill.billKind.code,
+          billKindName: bill.billKind.name,
+          payer: bill.payer,
+          patientNo: bill.patientNo,
+          patientId: bill.patientId,
+          tel: bill.tel,
+          email: bill.email,
+          payee: bill.payee,
+          author: bill.author,
+          checker: bill.checker,
+          busDateTime: bill.busDateTime,
+          issuedAt: bill.issuedAt.toISOString(),
+          state: bill.state,
+          isScarlet: bill.isScarlet,
+          totalAmt: formatYuan(bill.totalAmt),
+          totalAmtChinese: yuanInChinese(bill.totalAmt),
+          remark: bill.remark,
+          uploadState: bill.uploadState,
+          extra: bill.extra ? JSON.parse(bill.extra) : {},
+          items: items.map((i) => ({ sortNo: i.sortNo, name: i.name, fiscalCode: i.fiscalCode, hisCode: i.hisCode, unit: i.unit, std: i.std, number: i.number, amt: formatYuan(i.amt), selfAmt: formatYuan(i.selfAmt), remark: i.remark })),
+          payments: payments.map((p) => ({ channelCode: p.channelCode, channelName: PAY_CHANNELS[p.channelCode] ?? p.channelCode, amount: formatYuan(p.amount) })),
+          listDetail: bill.listDetail ? JSON.parse(bill.listDetail) : [],
+          signature: {
+            valid: sm2Verify(bill.signedData, bill.signature, bill.hospital.publicKey),
+            algorithm: 'SM3withSM2 (GB/T 32918, user ID 1234567812345678)',
+            publicKey: bill.hospital.publicKey,
+            signedData: bill.signedData,
+            value: bill.signature,
+          },
+          layoutReady: !!bill.layoutPath,
+          pdfUrl: `/api/bills/${bill.id}/pdf`,
+          h5Url: url,
+          qrCode: await qrPngBase64(url),
+          workflowId: bill.workflowId,
+          workflowUrl: workflowUrl(api, bill.workflowId),
+          notifications: notices.map((n) => ({ channel: n.channel, target: n.target, status: n.status, attempts: n.attempts, sentAt: n.sentAt?.toISOString(), lastError: n.lastError })),
+        },
+      };
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+
+  router.get('/api/bills/:id/pdf', auth, async (ctx: Context) => {
+    try {
+      const bill = await loadBill(ctx);
+      if (!bill.layoutPath) throw new HttpError(404, 'E0030', '版式文件尚未生成，请稍后再试');
+      sendLayout(ctx, api, bill);
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+}
+
+export function sendLayout(ctx: Context, api: ApiContext, bill: Bill): void {
+  const abs = path.join(api.deps.cfg.dataDir, bill.layoutPath!);
+  ctx.type = 'application/pdf';
+  ctx.set('Content-Disposition', `inline; filename="${bill.billBatchCode}-${bill.billNo}.pdf"`);
+  ctx.body = fs.createReadStream(abs);
+}

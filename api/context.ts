@@ -1,0 +1,11 @@
+import type { Client } from '@temporalio/client';
+import type { Deps } from '../activities/deps';
+
+/** What every API handler can reach. */
+export interface ApiContext {
+  deps: Deps;
+  client: Client;
+  namespace: string;
+  taskQueue: string;
+  temporalUiUrl: string;
+}

@@ -1,0 +1,53 @@
+/** Small HTTP helpers: a bounded body reader and the one place errors become HTTP answers. */
+import type { Context } from 'koa';
+import { DomainError } from '../common/errors';
+
+export async function readBody(ctx: Context, limit = 5 * 1024 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new DomainError('E0001', `request body larger than ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function readJson(ctx: Context): Promise<unknown> {
+  const text = await readBody(ctx);
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new DomainError('E0001', `body: not valid JSON (${(e as Error).message})`, 'body');
+  }
+}
+
+const HTTP_STATUS: Partial<Record<DomainError['code'], number>> = {
+  E0030: 404,
+  E0031: 409,
+  E0050: 503,
+};
+
+/** Console / JSON API error answer: {error: {code, message, field}}. */
+export function sendError(ctx: Context, e: unknown): void {
+  if (e instanceof DomainError) {
+    ctx.status = (e as DomainError & { status?: number }).status ?? HTTP_STATUS[e.code] ?? 400;
+    ctx.body = { error: e.toJSON() };
+    return;
+  }
+  ctx.status = 500;
+  ctx.body = { error: { code: 'E9999', message: 'internal error' } };
+  ctx.app.emit('error', e, ctx);
+}
+
+export class HttpError extends DomainError {
+  constructor(
+    readonly status: number,
+    code: DomainError['code'],
+    message: string,
+    field?: string,
+  ) {
+    super(code, message, field);
+  }
+}

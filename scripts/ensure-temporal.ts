@@ -1,0 +1,12 @@
+/** Prints the path of the Temporal CLI, building and caching it first when needed. */
+import { config } from '../common/config';
+import { loadTemporalSetup } from '../common/temporal';
+import { findTemporalCli } from './temporal-dev';
+
+const cfg = config();
+try {
+  console.log(findTemporalCli(loadTemporalSetup(), { cli: cfg.temporalCli, cacheDir: cfg.cacheDir, log: (m) => console.error(m) }));
+} catch (e) {
+  console.error((e as Error).message);
+  process.exit(1);
+}

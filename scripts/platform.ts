@@ -1,0 +1,137 @@
+/**
+ * Boots the whole platform in one process: the Temporal dev server (unless an address is given),
+ * the database (migrated, demo-seeded when empty), the simulators, the worker and the API.
+ * Used by `npm start` (scripts/start.ts) and by the test harness.
+ */
+import * as http from 'node:http';
+import * as path from 'node:path';
+import type { MikroORM } from '@mikro-orm/core';
+import type { Worker } from '@temporalio/worker';
+import type { Connection } from '@temporalio/client';
+import type { Config } from '../common/config';
+import { masterKey } from '../common/keys';
+import { applyTemporalSetup, connectClient, loadTemporalSetup, type TemporalSetup } from '../common/temporal';
+import { openOrm } from '../orm/db';
+import { seedDemo } from '../orm/seed';
+import { createDeps, type Deps } from '../activities/deps';
+import { createWorker } from '../worker/worker';
+import { createApp } from '../api/app';
+import type { ApiContext } from '../api/context';
+import { startNotifySim } from '../sim/notify/server';
+import { findTemporalCli, startDevServer, type DevServer } from './temporal-dev';
+
+export interface Platform {
+  cfg: Config;
+  setup: TemporalSetup;
+  namespace: string;
+  taskQueue: string;
+  apiUrl: string;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  simUrl?: string;
+  deps: Deps;
+  api: ApiContext;
+  orm: MikroORM;
+  worker?: Worker;
+  devServer?: DevServer;
+  seeded: boolean;
+  stop(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  log?: (msg: string) => void;
+  /** Run the dev server headless (tests). */
+  headless?: boolean;
+}
+
+export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Promise<Platform> {
+  const log = opts.log ?? ((m: string) => console.log(m));
+  const setup = loadTemporalSetup();
+  const namespace = cfg.temporalNamespace ?? setup.namespace.name;
+  const taskQueue = cfg.taskQueue ?? setup.taskQueue;
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) {
+      try {
+        await s();
+      } catch (e) {
+        log(`stop step failed: ${(e as Error).message}`);
+      }
+    }
+    stops.length = 0;
+  };
+  try {
+    let devServer: DevServer | undefined;
+    let temporalAddress = cfg.temporalAddress;
+    let temporalUiUrl: string | undefined = cfg.temporalUiUrl;
+    if (cfg.embeddedTemporal) {
+      const cli = findTemporalCli(setup, { cli: cfg.temporalCli, cacheDir: cfg.cacheDir, log });
+      const [, portText] = cfg.temporalAddress.split(':');
+      devServer = await startDevServer(cli, setup, {
+        dbFile: path.join(cfg.dataDir, setup.devServer.dataFile),
+        port: Number(portText) || setup.devServer.port,
+        uiPort: Number(new URL(cfg.temporalUiUrl).port) || setup.devServer.uiPort,
+        headless: opts.headless,
+        namespace,
+        logFile: path.join(cfg.dataDir, 'temporal.log'),
+      });
+      stops.push(() => devServer!.stop());
+      temporalAddress = devServer.address;
+      temporalUiUrl = devServer.uiUrl ?? cfg.temporalUiUrl;
+    }
+    const { connection, client } = await connectClient(temporalAddress, namespace);
+    stops.push(() => (connection as Connection).close());
+    await applyTemporalSetup(connection, setup, namespace);
+
+    const orm = await openOrm(cfg.dbUrl);
+    stops.push(() => orm.close(true));
+    const key = masterKey(cfg);
+    const seeded = cfg.seedDemo ? await seedDemo(orm.em.fork(), key) : false;
+
+    let simUrl: string | undefined;
+    if (cfg.simPort > 0) {
+      const sim = await startNotifySim({ port: cfg.simPort });
+      stops.push(() => sim.close());
+      simUrl = sim.url;
+    }
+
+    const deps = createDeps(cfg, orm, key);
+    stops.push(() => deps.close());
+    const api: ApiContext = { deps, client, namespace, taskQueue, temporalUiUrl: temporalUiUrl ?? cfg.temporalUiUrl };
+
+    let worker: Worker | undefined;
+    if (cfg.runWorker) {
+      worker = await createWorker(deps, { address: temporalAddress, namespace, taskQueue });
+      const running = worker.run();
+      stops.push(async () => {
+        if (worker!.getState() === 'RUNNING') worker!.shutdown();
+        await running;
+      });
+      running.catch((e) => log(`worker stopped with an error: ${e}`));
+    }
+
+    let apiUrl = '';
+    if (cfg.runApi) {
+      const app = createApp(api, { log: (m, e) => log(`${m}: ${(e as Error)?.stack ?? e}`) });
+      const server = http.createServer(app.callback());
+      server.keepAliveTimeout = 65_000;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(cfg.port, cfg.host, () => resolve());
+      });
+      const port = (server.address() as { port: number }).port;
+      apiUrl = `http://${cfg.host === '0.0.0.0' ? '127.0.0.1' : cfg.host}:${port}`;
+      stops.push(
+        () =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      );
+    }
+    return { cfg, setup, namespace, taskQueue, apiUrl, temporalAddress, temporalUiUrl, simUrl, deps, api, orm, worker, devServer, seeded, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

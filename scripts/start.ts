@@ -1,0 +1,48 @@
+/** `npm start`: the whole platform on embedded defaults. Ctrl-C stops everything cleanly. */
+import { config } from '../common/config';
+import { DEMO } from '../orm/seed';
+import { startPlatform } from './platform';
+
+async function main(): Promise<void> {
+  const cfg = config();
+  const t0 = Date.now();
+  const p = await startPlatform(cfg);
+  const line = '─'.repeat(72);
+  console.log(`
+${line}
+ medbill is running (${((Date.now() - t0) / 1000).toFixed(1)} s)${p.seeded ? ' — demo data created' : ''}
+${line}
+ Console (控制台)      ${p.apiUrl}/console/
+ HIS interface         POST ${p.apiUrl}/medical-web/api/medical/{method}
+ Patient H5 pages      ${cfg.publicUrl}/h5/bill/{billBatchCode}/{billNo}?random={check code}
+ Health                ${p.apiUrl}/health
+ Temporal UI           ${p.temporalUiUrl ?? '(headless)'}   namespace ${p.namespace}
+ Temporal frontend     ${p.temporalAddress}
+ Simulators            ${p.simUrl ?? '(off)'}  (SMS, e-mail, WeChat: GET /_sim/messages)
+ Database              ${cfg.dbUrl}
+ Data folder           ${cfg.dataDir}
+${line}
+ Console users         ${DEMO.users.map((u) => `${u.username} / ${u.password}`).join('   ')}
+ HIS demo app          appid ${DEMO.appid}   key ${DEMO.appKey}
+ Billing points        ${DEMO.places.map((x) => `${x.code} ${x.name}`).join('   ')}
+ HIS charge codes      ${DEMO.items.map(([, name, codes]) => `${codes[0]}=${name}`).join(' ')}
+${line}
+ Ctrl-C stops everything; running it again resumes where it stopped.
+`);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping (worker, API, simulators, database, Temporal) ...`);
+    await p.stop();
+    console.log('stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((e) => {
+  console.error(`medbill failed to start: ${e instanceof Error ? e.message : e}`);
+  process.exit(1);
+});

@@ -1,0 +1,112 @@
+/**
+ * Finds or builds the Temporal CLI (dev server + Web UI) and runs it with the setup of
+ * temporal.yaml, persisted to a file so that a restart loses no workflow.
+ * Order: MEDBILL_TEMPORAL_CLI, `temporal` on PATH, the cache (<cacheDir>/temporal-<version>/temporal),
+ * then `go install github.com/temporalio/cli/cmd/temporal@<version>` into the cache.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import type { TemporalSetup } from '../common/temporal';
+
+export function findTemporalCli(setup: TemporalSetup, opts: { cli?: string; cacheDir: string; log?: (m: string) => void }): string {
+  const log = opts.log ?? (() => undefined);
+  if (opts.cli) {
+    if (!fs.existsSync(opts.cli)) throw new Error(`MEDBILL_TEMPORAL_CLI points to ${opts.cli}, which does not exist`);
+    return opts.cli;
+  }
+  const version = setup.devServer.version;
+  const cached = path.join(opts.cacheDir, `temporal-${version}`, 'temporal');
+  if (fs.existsSync(cached)) return cached;
+  const onPath = spawnSync('sh', ['-c', 'command -v temporal'], { encoding: 'utf8' }).stdout.trim();
+  if (onPath) {
+    const v = spawnSync(onPath, ['--version'], { encoding: 'utf8' }).stdout;
+    if (/Server/.test(v)) return onPath;
+  }
+  const go = spawnSync('sh', ['-c', 'command -v go || ls /usr/local/go/bin/go 2>/dev/null'], { encoding: 'utf8' }).stdout.trim().split('\n')[0];
+  if (!go) {
+    throw new Error(
+      'No Temporal CLI found and no Go toolchain to build it. Install Go, or the temporal CLI on PATH, or set MEDBILL_TEMPORAL_CLI, ' +
+        'or point MEDBILL_TEMPORAL_ADDRESS at a running server with MEDBILL_EMBEDDED_TEMPORAL=0.',
+    );
+  }
+  const dir = path.dirname(cached);
+  fs.mkdirSync(dir, { recursive: true });
+  log(`building the Temporal CLI ${version} with go install (once; cached in ${dir}) ...`);
+  const r = spawnSync(go, ['install', `github.com/temporalio/cli/cmd/temporal@${version}`], {
+    env: { ...process.env, GOBIN: dir, CGO_ENABLED: '0' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (r.status !== 0 || !fs.existsSync(cached)) throw new Error(`go install of the Temporal CLI ${version} failed (exit ${r.status})`);
+  return cached;
+}
+
+export async function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ port, host });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.once('error', reject);
+  });
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startDevServer(
+  cli: string,
+  setup: TemporalSetup,
+  opts: { dbFile?: string; port?: number; uiPort?: number; headless?: boolean; namespace?: string; logFile?: string },
+): Promise<DevServer> {
+  const port = opts.port ?? setup.devServer.port;
+  const uiPort = opts.uiPort ?? setup.devServer.uiPort;
+  if (await portOpen(port)) throw new Error(`port ${port} is already in use: another Temporal server? Stop it or set MEDBILL_TEMPORAL_ADDRESS with MEDBILL_EMBEDDED_TEMPORAL=0`);
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', opts.namespace ?? setup.namespace.name, '--log-level', 'warn'];
+  if (opts.dbFile) {
+    fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+    args.push('--db-filename', opts.dbFile);
+  }
+  if (opts.headless) args.push('--headless');
+  else args.push('--ui-port', String(uiPort), '--ui-ip', '127.0.0.1');
+  for (const [k, v] of Object.entries(setup.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
+  const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
+  const child = spawn(cli, args, { stdio: ['ignore', out, out], detached: false });
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const deadline = Date.now() + 60_000;
+  while (!(await portOpen(port))) {
+    if (exited) throw new Error(`the Temporal dev server exited at start (exit ${child.exitCode})${opts.logFile ? `; see ${opts.logFile}` : ''}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('the Temporal dev server did not open its port within 60 s');
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    address: `127.0.0.1:${port}`,
+    uiUrl: opts.headless ? undefined : `http://127.0.0.1:${uiPort}`,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => !exited && child.kill('SIGKILL'), 10_000).unref();
+      }),
+  };
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# npm test: install what is missing (packages, Temporal CLI, Chromium), build, run every test.
+# SQLite by default; MEDBILL_TEST_DB_URL=mysql://root@127.0.0.1:3306/medbill_test runs on MySQL/MariaDB.
+set -euo pipefail
+source "$(dirname "$0")/setup.sh"
+echo "==> Temporal CLI: $(node dist/scripts/ensure-temporal.js)"
+if [ -z "${MEDBILL_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
+  echo "==> installing Chromium for the console's browser tests"
+  apt_install chromium || { echo "Chromium is required for the browser tests: apt-get install chromium, or set MEDBILL_CHROMIUM" >&2; exit 1; }
+fi
+echo "==> jest on ${MEDBILL_TEST_DB_URL:-SQLite}"
+mkdir -p test-results
+set +e
+npx jest --ci --json --outputFile=test-results/jest.json "$@"
+rc=$?
+set -e
+node -e '
+const r = require("./test-results/jest.json");
+console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+' 2>/dev/null || true
+exit $rc

@@ -1,0 +1,276 @@
+/**
+ * Issuance end to end on the real stack: HIS envelope -> API -> Temporal (update-with-start)
+ * -> worker (local activity: number, check code, SM2 signature, store) -> background layout
+ * file and patient notices. Runs on SQLite, or on MySQL/MariaDB with MEDBILL_TEST_DB_URL.
+ */
+import { sm2 as smCrypto } from 'sm-crypto';
+import { Bill, IssueRequest, Notification, StockSegment } from '../orm/entities';
+import { buildRequest, envelopeSign } from '../api/his/envelope';
+import { HisClient, sampleOutpatient } from '../sim/his/client';
+import { DEMO } from '../orm/seed';
+import { eventually, startPlatform, type Platform } from './harness';
+
+let p: Platform;
+beforeAll(async () => {
+  p = await startPlatform();
+});
+afterAll(async () => {
+  await p?.stop();
+});
+
+const issue = (business: Record<string, unknown>, method = 'invoiceEBillOutpatient') => p.hisClient.call(method, business);
+
+describe('HIS envelope', () => {
+  test('a signed request gets a signed S0000 answer with the bill fields', async () => {
+    const business = sampleOutpatient();
+    const r = await issue(business);
+    expect(r.httpStatus).toBe(200);
+    expect(r.signOk).toBe(true);
+    expect(r.result).toBe('S0000');
+    expect(r.message.billBatchCode).toMatch(/^\d{8}$/);
+    expect(r.message.billBatchCode.slice(0, 6)).toBe('440401');
+    expect(r.message.billNo).toMatch(/^\d{10}$/);
+    expect(r.message.random).toMatch(/^[0-9a-z]{6}$/);
+    expect(r.message.createTime).toMatch(/^\d{17}$/);
+    const png = Buffer.from(r.message.billQRCode, 'base64');
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(r.message.pictureUrl).toBe(`${p.cfg.publicUrl}/h5/bill/${r.message.billBatchCode}/${r.message.billNo}?random=${r.message.random}`);
+  });
+
+  test('the sign is MD5 over appid, data, noise, key, version with key before version', () => {
+    const env = buildRequest('A', 'K', { x: 1 }, 'N');
+    const crypto = require('node:crypto');
+    const want = crypto.createHash('md5').update(`appid=A&data=${env.data}&noise=N&key=K&version=1.0`).digest('hex').toUpperCase();
+    expect(env.sign).toBe(want);
+    expect(envelopeSign('A', env.data, 'N', 'K')).toBe(want);
+  });
+
+  const bad: Array<[string, () => Promise<{ result: string; message: any; httpStatus: number }>, string, RegExp]> = [
+    ['malformed JSON body', () => p.hisClient.post('invoiceEBillOutpatient', '{"appid": '), 'E0001', /not valid JSON/],
+    ['data that is not JSON', () => {
+      const data = Buffer.from('not json').toString('base64');
+      const noise = 'n1';
+      return p.hisClient.post('invoiceEBillOutpatient', JSON.stringify({ appid: DEMO.appid, data, noise, version: '1.0', sign: envelopeSign(DEMO.appid, data, noise, DEMO.appKey) }));
+    }, 'E0001', /^data:/],
+    ['a missing envelope field', () => p.hisClient.post('invoiceEBillOutpatient', JSON.stringify({ appid: DEMO.appid, data: 'e30=', version: '1.0', sign: 'x' })), 'E0001', /^noise:/],
+    ['a bad sign', () => {
+      const env = buildRequest(DEMO.appid, 'wrong-key', sampleOutpatient());
+      return p.hisClient.post('invoiceEBillOutpatient', JSON.stringify(env));
+    }, 'E0002', /^sign:/],
+    ['an unknown appid', () => new HisClient(p.baseUrl, 'NO_SUCH_APP', 'k').call('invoiceEBillOutpatient', sampleOutpatient()), 'E0003', /^appid:/],
+    ['a missing busNo', () => issue(sampleOutpatient({ busNo: undefined })), 'E0010', /^busNo: is required/],
+    ['a missing patientNo', () => issue(sampleOutpatient({ patientNo: '' })), 'E0010', /^patientNo: is required/],
+    ['a missing payChannelDetail', () => issue(sampleOutpatient({ payChannelDetail: [] })), 'E0010', /^payChannelDetail:/],
+    ['a bad busDateTime', () => issue(sampleOutpatient({ busDateTime: '20261301120000000' })), 'E0010', /^busDateTime:/],
+    ['an amount with 3 decimals', () => issue(sampleOutpatient({ totalAmt: 126.505 })), 'E0010', /^totalAmt:/],
+    ['payments that do not add up', () => issue(sampleOutpatient({ payChannelDetail: [{ payChannelCode: '05', payChannelValue: 100 }] })), 'E0011', /^payChannelDetail: payChannelValue adds up to 100.00 but totalAmt is 126.50/],
+    ['charges that do not add up', () => issue(sampleOutpatient({ chargeDetail: [{ chargeCode: 'GH', chargeName: '挂号费', amt: 10 }] })), 'E0011', /^chargeDetail: amt adds up to 10.00/],
+    ['an unknown billing point', () => issue(sampleOutpatient({ placeCode: 'NOPE' })), 'E0020', /^placeCode: unknown billing point "NOPE"/],
+    ['an unmapped charge code', () => issue(sampleOutpatient({
+      totalAmt: 10, payChannelDetail: [{ payChannelCode: '02', payChannelValue: 10 }],
+      chargeDetail: [{ chargeCode: 'UNMAPPED9', chargeName: '未知项目', amt: 10 }],
+    })), 'E0021', /^chargeDetail\[0\]\.chargeCode: HIS charge code "UNMAPPED9"/],
+    ['a deposit busType on a bill method', () => issue(sampleOutpatient({ busType: '07' })), 'E0010', /^busType: 07 is a deposit/],
+    ['an unknown method', () => p.hisClient.call('noSuchMethod', {}), 'E0040', /^method:/],
+  ];
+  test.each(bad)('%s gets a clear non-S0000 answer naming the field', async (_name, call, code, message) => {
+    const r = await call();
+    expect(r.httpStatus).toBe(200);
+    expect(r.result).toBe(code);
+    expect(String(r.message)).toMatch(message);
+  });
+
+  test('a billing point with no numbers left is refused with its name, and nothing is half-written', async () => {
+    const em = p.orm.em.fork();
+    const [mz01] = await em.find(StockSegment, { place: { code: 'ZY01' }, billKind: { code: '0401' } });
+    const saved = mz01.nextNo;
+    await em.nativeUpdate(StockSegment, { id: mz01.id }, { nextNo: mz01.endNo + 1 });
+    try {
+      const business = sampleOutpatient({ placeCode: 'ZY01' });
+      const r = await issue(business);
+      expect(r.result).toBe('E0023');
+      expect(String(r.message)).toMatch(/^placeCode: billing point "ZY01" has no bill numbers left/);
+      expect(await p.orm.em.fork().count(Bill, { busNo: business.busNo as string })).toBe(0);
+      const req = await p.orm.em.fork().findOneOrFail(IssueRequest, { busNo: business.busNo as string });
+      expect(req.status).toBe('rejected');
+      // Once stock is back, the same busNo (a HIS retry) issues normally.
+      await p.orm.em.fork().nativeUpdate(StockSegment, { id: mz01.id }, { nextNo: saved });
+      const again = await issue(business);
+      expect(again.result).toBe('S0000');
+      expect(Number(again.message.billNo)).toBe(saved);
+    } finally {
+      await p.orm.em.fork().nativeUpdate(StockSegment, { id: mz01.id, nextNo: mz01.endNo + 1 }, { nextNo: saved + 1 });
+    }
+  });
+});
+
+describe('idempotency', () => {
+  test('the same busNo again returns the same bill; other content under it is refused', async () => {
+    const business = sampleOutpatient();
+    const first = await issue(business);
+    const second = await issue(business);
+    expect(second.result).toBe('S0000');
+    expect(second.message.billNo).toBe(first.message.billNo);
+    expect(second.message.random).toBe(first.message.random);
+    const changed = await issue({ ...business, payer: '李四' });
+    expect(changed.result).toBe('E0012');
+    expect(String(changed.message)).toMatch(/^busNo: .* with different content/);
+    expect(await p.orm.em.fork().count(Bill, { busNo: business.busNo as string })).toBe(1);
+  });
+
+  test('concurrent retries of one busNo make one bill', async () => {
+    const business = sampleOutpatient();
+    const answers = await Promise.all(Array.from({ length: 8 }, () => issue(business)));
+    expect(answers.every((a) => a.result === 'S0000')).toBe(true);
+    expect(new Set(answers.map((a) => a.message.billNo)).size).toBe(1);
+    expect(await p.orm.em.fork().count(Bill, { busNo: business.busNo as string })).toBe(1);
+  });
+
+  test('getEBillByBusNo finds the bill by the business serial', async () => {
+    const business = sampleOutpatient();
+    const r = await issue(business);
+    const q = await p.hisClient.call('getEBillByBusNo', { busNo: business.busNo, busDateTime: business.busDateTime });
+    expect(q.result).toBe('S0000');
+    expect(q.message).toMatchObject({ billBatchCode: r.message.billBatchCode, billNo: r.message.billNo, random: r.message.random });
+    const none = await p.hisClient.call('getEBillByBusNo', { busNo: 'NOT-ISSUED-1' });
+    expect(none.result).toBe('E0030');
+  });
+});
+
+describe('numbers under concurrency', () => {
+  test('200 parallel issues on one billing point get 200 distinct numbers with no gap', async () => {
+    const before = await p.orm.em.fork().findOneOrFail(StockSegment, { place: { code: 'ZY01' }, billKind: { code: '0402' } });
+    const busNos = Array.from({ length: 200 }, (_, i) => `ZYPAR${Date.now()}-${i}`);
+    const answers = await Promise.all(
+      busNos.map((busNo) =>
+        p.hisClient.call('invEBillHospitalized', sampleOutpatient({ busNo, busType: '01', placeCode: 'ZY01', hospitalNo: 'ZY2026001', visitNo: '1' })),
+      ),
+    );
+    const failed = answers.filter((a) => a.result !== 'S0000');
+    expect(failed.map((f) => f.message)).toEqual([]);
+    const numbers = answers.map((a) => Number(a.message.billNo)).sort((a, b) => a - b);
+    expect(new Set(numbers).size).toBe(200);
+    expect(numbers[0]).toBe(before.nextNo);
+    expect(numbers[199] - numbers[0]).toBe(199);
+    expect(new Set(answers.map((a) => a.message.billBatchCode)).size).toBe(1);
+    expect(answers[0].message.billBatchCode.slice(2, 6)).toBe('0402');
+    const after = await p.orm.em.fork().findOneOrFail(StockSegment, { id: before.id });
+    expect(after.nextNo).toBe(before.nextNo + 200);
+  });
+});
+
+describe('the bill', () => {
+  test('is SM2-signed so that sm-crypto verifies it with the hospital public key and the default user ID', async () => {
+    const { busNo } = await p.his.issueOutpatient();
+    const bill = await p.orm.em.fork().findOneOrFail(Bill, { busNo }, { populate: ['hospital'] });
+    expect(bill.signedData).toContain(`EInvoiceNumber=${bill.billNo}`);
+    expect(bill.signedData).toContain('TotalAmount=126.50');
+    expect(smCrypto.doVerifySignature(bill.signedData, bill.signature, bill.hospital.publicKey, { hash: true })).toBe(true);
+    expect(smCrypto.doVerifySignature(bill.signedData.replace('126.50', '126.51'), bill.signature, bill.hospital.publicKey, { hash: true })).toBe(false);
+    // The private key is stored encrypted, never in plain text.
+    expect(bill.hospital.privateKeyEnc).toMatch(/^[0-9a-f]{32}:[0-9a-f]+$/);
+  });
+
+  test('money is stored in fen exactly', async () => {
+    const { busNo } = await p.his.issueOutpatient({
+      totalAmt: '0.30',
+      payChannelDetail: [{ payChannelCode: '02', payChannelValue: 0.1 }, { payChannelCode: '05', payChannelValue: 0.2 }],
+      chargeDetail: [{ chargeCode: 'GH', chargeName: '挂号费', amt: 0.1 }, { chargeCode: 'ZC', chargeName: '诊察费', amt: 0.2 }],
+      listDetail: undefined,
+    });
+    const bill = await p.orm.em.fork().findOneOrFail(Bill, { busNo });
+    expect(bill.totalAmt).toBe(30);
+  });
+
+  test('runs as a Temporal workflow with search attributes, then gets its PDF and notices in the background', async () => {
+    const { busNo, billNo, billBatchCode } = await p.his.issueOutpatient();
+    const workflowId = `bill-${DEMO.appid}-${busNo}`;
+    const handle = p.api.client.workflow.getHandle(workflowId);
+    const result = await handle.result();
+    expect(result.state).toBe('issued');
+    expect(result.layout).toBe('done');
+    expect(result.notices).toEqual({ sms: 'done', email: 'done' });
+    const desc = await handle.describe();
+    expect(desc.typedSearchAttributes).toBeDefined();
+    const sa = desc.searchAttributes as Record<string, unknown[]>;
+    expect(sa.BusNo).toEqual([busNo]);
+    expect(sa.BillNo).toEqual([billNo]);
+    expect(sa.PlaceCode).toEqual(['MZ01']);
+    expect(sa.PatientNo).toEqual(['P0001']);
+    // An operator finds it by business key in the visibility store.
+    const found = await eventually(async () => {
+      const list = [];
+      for await (const w of p.api.client.workflow.list({ query: `BusNo = '${busNo}'` })) list.push(w.workflowId);
+      return list.length ? list : undefined;
+    }, 'visibility by BusNo');
+    expect(found).toEqual([workflowId]);
+
+    const bill = await p.orm.em.fork().findOneOrFail(Bill, { busNo });
+    expect(bill.layoutPath).toBe(`layout/${billBatchCode}/${billNo}.pdf`);
+    expect(bill.uploadState).toBe('pending');
+    const notices = await p.orm.em.fork().find(Notification, { bill: bill.id }, { orderBy: { channel: 'asc' } });
+    expect(notices.map((n) => [n.channel, n.status, n.target])).toEqual([
+      ['email', 'sent', 'zhangsan@example.com'],
+      ['sms', 'sent', '13800138000'],
+    ]);
+    const sim = (await (await fetch(`${p.simUrl}/_sim/messages`)).json()) as { messages?: unknown[] } | unknown[];
+    const all = JSON.stringify(sim);
+    expect(all).toContain(billNo);
+  });
+});
+
+describe('patient H5 page', () => {
+  test('opens the bill with its check code and downloads the PDF; a wrong check code reveals nothing', async () => {
+    const { busNo, billBatchCode, billNo, random, pictureUrl } = await p.his.issueOutpatient();
+    await eventually(async () => (await p.orm.em.fork().findOne(Bill, { busNo }))?.layoutPath, 'layout file');
+    const page = await fetch(pictureUrl);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain(billNo);
+    expect(html).toContain(billBatchCode);
+    expect(html).toContain('viewport');
+    const pdf = await fetch(`${p.baseUrl}/h5/bill/${billBatchCode}/${billNo}/pdf?random=${random}`);
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
+
+    const wrong = random === 'aaaaaa' ? 'bbbbbb' : 'aaaaaa';
+    const bad = await fetch(`${p.baseUrl}/h5/bill/${billBatchCode}/${billNo}?random=${wrong}`);
+    const unknown = await fetch(`${p.baseUrl}/h5/bill/${billBatchCode}/9999999999?random=${wrong}`);
+    expect(bad.status).toBe(404);
+    const badHtml = await bad.text();
+    expect(badHtml).not.toContain(billNo);
+    expect(badHtml).not.toContain('张');
+    expect(badHtml).toBe(await unknown.text());
+    const badPdf = await fetch(`${p.baseUrl}/h5/bill/${billBatchCode}/${billNo}/pdf?random=${wrong}`);
+    expect(badPdf.status).toBe(404);
+  });
+});
+
+describe('HIS queries', () => {
+  test('getEBillStatesByBillInfo, getBillByBusDate and checkTotalData agree with what was issued', async () => {
+    const day = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '');
+    const a = await p.his.issueOutpatient({ placeCode: 'MZ01' });
+    const st = await p.hisClient.call('getEBillStatesByBillInfo', { billBatchCode: a.billBatchCode, billNo: a.billNo });
+    expect(st.result).toBe('S0000');
+    expect(st.message).toMatchObject({ state: '1', isScarlet: '0' });
+    const missing = await p.hisClient.call('getEBillStatesByBillInfo', { billBatchCode: a.billBatchCode });
+    expect(missing.result).toBe('E0010');
+    expect(String(missing.message)).toMatch(/^billNo: is required/);
+
+    const list = await p.hisClient.call('getBillByBusDate', { busBgnDate: day, busEndDate: day, placeCode: 'MZ01', pageNo: 1, pageSize: 1000 });
+    expect(list.result).toBe('S0000');
+    expect(list.message.billList.map((b: { billNo: string }) => b.billNo)).toContain(a.billNo);
+
+    const tot = await p.hisClient.call('checkTotalData', { placeCode: 'MZ01', busDate: day, pageNo: 1, pageSize: 10 });
+    expect(tot.result).toBe('S0000');
+    const em = p.orm.em.fork();
+    const bills = await em.find(Bill, { place: { code: 'MZ01' }, busDateTime: { $like: `${day}%` } });
+    expect(tot.message.allTotalNum).toBe(bills.length);
+    const fen = bills.reduce((s, b) => s + b.totalAmt, 0);
+    expect(tot.message.allTotalAmt).toBe(`${Math.trunc(fen / 100)}.${String(fen % 100).padStart(2, '0')}`);
+    const badDate = await p.hisClient.call('checkTotalData', { placeCode: 'MZ01', busDate: '2026-11-22' });
+    expect(badDate.result).toBe('E0010');
+    expect(String(badDate.message)).toMatch(/^busDate:/);
+  });
+});

@@ -1,0 +1,28 @@
+import { http } from './http';
+
+export interface Place {
+  code: string;
+  name: string;
+  active: boolean;
+}
+
+export interface BusTypeInfo {
+  busType: string;
+  name: string;
+}
+
+export interface PayChannel {
+  code: string;
+  name: string;
+}
+
+export interface Meta {
+  hospital: { code: string; name: string };
+  places: Place[];
+  busTypes: BusTypeInfo[];
+  payChannels: PayChannel[];
+  temporalUiUrl: string;
+  namespace: string;
+}
+
+export const fetchMeta = (options?: { silent?: boolean; skipAuthRedirect?: boolean }) => http.get<Meta>('/meta', undefined, options);

@@ -1,0 +1,30 @@
+/// <reference types="vite/client" />
+import 'vue-router';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Page title (Chinese), shown in the menu, the breadcrumb and the browser tab. */
+    title?: string;
+    /** Icon component for the menu entry. */
+    icon?: import('vue').Component;
+    /** Roles allowed to open the page; absent = every signed-in user. */
+    roles?: string[];
+    /** Pages reachable without signing in (login, errors). */
+    public?: boolean;
+    /** Show in the left menu. */
+    menu?: boolean;
+    /** Menu entry to highlight when the page itself is not in the menu (e.g. a detail page). */
+    activeMenu?: string;
+    /** Order in the menu (lower first). */
+    order?: number;
+  }
+}
+
+declare module 'vue' {
+  interface GlobalDirectives {
+    /** v-role="['admin','cashier']": hide the element unless the user has one of these roles. */
+    vRole: typeof import('./directives/role').vRole;
+    /** Element Plus's v-loading (registered by app.use(ElementPlus)). */
+    vLoading: typeof import('element-plus')['vLoading'];
+  }
+}

@@ -1,0 +1,26 @@
+import { createApp } from 'vue';
+import ElementPlus from 'element-plus';
+import zhCn from 'element-plus/es/locale/lang/zh-cn';
+import 'element-plus/dist/index.css';
+import './styles/index.css';
+
+import App from './App.vue';
+import router from './router';
+import { setupDirectives } from './directives';
+import { setUnauthorizedHandler } from './api/http';
+import { clearUser } from './store/user';
+
+// Any 401 from the API (expired or revoked session): forget the user and open the login page,
+// coming back to the same page after signing in.
+setUnauthorizedHandler(() => {
+  clearUser();
+  const current = router.currentRoute.value;
+  if (current.name === 'login') return;
+  void router.replace({ name: 'login', query: { redirect: current.fullPath } });
+});
+
+const app = createApp(App);
+app.use(ElementPlus, { locale: zhCn });
+app.use(router);
+setupDirectives(app);
+app.mount('#app');

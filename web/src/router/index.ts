@@ -1,0 +1,55 @@
+import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router';
+import { routes, layoutChildren } from './routes';
+import { ensureUser, hasAnyRole } from '@/store/user';
+
+export const APP_TITLE = '医疗电子票据管理平台';
+
+const router = createRouter({
+  history: createWebHistory(import.meta.env.BASE_URL),
+  routes,
+  scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+});
+
+/** Only paths inside the console are accepted as a post-login target. */
+export function safeRedirect(value: unknown): string | null {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) return null;
+  if (value.startsWith('/login')) return null;
+  return value;
+}
+
+router.beforeEach(async (to: RouteLocationNormalized) => {
+  if (to.meta.public) {
+    if (to.name === 'login') {
+      // Already signed in (e.g. a bookmarked login page): go straight in.
+      const user = await ensureUser().catch(() => null);
+      if (user) return safeRedirect(to.query.redirect) ?? { name: 'bills' };
+    }
+    return true;
+  }
+  let user;
+  try {
+    user = await ensureUser();
+  } catch {
+    user = null; // API unreachable: the login page shows the error when the user tries.
+  }
+  if (!user) {
+    const plain = to.fullPath === '/' || to.fullPath === '/bills';
+    return { name: 'login', query: plain ? {} : { redirect: to.fullPath } };
+  }
+  const roles = to.matched.flatMap((r) => r.meta.roles ?? []);
+  if (roles.length > 0 && !hasAnyRole(roles)) return { name: 'forbidden' };
+  return true;
+});
+
+router.afterEach((to) => {
+  document.title = to.meta.title ? `${to.meta.title} - ${APP_TITLE}` : APP_TITLE;
+});
+
+/** Menu entries (layout children with `meta.menu`) the current user may open, in menu order. */
+export function menuRoutes(): RouteRecordRaw[] {
+  return layoutChildren
+    .filter((r) => r.meta?.menu && hasAnyRole(r.meta.roles))
+    .sort((a, b) => (a.meta?.order ?? 0) - (b.meta?.order ?? 0));
+}
+
+export default router;

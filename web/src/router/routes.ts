@@ -1,0 +1,72 @@
+/**
+ * All console pages. Entries with `meta.menu` appear in the left menu, filtered by `meta.roles`
+ * (absent = every signed-in user). To add a page: create views/<page>/index.vue, add a child of
+ * the layout route below, and give it a title, an icon and the roles that may open it.
+ */
+import type { RouteRecordRaw } from 'vue-router';
+import { Tickets } from '@element-plus/icons-vue';
+import Layout from '@/layout/index.vue';
+
+export const layoutChildren: RouteRecordRaw[] = [
+  {
+    path: 'bills',
+    name: 'bills',
+    component: () => import('@/views/bills/index.vue'),
+    meta: { title: '票据查询', icon: Tickets, menu: true, order: 10 },
+  },
+  {
+    path: 'bills/:id',
+    name: 'bill-detail',
+    component: () => import('@/views/bill-detail/index.vue'),
+    props: true,
+    meta: { title: '票据详情', activeMenu: '/bills' },
+  },
+
+  // ---- Later pages: uncomment when the views exist (icons from @element-plus/icons-vue). ----
+  // {
+  //   path: 'refunds',
+  //   name: 'refunds',
+  //   component: () => import('@/views/refunds/index.vue'),
+  //   meta: { title: '退费审批', icon: RefreshLeft, menu: true, order: 20, roles: ['admin', 'auditor'] },
+  // },
+  // {
+  //   path: 'stock',
+  //   name: 'stock',
+  //   component: () => import('@/views/stock/index.vue'),
+  //   meta: { title: '库存管理', icon: Box, menu: true, order: 30, roles: ['admin', 'stock'] },
+  // },
+  // {
+  //   path: 'reports',
+  //   name: 'reports',
+  //   component: () => import('@/views/reports/index.vue'),
+  //   meta: { title: '报表', icon: DataAnalysis, menu: true, order: 40, roles: ['admin', 'finance'] },
+  // },
+
+  {
+    path: '403',
+    name: 'forbidden',
+    component: () => import('@/views/error/forbidden.vue'),
+    meta: { title: '无权访问' },
+  },
+];
+
+export const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('@/views/login/index.vue'),
+    meta: { title: '登录', public: true },
+  },
+  {
+    path: '/',
+    component: Layout,
+    redirect: { name: 'bills' },
+    children: layoutChildren,
+  },
+  {
+    path: '/:pathMatch(.*)*',
+    name: 'not-found',
+    component: () => import('@/views/error/not-found.vue'),
+    meta: { title: '页面不存在', public: true },
+  },
+];

@@ -1,0 +1,67 @@
+/**
+ * The signed-in user. A tiny reactive store (no Pinia needed for one object): the route guard
+ * loads it once from /api/auth/me, the login page fills it, logout and any 401 clear it.
+ */
+import { computed, reactive, readonly } from 'vue';
+import { fetchCurrentUser, login as apiLogin, logout as apiLogout, type LoginParams, type User } from '@/api/auth';
+import { ApiError } from '@/api/http';
+
+interface UserState {
+  user: User | null;
+  /** /api/auth/me has been asked at least once in this page load. */
+  checked: boolean;
+}
+
+const state = reactive<UserState>({ user: null, checked: false });
+let pending: Promise<User | null> | null = null;
+
+export const userState = readonly(state);
+export const currentUser = computed(() => state.user);
+export const roles = computed<readonly string[]>(() => state.user?.roles ?? []);
+
+/** True when the user has at least one of `wanted` (an empty or absent list allows everyone). */
+export function hasAnyRole(wanted?: readonly string[] | null): boolean {
+  if (!wanted || wanted.length === 0) return true;
+  const mine = state.user?.roles ?? [];
+  return wanted.some((r) => mine.includes(r));
+}
+
+/** Resolves the session once; later calls reuse the answer. */
+export function ensureUser(): Promise<User | null> {
+  if (state.checked) return Promise.resolve(state.user);
+  pending ??= fetchCurrentUser()
+    .then(({ user }) => user)
+    .catch((err: unknown) => {
+      if (err instanceof ApiError && err.status === 401) return null;
+      throw err;
+    })
+    .then((user) => {
+      state.user = user;
+      state.checked = true;
+      return user;
+    })
+    .finally(() => {
+      pending = null;
+    });
+  return pending;
+}
+
+export async function signIn(params: LoginParams): Promise<User> {
+  const { user } = await apiLogin(params);
+  state.user = user;
+  state.checked = true;
+  return user;
+}
+
+export async function signOut(): Promise<void> {
+  try {
+    await apiLogout();
+  } finally {
+    clearUser();
+  }
+}
+
+export function clearUser(): void {
+  state.user = null;
+  state.checked = true;
+}

@@ -1,0 +1,43 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+import vue from '@vitejs/plugin-vue';
+
+/**
+ * The web console. Built from the repository root with
+ *   npx vite build --config web/vite.config.ts
+ * into web/dist, which the API serves under /console/.
+ */
+const webRoot = fileURLToPath(new URL('.', import.meta.url));
+const apiTarget = 'http://127.0.0.1:8080';
+
+export default defineConfig({
+  root: webRoot,
+  base: '/console/',
+  publicDir: false,
+  plugins: [vue()],
+  resolve: {
+    alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
+  },
+  server: {
+    port: 5173,
+    proxy: {
+      '/api': { target: apiTarget, changeOrigin: true },
+      '/h5': { target: apiTarget, changeOrigin: true },
+    },
+  },
+  build: {
+    outDir: fileURLToPath(new URL('./dist', import.meta.url)),
+    emptyOutDir: true,
+    target: 'es2020',
+    chunkSizeWarningLimit: 1500,
+    rollupOptions: {
+      output: {
+        manualChunks(id) {
+          if (id.includes('node_modules/element-plus') || id.includes('node_modules/@element-plus')) return 'element-plus';
+          if (id.includes('node_modules/')) return 'vendor';
+          return undefined;
+        },
+      },
+    },
+  },
+});

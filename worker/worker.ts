@@ -1,0 +1,25 @@
+/** The Temporal worker: every workflow of workflows/ and the activities built from Deps. */
+import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
+import type { Deps } from '../activities/deps';
+import { createIssueActivities } from '../activities/issue/activities';
+
+let runtimeInstalled = false;
+
+export async function createWorker(deps: Deps, opts: { address: string; namespace: string; taskQueue: string }): Promise<Worker> {
+  if (!runtimeInstalled) {
+    const level = ({ debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const)[deps.cfg.logLevel] as LogLevel;
+    Runtime.install({ logger: new DefaultLogger(level === 'INFO' ? 'WARN' : level) });
+    runtimeInstalled = true;
+  }
+  const connection = await NativeConnection.connect({ address: opts.address });
+  return Worker.create({
+    connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    workflowsPath: require.resolve('../workflows'),
+    activities: { ...createIssueActivities(deps) },
+    maxConcurrentLocalActivityExecutions: 64,
+    maxConcurrentActivityTaskExecutions: 32,
+    maxConcurrentWorkflowTaskExecutions: 64,
+  });
+}

@@ -1,0 +1,2 @@
+// The worker bundles this file: export every workflow function here (no barrel re-exports of activities).
+export { issueBillWorkflow } from './issue-bill';
