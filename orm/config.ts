@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import type { Options } from '@mikro-orm/core';
 import { entities } from './entities';
 import { migrationsList } from './migrations';
+import { Migrator } from '@mikro-orm/migrations';
+import { REPO_ROOT } from '../common/temporal';
 
 export type DbKind = 'sqlite' | 'mysql';
 
@@ -22,6 +24,9 @@ export function ormOptions(url: string, opts: { debug?: boolean; pool?: number }
     // MySQL commits DDL implicitly, so migrations there are not wrapped in a transaction.
 
     entities,
+    // Registered explicitly so the app runs from any working directory.
+    extensions: [Migrator],
+    baseDir: REPO_ROOT,
     debug: opts.debug ?? false,
     allowGlobalContext: false,
     forceUtcTimezone: true,

@@ -3,7 +3,7 @@
  * -> worker (local activity: number, check code, SM2 signature, store) -> background layout
  * file and patient notices. Runs on SQLite, or on MySQL/MariaDB with MEDBILL_TEST_DB_URL.
  */
-import { sm2 as smCrypto } from 'sm-crypto';
+import { verifyRef } from '../activities/signing/reference-verify';
 import { Bill, IssueRequest, Notification, StockSegment } from '../orm/entities';
 import { buildRequest, envelopeSign } from '../api/his/envelope';
 import { HisClient, sampleOutpatient } from '../sim/his/client';
@@ -165,8 +165,8 @@ describe('the bill', () => {
     const bill = await p.orm.em.fork().findOneOrFail(Bill, { busNo }, { populate: ['hospital'] });
     expect(bill.signedData).toContain(`EInvoiceNumber=${bill.billNo}`);
     expect(bill.signedData).toContain('TotalAmount=126.50');
-    expect(smCrypto.doVerifySignature(bill.signedData, bill.signature, bill.hospital.publicKey, { hash: true })).toBe(true);
-    expect(smCrypto.doVerifySignature(bill.signedData.replace('126.50', '126.51'), bill.signature, bill.hospital.publicKey, { hash: true })).toBe(false);
+    expect(verifyRef(bill.signedData, bill.signature, bill.hospital.publicKey)).toBe(true);
+    expect(verifyRef(bill.signedData.replace('126.50', '126.51'), bill.signature, bill.hospital.publicKey)).toBe(false);
     // The private key is stored encrypted, never in plain text.
     expect(bill.hospital.privateKeyEnc).toMatch(/^[0-9a-f]{32}:[0-9a-f]+$/);
   });

@@ -130,6 +130,200 @@ function extractFace(buf: Buffer, face: Face): Buffer {
   return out;
 }
 
+/**
+ * A TrueType subsetter with the interface pdfkit expects of fontkit's (`includeGlyph`, `encode`).
+ * fontkit's re-decodes every glyph outline of every document; this one keeps each glyph's bytes,
+ * once read, for the life of the process and only copies them, so that embedding a font costs a
+ * fraction of a millisecond. Output: head, hhea, maxp, hmtx, loca (long), glyf and the hinting
+ * tables, which is what a PDF's FontFile2 needs.
+ */
+interface GlyphRec {
+  data: Buffer;
+  /** Positions (in `data`) and glyph ids of a composite glyph's components. */
+  components: Array<{ pos: number; gid: number }> | null;
+  advance: number;
+  lsb: number;
+}
+
+class TrueTypeTables {
+  private readonly glyphs = new Map<number, GlyphRec>();
+  readonly numGlyphs: number;
+  private readonly loca: (gid: number) => number;
+  private readonly glyf: Buffer;
+  private readonly hmtx: Buffer;
+  private readonly numHMetrics: number;
+  readonly head: Buffer;
+  readonly hhea: Buffer;
+  readonly maxp: Buffer;
+  readonly extra: Array<[string, Buffer]>;
+
+  constructor(sfnt: Buffer) {
+    const tables = new Map<string, Buffer>();
+    const n = readU16(sfnt, 4);
+    for (let i = 0; i < n; i++) {
+      const rec = 12 + 16 * i;
+      const at = readU32(sfnt, rec + 8);
+      tables.set(sfnt.toString('latin1', rec, rec + 4), sfnt.subarray(at, at + readU32(sfnt, rec + 12)));
+    }
+    const need = (tag: string): Buffer => {
+      const t = tables.get(tag);
+      if (!t) throw new Error(`TrueType font without a ${tag} table`);
+      return t;
+    };
+    this.head = need('head');
+    this.hhea = need('hhea');
+    this.maxp = need('maxp');
+    this.glyf = need('glyf');
+    this.hmtx = need('hmtx');
+    const loca = need('loca');
+    this.numGlyphs = readU16(this.maxp, 4);
+    this.numHMetrics = readU16(this.hhea, 34);
+    this.loca = this.head.readInt16BE(50) === 0 ? (g) => 2 * readU16(loca, 2 * g) : (g) => readU32(loca, 4 * g);
+    this.extra = (['cvt ', 'fpgm', 'prep'] as const).filter((t) => tables.has(t)).map((t) => [t, tables.get(t)!]);
+  }
+
+  glyph(gid: number): GlyphRec {
+    let g = this.glyphs.get(gid);
+    if (g) return g;
+    const ok = gid >= 0 && gid < this.numGlyphs;
+    const start = ok ? this.loca(gid) : 0;
+    const end = ok ? this.loca(gid + 1) : 0;
+    const data = this.glyf.subarray(start, Math.max(start, end));
+    let components: GlyphRec['components'] = null;
+    if (data.length >= 10 && data.readInt16BE(0) < 0) {
+      components = [];
+      let p = 10;
+      for (;;) {
+        const flags = readU16(data, p);
+        components.push({ pos: p + 2, gid: readU16(data, p + 2) });
+        p += 4 + (flags & 0x0001 ? 4 : 2);
+        if (flags & 0x0008) p += 2;
+        else if (flags & 0x0040) p += 4;
+        else if (flags & 0x0080) p += 8;
+        if (!(flags & 0x0020)) break;
+      }
+    }
+    const m = Math.min(gid, this.numHMetrics - 1);
+    const advance = readU16(this.hmtx, 4 * m);
+    const lsb =
+      gid < this.numHMetrics
+        ? this.hmtx.readInt16BE(4 * gid + 2)
+        : this.hmtx.readInt16BE(4 * this.numHMetrics + 2 * (gid - this.numHMetrics));
+    g = { data, components, advance, lsb };
+    this.glyphs.set(gid, g);
+    return g;
+  }
+}
+
+function checksum(b: Buffer): number {
+  let sum = 0;
+  const whole = b.length & ~3;
+  for (let i = 0; i < whole; i += 4) sum = (sum + b.readUInt32BE(i)) >>> 0;
+  if (whole < b.length) {
+    const tail = Buffer.alloc(4);
+    b.copy(tail, 0, whole);
+    sum = (sum + tail.readUInt32BE(0)) >>> 0;
+  }
+  return sum;
+}
+
+function sfntFromTables(tables: Array<[string, Buffer]>): Buffer {
+  tables.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const header = 12 + 16 * tables.length;
+  let total = header;
+  for (const [, t] of tables) total += (t.length + 3) & ~3;
+  const out = Buffer.alloc(total);
+  out.writeUInt32BE(0x00010000, 0);
+  const entrySelector = Math.floor(Math.log2(tables.length));
+  const searchRange = 16 * 2 ** entrySelector;
+  out.writeUInt16BE(tables.length, 4);
+  out.writeUInt16BE(searchRange, 6);
+  out.writeUInt16BE(entrySelector, 8);
+  out.writeUInt16BE(tables.length * 16 - searchRange, 10);
+  let at = header;
+  tables.forEach(([tag, t], i) => {
+    const rec = 12 + 16 * i;
+    out.write(tag, rec, 'latin1');
+    out.writeUInt32BE(checksum(t), rec + 4);
+    out.writeUInt32BE(at, rec + 8);
+    out.writeUInt32BE(t.length, rec + 12);
+    t.copy(out, at);
+    at += (t.length + 3) & ~3;
+  });
+  return out;
+}
+
+export class FastTrueTypeSubset {
+  private readonly glyphs: number[] = [];
+  private readonly mapping = new Map<number, number>();
+
+  constructor(private readonly src: TrueTypeTables) {
+    this.includeGlyph(0); // .notdef comes first
+  }
+
+  /** The glyph's id in the subset (pdfkit writes these into the content streams). */
+  includeGlyph(glyph: number | { id: number }): number {
+    const gid = typeof glyph === 'object' ? glyph.id : glyph;
+    let id = this.mapping.get(gid);
+    if (id === undefined) {
+      id = this.glyphs.length;
+      this.glyphs.push(gid);
+      this.mapping.set(gid, id);
+    }
+    return id;
+  }
+
+  encode(): Buffer {
+    const recs: Buffer[] = [];
+    // Components of composite glyphs join the subset as the loop reaches them.
+    for (let i = 0; i < this.glyphs.length; i++) {
+      const g = this.src.glyph(this.glyphs[i]);
+      let data = g.data;
+      if (g.components) {
+        data = Buffer.from(data);
+        for (const c of g.components) data.writeUInt16BE(this.includeGlyph(c.gid), c.pos);
+      }
+      recs.push(data);
+    }
+    const n = this.glyphs.length;
+    const loca = Buffer.alloc(4 * (n + 1));
+    const hmtx = Buffer.alloc(4 * n);
+    let off = 0;
+    const parts: Buffer[] = [];
+    for (let i = 0; i < n; i++) {
+      loca.writeUInt32BE(off, 4 * i);
+      const g = this.src.glyph(this.glyphs[i]);
+      hmtx.writeUInt16BE(g.advance, 4 * i);
+      hmtx.writeInt16BE(g.lsb, 4 * i + 2);
+      const d = recs[i];
+      parts.push(d);
+      off += d.length;
+      const pad = (4 - (d.length & 3)) & 3;
+      if (pad) {
+        parts.push(Buffer.alloc(pad));
+        off += pad;
+      }
+    }
+    loca.writeUInt32BE(off, 4 * n);
+    const head = Buffer.from(this.src.head);
+    head.writeUInt32BE(0, 8); // checkSumAdjustment: not checked by PDF readers
+    head.writeInt16BE(1, 50); // long loca offsets
+    const hhea = Buffer.from(this.src.hhea);
+    hhea.writeUInt16BE(n, 34);
+    const maxp = Buffer.from(this.src.maxp);
+    maxp.writeUInt16BE(n, 4);
+    return sfntFromTables([
+      ['head', head],
+      ['hhea', hhea],
+      ['maxp', maxp],
+      ['hmtx', hmtx],
+      ['loca', loca],
+      ['glyf', Buffer.concat(parts, off)],
+      ...this.src.extra,
+    ]);
+  }
+}
+
 /** The pieces of pdfkit's document internals used to share one parsed face between documents. */
 interface DocInternals {
   _font?: { font?: unknown; constructor: new (doc: unknown, font: unknown, id: string) => unknown };
@@ -170,8 +364,14 @@ export class CjkFont {
     doc.font(CJK_FAMILY);
     if (!this.shared && !this.sharedBroken) {
       const f = d._font;
-      if (f && f.font && typeof f.constructor === 'function') this.shared = { ctor: f.constructor, face: f.font };
-      else this.sharedBroken = true;
+      if (f && f.font && typeof f.constructor === 'function') {
+        this.shared = { ctor: f.constructor, face: f.font };
+        if (this.outlines === 'TrueType') {
+          // Later documents subset with FastTrueTypeSubset (see there) instead of fontkit's.
+          const tables = new TrueTypeTables(this.sfnt);
+          (f.font as { createSubset: () => unknown }).createSubset = () => new FastTrueTypeSubset(tables);
+        }
+      } else this.sharedBroken = true;
     }
   }
 

@@ -232,11 +232,12 @@ function drawQr(doc: Doc, text: string, x: number, y: number, size: number): voi
   doc.fillColor('#000000').fill();
 }
 
-/** Characters set along an ellipse's upper arc (a circle when rx = ry), tops outward. */
+/** Characters centred on an ellipse's upper arc (a circle when rx = ry), tops outward. */
 function arcText(doc: Doc, s: string, cx: number, cy: number, rx: number, ry: number, spanDeg: number, size: number, color: string, bold = false): void {
   const chars = [...s];
   const n = chars.length;
   doc.fontSize(size);
+  const lh = doc.currentLineHeight();
   if (bold) doc.strokeColor(color).lineWidth(size / 30);
   // Equal spacing along the arc (on an ellipse, equal angles crowd the ends).
   const half = (spanDeg / 2) * (Math.PI / 180);
@@ -261,7 +262,7 @@ function arcText(doc: Doc, s: string, cx: number, cy: number, rx: number, ry: nu
     const w = doc.widthOfString(chars[i]);
     doc.save();
     doc.translate(px, py).rotate(angle);
-    doc.fillColor(color).text(chars[i], -w / 2, 0, { lineBreak: false, fill: true, stroke: bold });
+    doc.fillColor(color).text(chars[i], -w / 2, -lh / 2, { lineBreak: false, fill: true, stroke: bold });
     doc.restore();
   }
 }
@@ -282,10 +283,10 @@ function hospitalSeal(doc: Doc, name: string, cx: number, cy: number, r: number)
   doc.fillOpacity(0.82).strokeOpacity(0.82);
   doc.circle(cx, cy, r).lineWidth(2.2).strokeColor(SEAL).stroke();
   const chars = [...name];
-  const span = Math.min(250, Math.max(120, chars.length * 22));
-  const textR = r - 4;
+  const span = Math.min(210, Math.max(120, chars.length * 22)); // wider would run into the label
+  const textR = r - 9;
   const arcLen = (2 * Math.PI * textR * span) / 360;
-  const size = Math.max(5.5, Math.min(10.5, (arcLen / Math.max(1, chars.length)) * 0.92));
+  const size = Math.max(5.5, Math.min(10, (arcLen / Math.max(1, chars.length)) * 0.92));
   arcText(doc, name, cx, cy, textR, textR, span, size, SEAL, true);
   star(doc, cx, cy - 1, r * 0.27, SEAL);
   const label = '电子票据专用章';
@@ -300,7 +301,7 @@ function supervisionSeal(doc: Doc, region: string, cx: number, cy: number, rx: n
   doc.fillOpacity(0.85).strokeOpacity(0.85);
   doc.ellipse(cx, cy, rx, ry).lineWidth(1.6).strokeColor(SEAL).stroke();
   doc.ellipse(cx, cy, rx - 2.6, ry - 2.6).lineWidth(0.5).strokeColor(SEAL).stroke();
-  arcText(doc, '全国统一财政票据监制章', cx, cy + 1, rx - 5.5, ry - 5.5, 150, 6.6, SEAL, true);
+  arcText(doc, '全国统一财政票据监制章', cx, cy + 2, rx - 9, ry - 9, 128, 6.4, SEAL, true);
   const sup = supervisorText(region);
   const size = shrink(doc, sup, rx * 1.45, 9);
   put(doc, sup, cx - rx, mid(doc, cy + 1, 12, size), { size, color: SEAL, width: 2 * rx, align: 'center', bold: true });
@@ -384,7 +385,8 @@ function facePage(doc: Doc, ctx: PageCtx, faceItems: Array<LayoutItem | string>)
   // Payer line.
   const py = TABLE_TOP - 16;
   field(doc, '交款人统一社会信用代码', bill.idCardNo ? maskIdCard(bill.idCardNo) : '', LEFT, py, 9);
-  field(doc, '交款人', fit(doc, bill.payer, 160, 9), ix, py, 9);
+  doc.fontSize(9);
+  field(doc, '交款人', fit(doc, bill.payer, RIGHT - ix - doc.widthOfString('交款人：'), 9), ix, py, 9);
 
   // Frame.
   const itemsTop = TABLE_TOP + HEAD_H;
@@ -437,7 +439,7 @@ function facePage(doc: Doc, ctx: PageCtx, faceItems: Array<LayoutItem | string>)
   const labelW = 20;
   vline(doc, LEFT + labelW, infoTop, bottom, 0.5);
   const ch = ['其', '他', '信', '息'];
-  ch.forEach((c, i) => put(doc, c, LEFT, infoTop + 4 + i * 10, { size: 8, color: FRAME, width: labelW, align: 'center' }));
+  ch.forEach((c, i) => put(doc, c, LEFT, mid(doc, infoTop + 2 + (i * (INFO_H - 4)) / 4, (INFO_H - 4) / 4, 8), { size: 8, color: FRAME, width: labelW, align: 'center' }));
   const v = beijing(bill.issuedAt);
   const pairs: Array<[string, string, string?]> = [];
   if (scarlet && (bill.relatedBillBatchCode || bill.relatedBillNo)) {
@@ -461,7 +463,7 @@ function facePage(doc: Doc, ctx: PageCtx, faceItems: Array<LayoutItem | string>)
   field(doc, '收款单位（章）', fit(doc, bill.hospitalName, 200, 9), LEFT, by, 9);
   field(doc, '复核人', bill.checker ?? '', RIGHT - 250, by, 9);
   field(doc, '收款人', bill.payee, RIGHT - 120, by, 9);
-  hospitalSeal(doc, bill.hospitalName, LEFT + 330, bottom - 4, 40);
+  hospitalSeal(doc, bill.hospitalName, LEFT + 330, bottom + 2, 40);
 }
 
 /** Lays "label：value" pairs out in rows, wrapping between pairs; cuts what does not fit. */

@@ -1,0 +1,116 @@
+import { escapeHtml, H5BillView, maskName, renderBillPage, renderNotFoundPage, renderPendingPage } from './page';
+
+const view: H5BillView = {
+  hospitalName: '杭州市第一人民医院',
+  billKindName: '浙江省医疗门诊收费票据（电子）',
+  billBatchCode: '33010124',
+  billNo: '0000012345',
+  random: 'a1b2c3',
+  issuedAt: new Date('2024-05-06T02:20:30Z'),
+  payer: '张三丰',
+  totalAmt: '1234.50',
+  totalAmtChinese: '壹仟贰佰叁拾肆元伍角',
+  state: 'normal',
+  stateText: '正常',
+  items: [
+    { name: '西药费', amt: '600.00' },
+    { name: '检查费', amt: '634.50' },
+  ],
+  pdfUrl: '/h5/bill/33010124/0000012345/pdf?random=a1b2c3',
+  verifyHint: '可凭票据代码、号码和校验码查验',
+};
+
+describe('escapeHtml', () => {
+  it('escapes the five HTML specials', () => {
+    expect(escapeHtml(`<a href="x" onclick='y'>&</a>`)).toBe('&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+    expect(escapeHtml(undefined)).toBe('');
+  });
+});
+
+describe('maskName', () => {
+  it('hides the middle of the payer name', () => {
+    expect(maskName('张三')).toBe('张*');
+    expect(maskName('张三丰')).toBe('张*丰');
+    expect(maskName('欧阳娜娜')).toBe('欧**娜');
+    expect(maskName('张')).toBe('*');
+    expect(maskName('𠀋三丰')).toBe('𠀋*丰'); // characters outside the BMP count as one
+  });
+});
+
+describe('renderBillPage', () => {
+  it('is a complete mobile page with the bill card and the download button', () => {
+    const html = renderBillPage(view);
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).toContain('<html lang="zh-CN">');
+    expect(html).toMatch(/<meta name="viewport" content="width=device-width/);
+    expect(html).not.toMatch(/<link|<script|src=|@import|url\(/); // no outside assets, no scripts
+    for (const s of ['33010124', '0000012345', 'a1b2c3', '1234.50', '壹仟贰佰叁拾肆元伍角', '西药费', '634.50', '2024-05-06 10:20:30']) expect(html).toContain(s);
+    expect(html).toContain('张*丰');
+    expect(html).not.toContain('张三丰');
+    expect(html).toContain('class="badge ok">正常<');
+    expect(html).toContain('href="/h5/bill/33010124/0000012345/pdf?random=a1b2c3"');
+    expect(html).toContain('下载电子票据（PDF）');
+    expect(html).not.toContain('版式文件生成中');
+  });
+
+  it('says the layout file is being made while there is no PDF link', () => {
+    const html = renderBillPage({ ...view, pdfUrl: undefined });
+    expect(html).toContain('版式文件生成中，请稍后刷新');
+    expect(html).not.toContain('下载电子票据');
+  });
+
+  it('shows reversed bills with a red badge', () => {
+    const html = renderBillPage({ ...view, state: 'reversed', stateText: '已冲红' });
+    expect(html).toContain('class="badge red">已冲红<');
+  });
+
+  it('escapes every value', () => {
+    const evil = '<script>alert(1)</script>"\'&';
+    const html = renderBillPage({
+      hospitalName: evil,
+      billKindName: evil,
+      billBatchCode: evil,
+      billNo: evil,
+      random: evil,
+      issuedAt: view.issuedAt,
+      payer: evil,
+      totalAmt: evil,
+      totalAmtChinese: evil,
+      state: evil,
+      stateText: evil,
+      items: [{ name: evil, amt: evil }],
+      pdfUrl: `/x?a=${evil}`,
+      verifyHint: evil,
+    });
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain('"\'&');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;');
+    expect(html).toContain('class="badge other"');
+  });
+
+  it('does not link to javascript: URLs', () => {
+    const html = renderBillPage({ ...view, pdfUrl: 'javascript:alert(1)' });
+    expect(html).not.toContain('javascript:');
+    expect(renderBillPage({ ...view, pdfUrl: '//evil.example/x.pdf' })).not.toContain('evil.example');
+  });
+});
+
+describe('renderNotFoundPage / renderPendingPage', () => {
+  it('says the bill was not found and reveals nothing about any bill', () => {
+    const html = renderNotFoundPage();
+    expect(html).toContain('未找到票据，请核对票据代码、号码和校验码');
+    expect(html).toMatch(/<meta name="viewport"/);
+    for (const s of [view.hospitalName, view.billBatchCode, view.billNo, view.random, view.totalAmt, '张', '¥', '下载', '正常', '冲红', 'pdf']) {
+      expect(html).not.toContain(s);
+    }
+    // The same page every time: unknown bill and wrong check code cannot be told apart.
+    expect(renderNotFoundPage()).toBe(html);
+  });
+
+  it('says a bill is being issued and refreshes itself', () => {
+    const html = renderPendingPage();
+    expect(html).toContain('票据开具中，请稍后刷新');
+    expect(html).toContain('http-equiv="refresh"');
+    expect(html).not.toContain(view.billNo);
+  });
+});

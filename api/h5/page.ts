@@ -1,0 +1,177 @@
+/**
+ * The patient's H5 pages, opened from a bill's QR code: complete HTML documents with inline CSS
+ * and no outside assets, laid out for a 375 px phone. Pure functions; every value put into the
+ * page goes through escapeHtml.
+ */
+
+export interface H5BillView {
+  hospitalName: string;
+  billKindName: string;
+  billBatchCode: string;
+  billNo: string;
+  random: string;
+  issuedAt: Date;
+  /** Printed masked: 张*三, 张*. */
+  payer: string;
+  /** Yuan text, "1234.50". */
+  totalAmt: string;
+  totalAmtChinese: string;
+  state: 'normal' | 'reversed' | (string & {});
+  /** Chinese, e.g. 正常 / 已冲红. */
+  stateText: string;
+  items: Array<{ name: string; amt: string }>;
+  /** Absent while the layout file is not ready. */
+  pdfUrl?: string;
+  verifyHint?: string;
+}
+
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for HTML content and quoted attribute values. */
+export function escapeHtml(v: unknown): string {
+  return String(v ?? '').replace(/[&<>"']/g, (c) => ENTITIES[c]);
+}
+
+/** Hides the middle of a name: 张三 -> 张*, 张三丰 -> 张*丰, 欧阳娜娜 -> 欧**娜. */
+export function maskName(name: string): string {
+  const cs = Array.from(name.trim());
+  if (cs.length === 0) return '';
+  if (cs.length === 1) return '*';
+  if (cs.length === 2) return `${cs[0]}*`;
+  return cs[0] + '*'.repeat(cs.length - 2) + cs[cs.length - 1];
+}
+
+/** Beijing time (UTC+8), whatever the server's time zone. */
+function beijingTime(d: Date): string {
+  const t = new Date(d.getTime() + 8 * 3600_000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${t.getUTCFullYear()}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}`;
+}
+
+/** Only site-relative or http(s) links go into an href. */
+function safeHref(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  return /^(\/(?!\/)|https?:\/\/)/i.test(url.trim()) ? url.trim() : undefined;
+}
+
+const CSS = `
+*{box-sizing:border-box;margin:0;padding:0}
+html{-webkit-text-size-adjust:100%}
+body{font-family:-apple-system,BlinkMacSystemFont,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;background:#f3f4f6;color:#1f2329;font-size:15px;line-height:1.5}
+.top{background:linear-gradient(135deg,#b8322a,#d9534a);color:#fff;padding:18px 16px 44px}
+.top h1{font-size:17px;font-weight:600;word-break:break-all}
+.top p{font-size:13px;opacity:.85;margin-top:2px}
+.wrap{max-width:480px;margin:-32px auto 0;padding:0 12px 24px}
+.card{background:#fff;border-radius:12px;box-shadow:0 2px 10px rgba(0,0,0,.06);padding:16px;margin-bottom:12px}
+.kind{display:flex;align-items:flex-start;justify-content:space-between;gap:8px}
+.kind h2{font-size:16px;font-weight:600;color:#8c2a22;word-break:break-all}
+.badge{flex:none;font-size:12px;line-height:20px;padding:0 8px;border-radius:10px;border:1px solid}
+.badge.ok{color:#16803c;background:#e8f7ee;border-color:#9ad8b1}
+.badge.red{color:#c62828;background:#fdecec;border-color:#f3a9a9}
+.badge.other{color:#6b7280;background:#f3f4f6;border-color:#d1d5db}
+.amount{text-align:center;padding:18px 0 14px;border-bottom:1px dashed #e5e7eb}
+.amount .yuan{font-size:32px;font-weight:700;letter-spacing:.5px}
+.amount .yuan small{font-size:18px;margin-right:2px}
+.amount .words{font-size:13px;color:#6b7280;margin-top:2px;word-break:break-all}
+.reversed .amount .yuan{color:#9ca3af;text-decoration:line-through}
+dl{display:grid;grid-template-columns:auto 1fr;gap:8px 12px;padding-top:14px;font-size:14px}
+dt{color:#6b7280}
+dd{text-align:right;font-variant-numeric:tabular-nums;word-break:break-all}
+h3{font-size:15px;font-weight:600;margin-bottom:8px}
+ul{list-style:none}
+li{display:flex;justify-content:space-between;gap:12px;padding:9px 0;border-top:1px solid #f0f1f3;font-size:14px}
+li:first-child{border-top:0}
+li span:first-child{word-break:break-all}
+li span:last-child{flex:none;font-variant-numeric:tabular-nums}
+.btn{display:block;width:100%;text-align:center;text-decoration:none;font-size:17px;font-weight:600;line-height:50px;border-radius:25px;background:#c0392b;color:#fff;box-shadow:0 4px 12px rgba(192,57,43,.3)}
+.btn:active{background:#a93226}
+.wait{text-align:center;font-size:14px;color:#92400e;background:#fffbeb;border:1px solid #fde68a;border-radius:10px;padding:12px}
+.hint{font-size:12px;color:#6b7280;margin-top:10px;text-align:center;word-break:break-all}
+.msg{text-align:center;padding:36px 8px}
+.msg .icon{width:64px;height:64px;margin:0 auto 14px;border-radius:50%;display:flex;align-items:center;justify-content:center;font-size:34px;font-weight:700;color:#fff}
+.msg .icon.warn{background:#f59e0b}
+.msg .icon.wait{background:#3b82f6}
+.msg h2{font-size:17px;font-weight:600}
+.msg p{font-size:14px;color:#6b7280;margin-top:6px}
+footer{text-align:center;font-size:12px;color:#9ca3af;padding:8px 0 4px}
+`;
+
+function shell(title: string, header: { name: string; sub: string }, body: string, footer: string, refreshSeconds?: number): string {
+  return `<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover">
+<meta name="format-detection" content="telephone=no">
+<meta name="robots" content="noindex,nofollow">
+<meta name="referrer" content="no-referrer">
+${refreshSeconds ? `<meta http-equiv="refresh" content="${refreshSeconds}">\n` : ''}<title>${escapeHtml(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header class="top"><h1>${escapeHtml(header.name)}</h1><p>${escapeHtml(header.sub)}</p></header>
+<main class="wrap">
+${body}
+<footer>${escapeHtml(footer)}</footer>
+</main>
+</body>
+</html>
+`;
+}
+
+function badgeClass(state: string): string {
+  if (state === 'normal') return 'ok';
+  if (state === 'reversed') return 'red';
+  return 'other';
+}
+
+/** The bill as a patient sees it after scanning its QR code. */
+export function renderBillPage(view: H5BillView): string {
+  const href = safeHref(view.pdfUrl);
+  const reversed = view.state === 'reversed';
+  const rows: Array<[string, string]> = [
+    ['票据代码', view.billBatchCode],
+    ['票据号码', view.billNo],
+    ['校验码', view.random],
+    ['开票时间', beijingTime(view.issuedAt)],
+    ['交款人', maskName(view.payer)],
+  ];
+  const items = view.items.length
+    ? `<section class="card"><h3>收费项目（${view.items.length} 项）</h3><ul>${view.items
+        .map((i) => `<li><span>${escapeHtml(i.name)}</span><span>${escapeHtml(i.amt)}</span></li>`)
+        .join('')}</ul></section>`
+    : '';
+  const action = href
+    ? `<a class="btn" href="${escapeHtml(href)}">下载电子票据（PDF）</a>`
+    : `<div class="wait">版式文件生成中，请稍后刷新</div>`;
+  const hint = view.verifyHint ? `<p class="hint">${escapeHtml(view.verifyHint)}</p>` : '';
+  const body = `<section class="card${reversed ? ' reversed' : ''}">
+<div class="kind"><h2>${escapeHtml(view.billKindName)}</h2><span class="badge ${badgeClass(view.state)}">${escapeHtml(view.stateText)}</span></div>
+<div class="amount"><div class="yuan"><small>¥</small>${escapeHtml(view.totalAmt)}</div><div class="words">${escapeHtml(view.totalAmtChinese)}</div></div>
+<dl>${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>
+</section>
+${items}
+<section class="card">${action}${hint}</section>`;
+  return shell(`${view.billKindName} ${view.billNo}`, { name: view.hospitalName, sub: '医疗电子票据' }, body, '本票据由 medbill 开具，扫码可查验真伪', href ? undefined : 10);
+}
+
+function messagePage(kind: 'warn' | 'wait', icon: string, title: string, text: string, note: string, refreshSeconds?: number): string {
+  const body = `<section class="card"><div class="msg"><div class="icon ${kind}">${icon}</div><h2>${escapeHtml(text)}</h2><p>${escapeHtml(note)}</p></div></section>`;
+  return shell(title, { name: '医疗电子票据查验', sub: '扫码查看电子票据' }, body, 'medbill 医疗电子票据', refreshSeconds);
+}
+
+/**
+ * For an unknown bill and for a wrong check code alike: it is the same constant page, so it
+ * reveals nothing about whether a bill exists.
+ */
+export function renderNotFoundPage(): string {
+  return NOT_FOUND;
+}
+
+/** For an H5 link computed in advance whose bill is not issued yet. */
+export function renderPendingPage(): string {
+  return PENDING;
+}
+
+const NOT_FOUND = messagePage('warn', '!', '未找到票据', '未找到票据，请核对票据代码、号码和校验码', '二维码或链接不完整时也会出现此提示');
+const PENDING = messagePage('wait', '…', '票据开具中', '票据开具中，请稍后刷新', '本页面会自动刷新', 5);

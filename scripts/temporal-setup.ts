@@ -1,0 +1,16 @@
+/** Applies temporal.yaml (namespace, retention, search attributes) to the server at MEDBILL_TEMPORAL_ADDRESS. */
+import { config } from '../common/config';
+import { applyTemporalSetup, loadTemporalSetup } from '../common/temporal';
+import { Connection } from '@temporalio/client';
+
+(async () => {
+  const cfg = config();
+  const setup = loadTemporalSetup();
+  const connection = await Connection.connect({ address: cfg.temporalAddress });
+  await applyTemporalSetup(connection, setup, cfg.temporalNamespace ?? setup.namespace.name);
+  await connection.close();
+  console.log(`temporal setup applied to ${cfg.temporalAddress} (namespace ${cfg.temporalNamespace ?? setup.namespace.name})`);
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
