@@ -48,7 +48,7 @@ export interface BillItem {
   fiscalCode?: string;
   hisCode?: string;
   unit?: string;
-  std?: string;
+  std?: string | number;
   number?: string | number;
   amt: Yuan;
   selfAmt?: Yuan;
@@ -61,16 +61,19 @@ export interface BillListDetail {
   listDetailNo?: string;
   listTypeCode?: string;
   listTypeName?: string;
+  chargeCode?: string;
+  chargeName?: string;
   code?: string;
   hisCode?: string;
   name?: string;
   form?: string;
   specification?: string;
   unit?: string;
-  std?: string;
+  std?: string | number;
   number?: string | number;
-  amt?: Yuan;
-  selfAmt?: Yuan;
+  /** As the HIS sent it: a yuan string or a JSON number (shown, never computed with as a float). */
+  amt?: Yuan | number;
+  selfAmt?: Yuan | number;
   remark?: string;
   [key: string]: unknown;
 }
@@ -110,6 +113,7 @@ export interface BillDetail {
   busNo: string;
   busType: string;
   busTypeName?: string;
+  /** The HIS interface that issued it (invoiceEBillOutpatient, …). */
   method?: string;
   placeCode: string;
   placeName?: string;
@@ -123,6 +127,7 @@ export interface BillDetail {
   payee?: string;
   author?: string;
   checker?: string;
+  /** HIS local time, "yyyyMMddHHmmssSSS". */
   busDateTime?: string;
   issuedAt: string;
   state: BillState;

@@ -17,7 +17,8 @@ export interface PayChannel {
 }
 
 export interface Meta {
-  hospital: { code: string; name: string };
+  /** null until the hospital is set up. */
+  hospital: { code: string; name: string } | null;
   places: Place[];
   busTypes: BusTypeInfo[];
   payChannels: PayChannel[];

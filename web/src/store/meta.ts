@@ -9,7 +9,7 @@ const meta = shallowRef<Meta | null>(null);
 let pending: Promise<Meta | null> | null = null;
 
 export const metaState = computed(() => meta.value);
-export const hospitalName = computed(() => meta.value?.hospital.name ?? '');
+export const hospitalName = computed(() => meta.value?.hospital?.name ?? '');
 export const places = computed(() => meta.value?.places ?? []);
 
 const busTypeNames = computed(() => new Map((meta.value?.busTypes ?? []).map((b) => [b.busType, b.name])));

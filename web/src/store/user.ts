@@ -5,6 +5,7 @@
 import { computed, reactive, readonly } from 'vue';
 import { fetchCurrentUser, login as apiLogin, logout as apiLogout, type LoginParams, type User } from '@/api/auth';
 import { ApiError } from '@/api/http';
+import { ALL_PLACES_ROLES } from '@/utils/dict';
 
 interface UserState {
   user: User | null;
@@ -18,6 +19,16 @@ let pending: Promise<User | null> | null = null;
 export const userState = readonly(state);
 export const currentUser = computed(() => state.user);
 export const roles = computed<readonly string[]>(() => state.user?.roles ?? []);
+
+/**
+ * The billing point a user is limited to: cashiers (a placeCode and none of the all-places roles)
+ * see only their own point's bills, as the API enforces. Empty = every point.
+ */
+export const placeScope = computed(() => {
+  const u = state.user;
+  if (!u?.placeCode) return '';
+  return u.roles.some((r) => ALL_PLACES_ROLES.includes(r)) ? '' : u.placeCode;
+});
 
 /** True when the user has at least one of `wanted` (an empty or absent list allows everyone). */
 export function hasAnyRole(wanted?: readonly string[] | null): boolean {

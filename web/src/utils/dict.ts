@@ -33,12 +33,25 @@ export const NOTIFY_STATUS: Record<string, DictEntry> = {
   failed: { label: '失败', type: 'danger' },
 };
 
+/** The platform's roles (orm/entities.ts User.roles). */
 export const ROLE: Record<string, DictEntry> = {
   admin: { label: '系统管理员', type: 'danger' },
-  cashier: { label: '收费员', type: 'primary' },
-  auditor: { label: '审核员', type: 'warning' },
   finance: { label: '财务', type: 'success' },
-  stock: { label: '票据管理员', type: 'info' },
+  cashier: { label: '收费员', type: 'primary' },
+  doctor: { label: '医生', type: 'info' },
+  department: { label: '科室', type: 'info' },
+  audit: { label: '稽核', type: 'warning' },
+};
+
+/** Roles that see every billing point's bills; others with a placeCode see only their own point. */
+export const ALL_PLACES_ROLES = ['admin', 'finance', 'audit'];
+
+/** Issuance interfaces (the HIS method that issued the bill). */
+export const ISSUE_METHOD: Record<string, string> = {
+  invEBillRegistration: '挂号票据开具',
+  invoiceEBillOutpatient: '门诊票据开具',
+  invEBillHospitalized: '住院票据开具',
+  invEBillCheckUp: '体检票据开具',
 };
 
 export const billState = (code: string | null | undefined) => lookup(BILL_STATE, code);
@@ -47,35 +60,67 @@ export const notifyChannel = (code: string | null | undefined) => lookup(NOTIFY_
 export const notifyStatus = (code: string | null | undefined) => lookup(NOTIFY_STATUS, code);
 export const roleLabel = (code: string) => ROLE[code]?.label ?? code;
 
-/** Labels for the usual keys of a bill's `extra` object (visit information from the HIS). */
+/** Labels for the keys of a bill's `extra` object (visit and settlement details from the HIS). */
 export const EXTRA_LABELS: Record<string, string> = {
+  payerType: '交款人类型',
+  cardType: '卡类型',
+  cardNo: '卡号',
+  alipayCode: '支付宝交易号',
+  weChatOrderNo: '微信订单号',
+  weChatMedTransNo: '微信医保交易号',
   sex: '性别',
   age: '年龄',
   caseNumber: '病历号',
-  medicalCaseNo: '病历号',
-  outpatientNo: '门诊号',
-  hospitalNo: '住院号',
-  inpatientNo: '住院号',
-  visitNo: '就诊号',
-  deptName: '就诊科室',
-  department: '就诊科室',
-  categoryName: '就诊科室',
-  doctor: '医生',
-  doctorName: '医生',
+  patientCategory: '就诊科室',
+  patientCategoryCode: '科室编码',
+  consultationDate: '就诊日期',
+  medicalInstitution: '医疗机构类型',
+  medCareInstitution: '医保机构',
+  medCareTypeCode: '医疗类别编码',
   medicalCareType: '医疗类别',
-  medicalInsuranceType: '医保类型',
-  medInsuranceType: '医保类型',
-  medicalInsuranceId: '医保编号',
-  cardType: '卡类型',
-  cardNo: '卡号',
+  medicalInsuranceID: '医保编号',
+  hospitalNo: '住院号',
+  visitNo: '就诊号',
+  hospitalArea: '病区',
+  bedNo: '床号',
   inHospitalDate: '入院日期',
   outHospitalDate: '出院日期',
   hospitalDays: '住院天数',
-  bedNo: '床号',
-  ward: '病区',
-  fundPay: '统筹基金支付',
+  leaveCategory: '出院方式',
+  checkUpNo: '体检号',
   accountPay: '个人账户支付',
+  fundPay: '统筹基金支付',
+  otherfundPay: '其他基金支付',
   ownPay: '个人自付',
-  selfPay: '个人自费',
-  otherPay: '其他支付',
+  selfConceitedAmt: '个人自理',
+  selfPayAmt: '个人自费',
+  selfCashPay: '个人现金支付',
+  cashPay: '现金支付',
+  chequePay: '支票支付',
+  transferAccountPay: '转账支付',
+  cashRecharge: '补缴金额',
+  cashRefund: '退款金额',
+  reimbursementAmt: '报销金额',
+  balancedNumber: '结算号',
+  ownAcBalance: '个人账户余额',
+  eBillRelateNo: '关联票据号',
+  isArrears: '是否欠费',
+  arrearsReason: '欠费原因',
+  otherInfo: '其他信息',
+  otherMedicalList: '其他医保信息',
 };
+
+/** `extra` keys not shown in the visit block (shown elsewhere on the page). */
+export const EXTRA_HIDDEN = new Set(['noticeList']);
+
+/** Code keys of `extra` and the key of the name they stand for. */
+export const EXTRA_CODE_OF: Record<string, string> = {
+  patientCategoryCode: 'patientCategory',
+  medCareTypeCode: 'medicalCareType',
+};
+
+/** payerType codes of the e-bill standard. */
+export const PAYER_TYPE: Record<string, string> = { '1': '个人', '2': '单位' };
+
+/** `extra` keys holding HIS dates ("yyyyMMdd"). */
+export const EXTRA_DATES = new Set(['consultationDate', 'inHospitalDate', 'outHospitalDate']);

@@ -7,6 +7,7 @@ import { useRoute, useRouter, type LocationQuery, type LocationQueryRaw } from '
 import { searchBills, type BillListItem, type BillQuery } from '@/api/bills';
 import { ApiError } from '@/api/http';
 import { isIsoDate } from '@/utils/datetime';
+import { placeScope } from '@/store/user';
 
 export const PAGE_SIZES = [10, 20, 50, 100] as const;
 export const DEFAULT_PAGE_SIZE = 20;
@@ -81,14 +82,17 @@ export function useBillSearch() {
 
   const hasFilter = computed(() => {
     const q = query.value;
-    return Boolean(q.dateFrom || q.placeCode || q.busNo || q.patient || q.billNo);
+    return Boolean(q.dateFrom || (q.placeCode && !lockedPlace.value) || q.busNo || q.patient || q.billNo);
   });
 
   let controller: AbortController | null = null;
 
+  /** A cashier's own billing point: shown in the (locked) select, never sent (the API scopes it). */
+  const lockedPlace = placeScope;
+
   function fillForm(bq: BillQuery) {
     form.dateRange = bq.dateFrom && bq.dateTo ? [bq.dateFrom, bq.dateTo] : null;
-    form.placeCode = bq.placeCode ?? '';
+    form.placeCode = lockedPlace.value || (bq.placeCode ?? '');
     form.busNo = bq.busNo ?? '';
     form.patient = bq.patient ?? '';
     form.billNo = bq.billNo ?? '';
@@ -101,7 +105,7 @@ export function useBillSearch() {
     loading.value = true;
     errorText.value = '';
     try {
-      const res = await searchBills(bq, mine.signal);
+      const res = await searchBills(lockedPlace.value ? { ...bq, placeCode: undefined } : bq, mine.signal);
       if (controller !== mine) return;
       // Past the last page (e.g. after a page-size change in a shared link): show the last page.
       const lastPage = Math.max(1, Math.ceil(res.total / bq.pageSize));
@@ -144,6 +148,7 @@ export function useBillSearch() {
       q.dateTo = form.dateRange[1];
     }
     for (const key of TEXT_KEYS) {
+      if (key === 'placeCode' && lockedPlace.value) continue;
       const v = form[key].trim();
       if (v) q[key] = v;
     }
@@ -168,5 +173,5 @@ export function useBillSearch() {
     { immediate: true },
   );
 
-  return { form, query, rows, total, loading, loaded, errorText, hasFilter, search, reset, reload, changePage, changePageSize };
+  return { form, query, lockedPlace, rows, total, loading, loaded, errorText, hasFilter, search, reset, reload, changePage, changePageSize };
 }
