@@ -22,6 +22,8 @@ export interface Config {
   temporalUiUrl: string;
   /** MEDBILL_EMBEDDED_TEMPORAL: `1` lets `npm start` run the Temporal dev server itself. */
   embeddedTemporal: boolean;
+  /** MEDBILL_TEMPORAL_UI: `0` runs the embedded dev server without its Web UI (tests). */
+  temporalUi: boolean;
   /** MEDBILL_TEMPORAL_CLI: path of the temporal CLI; default: found on PATH or built into the cache. */
   temporalCli?: string;
   /** MEDBILL_CACHE_DIR: where the built Temporal CLI is cached, outside the repository. */
@@ -94,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     taskQueue: env.MEDBILL_TEMPORAL_TASK_QUEUE || undefined,
     temporalUiUrl: env.MEDBILL_TEMPORAL_UI_URL || 'http://127.0.0.1:8233',
     embeddedTemporal: bool(env.MEDBILL_EMBEDDED_TEMPORAL, true),
+    temporalUi: bool(env.MEDBILL_TEMPORAL_UI, true),
     temporalCli: env.MEDBILL_TEMPORAL_CLI || undefined,
     cacheDir: path.resolve(env.MEDBILL_CACHE_DIR || path.join(os.homedir(), '.cache', 'medbill')),
     host: env.MEDBILL_HOST || '127.0.0.1',

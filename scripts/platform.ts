@@ -71,7 +71,7 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
         dbFile: path.join(cfg.dataDir, setup.devServer.dataFile),
         port: Number(portText) || setup.devServer.port,
         uiPort: Number(new URL(cfg.temporalUiUrl).port) || setup.devServer.uiPort,
-        headless: opts.headless,
+        headless: opts.headless ?? !cfg.temporalUi,
         namespace,
         logFile: path.join(cfg.dataDir, 'temporal.log'),
       });

@@ -1,26 +1,44 @@
 /**
- * Boots the real platform for a test file: a real Temporal dev server (headless, on a free port),
- * the database (SQLite in a temp folder, or a fresh MySQL/MariaDB database when
- * MEDBILL_TEST_DB_URL is a mysql:// URL), the simulators, the worker and the API.
+ * Runs the real, compiled platform for a test file in its own process, exactly as `npm start`
+ * does (scripts/start.js): a real Temporal dev server (headless, free ports), the database
+ * (SQLite in a temp folder, or a fresh MySQL/MariaDB database when MEDBILL_TEST_DB_URL is a
+ * mysql:// URL), the simulators, the worker and the API. Tests talk to it over HTTP, and read the
+ * database and Temporal with their own connections. `npm test` builds dist/ first.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { loadConfig, setConfig } from '../common/config';
-import { startPlatform as boot, type Platform as Booted } from '../scripts/platform';
+import type { MikroORM } from '@mikro-orm/core';
+import type { Client, Connection } from '@temporalio/client';
+import { loadConfig, type Config } from '../common/config';
+import { connectClient, loadTemporalSetup, REPO_ROOT } from '../common/temporal';
 import { freePort } from '../scripts/temporal-dev';
+import { openOrm } from '../orm/db';
 import { DEMO } from '../orm/seed';
 import { HisClient, sampleOutpatient } from '../sim/his/client';
 
-export interface Platform extends Booted {
+export interface Platform {
   baseUrl: string;
   dbUrl: string;
   dataDir: string;
+  simUrl: string;
+  temporalAddress: string;
+  temporalUiUrl: string;
+  namespace: string;
+  cfg: Config;
+  orm: MikroORM;
+  client: Client;
   hisClient: HisClient;
   his: {
     issueOutpatient(overrides?: Record<string, unknown>): Promise<{ busNo: string; billBatchCode: string; billNo: string; random: string; pictureUrl: string }>;
   };
+  /** Kills the platform process without warning (SIGKILL), as a crash would. */
+  kill(): Promise<void>;
+  /** Starts the platform process again on the same data, database and ports. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export const isMysql = () => /^mysql:|^mariadb:/.test(process.env.MEDBILL_TEST_DB_URL ?? '');
@@ -33,49 +51,94 @@ async function dropMysqlDb(url: string): Promise<void> {
   await conn.end();
 }
 
-export async function startPlatform(env: Record<string, string> = {}): Promise<Platform> {
+const START_JS = path.join(REPO_ROOT, 'dist', 'scripts', 'start.js');
+
+export async function startPlatform(extraEnv: Record<string, string> = {}): Promise<Platform> {
+  if (!fs.existsSync(START_JS)) throw new Error(`${START_JS} is missing: run the tests with \`npm test\`, which builds first`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medbill-test-'));
-  const [apiPort, temporalPort, simPort] = [await freePort(), await freePort(), await freePort()];
+  const [apiPort, temporalPort, uiPort, simPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   let dbUrl = `sqlite:${path.join(dataDir, 'medbill.sqlite')}`;
   if (isMysql()) {
     const u = new URL(process.env.MEDBILL_TEST_DB_URL!.replace(/^mariadb:/, 'mysql:'));
     u.pathname = `/medbill_t_${randomBytes(4).toString('hex')}`;
     dbUrl = u.toString();
   }
-  const cfg = loadConfig({
-    ...process.env,
+  const env: Record<string, string> = {
     MEDBILL_DATA_DIR: dataDir,
     MEDBILL_DB_URL: dbUrl,
     MEDBILL_PORT: String(apiPort),
     MEDBILL_SIM_PORT: String(simPort),
     MEDBILL_TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+    MEDBILL_TEMPORAL_UI_URL: `http://127.0.0.1:${uiPort}`,
+    MEDBILL_TEMPORAL_UI: '0',
     MEDBILL_LOG_LEVEL: 'warn',
-    MEDBILL_SIGN_THREADS: '2',
-    ...env,
-  });
-  setConfig(cfg);
-  const logs: string[] = [];
-  const p = await boot(cfg, { headless: true, log: (m) => logs.push(m) });
-  const hisClient = new HisClient(p.apiUrl, DEMO.appid, DEMO.appKey);
+    ...extraEnv,
+  };
+  const cfg = loadConfig({ ...process.env, ...env });
+  const logFile = path.join(dataDir, 'platform.log');
+  const baseUrl = `http://127.0.0.1:${apiPort}`;
+  let child: ChildProcess | undefined;
+
+  const launch = async () => {
+    const out = fs.openSync(logFile, 'a');
+    child = spawn(process.execPath, [START_JS], { env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
+    fs.closeSync(out);
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`platform exited (${child.exitCode}):\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
+      try {
+        if ((await fetch(`${baseUrl}/health`)).ok) return;
+      } catch {
+        /* not up yet */
+      }
+      if (Date.now() > deadline) throw new Error(`platform not healthy within 180 s:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const halt = async (signal: NodeJS.Signals) => {
+    const c = child;
+    if (!c || c.exitCode !== null || c.signalCode) return;
+    await new Promise<void>((resolve) => {
+      c.once('exit', () => resolve());
+      c.kill(signal);
+    });
+  };
+
+  await launch();
+  const orm = await openOrm(dbUrl, { migrate: false, pool: 5 });
+  const namespace = loadTemporalSetup().namespace.name;
+  const { connection, client } = await connectClient(`127.0.0.1:${temporalPort}`, namespace);
+  const hisClient = new HisClient(baseUrl, DEMO.appid, DEMO.appKey);
+
   return {
-    ...p,
-    baseUrl: p.apiUrl,
+    baseUrl,
     dbUrl,
     dataDir,
+    simUrl: `http://127.0.0.1:${simPort}`,
+    temporalAddress: `127.0.0.1:${temporalPort}`,
+    temporalUiUrl: cfg.temporalUiUrl,
+    namespace,
+    cfg,
+    orm,
+    client,
     hisClient,
     his: {
       async issueOutpatient(overrides = {}) {
         const business = sampleOutpatient(overrides);
-        const r = await hisClient.call('invoiceEBillOutpatient', business);
+        const r = await hisClient.callWithRetry('invoiceEBillOutpatient', business);
         if (r.result !== 'S0000') throw new Error(`issue failed: ${r.result} ${JSON.stringify(r.message)}`);
         return { busNo: business.busNo as string, ...r.message };
       },
     },
+    kill: () => halt('SIGKILL'),
+    restart: launch,
     async stop() {
-      await p.stop();
+      await halt('SIGINT');
+      await (connection as Connection).close();
+      await orm.close(true);
       if (isMysql()) await dropMysqlDb(dbUrl);
+      if (process.env.MEDBILL_TEST_LOGS) console.log(fs.readFileSync(logFile, 'utf8'));
       fs.rmSync(dataDir, { recursive: true, force: true });
-      if (logs.length && process.env.MEDBILL_TEST_LOGS) console.log(logs.join('\n'));
     },
   };
 }

@@ -143,7 +143,7 @@ describe('numbers under concurrency', () => {
     const busNos = Array.from({ length: 200 }, (_, i) => `ZYPAR${Date.now()}-${i}`);
     const answers = await Promise.all(
       busNos.map((busNo) =>
-        p.hisClient.call('invEBillHospitalized', sampleOutpatient({ busNo, busType: '01', placeCode: 'ZY01', hospitalNo: 'ZY2026001', visitNo: '1' })),
+        p.hisClient.callWithRetry('invEBillHospitalized', sampleOutpatient({ busNo, busType: '01', placeCode: 'ZY01', hospitalNo: 'ZY2026001', visitNo: '1' })),
       ),
     );
     const failed = answers.filter((a) => a.result !== 'S0000');
@@ -156,6 +156,9 @@ describe('numbers under concurrency', () => {
     expect(answers[0].message.billBatchCode.slice(2, 6)).toBe('0402');
     const after = await p.orm.em.fork().findOneOrFail(StockSegment, { id: before.id });
     expect(after.nextNo).toBe(before.nextNo + 200);
+    // Every number taken belongs to exactly one stored bill.
+    const stored = await p.orm.em.fork().find(Bill, { busNo: { $in: busNos } });
+    expect(stored.map((b) => Number(b.billNo)).sort((a, b) => a - b)).toEqual(numbers);
   });
 });
 
@@ -185,7 +188,7 @@ describe('the bill', () => {
   test('runs as a Temporal workflow with search attributes, then gets its PDF and notices in the background', async () => {
     const { busNo, billNo, billBatchCode } = await p.his.issueOutpatient();
     const workflowId = `bill-${DEMO.appid}-${busNo}`;
-    const handle = p.api.client.workflow.getHandle(workflowId);
+    const handle = p.client.workflow.getHandle(workflowId);
     const result = await handle.result();
     expect(result.state).toBe('issued');
     expect(result.layout).toBe('done');
@@ -200,7 +203,7 @@ describe('the bill', () => {
     // An operator finds it by business key in the visibility store.
     const found = await eventually(async () => {
       const list = [];
-      for await (const w of p.api.client.workflow.list({ query: `BusNo = '${busNo}'` })) list.push(w.workflowId);
+      for await (const w of p.client.workflow.list({ query: `BusNo = '${busNo}'` })) list.push(w.workflowId);
       return list.length ? list : undefined;
     }, 'visibility by BusNo');
     expect(found).toEqual([workflowId]);

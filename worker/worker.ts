@@ -1,9 +1,19 @@
 /** The Temporal worker: every workflow of workflows/ and the activities built from Deps. */
 import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REPO_ROOT } from '../common/temporal';
 import type { Deps } from '../activities/deps';
 import { createIssueActivities } from '../activities/issue/activities';
 
 let runtimeInstalled = false;
+
+/** The bundle made at build time (scripts/bundle-workflows) when running compiled code, else the sources. */
+function workflowCode(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  const bundle = path.join(REPO_ROOT, 'dist', 'workflow-bundle.js');
+  if (__filename.endsWith('.js') && fs.existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
+  return { workflowsPath: require.resolve('../workflows') };
+}
 
 export async function createWorker(deps: Deps, opts: { address: string; namespace: string; taskQueue: string }): Promise<Worker> {
   if (!runtimeInstalled) {
@@ -16,7 +26,7 @@ export async function createWorker(deps: Deps, opts: { address: string; namespac
     connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    workflowsPath: require.resolve('../workflows'),
+    ...workflowCode(),
     activities: { ...createIssueActivities(deps) },
     maxConcurrentLocalActivityExecutions: 64,
     maxConcurrentActivityTaskExecutions: 32,

@@ -29,6 +29,8 @@ const local = proxyLocalActivities<Acts>({
 
 const background = proxyActivities<Acts>({
   startToCloseTimeout: '2m',
+  // A notice channel may be down for hours: keep trying for a day, then record the failure.
+  scheduleToCloseTimeout: '24h',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
 });
 
@@ -76,26 +78,18 @@ export async function issueBillWorkflow(input: IssueBillInput): Promise<IssueSta
   const bill = status.bill;
   upsertSearchAttributes({ BillNo: [bill.billNo], BillBatchCode: [bill.billBatchCode], BillState: ['issued'] });
 
-  // Background work: each step retried on its own; none of them can undo or block the bill.
+  // Background work after the HIS has its answer: the layout file and the patient notices, one
+  // activity retried with backoff until every channel has answered; it cannot undo or block the bill.
   for (const c of bill.channels) status.notices[c] = 'pending';
-  await Promise.all([
-    background.renderLayout(bill.billId).then(
-      () => void (status.layout = 'done'),
-      (err) => {
-        status.layout = 'failed';
-        log.error('layout file failed', { billId: bill.billId, err: String(err) });
-      },
-    ),
-    ...bill.channels.map((channel) =>
-      background.notifyPatient(bill.billId, channel).then(
-        () => void (status.notices[channel] = 'done'),
-        (err) => {
-          status.notices[channel] = 'failed';
-          log.warn('patient notice failed', { billId: bill.billId, channel, err: String(err) });
-        },
-      ),
-    ),
-  ]);
+  try {
+    const delivered = await background.deliverBill(bill.billId);
+    status.layout = 'done';
+    for (const [c, r] of Object.entries(delivered.notices)) status.notices[c] = r === 'sent' ? 'done' : 'failed';
+  } catch (err) {
+    status.layout = status.layout === 'pending' ? 'failed' : status.layout;
+    for (const c of bill.channels) if (status.notices[c] === 'pending') status.notices[c] = 'failed';
+    log.error('delivery gave up', { billId: bill.billId, err: String(err) });
+  }
   await condition(allHandlersFinished);
   return status;
 }

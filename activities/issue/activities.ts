@@ -3,11 +3,10 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { Bill, BillItem, BillPayment, Notification } from '../../orm/entities';
 import { formatYuan, yuanInChinese } from '../../common/money';
 import type { Deps } from '../deps';
 import { issueBillActivity } from './issue-bill';
-import { h5Url } from './bill-facts';
+import { h5Url, noticeTargets, type Channel } from './bill-facts';
 import { BUS_TYPES } from './draft';
 import { renderBillPdf } from '../layout/render-bill-pdf';
 import { NotifyPermanentError } from '../notify';
@@ -21,123 +20,185 @@ const REGION_NAMES: Record<string, string> = { '44': '广东省', '61': '陕西�
 /** Where a bill's layout file lives, relative to the data folder (stored by reference). */
 export const layoutRelPath = (b: { billBatchCode: string; billNo: string }) => path.join('layout', b.billBatchCode, `${b.billNo}.pdf`);
 
+interface BillRow {
+  id: number;
+  bill_batch_code: string;
+  bill_no: string;
+  random: string;
+  issued_at: number | string | Date;
+  payer: string;
+  id_card_no: string | null;
+  patient_no: string;
+  bus_no: string;
+  bus_type: string;
+  payee: string;
+  checker: string | null;
+  author: string;
+  total_amt: number | string;
+  remark: string | null;
+  extra: string | null;
+  state: string;
+  is_scarlet: number | boolean;
+  signature: string;
+  tel: string | null;
+  email: string | null;
+  open_id: string | null;
+  layout_path: string | null;
+  hospital_name: string;
+  region_code: string;
+  place_name: string;
+  kind_name: string;
+}
+
+export type DeliveryResult = { layout: 'done'; notices: Partial<Record<Channel, 'sent' | 'failed'>> };
+
+/** A HIS date (yyyyMMdd..., or yyyy-MM-dd...) as the instant that China day starts; undefined if not a date. */
+function chinaDate(v: unknown): Date | undefined {
+  const m = typeof v === 'string' ? /^(\d{4})-?(\d{2})-?(\d{2})/.exec(v) : null;
+  if (!m) return undefined;
+  const d = new Date(`${m[1]}-${m[2]}-${m[3]}T00:00:00+08:00`);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
 export function createIssueActivities(deps: Deps) {
+  const conn = () => deps.orm.em.getConnection();
+  const platform = () => deps.orm.em.getPlatform();
+  const toDate = (v: number | string | Date) => (v instanceof Date ? v : typeof v === 'number' ? new Date(v) : new Date(/^\d+$/.test(v) ? Number(v) : `${v.replace(' ', 'T')}Z`));
+
+  async function loadBill(billId: number): Promise<BillRow> {
+    const [row] = await conn().execute<BillRow[]>(
+      `select b.id, b.bill_batch_code, b.bill_no, b.random, b.issued_at, b.payer, b.id_card_no, b.patient_no, b.bus_no, b.bus_type,
+              b.payee, b.checker, b.author, b.total_amt, b.remark, b.extra, b.state, b.is_scarlet, b.signature, b.tel, b.email,
+              b.open_id, b.layout_path, h.name as hospital_name, h.region_code, p.name as place_name, k.name as kind_name
+         from bill b join hospital h on h.id = b.hospital_id join billing_point p on p.id = b.place_id join bill_kind k on k.id = b.bill_kind_id
+        where b.id = ?`,
+      [billId],
+    );
+    if (!row) throw new Error(`bill ${billId} not found`);
+    return row;
+  }
+
+  /** Renders the PDF layout file, writes it atomically and records its path and SHA-256. Idempotent. */
+  async function renderLayout(bill: BillRow): Promise<string> {
+    if (bill.layout_path) return bill.layout_path;
+    const [items, payments] = await Promise.all([
+      conn().execute<Array<{ name: string; number: string | null; unit: string | null; amt: number | string; remark: string | null }>>(
+        'select name, number, unit, amt, remark from bill_item where bill_id = ? order by sort_no, id',
+        [bill.id],
+      ),
+      conn().execute<Array<{ channel_code: string; amount: number | string }>>('select channel_code, amount from bill_payment where bill_id = ? order by id', [bill.id]),
+    ]);
+    const extra = bill.extra ? JSON.parse(bill.extra) : {};
+    const ref = { billBatchCode: bill.bill_batch_code, billNo: bill.bill_no, random: bill.random };
+    const pdf = await renderBillPdf(
+      {
+        hospitalName: bill.hospital_name,
+        regionName: REGION_NAMES[bill.region_code] ?? '',
+        billKindName: bill.kind_name,
+        ...ref,
+        issuedAt: toDate(bill.issued_at),
+        payer: bill.payer,
+        idCardNo: bill.id_card_no ?? undefined,
+        patientNo: bill.patient_no,
+        busNo: bill.bus_no,
+        busType: bill.bus_type,
+        busTypeName: BUS_TYPES[bill.bus_type] ?? bill.bus_type,
+        medicalCareType: extra.medicalCareType,
+        visitDate: chinaDate(extra.consultationDate),
+        institutionType: extra.medicalInstitution,
+        placeName: bill.place_name,
+        payee: bill.payee,
+        checker: bill.checker ?? undefined,
+        author: bill.author,
+        totalAmt: formatYuan(Number(bill.total_amt)),
+        totalAmtChinese: yuanInChinese(Number(bill.total_amt)),
+        items: items.map((i: { name: string; number: string | null; unit: string | null; amt: number | string; remark: string | null }) => ({ name: i.name, number: i.number ?? undefined, unit: i.unit ?? undefined, amt: formatYuan(Number(i.amt)), remark: i.remark ?? undefined })),
+        payments: payments.map((p: { channel_code: string; amount: number | string }) => ({ channelName: PAY_CHANNELS[p.channel_code] ?? p.channel_code, amount: formatYuan(Number(p.amount)) })),
+        remark: bill.remark ?? undefined,
+        h5Url: h5Url(deps.cfg.publicUrl, ref),
+        state: bill.state === 'reversed' ? 'reversed' : 'normal',
+        isScarlet: !!Number(bill.is_scarlet),
+        signatureHex: bill.signature,
+      },
+      { fontPath: deps.cfg.fontPath },
+    );
+    const rel = layoutRelPath(ref);
+    const abs = path.join(deps.cfg.dataDir, rel);
+    await fs.mkdir(path.dirname(abs), { recursive: true });
+    const tmp = `${abs}.${process.pid}.${bill.id}.tmp`;
+    await fs.writeFile(tmp, pdf);
+    await fs.rename(tmp, abs);
+    const sha = createHash('sha256').update(pdf).digest('hex');
+    await conn().execute('update bill set layout_path = ?, layout_sha256 = ? where id = ?', [rel, sha, bill.id], 'run');
+    return rel;
+  }
+
+  /**
+   * Sends one channel's notice at most once: the notification row remembers a sent notice, and the
+   * provider dedupes by the idempotency key if we crash between sending and recording. A permanent
+   * error (bad number) is recorded and not retried; anything else is thrown for a retry.
+   */
+  async function notify(bill: BillRow, channel: Channel, target: string): Promise<'sent' | 'failed'> {
+    const find = () =>
+      conn().execute<Array<{ id: number; status: string; attempts: number }>>('select id, status, attempts from notification where bill_id = ? and channel = ?', [bill.id, channel]);
+    let [row] = await find();
+    if (!row) {
+      const now = platform().processDateProperty(new Date());
+      try {
+        await conn().execute(`insert into notification (bill_id, channel, target, status, attempts, created_at) values (?, ?, ?, 'pending', 0, ?)`, [bill.id, channel, target, now], 'run');
+      } catch (e) {
+        if (!(e instanceof UniqueConstraintViolationException)) throw e;
+      }
+      [row] = await find();
+    }
+    if (row.status === 'sent' || row.status === 'failed') return row.status;
+    const notifier = deps.notifiers.find((n) => n.channel === channel);
+    if (!notifier) throw new Error(`no notifier configured for ${channel}`);
+    const ref = { billBatchCode: bill.bill_batch_code, billNo: bill.bill_no, random: bill.random };
+    try {
+      const { providerId } = await notifier.send({
+        idempotencyKey: `bill-${bill.id}-${channel}`,
+        target,
+        hospitalName: bill.hospital_name,
+        payer: bill.payer,
+        ...ref,
+        totalAmt: formatYuan(Number(bill.total_amt)),
+        h5Url: h5Url(deps.cfg.publicUrl, ref),
+        issuedAt: toDate(bill.issued_at),
+      });
+      await conn().execute(
+        `update notification set status = 'sent', attempts = attempts + 1, provider_id = ?, sent_at = ?, last_error = null where id = ?`,
+        [providerId, platform().processDateProperty(new Date()), row.id],
+        'run',
+      );
+      return 'sent';
+    } catch (e) {
+      const permanent = e instanceof NotifyPermanentError;
+      await conn().execute(`update notification set status = ?, attempts = attempts + 1, last_error = ? where id = ?`, [permanent ? 'failed' : 'pending', String((e as Error).message ?? e).slice(0, 1000), row.id], 'run');
+      if (permanent) return 'failed';
+      throw e;
+    }
+  }
+
   return {
     issueBill: issueBillActivity(deps),
 
-    /** Renders the PDF layout file, writes it atomically and records its path and SHA-256. Idempotent. */
-    async renderLayout(billId: number): Promise<string> {
-      const em = deps.orm.em.fork();
-      const bill = await em.findOneOrFail(Bill, billId, { populate: ['hospital', 'place', 'billKind'] });
-      const [items, payments] = await Promise.all([
-        em.find(BillItem, { bill: billId }, { orderBy: { sortNo: 'asc' } }),
-        em.find(BillPayment, { bill: billId }),
-      ]);
-      const extra = bill.extra ? JSON.parse(bill.extra) : {};
-      const pdf = await renderBillPdf(
-        {
-          hospitalName: bill.hospital.name,
-          regionName: REGION_NAMES[bill.hospital.regionCode] ?? '',
-          billKindName: bill.billKind.name,
-          billBatchCode: bill.billBatchCode,
-          billNo: bill.billNo,
-          random: bill.random,
-          issuedAt: bill.issuedAt,
-          payer: bill.payer,
-          idCardNo: bill.idCardNo,
-          patientNo: bill.patientNo,
-          busNo: bill.busNo,
-          busType: bill.busType,
-          busTypeName: BUS_TYPES[bill.busType] ?? bill.busType,
-          medicalCareType: extra.medicalCareType,
-          placeName: bill.place.name,
-          payee: bill.payee,
-          checker: bill.checker,
-          author: bill.author,
-          totalAmt: formatYuan(bill.totalAmt),
-          totalAmtChinese: yuanInChinese(bill.totalAmt),
-          items: items.map((i) => ({ name: i.name, number: i.number, unit: i.unit, amt: formatYuan(i.amt), remark: i.remark })),
-          payments: payments.map((p) => ({ channelName: PAY_CHANNELS[p.channelCode] ?? p.channelCode, amount: formatYuan(p.amount) })),
-          remark: bill.remark,
-          h5Url: h5Url(deps.cfg.publicUrl, bill),
-          state: bill.state === 'reversed' ? 'reversed' : 'normal',
-          isScarlet: bill.isScarlet,
-          signatureHex: bill.signature,
-        },
-        { fontPath: deps.cfg.fontPath },
-      );
-      const rel = layoutRelPath(bill);
-      const abs = path.join(deps.cfg.dataDir, rel);
-      await fs.mkdir(path.dirname(abs), { recursive: true });
-      const tmp = `${abs}.${process.pid}.tmp`;
-      await fs.writeFile(tmp, pdf);
-      await fs.rename(tmp, abs);
-      const sha = createHash('sha256').update(pdf).digest('hex');
-      await em.nativeUpdate(Bill, { id: billId }, { layoutPath: rel, layoutSha256: sha });
-      return rel;
-    },
-
     /**
-     * Sends one notice channel for a bill, at most once: the Notification row remembers a sent
-     * notice, and the provider dedupes by the idempotency key if we crash between send and record.
-     * A permanent error (bad number) is recorded and not retried; anything else is retried.
+     * Everything after the HIS has its answer, in one activity so that a bill costs the Temporal
+     * server one activity task: the layout file, then every notice channel in parallel. Each step
+     * is idempotent, so a retry (a channel was down) redoes only what is not done yet.
      */
-    async notifyPatient(billId: number, channel: 'sms' | 'email' | 'wechat'): Promise<string> {
-      const em = deps.orm.em.fork();
-      const bill = await em.findOneOrFail(Bill, billId, { populate: ['hospital'] });
-      const extra = bill.extra ? JSON.parse(bill.extra) : {};
-      const notices = (extra.noticeList ?? []) as Array<{ noticeType: string; noticeValue: string }>;
-      const target =
-        channel === 'sms'
-          ? notices.find((n) => n.noticeType === '1201')?.noticeValue ?? bill.tel
-          : channel === 'email'
-            ? notices.find((n) => n.noticeType === '1202')?.noticeValue ?? bill.email
-            : bill.openId;
-      if (!target) return 'no-target';
-      let row = await em.findOne(Notification, { bill: billId, channel });
-      if (row?.status === 'sent') return 'already-sent';
-      if (!row) {
-        try {
-          em.create(Notification, { bill: billId, channel, target, status: 'pending', attempts: 0, createdAt: new Date() } as any);
-          await em.flush();
-        } catch (e) {
-          if (!(e instanceof UniqueConstraintViolationException)) throw e;
-          em.clear(); // a concurrent attempt created the row first
-        }
-        row = await em.findOneOrFail(Notification, { bill: billId, channel });
-      }
-      const notifier = deps.notifiers.find((n) => n.channel === channel);
-      if (!notifier) throw new Error(`no notifier configured for ${channel}`);
-      row.attempts += 1;
-      try {
-        const { providerId } = await notifier.send({
-          idempotencyKey: `bill-${bill.id}-${channel}`,
-          target,
-          hospitalName: bill.hospital.name,
-          payer: bill.payer,
-          billBatchCode: bill.billBatchCode,
-          billNo: bill.billNo,
-          random: bill.random,
-          totalAmt: formatYuan(bill.totalAmt),
-          h5Url: h5Url(deps.cfg.publicUrl, bill),
-          issuedAt: bill.issuedAt,
-        });
-        row.status = 'sent';
-        row.providerId = providerId;
-        row.sentAt = new Date();
-        row.lastError = undefined;
-        await em.flush();
-        return 'sent';
-      } catch (e) {
-        row.lastError = String((e as Error).message ?? e).slice(0, 1000);
-        if (e instanceof NotifyPermanentError) {
-          row.status = 'failed';
-          await em.flush();
-          return 'failed';
-        }
-        await em.flush();
-        throw e;
-      }
+    async deliverBill(billId: number): Promise<DeliveryResult> {
+      const bill = await loadBill(billId);
+      await renderLayout(bill);
+      const targets = noticeTargets({ tel: bill.tel, email: bill.email, openId: bill.open_id, extra: bill.extra });
+      const entries = Object.entries(targets) as Array<[Channel, string]>;
+      const results = await Promise.allSettled(entries.map(([c, t]) => notify(bill, c, t)));
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${entries[i][0]}: ${(r.reason as Error)?.message ?? r.reason}`] : []));
+      if (failed.length) throw new Error(`notice not delivered yet (will retry): ${failed.join('; ')}`);
+      const notices: DeliveryResult['notices'] = {};
+      results.forEach((r, i) => (notices[entries[i][0]] = (r as PromiseFulfilledResult<'sent' | 'failed'>).value));
+      return { layout: 'done', notices };
     },
   };
 }

@@ -79,3 +79,17 @@ export const billWorkflowId = (appid: string, busNo: string) => `bill-${appid}-$
 export function h5Url(publicUrl: string, b: { billBatchCode: string; billNo: string; random: string }): string {
   return `${publicUrl}/h5/bill/${b.billBatchCode}/${b.billNo}?random=${b.random}`;
 }
+
+export type Channel = 'sms' | 'email' | 'wechat';
+
+/** The notice targets of a bill: noticeList (1201 SMS, 1202 e-mail) first, then tel / email / openID. */
+export function noticeTargets(b: { tel?: string | null; email?: string | null; openId?: string | null; extra?: string | null }): Partial<Record<Channel, string>> {
+  const notices = (b.extra ? JSON.parse(b.extra).noticeList ?? [] : []) as Array<{ noticeType: string; noticeValue: string }>;
+  const out: Partial<Record<Channel, string>> = {};
+  const sms = notices.find((n) => n.noticeType === '1201')?.noticeValue ?? b.tel;
+  const email = notices.find((n) => n.noticeType === '1202')?.noticeValue ?? b.email;
+  if (sms) out.sms = sms;
+  if (email) out.email = email;
+  if (b.openId) out.wechat = b.openId;
+  return out;
+}

@@ -82,7 +82,8 @@ export class LocalSigner implements Signer {
   readonly publicKey: string;
   readonly threads: number;
 
-  private readonly workerData: { modulePath: string; privateKey: string; publicKey: string; userId: string; window: number };
+  /** Holds the private key: an ES private field, so util.inspect / JSON never show it. */
+  readonly #workerData: { modulePath: string; privateKey: string; publicKey: string; userId: string; window: number };
   private readonly maxInFlight: number;
   private readonly batchSize: number;
   private readonly maxQueue: number;
@@ -125,7 +126,7 @@ export class LocalSigner implements Signer {
     this.drainMs = opts.drainMs ?? 2000;
     const window = opts.precomputeWindow ?? 10;
     if (!Number.isInteger(window) || window < 2 || window > 16) throw new RangeError('LocalSigner: precomputeWindow must be an integer 2..16');
-    this.workerData = {
+    this.#workerData = {
       modulePath: require.resolve('sm-crypto-v2'),
       privateKey,
       publicKey,
@@ -211,7 +212,7 @@ export class LocalSigner implements Signer {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(SIGN_WORKER_SOURCE, { eval: true, workerData: this.workerData, name: 'medbill-sm2-signer' });
+    const worker = new Worker(SIGN_WORKER_SOURCE, { eval: true, workerData: this.#workerData, name: 'medbill-sm2-signer' });
     const slot: Slot = { worker, threadId: worker.threadId, inFlight: new Map(), ready: false };
     worker.unref();
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));

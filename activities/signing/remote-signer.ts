@@ -64,18 +64,24 @@ export class RemoteSigner implements Signer {
     if (typeof message !== 'string') throw new TypeError(`message to sign must be a string, got ${typeof message}`);
     if (this.closeCtl.signal.aborted) throw new Error('RemoteSigner is closed');
     const where = `signing server ${this.endpoint} (key "${this.keyId}")`;
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetch(this.endpoint, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ keyId: this.keyId, data: Buffer.from(message, 'utf8').toString('base64'), alg: 'SM3withSM2' }),
-        signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closeCtl.signal]),
-      });
-      text = await res.text();
-    } catch (e) {
-      throw new Error(`${where}: ${describeFetchError(e, this.timeoutMs, this.closeCtl.signal.aborted)}`);
+    const request = JSON.stringify({ keyId: this.keyId, data: Buffer.from(message, 'utf8').toString('base64'), alg: 'SM3withSM2' });
+    let res: Response | undefined;
+    let text = '';
+    // Signing twice is harmless, so a kept-alive socket the server closed just as it was
+    // reused (reset before any answer) is retried once on a fresh connection.
+    for (let attempt = 1; !res; attempt++) {
+      try {
+        res = await fetch(this.endpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: request,
+          signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closeCtl.signal]),
+        });
+        text = await res.text();
+      } catch (e) {
+        if (attempt === 1 && !res && isStaleSocket(e) && !this.closeCtl.signal.aborted) continue;
+        throw new Error(`${where}: ${describeFetchError(e, this.timeoutMs, this.closeCtl.signal.aborted)}`);
+      }
     }
     if (res.status !== 200) {
       const msg = `${where} answered HTTP ${res.status}: ${snippet(text)}`;
@@ -109,6 +115,11 @@ export class RemoteSigner implements Signer {
   async close(): Promise<void> {
     this.closeCtl.abort();
   }
+}
+
+function isStaleSocket(e: unknown): boolean {
+  const code = (e as { cause?: { code?: string } })?.cause?.code;
+  return code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE';
 }
 
 function samePublicKey(a: string, b: string): boolean {

@@ -7,7 +7,7 @@ import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporal
 import { ApplicationFailure } from '@temporalio/common';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { DomainError } from '../../common/errors';
-import { Bill, IssueRequest } from '../../orm/entities';
+import { Bill } from '../../orm/entities';
 import { parseIssueDraft, payloadHash } from '../../activities/issue/draft';
 import { billWorkflowId, h5Url } from '../../activities/issue/bill-facts';
 import { toIssued, type IssuedBill } from '../../activities/issue/issue-bill';
@@ -30,15 +30,11 @@ export async function issueAnswer(api: ApiContext, bill: IssuedBill) {
 export async function issueViaHis(api: ApiContext, appid: string, method: string, business: Record<string, unknown>) {
   const draft = parseIssueDraft(method, business);
   const hash = payloadHash(business);
-  const em = api.deps.orm.em.fork();
-
-  const existing = await em.findOne(Bill, { appid, busNo: draft.busNo }, { populate: ['place'] });
-  if (existing) {
-    const req = await em.findOne(IssueRequest, { appid, busNo: draft.busNo });
-    if (req && req.payloadHash !== hash) throw sameBusNoOtherContent(draft.busNo, existing);
-    return issueAnswer(api, toIssued(api.deps, existing, existing.place.code));
+  const stored = await storeRequest(api, appid, method, draft.busNo, hash, business);
+  if (stored.billId) {
+    const bill = await api.deps.orm.em.fork().findOneOrFail(Bill, stored.billId, { populate: ['place'] });
+    return issueAnswer(api, toIssued(api.deps, bill, bill.place.code));
   }
-  await storeRequest(api, appid, method, draft.busNo, hash, business);
 
   const workflowId = billWorkflowId(appid, draft.busNo);
   const start = new WithStartWorkflowOperation(issueBillWorkflow, {
@@ -72,33 +68,50 @@ export async function issueViaHis(api: ApiContext, appid: string, method: string
   }
 }
 
-function sameBusNoOtherContent(busNo: string, bill: { billBatchCode: string; billNo: string }) {
-  return new DomainError('E0012', `busNo: ${busNo} was already used for bill ${bill.billBatchCode}-${bill.billNo} with different content; use a new busNo`, 'busNo');
+/**
+ * Stores the request (the durable record of what the HIS asked) or checks a repeat against the
+ * stored one: same content -> go on (answer with the bill if there is one); other content -> refused,
+ * unless the first request was refused, which a corrected request may replace.
+ */
+async function storeRequest(api: ApiContext, appid: string, method: string, busNo: string, hash: string, business: Record<string, unknown>): Promise<{ billId?: number }> {
+  const conn = api.deps.orm.em.getConnection();
+  const now = api.deps.orm.em.getPlatform().processDateProperty(new Date());
+  const find = () =>
+    conn.execute<Array<{ id: number; payload_hash: string; status: string; bill_id: number | null }>>(
+      'select id, payload_hash, status, bill_id from issue_request where appid = ? and bus_no = ?',
+      [appid, busNo],
+    );
+  let [req] = await find();
+  if (!req) {
+    try {
+      await conn.execute(
+        `insert into issue_request (appid, bus_no, method, payload_hash, payload, status, created_at, updated_at) values (?, ?, ?, ?, ?, 'received', ?, ?)`,
+        [appid, busNo, method, hash, JSON.stringify(business), now, now],
+        'run',
+      );
+      return {};
+    } catch (e) {
+      if (!(e instanceof UniqueConstraintViolationException)) throw e;
+      [req] = await find(); // a concurrent retry stored it first
+    }
+  }
+  if (req.payload_hash === hash) return { billId: req.bill_id ?? undefined };
+  if (req.status === 'rejected') {
+    const res = await conn.execute<{ affectedRows: number }>(
+      `update issue_request set method = ?, payload_hash = ?, payload = ?, status = 'received', error_code = null, error_message = null, updated_at = ?
+       where id = ? and status = 'rejected' and payload_hash = ?`,
+      [method, hash, JSON.stringify(business), now, req.id, req.payload_hash],
+      'run',
+    );
+    if (res.affectedRows === 1) return {};
+  }
+  const billText = req.bill_id ? await billLabel(api, req.bill_id) : '';
+  throw new DomainError('E0012', `busNo: ${busNo} was already used${billText} with different content; use a new busNo`, 'busNo');
 }
 
-/** Stores the request (the durable record of what the HIS asked), or checks it against the stored one. */
-async function storeRequest(api: ApiContext, appid: string, method: string, busNo: string, hash: string, business: Record<string, unknown>) {
-  const em = api.deps.orm.em.fork();
-  try {
-    em.create(IssueRequest, { appid, busNo, method, payloadHash: hash, payload: JSON.stringify(business), status: 'received', createdAt: new Date(), updatedAt: new Date() });
-    await em.flush();
-    return;
-  } catch (e) {
-    if (!(e instanceof UniqueConstraintViolationException)) throw e;
-  }
-  const fresh = api.deps.orm.em.fork();
-  const req = await fresh.findOneOrFail(IssueRequest, { appid, busNo });
-  if (req.payloadHash === hash) return;
-  if (req.status === 'rejected') {
-    // A refused request may be corrected and sent again under the same busNo.
-    const n = await fresh.nativeUpdate(
-      IssueRequest,
-      { id: req.id, status: 'rejected', payloadHash: req.payloadHash },
-      { method, payloadHash: hash, payload: JSON.stringify(business), status: 'received', errorCode: null, errorMessage: null, updatedAt: new Date() } as any,
-    );
-    if (n === 1) return;
-  }
-  throw new DomainError('E0012', `busNo: ${busNo} is already in use with different content; use a new busNo`, 'busNo');
+async function billLabel(api: ApiContext, billId: number): Promise<string> {
+  const bill = await api.deps.orm.em.fork().findOne(Bill, billId);
+  return bill ? ` for bill ${bill.billBatchCode}-${bill.billNo}` : '';
 }
 
 export function toDomainError(e: unknown): unknown {

@@ -24,6 +24,24 @@ export class HisClient {
     return this.post<T>(method, body);
   }
 
+  /**
+   * What a HIS does in production: the same request again (same busNo, so idempotent) when the
+   * platform answers "still in progress" (E0050), an internal error (E9999) or the call fails.
+   */
+  async callWithRetry<T = any>(method: string, business: unknown, attempts = 10): Promise<HisAnswer<T>> {
+    let last: HisAnswer<T> | undefined;
+    for (let i = 0; i < attempts; i++) {
+      try {
+        last = await this.call<T>(method, business);
+        if (last.result !== 'E0050' && last.result !== 'E9999') return last;
+      } catch (e) {
+        if (i === attempts - 1) throw e;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** i)));
+    }
+    return last!;
+  }
+
   /** Sends a raw body (for malformed-input tests). */
   async post<T = any>(method: string, body: string): Promise<HisAnswer<T>> {
     const res = await fetch(`${this.baseUrl}/medical-web/api/medical/${method}`, {

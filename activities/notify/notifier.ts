@@ -1,0 +1,50 @@
+/**
+ * Patient notices when a bill is issued: SMS (noticeType 1201), e-mail (1202) and a WeChat
+ * template message, each an adapter behind the one Notifier interface.
+ *
+ * Error contract: a permanent failure (the provider rejects the phone number, address or
+ * openid, or our account/template configuration) throws NotifyPermanentError: do not retry.
+ * Anything else (HTTP 5xx, 429, timeouts, network errors, provider "system busy") throws a
+ * plain Error: retry with the same idempotencyKey, which every provider deduplicates on.
+ */
+export type NoticeChannel = 'sms' | 'email' | 'wechat';
+
+export interface NoticeInput {
+  /** Stable per bill and channel (e.g. bill-42-sms): the provider's deduplication key. */
+  idempotencyKey: string;
+  /** Phone number, e-mail address or WeChat openid. */
+  target: string;
+  hospitalName: string;
+  payer: string;
+  billBatchCode: string;
+  billNo: string;
+  /** The bill's check code (校验码). */
+  random: string;
+  /** Amount in yuan as text, e.g. "123.45". */
+  totalAmt: string;
+  /** The patient's H5 page for this bill. */
+  h5Url: string;
+  issuedAt: Date;
+}
+
+export interface Notifier {
+  channel: NoticeChannel;
+  /** Sends one notice; resolves to the provider's message id. */
+  send(n: NoticeInput): Promise<{ providerId: string }>;
+}
+
+/**
+ * The provider refused the notice for good (bad phone / address / openid, unknown template,
+ * wrong credentials). `name` is the Temporal error type: list it in nonRetryableErrorTypes.
+ */
+export class NotifyPermanentError extends Error {
+  constructor(
+    readonly channel: NoticeChannel,
+    /** The provider's error code, e.g. isv.MOBILE_NUMBER_ILLEGAL, 400, 40003. */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'NotifyPermanentError';
+  }
+}

@@ -1,0 +1,65 @@
+/** The Chinese texts of the patient notices, one place for all channels. */
+import type { NoticeInput } from './notifier';
+
+/** The SMS template code registered at the SMS provider, and its parameters. */
+export const SMS_TEMPLATE_CODE = 'SMS_MEDBILL_ISSUED';
+
+/** Aliyun-style template: the text registered at the provider for SMS_TEMPLATE_CODE. */
+export const SMS_TEMPLATE_TEXT = '【${hospital}】${payer}您好，您的医疗电子票据已开具，票据号码${billNo}，金额${amount}元，查看：${url}';
+
+export function smsParams(n: NoticeInput): Record<string, string> {
+  return { hospital: n.hospitalName, payer: n.payer, billNo: n.billNo, amount: n.totalAmt, url: n.h5Url };
+}
+
+/** The SMS as the patient reads it (SMS_TEMPLATE_TEXT filled in). */
+export function smsText(n: NoticeInput): string {
+  const p = smsParams(n);
+  return SMS_TEMPLATE_TEXT.replace(/\$\{(\w+)\}/g, (_, k: string) => p[k] ?? '');
+}
+
+/** "2025-03-01 14:05:09" in Beijing time (UTC+8, no daylight saving), whatever the server's zone. */
+export function beijingTime(d: Date): string {
+  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+export function mailSubject(n: NoticeInput): string {
+  return `【${n.hospitalName}】医疗电子票据已开具（票据号码${n.billNo}）`;
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+export function mailHtml(n: NoticeInput): string {
+  const rows: Array<[string, string]> = [
+    ['交款人', n.payer],
+    ['票据代码', n.billBatchCode],
+    ['票据号码', n.billNo],
+    ['校验码', n.random],
+    ['金额', `${n.totalAmt}元`],
+    ['开票时间', beijingTime(n.issuedAt)],
+  ];
+  return [
+    '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"></head><body>',
+    `<p>${esc(n.payer)}您好：</p>`,
+    `<p>您在${esc(n.hospitalName)}的医疗电子票据已开具，票据信息如下：</p>`,
+    '<table cellpadding="4" style="border-collapse:collapse">',
+    ...rows.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`),
+    '</table>',
+    `<p><a href="${esc(n.h5Url)}">查看、下载电子票据</a></p>`,
+    `<p>${esc(n.hospitalName)}</p>`,
+    '</body></html>',
+  ].join('\n');
+}
+
+/** WeChat "thing" fields take at most 20 characters. */
+const thing = (s: string) => ([...s].length > 20 ? [...s].slice(0, 19).join('') + '…' : s);
+
+/** Template message fields (new-style keywords: thing / character_string / amount / time). */
+export function wechatData(n: NoticeInput): Record<string, { value: string }> {
+  return {
+    thing1: { value: thing(n.hospitalName) },
+    thing2: { value: thing(n.payer) },
+    character_string3: { value: n.billNo },
+    amount4: { value: `${n.totalAmt}元` },
+    time5: { value: beijingTime(n.issuedAt).slice(0, 16) },
+  };
+}

@@ -1,0 +1,339 @@
+/**
+ * Simulator of the three patient-notice platforms, one real Koa HTTP server:
+ *
+ * SMS (shaped like Aliyun SMS; business errors are HTTP 200 with a code)
+ *   POST /sms/send { phone, templateCode, params, bizId } -> { code: 'OK', bizId, messageId }
+ *     isv.MOBILE_NUMBER_ILLEGAL (bad phone), isv.SMS_TEMPLATE_ILLEGAL (unknown template),
+ *     isv.TEMPLATE_MISSING_PARAMETERS, isv.INVALID_PARAMETERS (no bizId); the same bizId twice
+ *     is delivered once and answers the same messageId.
+ * E-mail (a small HTTP mail API)
+ *   POST /mail/send { to, subject, html, messageId } -> { accepted: [to], messageId }
+ *     bad address / missing field -> HTTP 400 { error }; deduplicated by messageId.
+ * WeChat official account
+ *   GET  /wechat/cgi-bin/token?grant_type=client_credential&appid=&secret=
+ *     -> { access_token, expires_in: 7200 } | { errcode: 40013 invalid appid / 40125 invalid appsecret / ... }
+ *   POST /wechat/cgi-bin/message/template/send?access_token=
+ *     { touser, template_id, url, data, client_msg_id } -> { errcode: 0, errmsg: 'ok', msgid }
+ *     40001 invalid credential, 42001 access_token expired, 40003 invalid openid (not "o..."),
+ *     40037 invalid template_id, 47001 data format error; deduplicated by touser + client_msg_id.
+ * Test / operations controls
+ *   GET    /_sim/messages?to=&system=    received messages (oldest first)
+ *   DELETE /_sim/messages                forget messages and idempotency records
+ *   POST   /_sim/faults { system, mode: 'ok'|'down'|'slow'|'flaky', delayMs?, failRate? }
+ *          down = HTTP 503; slow = answer after delayMs (default 3000), the message is still
+ *          delivered (like a real gateway whose answer got lost); flaky = a share (failRate,
+ *          default 0.5) of calls fail the platform's way: SMS isp.SYSTEM_ERROR, mail HTTP 500,
+ *          WeChat errcode -1 "system error".
+ *   GET    /_sim/faults
+ *   POST   /_sim/wechat/expire-tokens    every issued access token now answers 42001
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes, randomUUID } from 'node:crypto';
+import Koa from 'koa';
+import Router from '@koa/router';
+
+export type SimSystem = 'sms' | 'mail' | 'wechat';
+export type FaultMode = 'ok' | 'down' | 'slow' | 'flaky';
+
+export interface SimMessage {
+  system: SimSystem;
+  /** Provider id: SMS messageId, mail Message-ID, WeChat msgid (as text). */
+  id: string;
+  /** Phone number, e-mail address or openid. */
+  to: string;
+  /** The caller's idempotency key: bizId, messageId or client_msg_id. */
+  idempotencyKey: string;
+  /** Readable content: the rendered SMS, the mail's text, the template fields one per line. */
+  text: string;
+  subject?: string;
+  html?: string;
+  templateCode?: string;
+  templateId?: string;
+  params?: Record<string, string>;
+  data?: Record<string, { value: string; color?: string }>;
+  url?: string;
+  receivedAt: string;
+}
+
+export interface Fault {
+  mode: FaultMode;
+  delayMs: number;
+  failRate: number;
+}
+
+export interface NotifySimOptions {
+  port: number;
+  host?: string;
+  /** WeChat apps (appid -> secret). Default: any appid starting with "wx" and any non-empty secret. */
+  wechatApps?: Record<string, string>;
+  /** SMS templates (code -> text with ${name} placeholders); default: SMS_TEMPLATES. */
+  smsTemplates?: Record<string, string>;
+}
+
+export interface NotifySim {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  messages(): SimMessage[];
+}
+
+/** SMS templates registered at the "provider", Aliyun style: ${name} placeholders. */
+export const SMS_TEMPLATES: Record<string, string> = {
+  SMS_MEDBILL_ISSUED: '【${hospital}】${payer}您好，您的医疗电子票据已开具，票据号码${billNo}，金额${amount}元，查看：${url}',
+};
+
+const PHONE = /^(\+?86)?1[3-9]\d{9}$/;
+const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+const TOKEN_TTL_S = 7200;
+
+export async function startNotifySim(opts: NotifySimOptions): Promise<NotifySim> {
+  const templates = opts.smsTemplates ?? SMS_TEMPLATES;
+  let messages: SimMessage[] = [];
+  let smsSeen = new Map<string, string>(); // bizId -> messageId
+  let mailSeen = new Map<string, string>(); // messageId -> to
+  let wechatSeen = new Map<string, number>(); // touser \n client_msg_id -> msgid
+  const tokens = new Map<string, { appid: string; expiresAt: number; revoked: boolean }>();
+  let nextMsgid = 2_000_000_001;
+  const faults: Record<SimSystem, Fault> = {
+    sms: { mode: 'ok', delayMs: 0, failRate: 0 },
+    mail: { mode: 'ok', delayMs: 0, failRate: 0 },
+    wechat: { mode: 'ok', delayMs: 0, failRate: 0 },
+  };
+  const timers = new Set<{ t: NodeJS.Timeout; done: () => void }>();
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const h = { t: setTimeout(() => (timers.delete(h), resolve()), ms), done: resolve };
+      timers.add(h);
+    });
+  const record = (m: Omit<SimMessage, 'receivedAt'>) => messages.push({ ...m, receivedAt: new Date().toISOString() });
+
+  const router = new Router();
+
+  // ---- SMS ---------------------------------------------------------------------------------
+  router.post('/sms/send', async (ctx) => {
+    const b = await readJson(ctx);
+    if (!b) return;
+    const requestId = randomUUID().toUpperCase();
+    const fail = (code: string, message: string) => (ctx.body = { code, message, requestId });
+    const phone = typeof b.phone === 'string' ? b.phone.trim() : '';
+    const bizId = typeof b.bizId === 'string' ? b.bizId : '';
+    if (!bizId) return fail('isv.INVALID_PARAMETERS', 'bizId is required');
+    const seen = smsSeen.get(bizId);
+    if (seen) return (ctx.body = { code: 'OK', bizId, messageId: seen, requestId });
+    if (!PHONE.test(phone)) return fail('isv.MOBILE_NUMBER_ILLEGAL', `invalid mobile number: ${String(b.phone ?? '')}`);
+    const code = typeof b.templateCode === 'string' ? b.templateCode : '';
+    const template = templates[code];
+    if (!template) return fail('isv.SMS_TEMPLATE_ILLEGAL', `template ${code || '(none)'} does not exist or is not approved`);
+    const params = (b.params && typeof b.params === 'object' ? b.params : {}) as Record<string, unknown>;
+    const missing = [...template.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]).filter((k) => typeof params[k] !== 'string' || params[k] === '');
+    if (missing.length) return fail('isv.TEMPLATE_MISSING_PARAMETERS', `missing template parameters: ${missing.join(', ')}`);
+    const text = template.replace(/\$\{(\w+)\}/g, (_, k: string) => String(params[k]));
+    const messageId = `${Date.now()}${randomBytes(6).toString('hex')}`;
+    smsSeen.set(bizId, messageId);
+    record({ system: 'sms', id: messageId, to: phone, idempotencyKey: bizId, text, templateCode: code, params: params as Record<string, string> });
+    ctx.body = { code: 'OK', bizId, messageId, requestId };
+  });
+
+  // ---- e-mail ------------------------------------------------------------------------------
+  router.post('/mail/send', async (ctx) => {
+    const b = await readJson(ctx);
+    if (!b) return;
+    const bad = (error: string) => {
+      ctx.status = 400;
+      ctx.body = { error };
+    };
+    const to = typeof b.to === 'string' ? b.to.trim() : '';
+    const messageId = typeof b.messageId === 'string' && b.messageId ? b.messageId : `<${randomUUID()}@mail.sim>`;
+    if (mailSeen.has(messageId)) return (ctx.body = { accepted: [mailSeen.get(messageId)], messageId, duplicate: true });
+    if (!EMAIL.test(to) || to.length > 254) return bad(`invalid recipient address: ${String(b.to ?? '')}`);
+    if (typeof b.subject !== 'string' || !b.subject) return bad('subject is required');
+    if (typeof b.html !== 'string' || !b.html) return bad('html is required');
+    mailSeen.set(messageId, to);
+    record({ system: 'mail', id: messageId, to, idempotencyKey: messageId, text: htmlToText(b.html), subject: b.subject, html: b.html });
+    ctx.body = { accepted: [to], messageId };
+  });
+
+  // ---- WeChat ------------------------------------------------------------------------------
+  router.get('/wechat/cgi-bin/token', (ctx) => {
+    const q = ctx.query as Record<string, string | undefined>;
+    if (q.grant_type !== 'client_credential') return (ctx.body = { errcode: 40002, errmsg: 'invalid grant_type' });
+    if (!q.appid) return (ctx.body = { errcode: 41002, errmsg: 'appid missing' });
+    if (!q.secret) return (ctx.body = { errcode: 41004, errmsg: 'appsecret missing' });
+    if (opts.wechatApps) {
+      if (!(q.appid in opts.wechatApps)) return (ctx.body = { errcode: 40013, errmsg: 'invalid appid' });
+      if (opts.wechatApps[q.appid] !== q.secret) return (ctx.body = { errcode: 40125, errmsg: 'invalid appsecret' });
+    } else if (!q.appid.startsWith('wx')) {
+      return (ctx.body = { errcode: 40013, errmsg: 'invalid appid' });
+    }
+    const token = randomBytes(48).toString('base64url');
+    tokens.set(token, { appid: q.appid, expiresAt: Date.now() + TOKEN_TTL_S * 1000, revoked: false });
+    ctx.body = { access_token: token, expires_in: TOKEN_TTL_S };
+  });
+
+  router.post('/wechat/cgi-bin/message/template/send', async (ctx) => {
+    const token = typeof ctx.query.access_token === 'string' ? ctx.query.access_token : '';
+    if (!token) return (ctx.body = { errcode: 41001, errmsg: 'access_token missing' });
+    const t = tokens.get(token);
+    if (!t) return (ctx.body = { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' });
+    if (t.revoked || t.expiresAt <= Date.now()) return (ctx.body = { errcode: 42001, errmsg: 'access_token expired' });
+    const b = await readJson(ctx);
+    if (!b) return;
+    const touser = typeof b.touser === 'string' ? b.touser : '';
+    if (!/^o[\w-]{5,}$/.test(touser)) return (ctx.body = { errcode: 40003, errmsg: 'invalid openid' });
+    const key = typeof b.client_msg_id === 'string' && b.client_msg_id ? `${touser}\n${b.client_msg_id}` : '';
+    const seen = key ? wechatSeen.get(key) : undefined;
+    if (seen !== undefined) return (ctx.body = { errcode: 0, errmsg: 'ok', msgid: seen });
+    const templateId = typeof b.template_id === 'string' ? b.template_id : '';
+    if (!templateId) return (ctx.body = { errcode: 40037, errmsg: 'invalid template_id' });
+    const data = b.data as Record<string, { value?: unknown }> | undefined;
+    if (!data || typeof data !== 'object' || Object.values(data).some((v) => !v || typeof v.value !== 'string')) {
+      return (ctx.body = { errcode: 47001, errmsg: 'data format error' });
+    }
+    const msgid = nextMsgid++;
+    if (key) wechatSeen.set(key, msgid);
+    record({
+      system: 'wechat',
+      id: String(msgid),
+      to: touser,
+      idempotencyKey: typeof b.client_msg_id === 'string' ? b.client_msg_id : '',
+      text: Object.entries(data)
+        .map(([k, v]) => `${k}: ${String(v.value)}`)
+        .join('\n'),
+      templateId,
+      data: data as SimMessage['data'],
+      url: typeof b.url === 'string' ? b.url : undefined,
+    });
+    ctx.body = { errcode: 0, errmsg: 'ok', msgid };
+  });
+
+  // ---- controls ----------------------------------------------------------------------------
+  router.get('/_sim/messages', (ctx) => {
+    const to = typeof ctx.query.to === 'string' ? ctx.query.to : undefined;
+    const system = typeof ctx.query.system === 'string' ? ctx.query.system : undefined;
+    ctx.body = messages.filter((m) => (to === undefined || m.to === to) && (system === undefined || m.system === system));
+  });
+  router.delete('/_sim/messages', (ctx) => {
+    messages = [];
+    smsSeen = new Map();
+    mailSeen = new Map();
+    wechatSeen = new Map();
+    ctx.status = 204;
+  });
+  router.get('/_sim/faults', (ctx) => {
+    ctx.body = faults;
+  });
+  router.post('/_sim/faults', async (ctx) => {
+    const b = await readJson(ctx);
+    if (!b) return;
+    const system = b.system as SimSystem;
+    const mode = b.mode as FaultMode;
+    if (!['sms', 'mail', 'wechat'].includes(system) || !['ok', 'down', 'slow', 'flaky'].includes(mode)) {
+      ctx.status = 400;
+      ctx.body = { error: 'system must be sms|mail|wechat and mode ok|down|slow|flaky' };
+      return;
+    }
+    const delayMs = typeof b.delayMs === 'number' && b.delayMs >= 0 ? b.delayMs : 3000;
+    const failRate = typeof b.failRate === 'number' && b.failRate >= 0 && b.failRate <= 1 ? b.failRate : 0.5;
+    faults[system] = { mode, delayMs: mode === 'slow' ? delayMs : 0, failRate: mode === 'flaky' ? failRate : 0 };
+    ctx.body = { system, ...faults[system] };
+  });
+  router.post('/_sim/wechat/expire-tokens', (ctx) => {
+    for (const t of tokens.values()) t.revoked = true;
+    ctx.body = { expired: tokens.size };
+  });
+
+  const app = new Koa();
+  // fault injection in front of the platform routes
+  app.use(async (ctx, next) => {
+    const system = (['sms', 'mail', 'wechat'] as const).find((s) => ctx.path.startsWith(`/${s}/`));
+    const f = system && faults[system];
+    if (!f || f.mode === 'ok') return next();
+    if (f.mode === 'down') {
+      ctx.status = 503;
+      ctx.body = { error: 'service unavailable (simulated outage)' };
+      return;
+    }
+    if (f.mode === 'slow') {
+      await sleep(f.delayMs);
+      return next();
+    }
+    if (Math.random() < f.failRate) {
+      if (system === 'sms') ctx.body = { code: 'isp.SYSTEM_ERROR', message: 'system error (simulated)', requestId: randomUUID() };
+      else if (system === 'wechat') ctx.body = { errcode: -1, errmsg: 'system error' };
+      else {
+        ctx.status = 500;
+        ctx.body = { error: 'temporary failure (simulated)' };
+      }
+      return;
+    }
+    return next();
+  });
+  app.use(router.routes()).use(router.allowedMethods());
+
+  const server = http.createServer(app.callback());
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    messages: () => messages.map((m) => ({ ...m })),
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        for (const h of timers) {
+          clearTimeout(h.t);
+          h.done();
+        }
+        timers.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      })),
+  };
+}
+
+/** Reads a JSON object body (max 1 MB); on failure answers 400 itself and returns undefined. */
+async function readJson(ctx: Koa.Context): Promise<Record<string, unknown> | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const c of ctx.req) {
+      size += (c as Buffer).length;
+      if (size > 1 << 20) {
+        ctx.status = 413;
+        ctx.body = { error: 'request body too large' };
+        return undefined;
+      }
+      chunks.push(c as Buffer);
+    }
+    const v: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // malformed JSON, or the client went away
+  }
+  ctx.status = 400;
+  ctx.body = { error: 'request body must be a JSON object' };
+  return undefined;
+}
+
+function htmlToText(html: string): string {
+  return html
+    .replace(/<(br|\/p|\/div|\/tr|\/h\d)\s*\/?>/gi, '\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{2,}/g, '\n')
+    .trim();
+}
