@@ -42,6 +42,12 @@ export interface Config {
   mailUrl: string;
   /** MEDBILL_WECHAT_URL: WeChat template-message API base URL (default: the simulator). */
   wechatUrl: string;
+  /** MEDBILL_WECHAT_APPID / _SECRET / _TEMPLATE_ID: the official account that sends bill notices. */
+  wechatAppId: string;
+  wechatSecret: string;
+  wechatTemplateId: string;
+  /** MEDBILL_SMS_TEMPLATE: the SMS template code registered with the SMS provider. */
+  smsTemplate: string;
   /** MEDBILL_SIGNER_URL: external SM2 signing server; empty = sign locally with the encrypted key. */
   signerUrl: string;
   /** MEDBILL_SIGN_THREADS: worker threads for local SM2 signing. */
@@ -106,6 +112,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsUrl: env.MEDBILL_SMS_URL || `${sim}/sms`,
     mailUrl: env.MEDBILL_MAIL_URL || `${sim}/mail`,
     wechatUrl: env.MEDBILL_WECHAT_URL || `${sim}/wechat`,
+    wechatAppId: env.MEDBILL_WECHAT_APPID || 'wxmedbilldemo0001',
+    wechatSecret: env.MEDBILL_WECHAT_SECRET || 'medbill-demo-wechat-secret',
+    wechatTemplateId: env.MEDBILL_WECHAT_TEMPLATE_ID || 'MEDBILL_BILL_ISSUED',
+    smsTemplate: env.MEDBILL_SMS_TEMPLATE || 'SMS_MEDBILL_ISSUED',
     signerUrl: env.MEDBILL_SIGNER_URL || '',
     signThreads: int('MEDBILL_SIGN_THREADS', env.MEDBILL_SIGN_THREADS, Math.max(1, os.availableParallelism())),
     fontPath: env.MEDBILL_FONT || FONT_CANDIDATES.find((f) => fs.existsSync(f)) || '',

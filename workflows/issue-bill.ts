@@ -24,7 +24,8 @@ type Acts = ReturnType<typeof createIssueActivities>;
 
 const local = proxyLocalActivities<Acts>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+  // A misconfigured signer (unknown key, key mismatch) needs a person, not a retry.
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: ['SignerConfigError'] },
 });
 
 const background = proxyActivities<Acts>({

@@ -14,10 +14,6 @@ export { MailNotifier, type MailNotifierOptions } from './mail';
 export { WechatNotifier, type WechatNotifierOptions } from './wechat';
 export { smsText, mailSubject, mailHtml, wechatData, beijingTime, SMS_TEMPLATE_CODE, SMS_TEMPLATE_TEXT } from './texts';
 
-/**
- * Settings Config does not have (yet). The WeChat defaults are accepted by the simulator; a
- * real official account needs its own appid, secret and template id.
- */
 export interface NotifierSettings {
   timeoutMs: number;
   smsTemplateCode?: string;
@@ -26,15 +22,15 @@ export interface NotifierSettings {
   wechatTemplateId: string;
 }
 
-export const DEFAULT_NOTIFIER_SETTINGS: NotifierSettings = {
-  timeoutMs: 10_000,
-  wechatAppId: 'wxmedbillsim0001',
-  wechatSecret: 'medbill-sim-secret',
-  wechatTemplateId: 'MEDBILL_BILL_ISSUED',
-};
-
 export function createNotifiers(cfg: Config, settings: Partial<NotifierSettings> = {}): Notifier[] {
-  const s = { ...DEFAULT_NOTIFIER_SETTINGS, ...settings };
+  const s: NotifierSettings = {
+    timeoutMs: 10_000,
+    smsTemplateCode: cfg.smsTemplate,
+    wechatAppId: cfg.wechatAppId,
+    wechatSecret: cfg.wechatSecret,
+    wechatTemplateId: cfg.wechatTemplateId,
+    ...settings,
+  };
   const out: Notifier[] = [];
   if (cfg.smsUrl) out.push(new SmsNotifier({ url: cfg.smsUrl, templateCode: s.smsTemplateCode, timeoutMs: s.timeoutMs }));
   if (cfg.mailUrl) out.push(new MailNotifier({ url: cfg.mailUrl, timeoutMs: s.timeoutMs }));
