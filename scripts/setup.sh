@@ -17,7 +17,9 @@ if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then exp
 stamp=node_modules/.medbill-install-stamp
 if [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] || { [ -f package-lock.json ] && [ package-lock.json -nt "$stamp" ]; }; then
   echo "==> installing npm packages"
-  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+  # `npm install` honours package-lock.json; `npm ci` refuses a lock whose foreign-platform optional
+  # packages (e.g. @swc/core-darwin-arm64) a registry mirror does not serve.
+  npm install --no-audit --no-fund
   touch "$stamp"
 fi
 

@@ -75,6 +75,8 @@ export async function startDevServer(
 ): Promise<DevServer> {
   const port = opts.port ?? setup.devServer.port;
   const uiPort = opts.uiPort ?? setup.devServer.uiPort;
+  const pidFile = opts.dbFile ? `${opts.dbFile}.pid` : undefined;
+  if (pidFile) await reclaimOrphan(pidFile);
   if (await portOpen(port)) throw new Error(`port ${port} is already in use: another Temporal server? Stop it or set MEDBILL_TEMPORAL_ADDRESS with MEDBILL_EMBEDDED_TEMPORAL=0`);
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', opts.namespace ?? setup.namespace.name, '--log-level', 'warn'];
   if (opts.dbFile) {
@@ -87,7 +89,11 @@ export async function startDevServer(
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
   const child = spawn(cli, args, { stdio: ['ignore', out, out], detached: false });
   let exited = false;
-  child.once('exit', () => (exited = true));
+  child.once('exit', () => {
+    exited = true;
+    if (pidFile) fs.rmSync(pidFile, { force: true });
+  });
+  if (pidFile && child.pid) fs.writeFileSync(pidFile, String(child.pid));
   const deadline = Date.now() + 60_000;
   while (!(await portOpen(port))) {
     if (exited) throw new Error(`the Temporal dev server exited at start (exit ${child.exitCode})${opts.logFile ? `; see ${opts.logFile}` : ''}`);
@@ -109,4 +115,28 @@ export async function startDevServer(
         setTimeout(() => !exited && child.kill('SIGKILL'), 10_000).unref();
       }),
   };
+}
+
+/**
+ * A launcher killed without warning (kill -9, power cut of the Node process) leaves its dev server
+ * running on the same data file. The next start stops that orphan first, so Temporal's file is
+ * reopened cleanly and nothing is lost.
+ */
+async function reclaimOrphan(pidFile: string): Promise<void> {
+  if (!fs.existsSync(pidFile)) return;
+  const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+  let cmd = '';
+  try {
+    cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    /* not running (or no /proc): nothing to reclaim */
+  }
+  if (pid > 0 && cmd.includes('temporal') && cmd.includes('start-dev')) {
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 10_000;
+    while (fs.existsSync(`/proc/${pid}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (fs.existsSync(`/proc/${pid}`)) process.kill(pid, 'SIGKILL');
+    while (fs.existsSync(`/proc/${pid}`)) await new Promise((r) => setTimeout(r, 100));
+  }
+  fs.rmSync(pidFile, { force: true });
 }
