@@ -106,28 +106,8 @@ function extractFace(buf: Buffer, face: Face): Buffer {
     if (DROPPED_TABLES.has(tag)) continue;
     tables.push({ tag, checksum: readU32(buf, rec + 4), at: readU32(buf, rec + 8), length: readU32(buf, rec + 12) });
   }
-  const header = 12 + 16 * tables.length;
-  let total = header;
-  for (const t of tables) total += (t.length + 3) & ~3;
-  const out = Buffer.alloc(total);
-  buf.copy(out, 0, offset, offset + 4); // sfnt version: 0x00010000 (glyf) or 'OTTO' (CFF)
-  const entrySelector = Math.floor(Math.log2(Math.max(1, tables.length)));
-  const searchRange = 16 * 2 ** entrySelector;
-  out.writeUInt16BE(tables.length, 4);
-  out.writeUInt16BE(searchRange, 6);
-  out.writeUInt16BE(entrySelector, 8);
-  out.writeUInt16BE(tables.length * 16 - searchRange, 10);
-  let at = header;
-  tables.forEach((t, i) => {
-    const rec = 12 + 16 * i;
-    out.write(t.tag, rec, 'latin1');
-    out.writeUInt32BE(t.checksum, rec + 4);
-    out.writeUInt32BE(at, rec + 8);
-    out.writeUInt32BE(t.length, rec + 12);
-    buf.copy(out, at, t.at, t.at + t.length);
-    at += (t.length + 3) & ~3;
-  });
-  return out;
+  const version = buf.subarray(offset, offset + 4); // 0x00010000 (glyf) or 'OTTO' (CFF)
+  return writeSfnt(version, tables.map((t) => ({ tag: t.tag, checksum: t.checksum, data: buf.subarray(t.at, t.at + t.length) })));
 }
 
 /**
@@ -229,26 +209,31 @@ function checksum(b: Buffer): number {
 
 function sfntFromTables(tables: Array<[string, Buffer]>): Buffer {
   tables.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return writeSfnt(Buffer.from([0, 1, 0, 0]), tables.map(([tag, data]) => ({ tag, data, checksum: checksum(data) })));
+}
+
+/** Writes an sfnt: the offset table, the table directory, then each table padded to 4 bytes. */
+function writeSfnt(version: Buffer, tables: Array<{ tag: string; data: Buffer; checksum: number }>): Buffer {
   const header = 12 + 16 * tables.length;
   let total = header;
-  for (const [, t] of tables) total += (t.length + 3) & ~3;
+  for (const t of tables) total += (t.data.length + 3) & ~3;
   const out = Buffer.alloc(total);
-  out.writeUInt32BE(0x00010000, 0);
-  const entrySelector = Math.floor(Math.log2(tables.length));
+  version.copy(out, 0, 0, 4);
+  const entrySelector = Math.floor(Math.log2(Math.max(1, tables.length)));
   const searchRange = 16 * 2 ** entrySelector;
   out.writeUInt16BE(tables.length, 4);
   out.writeUInt16BE(searchRange, 6);
   out.writeUInt16BE(entrySelector, 8);
   out.writeUInt16BE(tables.length * 16 - searchRange, 10);
   let at = header;
-  tables.forEach(([tag, t], i) => {
+  tables.forEach((t, i) => {
     const rec = 12 + 16 * i;
-    out.write(tag, rec, 'latin1');
-    out.writeUInt32BE(checksum(t), rec + 4);
+    out.write(t.tag, rec, 'latin1');
+    out.writeUInt32BE(t.checksum, rec + 4);
     out.writeUInt32BE(at, rec + 8);
-    out.writeUInt32BE(t.length, rec + 12);
-    t.copy(out, at);
-    at += (t.length + 3) & ~3;
+    out.writeUInt32BE(t.data.length, rec + 12);
+    t.data.copy(out, at);
+    at += (t.data.length + 3) & ~3;
   });
   return out;
 }

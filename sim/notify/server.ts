@@ -27,6 +27,7 @@
  *   GET    /_sim/faults
  *   POST   /_sim/wechat/expire-tokens    every issued access token now answers 42001
  */
+import { heldDelays } from '../http-server';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -100,12 +101,7 @@ export async function startNotifySim(opts: NotifySimOptions): Promise<NotifySim>
     mail: { mode: 'ok', delayMs: 0, failRate: 0 },
     wechat: { mode: 'ok', delayMs: 0, failRate: 0 },
   };
-  const timers = new Set<{ t: NodeJS.Timeout; done: () => void }>();
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const h = { t: setTimeout(() => (timers.delete(h), resolve()), ms), done: resolve };
-      timers.add(h);
-    });
+  const { sleep, closeServer } = heldDelays();
   const record = (m: Omit<SimMessage, 'receivedAt'>) => messages.push({ ...m, receivedAt: new Date().toISOString() });
 
   const router = new Router();
@@ -287,15 +283,7 @@ export async function startNotifySim(opts: NotifySimOptions): Promise<NotifySim>
     port,
     messages: () => messages.map((m) => ({ ...m })),
     close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        for (const h of timers) {
-          clearTimeout(h.t);
-          h.done();
-        }
-        timers.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      })),
+      (closing ??= closeServer(server)),
   };
 }
 

@@ -12,6 +12,7 @@
  *
  * Signatures are SM3withSM2 with the default user ID (common/gm.ts), r||s hex.
  */
+import { heldDelays } from '../http-server';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
@@ -46,12 +47,7 @@ export async function startSignerSim(opts: SignerSimOptions): Promise<SignerSim>
   const keys: Record<string, SimKey> = opts.keys ? { ...opts.keys } : { 'sim-key-1': sm2KeyPair() };
   let fault: { mode: FaultMode; delayMs: number } = { mode: 'ok', delayMs: 0 };
   let signed = 0;
-  const timers = new Set<{ t: NodeJS.Timeout; done: () => void }>();
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const h = { t: setTimeout(() => (timers.delete(h), resolve()), ms), done: resolve };
-      timers.add(h);
-    });
+  const { sleep, closeServer } = heldDelays();
 
   const router = new Router();
   router.post('/sign', async (ctx) => {
@@ -131,15 +127,7 @@ export async function startSignerSim(opts: SignerSimOptions): Promise<SignerSim>
     port,
     publicKeys,
     close: () =>
-      new Promise<void>((resolve) => {
-        for (const h of timers) {
-          clearTimeout(h.t);
-          h.done();
-        }
-        timers.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+      closeServer(server),
   };
 }
 
