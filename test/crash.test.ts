@@ -47,7 +47,7 @@ test('kill -9 during a burst of issues: after restart every busNo has exactly on
   }
   const laidOut = await p.orm.em.fork().count(Bill, { busNo: { $in: requests.map((r) => r.busNo as string) }, layoutPath: { $ne: null } });
   expect(laidOut).toBe(40);
-});
+}, 300_000);
 
 test('the bills and workflows of before a clean restart are all still there', async () => {
   const { busNo, billNo } = await p.his.issueOutpatient();

@@ -29,7 +29,9 @@ const local = proxyLocalActivities<Acts>({
 });
 
 const background = proxyActivities<Acts>({
-  startToCloseTimeout: '2m',
+  // Short, so that an attempt lost with a crashed worker is retried soon (a render takes
+  // milliseconds; each notifier call gives up after 10 s).
+  startToCloseTimeout: '30s',
   // A notice channel may be down for hours: keep trying for a day, then record the failure.
   scheduleToCloseTimeout: '24h',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
