@@ -7,6 +7,7 @@ import { createSigner } from './signing';
 import type { Signer } from './signing/signer';
 import { createNotifiers } from './notify';
 import type { Notifier } from './notify/notifier';
+import { createLayoutRenderer, type LayoutRenderer } from './layout/renderer';
 
 export interface Deps {
   cfg: Config;
@@ -15,12 +16,16 @@ export interface Deps {
   master: MasterData;
   signerFor(h: HospitalInfo): Signer;
   notifiers: Notifier[];
+  /** PDF and QR rendering, off the main thread. */
+  layout: LayoutRenderer;
   close(): Promise<void>;
 }
 
 export function createDeps(cfg: Config, orm: MikroORM, masterKey: string): Deps {
   const signers = new Map<number, Signer>();
+  const layout = createLayoutRenderer(cfg.layoutThreads);
   return {
+    layout,
     cfg,
     orm,
     masterKey,
@@ -43,6 +48,7 @@ export function createDeps(cfg: Config, orm: MikroORM, masterKey: string): Deps 
     async close() {
       await Promise.all([...signers.values()].map((s) => s.close()));
       signers.clear();
+      await layout.close();
     },
   };
 }

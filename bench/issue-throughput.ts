@@ -97,6 +97,7 @@ async function main(): Promise<void> {
   done = true;
   await Promise.all(runners);
   const sorted = [...lat].sort((a, b) => a - b);
+  if (!sorted.length) throw new Error(`no bill was issued while measuring; errors: ${[...errors].map(([k, v]) => `${k}=${v}`).join(' ')}`);
   const minSec = Math.min(...perSecond);
   console.log(`issuance via HIS interface: clients=${clients} duration=${duration}s db=${url === arg('url', '') ? '(external)' : db.replace(/\/\/[^@]*@/, '//')}`);
   console.log(`bills=${lat.length} throughput=${(lat.length / elapsed).toFixed(1)} bills/s  slowest-second=${minSec} bills`);

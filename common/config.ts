@@ -52,6 +52,8 @@ export interface Config {
   signerUrl: string;
   /** MEDBILL_SIGN_THREADS: worker threads for local SM2 signing. */
   signThreads: number;
+  /** MEDBILL_LAYOUT_THREADS: worker threads rendering layout PDFs and QR codes (0 = in the main thread). */
+  layoutThreads: number;
   /** MEDBILL_FONT: a TrueType/OpenType font with CJK glyphs for layout files. */
   fontPath: string;
   /** MEDBILL_WORKER: `0` runs the API without a Temporal worker in the same process. */
@@ -118,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsTemplate: env.MEDBILL_SMS_TEMPLATE || 'SMS_MEDBILL_ISSUED',
     signerUrl: env.MEDBILL_SIGNER_URL || '',
     signThreads: int('MEDBILL_SIGN_THREADS', env.MEDBILL_SIGN_THREADS, Math.max(1, os.availableParallelism())),
+    layoutThreads: int('MEDBILL_LAYOUT_THREADS', env.MEDBILL_LAYOUT_THREADS, 1),
     fontPath: env.MEDBILL_FONT || FONT_CANDIDATES.find((f) => fs.existsSync(f)) || '',
     runWorker: bool(env.MEDBILL_WORKER, true),
     runApi: bool(env.MEDBILL_API, true),

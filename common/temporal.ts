@@ -14,7 +14,7 @@ export interface TemporalSetup {
   taskQueue: string;
   searchAttributes: Record<string, 'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList'>;
   dynamicConfig: Record<string, unknown>;
-  devServer: { version: string; port: number; uiPort: number; dataFile: string };
+  devServer: { version: string; port: number; uiPort: number; dataFile: string; sqlitePragmas?: Record<string, string> };
 }
 
 export const REPO_ROOT = path.resolve(__dirname, '..', __dirname.includes(`${path.sep}dist${path.sep}`) ? '..' : '');

@@ -30,10 +30,22 @@ ${line}
  Ctrl-C stops everything; running it again resumes where it stopped.
 `);
   let stopping = false;
+  const forceStop = () => {
+    p.devServer?.process.kill('SIGKILL');
+    process.exit(1);
+  };
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      console.log(`\n${signal} again: stopping now.`);
+      return forceStop();
+    }
     stopping = true;
-    console.log(`\n${signal}: stopping (worker, API, simulators, database, Temporal) ...`);
+    console.log(`\n${signal}: stopping (worker, API, simulators, database, Temporal) ... (again to force)`);
+    // Running activities get a grace period; a stop that hangs past it is forced.
+    setTimeout(() => {
+      console.error('stop took longer than 30 s: forcing.');
+      forceStop();
+    }, 30_000).unref();
     await p.stop();
     console.log('stopped.');
     process.exit(0);

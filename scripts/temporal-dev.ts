@@ -82,6 +82,7 @@ export async function startDevServer(
   if (opts.dbFile) {
     fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
+    for (const [k, v] of Object.entries(setup.devServer.sqlitePragmas ?? {})) args.push('--sqlite-pragma', `${k}=${v}`);
   }
   if (opts.headless) args.push('--headless');
   else args.push('--ui-port', String(uiPort), '--ui-ip', '127.0.0.1');

@@ -8,7 +8,6 @@ import type { Deps } from '../deps';
 import { issueBillActivity } from './issue-bill';
 import { h5Url, noticeTargets, type Channel } from './bill-facts';
 import { BUS_TYPES } from './draft';
-import { renderBillPdf } from '../layout/render-bill-pdf';
 import { NotifyPermanentError } from '../notify';
 
 export const PAY_CHANNELS: Record<string, string> = {
@@ -90,7 +89,7 @@ export function createIssueActivities(deps: Deps) {
     ]);
     const extra = bill.extra ? JSON.parse(bill.extra) : {};
     const ref = { billBatchCode: bill.bill_batch_code, billNo: bill.bill_no, random: bill.random };
-    const pdf = await renderBillPdf(
+    const pdf = await deps.layout.pdf(
       {
         hospitalName: bill.hospital_name,
         regionName: REGION_NAMES[bill.region_code] ?? '',

@@ -134,7 +134,7 @@ async function issueInTransaction(deps: Deps, em: EntityManager, input: IssueBil
       checker: draft.checker,
       items: items.map((i) => ({ fiscalCode: i.fiscalCode, name: i.chargeName, number: i.number, amt: i.amt })),
     });
-    const signature = await signer.sign(signedData);
+    const signature = signer.signInline ? signer.signInline(signedData) : await signer.sign(signedData);
     // Plain INSERTs: this transaction holds the segment's lock, so it must be short; the ORM's
     // unit of work would triple its CPU time (bench/RESULTS.md).
     const platform = tx.getPlatform();

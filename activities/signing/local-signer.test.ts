@@ -122,3 +122,21 @@ describe('LocalSigner lifecycle and configuration', () => {
     expect(() => createSigner({ signerUrl: '', signThreads: 1, publicKey: key.publicKey })).toThrow(SignerConfigError);
   });
 });
+
+describe('inline signing (the issuing transaction)', () => {
+  test('signInline gives signatures sm-crypto verifies, from the same key as the pool', async () => {
+    const keys = sm2KeyPair();
+    const signer = new LocalSigner({ privateKey: keys.privateKey, publicKey: keys.publicKey, threads: 1 });
+    try {
+      for (const msg of ['EInvoiceNumber=0000000001', '医疗电子票据 交款人=张三']) {
+        const sig = signer.signInline(msg);
+        expect(sig).toMatch(/^[0-9a-f]{128}$/);
+        expect(verifyRef(msg, sig, keys.publicKey)).toBe(true);
+        expect(verifyRef(msg + 'x', sig, keys.publicKey)).toBe(false);
+      }
+      expect(verifyRef('pool', await signer.sign('pool'), keys.publicKey)).toBe(true);
+    } finally {
+      await signer.close();
+    }
+  });
+});

@@ -20,6 +20,9 @@ import { Worker } from 'node:worker_threads';
 import { sm2 } from 'sm-crypto-v2';
 import { SM2_DEFAULT_USER_ID } from '../../common/gm';
 import { SIGN_WORKER_SOURCE } from './sign-worker-source';
+import { makeFastSign } from './fast-sign';
+import { randomBytes } from 'node:crypto';
+import { sm3 } from 'sm-crypto-v2';
 import { SignerConfigError, type Signer } from './signer';
 
 export interface LocalSignerOptions {
@@ -134,6 +137,20 @@ export class LocalSigner implements Signer {
       window,
     };
     for (let i = 0; i < this.threads; i++) this.slots.push(this.spawn());
+  }
+
+  #inline?: (message: string) => string;
+
+  signInline(message: string): string {
+    if (typeof message !== 'string') throw new TypeError(`message to sign must be a string, got ${typeof message}`);
+    if (!this.#inline) {
+      const d = this.#workerData;
+      const fast = makeFastSign({ sm2, sm3, randomBytes, privateKey: d.privateKey, publicKey: d.publicKey, userId: d.userId, window: d.window });
+      const probe = `medbill inline signer self-test ${Date.now()}`;
+      const ok = sm2.doVerifySignature(probe, fast(probe), d.publicKey, { hash: true, userId: d.userId });
+      this.#inline = ok ? fast : (m: string) => sm2.doSignature(m, d.privateKey, { hash: true, publicKey: d.publicKey, userId: d.userId });
+    }
+    return this.#inline(message);
   }
 
   sign(message: string): Promise<string> {

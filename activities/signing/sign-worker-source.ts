@@ -24,40 +24,25 @@
  * doVerifySignature; if that ever failed it falls back to plain doSignature ('library' mode).
  * The private key is never logged or sent back; errors carry only the error message.
  */
+import { makeFastSign } from './fast-sign';
+
 export const SIGN_WORKER_SOURCE = String.raw`
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const { randomBytes } = require('node:crypto');
 const { sm2, sm3 } = require(workerData.modulePath);
 
-const N = 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n;
-const G_HEX = '04' +
-  '32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7' +
-  'bc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0';
 const privateKey = workerData.privateKey;
 const publicKey = workerData.publicKey;
 const userId = workerData.userId;
-const utf8 = new TextEncoder();
+const makeFastSignShared = ${makeFastSign.toString()};
 
 function librarySign(msg) {
   return sm2.doSignature(msg, privateKey, { hash: true, publicKey, userId });
 }
 
 function makeFastSign() {
-  const G = sm2.precomputePublicKey(G_HEX, workerData.window);
-  const Z = sm2.getZ(publicKey, userId);
-  return function fastSign(msg) {
-    const m = utf8.encode(msg);
-    const zm = new Uint8Array(Z.length + m.length);
-    zm.set(Z, 0);
-    zm.set(m, Z.length);
-    const e = Buffer.from(sm3(zm), 'hex');
-    // k uniform in [1, n-1]: 320 random bits reduced mod n-1 (FIPS 186-4 B.5.1).
-    const k = (BigInt('0x' + randomBytes(40).toString('hex')) % (N - 1n)) + 1n;
-    const x1 = G.multiply(k).toAffine().x; // constant-time wNAF multiplication
-    // A Uint8Array message is taken as the digest as is (no second hash).
-    return sm2.doSignature(e, privateKey, { pointPool: [{ k, x1 }] });
-  };
+  return makeFastSignShared({ sm2, sm3, randomBytes, privateKey, publicKey, userId, window: workerData.window });
 }
 
 let sign = librarySign;

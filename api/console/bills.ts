@@ -10,7 +10,6 @@ import { Bill, BillItem, BillPayment, BillingPoint, BusinessCategory, Hospital, 
 import { BUS_TYPES } from '../../activities/issue/draft';
 import { h5Url } from '../../activities/issue/bill-facts';
 import { PAY_CHANNELS } from '../../activities/issue/activities';
-import { qrPngBase64 } from '../../activities/layout/qr';
 import { HttpError, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireUser, type SessionUser } from './auth';
@@ -171,7 +170,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
           layoutReady: !!bill.layoutPath,
           pdfUrl: `/api/bills/${bill.id}/pdf`,
           h5Url: url,
-          qrCode: await qrPngBase64(url),
+          qrCode: await api.deps.layout.qrBase64(url),
           workflowId: bill.workflowId,
           workflowUrl: workflowUrl(api, bill.workflowId),
           notifications: notices.map((n) => ({ channel: n.channel, target: n.target, status: n.status, attempts: n.attempts, sentAt: n.sentAt?.toISOString(), lastError: n.lastError })),

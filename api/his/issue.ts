@@ -11,7 +11,6 @@ import { Bill } from '../../orm/entities';
 import { parseIssueDraft, payloadHash } from '../../activities/issue/draft';
 import { billWorkflowId, h5Url } from '../../activities/issue/bill-facts';
 import { toIssued, type IssuedBill } from '../../activities/issue/issue-bill';
-import { qrPngBase64 } from '../../activities/layout/qr';
 import { issueBillWorkflow, issueUpdate } from '../../workflows/issue-bill';
 import type { ApiContext } from '../context';
 
@@ -21,7 +20,7 @@ export async function issueAnswer(api: ApiContext, bill: IssuedBill) {
     billNo: bill.billNo,
     random: bill.random,
     createTime: bill.createTime,
-    billQRCode: await qrPngBase64(bill.h5Url),
+    billQRCode: await api.deps.layout.qrBase64(bill.h5Url),
     pictureUrl: bill.h5Url,
     pictureNetUrl: h5Url(api.deps.cfg.publicUrl, bill),
   };
