@@ -6,6 +6,7 @@ import Router from '@koa/router';
 import serve from 'koa-static';
 import { REPO_ROOT } from '../common/temporal';
 import type { ApiContext } from './context';
+import { redactDbError } from '../orm/errors';
 import { mountHisRoutes } from './his/routes';
 import { mountAuthRoutes } from './console/auth';
 import { mountBillRoutes } from './console/bills';
@@ -15,7 +16,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   const app = new Koa();
   app.proxy = true;
   const log = opts.log ?? ((m: string, e?: unknown) => console.error(m, e));
-  app.on('error', (err, ctx) => log(`[api] ${ctx?.method ?? ''} ${ctx?.path ?? ''} failed`, err));
+  app.on('error', (err, ctx) => log(`[api] ${ctx?.method ?? ''} ${ctx?.path ?? ''} failed`, redactDbError(err)));
 
   const router = new Router();
   router.get('/health', async (ctx) => {
