@@ -147,6 +147,13 @@ export class Bill {
   /** pending | uploaded | rejected */
   uploadState = 'pending';
   workflowId!: string;
+  /** On a red bill: the original it reverses. */
+  relatedBillId?: number;
+  /** On a reversed original: its red bill, and who reversed it, why and when. */
+  scarletBillId?: number;
+  writeOffReason?: string;
+  writeOffOperator?: string;
+  reversedAt?: Date;
 }
 
 export class BillItem {
@@ -365,6 +372,11 @@ export const BillSchema = new EntitySchema<Bill>({
     layoutSha256: { type: 'string', length: 64, nullable: true },
     uploadState: { type: 'string', length: 16, default: 'pending' },
     workflowId: { type: 'string', length: 160 },
+    relatedBillId: { type: 'number', nullable: true, unique: true },
+    scarletBillId: { type: 'number', nullable: true },
+    writeOffReason: { type: 'text', nullable: true },
+    writeOffOperator: { type: 'string', length: 64, nullable: true },
+    reversedAt: { type: 'datetime', nullable: true },
   },
 });
 

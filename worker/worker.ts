@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../common/temporal';
 import type { Deps } from '../activities/deps';
-import { createIssueActivities } from '../activities/issue/activities';
+import { createActivities } from '../activities';
 
 let runtimeInstalled = false;
 
@@ -27,7 +27,7 @@ export async function createWorker(deps: Deps, opts: { address: string; namespac
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...workflowCode(),
-    activities: { ...createIssueActivities(deps) },
+    activities: createActivities(deps),
     maxConcurrentLocalActivityExecutions: 64,
     maxConcurrentActivityTaskExecutions: 32,
     maxConcurrentWorkflowTaskExecutions: 64,

@@ -1,2 +1,3 @@
 // The worker bundles this file: export every workflow function here (no barrel re-exports of activities).
 export { issueBillWorkflow } from './issue-bill';
+export { writeOffWorkflow } from './write-off';

@@ -2,8 +2,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { formatYuan, yuanInChinese } from '../../common/money';
+import { isUniqueViolation } from '../../orm/errors';
 import type { Deps } from '../deps';
 import { issueBillActivity } from './issue-bill';
 import { h5Url, noticeTargets, type Channel } from './bill-facts';
@@ -47,6 +47,8 @@ interface BillRow {
   region_code: string;
   place_name: string;
   kind_name: string;
+  related_code: string | null;
+  related_no: string | null;
 }
 
 export type DeliveryResult = { layout: 'done'; notices: Partial<Record<Channel, 'sent' | 'failed'>> };
@@ -68,8 +70,10 @@ export function createIssueActivities(deps: Deps) {
     const [row] = await conn().execute<BillRow[]>(
       `select b.id, b.bill_batch_code, b.bill_no, b.random, b.issued_at, b.payer, b.id_card_no, b.patient_no, b.bus_no, b.bus_type,
               b.payee, b.checker, b.author, b.total_amt, b.remark, b.extra, b.state, b.is_scarlet, b.signature, b.tel, b.email,
-              b.open_id, b.layout_path, h.name as hospital_name, h.region_code, p.name as place_name, k.name as kind_name
+              b.open_id, b.layout_path, h.name as hospital_name, h.region_code, p.name as place_name, k.name as kind_name,
+              r.bill_batch_code as related_code, r.bill_no as related_no
          from bill b join hospital h on h.id = b.hospital_id join billing_point p on p.id = b.place_id join bill_kind k on k.id = b.bill_kind_id
+         left join bill r on r.id = b.related_bill_id
         where b.id = ?`,
       [billId],
     );
@@ -117,6 +121,8 @@ export function createIssueActivities(deps: Deps) {
         h5Url: h5Url(deps.cfg.publicUrl, ref),
         state: bill.state === 'reversed' ? 'reversed' : 'normal',
         isScarlet: !!Number(bill.is_scarlet),
+        relatedBillBatchCode: bill.related_code ?? undefined,
+        relatedBillNo: bill.related_no ?? undefined,
         signatureHex: bill.signature,
       },
       { fontPath: deps.cfg.fontPath },
@@ -146,7 +152,7 @@ export function createIssueActivities(deps: Deps) {
       try {
         await conn().execute(`insert into notification (bill_id, channel, target, status, attempts, created_at) values (?, ?, ?, 'pending', 0, ?)`, [bill.id, channel, target, now], 'run');
       } catch (e) {
-        if (!(e instanceof UniqueConstraintViolationException)) throw e;
+        if (!isUniqueViolation(e)) throw e;
       }
       [row] = await find();
     }

@@ -6,9 +6,10 @@
  * Idempotent by (appid, busNo): a retry after a crash finds the stored bill and returns it.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { DomainError, fieldError } from '../../common/errors';
+import { isUniqueViolation } from '../../orm/errors';
 import { Bill, IssueRequest } from '../../orm/entities';
 import type { Deps } from '../deps';
 import { parseIssueDraft, type IssueDraft } from './draft';
@@ -72,7 +73,7 @@ export function issueBillActivity(deps: Deps) {
       const draft = parseIssueDraft(request.method, JSON.parse(request.payload));
       return await issueInTransaction(deps, em, input, request, draft);
     } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) {
+      if (isUniqueViolation(e)) {
         // A concurrent attempt stored this bill first: answer with it.
         const again = await deps.orm.em.fork().findOne(Bill, { appid: input.appid, busNo: input.busNo }, { populate: ['place'] });
         if (again) return toIssued(deps, again, again.place.code);

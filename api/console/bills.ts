@@ -12,7 +12,9 @@ import { h5Url } from '../../activities/issue/bill-facts';
 import { PAY_CHANNELS } from '../../activities/issue/activities';
 import { HttpError, sendError } from '../http';
 import type { ApiContext } from '../context';
-import { requireUser, type SessionUser } from './auth';
+import { requireRole, requireUser, type SessionUser } from './auth';
+import { readJson } from '../http';
+import { writeOff } from '../his/write-off';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -173,9 +175,36 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
           qrCode: await api.deps.layout.qrBase64(url),
           workflowId: bill.workflowId,
           workflowUrl: workflowUrl(api, bill.workflowId),
+          relatedBill: bill.relatedBillId ? await billRef(api, bill.relatedBillId) : undefined,
+          scarletBill: bill.scarletBillId ? await billRef(api, bill.scarletBillId) : undefined,
+          writeOff: bill.reversedAt
+            ? { reason: bill.writeOffReason, operator: bill.writeOffOperator, reversedAt: bill.reversedAt.toISOString(), workflowUrl: workflowUrl(api, `writeoff-${bill.billBatchCode}-${bill.billNo}`) }
+            : undefined,
           notifications: notices.map((n) => ({ channel: n.channel, target: n.target, status: n.status, attempts: n.attempts, sentAt: n.sentAt?.toISOString(), lastError: n.lastError })),
         },
       };
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+
+  // Reversal from the console: finance and admins for any point, a cashier for their own point.
+  router.post('/api/bills/:id/write-off', auth, requireRole('admin', 'finance', 'cashier'), async (ctx: Context) => {
+    try {
+      const bill = await loadBill(ctx);
+      const body = (await readJson(ctx)) as { reason?: unknown };
+      const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
+      if (!reason) throw new HttpError(400, 'E0010', 'reason: 请填写冲红原因', 'reason');
+      if (reason.length > 200) throw new HttpError(400, 'E0010', 'reason: 冲红原因不超过200字', 'reason');
+      const user = ctx.state.user as SessionUser;
+      ctx.body = await writeOff(api, {
+        hospitalId: bill.hospital.id,
+        billBatchCode: bill.billBatchCode,
+        billNo: bill.billNo,
+        placeCode: bill.place.code,
+        reason,
+        operator: user.displayName,
+      });
     } catch (e) {
       sendError(ctx, e);
     }
@@ -197,4 +226,9 @@ export function sendLayout(ctx: Context, api: ApiContext, bill: Bill): void {
   ctx.type = 'application/pdf';
   ctx.set('Content-Disposition', `inline; filename="${bill.billBatchCode}-${bill.billNo}.pdf"`);
   ctx.body = fs.createReadStream(abs);
+}
+
+async function billRef(api: ApiContext, id: number) {
+  const b = await api.deps.orm.em.fork().findOne(Bill, id);
+  return b ? { id: b.id, billBatchCode: b.billBatchCode, billNo: b.billNo, totalAmt: formatYuan(b.totalAmt), issuedAt: b.issuedAt.toISOString() } : undefined;
 }

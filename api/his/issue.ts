@@ -4,9 +4,9 @@
  * the same bill; the same busNo with other content is refused.
  */
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { ApplicationFailure, type UpdateDefinition, type Workflow } from '@temporalio/common';
 import { DomainError } from '../../common/errors';
+import { isUniqueViolation } from '../../orm/errors';
 import { Bill } from '../../orm/entities';
 import { parseIssueDraft, payloadHash } from '../../activities/issue/draft';
 import { billWorkflowId, h5Url } from '../../activities/issue/bill-facts';
@@ -35,9 +35,8 @@ export async function issueViaHis(api: ApiContext, appid: string, method: string
     return issueAnswer(api, toIssued(api.deps, bill, bill.place.code));
   }
 
-  const workflowId = billWorkflowId(appid, draft.busNo);
   const start = new WithStartWorkflowOperation(issueBillWorkflow, {
-    workflowId,
+    workflowId: billWorkflowId(appid, draft.busNo),
     taskQueue: api.taskQueue,
     args: [{ appid, busNo: draft.busNo }],
     workflowIdConflictPolicy: 'USE_EXISTING',
@@ -50,16 +49,27 @@ export async function issueViaHis(api: ApiContext, appid: string, method: string
       BillState: ['issuing'],
     },
   });
+  const bill = await updateWithStart(api, issueUpdate, start, `busNo: issuance of ${draft.busNo} is still in progress; call again with the same busNo to get the bill`, 'busNo');
+  return issueAnswer(api, bill);
+}
+
+/**
+ * Early return: starts (or joins) the process and waits for its update, at most
+ * MEDBILL_ISSUE_TIMEOUT_MS; then answers "in progress" (E0050) and the caller asks again.
+ */
+export async function updateWithStart(
+  api: ApiContext,
+  update: UpdateDefinition<IssuedBill>,
+  start: WithStartWorkflowOperation<Workflow>,
+  inProgress: string,
+  field: string,
+): Promise<IssuedBill> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new DomainError('E0050', `busNo: issuance of ${draft.busNo} is still in progress; call again with the same busNo to get the bill`, 'busNo')),
-      api.deps.cfg.issueTimeoutMs,
-    );
+    timer = setTimeout(() => reject(new DomainError('E0050', inProgress, field)), api.deps.cfg.issueTimeoutMs);
   });
   try {
-    const bill = await Promise.race([api.client.workflow.executeUpdateWithStart(issueUpdate, { startWorkflowOperation: start }), timeout]);
-    return issueAnswer(api, bill);
+    return await Promise.race([api.client.workflow.executeUpdateWithStart(update, { startWorkflowOperation: start }), timeout]);
   } catch (e) {
     throw toDomainError(e);
   } finally {
@@ -90,7 +100,7 @@ async function storeRequest(api: ApiContext, appid: string, method: string, busN
       );
       return {};
     } catch (e) {
-      if (!(e instanceof UniqueConstraintViolationException)) throw e;
+      if (!isUniqueViolation(e)) throw e;
       [req] = await find(); // a concurrent retry stored it first
     }
   }

@@ -46,8 +46,10 @@ export async function getEBillStatesByBillInfo(api: ApiContext, appid: string, o
   const billBatchCode = reqStr(o, 'billBatchCode');
   const billNo = reqStr(o, 'billNo');
   const hospitalId = await hospitalOf(api, appid);
-  const bill = await api.deps.orm.em.fork().findOne(Bill, { billBatchCode, billNo, hospital: hospitalId });
+  const em = api.deps.orm.em.fork();
+  const bill = await em.findOne(Bill, { billBatchCode, billNo, hospital: hospitalId });
   if (!bill) throw new DomainError('E0030', `billNo: no bill ${billBatchCode}-${billNo} at this hospital`, 'billNo');
+  const red = bill.scarletBillId ? await em.findOne(Bill, bill.scarletBillId) : null;
   return {
     billBatchCode,
     billNo,
@@ -59,6 +61,7 @@ export async function getEBillStatesByBillInfo(api: ApiContext, appid: string, o
     pBillNo: '',
     uploadState: bill.uploadState,
     createTime: bill.issuedAt.toISOString(),
+    ...(red ? { eScarletBillBatchCode: red.billBatchCode, eScarletBillNo: red.billNo, eScarletRandom: red.random, scarletTime: red.issuedAt.toISOString() } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import { readBody } from '../http';
 import type { ApiContext } from '../context';
 import { issueViaHis } from './issue';
 import { checkTotalData, getBillByBusDate, getEBillByBusNo, getEBillStatesByBillInfo } from './queries';
+import { writeOffEBill } from './write-off';
 
 type Handler = (api: ApiContext, appid: string, business: Record<string, unknown>) => Promise<unknown>;
 
@@ -19,6 +20,7 @@ const HANDLERS: Record<string, Handler> = {
   getEBillStatesByBillInfo,
   getBillByBusDate,
   checkTotalData,
+  writeOffEBill,
 };
 
 export function mountHisRoutes(router: Router, api: ApiContext): void {

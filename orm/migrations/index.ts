@@ -1,6 +1,8 @@
 /** Every migration, in order. Listed explicitly so that the compiled app and jest find the same set. */
 import { Migration20261122000001_initial } from './Migration20261122000001_initial';
+import { Migration20261122000002_write_off } from './Migration20261122000002_write_off';
 
 export const migrationsList = [
   { name: 'Migration20261122000001_initial', class: Migration20261122000001_initial },
+  { name: 'Migration20261122000002_write_off', class: Migration20261122000002_write_off },
 ];

@@ -1,0 +1,10 @@
+/** Every activity the worker serves, built from the shared Deps. Workflows import this only as a type. */
+import type { Deps } from './deps';
+import { createIssueActivities } from './issue/activities';
+import { writeOffActivity } from './writeoff/write-off';
+
+export function createActivities(deps: Deps) {
+  return { ...createIssueActivities(deps), writeOffBill: writeOffActivity(deps) };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

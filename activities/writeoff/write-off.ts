@@ -1,0 +1,152 @@
+/**
+ * Reverses (冲红) a whole bill, run as the local activity of the write-off workflow. In ONE
+ * transaction: mark the original reversed (a conditional UPDATE that also locks it), take the next
+ * number of the billing point's stock for the same bill kind, sign the red bill (negative amounts,
+ * pointing to the original) and store it. Reversing twice returns the same red bill: the
+ * conditional UPDATE lets one transaction through, and `related_bill_id` is unique.
+ */
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { DomainError, fieldError } from '../../common/errors';
+import { isUniqueViolation } from '../../orm/errors';
+import { Bill } from '../../orm/entities';
+import type { Deps } from '../deps';
+import { canonicalBillText, checkCode } from '../issue/bill-facts';
+import { domainFailure, takeNextNumber, toIssued, type IssuedBill } from '../issue/issue-bill';
+
+export interface WriteOffInput {
+  billId: number;
+  placeCode: string;
+  reason: string;
+  operator: string;
+}
+
+export const writeOffWorkflowId = (b: { billBatchCode: string; billNo: string }) => `writeoff-${b.billBatchCode}-${b.billNo}`;
+/** The red bill's business serial: unique per original, never one a HIS sends (HIS serials are the originals'). */
+export const scarletBusNo = (b: { billBatchCode: string; billNo: string }) => `R-${b.billBatchCode}${b.billNo}`;
+
+export function writeOffActivity(deps: Deps) {
+  const existingRed = async (originalId: number): Promise<IssuedBill | undefined> => {
+    const red = await deps.orm.em.fork().findOne(Bill, { relatedBillId: originalId }, { populate: ['place'] });
+    return red ? toIssued(deps, red, red.place.code) : undefined;
+  };
+
+  return async function writeOffBill(input: WriteOffInput): Promise<IssuedBill> {
+    const em = deps.orm.em.fork();
+    const original = await em.findOne(Bill, input.billId, { populate: ['place', 'billKind', 'hospital'] });
+    try {
+      if (!original) throw new DomainError('E0030', `billNo: bill ${input.billId} not found`, 'billNo');
+      if (original.isScarlet) throw new DomainError('E0031', `billNo: ${original.billBatchCode}-${original.billNo} is a red bill; a red bill cannot be reversed`, 'billNo');
+      const done = await existingRed(original.id);
+      if (done) return done;
+      const hospital = await deps.master.hospital(original.hospital.id);
+      const place = await deps.master.lookup(hospital.id, (h) => h.places.get(input.placeCode));
+      if (!place) throw fieldError('placeCode', `unknown billing point "${input.placeCode}"`, 'E0020');
+      if (!place.active) throw fieldError('placeCode', `billing point "${input.placeCode}" is deactivated`, 'E0020');
+      const [items, payments]: [ItemRow[], PayRow[]] = await Promise.all([
+        em.getConnection().execute<ItemRow[]>(
+          'select sort_no, his_code, fiscal_code, name, unit, std, number, amt, self_amt, remark from bill_item where bill_id = ? order by sort_no, id',
+          [original.id],
+        ),
+        em.getConnection().execute<PayRow[]>('select channel_code, amount from bill_payment where bill_id = ? order by id', [original.id]),
+      ]);
+      const signer = deps.signerFor(hospital);
+      const busNo = scarletBusNo(original);
+      return await em.transactional(async (tx) => {
+        const sql = tx as unknown as SqlEntityManager;
+        const platform = tx.getPlatform();
+        const now = new Date();
+        const marked = await sql.execute<{ affectedRows: number }>(
+          `update bill set state = 'reversed', reversed_at = ?, write_off_reason = ?, write_off_operator = ? where id = ? and state = 'normal' and is_scarlet = 0`,
+          [platform.processDateProperty(now), input.reason, input.operator, original.id],
+          'run',
+        );
+        if (marked.affectedRows !== 1) throw new AlreadyReversed();
+        const { billBatchCode, number } = await takeNextNumber(sql, place.id, original.billKind.id, input.placeCode);
+        const billNo = String(number).padStart(10, '0');
+        const totalAmt = -original.totalAmt;
+        const random = checkCode(hospital.checkSecret, { billBatchCode, billNo, totalAmt, busNo, issuedAt: now });
+        const signedData = canonicalBillText({
+          billKindName: original.billKind.name,
+          billBatchCode,
+          billNo,
+          random,
+          billKindCode: original.billKind.code,
+          regionCode: hospital.regionCode,
+          totalAmt,
+          issuedAt: now,
+          hospitalCode: hospital.code,
+          hospitalName: hospital.name,
+          payer: original.payer,
+          idCardNo: original.idCardNo,
+          payments: payments.map((p) => ({ channelCode: p.channel_code, amount: -Number(p.amount) })),
+          busNo,
+          remark: input.reason,
+          payee: input.operator,
+          checker: original.checker,
+          items: items.map((i) => ({ fiscalCode: i.fiscal_code, name: i.name, number: i.number ?? undefined, amt: -Number(i.amt) })),
+          relatedBillBatchCode: original.billBatchCode,
+          relatedBillNo: original.billNo,
+        });
+        const signature = signer.signInline ? signer.signInline(signedData) : await signer.sign(signedData);
+        const inserted = await sql.execute<{ insertId: number }>(
+          `insert into bill (hospital_id, appid, bus_no, bus_type, method, bill_kind_id, place_id, bill_batch_code, bill_no, random,
+             total_amt, payer, patient_no, patient_id, id_card_no, tel, email, open_id, payee, author, checker, bus_date_time, issued_at,
+             state, is_scarlet, remark, extra, list_detail, signed_data, signature, upload_state, workflow_id, related_bill_id)
+           values (?, ?, ?, ?, 'writeOffEBill', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'normal', 1, ?, ?, null, ?, ?, 'pending', ?, ?)`,
+          [
+            hospital.id, original.appid, busNo, original.busType, original.billKind.id, place.id, billBatchCode, billNo, random, totalAmt,
+            original.payer, original.patientNo, original.patientId ?? null, original.idCardNo ?? null, original.tel ?? null, original.email ?? null,
+            original.openId ?? null, input.operator, input.operator, original.checker ?? null, original.busDateTime, platform.processDateProperty(now),
+            input.reason, original.extra ?? null, signedData, signature, writeOffWorkflowId(original), original.id,
+          ],
+          'run',
+        );
+        const redId = Number(inserted.insertId);
+        if (items.length) {
+          await sql.execute(
+            `insert into bill_item (bill_id, sort_no, his_code, fiscal_code, name, unit, std, number, amt, self_amt, remark) values ${items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+            items.flatMap((i) => [redId, i.sort_no, i.his_code, i.fiscal_code, i.name, i.unit, i.std, i.number, -Number(i.amt), -Number(i.self_amt), i.remark]),
+            'run',
+          );
+        }
+        if (payments.length) {
+          await sql.execute(
+            `insert into bill_payment (bill_id, channel_code, amount) values ${payments.map(() => '(?, ?, ?)').join(', ')}`,
+            payments.flatMap((p) => [redId, p.channel_code, -Number(p.amount)]),
+            'run',
+          );
+        }
+        await sql.execute('update bill set scarlet_bill_id = ? where id = ?', [redId, original.id], 'run');
+        return toIssued(deps, { id: redId, billBatchCode, billNo, random, issuedAt: now, tel: original.tel, email: original.email, openId: original.openId, extra: original.extra }, place.code);
+      });
+    } catch (e) {
+      if (e instanceof AlreadyReversed || isUniqueViolation(e)) {
+        // Another reversal of this bill committed first: answer with its red bill.
+        const red = original && (await existingRed(original.id));
+        if (red) return red;
+      }
+      if (e instanceof DomainError) throw domainFailure(e);
+      throw e;
+    }
+  };
+}
+
+class AlreadyReversed extends Error {}
+
+interface ItemRow {
+  sort_no: number;
+  his_code: string;
+  fiscal_code: string;
+  name: string;
+  unit: string | null;
+  std: string | null;
+  number: string | null;
+  amt: number | string;
+  self_amt: number | string;
+  remark: string | null;
+}
+
+interface PayRow {
+  channel_code: string;
+  amount: number | string;
+}
