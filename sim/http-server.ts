@@ -1,3 +1,4 @@
+import type Koa from 'koa';
 import type { Server } from 'node:http';
 
 /**
@@ -23,4 +24,38 @@ export function heldDelays(): { sleep(ms: number): Promise<void>; closeServer(se
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * Reads a simulator request's JSON object body (at most 1 MB). On failure it answers itself, with
+ * 413 or 400 and the body `error(reason)` in the simulated platform's own error format.
+ */
+export async function readJsonObject(ctx: Koa.Context, error: (reason: string) => unknown): Promise<Record<string, unknown> | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const c of ctx.req) {
+      size += (c as Buffer).length;
+      if (size > 1 << 20) {
+        ctx.status = 413;
+        ctx.body = error('request body too large');
+        return undefined;
+      }
+      chunks.push(c as Buffer);
+    }
+  } catch {
+    // the client went away (aborted / timed out): nobody reads the answer
+    ctx.status = 400;
+    ctx.body = error('request body incomplete');
+    return undefined;
+  }
+  try {
+    const v: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // not JSON: answered below
+  }
+  ctx.status = 400;
+  ctx.body = error('request body must be a JSON object');
+  return undefined;
 }

@@ -27,12 +27,15 @@
  *   GET    /_sim/faults
  *   POST   /_sim/wechat/expire-tokens    every issued access token now answers 42001
  */
-import { heldDelays } from '../http-server';
+import { heldDelays, readJsonObject } from '../http-server';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import Koa from 'koa';
 import Router from '@koa/router';
+
+/** A malformed request's answer, in the simulated platform's error format. */
+const notifyError = (reason: string) => ({ error: reason });
 
 export type SimSystem = 'sms' | 'mail' | 'wechat';
 export type FaultMode = 'ok' | 'down' | 'slow' | 'flaky';
@@ -108,7 +111,7 @@ export async function startNotifySim(opts: NotifySimOptions): Promise<NotifySim>
 
   // ---- SMS ---------------------------------------------------------------------------------
   router.post('/sms/send', async (ctx) => {
-    const b = await readJson(ctx);
+    const b = await readJsonObject(ctx, notifyError);
     if (!b) return;
     const requestId = randomUUID().toUpperCase();
     const fail = (code: string, message: string) => (ctx.body = { code, message, requestId });
@@ -133,7 +136,7 @@ export async function startNotifySim(opts: NotifySimOptions): Promise<NotifySim>
 
   // ---- e-mail ------------------------------------------------------------------------------
   router.post('/mail/send', async (ctx) => {
-    const b = await readJson(ctx);
+    const b = await readJsonObject(ctx, notifyError);
     if (!b) return;
     const bad = (error: string) => {
       ctx.status = 400;
@@ -173,7 +176,7 @@ export async function startNotifySim(opts: NotifySimOptions): Promise<NotifySim>
     const t = tokens.get(token);
     if (!t) return (ctx.body = { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' });
     if (t.revoked || t.expiresAt <= Date.now()) return (ctx.body = { errcode: 42001, errmsg: 'access_token expired' });
-    const b = await readJson(ctx);
+    const b = await readJsonObject(ctx, notifyError);
     if (!b) return;
     const touser = typeof b.touser === 'string' ? b.touser : '';
     if (!/^o[\w-]{5,}$/.test(touser)) return (ctx.body = { errcode: 40003, errmsg: 'invalid openid' });
@@ -220,7 +223,7 @@ export async function startNotifySim(opts: NotifySimOptions): Promise<NotifySim>
     ctx.body = faults;
   });
   router.post('/_sim/faults', async (ctx) => {
-    const b = await readJson(ctx);
+    const b = await readJsonObject(ctx, notifyError);
     if (!b) return;
     const system = b.system as SimSystem;
     const mode = b.mode as FaultMode;
@@ -287,29 +290,6 @@ export async function startNotifySim(opts: NotifySimOptions): Promise<NotifySim>
   };
 }
 
-/** Reads a JSON object body (max 1 MB); on failure answers 400 itself and returns undefined. */
-async function readJson(ctx: Koa.Context): Promise<Record<string, unknown> | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const c of ctx.req) {
-      size += (c as Buffer).length;
-      if (size > 1 << 20) {
-        ctx.status = 413;
-        ctx.body = { error: 'request body too large' };
-        return undefined;
-      }
-      chunks.push(c as Buffer);
-    }
-    const v: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch {
-    // malformed JSON, or the client went away
-  }
-  ctx.status = 400;
-  ctx.body = { error: 'request body must be a JSON object' };
-  return undefined;
-}
 
 function htmlToText(html: string): string {
   return html

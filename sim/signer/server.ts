@@ -12,12 +12,15 @@
  *
  * Signatures are SM3withSM2 with the default user ID (common/gm.ts), r||s hex.
  */
-import { heldDelays } from '../http-server';
+import { heldDelays, readJsonObject } from '../http-server';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { sm2KeyPair, sm2Sign } from '../../common/gm';
+
+/** A malformed request's answer, in the simulated platform's error format. */
+const signerError = (reason: string) => ({ code: 1000, message: reason });
 
 export interface SimKey {
   privateKey: string;
@@ -51,7 +54,7 @@ export async function startSignerSim(opts: SignerSimOptions): Promise<SignerSim>
 
   const router = new Router();
   router.post('/sign', async (ctx) => {
-    const body = (await readJson(ctx)) as { keyId?: unknown; data?: unknown; alg?: unknown } | undefined;
+    const body = (await readJsonObject(ctx, signerError)) as { keyId?: unknown; data?: unknown; alg?: unknown } | undefined;
     if (!body) return;
     if (typeof body.keyId !== 'string' || typeof body.data !== 'string' || typeof body.alg !== 'string') {
       ctx.status = 400;
@@ -84,7 +87,7 @@ export async function startSignerSim(opts: SignerSimOptions): Promise<SignerSim>
     ctx.body = { status: 'ok', keys: Object.keys(keys) };
   });
   router.post('/_sim/faults', async (ctx) => {
-    const body = (await readJson(ctx)) as { mode?: unknown; delayMs?: unknown } | undefined;
+    const body = (await readJsonObject(ctx, signerError)) as { mode?: unknown; delayMs?: unknown } | undefined;
     if (!body) return;
     if (body.mode !== 'ok' && body.mode !== 'down' && body.mode !== 'slow') {
       ctx.status = 400;
@@ -131,33 +134,3 @@ export async function startSignerSim(opts: SignerSimOptions): Promise<SignerSim>
   };
 }
 
-/** Reads a JSON request body (max 1 MB); on failure answers 400 itself and returns undefined. */
-async function readJson(ctx: Koa.Context): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const c of ctx.req) {
-      size += (c as Buffer).length;
-      if (size > 1 << 20) {
-        ctx.status = 413;
-        ctx.body = { code: 1000, message: 'request body too large' };
-        return undefined;
-      }
-      chunks.push(c as Buffer);
-    }
-  } catch {
-    // the client went away (aborted / timed out): nobody reads the answer
-    ctx.status = 400;
-    ctx.body = { code: 1000, message: 'request body incomplete' };
-    return undefined;
-  }
-  try {
-    const v: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v;
-  } catch {
-    // fall through
-  }
-  ctx.status = 400;
-  ctx.body = { code: 1000, message: 'request body must be a JSON object' };
-  return undefined;
-}
