@@ -105,6 +105,37 @@ export interface BillNotification {
   lastError?: string | null;
 }
 
+/** A short reference to another bill (the original of a red bill, or the red bill of a reversed one). */
+export interface BillRef {
+  id: BillId;
+  billBatchCode: string;
+  billNo: string;
+  /** Negative on a red bill ("-126.50"). */
+  totalAmt: Yuan;
+  issuedAt: string;
+}
+
+/** How a reversed original was reversed (冲红). */
+export interface BillWriteOff {
+  reason?: string | null;
+  operator?: string | null;
+  /** ISO timestamp. */
+  reversedAt: string;
+  /** The reversal workflow in the Temporal UI. */
+  workflowUrl?: string;
+}
+
+/** Answer of POST /api/bills/:id/write-off: the red bill. */
+export interface WriteOffResult {
+  eScarletBillBatchCode: string;
+  eScarletBillNo: string;
+  eScarletRandom: string;
+  createTime: string;
+  billQRCode: string;
+  pictureUrl: string;
+  pictureNetUrl: string;
+}
+
 export interface BillDetail {
   id: BillId;
   billBatchCode: string;
@@ -131,7 +162,14 @@ export interface BillDetail {
   busDateTime?: string;
   issuedAt: string;
   state: BillState;
+  /** A red (reversal) bill: its amounts are negative. */
   isScarlet?: boolean;
+  /** On a red bill: the original it reverses. */
+  relatedBill?: BillRef | null;
+  /** On a reversed original: its red bill. */
+  scarletBill?: BillRef | null;
+  /** On a reversed original: who reversed it, why and when. */
+  writeOff?: BillWriteOff | null;
   totalAmt: Yuan;
   totalAmtChinese?: string;
   remark?: string;
@@ -155,6 +193,10 @@ export const searchBills = (query: BillQuery, signal?: AbortSignal) =>
 
 export const fetchBill = (id: BillId, options?: { silent?: boolean; signal?: AbortSignal }) =>
   http.get<{ bill: BillDetail }>(`/bills/${encodeURIComponent(String(id))}`, undefined, options);
+
+/** Reverses a whole bill (冲红) with a red bill; repeating it answers with the same red bill. */
+export const writeOffBill = (id: BillId, reason: string, options?: { silent?: boolean }) =>
+  http.post<WriteOffResult>(`/bills/${encodeURIComponent(String(id))}/write-off`, { reason }, options);
 
 /** Where the layout file (PDF) of a bill is served, if the API did not send pdfUrl. */
 export const billPdfPath = (id: BillId) => `/api/bills/${encodeURIComponent(String(id))}/pdf`;

@@ -46,12 +46,16 @@ export const ROLE: Record<string, DictEntry> = {
 /** Roles that see every billing point's bills; others with a placeCode see only their own point. */
 export const ALL_PLACES_ROLES = ['admin', 'finance', 'audit'];
 
+/** Roles that may reverse a bill (冲红); a cashier only their own point's bills, as the API enforces. */
+export const WRITE_OFF_ROLES = ['admin', 'finance', 'cashier'] as const;
+
 /** Issuance interfaces (the HIS method that issued the bill). */
 export const ISSUE_METHOD: Record<string, string> = {
   invEBillRegistration: '挂号票据开具',
   invoiceEBillOutpatient: '门诊票据开具',
   invEBillHospitalized: '住院票据开具',
   invEBillCheckUp: '体检票据开具',
+  writeOffEBill: '冲红（红字票据）',
 };
 
 export const billState = (code: string | null | undefined) => lookup(BILL_STATE, code);

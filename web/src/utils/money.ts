@@ -84,3 +84,10 @@ function negate(v: string): string {
   const t = v.trim();
   return t.startsWith('-') ? t.slice(1) : t.startsWith('+') ? `-${t.slice(1)}` : `-${t}`;
 }
+
+/** True for a negative amount ("-126.50", a red bill's), read from the string: never as a float. */
+export function isNegativeYuan(value: string | number | null | undefined): boolean {
+  if (value === null || value === undefined) return false;
+  const p = parse(String(value));
+  return !!p && p.negative && !/^0*$/.test(p.int + p.frac);
+}
