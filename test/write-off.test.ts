@@ -55,6 +55,9 @@ test('writeOffEBill makes a signed red bill with its own number and negative amo
   const status = await p.client.workflow.getHandle(`writeoff-${original.billBatchCode}-${original.billNo}`).result();
   expect(status).toMatchObject({ state: 'issued', layout: 'done' });
   await eventually(async () => (await p.orm.em.fork().findOne(Bill, red.id))?.layoutPath, 'red layout file');
+  // The patient is told it is a red bill, with its own number.
+  const sent = JSON.stringify(await (await fetch(`${p.simUrl}/_sim/messages`)).json());
+  expect(sent).toContain(`您的医疗电子票据已冲红，红字票据号码${m.eScarletBillNo}，金额-126.50元`);
 });
 
 test('reversing twice, or ten times at once, makes one red bill', async () => {

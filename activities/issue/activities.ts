@@ -163,6 +163,7 @@ export function createIssueActivities(deps: Deps) {
     try {
       const { providerId } = await notifier.send({
         idempotencyKey: `bill-${bill.id}-${channel}`,
+        scarlet: !!Number(bill.is_scarlet),
         target,
         hospitalName: bill.hospital_name,
         payer: bill.payer,

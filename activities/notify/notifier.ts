@@ -12,6 +12,8 @@ export type NoticeChannel = 'sms' | 'email' | 'wechat';
 export interface NoticeInput {
   /** Stable per bill and channel (e.g. bill-42-sms): the provider's deduplication key. */
   idempotencyKey: string;
+  /** A red bill (冲红) reversing an earlier one: the texts say so. */
+  scarlet?: boolean;
   /** Phone number, e-mail address or WeChat openid. */
   target: string;
   hospitalName: string;

@@ -69,6 +69,16 @@ describe('delivery', () => {
     expect(m.text).toBe(smsText(n));
   });
 
+  it('SMS and e-mail for a red bill (冲红) say so, through the red-bill template', async () => {
+    const n = notice({ idempotencyKey: 'bill-9-sms', target: '13800138000', scarlet: true, totalAmt: '-128.50' });
+    await sms.send(n);
+    await mail.send({ ...n, idempotencyKey: 'bill-9-email', target: 'zhang@example.com' });
+    const [s1, m1] = sim.messages();
+    expect(s1.text).toBe('【杭州市第一人民医院】张三您好，您的医疗电子票据已冲红，红字票据号码0000012345，金额-128.50元，查看：http://127.0.0.1:8080/h5/bill/abc');
+    expect(s1.text).toBe(smsText(n));
+    expect(m1.subject).toBe('【杭州市第一人民医院】医疗电子票据已冲红（红字票据）（票据号码0000012345）');
+  });
+
   it('e-mail: subject and body carry the bill, HTML-escaped', async () => {
     const { providerId } = await mail.send(notice({ idempotencyKey: 'bill-1-email', target: 'zhang@example.com', payer: '张<三>' }));
     expect(providerId).toBe('<bill-1-email@medbill>');

@@ -5,7 +5,7 @@
  */
 import { fetchJson, snippet } from './http';
 import { NotifyPermanentError, type NoticeInput, type Notifier } from './notifier';
-import { SMS_TEMPLATE_CODE, smsParams } from './texts';
+import { SMS_TEMPLATE_CODE, SMS_SCARLET_TEMPLATE_CODE, smsParams } from './texts';
 
 /** Codes that retrying cannot fix: the number, the template, the signature or the request. */
 const PERMANENT = new Set([
@@ -28,6 +28,8 @@ export interface SmsNotifierOptions {
   /** Gateway base URL (Config.smsUrl); the path /send is appended. */
   url: string;
   templateCode?: string;
+  /** The template for red bills (冲红). */
+  scarletTemplateCode?: string;
   timeoutMs?: number;
 }
 
@@ -35,11 +37,13 @@ export class SmsNotifier implements Notifier {
   readonly channel = 'sms' as const;
   private readonly endpoint: string;
   private readonly templateCode: string;
+  private readonly scarletTemplateCode: string;
   private readonly timeoutMs: number;
 
   constructor(opts: SmsNotifierOptions) {
     this.endpoint = `${opts.url.replace(/\/+$/, '')}/send`;
     this.templateCode = opts.templateCode ?? SMS_TEMPLATE_CODE;
+    this.scarletTemplateCode = opts.scarletTemplateCode ?? SMS_SCARLET_TEMPLATE_CODE;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
@@ -48,7 +52,7 @@ export class SmsNotifier implements Notifier {
     if (!phone) throw new NotifyPermanentError('sms', 'isv.MOBILE_NUMBER_ILLEGAL', 'sms: no phone number');
     const r = await fetchJson('sms gateway', this.endpoint, {
       method: 'POST',
-      body: { phone, templateCode: this.templateCode, params: smsParams(n), bizId: n.idempotencyKey },
+      body: { phone, templateCode: n.scarlet ? this.scarletTemplateCode : this.templateCode, params: smsParams(n), bizId: n.idempotencyKey },
       timeoutMs: this.timeoutMs,
     });
     const b = r.body as { code?: string; message?: string; messageId?: string } | undefined;

@@ -7,6 +7,13 @@ export const SMS_TEMPLATE_CODE = 'SMS_MEDBILL_ISSUED';
 /** Aliyun-style template: the text registered at the provider for SMS_TEMPLATE_CODE. */
 export const SMS_TEMPLATE_TEXT = '【${hospital}】${payer}您好，您的医疗电子票据已开具，票据号码${billNo}，金额${amount}元，查看：${url}';
 
+/** The template for a red bill (冲红), registered at the provider beside the issue template. */
+export const SMS_SCARLET_TEMPLATE_CODE = 'SMS_MEDBILL_REVERSED';
+export const SMS_SCARLET_TEMPLATE_TEXT = '【${hospital}】${payer}您好，您的医疗电子票据已冲红，红字票据号码${billNo}，金额${amount}元，查看：${url}';
+
+/** 已开具 for a bill, 已冲红 for a red bill. */
+const done = (n: NoticeInput) => (n.scarlet ? '已冲红（红字票据）' : '已开具');
+
 export function smsParams(n: NoticeInput): Record<string, string> {
   return { hospital: n.hospitalName, payer: n.payer, billNo: n.billNo, amount: n.totalAmt, url: n.h5Url };
 }
@@ -14,7 +21,7 @@ export function smsParams(n: NoticeInput): Record<string, string> {
 /** The SMS as the patient reads it (SMS_TEMPLATE_TEXT filled in). */
 export function smsText(n: NoticeInput): string {
   const p = smsParams(n);
-  return SMS_TEMPLATE_TEXT.replace(/\$\{(\w+)\}/g, (_, k: string) => p[k] ?? '');
+  return (n.scarlet ? SMS_SCARLET_TEMPLATE_TEXT : SMS_TEMPLATE_TEXT).replace(/\$\{(\w+)\}/g, (_, k: string) => p[k] ?? '');
 }
 
 /** "2025-03-01 14:05:09" in Beijing time (UTC+8, no daylight saving), whatever the server's zone. */
@@ -23,7 +30,7 @@ export function beijingTime(d: Date): string {
 }
 
 export function mailSubject(n: NoticeInput): string {
-  return `【${n.hospitalName}】医疗电子票据已开具（票据号码${n.billNo}）`;
+  return `【${n.hospitalName}】医疗电子票据${done(n)}（票据号码${n.billNo}）`;
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -40,7 +47,7 @@ export function mailHtml(n: NoticeInput): string {
   return [
     '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"></head><body>',
     `<p>${esc(n.payer)}您好：</p>`,
-    `<p>您在${esc(n.hospitalName)}的医疗电子票据已开具，票据信息如下：</p>`,
+    `<p>您在${esc(n.hospitalName)}的医疗电子票据${done(n)}，票据信息如下：</p>`,
     '<table cellpadding="4" style="border-collapse:collapse">',
     ...rows.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`),
     '</table>',
