@@ -13,6 +13,7 @@ import { isUniqueViolation } from '../../orm/errors';
 import { Bill, IssueRequest } from '../../orm/entities';
 import type { Deps } from '../deps';
 import { parseIssueDraft, type IssueDraft } from './draft';
+import { insertBill } from './bill-store';
 import { billWorkflowId, canonicalBillText, checkCode, chinaTime, h5Url, noticeTargets } from './bill-facts';
 
 export interface IssueBillInput {
@@ -111,7 +112,7 @@ async function issueInTransaction(deps: Deps, em: EntityManager, input: IssueBil
 
   return em.transactional(async (tx) => {
     const sql = tx as unknown as SqlEntityManager;
-    const { segmentId, billBatchCode, number } = await takeNextNumber(sql, place.id, category.kind.id, draft.placeCode);
+    const { billBatchCode, number } = await takeNextNumber(sql, place.id, category.kind.id, draft.placeCode);
     const billNo = String(number).padStart(10, '0');
     const issuedAt = new Date();
     const random = checkCode(hospital.checkSecret, { billBatchCode, billNo, totalAmt: draft.totalAmt, busNo: draft.busNo, issuedAt });
@@ -136,41 +137,50 @@ async function issueInTransaction(deps: Deps, em: EntityManager, input: IssueBil
       items: items.map((i) => ({ fiscalCode: i.fiscalCode, name: i.chargeName, number: i.number, amt: i.amt })),
     });
     const signature = signer.signInline ? signer.signInline(signedData) : await signer.sign(signedData);
-    // Plain INSERTs: this transaction holds the segment's lock, so it must be short; the ORM's
-    // unit of work would triple its CPU time (bench/RESULTS.md).
     const platform = tx.getPlatform();
     const extra = JSON.stringify({ ...draft.extra, noticeList: draft.noticeList.length ? draft.noticeList : undefined });
-    const workflowId = billWorkflowId(input.appid, draft.busNo);
-    const inserted = await sql.execute<{ insertId: number }>(
-      `insert into bill (hospital_id, appid, bus_no, bus_type, method, bill_kind_id, place_id, bill_batch_code, bill_no, random,
-         total_amt, payer, patient_no, patient_id, id_card_no, tel, email, open_id, payee, author, checker, bus_date_time, issued_at,
-         state, is_scarlet, remark, extra, list_detail, signed_data, signature, upload_state, workflow_id)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'normal', 0, ?, ?, ?, ?, ?, 'pending', ?)`,
-      [
-        hospital.id, input.appid, draft.busNo, draft.busType, draft.method, category.kind.id, place.id, billBatchCode, billNo, random,
-        draft.totalAmt, draft.payer, draft.patientNo, draft.patientId ?? null, draft.idCardNo ?? null, draft.tel ?? null, draft.email ?? null,
-        draft.openId ?? null, draft.payee, draft.author, draft.checker ?? null, draft.busDateTime, platform.processDateProperty(issuedAt),
-        draft.remark ?? null, extra, draft.listDetail ? JSON.stringify(draft.listDetail) : null, signedData, signature, workflowId,
-      ],
-      'run',
-    );
-    const billId = Number(inserted.insertId);
-    await sql.execute(
-      `insert into bill_item (bill_id, sort_no, his_code, fiscal_code, name, unit, std, number, amt, self_amt, remark) values ${items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      items.flatMap((i) => [billId, i.sortNo, i.chargeCode, i.fiscalCode, i.chargeName, i.unit ?? null, i.std ?? null, i.number ?? null, i.amt, i.selfAmt, i.remark ?? null]),
-      'run',
-    );
-    await sql.execute(
-      `insert into bill_payment (bill_id, channel_code, amount) values ${draft.payments.map(() => '(?, ?, ?)').join(', ')}`,
-      draft.payments.flatMap((p) => [billId, p.channelCode, p.amount]),
-      'run',
+    const billId = await insertBill(
+      sql,
+      {
+        hospitalId: hospital.id,
+        appid: input.appid,
+        busNo: draft.busNo,
+        busType: draft.busType,
+        method: draft.method,
+        billKindId: category.kind.id,
+        placeId: place.id,
+        billBatchCode,
+        billNo,
+        random,
+        totalAmt: draft.totalAmt,
+        payer: draft.payer,
+        patientNo: draft.patientNo,
+        patientId: draft.patientId,
+        idCardNo: draft.idCardNo,
+        tel: draft.tel,
+        email: draft.email,
+        openId: draft.openId,
+        payee: draft.payee,
+        author: draft.author,
+        checker: draft.checker,
+        busDateTime: draft.busDateTime,
+        issuedAt,
+        isScarlet: false,
+        remark: draft.remark,
+        extra,
+        listDetail: draft.listDetail ? JSON.stringify(draft.listDetail) : null,
+        signedData,
+        signature,
+        workflowId: billWorkflowId(input.appid, draft.busNo),
+      },
+      items.map((i) => ({ sortNo: i.sortNo, hisCode: i.chargeCode, fiscalCode: i.fiscalCode, name: i.chargeName, unit: i.unit, std: i.std, number: i.number, amt: i.amt, selfAmt: i.selfAmt, remark: i.remark })),
+      draft.payments,
     );
     await sql.execute(
       `update issue_request set status = 'issued', bill_id = ?, error_code = null, error_message = null, updated_at = ? where id = ?`,
       [billId, platform.processDateProperty(new Date()), request.id],
       'run',
     );
-    void segmentId;
     return toIssued(deps, { id: billId, billBatchCode, billNo, random, issuedAt, tel: draft.tel, email: draft.email, openId: draft.openId, extra }, place.code);
   });
 }

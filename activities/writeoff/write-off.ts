@@ -12,6 +12,7 @@ import { Bill } from '../../orm/entities';
 import type { Deps } from '../deps';
 import { canonicalBillText, checkCode } from '../issue/bill-facts';
 import { domainFailure, takeNextNumber, toIssued, type IssuedBill } from '../issue/issue-bill';
+import { insertBill } from '../issue/bill-store';
 
 export interface WriteOffInput {
   billId: number;
@@ -88,34 +89,46 @@ export function writeOffActivity(deps: Deps) {
           relatedBillNo: original.billNo,
         });
         const signature = signer.signInline ? signer.signInline(signedData) : await signer.sign(signedData);
-        const inserted = await sql.execute<{ insertId: number }>(
-          `insert into bill (hospital_id, appid, bus_no, bus_type, method, bill_kind_id, place_id, bill_batch_code, bill_no, random,
-             total_amt, payer, patient_no, patient_id, id_card_no, tel, email, open_id, payee, author, checker, bus_date_time, issued_at,
-             state, is_scarlet, remark, extra, list_detail, signed_data, signature, upload_state, workflow_id, related_bill_id)
-           values (?, ?, ?, ?, 'writeOffEBill', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'normal', 1, ?, ?, null, ?, ?, 'pending', ?, ?)`,
-          [
-            hospital.id, original.appid, busNo, original.busType, original.billKind.id, place.id, billBatchCode, billNo, random, totalAmt,
-            original.payer, original.patientNo, original.patientId ?? null, original.idCardNo ?? null, original.tel ?? null, original.email ?? null,
-            original.openId ?? null, input.operator, input.operator, original.checker ?? null, original.busDateTime, platform.processDateProperty(now),
-            input.reason, original.extra ?? null, signedData, signature, writeOffWorkflowId(original), original.id,
-          ],
-          'run',
+        const redId = await insertBill(
+          sql,
+          {
+            hospitalId: hospital.id,
+            appid: original.appid,
+            busNo,
+            busType: original.busType,
+            method: 'writeOffEBill',
+            billKindId: original.billKind.id,
+            placeId: place.id,
+            billBatchCode,
+            billNo,
+            random,
+            totalAmt,
+            payer: original.payer,
+            patientNo: original.patientNo,
+            patientId: original.patientId,
+            idCardNo: original.idCardNo,
+            tel: original.tel,
+            email: original.email,
+            openId: original.openId,
+            payee: input.operator,
+            author: input.operator,
+            checker: original.checker,
+            busDateTime: original.busDateTime,
+            issuedAt: now,
+            isScarlet: true,
+            remark: input.reason,
+            extra: original.extra,
+            signedData,
+            signature,
+            workflowId: writeOffWorkflowId(original),
+            relatedBillId: original.id,
+          },
+          items.map((i) => ({
+            sortNo: i.sort_no, hisCode: i.his_code, fiscalCode: i.fiscal_code, name: i.name, unit: i.unit, std: i.std, number: i.number,
+            amt: -Number(i.amt), selfAmt: -Number(i.self_amt), remark: i.remark,
+          })),
+          payments.map((p) => ({ channelCode: p.channel_code, amount: -Number(p.amount) })),
         );
-        const redId = Number(inserted.insertId);
-        if (items.length) {
-          await sql.execute(
-            `insert into bill_item (bill_id, sort_no, his_code, fiscal_code, name, unit, std, number, amt, self_amt, remark) values ${items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-            items.flatMap((i) => [redId, i.sort_no, i.his_code, i.fiscal_code, i.name, i.unit, i.std, i.number, -Number(i.amt), -Number(i.self_amt), i.remark]),
-            'run',
-          );
-        }
-        if (payments.length) {
-          await sql.execute(
-            `insert into bill_payment (bill_id, channel_code, amount) values ${payments.map(() => '(?, ?, ?)').join(', ')}`,
-            payments.flatMap((p) => [redId, p.channel_code, -Number(p.amount)]),
-            'run',
-          );
-        }
         await sql.execute('update bill set scarlet_bill_id = ? where id = ?', [redId, original.id], 'run');
         return toIssued(deps, { id: redId, billBatchCode, billNo, random, issuedAt: now, tel: original.tel, email: original.email, openId: original.openId, extra: original.extra }, place.code);
       });
