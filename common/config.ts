@@ -3,7 +3,9 @@
  * environment variable with the MEDBILL_ prefix; nothing else in the code reads process.env.
  */
 import * as os from 'node:os';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { REPO_ROOT } from './paths';
 
 export interface Config {
   /** MEDBILL_DATA_DIR: folder for the embedded database, Temporal's file, layout files, keys. */
@@ -87,14 +89,12 @@ const FONT_CANDIDATES = [
 ];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const root = path.resolve(__dirname, '..', __dirname.includes(`${path.sep}dist${path.sep}`) ? '..' : '');
-  const dataDir = path.resolve(env.MEDBILL_DATA_DIR || path.join(root, 'data'));
+  const dataDir = path.resolve(env.MEDBILL_DATA_DIR || path.join(REPO_ROOT, 'data'));
   const port = int('MEDBILL_PORT', env.MEDBILL_PORT, 8080);
   const simPort = int('MEDBILL_SIM_PORT', env.MEDBILL_SIM_PORT, 8090);
   const sim = `http://127.0.0.1:${simPort}`;
   const level = (env.MEDBILL_LOG_LEVEL || 'info') as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new Error(`MEDBILL_LOG_LEVEL must be debug|info|warn|error, got "${level}"`);
-  const fs = require('node:fs') as typeof import('node:fs');
   return {
     dataDir,
     dbUrl: env.MEDBILL_DB_URL || `sqlite:${path.join(dataDir, 'medbill.sqlite')}`,

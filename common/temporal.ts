@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { REPO_ROOT } from './paths';
 import { Connection, Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { msToTs } from '@temporalio/common/lib/time';
@@ -17,7 +18,7 @@ export interface TemporalSetup {
   devServer: { version: string; port: number; uiPort: number; dataFile: string; sqlitePragmas?: Record<string, string> };
 }
 
-export const REPO_ROOT = path.resolve(__dirname, '..', __dirname.includes(`${path.sep}dist${path.sep}`) ? '..' : '');
+export { REPO_ROOT };
 
 export function loadTemporalSetup(file = path.join(REPO_ROOT, 'temporal.yaml')): TemporalSetup {
   const y = parse(fs.readFileSync(file, 'utf8')) as TemporalSetup;

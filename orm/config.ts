@@ -8,7 +8,7 @@ import type { Options } from '@mikro-orm/core';
 import { entities } from './entities';
 import { migrationsList } from './migrations';
 import { Migrator } from '@mikro-orm/migrations';
-import { REPO_ROOT } from '../common/temporal';
+import { REPO_ROOT } from '../common/paths';
 
 export type DbKind = 'sqlite' | 'mysql';
 
