@@ -154,6 +154,23 @@ export class Bill {
   writeOffReason?: string;
   writeOffOperator?: string;
   reversedAt?: Date;
+  /** none | exchanged: whether the e-bill is currently exchanged for a paper form (换开纸质). */
+  paperState = 'none';
+  paperBillBatchCode?: string;
+  paperBillNo?: string;
+}
+
+/** One step of a bill's life, for the console's timeline. */
+export class BillEvent {
+  id!: number;
+  bill!: Bill;
+  /** issued | notified | notice_failed | printed | exchanged | paper_voided | reversed | reissued | ... (see activities/events.ts) */
+  type!: string;
+  /** The user or system that did it: a console username, `HIS:{appid}`, or `system`. */
+  actor!: string;
+  detail?: string;
+  workflowId?: string;
+  createdAt: Date = now();
 }
 
 export class BillItem {
@@ -377,6 +394,23 @@ export const BillSchema = new EntitySchema<Bill>({
     writeOffReason: { type: 'text', nullable: true },
     writeOffOperator: { type: 'string', length: 64, nullable: true },
     reversedAt: { type: 'datetime', nullable: true },
+    paperState: { type: 'string', length: 16, default: 'none' },
+    paperBillBatchCode: { type: 'string', length: 16, nullable: true },
+    paperBillNo: { type: 'string', length: 16, nullable: true },
+  },
+});
+
+export const BillEventSchema = new EntitySchema<BillEvent>({
+  class: BillEvent,
+  indexes: [{ properties: ['bill', 'id'] }],
+  properties: {
+    id: { type: 'number', primary: true, autoincrement: true },
+    bill: { kind: 'm:1', entity: () => Bill },
+    type: { type: 'string', length: 32 },
+    actor: { type: 'string', length: 64 },
+    detail: { type: 'text', nullable: true },
+    workflowId: { type: 'string', length: 160, nullable: true },
+    createdAt: { type: 'datetime' },
   },
 });
 
@@ -452,6 +486,7 @@ export const entities = [
   BillSchema,
   BillItemSchema,
   BillPaymentSchema,
+  BillEventSchema,
   NotificationSchema,
   UserSchema,
 ];

@@ -9,6 +9,20 @@ import { issueBillActivity } from './issue-bill';
 import { h5Url, noticeTargets, type Channel } from './bill-facts';
 import { BUS_TYPES } from './draft';
 import { NotifyPermanentError } from '../notify';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { recordBillEvent } from '../events';
+
+const CHANNEL_NAMES: Record<Channel, string> = { sms: '短信', email: '邮件', wechat: '微信' };
+
+/** A notice target as the timeline shows it: enough to recognise, not enough to harvest. */
+export function maskTarget(channel: Channel, target: string): string {
+  if (channel === 'sms') return target.length >= 7 ? `${target.slice(0, 3)}****${target.slice(-4)}` : '****';
+  if (channel === 'email') {
+    const [user, domain] = target.split('@');
+    return `${user.slice(0, 1)}***@${domain ?? ''}`;
+  }
+  return `${target.slice(0, 4)}…`;
+}
 
 export const PAY_CHANNELS: Record<string, string> = {
   '01': '医保', '02': '现金', '03': '支票', '04': '支付宝', '05': '微信', '06': '转账', '07': '医保个账', '08': '银联卡', '09': '自助机',
@@ -172,15 +186,24 @@ export function createIssueActivities(deps: Deps) {
         h5Url: h5Url(deps.cfg.publicUrl, ref),
         issuedAt: toDate(bill.issued_at),
       });
-      await conn().execute(
-        `update notification set status = 'sent', attempts = attempts + 1, provider_id = ?, sent_at = ?, last_error = null where id = ?`,
-        [providerId, platform().processDateProperty(new Date()), row.id],
-        'run',
-      );
+      await deps.orm.em.fork().transactional(async (tx) => {
+        const sql = tx as unknown as SqlEntityManager;
+        await sql.execute(
+          `update notification set status = 'sent', attempts = attempts + 1, provider_id = ?, sent_at = ?, last_error = null where id = ?`,
+          [providerId, platform().processDateProperty(new Date()), row.id],
+          'run',
+        );
+        await recordBillEvent(sql, { billId: bill.id, type: 'notified', actor: 'system', detail: `${CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}` });
+      });
       return 'sent';
     } catch (e) {
       const permanent = e instanceof NotifyPermanentError;
-      await conn().execute(`update notification set status = ?, attempts = attempts + 1, last_error = ? where id = ?`, [permanent ? 'failed' : 'pending', String((e as Error).message ?? e).slice(0, 1000), row.id], 'run');
+      const message = String((e as Error).message ?? e).slice(0, 1000);
+      await deps.orm.em.fork().transactional(async (tx) => {
+        const sql = tx as unknown as SqlEntityManager;
+        await sql.execute(`update notification set status = ?, attempts = attempts + 1, last_error = ? where id = ?`, [permanent ? 'failed' : 'pending', message, row.id], 'run');
+        if (permanent) await recordBillEvent(sql, { billId: bill.id, type: 'notice_failed', actor: 'system', detail: `${CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}：${message.slice(0, 200)}` });
+      });
       if (permanent) return 'failed';
       throw e;
     }

@@ -9,11 +9,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { DomainError, fieldError } from '../../common/errors';
+import { formatYuan } from '../../common/money';
 import { isUniqueViolation } from '../../orm/errors';
 import { Bill, IssueRequest } from '../../orm/entities';
 import type { Deps } from '../deps';
 import { parseIssueDraft, type IssueDraft } from './draft';
 import { insertBill } from './bill-store';
+import { recordBillEvent } from '../events';
 import { billWorkflowId, canonicalBillText, checkCode, chinaTime, h5Url, noticeTargets } from './bill-facts';
 
 export interface IssueBillInput {
@@ -176,6 +178,14 @@ async function issueInTransaction(deps: Deps, em: EntityManager, input: IssueBil
       items.map((i) => ({ sortNo: i.sortNo, hisCode: i.chargeCode, fiscalCode: i.fiscalCode, name: i.chargeName, unit: i.unit, std: i.std, number: i.number, amt: i.amt, selfAmt: i.selfAmt, remark: i.remark })),
       draft.payments,
     );
+    await recordBillEvent(sql, {
+      billId,
+      type: 'issued',
+      actor: `HIS:${input.appid}`,
+      detail: `${billBatchCode}-${billNo} ${formatYuan(draft.totalAmt)} 元（${draft.placeCode}，收款人 ${draft.payee}）`,
+      workflowId: billWorkflowId(input.appid, draft.busNo),
+      at: issuedAt,
+    });
     await sql.execute(
       `update issue_request set status = 'issued', bill_id = ?, error_code = null, error_message = null, updated_at = ? where id = ?`,
       [billId, platform.processDateProperty(new Date()), request.id],

@@ -13,6 +13,8 @@ import type { Deps } from '../deps';
 import { canonicalBillText, checkCode } from '../issue/bill-facts';
 import { domainFailure, takeNextNumber, toIssued, type IssuedBill } from '../issue/issue-bill';
 import { insertBill } from '../issue/bill-store';
+import { recordBillEvent } from '../events';
+import { formatYuan } from '../../common/money';
 
 export interface WriteOffInput {
   billId: number;
@@ -130,6 +132,9 @@ export function writeOffActivity(deps: Deps) {
           payments.map((p) => ({ channelCode: p.channel_code, amount: -Number(p.amount) })),
         );
         await sql.execute('update bill set scarlet_bill_id = ? where id = ?', [redId, original.id], 'run');
+        const workflowId = writeOffWorkflowId(original);
+        await recordBillEvent(sql, { billId: original.id, type: 'reversed', actor: input.operator, detail: `红票 ${billBatchCode}-${billNo}；原因：${input.reason}`, workflowId, at: now });
+        await recordBillEvent(sql, { billId: redId, type: 'issued', actor: input.operator, detail: `冲红 ${original.billBatchCode}-${original.billNo}，${formatYuan(totalAmt)} 元`, workflowId, at: now });
         return toIssued(deps, { id: redId, billBatchCode, billNo, random, issuedAt: now, tel: original.tel, email: original.email, openId: original.openId, extra: original.extra }, place.code);
       });
     } catch (e) {

@@ -6,7 +6,7 @@ import type { Context } from 'koa';
 import type { FilterQuery } from '@mikro-orm/core';
 import { formatYuan, yuanInChinese } from '../../common/money';
 import { sm2Verify } from '../../common/gm';
-import { Bill, BillItem, BillPayment, BillingPoint, BusinessCategory, Hospital, Notification } from '../../orm/entities';
+import { Bill, BillEvent, BillItem, BillPayment, BillingPoint, BusinessCategory, Hospital, Notification } from '../../orm/entities';
 import { BUS_TYPES } from '../../activities/issue/draft';
 import { h5Url } from '../../activities/issue/bill-facts';
 import { PAY_CHANNELS } from '../../activities/issue/activities';
@@ -15,6 +15,7 @@ import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
 import { readJson } from '../http';
 import { writeOff } from '../his/write-off';
+import { BILL_EVENT_TYPES, type BillEventType } from '../../activities/events';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -122,10 +123,11 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
     try {
       const bill = await loadBill(ctx);
       const em = api.deps.orm.em.fork();
-      const [items, payments, notices] = await Promise.all([
+      const [items, payments, notices, events] = await Promise.all([
         em.find(BillItem, { bill: bill.id }, { orderBy: { sortNo: 'asc' } }),
         em.find(BillPayment, { bill: bill.id }),
         em.find(Notification, { bill: bill.id }, { orderBy: { id: 'asc' } }),
+        em.find(BillEvent, { bill: bill.id }, { orderBy: { id: 'asc' } }),
       ]);
       const url = h5Url(api.deps.cfg.publicUrl, bill);
       ctx.body = {
@@ -181,6 +183,16 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
             ? { reason: bill.writeOffReason, operator: bill.writeOffOperator, reversedAt: bill.reversedAt.toISOString(), workflowUrl: workflowUrl(api, `writeoff-${bill.billBatchCode}-${bill.billNo}`) }
             : undefined,
           notifications: notices.map((n) => ({ channel: n.channel, target: n.target, status: n.status, attempts: n.attempts, sentAt: n.sentAt?.toISOString(), lastError: n.lastError })),
+          paper: { state: bill.paperState, billBatchCode: bill.paperBillBatchCode, billNo: bill.paperBillNo },
+          timeline: events.map((e) => ({
+            type: e.type,
+            label: BILL_EVENT_TYPES[e.type as BillEventType] ?? e.type,
+            actor: e.actor,
+            detail: e.detail,
+            at: e.createdAt.toISOString(),
+            workflowId: e.workflowId,
+            workflowUrl: e.workflowId ? workflowUrl(api, e.workflowId) : undefined,
+          })),
         },
       };
     } catch (e) {
