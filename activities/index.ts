@@ -2,9 +2,10 @@
 import type { Deps } from './deps';
 import { createIssueActivities } from './issue/activities';
 import { writeOffActivity } from './writeoff/write-off';
+import { createLifecycleActivities } from './lifecycle/activities';
 
 export function createActivities(deps: Deps) {
-  return { ...createIssueActivities(deps), writeOffBill: writeOffActivity(deps) };
+  return { ...createIssueActivities(deps), ...createLifecycleActivities(deps), writeOffBill: writeOffActivity(deps) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

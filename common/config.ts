@@ -68,11 +68,24 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** MEDBILL_ISSUE_TIMEOUT_MS: how long the HIS call waits for a bill before answering "in progress". */
   issueTimeoutMs: number;
+  /** MEDBILL_PAPER_REMIND_AFTER: how long a reversal waits for a paper form before it reminds the cashiers, then again each time (e.g. 30m, 4h, 1d). */
+  paperRemindAfterMs: number;
+  /** MEDBILL_CRASH_AT: fault drill; the process kills itself (SIGKILL) once at the named point (see common/crash-points.ts). */
+  crashAt: string;
 }
 
 function bool(v: string | undefined, dflt: boolean): boolean {
   if (v === undefined || v === '') return dflt;
   return ['1', 'true', 'yes', 'on'].includes(v.toLowerCase());
+}
+
+/** A duration as `500ms`, `30s`, `15m`, `4h`, `1d`, or plain milliseconds. */
+export function duration(name: string, v: string | undefined, dfltMs: number): number {
+  if (v === undefined || v === '') return dfltMs;
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(v.trim());
+  if (!m || Number(m[1]) <= 0) throw new Error(`${name} must be a duration such as 30m, 4h or 1d, got "${v}"`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms']!;
+  return Number(m[1]) * unit;
 }
 
 function int(name: string, v: string | undefined, dflt: number): number {
@@ -127,6 +140,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: bool(env.MEDBILL_DEMO, true),
     logLevel: level,
     issueTimeoutMs: int('MEDBILL_ISSUE_TIMEOUT_MS', env.MEDBILL_ISSUE_TIMEOUT_MS, 10000),
+    paperRemindAfterMs: duration('MEDBILL_PAPER_REMIND_AFTER', env.MEDBILL_PAPER_REMIND_AFTER, 4 * 3_600_000),
+    crashAt: env.MEDBILL_CRASH_AT || '',
   };
 }
 

@@ -102,6 +102,8 @@ export class IssueRequest {
   errorCode?: string;
   errorMessage?: string;
   billId?: number;
+  /** Set on the request of a partial-refund reissue: the bill being replaced. */
+  originBillId?: number;
   createdAt: Date = now();
   updatedAt: Date = now();
 }
@@ -158,6 +160,29 @@ export class Bill {
   paperState = 'none';
   paperBillBatchCode?: string;
   paperBillNo?: string;
+  /** On a partial-refund reissue: the bill it replaces (reversed by the same process). */
+  originBillId?: number;
+}
+
+/** Something a person must do for a bill's process to go on (the console's to-do list). */
+export class Todo {
+  id!: number;
+  /** paper_recovery | reissue_blocked */
+  kind!: string;
+  bill!: Bill;
+  placeCode!: string;
+  workflowId!: string;
+  /** open | done | cancelled */
+  state = 'open';
+  title!: string;
+  detail?: string;
+  createdAt: Date = now();
+  /** When the next reminder fires (paper recovery). */
+  remindAt?: Date;
+  remindCount = 0;
+  lastRemindedAt?: Date;
+  closedBy?: string;
+  closedAt?: Date;
 }
 
 /** One step of a bill's life, for the console's timeline. */
@@ -339,6 +364,7 @@ export const IssueRequestSchema = new EntitySchema<IssueRequest>({
     errorCode: { type: 'string', length: 8, nullable: true },
     errorMessage: { type: 'text', nullable: true },
     billId: { type: 'number', nullable: true },
+    originBillId: { type: 'number', nullable: true },
     createdAt: { type: 'datetime' },
     updatedAt: { type: 'datetime' },
   },
@@ -397,6 +423,29 @@ export const BillSchema = new EntitySchema<Bill>({
     paperState: { type: 'string', length: 16, default: 'none' },
     paperBillBatchCode: { type: 'string', length: 16, nullable: true },
     paperBillNo: { type: 'string', length: 16, nullable: true },
+    originBillId: { type: 'number', nullable: true },
+  },
+});
+
+export const TodoSchema = new EntitySchema<Todo>({
+  class: Todo,
+  uniques: [{ properties: ['kind', 'bill'] }],
+  indexes: [{ properties: ['state', 'placeCode'] }],
+  properties: {
+    id: { type: 'number', primary: true, autoincrement: true },
+    kind: { type: 'string', length: 32 },
+    bill: { kind: 'm:1', entity: () => Bill },
+    placeCode: { type: 'string', length: 32 },
+    workflowId: { type: 'string', length: 160 },
+    state: { type: 'string', length: 16, default: 'open' },
+    title: { type: 'string', length: 200 },
+    detail: { type: 'text', nullable: true },
+    createdAt: { type: 'datetime' },
+    remindAt: { type: 'datetime', nullable: true },
+    remindCount: { type: 'number', default: 0 },
+    lastRemindedAt: { type: 'datetime', nullable: true },
+    closedBy: { type: 'string', length: 64, nullable: true },
+    closedAt: { type: 'datetime', nullable: true },
   },
 });
 
@@ -487,6 +536,7 @@ export const entities = [
   BillItemSchema,
   BillPaymentSchema,
   BillEventSchema,
+  TodoSchema,
   NotificationSchema,
   UserSchema,
 ];

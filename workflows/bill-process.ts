@@ -34,31 +34,57 @@ const background = proxyActivities<Activities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
 });
 
-export type BillProcessState = 'issuing' | 'issued' | 'rejected';
+/** `waiting`: the process waits for a person (a paper form to recover) before it can make the bill. */
+export type BillProcessState = 'issuing' | 'waiting' | 'issued' | 'rejected';
 
 export interface BillProcessStatus {
   state: BillProcessState;
   bill?: IssuedBill;
   error?: { code: string; message: string; field?: string };
+  /** While `waiting`: what for, as the caller is told (code, message, field). */
+  waitingFor?: { code: string; message: string; field?: string };
   layout: 'pending' | 'done' | 'failed';
   notices: Record<string, 'pending' | 'done' | 'failed'>;
 }
 
 export const statusQuery = defineQuery<BillProcessStatus>('status');
 
-export async function runBillProcess(update: UpdateDefinition<IssuedBill>, produce: () => Promise<IssuedBill>, doneState = 'issued'): Promise<BillProcessStatus> {
+export interface BillProcessSteps {
+  /** The bill-making step, a local activity. */
+  produce: () => Promise<IssuedBill>;
+  /** Runs first; may set `waiting` and wait (callers are answered with `waitingFor` meanwhile). */
+  before?: (status: BillProcessStatus) => Promise<void>;
+  /** Runs once the bill is stored, before its delivery (a partial refund's reissue). */
+  after?: (bill: IssuedBill) => Promise<void>;
+  /** The BillState search attribute once the bill is stored. */
+  doneState?: string;
+  /** Extra update handlers to register before the first await (they see the same status). */
+  handlers?: (status: BillProcessStatus, failed: () => ApplicationFailure | undefined) => void;
+}
+
+const domainFailureOf = (e: { code: string; message: string; field?: string }) =>
+  ApplicationFailure.create({ message: e.message, type: 'DomainError', nonRetryable: true, details: [e] });
+
+export async function runBillProcess(update: UpdateDefinition<IssuedBill>, steps: BillProcessSteps): Promise<BillProcessStatus> {
   const status: BillProcessStatus = { state: 'issuing', layout: 'pending', notices: {} };
   let failure: ApplicationFailure | undefined;
 
   setHandler(statusQuery, () => status);
   setHandler(update, async () => {
     await condition(() => status.state !== 'issuing');
+    if (status.state === 'waiting') throw domainFailureOf(status.waitingFor!);
     if (failure) throw failure;
     return status.bill!;
   });
+  steps.handlers?.(status, () => failure);
 
   try {
-    status.bill = await produce();
+    if (steps.before) {
+      await steps.before(status);
+      status.state = 'issuing';
+      status.waitingFor = undefined;
+    }
+    status.bill = await steps.produce();
     status.state = 'issued';
   } catch (e) {
     const cause = e instanceof ActivityFailure ? e.cause : e;
@@ -74,7 +100,8 @@ export async function runBillProcess(update: UpdateDefinition<IssuedBill>, produ
   }
 
   const bill = status.bill;
-  upsertSearchAttributes({ BillNo: [bill.billNo], BillBatchCode: [bill.billBatchCode], BillState: [doneState] });
+  upsertSearchAttributes({ BillNo: [bill.billNo], BillBatchCode: [bill.billBatchCode], BillState: [steps.doneState ?? 'issued'] });
+  if (steps.after) await steps.after(bill);
 
   // Background work after the caller has its answer: the layout file and the patient notices, one
   // activity retried with backoff until every channel has answered; it cannot undo or block the bill.

@@ -13,5 +13,5 @@ export const issueUpdate = defineUpdate<IssuedBill>('issue');
 export const issueStatusQuery = statusQuery;
 
 export async function issueBillWorkflow(input: IssueBillInput): Promise<IssueStatus> {
-  return runBillProcess(issueUpdate, () => local.issueBill(input));
+  return runBillProcess(issueUpdate, { produce: () => local.issueBill(input) });
 }

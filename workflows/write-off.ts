@@ -1,18 +1,43 @@
 /**
- * Reversal (冲红) of a whole bill, ID `writeoff-{billBatchCode}-{billNo}`: the `writeOff` update
- * answers with the red bill as soon as it is stored (original marked reversed in the same
- * transaction); its layout file and notices follow in the background.
+ * Reversal (冲红) of a whole bill, ID `writeoff-{billBatchCode}-{billNo}`, and the partial refund
+ * built on it (reverse, then reissue the rest: one process).
+ *
+ * 1. A partial refund is planned first (checked and its new issuance request stored), so a refund
+ *    that cannot be reissued is refused before anything is reversed.
+ * 2. If the bill is exchanged for a paper form, the process waits in "awaiting paper recovery"
+ *    (a to-do for the cashiers of the bill's point; a reminder every `paperRemindAfterMs`) until the
+ *    form is voided (HIS `invalidPaper` or the console), which signals `paperRecovered`.
+ * 3. The red bill is made (local activity); the `writeOff` update answers with it.
+ * 4. A partial refund then issues the new bill through the same idempotent issuance as the HIS
+ *    (local activity), and starts the new bill's own process `bill-{appid}-{busNo}` for its layout
+ *    file and notices. If the reissue is refused (no numbers left, a code unmapped since), the
+ *    process stops in "reissue blocked" with the reason, opens a to-do, and waits for a person to
+ *    retry (`retryReissue`) or give it up with a reason (`abandonReissue`). Never a reversed bill
+ *    without a replacement that nobody knows about.
+ * 5. The red bill's layout file and notices follow in the background.
  */
-import { defineSignal, defineUpdate } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  ActivityFailure,
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  log,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { IssuedBill } from '../activities/issue/issue-bill';
 import type { WriteOffInput } from '../activities/writeoff/write-off';
+import type { ReissuePlan } from '../activities/lifecycle/activities';
 import { local, runBillProcess, type BillProcessStatus } from './bill-process';
+import { issueBillWorkflow } from './issue-bill';
 
 export const writeOffUpdate = defineUpdate<IssuedBill>('writeOff');
-
-export async function writeOffWorkflow(input: WriteOffInput): Promise<BillProcessStatus> {
-  return runBillProcess(writeOffUpdate, () => local.writeOffBill(input), 'scarlet');
-}
 
 /**
  * The paper form of an exchanged bill was recovered and voided (console confirmation or the HIS's
@@ -20,3 +45,196 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<BillProces
  * api/lifecycle/hooks.ts; the workflow re-reads the bill before it acts, so a stray signal is harmless.
  */
 export const paperRecoveredSignal = defineSignal<[{ actor: string }]>('paperRecovered');
+/** A person fixed what blocked the reissue (added stock, mapped a code): try again. */
+export const retryReissueSignal = defineSignal<[{ actor: string }]>('retryReissue');
+/** A person gives the reissue up (the rest is settled otherwise), with the reason. */
+export const abandonReissueSignal = defineSignal<[{ actor: string; reason: string }]>('abandonReissue');
+
+export type ReissueState = 'planned' | 'issuing' | 'issued' | 'blocked' | 'abandoned';
+
+export interface ReissueStatus {
+  state: ReissueState;
+  plan?: ReissuePlan;
+  bill?: IssuedBill;
+  /** Why it is blocked (the issuance's refusal), or why it was abandoned. */
+  error?: { code: string; message: string; field?: string };
+  attempts: number;
+}
+
+export interface WriteOffStatus extends BillProcessStatus {
+  /** Set while waiting for a paper form. */
+  paper?: { billBatchCode?: string; billNo?: string; reminders: number };
+  reissue?: ReissueStatus;
+}
+
+export interface PartialRefundResult {
+  red: IssuedBill;
+  reissue: ReissueStatus;
+}
+
+/** The partial refund's caller: answers once the red bill exists and the reissue is issued or blocked. */
+export const partialRefundUpdate = defineUpdate<PartialRefundResult, [{ specKey: string }]>('partialRefund');
+export const lifecycleQuery = defineQuery<WriteOffStatus>('lifecycle');
+
+const domainDetails = (e: unknown): { code: string; message: string; field?: string } | undefined => {
+  const cause = e instanceof ActivityFailure ? e.cause : e;
+  if (cause instanceof ApplicationFailure && cause.type === 'DomainError') {
+    return (cause.details?.[0] as { code: string; message: string; field?: string }) ?? { code: 'E9999', message: cause.message };
+  }
+  return undefined;
+};
+
+/** The key of a refund spec, so that a second request for the same bill with other amounts is told apart. */
+export const refundSpecKey = (spec: WriteOffInput['reissue']) => JSON.stringify(spec ?? null);
+
+export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffStatus> {
+  const workflowId = workflowInfo().workflowId;
+  let plan: ReissuePlan | undefined;
+  let paperRecovered = false;
+  let retryBy: string | undefined;
+  let abandoned: { actor: string; reason: string } | undefined;
+  let st: WriteOffStatus | undefined;
+
+  setHandler(paperRecoveredSignal, () => void (paperRecovered = true));
+  setHandler(retryReissueSignal, ({ actor }) => void (retryBy = actor));
+  setHandler(abandonReissueSignal, (a) => void (abandoned = a));
+
+  const before = async (status: BillProcessStatus) => {
+    const s = status as WriteOffStatus;
+    if (input.reissue) {
+      plan = await local.planReissue({
+        billId: input.billId,
+        refund: input.reissue,
+        operator: input.operator,
+        reason: input.reason,
+        requestedAt: input.requestedAt ?? new Date().toISOString(),
+        workflowId,
+      });
+      s.reissue = { state: 'planned', plan, attempts: 0 };
+    }
+    let hold = await local.paperHold(input.billId);
+    if (!hold.exchanged) return;
+
+    const every = input.paperRemindAfterMs ?? 4 * 3_600_000;
+    s.paper = { billBatchCode: hold.paperBillBatchCode, billNo: hold.paperBillNo, reminders: 0 };
+    s.waitingFor = {
+      code: 'E0032',
+      message:
+        `billNo: ${hold.billBatchCode}-${hold.billNo} is exchanged for paper form ${hold.paperBillBatchCode}-${hold.paperBillNo}; ` +
+        'the reversal waits until that form is recovered and voided (invalidPaper, or a cashier confirms in the console), then completes by itself; call again to get the red bill',
+      field: 'billNo',
+    };
+    status.state = 'waiting';
+    upsertSearchAttributes({ BillState: ['awaiting_paper'] });
+    await local.openTodo({
+      kind: 'paper_recovery',
+      billId: input.billId,
+      placeCode: hold.placeCode,
+      workflowId,
+      title: `收回并作废纸质票据 ${hold.paperBillBatchCode}-${hold.paperBillNo}`,
+      detail: `电子票据 ${hold.billBatchCode}-${hold.billNo} 已换开纸质票据，须收回并作废后方可冲红（${input.operator}：${input.reason}）`,
+      remindAt: new Date(Date.now() + every).toISOString(),
+      actor: input.operator,
+      event: 'awaiting_paper',
+    });
+    while (hold.exchanged) {
+      if (await condition(() => paperRecovered, every)) {
+        paperRecovered = false;
+        hold = await local.paperHold(input.billId);
+      } else {
+        s.paper.reminders += 1;
+        await local.remindPaperRecovery({ billId: input.billId, count: s.paper.reminders, nextRemindAt: new Date(Date.now() + every).toISOString(), workflowId });
+        log.warn('paper form still not recovered', { billId: input.billId, reminders: s.paper.reminders });
+      }
+    }
+    await local.closeTodo({ kind: 'paper_recovery', billId: input.billId, actor: 'system', state: 'done' });
+    s.paper = undefined;
+    upsertSearchAttributes({ BillState: ['reversing'] });
+  };
+
+  const reissue = async () => {
+    const r = st!.reissue!;
+    for (;;) {
+      r.state = 'issuing';
+      r.attempts += 1;
+      try {
+        r.bill = await local.issueBill({ appid: plan!.appid, busNo: plan!.busNo });
+        r.state = 'issued';
+        r.error = undefined;
+        break;
+      } catch (e) {
+        const d = domainDetails(e);
+        if (!d) throw e;
+        r.state = 'blocked';
+        r.error = d;
+        upsertSearchAttributes({ BillState: ['reissue_blocked'] });
+        await local.openTodo({
+          kind: 'reissue_blocked',
+          billId: input.billId,
+          placeCode: plan!.placeCode,
+          workflowId,
+          title: `部分退费重开受阻：${plan!.busNo}`,
+          detail: `原票据已冲红，重开 ${plan!.totalAmt} 元未能开具：${d.message}`,
+          actor: 'system',
+          event: 'reissue_blocked',
+        });
+        await condition(() => retryBy !== undefined || abandoned !== undefined);
+        if (abandoned) {
+          r.state = 'abandoned';
+          r.error = { code: 'ABANDONED', message: abandoned.reason };
+          await local.closeTodo({ kind: 'reissue_blocked', billId: input.billId, actor: abandoned.actor, state: 'cancelled', event: 'reissue_abandoned', detail: abandoned.reason, workflowId });
+          upsertSearchAttributes({ BillState: ['reissue_abandoned'] });
+          return;
+        }
+        retryBy = undefined;
+        upsertSearchAttributes({ BillState: ['reissuing'] });
+      }
+    }
+    await local.closeTodo({ kind: 'reissue_blocked', billId: input.billId, actor: 'system', state: 'done' });
+    upsertSearchAttributes({ BillState: ['scarlet'] });
+    // The new bill's own process renders its layout file and notifies the patient; it outlives this one.
+    try {
+      await startChild(issueBillWorkflow, {
+        workflowId: `bill-${plan!.appid}-${plan!.busNo}`,
+        args: [{ appid: plan!.appid, busNo: plan!.busNo }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        searchAttributes: { BusNo: [plan!.busNo], PlaceCode: [plan!.placeCode], BusType: [plan!.busType], PatientNo: [plan!.patientNo], BillState: ['issuing'] },
+      });
+    } catch (e) {
+      // Already running (the HIS asked for the same busNo): that process delivers the bill.
+      log.warn('reissued bill process not started', { busNo: plan!.busNo, err: String(e) });
+    }
+  };
+
+  const status = (await runBillProcess(writeOffUpdate, {
+    before,
+    produce: () => local.writeOffBill(input),
+    after: input.reissue ? reissue : undefined,
+    doneState: 'scarlet',
+    handlers: (s, failed) => {
+      st = s as WriteOffStatus;
+      setHandler(lifecycleQuery, () => st!);
+      setHandler(
+        partialRefundUpdate,
+        async () => {
+          await condition(() => st!.state !== 'issuing' && (st!.state !== 'issued' || ['issued', 'blocked', 'abandoned'].includes(st!.reissue?.state ?? '')));
+          if (st!.state === 'waiting') throw ApplicationFailure.create({ message: st!.waitingFor!.message, type: 'DomainError', nonRetryable: true, details: [st!.waitingFor] });
+          const f = failed();
+          if (f) throw f;
+          return { red: st!.bill!, reissue: st!.reissue! };
+        },
+        {
+          validator: ({ specKey }) => {
+            const refuse = (message: string) =>
+              ApplicationFailure.create({ message, type: 'DomainError', nonRetryable: true, details: [{ code: 'E0031', message, field: 'billNo' }] });
+            if (!input.reissue && st?.state === 'issued') throw refuse('billNo: the bill is already reversed; a partial refund needs a bill in force');
+            if (!input.reissue) throw refuse('billNo: a whole reversal of this bill is in progress; a partial refund cannot join it');
+            if (specKey !== refundSpecKey(input.reissue)) throw refuse('billNo: a partial refund of this bill with other amounts is in progress');
+          },
+        },
+      );
+    },
+  })) as WriteOffStatus;
+  return status;
+}

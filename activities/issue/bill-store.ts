@@ -39,6 +39,8 @@ export interface NewBill {
   signature: string;
   workflowId: string;
   relatedBillId?: number | null;
+  /** A partial-refund reissue: the bill it replaces. */
+  originBillId?: number | null;
 }
 
 export interface NewBillItem {
@@ -65,6 +67,7 @@ export async function insertBill(sql: SqlEntityManager, b: NewBill, items: NewBi
     ['issued_at', sql.getPlatform().processDateProperty(b.issuedAt)], ['state', 'normal'], ['is_scarlet', b.isScarlet ? 1 : 0],
     ['remark', b.remark ?? null], ['extra', b.extra ?? null], ['list_detail', b.listDetail ?? null], ['signed_data', b.signedData],
     ['signature', b.signature], ['upload_state', 'pending'], ['workflow_id', b.workflowId], ['related_bill_id', b.relatedBillId ?? null],
+    ['origin_bill_id', b.originBillId ?? null],
   ];
   const inserted = await sql.execute<{ insertId: number }>(
     `insert into bill (${columns.map(([c]) => c).join(', ')}) values (${columns.map(() => '?').join(', ')})`,

@@ -63,8 +63,8 @@ export function domainFailure(e: DomainError): ApplicationFailure {
 export function issueBillActivity(deps: Deps) {
   return async function issueBill(input: IssueBillInput): Promise<IssuedBill> {
     const em = deps.orm.em.fork();
-    const [request] = await em.getConnection().execute<Array<Pick<IssueRequest, 'id' | 'method' | 'payload' | 'status'> & { bill_id: number | null }>>(
-      'select id, method, payload, status, bill_id from issue_request where appid = ? and bus_no = ?',
+    const [request] = await em.getConnection().execute<Array<Pick<IssueRequest, 'id' | 'method' | 'payload' | 'status'> & { bill_id: number | null; origin_bill_id: number | null }>>(
+      'select id, method, payload, status, bill_id, origin_bill_id from issue_request where appid = ? and bus_no = ?',
       [input.appid, input.busNo],
     );
     if (!request) throw domainFailure(new DomainError('E0030', `busNo: no issuance request stored for ${input.busNo}`, 'busNo'));
@@ -95,7 +95,7 @@ export function issueBillActivity(deps: Deps) {
   };
 }
 
-async function issueInTransaction(deps: Deps, em: EntityManager, input: IssueBillInput, request: { id: number }, draft: IssueDraft): Promise<IssuedBill> {
+async function issueInTransaction(deps: Deps, em: EntityManager, input: IssueBillInput, request: { id: number; origin_bill_id: number | null }, draft: IssueDraft): Promise<IssuedBill> {
   const app = await deps.master.app(input.appid);
   if (!app) throw new DomainError('E0003', `appid: unknown application ${input.appid}`, 'appid');
   const hospital = await deps.master.hospital(app.hospitalId);
@@ -174,6 +174,7 @@ async function issueInTransaction(deps: Deps, em: EntityManager, input: IssueBil
         signedData,
         signature,
         workflowId: billWorkflowId(input.appid, draft.busNo),
+        originBillId: request.origin_bill_id,
       },
       items.map((i) => ({ sortNo: i.sortNo, hisCode: i.chargeCode, fiscalCode: i.fiscalCode, name: i.chargeName, unit: i.unit, std: i.std, number: i.number, amt: i.amt, selfAmt: i.selfAmt, remark: i.remark })),
       draft.payments,
@@ -186,6 +187,16 @@ async function issueInTransaction(deps: Deps, em: EntityManager, input: IssueBil
       workflowId: billWorkflowId(input.appid, draft.busNo),
       at: issuedAt,
     });
+    if (request.origin_bill_id) {
+      await recordBillEvent(sql, {
+        billId: request.origin_bill_id,
+        type: 'reissued',
+        actor: draft.payee,
+        detail: `新票据 ${billBatchCode}-${billNo}，${formatYuan(draft.totalAmt)} 元（业务流水号 ${draft.busNo}）`,
+        workflowId: billWorkflowId(input.appid, draft.busNo),
+        at: issuedAt,
+      });
+    }
     await sql.execute(
       `update issue_request set status = 'issued', bill_id = ?, error_code = null, error_message = null, updated_at = ? where id = ?`,
       [billId, platform.processDateProperty(new Date()), request.id],

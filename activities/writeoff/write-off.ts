@@ -13,6 +13,8 @@ import type { Deps } from '../deps';
 import { canonicalBillText, checkCode } from '../issue/bill-facts';
 import { domainFailure, takeNextNumber, toIssued, type IssuedBill } from '../issue/issue-bill';
 import { insertBill } from '../issue/bill-store';
+import type { RefundSpec } from '../lifecycle/reissue-plan';
+import { crashPoint } from '../../common/crash-points';
 import { recordBillEvent } from '../events';
 import { formatYuan } from '../../common/money';
 
@@ -21,6 +23,12 @@ export interface WriteOffInput {
   placeCode: string;
   reason: string;
   operator: string;
+  /** A partial refund: after the reversal, reissue the bill minus these refunds (one process). */
+  reissue?: RefundSpec;
+  /** ISO time the reversal was asked for (a reissue's busDateTime). */
+  requestedAt?: string;
+  /** How long to wait for a paper form before reminding, then again each time. */
+  paperRemindAfterMs?: number;
 }
 
 export const writeOffWorkflowId = (b: { billBatchCode: string; billNo: string }) => `writeoff-${b.billBatchCode}-${b.billNo}`;
@@ -34,6 +42,12 @@ export function writeOffActivity(deps: Deps) {
   };
 
   return async function writeOffBill(input: WriteOffInput): Promise<IssuedBill> {
+    const red = await reverse(input);
+    if (input.reissue) crashPoint(deps.cfg, 'after-reversal');
+    return red;
+  };
+
+  async function reverse(input: WriteOffInput): Promise<IssuedBill> {
     const em = deps.orm.em.fork();
     const original = await em.findOne(Bill, input.billId, { populate: ['place', 'billKind', 'hospital'] });
     try {
@@ -41,6 +55,7 @@ export function writeOffActivity(deps: Deps) {
       if (original.isScarlet) throw new DomainError('E0031', `billNo: ${original.billBatchCode}-${original.billNo} is a red bill; a red bill cannot be reversed`, 'billNo');
       const done = await existingRed(original.id);
       if (done) return done;
+      if (original.paperState === 'exchanged') throw paperOut(original);
       const hospital = await deps.master.hospital(original.hospital.id);
       const place = await deps.master.lookup(hospital.id, (h) => h.places.get(input.placeCode));
       if (!place) throw fieldError('placeCode', `unknown billing point "${input.placeCode}"`, 'E0020');
@@ -59,11 +74,16 @@ export function writeOffActivity(deps: Deps) {
         const platform = tx.getPlatform();
         const now = new Date();
         const marked = await sql.execute<{ affectedRows: number }>(
-          `update bill set state = 'reversed', reversed_at = ?, write_off_reason = ?, write_off_operator = ? where id = ? and state = 'normal' and is_scarlet = 0`,
+          `update bill set state = 'reversed', reversed_at = ?, write_off_reason = ?, write_off_operator = ? where id = ? and state = 'normal' and is_scarlet = 0 and paper_state <> 'exchanged'`,
           [platform.processDateProperty(now), input.reason, input.operator, original.id],
           'run',
         );
-        if (marked.affectedRows !== 1) throw new AlreadyReversed();
+        if (marked.affectedRows !== 1) {
+          // Exchanged for paper since we looked (never reverse a bill whose paper form is out), or reversed by another call.
+          const [now_] = await sql.execute<Array<{ paper_state: string; paper_bill_batch_code: string | null; paper_bill_no: string | null }>>('select paper_state, paper_bill_batch_code, paper_bill_no from bill where id = ?', [original.id]);
+          if (now_?.paper_state === 'exchanged') throw paperOut({ ...original, paperBillBatchCode: now_.paper_bill_batch_code ?? undefined, paperBillNo: now_.paper_bill_no ?? undefined });
+          throw new AlreadyReversed();
+        }
         const { billBatchCode, number } = await takeNextNumber(sql, place.id, original.billKind.id, input.placeCode);
         const billNo = String(number).padStart(10, '0');
         const totalAmt = -original.totalAmt;
@@ -146,10 +166,20 @@ export function writeOffActivity(deps: Deps) {
       if (e instanceof DomainError) throw domainFailure(e);
       throw e;
     }
-  };
+  }
 }
 
 class AlreadyReversed extends Error {}
+
+/** The answer while a bill's paper form is out: the reversal is registered and waits for it. */
+export function paperOut(b: { billBatchCode: string; billNo: string; paperBillBatchCode?: string; paperBillNo?: string }): DomainError {
+  return new DomainError(
+    'E0032',
+    `billNo: ${b.billBatchCode}-${b.billNo} is exchanged for paper form ${b.paperBillBatchCode ?? ''}-${b.paperBillNo ?? ''}; ` +
+      'the reversal waits until that form is recovered and voided (invalidPaper, or a cashier confirms in the console), then completes by itself; call again to get the red bill',
+    'billNo',
+  );
+}
 
 interface ItemRow {
   sort_no: number;

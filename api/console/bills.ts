@@ -14,7 +14,8 @@ import { HttpError, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
 import { readJson } from '../http';
-import { writeOff } from '../his/write-off';
+import { parseRefundSpec, partialRefund, writeOff } from '../his/write-off';
+import { DomainError } from '../../common/errors';
 import { BILL_EVENT_TYPES, type BillEventType } from '../../activities/events';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -218,6 +219,38 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
         operator: user.displayName,
       });
     } catch (e) {
+      if (e instanceof DomainError && e.code === 'E0032') {
+        // Registered: the reversal waits for the paper form (a to-do for the point's cashiers).
+        ctx.status = 202;
+        ctx.body = { state: 'awaiting_paper', message: '该票据已换开纸质票据：冲红已登记，收回并作废纸质票据后将自动完成（见待办事项）' };
+        return;
+      }
+      sendError(ctx, e);
+    }
+  });
+
+  // Partial refund (部分退费): reverse and reissue the rest, one process. Same roles as a reversal.
+  router.post('/api/bills/:id/partial-refund', auth, requireRole('admin', 'finance', 'cashier'), async (ctx: Context) => {
+    try {
+      const bill = await loadBill(ctx);
+      const body = (await readJson(ctx)) as Record<string, unknown>;
+      const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
+      if (!reason) throw new HttpError(400, 'E0010', 'reason: 请填写退费原因', 'reason');
+      if (reason.length > 200) throw new HttpError(400, 'E0010', 'reason: 退费原因不超过200字', 'reason');
+      const spec = parseRefundSpec(body);
+      const user = ctx.state.user as SessionUser;
+      const r = await partialRefund(
+        api,
+        { hospitalId: bill.hospital.id, billBatchCode: bill.billBatchCode, billNo: bill.billNo, placeCode: bill.place.code, reason, operator: user.displayName },
+        spec,
+      );
+      ctx.body = r;
+    } catch (e) {
+      if (e instanceof DomainError && e.code === 'E0032') {
+        ctx.status = 202;
+        ctx.body = { state: 'awaiting_paper', message: '该票据已换开纸质票据：部分退费已登记，收回并作废纸质票据后将自动冲红并重开（见待办事项）' };
+        return;
+      }
       sendError(ctx, e);
     }
   });

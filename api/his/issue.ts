@@ -57,19 +57,21 @@ export async function issueViaHis(api: ApiContext, appid: string, method: string
  * Early return: starts (or joins) the process and waits for its update, at most
  * MEDBILL_ISSUE_TIMEOUT_MS; then answers "in progress" (E0050) and the caller asks again.
  */
-export async function updateWithStart(
+export async function updateWithStart<R = IssuedBill, A extends unknown[] = []>(
   api: ApiContext,
-  update: UpdateDefinition<IssuedBill>,
+  update: UpdateDefinition<R, A>,
   start: WithStartWorkflowOperation<Workflow>,
   inProgress: string,
   field: string,
-): Promise<IssuedBill> {
+  ...args: A
+): Promise<R> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new DomainError('E0050', inProgress, field)), api.deps.cfg.issueTimeoutMs);
   });
   try {
-    return await Promise.race([api.client.workflow.executeUpdateWithStart(update, { startWorkflowOperation: start }), timeout]);
+    const opts = { startWorkflowOperation: start, ...(args.length ? { args } : {}) } as Parameters<typeof api.client.workflow.executeUpdateWithStart<Workflow, R, A>>[1];
+    return await Promise.race([api.client.workflow.executeUpdateWithStart(update, opts), timeout]);
   } catch (e) {
     throw toDomainError(e);
   } finally {

@@ -11,7 +11,7 @@ import { readBody } from '../http';
 import type { ApiContext } from '../context';
 import { issueViaHis } from './issue';
 import { checkTotalData, getBillByBusDate, getEBillByBusNo, getEBillStatesByBillInfo } from './queries';
-import { writeOffEBill } from './write-off';
+import { partialRefundEBill, writeOffEBill } from './write-off';
 
 type Handler = (api: ApiContext, appid: string, business: Record<string, unknown>) => Promise<unknown>;
 
@@ -21,6 +21,7 @@ const HANDLERS: Record<string, Handler> = {
   getBillByBusDate,
   checkTotalData,
   writeOffEBill,
+  partialRefundEBill,
 };
 
 export function mountHisRoutes(router: Router, api: ApiContext): void {

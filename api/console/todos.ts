@@ -1,0 +1,131 @@
+/**
+ * The console's to-do list (待办事项): what the bill processes wait for. A cashier sees their own
+ * billing point's items; finance and admins see all. Acting on an item signals its workflow; the
+ * workflow closes the item itself once it goes on, so the list never disagrees with the processes.
+ */
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { Todo } from '../../orm/entities';
+import { abandonReissueSignal, retryReissueSignal } from '../../workflows/write-off';
+import { HttpError, readJson, sendError } from '../http';
+import type { ApiContext } from '../context';
+import { requireUser, type SessionUser } from './auth';
+import { workflowUrl } from './bills';
+import { confirmPaperRecovered } from '../lifecycle/hooks';
+
+export const TODO_KINDS: Record<string, string> = {
+  paper_recovery: '收回纸质票据',
+  reissue_blocked: '部分退费重开受阻',
+};
+
+const seesAll = (u: SessionUser) => u.roles.some((r) => r === 'admin' || r === 'finance' || r === 'audit');
+
+/** Who may act on an item: paper recovery by the point's cashiers, finance, admins; a blocked reissue by finance and admins (retry also by the point's cashiers). */
+export function canAct(u: SessionUser, t: Pick<Todo, 'kind' | 'placeCode'>, action: 'confirm' | 'retry' | 'abandon'): boolean {
+  const office = u.roles.includes('admin') || u.roles.includes('finance');
+  const pointCashier = u.roles.includes('cashier') && u.placeCode === t.placeCode;
+  if (t.kind === 'paper_recovery') return action === 'confirm' && (office || pointCashier);
+  if (t.kind === 'reissue_blocked') return action === 'abandon' ? office : action === 'retry' && (office || pointCashier);
+  return false;
+}
+
+export function mountTodoRoutes(router: Router, api: ApiContext): void {
+  const auth = requireUser(api);
+
+  const scoped = (u: SessionUser, state: string) => {
+    const where: Record<string, unknown> = {};
+    if (state !== 'all') where.state = state === 'open' ? 'open' : { $ne: 'open' };
+    if (!seesAll(u)) where.placeCode = u.placeCode ?? '-';
+    return where;
+  };
+
+  router.get('/api/todos/count', auth, async (ctx: Context) => {
+    try {
+      const u = ctx.state.user as SessionUser;
+      const todos = await api.deps.orm.em.fork().find(Todo, scoped(u, 'open'), { fields: ['id', 'remindCount'] });
+      ctx.body = { open: todos.length, overdue: todos.filter((t) => t.remindCount > 0).length };
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+
+  router.get('/api/todos', auth, async (ctx: Context) => {
+    try {
+      const u = ctx.state.user as SessionUser;
+      const state = String(ctx.query.state ?? 'open');
+      if (!['open', 'closed', 'all'].includes(state)) throw new HttpError(400, 'E0010', 'state: 须为 open、closed 或 all', 'state');
+      const todos = await api.deps.orm.em.fork().find(Todo, scoped(u, state), { populate: ['bill'], orderBy: { id: 'desc' }, limit: 500 });
+      ctx.body = {
+        items: todos.map((t) => ({
+          id: t.id,
+          kind: t.kind,
+          kindName: TODO_KINDS[t.kind] ?? t.kind,
+          state: t.state,
+          title: t.title,
+          detail: t.detail,
+          placeCode: t.placeCode,
+          bill: { id: t.bill.id, billBatchCode: t.bill.billBatchCode, billNo: t.bill.billNo, payer: t.bill.payer, paperBillBatchCode: t.bill.paperBillBatchCode, paperBillNo: t.bill.paperBillNo },
+          createdAt: t.createdAt.toISOString(),
+          remindAt: t.remindAt?.toISOString(),
+          remindCount: t.remindCount,
+          overdue: t.state === 'open' && t.remindCount > 0,
+          closedBy: t.closedBy,
+          closedAt: t.closedAt?.toISOString(),
+          workflowId: t.workflowId,
+          workflowUrl: workflowUrl(api, t.workflowId),
+          actions: t.state !== 'open' ? [] : (['confirm', 'retry', 'abandon'] as const).filter((a) => canAct(u, t, a)),
+        })),
+      };
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+
+  const loadTodo = async (ctx: Context, action: 'confirm' | 'retry' | 'abandon') => {
+    const id = Number(ctx.params.id);
+    if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: must be a positive integer', 'id');
+    const u = ctx.state.user as SessionUser;
+    const t = await api.deps.orm.em.fork().findOne(Todo, id, { populate: ['bill'] });
+    if (!t || (!seesAll(u) && t.placeCode !== u.placeCode)) throw new HttpError(404, 'E0030', `待办 ${id} 不存在`);
+    if (!canAct(u, t, action)) throw new HttpError(403, 'E0031', '无权处理该待办事项');
+    if (t.state !== 'open') throw new HttpError(409, 'E0031', `该待办事项已处理（${t.closedBy ?? ''}）`);
+    return t;
+  };
+
+  // The cashier has the paper form back: void it (which wakes the waiting reversal).
+  router.post('/api/todos/:id/confirm', auth, async (ctx: Context) => {
+    try {
+      const t = await loadTodo(ctx, 'confirm');
+      const body = (await readJson(ctx)) as { reason?: unknown };
+      const reason = typeof body.reason === 'string' && body.reason.trim() ? body.reason.trim().slice(0, 200) : '冲红前收回作废';
+      const u = ctx.state.user as SessionUser;
+      await confirmPaperRecovered(api, t.bill, u.displayName, reason);
+      ctx.body = { ok: true };
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+
+  router.post('/api/todos/:id/retry', auth, async (ctx: Context) => {
+    try {
+      const t = await loadTodo(ctx, 'retry');
+      await api.client.workflow.getHandle(t.workflowId).signal(retryReissueSignal, { actor: (ctx.state.user as SessionUser).displayName });
+      ctx.body = { ok: true };
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+
+  router.post('/api/todos/:id/abandon', auth, async (ctx: Context) => {
+    try {
+      const t = await loadTodo(ctx, 'abandon');
+      const body = (await readJson(ctx)) as { reason?: unknown };
+      const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
+      if (!reason) throw new HttpError(400, 'E0010', 'reason: 请填写放弃重开的原因', 'reason');
+      await api.client.workflow.getHandle(t.workflowId).signal(abandonReissueSignal, { actor: (ctx.state.user as SessionUser).displayName, reason: reason.slice(0, 200) });
+      ctx.body = { ok: true };
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+}

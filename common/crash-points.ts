@@ -1,0 +1,24 @@
+/**
+ * Fault drills: with MEDBILL_CRASH_AT=<point> the process kills itself with SIGKILL the first time
+ * it reaches that point (a marker file in the data folder keeps it from firing again after the
+ * restart). Operators use it to rehearse a crash at the worst moment; the tests use it to prove that
+ * nothing is lost or done twice. Points:
+ * - `after-reversal`: the red bill of a partial refund is committed, the reissue not yet started.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Config } from './config';
+
+export type CrashPoint = 'after-reversal';
+
+export function crashPoint(cfg: Pick<Config, 'crashAt' | 'dataDir'>, point: CrashPoint): void {
+  if (cfg.crashAt !== point) return;
+  const marker = path.join(cfg.dataDir, `crashed-at-${point}`);
+  try {
+    fs.writeFileSync(marker, new Date().toISOString(), { flag: 'wx' });
+  } catch {
+    return; // fired once already
+  }
+  process.stderr.write(`MEDBILL_CRASH_AT=${point}: killing the process (fault drill)\n`);
+  process.kill(process.pid, 'SIGKILL');
+}
