@@ -180,6 +180,9 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
           workflowUrl: workflowUrl(api, bill.workflowId),
           relatedBill: bill.relatedBillId ? await billRef(api, bill.relatedBillId) : undefined,
           scarletBill: bill.scarletBillId ? await billRef(api, bill.scarletBillId) : undefined,
+          // Partial refund: the bill this one replaces, and the bill that replaced this one.
+          originBill: bill.originBillId ? await billRef(api, bill.originBillId) : undefined,
+          reissuedBill: await reissueOf(api, bill.id),
           writeOff: bill.reversedAt
             ? { reason: bill.writeOffReason, operator: bill.writeOffOperator, reversedAt: bill.reversedAt.toISOString(), workflowUrl: workflowUrl(api, `writeoff-${bill.billBatchCode}-${bill.billNo}`) }
             : undefined,
@@ -271,6 +274,11 @@ export function sendLayout(ctx: Context, api: ApiContext, bill: Bill): void {
   ctx.type = 'application/pdf';
   ctx.set('Content-Disposition', `inline; filename="${bill.billBatchCode}-${bill.billNo}.pdf"`);
   ctx.body = fs.createReadStream(abs);
+}
+
+async function reissueOf(api: ApiContext, originId: number) {
+  const b = await api.deps.orm.em.fork().findOne(Bill, { originBillId: originId });
+  return b ? billRef(api, b.id) : undefined;
 }
 
 async function billRef(api: ApiContext, id: number) {
