@@ -11,6 +11,7 @@ import { mountHisRoutes } from './his/routes';
 import { mountAuthRoutes } from './console/auth';
 import { mountBillRoutes } from './console/bills';
 import { mountH5Routes } from './h5/routes';
+import { mountNoticeRoutes } from './console/notices';
 
 export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: string, e?: unknown) => void } = {}): Koa {
   const app = new Koa();
@@ -40,6 +41,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountHisRoutes(router, api);
   mountAuthRoutes(router, api);
   mountBillRoutes(router, api);
+  mountNoticeRoutes(router, api);
   mountH5Routes(router, api);
   router.get('/', (ctx) => ctx.redirect('/console/'));
 

@@ -12,6 +12,7 @@ import type { ApiContext } from '../context';
 import { issueViaHis } from './issue';
 import { checkTotalData, getBillByBusDate, getEBillByBusNo, getEBillStatesByBillInfo } from './queries';
 import { writeOffEBill } from './write-off';
+import { sendEBillNotice } from './notice';
 
 type Handler = (api: ApiContext, appid: string, business: Record<string, unknown>) => Promise<unknown>;
 
@@ -21,6 +22,7 @@ const HANDLERS: Record<string, Handler> = {
   getBillByBusDate,
   checkTotalData,
   writeOffEBill,
+  sendEBillNotice,
 };
 
 export function mountHisRoutes(router: Router, api: ApiContext): void {
