@@ -99,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = int('MEDBILL_PORT', env.MEDBILL_PORT, 8080);
   const simPort = int('MEDBILL_SIM_PORT', env.MEDBILL_SIM_PORT, 8090);
   const sim = `http://127.0.0.1:${simPort}`;
+  const simSmtpPort = int('MEDBILL_SIM_SMTP_PORT', env.MEDBILL_SIM_SMTP_PORT, simPort > 0 ? simPort + 1 : 0);
   const level = (env.MEDBILL_LOG_LEVEL || 'info') as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new Error(`MEDBILL_LOG_LEVEL must be debug|info|warn|error, got "${level}"`);
   return {
@@ -118,8 +119,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (env.MEDBILL_PUBLIC_URL || `http://127.0.0.1:${port}`).replace(/\/$/, ''),
     simPort,
     smsUrl: env.MEDBILL_SMS_URL || `${sim}/sms`,
-    simSmtpPort: int('MEDBILL_SIM_SMTP_PORT', env.MEDBILL_SIM_SMTP_PORT, simPort > 0 ? simPort + 1 : 0),
-    smtpUrl: env.MEDBILL_SMTP_URL ?? `smtp://medbill:medbill@127.0.0.1:${int('MEDBILL_SIM_SMTP_PORT', env.MEDBILL_SIM_SMTP_PORT, simPort + 1)}`,
+    simSmtpPort,
+    // unset: the simulator; set but empty: no e-mail notices
+    smtpUrl: env.MEDBILL_SMTP_URL ?? `smtp://medbill:medbill@127.0.0.1:${simSmtpPort}`,
     mailFrom: env.MEDBILL_MAIL_FROM || 'ebill@medbill.local',
     wechatCardId: env.MEDBILL_WECHAT_CARD_ID || 'pMedbillNontaxBillCard01',
     wechatUrl: env.MEDBILL_WECHAT_URL || `${sim}/wechat`,
