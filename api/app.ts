@@ -12,6 +12,7 @@ import { mountAuthRoutes } from './console/auth';
 import { mountBillRoutes } from './console/bills';
 import { mountTodoRoutes } from './console/todos';
 import { mountH5Routes } from './h5/routes';
+import { mountNoticeRoutes } from './console/notices';
 
 export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: string, e?: unknown) => void } = {}): Koa {
   const app = new Koa();
@@ -42,6 +43,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountAuthRoutes(router, api);
   mountBillRoutes(router, api);
   mountTodoRoutes(router, api);
+  mountNoticeRoutes(router, api);
   mountH5Routes(router, api);
   router.get('/', (ctx) => ctx.redirect('/console/'));
 

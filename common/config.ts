@@ -40,8 +40,14 @@ export interface Config {
   simPort: number;
   /** MEDBILL_SMS_URL: SMS gateway base URL (default: the simulator). */
   smsUrl: string;
-  /** MEDBILL_MAIL_URL: e-mail gateway base URL (default: the simulator). */
-  mailUrl: string;
+  /** MEDBILL_SMTP_URL: SMTP server for e-mail notices, `smtp://user:pass@host:587` or `smtps://...:465`; empty = no e-mail (default: the simulator's SMTP server). */
+  smtpUrl: string;
+  /** MEDBILL_SIM_SMTP_PORT: port of the simulated SMTP server (default: MEDBILL_SIM_PORT + 1). */
+  simSmtpPort: number;
+  /** MEDBILL_MAIL_FROM: the sender address of e-mail notices (the hospital's name is its display name). */
+  mailFrom: string;
+  /** MEDBILL_WECHAT_CARD_ID: card_id of the non-tax bill card template (微信卡包 财政电子票据) created for the hospital. */
+  wechatCardId: string;
   /** MEDBILL_WECHAT_URL: WeChat template-message API base URL (default: the simulator). */
   wechatUrl: string;
   /** MEDBILL_WECHAT_APPID / _SECRET / _TEMPLATE_ID: the official account that sends bill notices. */
@@ -106,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = int('MEDBILL_PORT', env.MEDBILL_PORT, 8080);
   const simPort = int('MEDBILL_SIM_PORT', env.MEDBILL_SIM_PORT, 8090);
   const sim = `http://127.0.0.1:${simPort}`;
+  const simSmtpPort = int('MEDBILL_SIM_SMTP_PORT', env.MEDBILL_SIM_SMTP_PORT, simPort > 0 ? simPort + 1 : 0);
   const level = (env.MEDBILL_LOG_LEVEL || 'info') as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new Error(`MEDBILL_LOG_LEVEL must be debug|info|warn|error, got "${level}"`);
   return {
@@ -125,7 +132,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (env.MEDBILL_PUBLIC_URL || `http://127.0.0.1:${port}`).replace(/\/$/, ''),
     simPort,
     smsUrl: env.MEDBILL_SMS_URL || `${sim}/sms`,
-    mailUrl: env.MEDBILL_MAIL_URL || `${sim}/mail`,
+    simSmtpPort,
+    // unset: the simulator; set but empty: no e-mail notices
+    smtpUrl: env.MEDBILL_SMTP_URL ?? `smtp://medbill:medbill@127.0.0.1:${simSmtpPort}`,
+    mailFrom: env.MEDBILL_MAIL_FROM || 'ebill@medbill.local',
+    wechatCardId: env.MEDBILL_WECHAT_CARD_ID || 'pMedbillNontaxBillCard01',
     wechatUrl: env.MEDBILL_WECHAT_URL || `${sim}/wechat`,
     wechatAppId: env.MEDBILL_WECHAT_APPID || 'wxmedbilldemo0001',
     wechatSecret: env.MEDBILL_WECHAT_SECRET || 'medbill-demo-wechat-secret',

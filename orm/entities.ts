@@ -229,6 +229,10 @@ export class Notification {
   target!: string;
   /** pending | sent | failed */
   status = 'pending';
+  /** `issue` (sent on issuance) or `resend:{requestKey}` (one per resend request). */
+  purpose = 'issue';
+  /** Who asked for it: a console username, `HIS:{appid}` or `system`. */
+  actor = 'system';
   attempts = 0;
   lastError?: string;
   providerId?: string;
@@ -493,11 +497,13 @@ export const BillPaymentSchema = new EntitySchema<BillPayment>({
 
 export const NotificationSchema = new EntitySchema<Notification>({
   class: Notification,
-  uniques: [{ properties: ['bill', 'channel'] }],
+  uniques: [{ properties: ['bill', 'channel', 'purpose'] }],
   properties: {
     id: { type: 'number', primary: true, autoincrement: true },
     bill: { kind: 'm:1', entity: () => Bill },
     channel: { type: 'string', length: 16 },
+    purpose: { type: 'string', length: 96, default: 'issue' },
+    actor: { type: 'string', length: 64, default: 'system' },
     target: { type: 'string', length: 128 },
     status: { type: 'string', length: 16, default: 'pending' },
     attempts: { type: 'number', default: 0 },

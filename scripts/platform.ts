@@ -90,7 +90,7 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
 
     let simUrl: string | undefined;
     if (cfg.simPort > 0) {
-      const sim = await startNotifySim({ port: cfg.simPort });
+      const sim = await startNotifySim({ port: cfg.simPort, smtpPort: cfg.simSmtpPort });
       stops.push(() => sim.close());
       simUrl = sim.url;
     }

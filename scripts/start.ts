@@ -18,7 +18,8 @@ ${line}
  Health                ${p.apiUrl}/health
  Temporal UI           ${p.temporalUiUrl ?? '(headless)'}   namespace ${p.namespace}
  Temporal frontend     ${p.temporalAddress}
- Simulators            ${p.simUrl ?? '(off)'}  (SMS, e-mail, WeChat: GET /_sim/messages)
+ Simulators            ${p.simUrl ?? '(off)'}  (SMS, e-mail, WeChat, card pack: GET /_sim/messages, /_sim/wechat/cards)
+ SMTP simulator        ${p.simUrl ? `127.0.0.1:${p.cfg.simSmtpPort}` : '(off)'}  (e-mail notices go here unless MEDBILL_SMTP_URL is set)
  Database              ${cfg.dbUrl}
  Data folder           ${cfg.dataDir}
 ${line}

@@ -56,7 +56,7 @@ const START_JS = path.join(REPO_ROOT, 'dist', 'scripts', 'start.js');
 export async function startPlatform(extraEnv: Record<string, string> = {}): Promise<Platform> {
   if (!fs.existsSync(START_JS)) throw new Error(`${START_JS} is missing: run the tests with \`npm test\`, which builds first`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medbill-test-'));
-  const [apiPort, temporalPort, uiPort, simPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [apiPort, temporalPort, uiPort, simPort, smtpPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   let dbUrl = `sqlite:${path.join(dataDir, 'medbill.sqlite')}`;
   if (isMysql()) {
     const u = new URL(process.env.MEDBILL_TEST_DB_URL!.replace(/^mariadb:/, 'mysql:'));
@@ -68,6 +68,7 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
     MEDBILL_DB_URL: dbUrl,
     MEDBILL_PORT: String(apiPort),
     MEDBILL_SIM_PORT: String(simPort),
+    MEDBILL_SIM_SMTP_PORT: String(smtpPort),
     MEDBILL_TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
     MEDBILL_TEMPORAL_UI_URL: `http://127.0.0.1:${uiPort}`,
     MEDBILL_TEMPORAL_UI: '0',

@@ -25,14 +25,16 @@ export const local = proxyLocalActivities<Activities>({
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: ['SignerConfigError'] },
 });
 
-const background = proxyActivities<Activities>({
+/** The retry rules of patient delivery, shared by the notice workflow. */
+export const backgroundOptions = {
   // Short, so that an attempt lost with a crashed worker is retried soon (a render takes
   // milliseconds; each notifier call gives up after 10 s).
   startToCloseTimeout: '30s',
   // A notice channel may be down for hours: keep trying for a day, then record the failure.
   scheduleToCloseTimeout: '24h',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
-});
+} as const;
+const background = proxyActivities<Activities>(backgroundOptions);
 
 /** `waiting`: the process waits for a person (a paper form to recover) before it can make the bill. */
 export type BillProcessState = 'issuing' | 'waiting' | 'issued' | 'rejected';

@@ -12,7 +12,7 @@ import { NotifyPermanentError } from '../notify';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { recordBillEvent } from '../events';
 
-const CHANNEL_NAMES: Record<Channel, string> = { sms: '短信', email: '邮件', wechat: '微信' };
+export const CHANNEL_NAMES: Record<Channel, string> = { sms: '短信', email: '邮件', wechat: '微信', card: '微信卡包' };
 
 /** A notice target as the timeline shows it: enough to recognise, not enough to harvest. */
 export function maskTarget(channel: Channel, target: string): string {
@@ -66,6 +66,24 @@ interface BillRow {
 }
 
 export type DeliveryResult = { layout: 'done'; notices: Partial<Record<Channel, 'sent' | 'failed'>> };
+
+/** A resend of a bill's notices, asked for by the console or the HIS (workflow `notice-...`). */
+export interface NoticeRequest {
+  billId: number;
+  /** Unique per request ([A-Za-z0-9_-], at most 64): the request's notices are sent once however often it is retried. */
+  requestKey: string;
+  /** Who asked: a console username or `HIS:{appid}`. */
+  actor: string;
+  targets: Array<{ channel: Channel; target: string }>;
+}
+
+/** What a notice is for: the issuance notice (one per bill and channel) or one resend request. */
+interface NoticePurpose {
+  purpose: string;
+  actor: string;
+  /** The timeline event when it is sent. */
+  event: 'notified' | 'notice_resent' | 'card_inserted';
+}
 
 /** A HIS date (yyyyMMdd..., or yyyy-MM-dd...) as the instant that China day starts; undefined if not a date. */
 function chinaDate(v: unknown): Date | undefined {
@@ -157,26 +175,36 @@ export function createIssueActivities(deps: Deps) {
    * provider dedupes by the idempotency key if we crash between sending and recording. A permanent
    * error (bad number) is recorded and not retried; anything else is thrown for a retry.
    */
-  async function notify(bill: BillRow, channel: Channel, target: string): Promise<'sent' | 'failed'> {
+  async function notify(bill: BillRow, channel: Channel, target: string, why: NoticePurpose = { purpose: 'issue', actor: 'system', event: channel === 'card' ? 'card_inserted' : 'notified' }): Promise<'sent' | 'failed'> {
     const find = () =>
-      conn().execute<Array<{ id: number; status: string; attempts: number }>>('select id, status, attempts from notification where bill_id = ? and channel = ?', [bill.id, channel]);
+      conn().execute<Array<{ id: number; status: string; attempts: number; target: string }>>(
+        'select id, status, attempts, target from notification where bill_id = ? and channel = ? and purpose = ?',
+        [bill.id, channel, why.purpose],
+      );
     let [row] = await find();
     if (!row) {
       const now = platform().processDateProperty(new Date());
       try {
-        await conn().execute(`insert into notification (bill_id, channel, target, status, attempts, created_at) values (?, ?, ?, 'pending', 0, ?)`, [bill.id, channel, target, now], 'run');
+        await conn().execute(
+          `insert into notification (bill_id, channel, purpose, actor, target, status, attempts, created_at) values (?, ?, ?, ?, ?, 'pending', 0, ?)`,
+          [bill.id, channel, why.purpose, why.actor.slice(0, 64), target, now],
+          'run',
+        );
       } catch (e) {
         if (!isUniqueViolation(e)) throw e;
       }
       [row] = await find();
     }
     if (row.status === 'sent' || row.status === 'failed') return row.status;
+    target = row.target; // the target of the first attempt, whatever a retry was given
     const notifier = deps.notifiers.find((n) => n.channel === channel);
     if (!notifier) throw new Error(`no notifier configured for ${channel}`);
     const ref = { billBatchCode: bill.bill_batch_code, billNo: bill.bill_no, random: bill.random };
     try {
       const { providerId } = await notifier.send({
-        idempotencyKey: `bill-${bill.id}-${channel}`,
+        idempotencyKey: why.purpose === 'issue' ? `bill-${bill.id}-${channel}` : `bill-${bill.id}-${channel}-${why.purpose.replace(/^resend:/, 'r-')}`,
+        totalFen: Number(bill.total_amt),
+        pdfPath: bill.layout_path ? path.join(deps.cfg.dataDir, bill.layout_path) : undefined,
         scarlet: !!Number(bill.is_scarlet),
         target,
         hospitalName: bill.hospital_name,
@@ -190,10 +218,10 @@ export function createIssueActivities(deps: Deps) {
         const sql = tx as unknown as SqlEntityManager;
         await sql.execute(
           `update notification set status = 'sent', attempts = attempts + 1, provider_id = ?, sent_at = ?, last_error = null where id = ?`,
-          [providerId, platform().processDateProperty(new Date()), row.id],
+          [providerId.slice(0, 64), platform().processDateProperty(new Date()), row.id],
           'run',
         );
-        await recordBillEvent(sql, { billId: bill.id, type: 'notified', actor: 'system', detail: `${CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}` });
+        await recordBillEvent(sql, { billId: bill.id, type: why.event, actor: why.actor, detail: `${CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}` });
       });
       return 'sent';
     } catch (e) {
@@ -202,7 +230,7 @@ export function createIssueActivities(deps: Deps) {
       await deps.orm.em.fork().transactional(async (tx) => {
         const sql = tx as unknown as SqlEntityManager;
         await sql.execute(`update notification set status = ?, attempts = attempts + 1, last_error = ? where id = ?`, [permanent ? 'failed' : 'pending', message, row.id], 'run');
-        if (permanent) await recordBillEvent(sql, { billId: bill.id, type: 'notice_failed', actor: 'system', detail: `${CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}：${message.slice(0, 200)}` });
+        if (permanent) await recordBillEvent(sql, { billId: bill.id, type: 'notice_failed', actor: why.actor, detail: `${CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}：${message.slice(0, 200)}` });
       });
       if (permanent) return 'failed';
       throw e;
@@ -219,8 +247,8 @@ export function createIssueActivities(deps: Deps) {
      */
     async deliverBill(billId: number): Promise<DeliveryResult> {
       const bill = await loadBill(billId);
-      await renderLayout(bill);
-      const targets = noticeTargets({ tel: bill.tel, email: bill.email, openId: bill.open_id, extra: bill.extra });
+      bill.layout_path = await renderLayout(bill);
+      const targets = noticeTargets({ tel: bill.tel, email: bill.email, openId: bill.open_id, extra: bill.extra, isScarlet: bill.is_scarlet });
       const entries = Object.entries(targets) as Array<[Channel, string]>;
       const results = await Promise.allSettled(entries.map(([c, t]) => notify(bill, c, t)));
       const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${entries[i][0]}: ${(r.reason as Error)?.message ?? r.reason}`] : []));
@@ -228,6 +256,24 @@ export function createIssueActivities(deps: Deps) {
       const notices: DeliveryResult['notices'] = {};
       results.forEach((r, i) => (notices[entries[i][0]] = (r as PromiseFulfilledResult<'sent' | 'failed'>).value));
       return { layout: 'done', notices };
+    },
+
+    /**
+     * A resend request's notices (console or HIS), each sent at most once for the request:
+     * the notification row (bill, channel, `resend:{requestKey}`) remembers it. Retried like
+     * deliverBill while a channel is down; a permanent refusal is recorded, not retried.
+     */
+    async sendNotices(req: NoticeRequest): Promise<Partial<Record<Channel, 'sent' | 'failed'>>> {
+      const bill = await loadBill(req.billId);
+      bill.layout_path = await renderLayout(bill);
+      const why = (c: Channel): NoticePurpose => ({ purpose: `resend:${req.requestKey}`, actor: req.actor, event: c === 'card' ? 'card_inserted' : 'notice_resent' });
+      // the card pack holds a bill once: whoever asks, it is the bill's one card-pack row
+      const results = await Promise.allSettled(req.targets.map((t) => (t.channel === 'card' ? notify(bill, 'card', t.target, { purpose: 'issue', actor: req.actor, event: 'card_inserted' }) : notify(bill, t.channel, t.target, why(t.channel)))));
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${req.targets[i].channel}: ${(r.reason as Error)?.message ?? r.reason}`] : []));
+      if (failed.length) throw new Error(`notice not delivered yet (will retry): ${failed.join('; ')}`);
+      const out: Partial<Record<Channel, 'sent' | 'failed'>> = {};
+      results.forEach((r, i) => (out[req.targets[i].channel] = (r as PromiseFulfilledResult<'sent' | 'failed'>).value));
+      return out;
     },
   };
 }

@@ -80,10 +80,29 @@ export function h5Url(publicUrl: string, b: { billBatchCode: string; billNo: str
   return `${publicUrl}/h5/bill/${b.billBatchCode}/${b.billNo}?random=${b.random}`;
 }
 
-export type Channel = 'sms' | 'email' | 'wechat';
+/**
+ * The H5 address a HIS can compute before the bill exists (offline, from its serial number):
+ * `{publicUrl}/h5/b/{appid}/{busNo}?t={token}`, token = the first 16 hex digits (lower case) of
+ * HMAC-SM3(app key, `{appid}|{busNo}`) (RFC 2104 HMAC over SM3, key and message as UTF-8 bytes).
+ * The page waits for the bill, then shows it.
+ */
+export function advanceH5Token(appKey: string, appid: string, busNo: string): string {
+  // a Uint8Array key: sm-crypto would read a string key as hex
+  return hmacSm3Hex(new Uint8Array(Buffer.from(appKey, 'utf8')), `${appid}|${busNo}`).slice(0, 16).toLowerCase();
+}
 
-/** The notice targets of a bill: noticeList (1201 SMS, 1202 e-mail) first, then tel / email / openID. */
-export function noticeTargets(b: { tel?: string | null; email?: string | null; openId?: string | null; extra?: string | null }): Partial<Record<Channel, string>> {
+export function advanceH5Url(publicUrl: string, appKey: string, appid: string, busNo: string): string {
+  return `${publicUrl}/h5/b/${encodeURIComponent(appid)}/${encodeURIComponent(busNo)}?t=${advanceH5Token(appKey, appid, busNo)}`;
+}
+
+/** Patient delivery channels: SMS, e-mail, WeChat template message, WeChat card pack (卡包). */
+export type Channel = 'sms' | 'email' | 'wechat' | 'card';
+
+/**
+ * The notice targets of a bill: noticeList (1201 SMS, 1202 e-mail) first, then tel / email /
+ * openID; with an openID also the WeChat card pack, except for a red bill (no card for a reversal).
+ */
+export function noticeTargets(b: { tel?: string | null; email?: string | null; openId?: string | null; extra?: string | null; isScarlet?: boolean | number | null }): Partial<Record<Channel, string>> {
   const notices = (b.extra ? JSON.parse(b.extra).noticeList ?? [] : []) as Array<{ noticeType: string; noticeValue: string }>;
   const out: Partial<Record<Channel, string>> = {};
   const sms = notices.find((n) => n.noticeType === '1201')?.noticeValue ?? b.tel;
@@ -91,5 +110,6 @@ export function noticeTargets(b: { tel?: string | null; email?: string | null; o
   if (sms) out.sms = sms;
   if (email) out.email = email;
   if (b.openId) out.wechat = b.openId;
+  if (b.openId && !Number(b.isScarlet ?? 0)) out.card = b.openId;
   return out;
 }

@@ -105,8 +105,8 @@ const yuan = (o: Record<string, unknown>, f: string, path = f, required = true):
 };
 
 const BUS_DATE_TIME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})$/;
-const TEL = /^1\d{10}$|^0\d{2,3}-?\d{7,8}$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const TEL = /^1\d{10}$|^0\d{2,3}-?\d{7,8}$/;
+export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function validBusDateTime(s: string): boolean {
   const m = BUS_DATE_TIME.exec(s);

@@ -33,12 +33,12 @@ export interface IssuedBill {
   placeCode: string;
   h5Url: string;
   /** notice channels with a target, for the workflow to deliver */
-  channels: Array<'sms' | 'email' | 'wechat'>;
+  channels: Array<'sms' | 'email' | 'wechat' | 'card'>;
 }
 
 export function toIssued(
   deps: Deps,
-  b: Pick<Bill, 'id' | 'billBatchCode' | 'billNo' | 'random' | 'issuedAt' | 'tel' | 'email' | 'openId' | 'extra'>,
+  b: Pick<Bill, 'id' | 'billBatchCode' | 'billNo' | 'random' | 'issuedAt' | 'tel' | 'email' | 'openId' | 'extra'> & { isScarlet?: boolean },
   placeCode: string,
 ): IssuedBill {
   const channels = Object.keys(noticeTargets(b)) as IssuedBill['channels'];

@@ -1,18 +1,21 @@
 /**
  * Patient-notice adapters. `createNotifiers(cfg)` makes one per channel whose gateway URL is
- * set (Config.smsUrl, mailUrl, wechatUrl; by default all point at the simulator).
+ * set (Config.smsUrl, smtpUrl, wechatUrl; by default all point at the simulators), plus the
+ * WeChat card-pack inserter (channel `card`) beside the WeChat template messages.
  */
 import type { Config } from '../../common/config';
 import { MailNotifier } from './mail';
 import type { Notifier } from './notifier';
 import { SmsNotifier } from './sms';
 import { WechatNotifier } from './wechat';
+import { WechatCardInserter } from './wechat-card';
 
 export { NotifyPermanentError, type NoticeChannel, type NoticeInput, type Notifier } from './notifier';
 export { SmsNotifier, type SmsNotifierOptions } from './sms';
 export { MailNotifier, type MailNotifierOptions } from './mail';
 export { WechatNotifier, type WechatNotifierOptions } from './wechat';
-export { smsText, mailSubject, mailHtml, wechatData, beijingTime, SMS_TEMPLATE_CODE, SMS_TEMPLATE_TEXT } from './texts';
+export { WechatCardInserter, type WechatCardOptions } from './wechat-card';
+export { smsText, mailSubject, mailHtml, mailText, wechatData, beijingTime, SMS_TEMPLATE_CODE, SMS_TEMPLATE_TEXT } from './texts';
 
 export interface NotifierSettings {
   timeoutMs: number;
@@ -33,9 +36,11 @@ export function createNotifiers(cfg: Config, settings: Partial<NotifierSettings>
   };
   const out: Notifier[] = [];
   if (cfg.smsUrl) out.push(new SmsNotifier({ url: cfg.smsUrl, templateCode: s.smsTemplateCode, timeoutMs: s.timeoutMs }));
-  if (cfg.mailUrl) out.push(new MailNotifier({ url: cfg.mailUrl, timeoutMs: s.timeoutMs }));
+  if (cfg.smtpUrl) out.push(new MailNotifier({ smtpUrl: cfg.smtpUrl, from: cfg.mailFrom, timeoutMs: s.timeoutMs }));
   if (cfg.wechatUrl) {
-    out.push(new WechatNotifier({ url: cfg.wechatUrl, appId: s.wechatAppId, secret: s.wechatSecret, templateId: s.wechatTemplateId, timeoutMs: s.timeoutMs }));
+    const wechat = new WechatNotifier({ url: cfg.wechatUrl, appId: s.wechatAppId, secret: s.wechatSecret, templateId: s.wechatTemplateId, timeoutMs: s.timeoutMs });
+    out.push(wechat);
+    out.push(new WechatCardInserter({ url: cfg.wechatUrl, appId: s.wechatAppId, cardId: cfg.wechatCardId, tokens: wechat, timeoutMs: s.timeoutMs }));
   }
   return out;
 }

@@ -7,7 +7,7 @@
  * Anything else (HTTP 5xx, 429, timeouts, network errors, provider "system busy") throws a
  * plain Error: retry with the same idempotencyKey, which every provider deduplicates on.
  */
-export type NoticeChannel = 'sms' | 'email' | 'wechat';
+export type NoticeChannel = 'sms' | 'email' | 'wechat' | 'card';
 
 export interface NoticeInput {
   /** Stable per bill and channel (e.g. bill-42-sms): the provider's deduplication key. */
@@ -27,6 +27,10 @@ export interface NoticeInput {
   /** The patient's H5 page for this bill. */
   h5Url: string;
   issuedAt: Date;
+  /** The amount in integer fen (the WeChat card pack wants fen). */
+  totalFen?: number;
+  /** Absolute path of the bill's layout file (PDF): the e-mail attachment, the card's PDF. */
+  pdfPath?: string;
 }
 
 export interface Notifier {

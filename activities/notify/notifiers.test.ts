@@ -1,4 +1,8 @@
 import * as net from 'node:net';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import { loadConfig } from '../../common/config';
 import { startNotifySim, type NotifySim } from '../../sim/notify/server';
 import {
@@ -8,6 +12,7 @@ import {
   SmsNotifier,
   smsText,
   WechatNotifier,
+  WechatCardInserter,
   type NoticeInput,
   type Notifier,
 } from './index';
@@ -47,9 +52,9 @@ async function failure(p: Promise<unknown>): Promise<Error> {
 }
 
 beforeAll(async () => {
-  sim = await startNotifySim({ port: 0 });
+  sim = await startNotifySim({ port: 0, smtpPort: 0 });
   sms = new SmsNotifier({ url: `${sim.url}/sms`, timeoutMs: 2000 });
-  mail = new MailNotifier({ url: `${sim.url}/mail`, timeoutMs: 2000 });
+  mail = new MailNotifier({ smtpUrl: `smtp://medbill:pw@127.0.0.1:${sim.smtpPort}`, from: 'ebill@hospital.test', timeoutMs: 2000 });
   wechat = new WechatNotifier({ url: `${sim.url}/wechat`, appId: 'wxmedbill', secret: 's3cret', templateId: 'TPL_BILL', timeoutMs: 2000 });
 });
 afterAll(() => sim.close());
@@ -104,11 +109,11 @@ describe('delivery', () => {
   });
 
   it('createNotifiers(cfg) makes one adapter per channel on the configured URLs', async () => {
-    const cfg = loadConfig({ MEDBILL_SIM_PORT: String(sim.port), MEDBILL_DATA_DIR: '/tmp/medbill-notify-test' });
+    const cfg = loadConfig({ MEDBILL_SIM_PORT: String(sim.port), MEDBILL_SIM_SMTP_PORT: String(sim.smtpPort), MEDBILL_DATA_DIR: '/tmp/medbill-notify-test' });
     const all = createNotifiers(cfg);
-    expect(all.map((n) => n.channel)).toEqual(['sms', 'email', 'wechat']);
-    const targets: Record<Notifier['channel'], string> = { sms: '13900000000', email: 'li@example.com', wechat: 'oLiSi000001' };
-    for (const n of all) await n.send(notice({ idempotencyKey: `bill-9-${n.channel}`, target: targets[n.channel] }));
+    expect(all.map((n) => n.channel)).toEqual(['sms', 'email', 'wechat', 'card']);
+    const targets: Record<Notifier['channel'], string> = { sms: '13900000000', email: 'li@example.com', wechat: 'oLiSi000001', card: 'oLiSi000001' };
+    for (const n of all.filter((x) => x.channel !== 'card')) await n.send(notice({ idempotencyKey: `bill-9-${n.channel}`, target: targets[n.channel] }));
     expect(sim.messages().map((m) => m.to)).toEqual(['13900000000', 'li@example.com', 'oLiSi000001']);
     expect(createNotifiers({ ...cfg, wechatUrl: '' }).map((n) => n.channel)).toEqual(['sms', 'email']);
   });
@@ -159,8 +164,17 @@ describe('permanent errors (do not retry)', () => {
   it('e-mail: bad address', async () => {
     const e = await failure(mail.send(notice({ target: 'not-an-address' })));
     expect(e).toBeInstanceOf(NotifyPermanentError);
-    expect(e).toMatchObject({ channel: 'email', code: '400' });
-    expect(e.message).toMatch(/invalid recipient/);
+    // nodemailer finds no valid recipient and does not even connect
+    expect(e).toMatchObject({ channel: 'email', code: 'EENVELOPE' });
+    expect(e.message).toMatch(/recipient/i);
+  });
+
+  it('e-mail: the SMTP server rejects an unknown mailbox (550)', async () => {
+    const e = await failure(mail.send(notice({ target: 'nosuchuser@example.com' })));
+    expect(e).toBeInstanceOf(NotifyPermanentError);
+    expect(e).toMatchObject({ channel: 'email', code: '550' });
+    expect(e.message).toMatch(/5\.1\.1/);
+    expect(sim.messages()).toHaveLength(0);
   });
 
   it('WeChat: unknown openid', async () => {
@@ -185,7 +199,6 @@ describe('permanent errors (do not retry)', () => {
 describe('transient errors (retry)', () => {
   const cases = [
     ['sms', () => sms, '13800138000'],
-    ['mail', () => mail, 'zhang@example.com'],
     ['wechat', () => wechat, 'oUser000001'],
   ] as const;
 
@@ -210,7 +223,6 @@ describe('transient errors (retry)', () => {
   it.each(cases)('%s: a slow gateway times out', async (system, _, target) => {
     const quick: Record<typeof system, Notifier> = {
       sms: new SmsNotifier({ url: `${sim.url}/sms`, timeoutMs: 300 }),
-      mail: new MailNotifier({ url: `${sim.url}/mail`, timeoutMs: 300 }),
       wechat: new WechatNotifier({ url: `${sim.url}/wechat`, appId: 'wxslow', secret: 's', templateId: 'T', timeoutMs: 300 }),
     };
     await fault(system, 'slow', { delayMs: 3000 });
@@ -229,6 +241,94 @@ describe('transient errors (retry)', () => {
     const e = await failure(new SmsNotifier({ url: `http://127.0.0.1:${port}/sms` }).send(notice({ target: '13800138000' })));
     expect(e).not.toBeInstanceOf(NotifyPermanentError);
     expect(e.message).toBe(`sms gateway http://127.0.0.1:${port}/sms/send: unreachable (ECONNREFUSED)`);
+  });
+});
+
+describe('e-mail over SMTP', () => {
+  it('carries the layout PDF as attachment, a text and an HTML part, and the hospital as sender name', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medbill-mail-'));
+    const pdfPath = path.join(dir, 'bill.pdf');
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(3000, 7), Buffer.from('\n%%EOF\n')]);
+    fs.writeFileSync(pdfPath, pdf);
+    await mail.send(notice({ idempotencyKey: 'bill-5-email', target: 'zhang@example.com', pdfPath }));
+    const [m] = sim.messages();
+    expect(m.from).toBe('杭州市第一人民医院 <ebill@hospital.test>');
+    expect(m.attachments).toEqual([
+      { filename: '33010125-0000012345.pdf', contentType: 'application/pdf', size: pdf.length, sha256: createHash('sha256').update(pdf).digest('hex'), head: '%PDF-1.4' },
+    ]);
+    expect(m.text).toContain('电子票据版式文件（PDF）见附件');
+    expect(m.html).toContain('href="http://127.0.0.1:8080/h5/bill/abc"');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("'down': 421 at connect is a plain Error naming the server, then it works again", async () => {
+    await fault('mail', 'down');
+    const e = await failure(mail.send(notice({ target: 'zhang@example.com' })));
+    expect(e).not.toBeInstanceOf(NotifyPermanentError);
+    expect(e.message).toMatch(/421/);
+    expect(e.message).toContain(`smtp://127.0.0.1:${sim.smtpPort}`);
+    expect(e.message).not.toContain('pw');
+    await fault('mail', 'ok');
+    await expect(mail.send(notice({ target: 'zhang@example.com' }))).resolves.toEqual({ providerId: '<bill-1-x@medbill>' });
+  });
+
+  it("'flaky': 451 after DATA is retryable", async () => {
+    await fault('mail', 'flaky', { failRate: 1 });
+    const e = await failure(mail.send(notice({ target: 'zhang@example.com' })));
+    expect(e).not.toBeInstanceOf(NotifyPermanentError);
+    expect(e.message).toMatch(/451/);
+    expect(sim.messages()).toHaveLength(0);
+  });
+
+  it('a send repeated after a lost answer has the same Message-ID: one message in the mailbox', async () => {
+    await fault('mail', 'slow', { delayMs: 1500 });
+    const quick = new MailNotifier({ smtpUrl: `smtp://127.0.0.1:${sim.smtpPort}`, from: 'ebill@hospital.test', timeoutMs: 300 });
+    const n = notice({ idempotencyKey: 'bill-8-email', target: 'zhang@example.com' });
+    const e = await failure(quick.send(n));
+    expect(e).not.toBeInstanceOf(NotifyPermanentError);
+    await fault('mail', 'ok');
+    await quick.send(n);
+    const all = sim.messages();
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({ id: '<bill-8-email@medbill>', deliveries: 2 });
+  });
+});
+
+describe('WeChat card pack (non-tax bill card)', () => {
+  let dir: string;
+  let card: WechatCardInserter;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medbill-card-'));
+    fs.writeFileSync(path.join(dir, 'bill.pdf'), Buffer.from('%PDF-1.4\nbill\n%%EOF\n'));
+    card = new WechatCardInserter({ url: `${sim.url}/wechat`, appId: 'wxmedbill', cardId: 'pCARD0001', tokens: wechat });
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  beforeEach(async () => {
+    await fetch(`${sim.url}/_sim/messages`, { method: 'DELETE' });
+  });
+  const cardNotice = (over: Partial<NoticeInput> = {}) => notice({ idempotencyKey: 'bill-1-card', target: 'oUser000001', totalFen: 12850, pdfPath: path.join(dir, 'bill.pdf'), ...over });
+
+  it('uploads the PDF and inserts the bill once; a repeat (72042) counts as inserted', async () => {
+    const a = await card.send(cardNotice());
+    expect(a.providerId).toMatch(/^\d{12}$/);
+    const b = await card.send(cardNotice());
+    expect(b.providerId).toBe('already:330101250000012345');
+    expect(sim.cards()).toEqual([
+      expect.objectContaining({ order_id: '330101250000012345', card_id: 'pCARD0001', openid: 'oUser000001', fee: 12850, title: '杭州市第一人民医院', billing_no: '33010125', billing_code: '0000012345', billing_time: 1740809109 }),
+    ]);
+  });
+
+  it('refuses a red bill and a bad openid for good', async () => {
+    expect(await failure(card.send(cardNotice({ scarlet: true, totalFen: -12850 })))).toBeInstanceOf(NotifyPermanentError);
+    expect(await failure(card.send(cardNotice({ target: 'bad' })))).toMatchObject({ code: '40003' });
+    expect(sim.cards()).toHaveLength(0);
+  });
+
+  it('a WeChat outage is retryable', async () => {
+    await fault('wechat', 'down');
+    const e = await failure(card.send(cardNotice()));
+    expect(e).not.toBeInstanceOf(NotifyPermanentError);
+    await fault('wechat', 'ok');
   });
 });
 

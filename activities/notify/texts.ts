@@ -52,9 +52,28 @@ export function mailHtml(n: NoticeInput): string {
     ...rows.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`),
     '</table>',
     `<p><a href="${esc(n.h5Url)}">查看、下载电子票据</a></p>`,
+    n.pdfPath ? '<p>电子票据版式文件（PDF）见附件。</p>' : '',
     `<p>${esc(n.hospitalName)}</p>`,
     '</body></html>',
   ].join('\n');
+}
+
+/** The plain-text part of the e-mail (beside the HTML part). */
+export function mailText(n: NoticeInput): string {
+  return [
+    `${n.payer}您好：`,
+    `您在${n.hospitalName}的医疗电子票据${done(n)}，票据信息如下：`,
+    `票据代码：${n.billBatchCode}`,
+    `票据号码：${n.billNo}`,
+    `校验码：${n.random}`,
+    `金额：${n.totalAmt}元`,
+    `开票时间：${beijingTime(n.issuedAt)}`,
+    `查看、下载电子票据：${n.h5Url}`,
+    n.pdfPath ? '电子票据版式文件（PDF）见附件。' : '',
+    n.hospitalName,
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 /** WeChat "thing" fields take at most 20 characters. */

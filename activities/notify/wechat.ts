@@ -26,7 +26,7 @@ const PERMANENT = new Map<number, string>([
   [41004, 'appsecret missing'],
   [40002, 'invalid grant_type'],
 ]);
-const TOKEN_INVALID = new Set([40001, 40014, 42001]);
+export const TOKEN_INVALID = new Set([40001, 40014, 42001]);
 
 export interface WechatNotifierOptions {
   /** API base URL (Config.wechatUrl), e.g. https://api.weixin.qq.com */
@@ -82,7 +82,8 @@ export class WechatNotifier implements Notifier {
     return (this.fetching ??= this.fetchToken().finally(() => (this.fetching = undefined)));
   }
 
-  private invalidate(token: string): void {
+  /** Forgets a token WeChat called invalid or expired (shared with the card-pack client). */
+  invalidate(token: string): void {
     if (this.token?.value === token) this.token = undefined;
   }
 

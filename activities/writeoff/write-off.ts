@@ -155,7 +155,7 @@ export function writeOffActivity(deps: Deps) {
         const workflowId = writeOffWorkflowId(original);
         await recordBillEvent(sql, { billId: original.id, type: 'reversed', actor: input.operator, detail: `红票 ${billBatchCode}-${billNo}；原因：${input.reason}`, workflowId, at: now });
         await recordBillEvent(sql, { billId: redId, type: 'issued', actor: input.operator, detail: `冲红 ${original.billBatchCode}-${original.billNo}，${formatYuan(totalAmt)} 元`, workflowId, at: now });
-        return toIssued(deps, { id: redId, billBatchCode, billNo, random, issuedAt: now, tel: original.tel, email: original.email, openId: original.openId, extra: original.extra }, place.code);
+        return toIssued(deps, { id: redId, billBatchCode, billNo, random, issuedAt: now, tel: original.tel, email: original.email, openId: original.openId, extra: original.extra, isScarlet: true }, place.code);
       });
     } catch (e) {
       if (e instanceof AlreadyReversed || isUniqueViolation(e)) {

@@ -23,7 +23,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** A China calendar date (UTC+8) as the UTC instant it starts at. */
 const chinaDayStart = (d: string) => new Date(`${d}T00:00:00+08:00`);
 
-function placeScope(user: SessionUser): string | undefined {
+export function placeScope(user: SessionUser): string | undefined {
   const seesAll = user.roles.some((r) => r === 'admin' || r === 'finance' || r === 'audit');
   return seesAll ? undefined : user.placeCode;
 }
@@ -186,7 +186,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
           writeOff: bill.reversedAt
             ? { reason: bill.writeOffReason, operator: bill.writeOffOperator, reversedAt: bill.reversedAt.toISOString(), workflowUrl: workflowUrl(api, `writeoff-${bill.billBatchCode}-${bill.billNo}`) }
             : undefined,
-          notifications: notices.map((n) => ({ channel: n.channel, target: n.target, status: n.status, attempts: n.attempts, sentAt: n.sentAt?.toISOString(), lastError: n.lastError })),
+          notifications: notices.map((n) => ({ id: n.id, channel: n.channel, purpose: n.purpose, actor: n.actor, target: n.target, status: n.status, attempts: n.attempts, createdAt: n.createdAt.toISOString(), sentAt: n.sentAt?.toISOString(), lastError: n.lastError })),
           paper: { state: bill.paperState, billBatchCode: bill.paperBillBatchCode, billNo: bill.paperBillNo },
           timeline: events.map((e) => ({
             type: e.type,

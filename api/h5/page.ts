@@ -23,6 +23,8 @@ export interface H5BillView {
   /** Absent while the layout file is not ready. */
   pdfUrl?: string;
   verifyHint?: string;
+  /** WeChat card pack (微信卡包): a button posting to `postUrl`, or the state of the insert. */
+  card?: { state: 'none' | 'pending' | 'inserted' | 'failed'; postUrl: string };
 }
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -145,13 +147,18 @@ export function renderBillPage(view: H5BillView): string {
     ? `<a class="btn" href="${escapeHtml(href)}">下载电子票据（PDF）</a>`
     : `<div class="wait">版式文件生成中，请稍后刷新</div>`;
   const hint = view.verifyHint ? `<p class="hint">${escapeHtml(view.verifyHint)}</p>` : '';
+  const card = !view.card
+    ? ''
+    : view.card.state === 'none'
+      ? `<form method="post" action="${escapeHtml(safeHref(view.card.postUrl) ?? '')}" style="margin-top:12px"><button class="btn" type="submit" style="border:0;width:100%;background:#07c160">插入微信卡包</button></form>`
+      : `<p class="hint">${{ pending: '正在插入微信卡包，请稍后刷新', inserted: '已插入微信卡包', failed: '插入微信卡包失败，请联系收费窗口' }[view.card.state]}</p>`;
   const body = `<section class="card${reversed ? ' reversed' : ''}">
 <div class="kind"><h2>${escapeHtml(view.billKindName)}</h2><span class="badge ${badgeClass(view.state)}">${escapeHtml(view.stateText)}</span></div>
 <div class="amount"><div class="yuan"><small>¥</small>${escapeHtml(view.totalAmt)}</div><div class="words">${escapeHtml(view.totalAmtChinese)}</div></div>
 <dl>${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>
 </section>
 ${items}
-<section class="card">${action}${hint}</section>`;
+<section class="card">${action}${card}${hint}</section>`;
   return shell(`${view.billKindName} ${view.billNo}`, { name: view.hospitalName, sub: '医疗电子票据' }, body, '本票据由 medbill 开具，扫码可查验真伪', href ? undefined : 10);
 }
 

@@ -6,10 +6,12 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { timingSafeEqual } from 'node:crypto';
 import { formatYuan, yuanInChinese } from '../../common/money';
-import { Bill, BillItem } from '../../orm/entities';
+import { Bill, BillItem, Notification } from '../../orm/entities';
+import { advanceH5Token, h5Url } from '../../activities/issue/bill-facts';
+import { startNoticeResend } from '../delivery/notices';
 import type { ApiContext } from '../context';
 import { sendLayout } from '../console/bills';
-import { renderBillPage, renderNotFoundPage } from './page';
+import { renderBillPage, renderNotFoundPage, renderPendingPage } from './page';
 
 const STATE_TEXT: Record<string, string> = { normal: '正常', reversed: '已冲红' };
 
@@ -34,6 +36,8 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
     const bill = await findByCheckCode(api, ctx);
     if (!bill) return notFound(ctx);
     const items = await api.deps.orm.em.fork().find(BillItem, { bill: bill.id }, { orderBy: { sortNo: 'asc' } });
+    const cardRow = bill.openId && !bill.isScarlet ? await api.deps.orm.em.fork().findOne(Notification, { bill: bill.id, channel: 'card', purpose: 'issue' }) : null;
+    const cardState = !cardRow ? 'none' : cardRow.status === 'sent' ? 'inserted' : cardRow.status === 'failed' ? 'failed' : 'pending';
     ctx.type = 'text/html; charset=utf-8';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = renderBillPage({
@@ -50,7 +54,31 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
       stateText: STATE_TEXT[bill.state] ?? bill.state,
       items: items.map((i) => ({ name: i.name, amt: formatYuan(i.amt) })),
       pdfUrl: bill.layoutPath ? `/h5/bill/${bill.billBatchCode}/${bill.billNo}/pdf?random=${bill.random}` : undefined,
+      card: bill.openId && !bill.isScarlet ? { state: cardState, postUrl: `/h5/bill/${bill.billBatchCode}/${bill.billNo}/card?random=${bill.random}` } : undefined,
     });
+  });
+  // 插入微信卡包 from the H5 page: the bill's one card-pack insert (idempotent), for the payer's openID.
+  // (In WeChat the page would learn the openID through web authorisation; here it is the bill's openID.)
+  router.post('/h5/bill/:code/:no/card', async (ctx) => {
+    const bill = await findByCheckCode(api, ctx);
+    if (!bill || !bill.openId || bill.isScarlet) return notFound(ctx);
+    await startNoticeResend(api, bill, { requestKey: 'h5-card', actor: 'patient', targets: [{ channel: 'card', target: bill.openId }] });
+    ctx.status = 303;
+    ctx.redirect(`/h5/bill/${bill.billBatchCode}/${bill.billNo}?random=${bill.random}`);
+  });
+  // The address a HIS computes before the bill exists (advanceH5Url): waits, then shows the bill.
+  router.get('/h5/b/:appid/:busNo', async (ctx) => {
+    const appid = String(ctx.params.appid ?? '');
+    const busNo = String(ctx.params.busNo ?? '');
+    const t = String(ctx.query.t ?? '');
+    if (!/^[0-9a-f]{16}$/.test(t) || !appid || appid.length > 64 || !busNo || busNo.length > 64) return notFound(ctx);
+    const app = await api.deps.master.app(appid);
+    if (!app || !app.active || !timingSafeEqual(Buffer.from(advanceH5Token(app.key, appid, busNo)), Buffer.from(t))) return notFound(ctx);
+    const bill = await api.deps.orm.em.fork().findOne(Bill, { appid, busNo });
+    ctx.set('Cache-Control', 'no-store');
+    if (bill) return ctx.redirect(new URL(h5Url(api.deps.cfg.publicUrl, bill)).pathname + `?random=${bill.random}`);
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = renderPendingPage();
   });
   router.get('/h5/bill/:code/:no/pdf', async (ctx) => {
     const bill = await findByCheckCode(api, ctx);

@@ -12,6 +12,7 @@ import type { ApiContext } from '../context';
 import { issueViaHis } from './issue';
 import { checkTotalData, getBillByBusDate, getEBillByBusNo, getEBillStatesByBillInfo } from './queries';
 import { partialRefundEBill, writeOffEBill } from './write-off';
+import { sendEBillNotice } from './notice';
 
 type Handler = (api: ApiContext, appid: string, business: Record<string, unknown>) => Promise<unknown>;
 
@@ -22,6 +23,7 @@ const HANDLERS: Record<string, Handler> = {
   checkTotalData,
   writeOffEBill,
   partialRefundEBill,
+  sendEBillNotice,
 };
 
 export function mountHisRoutes(router: Router, api: ApiContext): void {

@@ -108,3 +108,23 @@ export function sampleOutpatient(overrides: Record<string, unknown> = {}): Recor
     ...overrides,
   };
 }
+
+/**
+ * The H5 address of a bill a HIS can print before the bill exists (offline, seed 001 3(5)):
+ *   {publicUrl}/h5/b/{appid}/{busNo}?t={token}
+ *   token = first 16 hex digits (lower case) of HMAC-SM3(appKey, appid + '|' + busNo)
+ * HMAC is RFC 2104 over SM3 (block 64 bytes), key and message as UTF-8 bytes. Written out here
+ * the way a HIS integrator would, independently of the platform's own code.
+ */
+export function advanceH5Url(publicUrl: string, appid: string, appKey: string, busNo: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { sm3 } = require('sm-crypto-v2') as { sm3(input: Uint8Array): string };
+  const hash = (b: Buffer) => Buffer.from(sm3(new Uint8Array(b)), 'hex');
+  let key = Buffer.from(appKey, 'utf8');
+  if (key.length > 64) key = hash(key);
+  key = Buffer.concat([key, Buffer.alloc(64 - key.length)]);
+  const pad = (x: number) => Buffer.from(key.map((b) => b ^ x));
+  const inner = hash(Buffer.concat([pad(0x36), Buffer.from(`${appid}|${busNo}`, 'utf8')]));
+  const token = hash(Buffer.concat([pad(0x5c), inner])).toString('hex').slice(0, 16);
+  return `${publicUrl.replace(/\/$/, '')}/h5/b/${encodeURIComponent(appid)}/${encodeURIComponent(busNo)}?t=${token}`;
+}

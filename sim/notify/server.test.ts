@@ -1,3 +1,4 @@
+import nodemailer from 'nodemailer';
 import { startNotifySim, type NotifySim, type SimMessage } from './server';
 
 let sim: NotifySim;
@@ -28,7 +29,7 @@ async function token(): Promise<string> {
 }
 
 beforeAll(async () => {
-  sim = await startNotifySim({ port: 0 });
+  sim = await startNotifySim({ port: 0, smtpPort: 0 });
 });
 afterAll(() => sim.close());
 beforeEach(async () => {
@@ -68,25 +69,45 @@ describe('SMS', () => {
   });
 });
 
-describe('mail', () => {
-  const mail = (over: Record<string, unknown> = {}) => ({ to: 'zhang@example.com', subject: '票据', html: '<p>您好 &amp; 再见</p>', messageId: '<m1@medbill>', ...over });
+describe('mail (SMTP)', () => {
+  const smtp = () => nodemailer.createTransport({ host: '127.0.0.1', port: sim.smtpPort, secure: false, auth: { user: 'u', pass: 'p' }, socketTimeout: 2000 });
+  const mail = (over: Record<string, unknown> = {}) => ({
+    from: '"测试医院" <ebill@hospital.test>',
+    to: 'zhang@example.com',
+    subject: '票据 已开具',
+    text: '您好 & 再见',
+    html: '<p>您好 &amp; 再见</p>',
+    messageId: '<m1@medbill>',
+    attachments: [{ filename: '票据.pdf', content: Buffer.from('%PDF-1.4 x'), contentType: 'application/pdf' }],
+    ...over,
+  });
+  const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a rejection'); }, (e: Error & { responseCode?: number }) => e);
 
-  it('accepts, records the text and dedupes by messageId', async () => {
-    expect(await post('/mail/send', mail())).toEqual({ status: 200, body: { accepted: ['zhang@example.com'], messageId: '<m1@medbill>' } });
-    expect((await post('/mail/send', mail())).body).toMatchObject({ accepted: ['zhang@example.com'], messageId: '<m1@medbill>' });
+  it('accepts, parses (encoded subject, text, html, attachment) and keeps one message per Message-ID', async () => {
+    const info = await smtp().sendMail(mail());
+    expect(info.accepted).toEqual(['zhang@example.com']);
+    await smtp().sendMail(mail());
     const list = sim.messages();
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ system: 'mail', to: 'zhang@example.com', subject: '票据', text: '您好 & 再见' });
+    expect(list[0]).toMatchObject({ system: 'mail', id: '<m1@medbill>', to: 'zhang@example.com', subject: '票据 已开具', text: '您好 & 再见', html: '<p>您好 &amp; 再见</p>', from: '测试医院 <ebill@hospital.test>', deliveries: 2 });
+    expect(list[0].attachments).toEqual([{ filename: '票据.pdf', contentType: 'application/pdf', size: 10, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), head: '%PDF-1.4' }]);
   });
 
-  it('rejects bad addresses and incomplete mails with 400', async () => {
-    for (const to of ['nobody', 'a@b', 'a b@example.com', '@example.com', 'x@-example.com']) {
-      const r = await post('/mail/send', mail({ to, messageId: `<${to}>` }));
-      expect(r.status).toBe(400);
-      expect(r.body.error).toMatch(/invalid recipient/);
-    }
-    expect((await post('/mail/send', mail({ subject: '', messageId: '<m2>' }))).status).toBe(400);
-    expect((await call('POST', '/mail/send', undefined)).status).toBe(400);
+  it('rejects an unknown mailbox with 550 and a bad address with 553', async () => {
+    expect(await failure(smtp().sendMail(mail({ to: 'unknown.person@example.com', messageId: '<m2@x>' })))).toMatchObject({ responseCode: 550 });
+    expect(await failure(smtp().sendMail(mail({ to: 'x@-example.com', messageId: '<m3@x>' })))).toMatchObject({ responseCode: 553 });
+    expect(sim.messages()).toHaveLength(0);
+  });
+
+  it("answers 421 at connect while 'down' and 451 after DATA while 'flaky'", async () => {
+    await post('/_sim/faults', { system: 'mail', mode: 'down' });
+    expect(await failure(smtp().sendMail(mail()))).toMatchObject({ responseCode: 421 });
+    await post('/_sim/faults', { system: 'mail', mode: 'flaky', failRate: 1 });
+    expect(await failure(smtp().sendMail(mail()))).toMatchObject({ responseCode: 451 });
+    expect(sim.messages()).toHaveLength(0);
+    await post('/_sim/faults', { system: 'mail', mode: 'ok' });
+    await smtp().sendMail(mail());
+    expect(sim.messages()).toHaveLength(1);
   });
 });
 
@@ -152,24 +173,23 @@ describe('controls and faults', () => {
   it('down answers 503 for that system only', async () => {
     await post('/_sim/faults', { system: 'sms', mode: 'down' });
     expect((await post('/sms/send', sms())).status).toBe(503);
-    expect((await post('/mail/send', { to: 'a@example.com', subject: 's', html: 'h', messageId: 'x' })).status).toBe(200);
+    expect((await get(`/wechat/cgi-bin/token?grant_type=client_credential&appid=wxtest&secret=s`)).status).toBe(200);
     expect((await get('/_sim/faults')).body.sms).toMatchObject({ mode: 'down' });
   });
 
   it('slow delays the answer but still delivers', async () => {
-    await post('/_sim/faults', { system: 'mail', mode: 'slow', delayMs: 300 });
+    await post('/_sim/faults', { system: 'sms', mode: 'slow', delayMs: 300 });
     const t0 = Date.now();
-    const r = await post('/mail/send', { to: 'a@example.com', subject: 's', html: 'h', messageId: 'slow' });
+    const r = await post('/sms/send', sms({ bizId: 'slow' }));
     expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
-    expect(r.status).toBe(200);
+    expect(r.body.code).toBe('OK');
+    expect(sim.messages()).toHaveLength(1);
   });
 
   it('flaky fails the configured share of calls the platform way', async () => {
     await post('/_sim/faults', { system: 'sms', mode: 'flaky', failRate: 1 });
-    await post('/_sim/faults', { system: 'mail', mode: 'flaky', failRate: 1 });
     await post('/_sim/faults', { system: 'wechat', mode: 'flaky', failRate: 1 });
     expect((await post('/sms/send', sms())).body.code).toBe('isp.SYSTEM_ERROR');
-    expect((await post('/mail/send', { to: 'a@example.com', subject: 's', html: 'h' })).status).toBe(500);
     expect((await get('/wechat/cgi-bin/token?grant_type=client_credential&appid=wx1&secret=s')).body).toEqual({ errcode: -1, errmsg: 'system error' });
     await post('/_sim/faults', { system: 'sms', mode: 'flaky', failRate: 0 });
     expect((await post('/sms/send', sms())).body.code).toBe('OK');

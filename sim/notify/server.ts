@@ -6,9 +6,10 @@
  *     isv.MOBILE_NUMBER_ILLEGAL (bad phone), isv.SMS_TEMPLATE_ILLEGAL (unknown template),
  *     isv.TEMPLATE_MISSING_PARAMETERS, isv.INVALID_PARAMETERS (no bizId); the same bizId twice
  *     is delivered once and answers the same messageId.
- * E-mail (a small HTTP mail API)
- *   POST /mail/send { to, subject, html, messageId } -> { accepted: [to], messageId }
- *     bad address / missing field -> HTTP 400 { error }; deduplicated by messageId.
+ * E-mail: a real SMTP server (sim/notify/smtp.ts) on its own port (option smtpPort); received
+ *   mail is parsed and listed with system 'mail' (subject, text, html, attachments with size and
+ *   SHA-256). Like a mailbox, a second message with the same Message-ID is kept once (its
+ *   `deliveries` counts the repeats). 421 while down, 451 when flaky, 550 unknown mailbox, 553 bad address.
  * WeChat official account
  *   GET  /wechat/cgi-bin/token?grant_type=client_credential&appid=&secret=
  *     -> { access_token, expires_in: 7200 } | { errcode: 40013 invalid appid / 40125 invalid appsecret / ... }
@@ -16,6 +17,17 @@
  *     { touser, template_id, url, data, client_msg_id } -> { errcode: 0, errmsg: 'ok', msgid }
  *     40001 invalid credential, 42001 access_token expired, 40003 invalid openid (not "o..."),
  *     40037 invalid template_id, 47001 data format error; deduplicated by touser + client_msg_id.
+ * WeChat card pack, non-tax (fiscal) e-bill cards (财政电子票据 插入卡包)
+ *   POST /wechat/card/invoice/platform/setpdf?access_token=  multipart field `pdf`
+ *     -> { errcode: 0, errmsg: 'ok', s_media_id }; not a PDF -> 72040
+ *   POST /wechat/nontax/insertbill?access_token=
+ *     { order_id, card_id, appid, openid, card_ext: { nonce_str, user_card: { invoice_user_data:
+ *       { fee (fen), title, billing_time (unix s), billing_no (票据代码), billing_code (票据号码), s_pdf_media_id } } } }
+ *     -> { errcode: 0, errmsg: 'ok', code, openid }; 72031 invalid params, 40003 invalid openid,
+ *     72040 unknown s_pdf_media_id, 72042 billing_code and billing_no repeated (the same bill
+ *     twice), 72056 order_id repeated. Real WeChat takes the openid from the user's authorisation
+ *     of order_id (/nontax/getbillauthurl); the simulator has no such step and takes it in the body.
+ *   GET /_sim/wechat/cards   the inserted cards
  * Test / operations controls
  *   GET    /_sim/messages?to=&system=    received messages (oldest first)
  *   DELETE /_sim/messages                forget messages and idempotency records
@@ -30,7 +42,8 @@
 import { heldDelays, readJsonObject } from '../http-server';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { startSmtpSim } from './smtp';
 import Koa from 'koa';
 import Router from '@koa/router';
 
@@ -38,6 +51,22 @@ import Router from '@koa/router';
 const notifyError = (reason: string) => ({ error: reason });
 
 export type SimSystem = 'sms' | 'mail' | 'wechat';
+
+export interface SimCard {
+  order_id: string;
+  card_id: string;
+  appid: string;
+  openid: string;
+  code: string;
+  fee: number;
+  title: string;
+  billing_time: number;
+  billing_no: string;
+  billing_code: string;
+  s_pdf_media_id: string;
+  pdfBytes: number;
+  insertedAt: string;
+}
 export type FaultMode = 'ok' | 'down' | 'slow' | 'flaky';
 
 export interface SimMessage {
@@ -57,6 +86,10 @@ export interface SimMessage {
   params?: Record<string, string>;
   data?: Record<string, { value: string; color?: string }>;
   url?: string;
+  /** E-mail: the From header, the attachments and how often the same Message-ID arrived. */
+  from?: string;
+  attachments?: Array<{ filename: string; contentType: string; size: number; sha256: string; head: string }>;
+  deliveries?: number;
   receivedAt: string;
 }
 
@@ -73,11 +106,16 @@ export interface NotifySimOptions {
   wechatApps?: Record<string, string>;
   /** SMS templates (code -> text with ${name} placeholders); default: SMS_TEMPLATES. */
   smsTemplates?: Record<string, string>;
+  /** Port of the simulated SMTP server (0 = any free port); undefined = no SMTP server. */
+  smtpPort?: number;
 }
 
 export interface NotifySim {
   url: string;
   port: number;
+  /** The SMTP server's port, when one was asked for. */
+  smtpPort?: number;
+  cards(): SimCard[];
   close(): Promise<void>;
   messages(): SimMessage[];
 }
@@ -96,7 +134,9 @@ export async function startNotifySim(opts: NotifySimOptions): Promise<NotifySim>
   const templates = opts.smsTemplates ?? SMS_TEMPLATES;
   let messages: SimMessage[] = [];
   let smsSeen = new Map<string, string>(); // bizId -> messageId
-  let mailSeen = new Map<string, string>(); // messageId -> to
+  let mailSeen = new Map<string, SimMessage>(); // Message-ID -> the stored message
+  let cards: SimCard[] = [];
+  let pdfs = new Map<string, number>(); // s_media_id -> PDF size
   let wechatSeen = new Map<string, number>(); // touser \n client_msg_id -> msgid
   const tokens = new Map<string, { appid: string; expiresAt: number; revoked: boolean }>();
   let nextMsgid = 2_000_000_001;
@@ -133,25 +173,6 @@ export async function startNotifySim(opts: NotifySimOptions): Promise<NotifySim>
     smsSeen.set(bizId, messageId);
     record({ system: 'sms', id: messageId, to: phone, idempotencyKey: bizId, text, templateCode: code, params: params as Record<string, string> });
     ctx.body = { code: 'OK', bizId, messageId, requestId };
-  });
-
-  // ---- e-mail ------------------------------------------------------------------------------
-  router.post('/mail/send', async (ctx) => {
-    const b = await readJsonObject(ctx, notifyError);
-    if (!b) return;
-    const bad = (error: string) => {
-      ctx.status = 400;
-      ctx.body = { error };
-    };
-    const to = typeof b.to === 'string' ? b.to.trim() : '';
-    const messageId = typeof b.messageId === 'string' && b.messageId ? b.messageId : `<${randomUUID()}@mail.sim>`;
-    if (mailSeen.has(messageId)) return (ctx.body = { accepted: [mailSeen.get(messageId)], messageId, duplicate: true });
-    if (!EMAIL.test(to) || to.length > 254) return bad(`invalid recipient address: ${String(b.to ?? '')}`);
-    if (typeof b.subject !== 'string' || !b.subject) return bad('subject is required');
-    if (typeof b.html !== 'string' || !b.html) return bad('html is required');
-    mailSeen.set(messageId, to);
-    record({ system: 'mail', id: messageId, to, idempotencyKey: messageId, text: htmlToText(b.html), subject: b.subject, html: b.html });
-    ctx.body = { accepted: [to], messageId };
   });
 
   // ---- WeChat ------------------------------------------------------------------------------
@@ -207,6 +228,81 @@ export async function startNotifySim(opts: NotifySimOptions): Promise<NotifySim>
     ctx.body = { errcode: 0, errmsg: 'ok', msgid };
   });
 
+  // ---- WeChat card pack (non-tax bill cards) ------------------------------------------------
+  /** The access token's errcode answer, or undefined when it is valid. */
+  const tokenError = (ctx: Koa.Context): { errcode: number; errmsg: string } | undefined => {
+    const token = typeof ctx.query.access_token === 'string' ? ctx.query.access_token : '';
+    if (!token) return { errcode: 41001, errmsg: 'access_token missing' };
+    const t = tokens.get(token);
+    if (!t) return { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' };
+    if (t.revoked || t.expiresAt <= Date.now()) return { errcode: 42001, errmsg: 'access_token expired' };
+    return undefined;
+  };
+
+  router.post('/wechat/card/invoice/platform/setpdf', async (ctx) => {
+    const te = tokenError(ctx);
+    if (te) return (ctx.body = te);
+    const chunks: Buffer[] = [];
+    for await (const c of ctx.req) chunks.push(c as Buffer);
+    let pdf: Buffer | undefined;
+    try {
+      const form = await new Response(Buffer.concat(chunks), { headers: { 'content-type': ctx.get('content-type') } }).formData();
+      const f = form.get('pdf');
+      if (f && typeof f !== 'string') pdf = Buffer.from(await f.arrayBuffer());
+    } catch {
+      pdf = undefined;
+    }
+    if (!pdf || pdf.subarray(0, 5).toString('latin1') !== '%PDF-') return (ctx.body = { errcode: 72040, errmsg: 'invoice pdf error' });
+    const id = String(BigInt('0x' + randomBytes(7).toString('hex')));
+    pdfs.set(id, pdf.length);
+    ctx.body = { errcode: 0, errmsg: 'ok', s_media_id: id };
+  });
+
+  router.post('/wechat/nontax/insertbill', async (ctx) => {
+    const te = tokenError(ctx);
+    if (te) return (ctx.body = te);
+    const b = await readJsonObject(ctx, notifyError);
+    if (!b) return;
+    const invalid = (what: string) => (ctx.body = { errcode: 72031, errmsg: `invalid params: ${what}` });
+    const str = (v: unknown) => (typeof v === 'string' ? v : '');
+    const ext = (b.card_ext ?? {}) as { user_card?: { invoice_user_data?: Record<string, unknown> } };
+    const d = ext.user_card?.invoice_user_data;
+    if (!str(b.order_id) || !str(b.card_id) || !str(b.appid)) return invalid('order_id, card_id and appid are required');
+    if (!d || typeof d !== 'object') return invalid('card_ext.user_card.invoice_user_data is required');
+    const openid = str(b.openid);
+    if (!/^o[\w-]{5,}$/.test(openid)) return (ctx.body = { errcode: 40003, errmsg: 'invalid openid' });
+    if (!Number.isInteger(d.fee) || (d.fee as number) <= 0) return invalid('fee must be a positive integer (fen)');
+    if (!Number.isInteger(d.billing_time)) return invalid('billing_time must be a unix time in seconds');
+    if (!str(d.title) || !/^\d{8}$/.test(str(d.billing_no)) || !/^\d{10}$/.test(str(d.billing_code))) return invalid('title, billing_no (8 digits), billing_code (10 digits)');
+    const media = str(d.s_pdf_media_id);
+    if (!pdfs.has(media)) return (ctx.body = { errcode: 72040, errmsg: 'invoice pdf error' });
+    if (cards.some((c) => c.billing_no === d.billing_no && c.billing_code === d.billing_code)) {
+      return (ctx.body = { errcode: 72042, errmsg: 'billing_code and billing_no repeated' });
+    }
+    if (cards.some((c) => c.order_id === b.order_id)) return (ctx.body = { errcode: 72056, errmsg: 'order_id repeated, please check order_id' });
+    const code = String(100000000000 + Math.floor(Math.random() * 899999999999));
+    cards.push({
+      order_id: str(b.order_id),
+      card_id: str(b.card_id),
+      appid: str(b.appid),
+      openid,
+      code,
+      fee: d.fee as number,
+      title: str(d.title),
+      billing_time: d.billing_time as number,
+      billing_no: str(d.billing_no),
+      billing_code: str(d.billing_code),
+      s_pdf_media_id: media,
+      pdfBytes: pdfs.get(media)!,
+      insertedAt: new Date().toISOString(),
+    });
+    ctx.body = { errcode: 0, errmsg: 'ok', code, openid };
+  });
+
+  router.get('/_sim/wechat/cards', (ctx) => {
+    ctx.body = cards;
+  });
+
   // ---- controls ----------------------------------------------------------------------------
   router.get('/_sim/messages', (ctx) => {
     const to = typeof ctx.query.to === 'string' ? ctx.query.to : undefined;
@@ -218,6 +314,8 @@ export async function startNotifySim(opts: NotifySimOptions): Promise<NotifySim>
     smsSeen = new Map();
     mailSeen = new Map();
     wechatSeen = new Map();
+    cards = [];
+    pdfs = new Map();
     ctx.status = 204;
   });
   router.get('/_sim/faults', (ctx) => {
@@ -281,13 +379,57 @@ export async function startNotifySim(opts: NotifySimOptions): Promise<NotifySim>
     });
   });
   const port = (server.address() as AddressInfo).port;
+  let smtp: { port: number; close(): Promise<void> } | undefined;
+  if (opts.smtpPort !== undefined) {
+    try {
+      smtp = await startSmtpSim({
+        port: opts.smtpPort,
+        host,
+        fault: () => faults.mail,
+        sleep,
+        deliver(envelope, mail) {
+          const seen = mailSeen.get(mail.messageId);
+          if (seen) {
+            seen.deliveries = (seen.deliveries ?? 1) + 1; // a mailbox shows one message per Message-ID
+            return;
+          }
+          const id = mail.messageId || `<${randomUUID()}@smtp.sim>`;
+          const m: SimMessage = {
+            system: 'mail',
+            id,
+            to: envelope.to.join(', '),
+            idempotencyKey: id,
+            text: mail.text ?? htmlToText(mail.html ?? ''),
+            subject: mail.subject,
+            html: mail.html,
+            from: mail.from,
+            attachments: mail.attachments.map((a) => ({
+              filename: a.filename,
+              contentType: a.contentType,
+              size: a.content.length,
+              sha256: createHash('sha256').update(a.content).digest('hex'),
+              head: a.content.subarray(0, 8).toString('latin1'),
+            })),
+            deliveries: 1,
+            receivedAt: new Date().toISOString(),
+          };
+          mailSeen.set(id, m);
+          messages.push(m);
+        },
+      });
+    } catch (e) {
+      await closeServer(server);
+      throw e;
+    }
+  }
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
     port,
+    smtpPort: smtp?.port,
     messages: () => messages.map((m) => ({ ...m })),
-    close: () =>
-      (closing ??= closeServer(server)),
+    cards: () => cards.map((c) => ({ ...c })),
+    close: () => (closing ??= Promise.all([closeServer(server), smtp?.close()]).then(() => undefined)),
   };
 }
 

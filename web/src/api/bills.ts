@@ -92,7 +92,7 @@ export interface BillSignature {
   value?: string;
 }
 
-export type NotificationChannel = 'sms' | 'email' | 'wechat';
+export type NotificationChannel = 'sms' | 'email' | 'wechat' | 'card';
 export type NotificationStatus = 'pending' | 'sent' | 'failed';
 
 export interface BillNotification {
@@ -101,6 +101,11 @@ export interface BillNotification {
   target: string;
   status: NotificationStatus | string;
   attempts: number;
+  /** `issue` (sent on issuance) or `resend:{requestKey}`. */
+  purpose?: string;
+  /** Who asked for it: a console username, `HIS:{appid}` or `system`. */
+  actor?: string;
+  createdAt?: string;
   sentAt?: string | null;
   lastError?: string | null;
 }
@@ -200,3 +205,21 @@ export const writeOffBill = (id: BillId, reason: string, options?: { silent?: bo
 
 /** Where the layout file (PDF) of a bill is served, if the API did not send pdfUrl. */
 export const billPdfPath = (id: BillId) => `/api/bills/${encodeURIComponent(String(id))}/pdf`;
+
+/** Answer of POST /api/bills/:id/notices/resend (202): the notice workflow that sends it. */
+export interface ResendResult {
+  workflowId: string;
+  requestId: string;
+  channel: NotificationChannel;
+  target: string;
+}
+
+/**
+ * Resends one notice (短信 / 邮件 / 微信 / 微信卡包). `requestId` is this request's idempotency key:
+ * the same id again (a retry) sends nothing more. Without `target` the bill's own target is used.
+ */
+export const resendNotice = (id: BillId, body: { channel: NotificationChannel; target?: string; requestId: string }, options?: { silent?: boolean }) =>
+  http.post<ResendResult>(`/bills/${encodeURIComponent(String(id))}/notices/resend`, body, options);
+
+/** The notice slip (告知单) PDF, for printing in the browser. */
+export const noticeSlipPath = (id: BillId) => `/api/bills/${encodeURIComponent(String(id))}/notice-slip`;

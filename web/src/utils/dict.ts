@@ -25,6 +25,7 @@ export const NOTIFY_CHANNEL: Record<string, DictEntry> = {
   sms: { label: '短信', type: 'primary' },
   email: { label: '邮件', type: 'primary' },
   wechat: { label: '微信', type: 'success' },
+  card: { label: '微信卡包', type: 'success' },
 };
 
 export const NOTIFY_STATUS: Record<string, DictEntry> = {
@@ -45,6 +46,9 @@ export const ROLE: Record<string, DictEntry> = {
 
 /** Roles that see every billing point's bills; others with a placeCode see only their own point. */
 export const ALL_PLACES_ROLES = ['admin', 'finance', 'audit'];
+
+/** Roles that may resend a bill's notices; a cashier only their own point's bills, as the API enforces. */
+export const RESEND_ROLES = ['admin', 'finance', 'cashier'] as const;
 
 /** Roles that may reverse a bill (冲红); a cashier only their own point's bills, as the API enforces. */
 export const WRITE_OFF_ROLES = ['admin', 'finance', 'cashier'] as const;

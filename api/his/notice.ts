@@ -1,0 +1,72 @@
+/**
+ * sendEBillNotice: the HIS asks the platform to notify the patient of an issued bill (again):
+ *   in:  billBatchCode, billNo, random (check code), noticeList[{noticeType, noticeValue}]
+ *        (1201 SMS to a mobile number, 1202 e-mail), optional requestNo (the HIS's serial of this
+ *        request: the same requestNo again sends nothing more)
+ *   out: billBatchCode, billNo, requestNo, noticeList (as accepted), state "accepted"
+ * The answer comes at once; the notices go out in the notice workflow, retried while a channel is
+ * down. A red bill's notices use the red-bill wording.
+ */
+import { DomainError, fieldError } from '../../common/errors';
+import { Bill } from '../../orm/entities';
+import type { Channel } from '../../activities/issue/bill-facts';
+import type { ApiContext } from '../context';
+import { checkTarget, newRequestKey, REQUEST_KEY, startNoticeResend } from '../delivery/notices';
+
+const NOTICE_TYPES: Record<string, Channel> = { '1201': 'sms', '1202': 'email' };
+
+const reqStr = (o: Record<string, unknown>, f: string): string => {
+  const v = o[f];
+  if (typeof v === 'number') return String(v);
+  if (typeof v !== 'string' || !v.trim()) throw fieldError(f, 'is required');
+  return v.trim();
+};
+
+export async function sendEBillNotice(api: ApiContext, appid: string, o: Record<string, unknown>) {
+  const billBatchCode = reqStr(o, 'billBatchCode');
+  const billNo = reqStr(o, 'billNo');
+  const random = reqStr(o, 'random');
+  if (!/^\d{8}$/.test(billBatchCode)) throw fieldError('billBatchCode', 'must be 8 digits');
+  if (!/^\d{10}$/.test(billNo)) throw fieldError('billNo', 'must be 10 digits');
+  const list = o.noticeList;
+  if (!Array.isArray(list) || list.length === 0) throw fieldError('noticeList', 'is required: a list of {noticeType, noticeValue} (1201 SMS, 1202 e-mail)');
+  if (list.length > 10) throw fieldError('noticeList', 'at most 10 notices per request');
+  const targets = list.map((n, i) => {
+    const r = (n && typeof n === 'object' ? n : {}) as Record<string, unknown>;
+    const type = typeof r.noticeType === 'number' ? String(r.noticeType) : typeof r.noticeType === 'string' ? r.noticeType.trim() : '';
+    const channel = NOTICE_TYPES[type];
+    if (!channel) throw fieldError(`noticeList[${i}].noticeType`, 'must be 1201 (SMS) or 1202 (e-mail)');
+    const value = typeof r.noticeValue === 'string' ? r.noticeValue : '';
+    return { channel, target: checkTarget(channel, value, `noticeList[${i}].noticeValue`), noticeType: type };
+  });
+  const seen = new Set<string>();
+  targets.forEach((t, i) => {
+    if (seen.has(t.channel)) throw fieldError(`noticeList[${i}].noticeType`, `${t.noticeType} appears twice; one target per notice type`);
+    seen.add(t.channel);
+  });
+  let requestNo: string;
+  if (o.requestNo === undefined || o.requestNo === null || o.requestNo === '') requestNo = newRequestKey();
+  else {
+    requestNo = String(o.requestNo).trim();
+    if (!REQUEST_KEY.test(requestNo)) throw fieldError('requestNo', 'must be 8-64 characters of A-Z a-z 0-9 _ -');
+  }
+
+  const app = await api.deps.master.app(appid);
+  if (!app) throw new DomainError('E0003', `appid: unknown application ${appid}`, 'appid');
+  const bill = await api.deps.orm.em.fork().findOne(Bill, { billBatchCode, billNo, hospital: app.hospitalId });
+  if (!bill) throw new DomainError('E0030', `billNo: no bill ${billBatchCode}-${billNo} at this hospital`, 'billNo');
+  if (bill.random !== random) throw fieldError('random', `does not match bill ${billBatchCode}-${billNo} (wrong check code 校验码)`, 'E0033');
+
+  await startNoticeResend(api, bill, {
+    requestKey: `his-${requestNo}`.slice(0, 64),
+    actor: `HIS:${appid}`,
+    targets: targets.map(({ channel, target }) => ({ channel, target })),
+  });
+  return {
+    billBatchCode,
+    billNo,
+    requestNo,
+    state: 'accepted',
+    noticeList: targets.map((t) => ({ noticeType: t.noticeType, noticeValue: t.target })),
+  };
+}
