@@ -8,6 +8,10 @@ if [ -z "${MEDBILL_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
   echo "==> installing Chromium for the console's browser tests"
   apt_install chromium || { echo "Chromium is required for the browser tests: apt-get install chromium, or set MEDBILL_CHROMIUM" >&2; exit 1; }
 fi
+if ! command -v zbarimg >/dev/null; then
+  echo "==> installing zbar-tools: the QR test scans codes back with zbarimg"
+  apt_install zbar-tools || { echo "zbarimg is required for the QR scan test: apt-get install zbar-tools" >&2; exit 1; }
+fi
 echo "==> jest on ${MEDBILL_TEST_DB_URL:-SQLite}"
 mkdir -p test-results
 set +e
