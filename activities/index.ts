@@ -2,9 +2,10 @@
 import type { Deps } from './deps';
 import { createIssueActivities } from './issue/activities';
 import { writeOffActivity } from './writeoff/write-off';
+import { paperActivities } from './paper/paper';
 
 export function createActivities(deps: Deps) {
-  return { ...createIssueActivities(deps), writeOffBill: writeOffActivity(deps) };
+  return { ...createIssueActivities(deps), writeOffBill: writeOffActivity(deps), ...paperActivities(deps) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

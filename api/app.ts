@@ -10,6 +10,7 @@ import { redactDbError } from '../orm/errors';
 import { mountHisRoutes } from './his/routes';
 import { mountAuthRoutes } from './console/auth';
 import { mountBillRoutes } from './console/bills';
+import { mountPaperRoutes } from './console/paper';
 import { mountH5Routes } from './h5/routes';
 
 export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: string, e?: unknown) => void } = {}): Koa {
@@ -40,6 +41,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountHisRoutes(router, api);
   mountAuthRoutes(router, api);
   mountBillRoutes(router, api);
+  mountPaperRoutes(router, api);
   mountH5Routes(router, api);
   router.get('/', (ctx) => ctx.redirect('/console/'));
 

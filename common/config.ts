@@ -40,6 +40,10 @@ export interface Config {
   simPort: number;
   /** MEDBILL_SMS_URL: SMS gateway base URL (default: the simulator). */
   smsUrl: string;
+  /** MEDBILL_PRINTER_URL: print service base URL (paper forms, A4 layouts); empty = the printer simulator. */
+  printerUrl: string;
+  /** MEDBILL_PRINTER_SIM_PORT: port of the printer simulator (default MEDBILL_SIM_PORT + 1; a busy default falls back to a free port). */
+  printerSimPort: number;
   /** MEDBILL_MAIL_URL: e-mail gateway base URL (default: the simulator). */
   mailUrl: string;
   /** MEDBILL_WECHAT_URL: WeChat template-message API base URL (default: the simulator). */
@@ -112,6 +116,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (env.MEDBILL_PUBLIC_URL || `http://127.0.0.1:${port}`).replace(/\/$/, ''),
     simPort,
     smsUrl: env.MEDBILL_SMS_URL || `${sim}/sms`,
+    printerUrl: (env.MEDBILL_PRINTER_URL || '').replace(/\/$/, ''),
+    printerSimPort: int('MEDBILL_PRINTER_SIM_PORT', env.MEDBILL_PRINTER_SIM_PORT, simPort > 0 ? simPort + 1 : 0),
     mailUrl: env.MEDBILL_MAIL_URL || `${sim}/mail`,
     wechatUrl: env.MEDBILL_WECHAT_URL || `${sim}/wechat`,
     wechatAppId: env.MEDBILL_WECHAT_APPID || 'wxmedbilldemo0001',

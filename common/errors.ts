@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'E0023' // no bill numbers left at the billing point
   | 'E0030' // bill not found
   | 'E0031' // operation not allowed in the bill's state
+  | 'E0032' // paper number refused (not the point's next unused number, not printed, not blank)
   | 'E0040' // unknown interface method
   | 'E0050' // issuance still in progress (retry with the same busNo)
   | 'E9999'; // internal error (never for bad input)

@@ -1,3 +1,4 @@
 // The worker bundles this file: export every workflow function here (no barrel re-exports of activities).
 export { issueBillWorkflow } from './issue-bill';
 export { writeOffWorkflow } from './write-off';
+export { paperWorkflow } from './paper';

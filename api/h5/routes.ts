@@ -50,6 +50,7 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
       stateText: STATE_TEXT[bill.state] ?? bill.state,
       items: items.map((i) => ({ name: i.name, amt: formatYuan(i.amt) })),
       pdfUrl: bill.layoutPath ? `/h5/bill/${bill.billBatchCode}/${bill.billNo}/pdf?random=${bill.random}` : undefined,
+      paper: bill.paperState === 'exchanged' && bill.paperBillBatchCode && bill.paperBillNo ? { pBillBatchCode: bill.paperBillBatchCode, pBillNo: bill.paperBillNo } : undefined,
     });
   });
   router.get('/h5/bill/:code/:no/pdf', async (ctx) => {

@@ -12,6 +12,7 @@ import type { ApiContext } from '../context';
 import { issueViaHis } from './issue';
 import { checkTotalData, getBillByBusDate, getEBillByBusNo, getEBillStatesByBillInfo } from './queries';
 import { writeOffEBill } from './write-off';
+import { getPaperBillNo, getValidBillBatchCode, invalidBlankBillNo, invalidPaper, printPaperBill, reTurnPaper, turnPaper } from './paper';
 
 type Handler = (api: ApiContext, appid: string, business: Record<string, unknown>) => Promise<unknown>;
 
@@ -21,6 +22,13 @@ const HANDLERS: Record<string, Handler> = {
   getBillByBusDate,
   checkTotalData,
   writeOffEBill,
+  getPaperBillNo,
+  turnPaper,
+  reTurnPaper,
+  invalidPaper,
+  invalidBlankBillNo,
+  printPaperBill,
+  getValidBillBatchCode,
 };
 
 export function mountHisRoutes(router: Router, api: ApiContext): void {
