@@ -31,8 +31,10 @@ export interface PaperOp {
   billId: number;
   /** The billing point whose paper stock (exchange) or printer (all) is used. */
   placeCode: string;
-  /** `HIS:{appid} {operator}` or a console user's name. */
+  /** Who did it (the HIS's `operator` / `author`, or the console user's name): stored with the paper number. */
   operator: string;
+  /** The timeline actor: `HIS:{appid}` or the console user's name (default: operator). */
+  actor?: string;
   pBillBatchCode?: string;
   pBillNo?: string;
   reason?: string;
@@ -182,7 +184,7 @@ export function paperActivities(deps: Deps) {
           [jobId, bill0.id, kind, printer, p?.code ?? null, p?.no ?? null, op.operator.slice(0, 64), now(sql, at)],
           'run',
         );
-      const event = (detail: string) => recordBillEvent(sql, { billId: bill0.id, type: OP_EVENT[op.op], actor: op.operator, detail, workflowId, at });
+      const event = (detail: string) => recordBillEvent(sql, { billId: bill0.id, type: OP_EVENT[op.op], actor: op.actor ?? op.operator, detail: op.actor && op.actor !== op.operator ? `${detail}，操作员 ${op.operator}` : detail, workflowId, at });
       const printForm = async (seg: { pBillBatchCode: string; number: number; segmentId: number }) => {
         const no = paperNo(seg.number);
         await sql.execute(

@@ -95,7 +95,7 @@ export async function runPaperOp(api: ApiContext, bill: BillRef, op: Omit<PaperO
     clearTimeout(timer);
   }
   // A voided form may be what a waiting reversal needs (the transaction has committed).
-  if (op.op === 'void' || op.op === 'reexchange') await onPaperVoided(api, bill, op.operator);
+  if (op.op === 'void' || op.op === 'reexchange') await onPaperVoided(api, bill, op.actor ?? op.operator);
   return result;
 }
 
@@ -142,7 +142,7 @@ async function exchange(api: ApiContext, appid: string, o: Record<string, unknow
   const hospitalId = await hospitalOf(api, appid);
   await placeOf(api, hospitalId, placeCode);
   const bill = await findBill(api, hospitalId, billBatchCode, billNo);
-  return paperAnswer(await runPaperOp(api, bill, { op, placeCode, operator, pBillBatchCode, pBillNo, reason }));
+  return paperAnswer(await runPaperOp(api, bill, { op, placeCode, operator, actor: `HIS:${appid}`, pBillBatchCode, pBillNo, reason }));
 }
 
 export const turnPaper = (api: ApiContext, appid: string, o: Record<string, unknown>) => exchange(api, appid, o, 'exchange');
@@ -173,7 +173,7 @@ export async function invalidPaper(api: ApiContext, appid: string, o: Record<str
   busTime(o);
   const hospitalId = await hospitalOf(api, appid);
   const bill = await formBill(api, hospitalId, placeCode, pBillBatchCode, pBillNo);
-  const r = await runPaperOp(api, bill, { op: 'void', placeCode, operator: author, pBillBatchCode, pBillNo, reason });
+  const r = await runPaperOp(api, bill, { op: 'void', placeCode, operator: author, actor: `HIS:${appid}`, pBillBatchCode, pBillNo, reason });
   return { pBillBatchCode, pBillNo, billBatchCode: r.billBatchCode, billNo: r.billNo, isPrtPaper: r.paperState === 'exchanged' ? '1' : '0' };
 }
 
@@ -206,7 +206,7 @@ export async function printPaperBill(api: ApiContext, appid: string, o: Record<s
   const hospitalId = await hospitalOf(api, appid);
   await placeOf(api, hospitalId, placeCode);
   const bill = await findBill(api, hospitalId, billBatchCode, billNo);
-  const r = await runPaperOp(api, bill, { op: 'printLayout', placeCode, operator });
+  const r = await runPaperOp(api, bill, { op: 'printLayout', placeCode, operator, actor: `HIS:${appid}` });
   return { billBatchCode, billNo, printJobId: r.printJobId ?? '', printState: 'queued' };
 }
 
