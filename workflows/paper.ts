@@ -43,7 +43,10 @@ export const paperStatusQuery = defineQuery<PaperProcessStatus>('paperStatus');
 
 export async function paperWorkflow(): Promise<PaperProcessStatus> {
   const status: PaperProcessStatus = { operations: 0, prints: {} };
-  let busy = false;
+  // One operation at a time: each waits for the one before it (a promise chain; a condition on a
+  // "busy" flag would wake every waiting call at once).
+  let queue: Promise<unknown> = Promise.resolve();
+  let running = 0;
   let pendingPrints = 0;
   let received = 0;
 
@@ -62,11 +65,12 @@ export async function paperWorkflow(): Promise<PaperProcessStatus> {
   setHandler(paperStatusQuery, () => status);
   setHandler(paperUpdate, async (op: PaperOp) => {
     received++;
-    await condition(() => !busy);
-    busy = true;
+    running++;
+    const mine = queue.then(() => local.paperOperation(op));
+    queue = mine.catch(() => undefined);
     let result: PaperResult;
     try {
-      result = await local.paperOperation(op);
+      result = await mine;
       status.operations++;
     } catch (e) {
       const cause = e instanceof ActivityFailure ? e.cause : e;
@@ -75,7 +79,7 @@ export async function paperWorkflow(): Promise<PaperProcessStatus> {
       }
       throw e;
     } finally {
-      busy = false;
+      running--;
     }
     if (result.newPrintJob && result.printJobId && !(result.printJobId in status.prints)) {
       pendingPrints++;
@@ -86,6 +90,6 @@ export async function paperWorkflow(): Promise<PaperProcessStatus> {
 
   // Started by update-with-start: the first call is on its way. Then serve calls until every print is done.
   await condition(() => received > 0, '10 minutes');
-  await condition(() => pendingPrints === 0 && !busy && allHandlersFinished());
+  await condition(() => pendingPrints === 0 && running === 0 && allHandlersFinished());
   return status;
 }

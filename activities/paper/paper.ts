@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { DomainError, fieldError } from '../../common/errors';
+import { isUniqueViolation } from '../../orm/errors';
 import { formatYuan, yuanInChinese } from '../../common/money';
 import type { Deps } from '../deps';
 import { domainFailure } from '../issue/issue-bill';
@@ -85,20 +86,30 @@ interface SegmentRow {
 export async function nextPaperSegment(
   sql: SqlRunner,
   placeId: number,
-  opts: { pBillBatchCode?: string; billKindId?: number },
+  opts: { pBillBatchCode?: string; billKindId?: number; forUpdate?: string },
 ): Promise<SegmentRow | undefined> {
   const rows = (await sql.execute(
     `select id, p_bill_batch_code, bill_kind_id, start_no, end_no, next_no from paper_segment
       where place_id = ? and status = 'active' and next_no <= end_no ${opts.pBillBatchCode ? 'and p_bill_batch_code = ?' : ''}
-      order by p_bill_batch_code, start_no`,
+      order by p_bill_batch_code, start_no${opts.forUpdate ?? ''}`,
     opts.pBillBatchCode ? [placeId, opts.pBillBatchCode] : [placeId],
   )) as SegmentRow[];
   return rows.find((r) => opts.billKindId === undefined || Number(r.bill_kind_id) === opts.billKindId);
 }
 
+/**
+ * ` for update` on MySQL/MariaDB: inside a transaction a plain SELECT reads the snapshot taken at
+ * the transaction's first read (REPEATABLE READ), which may be older than a concurrent commit; a
+ * locking read sees the latest. SQLite has no such clause and needs none (one writer at a time).
+ */
+export function forUpdate(sql: Sql): string {
+  const client = String((sql.getKnex().client as { config?: { client?: unknown } }).config?.client ?? '');
+  return /mysql|maria/i.test(client) ? ' for update' : '';
+}
+
 /** Moves `next_no` past blank-voided numbers that follow it (only blank voids lie above next_no). */
 async function skipVoidedBlanks(sql: Sql, segmentId: number, from: number): Promise<void> {
-  const rows = await sql.execute<Array<{ p_no: number | string }>>('select p_no from paper_number where segment_id = ? and p_no >= ? order by p_no limit 1000', [segmentId, from]);
+  const rows = await sql.execute<Array<{ p_no: number | string }>>(`select p_no from paper_number where segment_id = ? and p_no >= ? order by p_no limit 1000${forUpdate(sql)}`, [segmentId, from]);
   let n = from;
   for (const r of rows) {
     if (Number(r.p_no) !== n) break;
@@ -117,7 +128,7 @@ export async function takePaperNumber(
   opts: { pBillBatchCode?: string; billKindId: number; expected?: string },
 ): Promise<{ segmentId: number; pBillBatchCode: string; number: number }> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const seg = await nextPaperSegment(sql, place.id, opts);
+    const seg = await nextPaperSegment(sql, place.id, { ...opts, forUpdate: forUpdate(sql) });
     if (!seg) {
       const other = await nextPaperSegment(sql, place.id, { pBillBatchCode: opts.pBillBatchCode });
       if (other) {
@@ -291,7 +302,7 @@ export function paperActivities(deps: Deps) {
           return await operate(op);
         } catch (e) {
           // A concurrent change of the same bill slipped between our reads: do it again on fresh data.
-          if (e instanceof Conflict && attempt < 3) continue;
+          if ((e instanceof Conflict || isUniqueViolation(e)) && attempt < 3) continue;
           if (e instanceof DomainError) throw domainFailure(e);
           throw e;
         }
@@ -428,13 +439,12 @@ export async function voidBlankRange(deps: Deps, input: BlankVoidInput): Promise
   return deps.orm.em.fork().transactional(async (tx) => {
     const sql = tx as unknown as Sql;
     const [seg] = await sql.execute<SegmentRow[]>(
-      'select id, p_bill_batch_code, bill_kind_id, start_no, end_no, next_no from paper_segment where place_id = ? and p_bill_batch_code = ? and start_no <= ? and end_no >= ?',
+      `select id, p_bill_batch_code, bill_kind_id, start_no, end_no, next_no from paper_segment where place_id = ? and p_bill_batch_code = ? and start_no <= ? and end_no >= ?${forUpdate(sql)}`,
       [place.id, input.pBillBatchCode, input.start, input.start],
     );
     if (!seg) throw fieldError('pBillNoStart', `${paperNo(input.start)} is not a paper number of code ${input.pBillBatchCode} at billing point "${input.placeCode}"`, 'E0032');
     if (input.end > Number(seg.end_no)) throw fieldError('pBillNoEnd', `${paperNo(input.end)} is beyond the segment ${paperNo(Number(seg.start_no))}-${paperNo(Number(seg.end_no))}`, 'E0032');
-    await sql.execute('update paper_segment set status = status where id = ?', [seg.id], 'run'); // lock the segment
-    const [{ next_no }] = await sql.execute<Array<{ next_no: number | string }>>('select next_no from paper_segment where id = ?', [seg.id]);
+    const next_no = seg.next_no; // read under the row lock (for update; SQLite: one writer)
     const taken = await sql.execute<Array<{ p_no: number | string; state: string; void_reason: string | null }>>(
       'select p_no, state, void_reason from paper_number where segment_id = ? and p_no between ? and ? order by p_no',
       [seg.id, input.start, input.end],
