@@ -8,6 +8,8 @@ import type { Signer } from './signing/signer';
 import { createNotifiers } from './notify';
 import type { Notifier } from './notify/notifier';
 import { createLayoutRenderer, type LayoutRenderer } from './layout/renderer';
+import { createPrinter } from './printer/http-printer';
+import type { Printer } from './printer/printer';
 
 export interface Deps {
   cfg: Config;
@@ -18,6 +20,8 @@ export interface Deps {
   notifiers: Notifier[];
   /** PDF and QR rendering, off the main thread. */
   layout: LayoutRenderer;
+  /** Window printers (paper forms, A4): MEDBILL_PRINTER_URL, else the printer simulator. */
+  printer: Printer;
   close(): Promise<void>;
 }
 
@@ -31,6 +35,7 @@ export function createDeps(cfg: Config, orm: MikroORM, masterKey: string): Deps 
     masterKey,
     master: new MasterData(orm, masterKey),
     notifiers: createNotifiers(cfg),
+    printer: createPrinter(cfg.printerUrl || `http://127.0.0.1:${cfg.printerSimPort}`),
     signerFor(h) {
       let s = signers.get(h.id);
       if (!s) {

@@ -3,9 +3,10 @@ import type { Deps } from './deps';
 import { createIssueActivities } from './issue/activities';
 import { writeOffActivity } from './writeoff/write-off';
 import { createLifecycleActivities } from './lifecycle/activities';
+import { paperActivities } from './paper/paper';
 
 export function createActivities(deps: Deps) {
-  return { ...createIssueActivities(deps), ...createLifecycleActivities(deps), writeOffBill: writeOffActivity(deps) };
+  return { ...createIssueActivities(deps), ...createLifecycleActivities(deps), writeOffBill: writeOffActivity(deps), ...paperActivities(deps) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

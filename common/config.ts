@@ -48,6 +48,10 @@ export interface Config {
   mailFrom: string;
   /** MEDBILL_WECHAT_CARD_ID: card_id of the non-tax bill card template (微信卡包 财政电子票据) created for the hospital. */
   wechatCardId: string;
+  /** MEDBILL_PRINTER_URL: print service base URL (paper forms, A4 layouts); empty = the printer simulator. */
+  printerUrl: string;
+  /** MEDBILL_PRINTER_SIM_PORT: port of the printer simulator (default MEDBILL_SIM_PORT + 2; a busy default falls back to a free port). */
+  printerSimPort: number;
   /** MEDBILL_WECHAT_URL: WeChat template-message API base URL (default: the simulator). */
   wechatUrl: string;
   /** MEDBILL_WECHAT_APPID / _SECRET / _TEMPLATE_ID: the official account that sends bill notices. */
@@ -137,6 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: env.MEDBILL_SMTP_URL ?? `smtp://medbill:medbill@127.0.0.1:${simSmtpPort}`,
     mailFrom: env.MEDBILL_MAIL_FROM || 'ebill@medbill.local',
     wechatCardId: env.MEDBILL_WECHAT_CARD_ID || 'pMedbillNontaxBillCard01',
+    printerUrl: (env.MEDBILL_PRINTER_URL || '').replace(/\/$/, ''),
+    printerSimPort: int('MEDBILL_PRINTER_SIM_PORT', env.MEDBILL_PRINTER_SIM_PORT, simPort > 0 ? simPort + 2 : 0),
     wechatUrl: env.MEDBILL_WECHAT_URL || `${sim}/wechat`,
     wechatAppId: env.MEDBILL_WECHAT_APPID || 'wxmedbilldemo0001',
     wechatSecret: env.MEDBILL_WECHAT_SECRET || 'medbill-demo-wechat-secret',

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'E0031' // operation not allowed in the bill's state
   | 'E0032' // reversal waits for the bill's paper form to be recovered and voided
   | 'E0033' // check code (random) does not match the bill
+  | 'E0034' // paper number refused (not the point's next unused number, not printed, not blank)
   | 'E0040' // unknown interface method
   | 'E0050' // issuance still in progress (retry with the same busNo)
   | 'E9999'; // internal error (never for bad input)

@@ -4,6 +4,7 @@
  * one HIS application and console users. Runs only on an empty database; the README lists it.
  */
 import type { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import {
   BillKind, BillingPoint, BusinessCategory, ChargeCodeMap, FiscalItem, HisApp, Hospital, StockSegment, User,
 } from './entities';
@@ -57,6 +58,12 @@ export const DEMO = {
     ['ZY01', '0401', 2_000_001, 2_100_000],
     ['ZY01', '0402', 1, 500_000],
   ] as Array<[string, string, number, number]>,
+  /** paper forms (纸质票据): place, e-bill kind they stand for, paper kind code (in the 8-digit code), name, first, last */
+  paperSegments: [
+    ['MZ01', '0401', '0101', '医疗门诊收费票据（纸质）', 1, 1000],
+    ['ZY01', '0402', '0102', '医疗住院收费票据（纸质）', 1, 1000],
+    ['ZY01', '0401', '0101', '医疗门诊收费票据（纸质）', 1001, 1500],
+  ] as Array<[string, string, string, string, number, number]>,
   users: [
     { username: 'admin', password: 'admin123', displayName: '系统管理员', roles: 'admin,finance,cashier,audit' },
     { username: 'finance', password: 'finance123', displayName: '财务科 王会计', roles: 'finance' },
@@ -108,6 +115,15 @@ export async function seedDemo(em: EntityManager, masterKey: string, year = new 
         status: 'active',
         createdAt: new Date(),
       });
+    }
+    // Paper stock (table without an entity: written with SQL once the ids exist).
+    await tx.flush();
+    for (const [place, kind, paperKind, name, start, end] of DEMO.paperSegments) {
+      await (tx as unknown as SqlEntityManager).execute(
+        'insert into paper_segment (hospital_id, place_id, bill_kind_id, p_bill_batch_code, name, start_no, end_no, next_no, status, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [hospital.id, places.get(place)!.id, kinds.get(kind)!.id, billBatchCode(DEMO.regionCode, paperKind, year), name, start, end, start, 'active', tx.getPlatform().processDateProperty(new Date())],
+        'run',
+      );
     }
     tx.create(HisApp, { appid: DEMO.appid, name: 'HIS（演示）', keyEnc: seal(DEMO.appKey, masterKey), hospital, active: true });
     for (const u of DEMO.users) {

@@ -18,6 +18,7 @@ import { createWorker } from '../worker/worker';
 import { createApp } from '../api/app';
 import type { ApiContext } from '../api/context';
 import { startNotifySim } from '../sim/notify/server';
+import { startPrinterSim } from '../sim/printer/server';
 import { findTemporalCli, startDevServer, type DevServer } from './temporal-dev';
 
 export interface Platform {
@@ -94,8 +95,14 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
       stops.push(() => sim.close());
       simUrl = sim.url;
     }
+    let printerUrl = cfg.printerUrl;
+    if (cfg.simPort > 0 && cfg.printerSimPort > 0) {
+      const printer = await startPrinterSim({ port: cfg.printerSimPort, dataDir: cfg.dataDir, fallbackToFreePort: true });
+      stops.push(() => printer.close());
+      printerUrl ||= printer.url;
+    }
 
-    const deps = createDeps(cfg, orm, key);
+    const deps = createDeps({ ...cfg, printerUrl }, orm, key);
     stops.push(() => deps.close());
     const api: ApiContext = { deps, client, namespace, taskQueue, temporalUiUrl: temporalUiUrl ?? cfg.temporalUiUrl };
 

@@ -2,3 +2,4 @@
 export { issueBillWorkflow } from './issue-bill';
 export { writeOffWorkflow } from './write-off';
 export { noticeWorkflow } from './notice';
+export { paperWorkflow } from './paper';

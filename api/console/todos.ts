@@ -11,7 +11,20 @@ import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireUser, type SessionUser } from './auth';
 import { workflowUrl } from './bills';
-import { confirmPaperRecovered } from '../lifecycle/hooks';
+import { onPaperVoided } from '../lifecycle/hooks';
+import { findBill, runPaperOp } from '../his/paper';
+import type { Bill } from '../../orm/entities';
+
+/**
+ * The cashier has the paper form back: it is voided exactly as the HIS's `invalidPaper` would
+ * (through the bill's paper workflow), which wakes the waiting reversal. If the form was voided
+ * already (by the HIS meanwhile), the reversal is just woken.
+ */
+async function confirmPaperRecovered(api: ApiContext, bill: Bill, placeCode: string, actor: string, reason: string): Promise<void> {
+  if (bill.paperState !== 'exchanged' || !bill.paperBillBatchCode || !bill.paperBillNo) return onPaperVoided(api, bill, actor);
+  const ref = await findBill(api, bill.hospital.id, bill.billBatchCode, bill.billNo);
+  await runPaperOp(api, ref, { op: 'void', placeCode, operator: actor, reason, pBillBatchCode: bill.paperBillBatchCode, pBillNo: bill.paperBillNo });
+}
 
 export const TODO_KINDS: Record<string, string> = {
   paper_recovery: '收回纸质票据',
@@ -99,7 +112,7 @@ export function mountTodoRoutes(router: Router, api: ApiContext): void {
       const body = (await readJson(ctx)) as { reason?: unknown };
       const reason = typeof body.reason === 'string' && body.reason.trim() ? body.reason.trim().slice(0, 200) : '冲红前收回作废';
       const u = ctx.state.user as SessionUser;
-      await confirmPaperRecovered(api, t.bill, u.displayName, reason);
+      await confirmPaperRecovered(api, t.bill, t.placeCode, u.displayName, reason);
       ctx.body = { ok: true };
     } catch (e) {
       sendError(ctx, e);

@@ -25,6 +25,8 @@ export interface H5BillView {
   verifyHint?: string;
   /** WeChat card pack (微信卡包): a button posting to `postUrl`, or the state of the insert. */
   card?: { state: 'none' | 'pending' | 'inserted' | 'failed'; postUrl: string };
+  /** Set when the e-bill is exchanged for a fiscal paper form (已换开纸质票据). */
+  paper?: { pBillBatchCode: string; pBillNo: string };
 }
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -138,6 +140,8 @@ export function renderBillPage(view: H5BillView): string {
     ['开票时间', beijingTime(view.issuedAt)],
     ['交款人', maskName(view.payer)],
   ];
+  if (view.paper) rows.push(['纸质票据', `${view.paper.pBillBatchCode}-${view.paper.pBillNo}`]);
+  const paperNote = view.paper ? `<p class="hint">已换开纸质票据（${escapeHtml(view.paper.pBillBatchCode)}-${escapeHtml(view.paper.pBillNo)}），报销请使用纸质票据</p>` : '';
   const items = view.items.length
     ? `<section class="card"><h3>收费项目（${view.items.length} 项）</h3><ul>${view.items
         .map((i) => `<li><span>${escapeHtml(i.name)}</span><span>${escapeHtml(i.amt)}</span></li>`)
@@ -158,7 +162,7 @@ export function renderBillPage(view: H5BillView): string {
 <dl>${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>
 </section>
 ${items}
-<section class="card">${action}${card}${hint}</section>`;
+<section class="card">${action}${paperNote}${card}${hint}</section>`;
   return shell(`${view.billKindName} ${view.billNo}`, { name: view.hospitalName, sub: '医疗电子票据' }, body, '本票据由 medbill 开具，扫码可查验真伪', href ? undefined : 10);
 }
 

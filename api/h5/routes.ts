@@ -55,6 +55,7 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
       items: items.map((i) => ({ name: i.name, amt: formatYuan(i.amt) })),
       pdfUrl: bill.layoutPath ? `/h5/bill/${bill.billBatchCode}/${bill.billNo}/pdf?random=${bill.random}` : undefined,
       card: bill.openId && !bill.isScarlet ? { state: cardState, postUrl: `/h5/bill/${bill.billBatchCode}/${bill.billNo}/card?random=${bill.random}` } : undefined,
+      paper: bill.paperState === 'exchanged' && bill.paperBillBatchCode && bill.paperBillNo ? { pBillBatchCode: bill.paperBillBatchCode, pBillNo: bill.paperBillNo } : undefined,
     });
   });
   // 插入微信卡包 from the H5 page: the bill's one card-pack insert (idempotent), for the payer's openID.

@@ -56,9 +56,9 @@ export async function getEBillStatesByBillInfo(api: ApiContext, appid: string, o
     random: bill.random,
     state: '1', // 1 normal (issued); 2 voided applies to paper forms
     isScarlet: bill.state === 'reversed' ? '1' : '0',
-    isPrtPaper: '0',
-    pBillBatchCode: '',
-    pBillNo: '',
+    isPrtPaper: bill.paperState === 'exchanged' ? '1' : '0',
+    pBillBatchCode: bill.paperState === 'exchanged' ? (bill.paperBillBatchCode ?? '') : '',
+    pBillNo: bill.paperState === 'exchanged' ? (bill.paperBillNo ?? '') : '',
     uploadState: bill.uploadState,
     createTime: bill.issuedAt.toISOString(),
     ...(red ? { eScarletBillBatchCode: red.billBatchCode, eScarletBillNo: red.billNo, eScarletRandom: red.random, scarletTime: red.issuedAt.toISOString() } : {}),

@@ -13,6 +13,7 @@ import { issueViaHis } from './issue';
 import { checkTotalData, getBillByBusDate, getEBillByBusNo, getEBillStatesByBillInfo } from './queries';
 import { partialRefundEBill, writeOffEBill } from './write-off';
 import { sendEBillNotice } from './notice';
+import { getPaperBillNo, getValidBillBatchCode, invalidBlankBillNo, invalidPaper, printPaperBill, reTurnPaper, turnPaper } from './paper';
 
 type Handler = (api: ApiContext, appid: string, business: Record<string, unknown>) => Promise<unknown>;
 
@@ -24,6 +25,13 @@ const HANDLERS: Record<string, Handler> = {
   writeOffEBill,
   partialRefundEBill,
   sendEBillNotice,
+  getPaperBillNo,
+  turnPaper,
+  reTurnPaper,
+  invalidPaper,
+  invalidBlankBillNo,
+  printPaperBill,
+  getValidBillBatchCode,
 };
 
 export function mountHisRoutes(router: Router, api: ApiContext): void {

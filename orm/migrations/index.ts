@@ -2,6 +2,7 @@
 import { Migration20261122000001_initial } from './Migration20261122000001_initial';
 import { Migration20261122000002_write_off } from './Migration20261122000002_write_off';
 import { Migration20261122000003_bill_events } from './Migration20261122000003_bill_events';
+import { Migration20261122000004_paper } from './Migration20261122000004_paper';
 import { Migration20261122000005_delivery } from './Migration20261122000005_delivery';
 import { Migration20261122000006_lifecycle } from './Migration20261122000006_lifecycle';
 
@@ -9,6 +10,7 @@ export const migrationsList = [
   { name: 'Migration20261122000001_initial', class: Migration20261122000001_initial },
   { name: 'Migration20261122000002_write_off', class: Migration20261122000002_write_off },
   { name: 'Migration20261122000003_bill_events', class: Migration20261122000003_bill_events },
+  { name: 'Migration20261122000004_paper', class: Migration20261122000004_paper },
   { name: 'Migration20261122000005_delivery', class: Migration20261122000005_delivery },
   { name: 'Migration20261122000006_lifecycle', class: Migration20261122000006_lifecycle },
 ];

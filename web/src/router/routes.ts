@@ -4,7 +4,7 @@
  * the layout route below, and give it a title, an icon and the roles that may open it.
  */
 import type { RouteRecordRaw } from 'vue-router';
-import { Tickets } from '@element-plus/icons-vue';
+import { Document, Tickets } from '@element-plus/icons-vue';
 import Layout from '@/layout/index.vue';
 
 export const layoutChildren: RouteRecordRaw[] = [
@@ -20,6 +20,13 @@ export const layoutChildren: RouteRecordRaw[] = [
     component: () => import('@/views/bill-detail/index.vue'),
     props: true,
     meta: { title: '票据详情', activeMenu: '/bills' },
+  },
+
+  {
+    path: 'paper',
+    name: 'paper',
+    component: () => import('@/views/paper/index.vue'),
+    meta: { title: '纸质票据', icon: Document, menu: true, order: 15, roles: ['admin', 'finance', 'cashier'] },
   },
 
   // ---- Later pages: uncomment when the views exist (icons from @element-plus/icons-vue). ----

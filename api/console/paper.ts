@@ -1,0 +1,206 @@
+/**
+ * Console paper bills (纸质票据): exchange / re-exchange / void a bill's paper form and print its
+ * layout on A4 (cashier of the bill's point, finance, admin), the paper stock of a point with every
+ * used or voided number, and voiding unused blank forms. The operations go through the same code as
+ * the HIS methods (api/his/paper.ts), hence through the bill's paper workflow.
+ */
+import type Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import { nextPaperSegment, paperNo, voidBlankRange } from '../../activities/paper/paper';
+import { HttpError, readJson, sendError } from '../http';
+import type { ApiContext } from '../context';
+import { requireRole, requireUser, type SessionUser } from './auth';
+import { findBill, runPaperOp } from '../his/paper';
+import { workflowUrl } from './bills';
+
+const PAPER_ROLES = ['admin', 'finance', 'cashier'];
+const seesAll = (u: SessionUser) => u.roles.some((r) => r === 'admin' || r === 'finance');
+
+interface BillRow {
+  id: number;
+  hospital_id: number;
+  bill_batch_code: string;
+  bill_no: string;
+  bill_kind_id: number;
+  place_id: number;
+  place_code: string;
+  paper_state: string;
+  paper_bill_batch_code: string | null;
+  paper_bill_no: string | null;
+}
+
+export function mountPaperRoutes(router: Router, api: ApiContext): void {
+  const auth = requireUser(api);
+  const conn = () => api.deps.orm.em.getConnection();
+
+  /** The bill of the URL; a cashier may act only on bills of their own billing point. */
+  const loadBill = async (ctx: Context): Promise<BillRow> => {
+    const id = Number(ctx.params.id);
+    if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: must be a positive integer', 'id');
+    const [b] = await conn().execute<BillRow[]>(
+      `select b.id, b.hospital_id, b.bill_batch_code, b.bill_no, b.bill_kind_id, b.place_id, p.code as place_code, b.paper_state, b.paper_bill_batch_code, b.paper_bill_no
+         from bill b join billing_point p on p.id = b.place_id where b.id = ?`,
+      [id],
+    );
+    if (!b) throw new HttpError(404, 'E0030', `票据 ${id} 不存在`);
+    const user = ctx.state.user as SessionUser;
+    if (!seesAll(user) && user.placeCode !== b.place_code) throw new HttpError(403, 'E0031', `只能处理本开票点 ${user.placeCode ?? ''} 的票据`);
+    return b;
+  };
+  /** A point the user may manage: finance/admin any, a cashier their own. */
+  const checkPlace = (ctx: Context, placeCode: string) => {
+    const user = ctx.state.user as SessionUser;
+    if (!seesAll(user) && user.placeCode !== placeCode) throw new HttpError(403, 'E0031', `placeCode: 只能管理本开票点 ${user.placeCode ?? ''} 的纸质票据`, 'placeCode');
+  };
+  const reasonOf = (body: { reason?: unknown }, what: string) => {
+    const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
+    if (!reason) throw new HttpError(400, 'E0010', `reason: 请填写${what}原因`, 'reason');
+    if (reason.length > 200) throw new HttpError(400, 'E0010', 'reason: 原因不超过200字', 'reason');
+    return reason;
+  };
+  const handle = (fn: (ctx: Context) => Promise<unknown>) => async (ctx: Context, _next: Next) => {
+    try {
+      ctx.body = await fn(ctx);
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  };
+  const ref = (b: BillRow) => findBill(api, b.hospital_id, b.bill_batch_code, b.bill_no);
+  const operator = (ctx: Context) => (ctx.state.user as SessionUser).displayName;
+
+  router.get('/api/bills/:id/paper', auth, handle(async (ctx) => {
+    const b = await loadBill(ctx);
+    const next = await nextPaperSegment(conn(), b.place_id, { billKindId: Number(b.bill_kind_id) });
+    const forms: FormRow[] = await conn().execute<FormRow[]>(
+      'select p_bill_batch_code, p_bill_no, state, operator, printed_at, void_reason, voided_by, voided_at from paper_number where bill_id = ? order by id',
+      [b.id],
+    );
+    const jobs: JobRow[] = await conn().execute<JobRow[]>(
+      'select job_id, kind, printer, state, attempts, last_error, created_at, printed_at from print_job where bill_id = ? order by id',
+      [b.id],
+    );
+    return {
+      state: b.paper_state,
+      pBillBatchCode: b.paper_bill_batch_code,
+      pBillNo: b.paper_bill_no,
+      placeCode: b.place_code,
+      next: next ? { pBillBatchCode: next.p_bill_batch_code, pBillNo: paperNo(Number(next.next_no)) } : null,
+      forms: forms.map((f) => ({ pBillBatchCode: f.p_bill_batch_code, pBillNo: f.p_bill_no, state: f.state, operator: f.operator, printedAt: iso(f.printed_at), voidReason: f.void_reason, voidedBy: f.voided_by, voidedAt: iso(f.voided_at) })),
+      printJobs: jobs.map((j) => ({ jobId: j.job_id, kind: j.kind, printer: j.printer, state: j.state, attempts: Number(j.attempts), lastError: j.last_error, createdAt: iso(j.created_at), printedAt: iso(j.printed_at) })),
+      workflowUrl: workflowUrl(api, `paper-${b.bill_batch_code}-${b.bill_no}`),
+    };
+  }));
+
+  router.post('/api/bills/:id/paper/exchange', auth, requireRole(...PAPER_ROLES), handle(async (ctx) => {
+    const b = await loadBill(ctx);
+    const body = (await readJson(ctx)) as { pBillBatchCode?: unknown };
+    const code = typeof body.pBillBatchCode === 'string' && body.pBillBatchCode ? body.pBillBatchCode : undefined;
+    return runPaperOp(api, await ref(b), { op: 'exchange', placeCode: b.place_code, operator: operator(ctx), pBillBatchCode: code });
+  }));
+
+  router.post('/api/bills/:id/paper/re-exchange', auth, requireRole(...PAPER_ROLES), handle(async (ctx) => {
+    const b = await loadBill(ctx);
+    const reason = reasonOf((await readJson(ctx)) as { reason?: unknown }, '重新换开');
+    // Name the form: a double click then re-exchanges once (the second call finds the bill on it).
+    const next = await nextPaperSegment(conn(), b.place_id, { billKindId: Number(b.bill_kind_id) });
+    if (!next) throw new HttpError(409, 'E0023', `开票点 ${b.place_code} 没有可用的纸质票据`);
+    return runPaperOp(api, await ref(b), { op: 'reexchange', placeCode: b.place_code, operator: operator(ctx), reason, pBillBatchCode: next.p_bill_batch_code, pBillNo: paperNo(Number(next.next_no)) });
+  }));
+
+  router.post('/api/bills/:id/paper/void', auth, requireRole(...PAPER_ROLES), handle(async (ctx) => {
+    const b = await loadBill(ctx);
+    const reason = reasonOf((await readJson(ctx)) as { reason?: unknown }, '作废');
+    if (b.paper_state !== 'exchanged' || !b.paper_bill_batch_code || !b.paper_bill_no) throw new HttpError(409, 'E0031', '该票据未换开纸质票据');
+    return runPaperOp(api, await ref(b), { op: 'void', placeCode: b.place_code, operator: operator(ctx), reason, pBillBatchCode: b.paper_bill_batch_code, pBillNo: b.paper_bill_no });
+  }));
+
+  router.post('/api/bills/:id/print-layout', auth, requireRole(...PAPER_ROLES), handle(async (ctx) => {
+    const b = await loadBill(ctx);
+    return runPaperOp(api, await ref(b), { op: 'printLayout', placeCode: b.place_code, operator: operator(ctx) });
+  }));
+
+  router.get('/api/paper/stock', auth, requireRole(...PAPER_ROLES), handle(async (ctx) => {
+    const user = ctx.state.user as SessionUser;
+    const q = typeof ctx.query.placeCode === 'string' && ctx.query.placeCode ? ctx.query.placeCode : undefined;
+    if (q) checkPlace(ctx, q);
+    const placeCode = q ?? (seesAll(user) ? undefined : user.placeCode);
+    const segs = await conn().execute<Array<{ id: number; p_bill_batch_code: string; name: string; start_no: number | string; end_no: number | string; next_no: number | string; status: string; place_code: string; place_name: string; kind_code: string; kind_name: string }>>(
+      `select s.id, s.p_bill_batch_code, s.name, s.start_no, s.end_no, s.next_no, s.status, p.code as place_code, p.name as place_name, k.code as kind_code, k.name as kind_name
+         from paper_segment s join billing_point p on p.id = s.place_id join bill_kind k on k.id = s.bill_kind_id
+        ${placeCode ? 'where p.code = ?' : ''} order by p.code, s.p_bill_batch_code, s.start_no`,
+      placeCode ? [placeCode] : [],
+    );
+    const segments = [];
+    for (const s of segs) {
+      const used: UsedRow[] = await conn().execute<UsedRow[]>(
+        `select n.p_bill_no, n.p_no, n.state, n.bill_id, b.bill_batch_code, b.bill_no, n.operator, n.printed_at, n.void_reason, n.voided_by, n.voided_at
+           from paper_number n left join bill b on b.id = n.bill_id where n.segment_id = ? order by n.p_no`,
+        [s.id],
+      );
+      const count = (st: string) => used.filter((u) => u.state === st).length;
+      const unused = Number(s.end_no) - Number(s.start_no) + 1 - used.length;
+      segments.push({
+        id: Number(s.id),
+        placeCode: s.place_code,
+        placeName: s.place_name,
+        pBillBatchCode: s.p_bill_batch_code,
+        name: s.name,
+        billKindCode: s.kind_code,
+        billKindName: s.kind_name,
+        startNo: paperNo(Number(s.start_no)),
+        endNo: paperNo(Number(s.end_no)),
+        nextNo: Number(s.next_no) <= Number(s.end_no) ? paperNo(Number(s.next_no)) : null,
+        status: s.status,
+        printed: count('printed'),
+        voided: count('voided'),
+        blankVoided: count('blank_voided'),
+        unused,
+        numbers: used.map((u) => ({
+          pBillNo: u.p_bill_no,
+          state: u.state,
+          billId: u.bill_id ? Number(u.bill_id) : null,
+          billBatchCode: u.bill_batch_code,
+          billNo: u.bill_no,
+          operator: u.operator,
+          printedAt: iso(u.printed_at),
+          voidReason: u.void_reason,
+          voidedBy: u.voided_by,
+          voidedAt: iso(u.voided_at),
+        })),
+      });
+    }
+    return { segments };
+  }));
+
+  router.post('/api/paper/blank-void', auth, requireRole(...PAPER_ROLES), handle(async (ctx) => {
+    const body = (await readJson(ctx)) as Record<string, unknown>;
+    const s = (f: string, label: string) => {
+      const v = typeof body[f] === 'number' ? String(body[f]) : typeof body[f] === 'string' ? (body[f] as string).trim() : '';
+      if (!v) throw new HttpError(400, 'E0010', `${f}: 请填写${label}`, f);
+      return v;
+    };
+    const placeCode = s('placeCode', '开票点');
+    checkPlace(ctx, placeCode);
+    const pBillBatchCode = s('pBillBatchCode', '纸质票据代码');
+    const start = s('pBillNoStart', '起始号码');
+    const end = s('pBillNoEnd', '终止号码');
+    if (!/^\d{1,10}$/.test(start)) throw new HttpError(400, 'E0010', 'pBillNoStart: 号码必须是数字', 'pBillNoStart');
+    if (!/^\d{1,10}$/.test(end)) throw new HttpError(400, 'E0010', 'pBillNoEnd: 号码必须是数字', 'pBillNoEnd');
+    const reason = reasonOf(body, '作废');
+    const [place] = await conn().execute<Array<{ hospital_id: number }>>('select hospital_id from billing_point where code = ?', [placeCode]);
+    if (!place) throw new HttpError(400, 'E0020', `placeCode: 开票点 ${placeCode} 不存在`, 'placeCode');
+    const r = await voidBlankRange(api.deps, { hospitalId: Number(place.hospital_id), placeCode, pBillBatchCode, start: Number(start), end: Number(end), author: operator(ctx), reason });
+    return { placeCode, pBillBatchCode, pBillNoStart: paperNo(Number(start)), pBillNoEnd: paperNo(Number(end)), count: r.count, repeated: r.repeated, nextPBillNo: r.nextPBillNo };
+  }));
+}
+
+function iso(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString();
+  const d = typeof v === 'number' || /^\d+$/.test(String(v)) ? new Date(Number(v)) : new Date(`${String(v).replace(' ', 'T')}Z`);
+  return Number.isNaN(d.getTime()) ? String(v) : d.toISOString();
+}
+
+interface FormRow { p_bill_batch_code: string; p_bill_no: string; state: string; operator: string | null; printed_at: unknown; void_reason: string | null; voided_by: string | null; voided_at: unknown }
+interface JobRow { job_id: string; kind: string; printer: string; state: string; attempts: number; last_error: string | null; created_at: unknown; printed_at: unknown }
+interface UsedRow { p_bill_no: string; p_no: number | string; state: string; bill_id: number | null; bill_batch_code: string | null; bill_no: string | null; operator: string | null; printed_at: unknown; void_reason: string | null; voided_by: string | null; voided_at: unknown }

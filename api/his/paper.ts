@@ -1,0 +1,262 @@
+/**
+ * Paper bills through the HIS interface (INTERFACES.md §1): getPaperBillNo, turnPaper,
+ * reTurnPaper, invalidPaper, invalidBlankBillNo, printPaperBill, getValidBillBatchCode. The
+ * operations on one bill's paper go through its workflow `paper-{billBatchCode}-{billNo}`
+ * (update-with-start), so concurrent or repeated calls never take two paper numbers for one
+ * exchange. The console (api/console/paper.ts) calls the same functions.
+ */
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { DomainError, fieldError } from '../../common/errors';
+import { validBusDateTime } from '../../activities/issue/draft';
+import { nextPaperSegment, paperNo, paperWorkflowId, voidBlankRange, type PaperOp, type PaperResult } from '../../activities/paper/paper';
+import { paperUpdate, paperWorkflow } from '../../workflows/paper';
+import { onPaperVoided } from '../lifecycle/hooks';
+import type { ApiContext } from '../context';
+import { toDomainError } from './issue';
+
+const str = (o: Record<string, unknown>, f: string, max: number): string => {
+  const v = o[f];
+  if (typeof v === 'number') return String(v);
+  if (typeof v !== 'string' || !v.trim()) throw fieldError(f, 'is required');
+  if (v.trim().length > max) throw fieldError(f, `must be at most ${max} characters`);
+  return v.trim();
+};
+const opt = (o: Record<string, unknown>, f: string, max: number): string | undefined => (o[f] === undefined || o[f] === null || o[f] === '' ? undefined : str(o, f, max));
+const code8 = (o: Record<string, unknown>, f: string, required: boolean): string | undefined => {
+  const v = required ? str(o, f, 8) : opt(o, f, 8);
+  if (v !== undefined && !/^\d{8}$/.test(v)) throw fieldError(f, 'must be 8 digits');
+  return v;
+};
+const paperNumber = (o: Record<string, unknown>, f: string, required: boolean): string | undefined => {
+  const v = required ? str(o, f, 10) : opt(o, f, 10);
+  if (v !== undefined && !/^\d{1,10}$/.test(v)) throw fieldError(f, 'must be a paper number of at most 10 digits');
+  return v === undefined ? undefined : paperNo(Number(v));
+};
+const busTime = (o: Record<string, unknown>) => {
+  const v = str(o, 'busDateTime', 17);
+  if (!validBusDateTime(v)) throw fieldError('busDateTime', 'must be a valid time as yyyyMMddHHmmssSSS');
+  return v;
+};
+
+async function hospitalOf(api: ApiContext, appid: string): Promise<number> {
+  const app = await api.deps.master.app(appid);
+  if (!app) throw new DomainError('E0003', `appid: unknown application ${appid}`, 'appid');
+  return app.hospitalId;
+}
+
+async function placeOf(api: ApiContext, hospitalId: number, placeCode: string) {
+  const place = await api.deps.master.lookup(hospitalId, (h) => h.places.get(placeCode));
+  if (!place) throw fieldError('placeCode', `unknown billing point "${placeCode}"`, 'E0020');
+  if (!place.active) throw fieldError('placeCode', `billing point "${placeCode}" is deactivated`, 'E0020');
+  return place;
+}
+
+interface BillRef {
+  id: number;
+  billBatchCode: string;
+  billNo: string;
+  busNo: string;
+  busType: string;
+  patientNo: string;
+}
+
+export async function findBill(api: ApiContext, hospitalId: number, billBatchCode: string, billNo: string): Promise<BillRef> {
+  const [b] = await api.deps.orm.em.getConnection().execute<Array<{ id: number; bus_no: string; bus_type: string; patient_no: string }>>(
+    'select id, bus_no, bus_type, patient_no from bill where bill_batch_code = ? and bill_no = ? and hospital_id = ?',
+    [billBatchCode, billNo, hospitalId],
+  );
+  if (!b) throw new DomainError('E0030', `billNo: no bill ${billBatchCode}-${billNo} issued by this hospital`, 'billNo');
+  return { id: Number(b.id), billBatchCode, billNo, busNo: b.bus_no, busType: b.bus_type, patientNo: b.patient_no };
+}
+
+/** Runs one paper operation through the bill's paper workflow and waits for its answer. */
+export async function runPaperOp(api: ApiContext, bill: BillRef, op: Omit<PaperOp, 'billId'>): Promise<PaperResult> {
+  const start = new WithStartWorkflowOperation(paperWorkflow, {
+    workflowId: paperWorkflowId(bill),
+    taskQueue: api.taskQueue,
+    args: [],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    searchAttributes: { BusNo: [bill.busNo], BillNo: [bill.billNo], BillBatchCode: [bill.billBatchCode], PlaceCode: [op.placeCode], BusType: [bill.busType], PatientNo: [bill.patientNo] },
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DomainError('E0050', `billNo: the paper operation on ${bill.billBatchCode}-${bill.billNo} is still in progress; call again with the same fields`, 'billNo')),
+      api.deps.cfg.issueTimeoutMs,
+    );
+  });
+  let result: PaperResult;
+  try {
+    result = await Promise.race([api.client.workflow.executeUpdateWithStart(paperUpdate, { args: [{ ...op, billId: bill.id }], startWorkflowOperation: start }), timeout]);
+  } catch (e) {
+    throw toDomainError(e);
+  } finally {
+    clearTimeout(timer);
+  }
+  // A voided form may be what a waiting reversal needs (the transaction has committed).
+  if (op.op === 'void' || op.op === 'reexchange') await onPaperVoided(api, bill, op.actor ?? op.operator);
+  return result;
+}
+
+const paperAnswer = (r: PaperResult) => ({
+  billBatchCode: r.billBatchCode,
+  billNo: r.billNo,
+  pBillBatchCode: r.pBillBatchCode ?? '',
+  pBillNo: r.pBillNo ?? '',
+  isPrtPaper: r.paperState === 'exchanged' ? '1' : '0',
+  ...(r.voided ? { invalidPBillBatchCode: r.voided.pBillBatchCode, invalidPBillNo: r.voided.pBillNo } : {}),
+  printJobId: r.printJobId ?? '',
+});
+
+/** getPaperBillNo: the point's next unused paper form (a peek: nothing is taken). */
+export async function getPaperBillNo(api: ApiContext, appid: string, o: Record<string, unknown>) {
+  const placeCode = str(o, 'placeCode', 32);
+  const pBillBatchCode = code8(o, 'pBillBatchCode', false);
+  const place = await placeOf(api, await hospitalOf(api, appid), placeCode);
+  const seg = await nextPaperSegment(api.deps.orm.em.getConnection(), place.id, { pBillBatchCode });
+  if (!seg) {
+    throw fieldError(pBillBatchCode ? 'pBillBatchCode' : 'placeCode', `billing point "${placeCode}" has no ${pBillBatchCode ? `paper forms with code ${pBillBatchCode}` : 'paper forms'} left (纸质票据库存不足)`, 'E0023');
+  }
+  return { placeCode, pBillBatchCode: seg.p_bill_batch_code, pBillNo: paperNo(Number(seg.next_no)), remainNum: await remaining(api, seg) };
+}
+
+async function remaining(api: ApiContext, seg: { id: number; next_no: number | string; end_no: number | string }): Promise<number> {
+  const [{ n }] = await api.deps.orm.em.getConnection().execute<Array<{ n: number | string }>>(
+    'select count(*) as n from paper_number where segment_id = ? and p_no >= ?',
+    [seg.id, seg.next_no],
+  );
+  return Math.max(0, Number(seg.end_no) - Number(seg.next_no) + 1 - Number(n));
+}
+
+/** turnPaper / reTurnPaper share their fields. */
+async function exchange(api: ApiContext, appid: string, o: Record<string, unknown>, op: 'exchange' | 'reexchange') {
+  const billBatchCode = code8(o, 'billBatchCode', true)!;
+  const billNo = str(o, 'billNo', 10);
+  const pBillBatchCode = code8(o, 'pBillBatchCode', op === 'reexchange');
+  const pBillNo = paperNumber(o, 'pBillNo', op === 'reexchange');
+  busTime(o);
+  const placeCode = str(o, 'placeCode', 32);
+  const operator = str(o, 'operator', 64);
+  const reason = op === 'reexchange' ? opt(o, 'reason', 200) : undefined;
+  const hospitalId = await hospitalOf(api, appid);
+  await placeOf(api, hospitalId, placeCode);
+  const bill = await findBill(api, hospitalId, billBatchCode, billNo);
+  return paperAnswer(await runPaperOp(api, bill, { op, placeCode, operator, actor: `HIS:${appid}`, pBillBatchCode, pBillNo, reason }));
+}
+
+export const turnPaper = (api: ApiContext, appid: string, o: Record<string, unknown>) => exchange(api, appid, o, 'exchange');
+export const reTurnPaper = (api: ApiContext, appid: string, o: Record<string, unknown>) => exchange(api, appid, o, 'reexchange');
+
+/** Resolves a printed paper form to its bill; the form must come from the given point's stock. */
+export async function formBill(api: ApiContext, hospitalId: number, placeCode: string, pBillBatchCode: string, pBillNo: string): Promise<BillRef> {
+  const place = await placeOf(api, hospitalId, placeCode);
+  const [row] = await api.deps.orm.em.getConnection().execute<Array<{ bill_id: number | null; place_id: number; state: string; place_code: string }>>(
+    `select n.bill_id, s.place_id, n.state, p.code as place_code from paper_number n join paper_segment s on s.id = n.segment_id join billing_point p on p.id = s.place_id
+      where n.p_bill_batch_code = ? and n.p_bill_no = ? and s.hospital_id = ?`,
+    [pBillBatchCode, pBillNo, hospitalId],
+  );
+  if (!row) throw fieldError('pBillNo', `paper form ${pBillBatchCode}-${pBillNo} was never printed at this hospital (to void unused blank forms use invalidBlankBillNo)`, 'E0034');
+  if (Number(row.place_id) !== place.id) throw fieldError('placeCode', `paper form ${pBillBatchCode}-${pBillNo} belongs to billing point "${row.place_code}", not "${placeCode}"`, 'E0020');
+  if (row.state === 'blank_voided' || !row.bill_id) throw fieldError('pBillNo', `paper form ${pBillBatchCode}-${pBillNo} is a voided blank form; it was never printed`, 'E0034');
+  const [b] = await api.deps.orm.em.getConnection().execute<Array<{ bill_batch_code: string; bill_no: string }>>('select bill_batch_code, bill_no from bill where id = ?', [row.bill_id]);
+  return findBill(api, hospitalId, b.bill_batch_code, b.bill_no);
+}
+
+/** invalidPaper: voids a printed paper form; its e-bill is an e-bill again (paper_state none). */
+export async function invalidPaper(api: ApiContext, appid: string, o: Record<string, unknown>) {
+  const pBillBatchCode = code8(o, 'pBillBatchCode', true)!;
+  const pBillNo = paperNumber(o, 'pBillNo', true)!;
+  const placeCode = str(o, 'placeCode', 32);
+  const author = str(o, 'author', 64);
+  const reason = str(o, 'reason', 200);
+  busTime(o);
+  const hospitalId = await hospitalOf(api, appid);
+  const bill = await formBill(api, hospitalId, placeCode, pBillBatchCode, pBillNo);
+  const r = await runPaperOp(api, bill, { op: 'void', placeCode, operator: author, actor: `HIS:${appid}`, pBillBatchCode, pBillNo, reason });
+  return { pBillBatchCode, pBillNo, billBatchCode: r.billBatchCode, billNo: r.billNo, isPrtPaper: r.paperState === 'exchanged' ? '1' : '0' };
+}
+
+/** invalidBlankBillNo: voids unused blank forms pBillNoStart..pBillNoEnd of the point (all or nothing). */
+export async function invalidBlankBillNo(api: ApiContext, appid: string, o: Record<string, unknown>) {
+  const placeCode = str(o, 'placeCode', 32);
+  const pBillBatchCode = code8(o, 'pBillBatchCode', true)!;
+  const start = paperNumber(o, 'pBillNoStart', true)!;
+  const end = paperNumber(o, 'pBillNoEnd', true)!;
+  const author = str(o, 'author', 64);
+  const reason = str(o, 'reason', 200);
+  busTime(o);
+  const hospitalId = await hospitalOf(api, appid);
+  await placeOf(api, hospitalId, placeCode);
+  const r = await voidBlankRange(api.deps, { hospitalId, placeCode, pBillBatchCode, start: Number(start), end: Number(end), author, reason });
+  return { placeCode, pBillBatchCode, pBillNoStart: start, pBillNoEnd: end, invalidNum: r.count, nextPBillNo: r.nextPBillNo ?? '' };
+}
+
+/**
+ * printPaperBill: prints the e-bill's layout file (PDF) on plain A4 at the point's printer (补打).
+ * In: billBatchCode, billNo, placeCode, operator, busDateTime. Out: billBatchCode, billNo,
+ * printJobId, printState ("queued": the print follows in the background).
+ */
+export async function printPaperBill(api: ApiContext, appid: string, o: Record<string, unknown>) {
+  const billBatchCode = code8(o, 'billBatchCode', true)!;
+  const billNo = str(o, 'billNo', 10);
+  const placeCode = str(o, 'placeCode', 32);
+  const operator = str(o, 'operator', 64);
+  busTime(o);
+  const hospitalId = await hospitalOf(api, appid);
+  await placeOf(api, hospitalId, placeCode);
+  const bill = await findBill(api, hospitalId, billBatchCode, billNo);
+  const r = await runPaperOp(api, bill, { op: 'printLayout', placeCode, operator, actor: `HIS:${appid}` });
+  return { billBatchCode, billNo, printJobId: r.printJobId ?? '', printState: 'queued' };
+}
+
+/**
+ * getValidBillBatchCode: the point's bill codes in use. In: placeCode, optional billKindCode
+ * (4 digits, e.g. 0401). Out: paperBillList[{pBillBatchCode, billKindCode, billKindName, name,
+ * startNo, endNo, nextNo, remainNum}] and eBillList[{billBatchCode, billKindCode, billKindName,
+ * nextNo, remainNum}], only segments with numbers left.
+ */
+export async function getValidBillBatchCode(api: ApiContext, appid: string, o: Record<string, unknown>) {
+  const placeCode = str(o, 'placeCode', 32);
+  const kind = opt(o, 'billKindCode', 4);
+  if (kind !== undefined && !/^\d{4}$/.test(kind)) throw fieldError('billKindCode', 'must be 4 digits');
+  const place = await placeOf(api, await hospitalOf(api, appid), placeCode);
+  const conn = api.deps.orm.em.getConnection();
+  const paper: PaperSegRow[] = await conn.execute<PaperSegRow[]>(
+    `select s.id, s.p_bill_batch_code, s.name, s.start_no, s.end_no, s.next_no, k.code as kind_code, k.name as kind_name
+       from paper_segment s join bill_kind k on k.id = s.bill_kind_id
+      where s.place_id = ? and s.status = 'active' and s.next_no <= s.end_no ${kind ? 'and k.code = ?' : ''} order by s.p_bill_batch_code, s.start_no`,
+    kind ? [place.id, kind] : [place.id],
+  );
+  const ebill: EBillSegRow[] = await conn.execute<EBillSegRow[]>(
+    `select s.bill_batch_code, s.start_no, s.end_no, s.next_no, k.code as kind_code, k.name as kind_name
+       from stock_segment s join bill_kind k on k.id = s.bill_kind_id
+      where s.place_id = ? and s.status = 'active' and s.next_no <= s.end_no ${kind ? 'and k.code = ?' : ''} order by s.bill_batch_code, s.start_no`,
+    kind ? [place.id, kind] : [place.id],
+  );
+  return {
+    placeCode,
+    paperBillList: await Promise.all(
+      paper.map(async (s) => ({
+        pBillBatchCode: s.p_bill_batch_code,
+        billKindCode: s.kind_code,
+        billKindName: s.kind_name,
+        name: s.name,
+        startNo: paperNo(Number(s.start_no)),
+        endNo: paperNo(Number(s.end_no)),
+        nextNo: paperNo(Number(s.next_no)),
+        remainNum: await remaining(api, s),
+      })),
+    ),
+    eBillList: ebill.map((s) => ({
+      billBatchCode: s.bill_batch_code,
+      billKindCode: s.kind_code,
+      billKindName: s.kind_name,
+      nextNo: String(s.next_no).padStart(10, '0'),
+      remainNum: Number(s.end_no) - Number(s.next_no) + 1,
+    })),
+  };
+}
+
+interface PaperSegRow { id: number; p_bill_batch_code: string; name: string; start_no: number | string; end_no: number | string; next_no: number | string; kind_code: string; kind_name: string }
+interface EBillSegRow { bill_batch_code: string; start_no: number | string; end_no: number | string; next_no: number | string; kind_code: string; kind_name: string }

@@ -1,0 +1,86 @@
+/**
+ * The paper UI in a real browser (Chromium at /usr/bin/chromium or MEDBILL_CHROMIUM): a cashier
+ * exchanges a bill for paper from the bill detail page and voids it with a reason; the 纸质票据
+ * page lists the point's stock with the used numbers; a doctor sees no paper buttons.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startPlatform, type Platform } from './harness';
+
+const CHROMIUM = process.env.MEDBILL_CHROMIUM || '/usr/bin/chromium';
+const RESULTS_DIR = path.resolve(__dirname, '..', 'test-results');
+const sel = (name: string) => `[data-test="${name}"]`;
+
+let p: Platform;
+let browser: Browser;
+
+beforeAll(async () => {
+  p = await startPlatform();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'] });
+}, 180_000);
+afterAll(async () => {
+  await browser?.close().catch(() => undefined);
+  await p?.stop();
+}, 120_000);
+
+async function signIn(username: string, password: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  context.setDefaultTimeout(30_000);
+  const page = await context.newPage();
+  await page.goto(`${p.baseUrl}/console/login`);
+  await page.fill(sel('login-username'), username);
+  await page.fill(sel('login-password'), password);
+  await page.click(sel('login-submit'));
+  await page.waitForURL(/\/console\/bills/);
+  return page;
+}
+
+test('a cashier exchanges a bill for paper and voids it from the bill page; the paper page shows the stock', async () => {
+  const issued = await p.his.issueOutpatient();
+  const [bill] = await p.orm.em.fork().getConnection().execute<Array<{ id: number }>>('select id from bill where bill_no = ? and bill_batch_code = ?', [issued.billNo, issued.billBatchCode]);
+  const page = await signIn('cashier', 'cashier123');
+  await page.goto(`${p.baseUrl}/console/bills/${bill.id}`);
+  await page.locator(sel('paper-panel')).waitFor();
+  await page.locator(`${sel('paper-state')}:has-text("未换开")`).waitFor();
+
+  await page.click(sel('paper-exchange'));
+  await page.getByRole('button', { name: '换开并打印' }).click();
+  await page.locator(`${sel('paper-state')}:has-text("已换开纸质票据")`).waitFor();
+  const number = (await page.locator(sel('paper-number')).textContent())!.trim();
+  expect(number).toMatch(/^\d{8}-\d{10}$/);
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(RESULTS_DIR, 'console-paper-panel.png'), fullPage: true });
+
+  // Void: the reason is required.
+  await page.click(sel('paper-void'));
+  await page.locator(sel('paper-reason-dialog')).waitFor();
+  await page.click(sel('paper-reason-confirm'));
+  await page.getByText('请填写作废原因').waitFor();
+  await page.fill(sel('paper-reason'), '患者退费，收回纸质票据');
+  await page.click(sel('paper-reason-confirm'));
+  await page.locator(`${sel('paper-state')}:has-text("未换开")`).waitFor();
+  const [row] = await p.orm.em.fork().getConnection().execute<Array<{ paper_state: string }>>('select paper_state from bill where id = ?', [bill.id]);
+  expect(row.paper_state).toBe('none');
+
+  // The paper page: the menu entry, the cashier's own point only, the voided number listed.
+  await page.getByRole('menuitem', { name: '纸质票据' }).click();
+  await page.waitForURL(/\/console\/paper/);
+  await page.locator(sel('paper-segment')).first().waitFor();
+  expect(await page.locator(sel('paper-segment')).count()).toBe(1);
+  await page.getByText(number.split('-')[1]).first().waitFor();
+  await page.screenshot({ path: path.join(RESULTS_DIR, 'console-paper-stock.png'), fullPage: true });
+  await page.context().close();
+});
+
+test('a doctor sees the paper state but no paper buttons, and no 纸质票据 menu entry', async () => {
+  const issued = await p.his.issueOutpatient();
+  const [bill] = await p.orm.em.fork().getConnection().execute<Array<{ id: number }>>('select id from bill where bill_no = ? and bill_batch_code = ?', [issued.billNo, issued.billBatchCode]);
+  const page = await signIn('doctor', 'doctor123');
+  await page.goto(`${p.baseUrl}/console/bills/${bill.id}`);
+  await page.locator(`${sel('paper-state')}:has-text("未换开")`).waitFor();
+  expect(await page.locator(sel('paper-exchange')).isVisible()).toBe(false);
+  expect(await page.locator(sel('paper-print-layout')).isVisible()).toBe(false);
+  expect(await page.getByRole('menuitem', { name: '纸质票据' }).count()).toBe(0);
+  await page.context().close();
+});
