@@ -123,7 +123,7 @@ export async function startDevServer(
  * running on the same data file. The next start stops that orphan first, so Temporal's file is
  * reopened cleanly and nothing is lost.
  */
-async function reclaimOrphan(pidFile: string): Promise<void> {
+export async function reclaimOrphan(pidFile: string): Promise<void> {
   if (!fs.existsSync(pidFile)) return;
   const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
   let cmd = '';

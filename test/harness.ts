@@ -14,7 +14,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../common/config';
 import { connectClient, loadTemporalSetup, REPO_ROOT } from '../common/temporal';
-import { freePort } from '../scripts/temporal-dev';
+import { freePort, reclaimOrphan } from '../scripts/temporal-dev';
 import { openOrm } from '../orm/db';
 import { DEMO } from '../orm/seed';
 import { HisClient, sampleOutpatient } from '../sim/his/client';
@@ -135,6 +135,8 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
     restart: launch,
     async stop() {
       await halt('SIGINT');
+      // A platform that died (a crash drill) leaves its Temporal dev server behind: stop it too.
+      await reclaimOrphan(path.join(dataDir, `${loadTemporalSetup().devServer.dataFile}.pid`));
       await (connection as Connection).close();
       await orm.close(true);
       if (isMysql()) await dropMysqlDb(dbUrl);
