@@ -141,6 +141,46 @@ export interface WriteOffResult {
   pictureNetUrl: string;
 }
 
+/** One step of a bill's life (开具, 通知, 冲红, 重开, …), oldest first. */
+export type TimelineType =
+  | 'issued'
+  | 'notified'
+  | 'notice_failed'
+  | 'notice_resent'
+  | 'card_inserted'
+  | 'layout_printed'
+  | 'slip_printed'
+  | 'exchanged'
+  | 'paper_reprinted'
+  | 'paper_voided'
+  | 'reversal_requested'
+  | 'awaiting_paper'
+  | 'paper_reminder'
+  | 'reversed'
+  | 'reissue_requested'
+  | 'reissued'
+  | 'reissue_blocked'
+  | 'reissue_abandoned';
+
+export interface TimelineEvent {
+  type: TimelineType | string;
+  /** The Chinese name of the step. */
+  label: string;
+  actor?: string | null;
+  detail?: string | null;
+  /** ISO timestamp. */
+  at: string;
+  workflowId?: string;
+  workflowUrl?: string;
+}
+
+/** Whether the e-bill has been exchanged for a paper bill (换开纸质票据). */
+export interface BillPaper {
+  state: 'none' | 'exchanged' | string;
+  billBatchCode?: string | null;
+  billNo?: string | null;
+}
+
 export interface BillDetail {
   id: BillId;
   billBatchCode: string;
@@ -175,6 +215,12 @@ export interface BillDetail {
   scarletBill?: BillRef | null;
   /** On a reversed original: who reversed it, why and when. */
   writeOff?: BillWriteOff | null;
+  /** On a partial-refund reissue: the bill it replaced. */
+  originBill?: BillRef | null;
+  /** On a bill replaced by a partial refund: the reissued bill. */
+  reissuedBill?: BillRef | null;
+  timeline?: TimelineEvent[];
+  paper?: BillPaper | null;
   totalAmt: Yuan;
   totalAmtChinese?: string;
   remark?: string;
@@ -199,9 +245,57 @@ export const searchBills = (query: BillQuery, signal?: AbortSignal) =>
 export const fetchBill = (id: BillId, options?: { silent?: boolean; signal?: AbortSignal }) =>
   http.get<{ bill: BillDetail }>(`/bills/${encodeURIComponent(String(id))}`, undefined, options);
 
+/**
+ * 202 of a reversal or a partial refund of a bill exchanged for paper: registered, it goes on
+ * once the paper bill has been recovered and voided (a to-do for the point's cashiers).
+ */
+export interface AwaitingPaper {
+  state: 'awaiting_paper';
+  message: string;
+}
+
+export const isAwaitingPaper = (v: unknown): v is AwaitingPaper =>
+  typeof v === 'object' && v !== null && (v as { state?: unknown }).state === 'awaiting_paper';
+
 /** Reverses a whole bill (冲红) with a red bill; repeating it answers with the same red bill. */
 export const writeOffBill = (id: BillId, reason: string, options?: { silent?: boolean }) =>
-  http.post<WriteOffResult>(`/bills/${encodeURIComponent(String(id))}/write-off`, { reason }, options);
+  http.post<WriteOffResult | AwaitingPaper>(`/bills/${encodeURIComponent(String(id))}/write-off`, { reason }, options);
+
+/** What is refunded: by charge line (sortNo and amount of each) or as one amount. */
+export interface PartialRefundRequest {
+  reason: string;
+  refundDetail?: Array<{ sortNo: number; amt: Yuan }>;
+  refundAmt?: Yuan;
+  refundChannelCode?: string;
+}
+
+export interface ReissuedBill {
+  busNo: string;
+  billBatchCode: string;
+  billNo: string;
+  random: string;
+  totalAmt: Yuan;
+  pictureUrl?: string;
+}
+
+export interface BlockedReissue {
+  busNo: string;
+  totalAmt: Yuan;
+  /** Why the new bill could not be issued (e.g. no numbers left at the point). */
+  reason: string;
+}
+
+/** 200 of a partial refund: the red bill, and the new bill for the rest (or why it is waiting). */
+export type PartialRefundResult = {
+  eScarletBillBatchCode: string;
+  eScarletBillNo: string;
+  eScarletRandom: string;
+  createTime: string;
+} & ({ reissueState: 'issued'; reissue: ReissuedBill } | { reissueState: 'blocked'; reissue: BlockedReissue });
+
+/** Partial refund (部分退费): reverses the bill and reissues the rest in one process. */
+export const partialRefundBill = (id: BillId, body: PartialRefundRequest, options?: { silent?: boolean }) =>
+  http.post<PartialRefundResult | AwaitingPaper>(`/bills/${encodeURIComponent(String(id))}/partial-refund`, body, options);
 
 /** Where the layout file (PDF) of a bill is served, if the API did not send pdfUrl. */
 export const billPdfPath = (id: BillId) => `/api/bills/${encodeURIComponent(String(id))}/pdf`;

@@ -4,7 +4,7 @@
  * the layout route below, and give it a title, an icon and the roles that may open it.
  */
 import type { RouteRecordRaw } from 'vue-router';
-import { Document, Tickets } from '@element-plus/icons-vue';
+import { Bell, Document, Tickets } from '@element-plus/icons-vue';
 import Layout from '@/layout/index.vue';
 
 export const layoutChildren: RouteRecordRaw[] = [
@@ -20,6 +20,13 @@ export const layoutChildren: RouteRecordRaw[] = [
     component: () => import('@/views/bill-detail/index.vue'),
     props: true,
     meta: { title: '票据详情', activeMenu: '/bills' },
+  },
+  {
+    path: 'todos',
+    name: 'todos',
+    component: () => import('@/views/todos/index.vue'),
+    // Paper recovery and blocked reissues: the points' cashiers, finance, admins (audit reads).
+    meta: { title: '待办事项', icon: Bell, menu: true, order: 15, roles: ['admin', 'finance', 'cashier', 'audit'], badge: 'todos' },
   },
 
   {

@@ -62,10 +62,53 @@ export const ISSUE_METHOD: Record<string, string> = {
   writeOffEBill: '冲红（红字票据）',
 };
 
+/** Kinds of to-do items (待办事项). */
+export const TODO_KIND: Record<string, DictEntry> = {
+  paper_recovery: { label: '收回纸质票据', type: 'warning' },
+  reissue_blocked: { label: '部分退费重开受阻', type: 'danger' },
+};
+
+export const TODO_STATE: Record<string, DictEntry> = {
+  open: { label: '待处理', type: 'warning' },
+  done: { label: '已完成', type: 'success' },
+  cancelled: { label: '已取消', type: 'info' },
+};
+
+/**
+ * Colour of each step on a bill's timeline: reversals red, what went wrong or waits for a person
+ * orange, the paper bill's steps grey, issuing green, the rest blue.
+ */
+export const TIMELINE_TYPE: Record<string, TagType> = {
+  issued: 'success',
+  reissued: 'success',
+  notified: 'primary',
+  notice_resent: 'primary',
+  reissue_requested: 'primary',
+  notice_failed: 'warning',
+  reissue_blocked: 'warning',
+  reissue_abandoned: 'warning',
+  reversal_requested: 'danger',
+  reversed: 'danger',
+  card_inserted: 'info',
+  layout_printed: 'info',
+  slip_printed: 'info',
+  exchanged: 'info',
+  paper_reprinted: 'info',
+  paper_voided: 'info',
+  awaiting_paper: 'info',
+  paper_reminder: 'info',
+};
+
 export const billState = (code: string | null | undefined) => lookup(BILL_STATE, code);
 export const uploadState = (code: string | null | undefined) => lookup(UPLOAD_STATE, code);
 export const notifyChannel = (code: string | null | undefined) => lookup(NOTIFY_CHANNEL, code);
 export const notifyStatus = (code: string | null | undefined) => lookup(NOTIFY_STATUS, code);
+export const todoKind = (code: string | null | undefined, label?: string): DictEntry => {
+  const e = lookup(TODO_KIND, code);
+  return label ? { ...e, label } : e;
+};
+export const todoState = (code: string | null | undefined) => lookup(TODO_STATE, code);
+export const timelineType = (code: string | null | undefined): TagType => (code && TIMELINE_TYPE[code]) || 'primary';
 export const roleLabel = (code: string) => ROLE[code]?.label ?? code;
 
 /** Labels for the keys of a bill's `extra` object (visit and settlement details from the HIS). */

@@ -91,3 +91,16 @@ export function isNegativeYuan(value: string | number | null | undefined): boole
   const p = parse(String(value));
   return !!p && p.negative && !/^0*$/.test(p.int + p.frac);
 }
+
+/** Exact a − b of two yuan strings ("126.50" − "25.50" = "101.00"); null if either is not a decimal string. */
+export function subtractYuan(a: string, b: string): string | null {
+  if (parse(a) === null || parse(b) === null) return null;
+  return sumYuan([a, negate(b)]);
+}
+
+/** A refund or payment amount typed by a user: greater than 0, at most 2 decimals ("12", "12.3", "12.34"). */
+export function isPositiveYuanInput(value: string): boolean {
+  const t = value.trim();
+  if (!/^\d+(\.\d{1,2})?$/.test(t)) return false;
+  return !/^0*(\.0*)?$/.test(t);
+}
