@@ -19,6 +19,7 @@ import { createApp } from '../api/app';
 import type { ApiContext } from '../api/context';
 import { startNotifySim } from '../sim/notify/server';
 import { startPrinterSim } from '../sim/printer/server';
+import { ensureSchedules } from './schedules';
 import { findTemporalCli, startDevServer, type DevServer } from './temporal-dev';
 
 export interface Platform {
@@ -105,6 +106,8 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
     const deps = createDeps({ ...cfg, printerUrl }, orm, key);
     stops.push(() => deps.close());
     const api: ApiContext = { deps, client, namespace, taskQueue, temporalUiUrl: temporalUiUrl ?? cfg.temporalUiUrl };
+
+    await ensureSchedules(client, taskQueue, cfg);
 
     let worker: Worker | undefined;
     if (cfg.runWorker) {

@@ -1,0 +1,51 @@
+/**
+ * The Temporal Schedules the platform runs (fiscal batch upload, stock alarms, basic-data sync ...).
+ * Each is declared once in SCHEDULES; the launcher creates missing ones and updates changed ones at
+ * start, so a new release changes an interval without anyone touching the Temporal UI.
+ */
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
+import type { Config } from '../common/config';
+
+export interface ScheduleDef {
+  /** Schedule ID (also the prefix of each run's workflow ID). */
+  id: string;
+  /** Workflow type name, exported by workflows/index.ts. */
+  workflowType: string;
+  /** How often, from the configuration (e.g. cfg.uploadEveryMs). */
+  everyMs: (cfg: Config) => number;
+  args?: (cfg: Config) => unknown[];
+  memo?: string;
+}
+
+/** Add each schedule here (one line per schedule; the definitions live beside their workflows). */
+export const SCHEDULES: ScheduleDef[] = [];
+
+export async function ensureSchedules(client: Client, taskQueue: string, cfg: Config, defs: ScheduleDef[] = SCHEDULES): Promise<void> {
+  for (const d of defs) {
+    const spec = { intervals: [{ every: d.everyMs(cfg) }] };
+    const action = { type: 'startWorkflow' as const, workflowType: d.workflowType, taskQueue, args: d.args?.(cfg) ?? [], workflowId: d.id };
+    try {
+      await client.schedule.create({
+        scheduleId: d.id,
+        spec,
+        action,
+        // A run that is still going when the next is due: skip the new one (each run catches up all pending work).
+        policies: { overlap: 'SKIP', catchupWindow: '1 minute' },
+        memo: d.memo ? { description: d.memo } : undefined,
+      });
+    } catch (e) {
+      if (!(e instanceof ScheduleAlreadyRunning)) throw e;
+      await client.schedule.getHandle(d.id).update((prev) => ({ ...prev, spec, action }));
+    }
+  }
+}
+
+/** Runs a schedule's action now (tests and the console's "run now" buttons). */
+export async function triggerSchedule(client: Client, id: string): Promise<void> {
+  try {
+    await client.schedule.getHandle(id).trigger();
+  } catch (e) {
+    if (e instanceof ScheduleNotFoundError) throw new Error(`schedule ${id} is not defined`);
+    throw e;
+  }
+}
