@@ -3,7 +3,9 @@
  * period with subtotals and a total summed in fen; the Excel export streams the same rows; a
  * cashier sees only their point; bad parameters name the field.
  */
+import * as fs from 'node:fs';
 import ExcelJS from 'exceljs';
+import { chromium } from 'playwright-core';
 import { busDateTime } from '../sim/his/client';
 import { startPlatform, type Platform } from './harness';
 
@@ -78,4 +80,37 @@ test('收费员汇总表 groups by cashier; a cashier sees only their point; bad
   const doctor = await login('doctor', 'doctor123');
   expect((await get(doctor, `/api/reports/bills-by-payee?${q}`)).status).toBe(403);
   expect(((await (await get(doctor, '/api/reports')).json()) as { reports: unknown[] }).reports).toEqual([]);
+});
+
+test('finance previews 开票点汇总表 in the console and downloads it as Excel', async () => {
+  const browser = await chromium.launch({ executablePath: process.env.MEDBILL_CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  try {
+    const context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true, viewport: { width: 1440, height: 900 } });
+    context.setDefaultTimeout(30_000);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${p.baseUrl}/console/login`);
+    await page.fill('[data-test="login-username"]', 'finance');
+    await page.fill('[data-test="login-password"]', 'finance123');
+    await page.click('[data-test="login-submit"]');
+    await page.waitForURL(/\/console\/bills/);
+    await page.goto(`${p.baseUrl}/console/reports`);
+    await page.locator('[data-test="report-form"]').waitFor();
+    const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/reports/bills-by-place');
+    await page.click('[data-test="report-run"]');
+    expect((await answered).status()).toBe(200);
+    const total = page.locator('[data-test="report-table"] tr.subtotal-row', { hasText: '合计（' });
+    await total.waitFor();
+    expect(await total.textContent()).toContain('126.60');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test="report-export"]')]);
+    expect(download.suggestedFilename()).toMatch(/^开票点汇总表-\d{4}-\d{2}-\d{2}\.xlsx$/);
+    const file = await download.path();
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(fs.readFileSync(file!) as unknown as ArrayBuffer);
+    expect(wb.worksheets[0].getRow(wb.worksheets[0].rowCount).getCell(1).value).toBe('合计（4 张）');
+    expect(errors).toEqual([]);
+  } finally {
+    await browser.close();
+  }
 });
