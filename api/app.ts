@@ -12,6 +12,7 @@ import { mountAuthRoutes } from './console/auth';
 import { mountBillRoutes } from './console/bills';
 import { mountTodoRoutes } from './console/todos';
 import { mountPaperRoutes } from './console/paper';
+import { mountBasicDataRoutes } from './console/basic-data';
 import { mountH5Routes } from './h5/routes';
 import { mountNoticeRoutes } from './console/notices';
 
@@ -46,6 +47,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountTodoRoutes(router, api);
   mountNoticeRoutes(router, api);
   mountPaperRoutes(router, api);
+  mountBasicDataRoutes(router, api);
   mountH5Routes(router, api);
   router.get('/', (ctx) => ctx.redirect('/console/'));
 
