@@ -4,9 +4,10 @@ import { createIssueActivities } from './issue/activities';
 import { writeOffActivity } from './writeoff/write-off';
 import { createLifecycleActivities } from './lifecycle/activities';
 import { paperActivities } from './paper/paper';
+import { basicDataActivities } from './fiscal/basic-data';
 
 export function createActivities(deps: Deps) {
-  return { ...createIssueActivities(deps), ...createLifecycleActivities(deps), writeOffBill: writeOffActivity(deps), ...paperActivities(deps) };
+  return { ...createIssueActivities(deps), ...createLifecycleActivities(deps), writeOffBill: writeOffActivity(deps), ...paperActivities(deps), ...basicDataActivities(deps) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

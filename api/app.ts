@@ -13,6 +13,7 @@ import { mountBillRoutes } from './console/bills';
 import { mountTodoRoutes } from './console/todos';
 import { mountReportRoutes } from './console/reports';
 import { mountPaperRoutes } from './console/paper';
+import { mountBasicDataRoutes } from './console/basic-data';
 import { mountH5Routes } from './h5/routes';
 import { mountNoticeRoutes } from './console/notices';
 
@@ -48,6 +49,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountReportRoutes(router, api);
   mountNoticeRoutes(router, api);
   mountPaperRoutes(router, api);
+  mountBasicDataRoutes(router, api);
   mountH5Routes(router, api);
   router.get('/', (ctx) => ctx.redirect('/console/'));
 

@@ -20,6 +20,11 @@ export type ErrorCode =
   | 'E0034' // paper number refused (not the point's next unused number, not printed, not blank)
   | 'E0040' // unknown interface method
   | 'E0050' // issuance still in progress (retry with the same busNo)
+  | 'E0060' // the fiscal platform is unavailable (outage, timeout): try again later
+  | 'E0061' // the fiscal platform refused the request (its code and reason in the message)
+  | 'E0062' // fiscal charge item unknown or no longer served by the fiscal platform (inactive)
+  | 'E0063' // already exists (a mapping for that HIS code, a business category, an item group name)
+  | 'E0064' // bill kind unknown or no longer served by the fiscal platform (inactive)
   | 'E9999'; // internal error (never for bad input)
 
 export class DomainError extends Error {

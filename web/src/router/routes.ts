@@ -4,7 +4,7 @@
  * the layout route below, and give it a title, an icon and the roles that may open it.
  */
 import type { RouteRecordRaw } from 'vue-router';
-import { Bell, DataAnalysis, Document, Tickets } from '@element-plus/icons-vue';
+import { Bell, Connection, DataAnalysis, Document, Files, Tickets } from '@element-plus/icons-vue';
 import Layout from '@/layout/index.vue';
 
 export const layoutChildren: RouteRecordRaw[] = [
@@ -34,6 +34,20 @@ export const layoutChildren: RouteRecordRaw[] = [
     name: 'paper',
     component: () => import('@/views/paper/index.vue'),
     meta: { title: '纸质票据', icon: Document, menu: true, order: 15, roles: ['admin', 'finance', 'cashier'] },
+  },
+
+  {
+    path: 'basic-data',
+    name: 'basic-data',
+    component: () => import('@/views/basic-data/index.vue'),
+    // Bill kinds and fiscal items synced from the fiscal platform: finance and admins.
+    meta: { title: '基础数据', icon: Files, menu: true, order: 50, roles: ['admin', 'finance'] },
+  },
+  {
+    path: 'code-mapping',
+    name: 'code-mapping',
+    component: () => import('@/views/code-mapping/index.vue'),
+    meta: { title: '编码对照', icon: Connection, menu: true, order: 51, roles: ['admin', 'finance'] },
   },
 
   // ---- Later pages: uncomment when the views exist (icons from @element-plus/icons-vue). ----
