@@ -132,7 +132,10 @@ function billListing(id: string, title: string, groupBy: 'place' | 'payee'): Rep
     async *rows(api, q) {
       const conn = api.deps.orm.em.getConnection();
       const platform = api.deps.orm.em.getPlatform();
-      const order = groupBy === 'place' ? 'p.code, b.issued_at, b.id' : 'b.payee, b.issued_at, b.id';
+      // Keyset paging over (group column, id) — ids follow the order bills were stored in — so every
+      // page is one short query, however deep into a year's export it is.
+      const groupCol = groupBy === 'place' ? 'p.code' : 'b.payee';
+      const order = `${groupCol}, b.id`;
       const groupKey = (r: BillReportRow) => (groupBy === 'place' ? `${r.place_name}（${r.place_code}）` : r.payee);
       const where = ['b.issued_at >= ?', 'b.issued_at < ?'];
       const args: unknown[] = [platform.processDateProperty(q.from), platform.processDateProperty(q.to)];
@@ -141,7 +144,7 @@ function billListing(id: string, title: string, groupBy: 'place' | 'payee'): Rep
         args.push(q.placeCode);
       }
       const pageSize = 500;
-      let offset = 0;
+      let after: { g: string; id: number } | undefined;
       let group: string | undefined;
       let groupCount = 0;
       let groupSum = 0;
@@ -149,7 +152,8 @@ function billListing(id: string, title: string, groupBy: 'place' | 'payee'): Rep
       let sum = 0;
       const subtotal = (): ReportRow => ({ _subtotal: `小计：${group}（${groupCount} 张）`, totalAmt: groupSum });
       for (;;) {
-        // Offset paging over a stable order (issued bills never move in it); each page is one short query.
+        const keyset = after ? ` and (${groupCol} > ? or (${groupCol} = ? and b.id > ?))` : '';
+        const keyArgs = after ? [after.g, after.g, after.id] : [];
         const page = await conn.execute<BillReportRow[]>(
           `select b.id, b.bus_date_time, b.issued_at, p.code as place_code, p.name as place_name, b.payee, b.payer, b.bus_no, b.extra, b.total_amt,
                   k.name as kind_name, b.bill_batch_code, b.bill_no, b.state, b.is_scarlet, b.paper_bill_no,
@@ -157,8 +161,8 @@ function billListing(id: string, title: string, groupBy: 'place' | 'payee'): Rep
                   (select group_concat(distinct bp.channel_code) from bill_payment bp where bp.bill_id = b.id) as channels
              from bill b join billing_point p on p.id = b.place_id join bill_kind k on k.id = b.bill_kind_id
              left join bill r on r.id = b.scarlet_bill_id left join bill o on o.id = b.related_bill_id
-            where ${where.join(' and ')} order by ${order} limit ${pageSize} offset ${offset}`,
-          args,
+            where ${where.join(' and ')}${keyset} order by ${order} limit ${pageSize}`,
+          [...args, ...keyArgs],
         );
         for (const r of page) {
           const key = groupKey(r);
@@ -200,7 +204,8 @@ function billListing(id: string, title: string, groupBy: 'place' | 'payee'): Rep
           };
         }
         if (page.length < pageSize) break;
-        offset += pageSize;
+        const last = page[page.length - 1];
+        after = { g: groupBy === 'place' ? last.place_code : last.payee, id: Number(last.id) };
       }
       if (group !== undefined) yield subtotal();
       yield { _subtotal: `合计（${count} 张）`, totalAmt: sum };
@@ -220,6 +225,33 @@ export function registerReport(def: ReportDef<any>): void {
 }
 
 const cellValue = (c: ReportColumn, v: unknown) => (c.money && typeof v === 'number' ? formatYuan(v) : (v ?? ''));
+
+/** Streams a report as an .xlsx workbook into `out` (one sheet; subtotal rows in bold). */
+export async function writeXlsx(api: ApiContext, def: ReportDef<any>, q: unknown, out: NodeJS.WritableStream): Promise<number> {
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out as unknown as import('node:stream').Stream, useStyles: true });
+  wb.creator = 'medbill';
+  const ws = wb.addWorksheet(def.title.slice(0, 31));
+  ws.columns = def.columns.map((c) => ({ header: c.header, key: c.key, width: c.width ?? 14, style: c.money ? { numFmt: '#,##0.00' } : {} }));
+  ws.getRow(1).font = { bold: true };
+  ws.getRow(1).commit();
+  let rows = 0;
+  for await (const r of def.rows(api, q)) {
+    const values: Record<string, unknown> = {};
+    for (const c of def.columns) {
+      const v = r[c.key];
+      // Yuan as a number only at the cell: the sums above were integer fen.
+      values[c.key] = c.money && typeof v === 'number' ? Number(formatYuan(v)) : (v ?? '');
+    }
+    if (r._subtotal) values[def.columns[0].key] = r._subtotal;
+    const row = ws.addRow(values);
+    if (r._subtotal) row.font = { bold: true };
+    row.commit();
+    rows++;
+  }
+  ws.commit();
+  await wb.commit();
+  return rows;
+}
 
 export function mountReportRoutes(router: Router, api: ApiContext): void {
   const auth = requireUser(api);
@@ -269,37 +301,14 @@ export function mountReportRoutes(router: Router, api: ApiContext): void {
       return sendError(ctx, e);
     }
     const out = new PassThrough();
-    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true });
-    wb.creator = 'medbill';
-    const ws = wb.addWorksheet(def.title.slice(0, 31));
-    ws.columns = def.columns.map((c) => ({ header: c.header, key: c.key, width: c.width ?? 14, style: c.money ? { numFmt: '#,##0.00' } : {} }));
-    ws.getRow(1).font = { bold: true };
-    ws.getRow(1).commit();
     const name = `${def.title}-${new Date().toISOString().slice(0, 10)}.xlsx`;
     ctx.set('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     ctx.set('Content-Disposition', `attachment; filename="report.xlsx"; filename*=UTF-8''${encodeURIComponent(name)}`);
     ctx.body = out;
     // Rows are written as they are read; the response streams while the query pages on.
-    void (async () => {
-      try {
-        for await (const r of def.rows(api, q)) {
-          const values: Record<string, unknown> = {};
-          for (const c of def.columns) {
-            const v = r[c.key];
-            // Yuan as a number only at the cell: the sums above were integer fen.
-            values[c.key] = c.money && typeof v === 'number' ? Number(formatYuan(v)) : (v ?? '');
-          }
-          if (r._subtotal) values[def.columns[0].key] = r._subtotal;
-          const row = ws.addRow(values);
-          if (r._subtotal) row.font = { bold: true };
-          row.commit();
-        }
-        ws.commit();
-        await wb.commit();
-      } catch (e) {
-        ctx.app.emit('error', e, ctx);
-        out.destroy(e as Error);
-      }
-    })();
+    writeXlsx(api, def, q, out).catch((e) => {
+      ctx.app.emit('error', e, ctx);
+      out.destroy(e as Error);
+    });
   });
 }
