@@ -4,9 +4,11 @@ import { createIssueActivities } from './issue/activities';
 import { writeOffActivity } from './writeoff/write-off';
 import { createLifecycleActivities } from './lifecycle/activities';
 import { paperActivities } from './paper/paper';
+import { requisitionActivities } from './stock/requisition';
+import { stockAlarmActivities } from './stock/alarms';
 
 export function createActivities(deps: Deps) {
-  return { ...createIssueActivities(deps), ...createLifecycleActivities(deps), writeOffBill: writeOffActivity(deps), ...paperActivities(deps) };
+  return { ...createIssueActivities(deps), ...createLifecycleActivities(deps), writeOffBill: writeOffActivity(deps), ...paperActivities(deps), ...requisitionActivities(deps), ...stockAlarmActivities(deps) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -82,6 +82,12 @@ export interface Config {
   paperRemindAfterMs: number;
   /** MEDBILL_CRASH_AT: fault drill; the process kills itself (SIGKILL) once at the named point (see common/crash-points.ts). */
   crashAt: string;
+  /** MEDBILL_STOCK_ALARM_EVERY: how often the `stock-alarm` schedule compares each point's stock with its threshold. */
+  stockAlarmEveryMs: number;
+  /** MEDBILL_STOCK_DEFAULT_THRESHOLD: the threshold of a point and bill kind that holds stock but has none set. */
+  stockDefaultThreshold: number;
+  /** MEDBILL_REQUISITION_POLL_MAX: longest wait between two polls of a requisition's review (backoff from 2 s). */
+  requisitionPollMaxMs: number;
 }
 
 function bool(v: string | undefined, dflt: boolean): boolean {
@@ -159,6 +165,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issueTimeoutMs: int('MEDBILL_ISSUE_TIMEOUT_MS', env.MEDBILL_ISSUE_TIMEOUT_MS, 10000),
     paperRemindAfterMs: duration('MEDBILL_PAPER_REMIND_AFTER', env.MEDBILL_PAPER_REMIND_AFTER, 4 * 3_600_000),
     crashAt: env.MEDBILL_CRASH_AT || '',
+    stockAlarmEveryMs: duration('MEDBILL_STOCK_ALARM_EVERY', env.MEDBILL_STOCK_ALARM_EVERY, 10 * 60_000),
+    stockDefaultThreshold: int('MEDBILL_STOCK_DEFAULT_THRESHOLD', env.MEDBILL_STOCK_DEFAULT_THRESHOLD, 1000),
+    requisitionPollMaxMs: duration('MEDBILL_REQUISITION_POLL_MAX', env.MEDBILL_REQUISITION_POLL_MAX, 5 * 60_000),
   };
 }
 

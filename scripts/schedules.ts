@@ -5,6 +5,7 @@
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { Config } from '../common/config';
+import { STOCK_ALARM_SCHEDULE } from '../workflows/stock-alarm';
 
 export interface ScheduleDef {
   /** Schedule ID (also the prefix of each run's workflow ID). */
@@ -18,7 +19,9 @@ export interface ScheduleDef {
 }
 
 /** Add each schedule here (one line per schedule; the definitions live beside their workflows). */
-export const SCHEDULES: ScheduleDef[] = [];
+export const SCHEDULES: ScheduleDef[] = [
+  STOCK_ALARM_SCHEDULE,
+];
 
 export async function ensureSchedules(client: Client, taskQueue: string, cfg: Config, defs: ScheduleDef[] = SCHEDULES): Promise<void> {
   for (const d of defs) {

@@ -3,3 +3,5 @@ export { issueBillWorkflow } from './issue-bill';
 export { writeOffWorkflow } from './write-off';
 export { noticeWorkflow } from './notice';
 export { paperWorkflow } from './paper';
+export { requisitionWorkflow } from './requisition';
+export { stockAlarmWorkflow } from './stock-alarm';
