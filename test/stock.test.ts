@@ -7,14 +7,24 @@
 import { busDateTime } from '../sim/his/client';
 import { triggerSchedule } from '../scripts/schedules';
 import type { AuditReport } from '../activities/stock/audit';
+import { freePort } from '../scripts/temporal-dev';
 import { eventually, startPlatform, type Platform } from './harness';
 
 let p: Platform;
 let finance: string;
+let fiscalSim: string;
 beforeAll(async () => {
-  p = await startPlatform();
+  const port = await freePort();
+  // The fiscal simulator reviews only when told (POST /_sim/review), so the test decides approve or return.
+  p = await startPlatform({ MEDBILL_FISCAL_SIM_PORT: String(port), MEDBILL_FISCAL_SIM_AUTO_APPROVE: '0', MEDBILL_REQUISITION_POLL_MAX: '2s' });
+  fiscalSim = `http://127.0.0.1:${port}`;
   finance = await login('finance', 'finance123');
 });
+const sim = async (path: string, body?: unknown) => {
+  const r = await fetch(`${fiscalSim}${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (!r.ok) throw new Error(`fiscal sim ${path}: ${r.status} ${await r.text()}`);
+  return r.json() as Promise<any>;
+};
 afterAll(async () => {
   await p?.stop();
 });
@@ -77,6 +87,68 @@ test('the demo stock is accounted for from the start: received, stocked, distrib
   expect(reqs.items.some((x: any) => x.requisitionNo === 'SL-DEMO-0001' && x.state === 'stocked')).toBe(true);
 });
 
+let received: { billBatchCode: string; startNo: number; endNo: number };
+
+test('requisition: draft -> submit through a fiscal outage -> returned -> edit and resubmit -> approved -> stock-in; every step on the timeline', async () => {
+  const draft = await ok(post('/api/stock/requisitions', { lines: [{ billKindCode: '0401', quantity: 500 }], remark: '门诊用票' }));
+  expect(draft).toMatchObject({ state: 'draft', revision: 1 });
+  const edited = await ok(put(`/api/stock/requisitions/${draft.id}`, { lines: [{ billKindCode: '0401', quantity: 400 }, { billKindCode: '0402', quantity: 100 }], remark: '门诊、住院用票' }));
+  expect(edited.lines.map((l: any) => [l.billKindCode, l.quantity])).toEqual([['0401', 400], ['0402', 100]]);
+
+  // The fiscal platform is down while the requisition is submitted: the answer comes at once, the send is retried.
+  await sim('/_sim/faults', { mode: 'down' });
+  const sub = await ok(post(`/api/stock/requisitions/${draft.id}/submit`, {}));
+  expect(sub).toMatchObject({ state: 'submitted', revision: 1 });
+  const again = await post(`/api/stock/requisitions/${draft.id}/submit`, {});
+  expect(again.status).toBe(409);
+  expect(again.json.error).toMatchObject({ code: 'E0065', field: 'state' });
+  const early = await post(`/api/stock/requisitions/${draft.id}/stock-in`, {});
+  expect(early.json.error).toMatchObject({ code: 'E0065', field: 'state' });
+  const noEdit = await put(`/api/stock/requisitions/${draft.id}`, { lines: [{ billKindCode: '0401', quantity: 1 }] });
+  expect(noEdit.json.error).toMatchObject({ code: 'E0065', field: 'state' });
+  await new Promise((r) => setTimeout(r, 3000)); // let a few sends fail against the outage
+  expect((await sim('/_sim/requisitions')).some((r: any) => r.requisitionNo === draft.requisitionNo)).toBe(false);
+  await sim('/_sim/faults', { mode: 'ok' });
+  await eventually(async () => (await sim('/_sim/requisitions')).some((r: any) => r.requisitionNo === draft.requisitionNo && r.state === 'submitted'), 'the requisition reaches the fiscal platform');
+
+  // Returned with a comment: finance edits and resubmits (revision 2).
+  await sim('/_sim/review', { requisitionNo: draft.requisitionNo, decision: 'return', comment: '住院票据数量请减半', reviewer: '财政局 赵审核' });
+  const returned = await eventually(async () => {
+    const r = await ok(get(`/api/stock/requisitions/${draft.id}`));
+    return r.state === 'returned' ? r : undefined;
+  }, 'returned');
+  expect(returned).toMatchObject({ reviewComment: '住院票据数量请减半', reviewer: '财政局 赵审核' });
+  await ok(put(`/api/stock/requisitions/${draft.id}`, { lines: [{ billKindCode: '0401', quantity: 400 }, { billKindCode: '0402', quantity: 50 }] }));
+  expect(await ok(post(`/api/stock/requisitions/${draft.id}/submit`, {}))).toMatchObject({ state: 'submitted', revision: 2 });
+  await eventually(async () => (await sim('/_sim/requisitions')).some((r: any) => r.requisitionNo === draft.requisitionNo && r.revision === 2), 'revision 2 at the fiscal platform');
+  await sim('/_sim/review', { requisitionNo: draft.requisitionNo, revision: 2, decision: 'approve', reviewer: '财政局 赵审核' });
+  const got = await eventually(async () => {
+    const r = await ok(get(`/api/stock/requisitions/${draft.id}`));
+    return r.state === 'received' ? r : undefined;
+  }, 'received');
+  expect(got.segments.map((s: any) => [s.billKindCode, s.quantity, s.state])).toEqual([['0401', 400, 'received'], ['0402', 50, 'received']]);
+  // Received but not in stock yet: the audit counts the numbers as awaiting stock-in.
+  const before = await audit();
+  expect(before.ok).toBe(true);
+  expect(before.counts.received).toBe(450);
+
+  const stocked = await ok(post(`/api/stock/requisitions/${draft.id}/stock-in`, {}));
+  expect(stocked).toMatchObject({ state: 'stocked', stockedQuantity: 450 });
+  const detail = await ok(get(`/api/stock/requisitions/${draft.id}`));
+  expect(detail.events.map((e: any) => e.type)).toEqual(['created', 'edited', 'submitted', 'sent', 'returned', 'edited', 'resubmitted', 'sent', 'approved', 'received', 'stocked']);
+  expect(detail.events.find((e: any) => e.type === 'stocked').actor).toBe('财务科 王会计');
+  expect(detail.events.find((e: any) => e.type === 'returned')).toMatchObject({ actor: '财政局 赵审核', detail: '住院票据数量请减半' });
+  const pool = await ok(get('/api/stock/pool'));
+  expect(pool.totals).toEqual(expect.arrayContaining([expect.objectContaining({ billKindCode: '0401', quantity: 400 }), expect.objectContaining({ billKindCode: '0402', quantity: 50 })]));
+  const seg = got.segments.find((s: any) => s.billKindCode === '0401');
+  received = { billBatchCode: seg.billBatchCode, startNo: Number(seg.startNo), endNo: Number(seg.endNo) };
+  const after = await audit();
+  expect(after.ok).toBe(true);
+  expect(after.counts.received).toBe(0);
+  expect(after.counts.pool).toBe(450);
+  await eventually(async () => (await p.client.workflow.getHandle(`requisition-${draft.id}`).describe()).status.name === 'COMPLETED', 'the requisition workflow completes');
+});
+
 test('bad input names the field', async () => {
   const bad = async (path: string, body: unknown, field: string, method = 'POST') => {
     const r = await call(finance, method, path, body);
@@ -89,7 +161,7 @@ test('bad input names the field', async () => {
   await bad('/api/stock/requisitions', { lines: [{ billKindCode: '0401', quantity: 5 }, { billKindCode: '9999', quantity: 5 }] }, 'lines[1].billKindCode');
   await bad('/api/stock/distributions', { placeCode: 'NOPE', billKindCode: '0401', quantity: 5 }, 'placeCode');
   await bad('/api/stock/distributions', { placeCode: 'MZ01', billKindCode: '0401', quantity: -1 }, 'quantity');
-  await bad('/api/stock/distributions', { placeCode: 'MZ01', billKindCode: '0401', quantity: 5 }, 'quantity'); // the pool is empty: E0066
+  await bad('/api/stock/distributions', { placeCode: 'MZ01', billKindCode: '0401', quantity: 10_000_000 }, 'quantity'); // more than the pool holds: E0066
   await bad('/api/stock/voids', { billBatchCode: '44040126', startNo: 5, endNo: 6 }, 'reason');
   await bad('/api/stock/voids', { billBatchCode: '4404', startNo: 5, endNo: 6, reason: 'x' }, 'billBatchCode');
   await bad('/api/stock/thresholds', { placeCode: 'MZ01', billKindCode: '0401', minRemaining: 'many' }, 'minRemaining', 'PUT');
@@ -116,36 +188,34 @@ test('issuing at a point without numbers fails at once with E0023 naming the poi
   expect((await call(finance, 'DELETE', '/api/stock/points/KS01')).status).toBe(200);
 });
 
-test('return -> distribution -> issue -> reversal -> return of the tail -> void: the audit shows every number exactly once', async () => {
-  // ZY01 gives back its last 1,000 outpatient numbers (2,099,001..2,100,000) to the pool.
-  const back = await ok(post('/api/stock/returns', { placeCode: 'ZY01', billKindCode: '0401', quantity: 1000, reason: '调剂' }));
-  expect(back.ranges).toEqual([expect.objectContaining({ startNo: 2_099_001, endNo: 2_100_000, quantity: 1000 })]);
+test('requisitioned stock -> distribution -> issue -> reversal -> return of the tail -> void: the audit shows every number exactly once', async () => {
   await ok(post('/api/stock/points', { code: 'MZ02', name: '门诊收费二号窗口', parentCode: 'MZ01' }));
   const d = await ok(post('/api/stock/distributions', { placeCode: 'MZ02', billKindCode: '0401', quantity: 100 }));
-  expect(d.ranges).toEqual([expect.objectContaining({ startNo: 2_099_001, endNo: 2_099_100 })]);
+  const S = received.startNo;
+  expect(d.ranges).toEqual([expect.objectContaining({ billBatchCode: received.billBatchCode, startNo: S, endNo: S + 99 })]);
 
   const bills = [];
   for (let i = 0; i < 3; i++) bills.push(await issueAt('MZ02'));
-  expect(bills.map((b) => Number(b.message.billNo))).toEqual([2_099_001, 2_099_002, 2_099_003]);
+  expect(bills.map((b) => Number(b.message.billNo))).toEqual([S, S + 1, S + 2]);
   const w = await p.hisClient.callWithRetry('writeOffEBill', { billBatchCode: bills[1].message.billBatchCode, billNo: bills[1].message.billNo, reason: '退费', operator: '李敏', busDateTime: busDateTime(), placeCode: 'MZ02' });
   expect(w.result).toBe('S0000');
-  expect(Number(w.message.eScarletBillNo)).toBe(2_099_004);
+  expect(Number(w.message.eScarletBillNo)).toBe(S + 3);
 
-  // The unused tail of MZ02 (2,099,005..2,099,100) goes back; MZ02 has nothing left.
+  // The unused tail of MZ02 (S+4..S+99) goes back; MZ02 has nothing left.
   const tail = await ok(post('/api/stock/returns', { placeCode: 'MZ02', billKindCode: '0401' }));
-  expect(tail.ranges).toEqual([expect.objectContaining({ startNo: 2_099_005, endNo: 2_099_100 })]);
+  expect(tail.ranges).toEqual([expect.objectContaining({ startNo: S + 4, endNo: S + 99 })]);
   expect(await remainingAt('MZ02')).toBe(0);
   const empty = await p.hisClient.call('invoiceEBillOutpatient', sampleAt('MZ02'));
   expect(empty.result).toBe('E0023');
 
   // Void a range in the pool and one at a point (ZY01's unused numbers), both with a reason.
   const code = bills[0].message.billBatchCode as string;
-  await ok(post('/api/stock/voids', { billBatchCode: code, startNo: 2_099_010, endNo: 2_099_019, reason: '号段损坏' }));
-  await ok(post('/api/stock/voids', { billBatchCode: code, startNo: 2_098_991, endNo: 2_099_000, placeCode: 'ZY01', reason: '窗口撤并' }));
-  const twice = await post('/api/stock/voids', { billBatchCode: code, startNo: 2_099_010, endNo: 2_099_010, reason: '再次' });
+  await ok(post('/api/stock/voids', { billBatchCode: code, startNo: S + 9, endNo: S + 18, reason: '号段损坏' }));
+  await ok(post('/api/stock/voids', { billBatchCode: code, startNo: 2_099_991, endNo: 2_100_000, placeCode: 'ZY01', reason: '窗口撤并' }));
+  const twice = await post('/api/stock/voids', { billBatchCode: code, startNo: S + 9, endNo: S + 9, reason: '再次' });
   expect(twice.json.error).toMatchObject({ code: 'E0066', field: 'startNo' });
   // A used number cannot be voided.
-  const used = await post('/api/stock/voids', { billBatchCode: code, startNo: 2_099_001, endNo: 2_099_001, reason: 'x' });
+  const used = await post('/api/stock/voids', { billBatchCode: code, startNo: S, endNo: S, reason: 'x' });
   expect(used.json.error.code).toBe('E0066');
 
   const r = await audit();
@@ -156,15 +226,15 @@ test('return -> distribution -> issue -> reversal -> return of the tail -> void:
   expect(line.counts.reversed).toBe(1);
   expect(line.counts.red).toBe(1);
   expect(line.counts.voided).toBe(20);
-  expect(line.counts.pool).toBe(1000 - 4 - 10);
+  expect(line.counts.pool).toBe(400 - 4 - 10);
   expect(Object.values(line.counts).reduce((a, b) => a + b, 0)).toBe(line.received);
 
   // Tamper: a number lost from the pool shows up as missing.
-  await p.orm.em.getConnection().execute('update stock_pool set start_no = start_no + 1 where bill_batch_code = ? and start_no = ?', [code, 2_099_005], 'run');
+  await p.orm.em.getConnection().execute('update stock_pool set start_no = start_no + 1 where bill_batch_code = ? and start_no = ?', [code, S + 4], 'run');
   const bad = await audit();
   expect(bad.ok).toBe(false);
-  expect(bad.problems).toEqual([expect.objectContaining({ problem: 'missing', billBatchCode: code, startNo: 2_099_005, endNo: 2_099_005 })]);
-  await p.orm.em.getConnection().execute('update stock_pool set start_no = start_no - 1 where bill_batch_code = ? and start_no = ?', [code, 2_099_006], 'run');
+  expect(bad.problems).toEqual([expect.objectContaining({ problem: 'missing', billBatchCode: code, startNo: S + 4, endNo: S + 4 })]);
+  await p.orm.em.getConnection().execute('update stock_pool set start_no = start_no - 1 where bill_batch_code = ? and start_no = ?', [code, S + 5], 'run');
   expect((await audit()).ok).toBe(true);
 });
 

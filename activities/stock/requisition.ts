@@ -13,7 +13,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Connection, EntityManager } from '@mikro-orm/core';
 import { DomainError, fieldError } from '../../common/errors';
-import { FiscalRejectedError, FiscalUnavailableError, type FiscalPlatform, type RequisitionReview } from '../fiscal/platform';
+import { FiscalRejectedError, FiscalUnavailableError, type RequisitionReview } from '../fiscal/platform';
 import type { Deps } from '../deps';
 import { domainFailure } from '../issue/issue-bill';
 import type { SqlRunner } from '../events';
@@ -58,12 +58,6 @@ export async function recordRequisitionEvent(sql: Conn, requisitionId: number, t
   );
 }
 
-/** The deps' fiscal adapter (MEDBILL fiscal client); missing means "not reachable yet": retried. */
-export function fiscalOf(deps: Deps): FiscalPlatform {
-  const f = (deps as Deps & { fiscal?: FiscalPlatform }).fiscal;
-  if (!f) throw new FiscalUnavailableError('no fiscal platform client is configured');
-  return f;
-}
 
 export function parseLines(v: unknown): RequisitionLineInput[] {
   if (!Array.isArray(v) || v.length === 0) throw fieldError('lines', '请至少填写一行（票据种类与数量）');
@@ -191,7 +185,7 @@ export function requisitionActivities(deps: Deps) {
       const conn = em().getConnection();
       const r = await loadRequisition(conn, input.requisitionId);
       try {
-        const { fiscalRequisitionNo } = await fiscalOf(deps).submitRequisition({
+        const { fiscalRequisitionNo } = await deps.fiscal.submitRequisition({
           requisitionNo: r.requisition_no,
           revision: input.revision,
           hospitalCode: r.hospital_code,
@@ -221,7 +215,7 @@ export function requisitionActivities(deps: Deps) {
       if (r.state === 'returned') return { state: 'returned' };
       let review: RequisitionReview;
       try {
-        review = await fiscalOf(deps).requisitionStatus(r.hospital_code, r.requisition_no, input.revision);
+        review = await deps.fiscal.requisitionStatus(r.hospital_code, r.requisition_no, input.revision);
       } catch (e) {
         if (e instanceof FiscalUnavailableError) throw ApplicationFailure.create({ message: e.message, type: 'FiscalUnavailableError' });
         if (e instanceof FiscalRejectedError) throw ApplicationFailure.create({ message: `${e.code}: ${e.message}`, type: 'FiscalRejectedError' });

@@ -4,7 +4,7 @@
  * the layout route below, and give it a title, an icon and the roles that may open it.
  */
 import type { RouteRecordRaw } from 'vue-router';
-import { Bell, Document, Tickets } from '@element-plus/icons-vue';
+import { Bell, DataAnalysis, Document, Tickets } from '@element-plus/icons-vue';
 import Layout from '@/layout/index.vue';
 
 export const layoutChildren: RouteRecordRaw[] = [
@@ -49,12 +49,13 @@ export const layoutChildren: RouteRecordRaw[] = [
   //   component: () => import('@/views/stock/index.vue'),
   //   meta: { title: '库存管理', icon: Box, menu: true, order: 30, roles: ['admin', 'stock'] },
   // },
-  // {
-  //   path: 'reports',
-  //   name: 'reports',
-  //   component: () => import('@/views/reports/index.vue'),
-  //   meta: { title: '报表', icon: DataAnalysis, menu: true, order: 40, roles: ['admin', 'finance'] },
-  // },
+
+  {
+    path: 'reports',
+    name: 'reports',
+    component: () => import('@/views/reports/index.vue'),
+    meta: { title: '报表', icon: DataAnalysis, menu: true, order: 40, roles: ['admin', 'finance', 'audit', 'cashier'] },
+  },
 
   {
     path: '403',
