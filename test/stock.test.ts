@@ -246,7 +246,9 @@ test('concurrent issuance and returns at one point never lose or double a number
   const [issued, returned] = await Promise.all([Promise.all(issues), Promise.all(returns)]);
   const numbers = issued.filter((x) => x.result === 'S0000').map((x) => Number(x.message.billNo));
   expect(new Set(numbers).size).toBe(numbers.length);
-  for (const x of issued) expect(['S0000', 'E0023']).toContain(x.result);
+  // 24 issues + 6 x 3 returned <= 60: every call must succeed (a return that loses its race re-reads and retries).
+  for (const x of issued) expect(x.result).toBe('S0000');
+  for (const x of returned) expect(x.status).toBe(200);
   const back = returned.filter((x) => x.status === 200).flatMap((x) => x.json.ranges as Array<{ startNo: number; endNo: number }>);
   for (const r of back) for (let n = r.startNo; n <= r.endNo; n++) expect(numbers).not.toContain(n);
   const returnedCount = back.reduce((a, r) => a + r.endNo - r.startNo + 1, 0);

@@ -8,7 +8,7 @@
  */
 import { log } from '@temporalio/activity';
 import type { Deps } from '../deps';
-import { dbNow, insertRow, remainingAt, type Sql } from './ranges';
+import { dbNow, forUpdate, insertRow, remainingAt, retryTransaction, type Sql } from './ranges';
 
 export interface AlarmCheck {
   placeId: number;
@@ -27,7 +27,7 @@ export async function evaluateAlarm(sql: Sql, hospitalId: number, c: Omit<AlarmC
   const key = openKey(c.placeId, c.billKindId);
   const now = dbNow(sql);
   const low = c.active !== false && remaining < c.threshold;
-  const [open] = await sql.execute<Array<{ id: number }>>('select id from stock_alarm where open_key = ?', [key]);
+  const [open] = await sql.execute<Array<{ id: number }>>(`select id from stock_alarm where open_key = ?${forUpdate(sql)}`, [key]);
   if (low) {
     if (open) {
       await sql.execute('update stock_alarm set remaining = ?, threshold = ?, checked_at = ? where id = ?', [remaining, c.threshold, now, open.id], 'run');
@@ -88,11 +88,13 @@ export function stockAlarmActivities(deps: Deps) {
           threshold: r.min_remaining === null ? deps.cfg.stockDefaultThreshold : Number(r.min_remaining),
           active: Boolean(Number(r.active)),
         };
-        const result = await em.fork().transactional(async (tx) => {
-          const sql = tx as unknown as Sql;
-          const remaining = await remainingAt(sql, check.placeId, check.billKindId);
-          return { remaining, state: await evaluateAlarm(sql, Number(r.hospital_id), { ...check, remaining }) };
-        });
+        const result = await retryTransaction(() =>
+          em.fork().transactional(async (tx) => {
+            const sql = tx as unknown as Sql;
+            const remaining = await remainingAt(sql, check.placeId, check.billKindId);
+            return { remaining, state: await evaluateAlarm(sql, Number(r.hospital_id), { ...check, remaining }) };
+          }),
+        );
         if (result.state === 'opened' || result.state === 'open') open++;
         if (result.state === 'opened') {
           const a = { ...check, remaining: result.remaining };

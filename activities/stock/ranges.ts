@@ -14,10 +14,32 @@
  */
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { DomainError, fieldError } from '../../common/errors';
+import { isUniqueViolation } from '../../orm/errors';
 
 export type Sql = SqlEntityManager;
 export const dbNow = (sql: Sql, d = new Date()) => sql.getPlatform().processDateProperty(d);
 const n = (v: number | string | bigint) => Number(v);
+
+/**
+ * ` for update` on MySQL/MariaDB: under REPEATABLE READ a plain SELECT re-reads the transaction's old
+ * snapshot, so a retry after a lost compare-and-swap would never see the winner's change; a locking
+ * read sees the latest committed row (and holds it). SQLite serialises writers and has no such clause.
+ */
+export const forUpdate = (sql: Pick<Sql, 'getPlatform'>) => (/sqlite/i.test(sql.getPlatform().constructor.name) ? '' : ' for update');
+
+/** Runs a stock transaction, again when the database chose it as a deadlock victim or a concurrent insert won a unique key. */
+export async function retryTransaction<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const code = (e as { code?: string })?.code;
+      const retryable = code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY' || /deadlock/i.test(String((e as Error)?.message)) || isUniqueViolation(e);
+      if (!retryable || i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 20 * i));
+    }
+  }
+}
 
 export interface Range {
   billKindId: number;
@@ -81,9 +103,9 @@ interface PoolRow {
 /** Puts a range into the hospital pool, merged with the ranges right before and after it. */
 export async function addToPool(sql: Sql, hospitalId: number, r: Range): Promise<void> {
   let { startNo, endNo } = r;
-  const [before] = await sql.execute<PoolRow[]>('select id, start_no, end_no from stock_pool where bill_batch_code = ? and end_no = ?', [r.billBatchCode, startNo - 1]);
+  const [before] = await sql.execute<PoolRow[]>(`select id, start_no, end_no from stock_pool where bill_batch_code = ? and end_no = ?${forUpdate(sql)}`, [r.billBatchCode, startNo - 1]);
   if (before && (await run(sql, 'delete from stock_pool where id = ? and end_no = ?', [before.id, startNo - 1])) === 1) startNo = n(before.start_no);
-  const [after] = await sql.execute<PoolRow[]>('select id, start_no, end_no from stock_pool where bill_batch_code = ? and start_no = ?', [r.billBatchCode, endNo + 1]);
+  const [after] = await sql.execute<PoolRow[]>(`select id, start_no, end_no from stock_pool where bill_batch_code = ? and start_no = ?${forUpdate(sql)}`, [r.billBatchCode, endNo + 1]);
   if (after && (await run(sql, 'delete from stock_pool where id = ? and start_no = ?', [after.id, endNo + 1])) === 1) endNo = n(after.end_no);
   await insertRow(sql, 'stock_pool', { hospital_id: hospitalId, bill_kind_id: r.billKindId, bill_batch_code: r.billBatchCode, start_no: startNo, end_no: endNo, created_at: dbNow(sql) });
 }
@@ -92,7 +114,7 @@ export async function addToPool(sql: Sql, hospitalId: number, r: Range): Promise
 export async function takeRangeFromPool(sql: Sql, hospitalId: number, billBatchCode: string, startNo: number, endNo: number): Promise<Range> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const [row] = await sql.execute<PoolRow[]>(
-      'select id, bill_kind_id, bill_batch_code, start_no, end_no from stock_pool where hospital_id = ? and bill_batch_code = ? and start_no <= ? and end_no >= ?',
+      `select id, bill_kind_id, bill_batch_code, start_no, end_no from stock_pool where hospital_id = ? and bill_batch_code = ? and start_no <= ? and end_no >= ?${forUpdate(sql)}`,
       [hospitalId, billBatchCode, startNo, endNo],
     );
     if (!row) throw fieldError('startNo', `${billBatchCode} ${startNo}–${endNo} 不全在医院库存（未分发）中`, 'E0066');
@@ -110,7 +132,7 @@ export async function takeRangeFromPool(sql: Sql, hospitalId: number, billBatchC
 /** Takes `quantity` numbers of a kind out of the pool, lowest code and number first (several ranges if needed). */
 export async function takeCountFromPool(sql: Sql, hospitalId: number, billKindId: number, quantity: number): Promise<Range[]> {
   const rows = await sql.execute<PoolRow[]>(
-    'select id, bill_kind_id, bill_batch_code, start_no, end_no from stock_pool where hospital_id = ? and bill_kind_id = ? order by bill_batch_code, start_no',
+    `select id, bill_kind_id, bill_batch_code, start_no, end_no from stock_pool where hospital_id = ? and bill_kind_id = ? order by bill_batch_code, start_no${forUpdate(sql)}`,
     [hospitalId, billKindId],
   );
   const available = rows.reduce((a, r) => a + n(r.end_no) - n(r.start_no) + 1, 0);
@@ -171,7 +193,7 @@ const SEGMENT_COLS = 'id, hospital_id, place_id, bill_kind_id, bill_batch_code, 
 export async function takeRangeFromPoint(sql: Sql, hospitalId: number, placeId: number | null, billBatchCode: string, startNo: number, endNo: number): Promise<Range & { placeId: number }> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const [seg] = await sql.execute<SegmentRow[]>(
-      `select ${SEGMENT_COLS} from stock_segment where hospital_id = ? and bill_batch_code = ? and start_no <= ? and end_no >= ?${placeId ? ' and place_id = ?' : ''}`,
+      `select ${SEGMENT_COLS} from stock_segment where hospital_id = ? and bill_batch_code = ? and start_no <= ? and end_no >= ?${placeId ? ' and place_id = ?' : ''}${forUpdate(sql)}`,
       [hospitalId, billBatchCode, startNo, endNo, ...(placeId ? [placeId] : [])],
     );
     if (!seg || n(seg.next_no) > startNo) throw fieldError('startNo', `${billBatchCode} ${startNo}–${endNo} 不全是${placeId ? '该开票点' : '开票点'}未使用的号码`, 'E0066');
@@ -190,7 +212,7 @@ export async function takeUnusedFromPoint(sql: Sql, placeId: number, billKindId:
   let left = quantity ?? Number.MAX_SAFE_INTEGER;
   for (let attempt = 0; attempt < 200 && left > 0; attempt++) {
     const segs = await sql.execute<SegmentRow[]>(
-      `select ${SEGMENT_COLS} from stock_segment where place_id = ? and bill_kind_id = ? and status = 'active' and next_no <= end_no order by bill_batch_code desc, start_no desc`,
+      `select ${SEGMENT_COLS} from stock_segment where place_id = ? and bill_kind_id = ? and status = 'active' and next_no <= end_no order by bill_batch_code desc, start_no desc${forUpdate(sql)}`,
       [placeId, billKindId],
     );
     if (segs.length === 0) break;

@@ -9,7 +9,7 @@ import { fieldError } from '../../common/errors';
 import type { Deps } from '../deps';
 import { recheckAlarm } from './alarms';
 import {
-  addSegment, addToPool, logMovement, rangeText, takeCountFromPool, takeRangeFromPoint, takeRangeFromPool, takeUnusedFromPoint,
+  addSegment, addToPool, logMovement, retryTransaction, rangeText, takeCountFromPool, takeRangeFromPoint, takeRangeFromPool, takeUnusedFromPoint,
   type Range, type Sql,
 } from './ranges';
 
@@ -75,7 +75,7 @@ const kindOfCode = async (sql: Sql, code: string) => {
 
 export async function distribute(deps: Deps, point: PointRef, spec: RangeSpec, actor: string, reason?: string): Promise<StockOpResult> {
   if (!point.active) throw fieldError('placeCode', `开票点 ${point.code} 已停用，不能分发`, 'E0020');
-  return deps.orm.em.fork().transactional(async (tx) => {
+  return retryTransaction(() => deps.orm.em.fork().transactional(async (tx) => {
     const sql = tx as unknown as Sql;
     let ranges: Range[];
     if ('billBatchCode' in spec) {
@@ -91,12 +91,12 @@ export async function distribute(deps: Deps, point: PointRef, spec: RangeSpec, a
     }
     for (const kindId of new Set(ranges.map((r) => r.billKindId))) await recheckAlarm(sql, point.hospitalId, point.id, kindId, deps.cfg.stockDefaultThreshold);
     return summary(ranges);
-  });
+  }));
 }
 
 /** Returns a point's unused numbers to the pool: a range, a quantity from the end, or all of a kind. */
 export async function returnToPool(deps: Deps, point: PointRef, spec: RangeSpec, actor: string, reason?: string): Promise<StockOpResult> {
-  return deps.orm.em.fork().transactional(async (tx) => {
+  return retryTransaction(() => deps.orm.em.fork().transactional(async (tx) => {
     const sql = tx as unknown as Sql;
     let ranges: Range[];
     if ('billBatchCode' in spec) {
@@ -113,7 +113,7 @@ export async function returnToPool(deps: Deps, point: PointRef, spec: RangeSpec,
     }
     for (const kindId of new Set(ranges.map((r) => r.billKindId))) await recheckAlarm(sql, point.hospitalId, point.id, kindId, deps.cfg.stockDefaultThreshold);
     return summary(ranges);
-  });
+  }));
 }
 
 /**
@@ -122,7 +122,7 @@ export async function returnToPool(deps: Deps, point: PointRef, spec: RangeSpec,
  */
 export async function voidRange(deps: Deps, hospitalId: number, spec: { billBatchCode: string; startNo: number; endNo: number }, point: PointRef | undefined, actor: string, reason: string): Promise<StockOpResult & { placeCode?: string }> {
   if (!reason.trim()) throw fieldError('reason', '请填写作废原因');
-  return deps.orm.em.fork().transactional(async (tx) => {
+  return retryTransaction(() => deps.orm.em.fork().transactional(async (tx) => {
     const sql = tx as unknown as Sql;
     await kindOfCode(sql, spec.billBatchCode);
     const [inPool] = await sql.execute<Array<{ id: number }>>(
@@ -141,5 +141,5 @@ export async function voidRange(deps: Deps, hospitalId: number, spec: { billBatc
     await logMovement(sql, { ...r, hospitalId, type: 'void', placeId: r.placeId ?? null, actor, reason });
     if (r.placeId) await recheckAlarm(sql, hospitalId, r.placeId, r.billKindId, deps.cfg.stockDefaultThreshold);
     return { ...summary([r]), placeCode: p?.code };
-  });
+  }));
 }
