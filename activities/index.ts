@@ -5,9 +5,19 @@ import { writeOffActivity } from './writeoff/write-off';
 import { createLifecycleActivities } from './lifecycle/activities';
 import { paperActivities } from './paper/paper';
 import { basicDataActivities } from './fiscal/basic-data';
+import { requisitionActivities } from './stock/requisition';
+import { stockAlarmActivities } from './stock/alarms';
 
 export function createActivities(deps: Deps) {
-  return { ...createIssueActivities(deps), ...createLifecycleActivities(deps), writeOffBill: writeOffActivity(deps), ...paperActivities(deps), ...basicDataActivities(deps) };
+  return {
+    ...createIssueActivities(deps),
+    ...createLifecycleActivities(deps),
+    writeOffBill: writeOffActivity(deps),
+    ...paperActivities(deps),
+    ...basicDataActivities(deps),
+    ...requisitionActivities(deps),
+    ...stockAlarmActivities(deps),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

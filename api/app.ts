@@ -16,6 +16,7 @@ import { mountPaperRoutes } from './console/paper';
 import { mountBasicDataRoutes } from './console/basic-data';
 import { mountH5Routes } from './h5/routes';
 import { mountNoticeRoutes } from './console/notices';
+import { mountStockRoutes } from './console/stock';
 
 export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: string, e?: unknown) => void } = {}): Koa {
   const app = new Koa();
@@ -50,6 +51,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountNoticeRoutes(router, api);
   mountPaperRoutes(router, api);
   mountBasicDataRoutes(router, api);
+  mountStockRoutes(router, api);
   mountH5Routes(router, api);
   router.get('/', (ctx) => ctx.redirect('/console/'));
 

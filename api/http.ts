@@ -27,6 +27,10 @@ const HTTP_STATUS: Partial<Record<DomainError['code'], number>> = {
   E0030: 404,
   E0031: 409,
   E0050: 503,
+  E0065: 409,
+  E0066: 409,
+  E0067: 409,
+  E0068: 409,
 };
 
 /** Console / JSON API error answer: {error: {code, message, field}}. */

@@ -99,6 +99,12 @@ export interface Config {
   fiscalSimAccountAfterMs?: number;
   /** MEDBILL_BASIC_SYNC_EVERY: how often bill kinds and fiscal charge items are fetched from the fiscal platform (e.g. 1h). */
   basicSyncEveryMs: number;
+  /** MEDBILL_STOCK_ALARM_EVERY: how often the `stock-alarm` schedule compares each point's stock with its threshold. */
+  stockAlarmEveryMs: number;
+  /** MEDBILL_STOCK_DEFAULT_THRESHOLD: the threshold of a point and bill kind that holds stock but has none set. */
+  stockDefaultThreshold: number;
+  /** MEDBILL_REQUISITION_POLL_MAX: longest wait between two polls of a requisition's review (backoff from 2 s). */
+  requisitionPollMaxMs: number;
 }
 
 function bool(v: string | undefined, dflt: boolean): boolean {
@@ -185,6 +191,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fiscalSimReviewDelayMs: duration('MEDBILL_FISCAL_SIM_REVIEW_DELAY', env.MEDBILL_FISCAL_SIM_REVIEW_DELAY, 2000),
     fiscalSimAccountAfterMs: env.MEDBILL_FISCAL_SIM_ACCOUNT_AFTER ? duration('MEDBILL_FISCAL_SIM_ACCOUNT_AFTER', env.MEDBILL_FISCAL_SIM_ACCOUNT_AFTER, 0) : undefined,
     basicSyncEveryMs: duration('MEDBILL_BASIC_SYNC_EVERY', env.MEDBILL_BASIC_SYNC_EVERY, 3_600_000),
+    stockAlarmEveryMs: duration('MEDBILL_STOCK_ALARM_EVERY', env.MEDBILL_STOCK_ALARM_EVERY, 10 * 60_000),
+    stockDefaultThreshold: int('MEDBILL_STOCK_DEFAULT_THRESHOLD', env.MEDBILL_STOCK_DEFAULT_THRESHOLD, 1000),
+    requisitionPollMaxMs: duration('MEDBILL_REQUISITION_POLL_MAX', env.MEDBILL_REQUISITION_POLL_MAX, 5 * 60_000),
   };
 }
 

@@ -19,6 +19,11 @@ export type ErrorCode =
   | 'E0033' // check code (random) does not match the bill
   | 'E0034' // paper number refused (not the point's next unused number, not printed, not blank)
   | 'E0040' // unknown interface method
+  | 'E0065' // requisition: not allowed in its state (edit after submit, stock-in before approval ...)
+  | 'E0066' // stock range not available: numbers not in the hospital pool / not unused at the point
+  | 'E0067' // billing point: change refused (nesting cycle, delete or deactivate in use, duplicate code)
+  | 'E0068' // the fiscal platform refused the requisition (its reason in the message)
+  | 'E0069' // number-continuity audit: a number counted twice or missing
   | 'E0050' // issuance still in progress (retry with the same busNo)
   | 'E0060' // the fiscal platform is unavailable (outage, timeout): try again later
   | 'E0061' // the fiscal platform refused the request (its code and reason in the message)

@@ -125,6 +125,9 @@ export async function seedDemo(em: EntityManager, masterKey: string, year = new 
         'run',
       );
     }
+    // The demo stock as the model keeps it: received from a requisition, confirmed into stock,
+    // distributed to the points (nothing left in the pool).
+    await seedStockHistory(tx as unknown as SqlEntityManager, hospital.id, places, kinds, year);
     tx.create(HisApp, { appid: DEMO.appid, name: 'HIS（演示）', keyEnc: seal(DEMO.appKey, masterKey), hospital, active: true });
     for (const u of DEMO.users) {
       tx.create(User, {
@@ -139,4 +142,45 @@ export async function seedDemo(em: EntityManager, masterKey: string, year = new 
     }
   });
   return true;
+}
+
+async function seedStockHistory(sql: SqlEntityManager, hospitalId: number, places: Map<string, BillingPoint>, kinds: Map<string, BillKind>, year: number): Promise<void> {
+  const at = sql.getPlatform().processDateProperty(new Date());
+  const run = async (q: string, params: unknown[]) => Number((await sql.execute<{ insertId: number }>(q, params, 'run')).insertId);
+  const reqId = await run(
+    'insert into requisition (hospital_id, requisition_no, state, revision, remark, created_by, workflow_id, fiscal_requisition_no, reviewer, reviewed_at, submitted_at, stocked_by, stocked_at, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [hospitalId, 'SL-DEMO-0001', 'stocked', 1, '演示数据：初始票据库存', 'finance', null, 'CZ-DEMO-0001', '财政（演示）', at, at, 'finance', at, at, at],
+  );
+  // One received segment per kind: the union of the demo segments of that kind (they are contiguous).
+  const byKind = new Map<string, { start: number; end: number }>();
+  for (const [, kind, start, end] of DEMO.segments) {
+    const k = byKind.get(kind);
+    byKind.set(kind, k ? { start: Math.min(k.start, start), end: Math.max(k.end, end) } : { start, end });
+  }
+  const event = (type: string, actor: string, detail: string) =>
+    run('insert into requisition_event (requisition_id, type, actor, revision, detail, created_at) values (?, ?, ?, ?, ?, ?)', [reqId, type, actor, 1, detail, at]);
+  await event('created', 'finance', `SL-DEMO-0001：${[...byKind].map(([k, r]) => `${k} × ${r.end - r.start + 1}`).join('，')}`);
+  await event('submitted', 'finance', '第 1 次提交');
+  await event('approved', '财政（演示）', '审核人 财政（演示）');
+  for (const [kind, r] of byKind) {
+    const kindId = kinds.get(kind)!.id;
+    await run('insert into requisition_line (requisition_id, bill_kind_id, quantity) values (?, ?, ?)', [reqId, kindId, r.end - r.start + 1]);
+    const code = billBatchCode(DEMO.regionCode, kind, year);
+    await run(
+      'insert into stock_receipt (hospital_id, requisition_id, bill_kind_id, bill_batch_code, start_no, end_no, state, received_at, stocked_by, stocked_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [hospitalId, reqId, kindId, code, r.start, r.end, 'stocked', at, 'finance', at],
+    );
+    await run(
+      'insert into stock_movement (hospital_id, type, bill_kind_id, bill_batch_code, start_no, end_no, quantity, place_id, requisition_id, actor, reason, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [hospitalId, 'stock_in', kindId, code, r.start, r.end, r.end - r.start + 1, null, reqId, 'finance', null, at],
+    );
+  }
+  await event('received', 'system', '号段已下发');
+  await event('stocked', 'finance', '确认入库');
+  for (const [place, kind, start, end] of DEMO.segments) {
+    await run(
+      'insert into stock_movement (hospital_id, type, bill_kind_id, bill_batch_code, start_no, end_no, quantity, place_id, requisition_id, actor, reason, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [hospitalId, 'distribute', kinds.get(kind)!.id, billBatchCode(DEMO.regionCode, kind, year), start, end, end - start + 1, places.get(place)!.id, null, 'finance', '演示数据：初始分发', at],
+    );
+  }
 }

@@ -185,7 +185,14 @@ export async function registerWithFiscalSim(orm: MikroORM, cfg: Config, simUrl: 
         appId: i === 0 ? cfg.fiscalAppId : `${cfg.fiscalAppId}-${h.code}`,
         secret: cfg.fiscalSecret,
         publicKey: h.publicKey,
-        segments: segs.map((s) => ({ billKindCode: kinds.get(s.billKind.id), billBatchCode: s.billBatchCode, startNo: s.startNo, endNo: s.endNo })),
+        // Every segment ever received (stock_receipt: also what now lies in the hospital pool), and the points' segments.
+        segments: [
+          ...(await em.getConnection().execute<Array<{ code: string; bill_batch_code: string; start_no: number | string; end_no: number | string }>>(
+            'select k.code, r.bill_batch_code, r.start_no, r.end_no from stock_receipt r join bill_kind k on k.id = r.bill_kind_id where r.hospital_id = ? order by r.id',
+            [h.id],
+          )).map((r: { code: string; bill_batch_code: string; start_no: number | string; end_no: number | string }) => ({ billKindCode: r.code, billBatchCode: r.bill_batch_code, startNo: Number(r.start_no), endNo: Number(r.end_no) })),
+          ...segs.filter((s) => s.endNo >= s.startNo).map((s) => ({ billKindCode: kinds.get(s.billKind.id), billBatchCode: s.billBatchCode, startNo: s.startNo, endNo: s.endNo })),
+        ],
       }),
     });
     if (!res.ok) throw new Error(`registering ${h.code} with the fiscal simulator failed: ${res.status} ${await res.text()}`);

@@ -6,6 +6,7 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { Config } from '../common/config';
 import { BASIC_DATA_SYNC_SCHEDULE } from '../workflows/basic-data-sync-schedule';
+import { STOCK_ALARM_SCHEDULE } from '../workflows/stock-alarm';
 
 export interface ScheduleDef {
   /** Schedule ID (also the prefix of each run's workflow ID). */
@@ -21,6 +22,7 @@ export interface ScheduleDef {
 /** Add each schedule here (one line per schedule; the definitions live beside their workflows). */
 export const SCHEDULES: ScheduleDef[] = [
   BASIC_DATA_SYNC_SCHEDULE,
+  STOCK_ALARM_SCHEDULE,
 ];
 
 export async function ensureSchedules(client: Client, taskQueue: string, cfg: Config, defs: ScheduleDef[] = SCHEDULES): Promise<void> {

@@ -4,3 +4,5 @@ export { writeOffWorkflow } from './write-off';
 export { noticeWorkflow } from './notice';
 export { paperWorkflow } from './paper';
 export { basicDataSyncWorkflow } from './basic-data-sync';
+export { requisitionWorkflow } from './requisition';
+export { stockAlarmWorkflow } from './stock-alarm';

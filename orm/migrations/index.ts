@@ -6,6 +6,7 @@ import { Migration20261122000004_paper } from './Migration20261122000004_paper';
 import { Migration20261122000005_delivery } from './Migration20261122000005_delivery';
 import { Migration20261122000006_lifecycle } from './Migration20261122000006_lifecycle';
 import { Migration20261122000007_fiscal } from './Migration20261122000007_fiscal';
+import { Migration20261122000008_stock } from './Migration20261122000008_stock';
 
 export const migrationsList = [
   { name: 'Migration20261122000001_initial', class: Migration20261122000001_initial },
@@ -15,4 +16,5 @@ export const migrationsList = [
   { name: 'Migration20261122000005_delivery', class: Migration20261122000005_delivery },
   { name: 'Migration20261122000006_lifecycle', class: Migration20261122000006_lifecycle },
   { name: 'Migration20261122000007_fiscal', class: Migration20261122000007_fiscal },
+  { name: 'Migration20261122000008_stock', class: Migration20261122000008_stock },
 ];

@@ -17,8 +17,8 @@ declare module 'vue-router' {
     activeMenu?: string;
     /** Order in the menu (lower first). */
     order?: number;
-    /** A count shown beside the menu entry: 'todos' = open to-do items. */
-    badge?: 'todos';
+    /** A count shown beside the menu entry: 'todos' = open to-do items, 'stockAlarms' = open stock alarms. */
+    badge?: 'todos' | 'stockAlarms';
   }
 }
 

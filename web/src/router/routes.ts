@@ -4,7 +4,7 @@
  * the layout route below, and give it a title, an icon and the roles that may open it.
  */
 import type { RouteRecordRaw } from 'vue-router';
-import { Bell, Connection, DataAnalysis, Document, Files, Tickets } from '@element-plus/icons-vue';
+import { Bell, Box, Connection, DataAnalysis, Document, Files, OfficeBuilding, Tickets, Files as TicketsIcon } from '@element-plus/icons-vue';
 import Layout from '@/layout/index.vue';
 
 export const layoutChildren: RouteRecordRaw[] = [
@@ -57,12 +57,25 @@ export const layoutChildren: RouteRecordRaw[] = [
   //   component: () => import('@/views/refunds/index.vue'),
   //   meta: { title: '退费审批', icon: RefreshLeft, menu: true, order: 20, roles: ['admin', 'auditor'] },
   // },
-  // {
-  //   path: 'stock',
-  //   name: 'stock',
-  //   component: () => import('@/views/stock/index.vue'),
-  //   meta: { title: '库存管理', icon: Box, menu: true, order: 30, roles: ['admin', 'stock'] },
-  // },
+  {
+    path: 'requisitions',
+    name: 'requisitions',
+    component: () => import('@/views/requisitions/index.vue'),
+    meta: { title: '票据申领', icon: TicketsIcon, menu: true, order: 28, roles: ['admin', 'finance'] },
+  },
+  {
+    path: 'stock',
+    name: 'stock',
+    component: () => import('@/views/stock/index.vue'),
+    // The badge: open stock alarms (库存预警).
+    meta: { title: '库存管理/分发', icon: Box, menu: true, order: 30, roles: ['admin', 'finance'], badge: 'stockAlarms' },
+  },
+  {
+    path: 'points',
+    name: 'points',
+    component: () => import('@/views/points/index.vue'),
+    meta: { title: '开票点', icon: OfficeBuilding, menu: true, order: 32, roles: ['admin', 'finance'] },
+  },
 
   {
     path: 'reports',
