@@ -5,8 +5,8 @@
  *
  * Fills a fresh database with N signed-looking bills (plain INSERTs, two points, two channels),
  * then writes the whole report through the same code as the console's 导出 Excel into a file,
- * sampling RSS every 50 ms. Prints: bills, rows written, seconds, rows/s, file size, peak RSS, and
- * the RSS before the export (the difference is what the export costs).
+ * sampling RSS every 50 ms. Prints: bills, rows written, seconds, rows/s, file size, peak RSS, the
+ * RSS before the export, and the heap after a GC (run with --expose-gc) against before: what stays.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -68,6 +68,7 @@ async function main() {
 
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
+  const heapBefore = process.memoryUsage().heapUsed;
   let peak = rssBefore;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   const file = path.join(dir, 'report.xlsx');
@@ -77,11 +78,13 @@ async function main() {
   await new Promise<void>((resolve) => (out.writableFinished ? resolve() : out.on('finish', () => resolve())));
   const secs = (Date.now() - t1) / 1000;
   clearInterval(sampler);
+  global.gc?.();
+  const heapAfter = process.memoryUsage().heapUsed;
   const mb = (b: number) => (b / 1024 / 1024).toFixed(0);
   console.log(`db=${url.startsWith('sqlite') ? 'SQLite' : url.replace(/\/\/[^@]*@/, '//')} bills=${N} (filled in ${filled.toFixed(1)} s)`);
   console.log(
     `export: rows=${written} seconds=${secs.toFixed(1)} rows/s=${Math.round(written / secs)} file=${mb(fs.statSync(file).size)} MB ` +
-      `rss before=${mb(rssBefore)} MB peak=${mb(peak)} MB (+${mb(peak - rssBefore)} MB)`,
+      `rss before=${mb(rssBefore)} MB peak=${mb(peak)} MB (+${mb(peak - rssBefore)} MB); heap after GC ${mb(heapAfter)} MB (before ${mb(heapBefore)} MB: nothing kept)`,
   );
   await orm.close(true);
   if (url.startsWith('mysql')) {

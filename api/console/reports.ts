@@ -132,10 +132,10 @@ function billListing(id: string, title: string, groupBy: 'place' | 'payee'): Rep
     async *rows(api, q) {
       const conn = api.deps.orm.em.getConnection();
       const platform = api.deps.orm.em.getPlatform();
-      // Keyset paging over (group column, id) — ids follow the order bills were stored in — so every
-      // page is one short query, however deep into a year's export it is.
+      // One group at a time (the points or cashiers of the period), each read in id order by keyset
+      // (ids follow the order bills were stored in): every page is one short query, however deep
+      // into a year's export it is.
       const groupCol = groupBy === 'place' ? 'p.code' : 'b.payee';
-      const order = `${groupCol}, b.id`;
       const groupKey = (r: BillReportRow) => (groupBy === 'place' ? `${r.place_name}（${r.place_code}）` : r.payee);
       const where = ['b.issued_at >= ?', 'b.issued_at < ?'];
       const args: unknown[] = [platform.processDateProperty(q.from), platform.processDateProperty(q.to)];
@@ -144,16 +144,18 @@ function billListing(id: string, title: string, groupBy: 'place' | 'payee'): Rep
         args.push(q.placeCode);
       }
       const pageSize = 500;
-      let after: { g: string; id: number } | undefined;
       let group: string | undefined;
       let groupCount = 0;
       let groupSum = 0;
       let count = 0;
       let sum = 0;
       const subtotal = (): ReportRow => ({ _subtotal: `小计：${group}（${groupCount} 张）`, totalAmt: groupSum });
-      for (;;) {
-        const keyset = after ? ` and (${groupCol} > ? or (${groupCol} = ? and b.id > ?))` : '';
-        const keyArgs = after ? [after.g, after.g, after.id] : [];
+      const keys = await conn.execute<Array<{ g: string }>>(
+        `select distinct ${groupCol} as g from bill b join billing_point p on p.id = b.place_id where ${where.join(' and ')} order by g`,
+        args,
+      );
+      for (const { g } of keys)
+      for (let afterId = 0; ; ) {
         const page = await conn.execute<BillReportRow[]>(
           `select b.id, b.bus_date_time, b.issued_at, p.code as place_code, p.name as place_name, b.payee, b.payer, b.bus_no, b.extra, b.total_amt,
                   k.name as kind_name, b.bill_batch_code, b.bill_no, b.state, b.is_scarlet, b.paper_bill_no,
@@ -161,8 +163,8 @@ function billListing(id: string, title: string, groupBy: 'place' | 'payee'): Rep
                   (select group_concat(distinct bp.channel_code) from bill_payment bp where bp.bill_id = b.id) as channels
              from bill b join billing_point p on p.id = b.place_id join bill_kind k on k.id = b.bill_kind_id
              left join bill r on r.id = b.scarlet_bill_id left join bill o on o.id = b.related_bill_id
-            where ${where.join(' and ')}${keyset} order by ${order} limit ${pageSize}`,
-          [...args, ...keyArgs],
+            where ${where.join(' and ')} and ${groupCol} = ? and b.id > ? order by b.id limit ${pageSize}`,
+          [...args, g, afterId],
         );
         for (const r of page) {
           const key = groupKey(r);
@@ -204,8 +206,7 @@ function billListing(id: string, title: string, groupBy: 'place' | 'payee'): Rep
           };
         }
         if (page.length < pageSize) break;
-        const last = page[page.length - 1];
-        after = { g: groupBy === 'place' ? last.place_code : last.payee, id: Number(last.id) };
+        afterId = Number(page[page.length - 1].id);
       }
       if (group !== undefined) yield subtotal();
       yield { _subtotal: `合计（${count} 张）`, totalAmt: sum };
