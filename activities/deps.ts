@@ -10,6 +10,7 @@ import type { Notifier } from './notify/notifier';
 import { createLayoutRenderer, type LayoutRenderer } from './layout/renderer';
 import { createPrinter } from './printer/http-printer';
 import type { Printer } from './printer/printer';
+import { FiscalUnavailableError, type FiscalPlatform } from './fiscal/platform';
 
 export interface Deps {
   cfg: Config;
@@ -22,6 +23,8 @@ export interface Deps {
   layout: LayoutRenderer;
   /** Window printers (paper forms, A4): MEDBILL_PRINTER_URL, else the printer simulator. */
   printer: Printer;
+  /** The fiscal e-bill platform (财政电子票据平台). */
+  fiscal: FiscalPlatform;
   close(): Promise<void>;
 }
 
@@ -36,6 +39,8 @@ export function createDeps(cfg: Config, orm: MikroORM, masterKey: string): Deps 
     master: new MasterData(orm, masterKey),
     notifiers: createNotifiers(cfg),
     printer: createPrinter(cfg.printerUrl || `http://127.0.0.1:${cfg.printerSimPort}`),
+    // Placeholder until the HTTP fiscal client lands: every call is "unavailable", so uploads wait and retry.
+    fiscal: notConnectedFiscal(),
     signerFor(h) {
       let s = signers.get(h.id);
       if (!s) {
@@ -56,4 +61,11 @@ export function createDeps(cfg: Config, orm: MikroORM, masterKey: string): Deps 
       await layout.close();
     },
   };
+}
+
+function notConnectedFiscal(): FiscalPlatform {
+  const down = async (): Promise<never> => {
+    throw new FiscalUnavailableError('fiscal platform client not configured');
+  };
+  return { basicData: down, submitRequisition: down, requisitionStatus: down, uploadBills: down, accountStatus: down };
 }

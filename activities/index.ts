@@ -4,9 +4,11 @@ import { createIssueActivities } from './issue/activities';
 import { writeOffActivity } from './writeoff/write-off';
 import { createLifecycleActivities } from './lifecycle/activities';
 import { paperActivities } from './paper/paper';
+import { uploadActivities } from './fiscal/upload';
+import { accountActivities } from './fiscal/account';
 
 export function createActivities(deps: Deps) {
-  return { ...createIssueActivities(deps), ...createLifecycleActivities(deps), writeOffBill: writeOffActivity(deps), ...paperActivities(deps) };
+  return { ...createIssueActivities(deps), ...createLifecycleActivities(deps), writeOffBill: writeOffActivity(deps), ...paperActivities(deps), ...uploadActivities(deps), ...accountActivities(deps) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -82,6 +82,14 @@ export interface Config {
   paperRemindAfterMs: number;
   /** MEDBILL_CRASH_AT: fault drill; the process kills itself (SIGKILL) once at the named point (see common/crash-points.ts). */
   crashAt: string;
+  /** MEDBILL_UPLOAD_EVERY: how often the fiscal batch upload runs (Temporal Schedule `fiscal-upload`). */
+  uploadEveryMs: number;
+  /** MEDBILL_UPLOAD_BATCH: bills per upload batch. */
+  uploadBatch: number;
+  /** MEDBILL_UPLOAD_RETRY_MAX: the longest wait between two tries of a batch while the fiscal platform is unavailable. */
+  uploadRetryMaxMs: number;
+  /** MEDBILL_ACCOUNT_EVERY: how often the accounting status (入账) of uploaded bills is fetched (Schedule `fiscal-account-status`). */
+  accountEveryMs: number;
 }
 
 function bool(v: string | undefined, dflt: boolean): boolean {
@@ -159,6 +167,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issueTimeoutMs: int('MEDBILL_ISSUE_TIMEOUT_MS', env.MEDBILL_ISSUE_TIMEOUT_MS, 10000),
     paperRemindAfterMs: duration('MEDBILL_PAPER_REMIND_AFTER', env.MEDBILL_PAPER_REMIND_AFTER, 4 * 3_600_000),
     crashAt: env.MEDBILL_CRASH_AT || '',
+    uploadEveryMs: duration('MEDBILL_UPLOAD_EVERY', env.MEDBILL_UPLOAD_EVERY, 60_000),
+    uploadBatch: Math.max(1, Math.min(1000, int('MEDBILL_UPLOAD_BATCH', env.MEDBILL_UPLOAD_BATCH, 100) || 100)),
+    uploadRetryMaxMs: duration('MEDBILL_UPLOAD_RETRY_MAX', env.MEDBILL_UPLOAD_RETRY_MAX, 5 * 60_000),
+    accountEveryMs: duration('MEDBILL_ACCOUNT_EVERY', env.MEDBILL_ACCOUNT_EVERY, 10 * 60_000),
   };
 }
 

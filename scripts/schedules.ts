@@ -5,6 +5,7 @@
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { Config } from '../common/config';
+import { FISCAL_ACCOUNT_SCHEDULE, FISCAL_UPLOAD_SCHEDULE } from '../workflows/fiscal-upload';
 
 export interface ScheduleDef {
   /** Schedule ID (also the prefix of each run's workflow ID). */
@@ -18,7 +19,10 @@ export interface ScheduleDef {
 }
 
 /** Add each schedule here (one line per schedule; the definitions live beside their workflows). */
-export const SCHEDULES: ScheduleDef[] = [];
+export const SCHEDULES: ScheduleDef[] = [
+  FISCAL_UPLOAD_SCHEDULE,
+  FISCAL_ACCOUNT_SCHEDULE,
+];
 
 export async function ensureSchedules(client: Client, taskQueue: string, cfg: Config, defs: ScheduleDef[] = SCHEDULES): Promise<void> {
   for (const d of defs) {

@@ -3,3 +3,4 @@ export { issueBillWorkflow } from './issue-bill';
 export { writeOffWorkflow } from './write-off';
 export { noticeWorkflow } from './notice';
 export { paperWorkflow } from './paper';
+export { fiscalUploadWorkflow, fiscalAccountStatusWorkflow } from './fiscal-upload';
