@@ -14,6 +14,7 @@ import { mountTodoRoutes } from './console/todos';
 import { mountPaperRoutes } from './console/paper';
 import { mountH5Routes } from './h5/routes';
 import { mountNoticeRoutes } from './console/notices';
+import { mountUploadRoutes } from './console/upload';
 
 export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: string, e?: unknown) => void } = {}): Koa {
   const app = new Koa();
@@ -46,6 +47,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountTodoRoutes(router, api);
   mountNoticeRoutes(router, api);
   mountPaperRoutes(router, api);
+  mountUploadRoutes(router, api);
   mountH5Routes(router, api);
   router.get('/', (ctx) => ctx.redirect('/console/'));
 

@@ -20,6 +20,11 @@ export type ErrorCode =
   | 'E0034' // paper number refused (not the point's next unused number, not printed, not blank)
   | 'E0040' // unknown interface method
   | 'E0050' // issuance still in progress (retry with the same busNo)
+  | 'E0070' // fiscal platform unavailable: the upload / status query is retried automatically
+  | 'E0071' // the fiscal platform rejected a bill (or its whole upload batch)
+  | 'E0072' // re-upload refused: only a rejected bill can be put back in the upload queue
+  | 'E0073' // the upload could not be started now (schedule missing or Temporal unreachable)
+  | 'E0074' // the fiscal platform refused the accounting-status query
   | 'E9999'; // internal error (never for bad input)
 
 export class DomainError extends Error {

@@ -4,7 +4,7 @@
  * the layout route below, and give it a title, an icon and the roles that may open it.
  */
 import type { RouteRecordRaw } from 'vue-router';
-import { Bell, Document, Tickets } from '@element-plus/icons-vue';
+import { Bell, Document, Tickets, Upload } from '@element-plus/icons-vue';
 import Layout from '@/layout/index.vue';
 
 export const layoutChildren: RouteRecordRaw[] = [
@@ -34,6 +34,14 @@ export const layoutChildren: RouteRecordRaw[] = [
     name: 'paper',
     component: () => import('@/views/paper/index.vue'),
     meta: { title: '纸质票据', icon: Document, menu: true, order: 15, roles: ['admin', 'finance', 'cashier'] },
+  },
+
+  {
+    path: 'upload',
+    name: 'upload',
+    component: () => import('@/views/upload/index.vue'),
+    // The fiscal upload is a back-office matter: finance and admins act, auditors read; cashiers see a bill's upload state on its page.
+    meta: { title: '上传管理', icon: Upload, menu: true, order: 25, roles: ['admin', 'finance', 'audit'] },
   },
 
   // ---- Later pages: uncomment when the views exist (icons from @element-plus/icons-vue). ----
