@@ -10,7 +10,8 @@ import type { Notifier } from './notify/notifier';
 import { createLayoutRenderer, type LayoutRenderer } from './layout/renderer';
 import { createPrinter } from './printer/http-printer';
 import type { Printer } from './printer/printer';
-import { FiscalUnavailableError, type FiscalPlatform } from './fiscal/platform';
+import type { FiscalPlatform } from './fiscal/platform';
+import { HttpFiscalPlatform } from './fiscal/client';
 
 export interface Deps {
   cfg: Config;
@@ -23,7 +24,7 @@ export interface Deps {
   layout: LayoutRenderer;
   /** Window printers (paper forms, A4): MEDBILL_PRINTER_URL, else the printer simulator. */
   printer: Printer;
-  /** The fiscal e-bill platform (财政电子票据平台). */
+  /** The fiscal e-bill platform: MEDBILL_FISCAL_URL, else the fiscal simulator. */
   fiscal: FiscalPlatform;
   close(): Promise<void>;
 }
@@ -39,8 +40,12 @@ export function createDeps(cfg: Config, orm: MikroORM, masterKey: string): Deps 
     master: new MasterData(orm, masterKey),
     notifiers: createNotifiers(cfg),
     printer: createPrinter(cfg.printerUrl || `http://127.0.0.1:${cfg.printerSimPort}`),
-    // Placeholder until the HTTP fiscal client lands: every call is "unavailable", so uploads wait and retry.
-    fiscal: notConnectedFiscal(),
+    fiscal: new HttpFiscalPlatform({
+      url: cfg.fiscalUrl || `http://127.0.0.1:${cfg.fiscalSimPort}`,
+      appId: cfg.fiscalAppId,
+      secret: cfg.fiscalSecret,
+      timeoutMs: cfg.fiscalTimeoutMs,
+    }),
     signerFor(h) {
       let s = signers.get(h.id);
       if (!s) {
@@ -61,11 +66,4 @@ export function createDeps(cfg: Config, orm: MikroORM, masterKey: string): Deps 
       await layout.close();
     },
   };
-}
-
-function notConnectedFiscal(): FiscalPlatform {
-  const down = async (): Promise<never> => {
-    throw new FiscalUnavailableError('fiscal platform client not configured');
-  };
-  return { basicData: down, submitRequisition: down, requisitionStatus: down, uploadBills: down, accountStatus: down };
 }

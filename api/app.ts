@@ -11,6 +11,7 @@ import { mountHisRoutes } from './his/routes';
 import { mountAuthRoutes } from './console/auth';
 import { mountBillRoutes } from './console/bills';
 import { mountTodoRoutes } from './console/todos';
+import { mountReportRoutes } from './console/reports';
 import { mountPaperRoutes } from './console/paper';
 import { mountH5Routes } from './h5/routes';
 import { mountNoticeRoutes } from './console/notices';
@@ -45,6 +46,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountAuthRoutes(router, api);
   mountBillRoutes(router, api);
   mountTodoRoutes(router, api);
+  mountReportRoutes(router, api);
   mountNoticeRoutes(router, api);
   mountPaperRoutes(router, api);
   mountUploadRoutes(router, api);

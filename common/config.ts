@@ -82,6 +82,23 @@ export interface Config {
   paperRemindAfterMs: number;
   /** MEDBILL_CRASH_AT: fault drill; the process kills itself (SIGKILL) once at the named point (see common/crash-points.ts). */
   crashAt: string;
+  /** MEDBILL_FISCAL_URL: the fiscal e-bill platform's gateway; empty = the fiscal simulator. */
+  fiscalUrl: string;
+  /** MEDBILL_FISCAL_APPID / MEDBILL_FISCAL_SECRET: the hospital's credentials at the fiscal platform (HMAC-SM3 request signatures). */
+  fiscalAppId: string;
+  fiscalSecret: string;
+  /** MEDBILL_FISCAL_TIMEOUT_MS: how long one fiscal request may take before it counts as an outage. */
+  fiscalTimeoutMs: number;
+  /** MEDBILL_FISCAL_SIM_PORT: port of the fiscal simulator (default MEDBILL_SIM_PORT + 3; a busy default falls back to a free port). */
+  fiscalSimPort: number;
+  /** MEDBILL_FISCAL_SIM_AUTO_APPROVE: `1` lets the fiscal simulator approve requisitions by itself. */
+  fiscalSimAutoApprove: boolean;
+  /** MEDBILL_FISCAL_SIM_REVIEW_DELAY: how long after submission the simulator approves (e.g. 2s). */
+  fiscalSimReviewDelayMs: number;
+  /** MEDBILL_FISCAL_SIM_ACCOUNT_AFTER: the simulator marks uploaded bills accounted (入账) this long after upload; empty = only via POST /_sim/account. */
+  fiscalSimAccountAfterMs?: number;
+  /** MEDBILL_BASIC_SYNC_EVERY: how often bill kinds and fiscal charge items are fetched from the fiscal platform (e.g. 1h). */
+  basicSyncEveryMs: number;
   /** MEDBILL_UPLOAD_EVERY: how often the fiscal batch upload runs (Temporal Schedule `fiscal-upload`). */
   uploadEveryMs: number;
   /** MEDBILL_UPLOAD_BATCH: bills per upload batch. */
@@ -167,6 +184,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issueTimeoutMs: int('MEDBILL_ISSUE_TIMEOUT_MS', env.MEDBILL_ISSUE_TIMEOUT_MS, 10000),
     paperRemindAfterMs: duration('MEDBILL_PAPER_REMIND_AFTER', env.MEDBILL_PAPER_REMIND_AFTER, 4 * 3_600_000),
     crashAt: env.MEDBILL_CRASH_AT || '',
+    fiscalUrl: (env.MEDBILL_FISCAL_URL || '').replace(/\/$/, ''),
+    fiscalAppId: env.MEDBILL_FISCAL_APPID || 'MEDBILL_DEMO_FISCAL',
+    fiscalSecret: env.MEDBILL_FISCAL_SECRET || 'medbill-demo-fiscal-secret-2026',
+    fiscalTimeoutMs: int('MEDBILL_FISCAL_TIMEOUT_MS', env.MEDBILL_FISCAL_TIMEOUT_MS, 15000),
+    fiscalSimPort: int('MEDBILL_FISCAL_SIM_PORT', env.MEDBILL_FISCAL_SIM_PORT, simPort > 0 ? simPort + 3 : 0),
+    fiscalSimAutoApprove: bool(env.MEDBILL_FISCAL_SIM_AUTO_APPROVE, true),
+    fiscalSimReviewDelayMs: duration('MEDBILL_FISCAL_SIM_REVIEW_DELAY', env.MEDBILL_FISCAL_SIM_REVIEW_DELAY, 2000),
+    fiscalSimAccountAfterMs: env.MEDBILL_FISCAL_SIM_ACCOUNT_AFTER ? duration('MEDBILL_FISCAL_SIM_ACCOUNT_AFTER', env.MEDBILL_FISCAL_SIM_ACCOUNT_AFTER, 0) : undefined,
+    basicSyncEveryMs: duration('MEDBILL_BASIC_SYNC_EVERY', env.MEDBILL_BASIC_SYNC_EVERY, 3_600_000),
     uploadEveryMs: duration('MEDBILL_UPLOAD_EVERY', env.MEDBILL_UPLOAD_EVERY, 60_000),
     uploadBatch: Math.max(1, Math.min(1000, int('MEDBILL_UPLOAD_BATCH', env.MEDBILL_UPLOAD_BATCH, 100) || 100)),
     uploadRetryMaxMs: duration('MEDBILL_UPLOAD_RETRY_MAX', env.MEDBILL_UPLOAD_RETRY_MAX, 5 * 60_000),

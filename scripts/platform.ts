@@ -19,6 +19,8 @@ import { createApp } from '../api/app';
 import type { ApiContext } from '../api/context';
 import { startNotifySim } from '../sim/notify/server';
 import { startPrinterSim } from '../sim/printer/server';
+import { startFiscalSim } from '../sim/fiscal/server';
+import { BillKind, Hospital, StockSegment } from '../orm/entities';
 import { ensureSchedules } from './schedules';
 import { findTemporalCli, startDevServer, type DevServer } from './temporal-dev';
 
@@ -103,7 +105,22 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
       printerUrl ||= printer.url;
     }
 
-    const deps = createDeps({ ...cfg, printerUrl }, orm, key);
+    let fiscalUrl = cfg.fiscalUrl;
+    if (cfg.simPort > 0 && cfg.fiscalSimPort > 0 && !cfg.fiscalUrl) {
+      const fiscal = await startFiscalSim({
+        port: cfg.fiscalSimPort,
+        dataDir: cfg.dataDir,
+        fallbackToFreePort: true,
+        autoApprove: cfg.fiscalSimAutoApprove,
+        reviewDelayMs: cfg.fiscalSimReviewDelayMs,
+        accountAfterMs: cfg.fiscalSimAccountAfterMs,
+      });
+      stops.push(() => fiscal.close());
+      fiscalUrl = fiscal.url;
+      await registerWithFiscalSim(orm, cfg, fiscalUrl);
+    }
+
+    const deps = createDeps({ ...cfg, printerUrl, fiscalUrl }, orm, key);
     stops.push(() => deps.close());
     const api: ApiContext = { deps, client, namespace, taskQueue, temporalUiUrl: temporalUiUrl ?? cfg.temporalUiUrl };
 
@@ -143,5 +160,34 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
   } catch (e) {
     await stop();
     throw e;
+  }
+}
+
+/**
+ * Registers the database's hospitals with the fiscal simulator (idempotent, on every start): the
+ * first hospital with MEDBILL_FISCAL_APPID / MEDBILL_FISCAL_SECRET, further ones with
+ * `{appId}-{code}` and the same secret; their SM2 public keys; every stock segment already in the
+ * database counts as issued to that hospital.
+ */
+export async function registerWithFiscalSim(orm: MikroORM, cfg: Config, simUrl: string): Promise<void> {
+  const em = orm.em.fork();
+  const hospitals = await em.find(Hospital, {}, { orderBy: { id: 'asc' } });
+  const kinds = new Map((await em.find(BillKind, {})).map((k) => [k.id, k.code]));
+  for (const [i, h] of hospitals.entries()) {
+    const segs = await em.find(StockSegment, { hospital: h.id }, { orderBy: { id: 'asc' } });
+    const res = await fetch(`${simUrl}/_sim/hospitals`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        code: h.code,
+        name: h.name,
+        regionCode: h.regionCode,
+        appId: i === 0 ? cfg.fiscalAppId : `${cfg.fiscalAppId}-${h.code}`,
+        secret: cfg.fiscalSecret,
+        publicKey: h.publicKey,
+        segments: segs.map((s) => ({ billKindCode: kinds.get(s.billKind.id), billBatchCode: s.billBatchCode, startNo: s.startNo, endNo: s.endNo })),
+      }),
+    });
+    if (!res.ok) throw new Error(`registering ${h.code} with the fiscal simulator failed: ${res.status} ${await res.text()}`);
   }
 }

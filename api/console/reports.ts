@@ -1,0 +1,305 @@
+/**
+ * Console reports (报表): each a definition with validated parameters, columns and an async row
+ * source read from the database in pages (keyset), so an export of a year streams into an Excel
+ * file (exceljs WorkbookWriter) without holding it in memory. `GET /api/reports/:id` previews the
+ * first rows as JSON; `GET /api/reports/:id/export` streams the .xlsx.
+ *
+ * Amounts are summed in integer fen; a cell gets the yuan value only when the row is written.
+ */
+import { PassThrough } from 'node:stream';
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import ExcelJS from 'exceljs';
+import { formatYuan } from '../../common/money';
+import { chinaTime } from '../../activities/issue/bill-facts';
+import { PAY_CHANNELS } from '../../activities/issue/activities';
+import { HttpError, sendError } from '../http';
+import type { ApiContext } from '../context';
+import { requireRole, requireUser, type SessionUser } from './auth';
+
+export interface ReportColumn {
+  key: string;
+  header: string;
+  width?: number;
+  /** amounts in fen: shown and exported as yuan with 2 places */
+  money?: boolean;
+}
+
+export type ReportRow = Record<string, string | number | null | undefined> & { _subtotal?: string };
+
+export interface ReportParam {
+  name: string;
+  label: string;
+  type: 'date' | 'place' | 'text';
+  required?: boolean;
+}
+
+export interface ReportDef<Q = Record<string, string | undefined>> {
+  id: string;
+  title: string;
+  description: string;
+  roles: string[];
+  params: ReportParam[];
+  parse(q: Record<string, string | undefined>, user: SessionUser): Q;
+  columns: ReportColumn[];
+  rows(api: ApiContext, q: Q): AsyncIterable<ReportRow>;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A China calendar date as the UTC instant it starts. */
+export const chinaDayStart = (d: string) => new Date(`${d}T00:00:00+08:00`);
+
+/** Validates a date range (both required, from <= to, at most `maxDays`). */
+export function dateRange(q: Record<string, string | undefined>, maxDays = 366): { from: Date; to: Date; dateFrom: string; dateTo: string } {
+  for (const f of ['dateFrom', 'dateTo']) {
+    if (!q[f]) throw new HttpError(400, 'E0010', `${f}: 请选择日期`, f);
+    if (!DATE.test(q[f]!) || Number.isNaN(chinaDayStart(q[f]!).getTime())) throw new HttpError(400, 'E0010', `${f}: 日期格式应为 YYYY-MM-DD`, f);
+  }
+  const from = chinaDayStart(q.dateFrom!);
+  const to = new Date(chinaDayStart(q.dateTo!).getTime() + 86_400_000);
+  if (to <= from) throw new HttpError(400, 'E0010', 'dateTo: 结束日期不能早于开始日期', 'dateTo');
+  if ((to.getTime() - from.getTime()) / 86_400_000 > maxDays) throw new HttpError(400, 'E0010', `dateTo: 查询跨度不超过${maxDays}天`, 'dateTo');
+  return { from, to, dateFrom: q.dateFrom!, dateTo: q.dateTo! };
+}
+
+/** A cashier's reports cover only their own billing point. */
+export function scopedPlace(q: Record<string, string | undefined>, user: SessionUser): string | undefined {
+  const office = user.roles.some((r) => r === 'admin' || r === 'finance' || r === 'audit');
+  if (office) return q.placeCode || undefined;
+  if (q.placeCode && q.placeCode !== user.placeCode) throw new HttpError(403, 'E0031', `placeCode: 只能查询本开票点 ${user.placeCode ?? ''} 的数据`, 'placeCode');
+  return user.placeCode ?? '-';
+}
+
+const STATE_NAMES: Record<string, string> = { normal: '正常', reversed: '已冲红' };
+
+interface BillReportRow {
+  id: number;
+  bus_date_time: string;
+  issued_at: string | number | Date;
+  place_code: string;
+  place_name: string;
+  payee: string;
+  payer: string;
+  bus_no: string;
+  extra: string | null;
+  total_amt: number | string;
+  kind_name: string;
+  bill_batch_code: string;
+  bill_no: string;
+  state: string;
+  is_scarlet: number | boolean;
+  paper_bill_no: string | null;
+  red_no: string | null;
+  original_no: string | null;
+  channels: string | null;
+}
+
+const toDate = (v: number | string | Date) => (v instanceof Date ? v : typeof v === 'number' ? new Date(v) : new Date(/^\d+$/.test(v) ? Number(v) : `${v.replace(' ', 'T')}Z`));
+
+/**
+ * The bills issued in a period, ordered by `groupBy` then time, with a subtotal row after each
+ * group and a grand total: seed 000's 部门开票点汇总表 (by point) and 部门收费员汇总表 (by cashier).
+ */
+function billListing(id: string, title: string, groupBy: 'place' | 'payee'): ReportDef<{ from: Date; to: Date; placeCode?: string }> {
+  return {
+    id,
+    title,
+    description: `${title}：按${groupBy === 'place' ? '开票点' : '收费员'}汇总的开票明细（业务日期、开票日期、开票点、收费员、患者、业务标识、科室、交费渠道、金额、票据、关联红票与纸质票、状态），含小计与合计`,
+    roles: ['admin', 'finance', 'audit', 'cashier'],
+    params: [
+      { name: 'dateFrom', label: '开票日期起', type: 'date', required: true },
+      { name: 'dateTo', label: '开票日期止', type: 'date', required: true },
+      { name: 'placeCode', label: '开票点', type: 'place' },
+    ],
+    parse: (q, user) => ({ ...dateRange(q), placeCode: scopedPlace(q, user) }),
+    columns: [
+      { key: 'busDate', header: '业务日期', width: 12 },
+      { key: 'issueDate', header: '开票日期', width: 20 },
+      { key: 'placeName', header: '开票点名称', width: 16 },
+      { key: 'payee', header: '收费员', width: 12 },
+      { key: 'payer', header: '患者姓名', width: 10 },
+      { key: 'busNo', header: '业务标识', width: 26 },
+      { key: 'department', header: '科室', width: 10 },
+      { key: 'channels', header: '交费渠道', width: 16 },
+      { key: 'totalAmt', header: '开票总金额', width: 14, money: true },
+      { key: 'kindName', header: '票据名称', width: 20 },
+      { key: 'billBatchCode', header: '票据代码', width: 12 },
+      { key: 'billNo', header: '票据号码', width: 13 },
+      { key: 'relatedNo', header: '关联红票号码', width: 13 },
+      { key: 'paperNo', header: '关联纸质票号码', width: 14 },
+      { key: 'state', header: '状态', width: 8 },
+    ],
+    async *rows(api, q) {
+      const conn = api.deps.orm.em.getConnection();
+      const platform = api.deps.orm.em.getPlatform();
+      const order = groupBy === 'place' ? 'p.code, b.issued_at, b.id' : 'b.payee, b.issued_at, b.id';
+      const groupKey = (r: BillReportRow) => (groupBy === 'place' ? `${r.place_name}（${r.place_code}）` : r.payee);
+      const where = ['b.issued_at >= ?', 'b.issued_at < ?'];
+      const args: unknown[] = [platform.processDateProperty(q.from), platform.processDateProperty(q.to)];
+      if (q.placeCode) {
+        where.push('p.code = ?');
+        args.push(q.placeCode);
+      }
+      const pageSize = 500;
+      let offset = 0;
+      let group: string | undefined;
+      let groupCount = 0;
+      let groupSum = 0;
+      let count = 0;
+      let sum = 0;
+      const subtotal = (): ReportRow => ({ _subtotal: `小计：${group}（${groupCount} 张）`, totalAmt: groupSum });
+      for (;;) {
+        // Offset paging over a stable order (issued bills never move in it); each page is one short query.
+        const page = await conn.execute<BillReportRow[]>(
+          `select b.id, b.bus_date_time, b.issued_at, p.code as place_code, p.name as place_name, b.payee, b.payer, b.bus_no, b.extra, b.total_amt,
+                  k.name as kind_name, b.bill_batch_code, b.bill_no, b.state, b.is_scarlet, b.paper_bill_no,
+                  r.bill_no as red_no, o.bill_no as original_no,
+                  (select group_concat(distinct bp.channel_code) from bill_payment bp where bp.bill_id = b.id) as channels
+             from bill b join billing_point p on p.id = b.place_id join bill_kind k on k.id = b.bill_kind_id
+             left join bill r on r.id = b.scarlet_bill_id left join bill o on o.id = b.related_bill_id
+            where ${where.join(' and ')} order by ${order} limit ${pageSize} offset ${offset}`,
+          args,
+        );
+        for (const r of page) {
+          const key = groupKey(r);
+          if (group !== undefined && key !== group) {
+            yield subtotal();
+            groupCount = 0;
+            groupSum = 0;
+          }
+          group = key;
+          const amt = Number(r.total_amt);
+          groupCount++;
+          groupSum += amt;
+          count++;
+          sum += amt;
+          let department = '';
+          try {
+            const extra = r.extra ? (JSON.parse(r.extra) as Record<string, unknown>) : {};
+            department = String(extra.patientCategory ?? '');
+          } catch {
+            /* extra is always JSON; a bad row still lists */
+          }
+          const issued = chinaTime(toDate(r.issued_at));
+          yield {
+            busDate: `${r.bus_date_time.slice(0, 4)}-${r.bus_date_time.slice(4, 6)}-${r.bus_date_time.slice(6, 8)}`,
+            issueDate: `${issued.date} ${issued.time}`,
+            placeName: r.place_name,
+            payee: r.payee,
+            payer: r.payer,
+            busNo: r.bus_no,
+            department,
+            channels: (r.channels ?? '').split(',').filter(Boolean).map((c: string) => PAY_CHANNELS[c] ?? c).join('、'),
+            totalAmt: amt,
+            kindName: r.kind_name,
+            billBatchCode: r.bill_batch_code,
+            billNo: r.bill_no,
+            relatedNo: r.red_no ?? r.original_no ?? '',
+            paperNo: r.paper_bill_no ?? '',
+            state: Number(r.is_scarlet) ? '红票' : (STATE_NAMES[r.state] ?? r.state),
+          };
+        }
+        if (page.length < pageSize) break;
+        offset += pageSize;
+      }
+      if (group !== undefined) yield subtotal();
+      yield { _subtotal: `合计（${count} 张）`, totalAmt: sum };
+    },
+  };
+}
+
+export const REPORTS: ReportDef<any>[] = [
+  billListing('bills-by-place', '开票点汇总表', 'place'),
+  billListing('bills-by-payee', '收费员汇总表', 'payee'),
+];
+
+/** Registers more reports (stock reports live beside the stock code). */
+export function registerReport(def: ReportDef<any>): void {
+  if (REPORTS.some((r) => r.id === def.id)) throw new Error(`report ${def.id} registered twice`);
+  REPORTS.push(def);
+}
+
+const cellValue = (c: ReportColumn, v: unknown) => (c.money && typeof v === 'number' ? formatYuan(v) : (v ?? ''));
+
+export function mountReportRoutes(router: Router, api: ApiContext): void {
+  const auth = requireUser(api);
+
+  router.get('/api/reports', auth, async (ctx: Context) => {
+    const u = ctx.state.user as SessionUser;
+    ctx.body = {
+      reports: REPORTS.filter((r) => r.roles.some((x) => u.roles.includes(x))).map((r) => ({ id: r.id, title: r.title, description: r.description, params: r.params, columns: r.columns })),
+    };
+  });
+
+  const find = (ctx: Context) => {
+    const def = REPORTS.find((r) => r.id === ctx.params.id);
+    if (!def) throw new HttpError(404, 'E0030', `报表 ${String(ctx.params.id)} 不存在`);
+    const u = ctx.state.user as SessionUser;
+    if (!def.roles.some((x) => u.roles.includes(x))) throw new HttpError(403, 'E0031', `无权查看报表「${def.title}」`);
+    return { def, q: def.parse(ctx.query as Record<string, string | undefined>, u) };
+  };
+
+  router.get('/api/reports/:id', auth, async (ctx: Context) => {
+    try {
+      const { def, q } = find(ctx);
+      const limit = 200;
+      const rows: Array<Record<string, unknown>> = [];
+      let more = false;
+      for await (const r of def.rows(api, q)) {
+        if (rows.length >= limit) {
+          more = true; // the export has everything, with the totals
+          break;
+        }
+        const out: Record<string, unknown> = r._subtotal ? { _subtotal: r._subtotal } : {};
+        for (const c of def.columns) if (r[c.key] !== undefined) out[c.key] = cellValue(c, r[c.key]);
+        rows.push(out);
+      }
+      ctx.body = { id: def.id, title: def.title, columns: def.columns, rows, truncated: more };
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+
+  router.get('/api/reports/:id/export', auth, requireRole('admin', 'finance', 'audit', 'cashier'), async (ctx: Context) => {
+    let def: ReportDef<any>;
+    let q: unknown;
+    try {
+      ({ def, q } = find(ctx));
+    } catch (e) {
+      return sendError(ctx, e);
+    }
+    const out = new PassThrough();
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true });
+    wb.creator = 'medbill';
+    const ws = wb.addWorksheet(def.title.slice(0, 31));
+    ws.columns = def.columns.map((c) => ({ header: c.header, key: c.key, width: c.width ?? 14, style: c.money ? { numFmt: '#,##0.00' } : {} }));
+    ws.getRow(1).font = { bold: true };
+    ws.getRow(1).commit();
+    const name = `${def.title}-${new Date().toISOString().slice(0, 10)}.xlsx`;
+    ctx.set('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    ctx.set('Content-Disposition', `attachment; filename="report.xlsx"; filename*=UTF-8''${encodeURIComponent(name)}`);
+    ctx.body = out;
+    // Rows are written as they are read; the response streams while the query pages on.
+    void (async () => {
+      try {
+        for await (const r of def.rows(api, q)) {
+          const values: Record<string, unknown> = {};
+          for (const c of def.columns) {
+            const v = r[c.key];
+            // Yuan as a number only at the cell: the sums above were integer fen.
+            values[c.key] = c.money && typeof v === 'number' ? Number(formatYuan(v)) : (v ?? '');
+          }
+          if (r._subtotal) values[def.columns[0].key] = r._subtotal;
+          const row = ws.addRow(values);
+          if (r._subtotal) row.font = { bold: true };
+          row.commit();
+        }
+        ws.commit();
+        await wb.commit();
+      } catch (e) {
+        ctx.app.emit('error', e, ctx);
+        out.destroy(e as Error);
+      }
+    })();
+  });
+}
