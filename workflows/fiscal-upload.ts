@@ -8,7 +8,7 @@
  * uploader at a time.
  *
  * Retry policy of the upload itself: the fiscal platform unavailable (FiscalUnavailableError,
- * timeouts, 5xx) is retried forever with exponential backoff — first after 2 s, doubling, at most
+ * timeouts, 5xx) is retried forever (no maximumAttempts) with exponential backoff — first after 2 s, doubling, at most
  * `retryMaxMs` apart (MEDBILL_UPLOAD_RETRY_MAX, default 5 min). Forever, because giving up would
  * only mean starting the same batch again later: an hour-long outage costs about 15 tries of one
  * batch, nothing is lost (bills stay pending in the database, the system of record), and once the
@@ -53,7 +53,10 @@ export async function fiscalUploadWorkflow(input: FiscalUploadInput = {}): Promi
   const fiscal = proxyActivities<Activities>({
     // The fiscal side answers a batch in seconds; "slow" beyond this counts as unavailable and is retried.
     startToCloseTimeout: '2 minutes',
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: input.retryMaxMs ?? 5 * 60_000, maximumAttempts: 0 },
+    // The activity heartbeats right before the fiscal call (whose own timeout is MEDBILL_FISCAL_TIMEOUT_MS, 15 s):
+    // a worker killed mid-upload is retried elsewhere after 45 s.
+    heartbeatTimeout: '45s',
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: input.retryMaxMs ?? 5 * 60_000 },
   });
   const { workflowId } = workflowInfo();
   const totals: FiscalUploadTotals = input.totals ?? { batches: 0, accepted: 0, rejected: 0, batchesRejected: 0 };
@@ -82,7 +85,7 @@ export async function fiscalAccountStatusWorkflow(input: AccountStatusInput = {}
   const batchSize = input.batchSize ?? 100;
   const fiscal = proxyActivities<Activities>({
     startToCloseTimeout: '2 minutes',
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: input.retryMaxMs ?? 5 * 60_000, maximumAttempts: 0 },
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: input.retryMaxMs ?? 5 * 60_000 },
   });
   let afterId = input.afterId ?? 0;
   let checked = input.checked ?? 0;

@@ -16,6 +16,7 @@
  * which the fiscal side accepts again idempotently: never a bill lost, never one bill sent with two
  * different contents except when the bill itself changed (reversed) in between.
  */
+import { Context } from '@temporalio/activity';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { crashPoint } from '../../common/crash-points';
 import { isUniqueViolation } from '../../orm/errors';
@@ -56,6 +57,15 @@ export interface RecordedBatch {
 }
 
 const SYSTEM = 'system:fiscal-upload';
+
+/** Heartbeats when run as an activity (no-op in plain calls, e.g. unit tests). */
+function beat(detail: string): void {
+  try {
+    Context.current().heartbeat(detail);
+  } catch {
+    /* not in an activity */
+  }
+}
 
 interface CandidateRow {
   id: number;
@@ -169,6 +179,8 @@ export function uploadActivities(deps: Deps) {
     const batchNo = uploadBatchNo(ref.hospitalCode, bills);
     if (!bills.length) return { batchNo, results: [] };
     await noteAttempt(ref, batchNo, billIds, ref.workflowId);
+    // One heartbeat before the call: a worker that dies mid-upload is noticed after the heartbeat timeout, not the 2-minute one.
+    beat(batchNo);
     let answers;
     try {
       answers = await deps.fiscal.uploadBills(ref.hospitalCode, batchNo, bills);
