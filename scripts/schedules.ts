@@ -3,7 +3,7 @@
  * Each is declared once in SCHEDULES; the launcher creates missing ones and updates changed ones at
  * start, so a new release changes an interval without anyone touching the Temporal UI.
  */
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Config } from '../common/config';
 import { FISCAL_ACCOUNT_SCHEDULE, FISCAL_UPLOAD_SCHEDULE } from '../workflows/fiscal-upload';
 
@@ -44,10 +44,14 @@ export async function ensureSchedules(client: Client, taskQueue: string, cfg: Co
   }
 }
 
-/** Runs a schedule's action now (tests and the console's "run now" buttons). */
-export async function triggerSchedule(client: Client, id: string): Promise<void> {
+/**
+ * Runs a schedule's action now (tests and the console's "run now" buttons). The SDK's default for a
+ * trigger is ALLOW_ALL (a second run beside a running one); BUFFER_ONE never runs two at once and
+ * still guarantees a run that starts after this call (queued behind a run that is just finishing).
+ */
+export async function triggerSchedule(client: Client, id: string, overlap: ScheduleOverlapPolicy = ScheduleOverlapPolicy.BUFFER_ONE): Promise<void> {
   try {
-    await client.schedule.getHandle(id).trigger();
+    await client.schedule.getHandle(id).trigger(overlap);
   } catch (e) {
     if (e instanceof ScheduleNotFoundError) throw new Error(`schedule ${id} is not defined`);
     throw e;
