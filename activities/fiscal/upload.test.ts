@@ -110,7 +110,7 @@ test('a bill reversed while its batch was in flight stays pending and goes again
   expect(next.billIds).toEqual([y]);
   await a.uploadFiscalBatch(next);
   expect(fiscal.uploadBills.mock.calls[1][2]).toEqual([expect.objectContaining({ state: 'reversed' })]);
-  const events = await orm.em.fork().getConnection().execute<Array<{ type: string }>>('select type from bill_event where bill_id = ?', [x]);
+  const events: Array<{ type: string }> = await orm.em.fork().getConnection().execute('select type from bill_event where bill_id = ?', [x]);
   expect(events.map((e) => e.type)).toEqual(['uploaded']);
 });
 
