@@ -23,6 +23,10 @@ export const BILL_EVENT_TYPES = {
   reissued: '重开',
   reissue_blocked: '重开受阻',
   reissue_abandoned: '放弃重开',
+  uploaded: '已上传财政',
+  upload_rejected: '财政拒收',
+  upload_requeued: '重新上传',
+  accounted: '已入账',
 } as const;
 
 export type BillEventType = keyof typeof BILL_EVENT_TYPES;

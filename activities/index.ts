@@ -7,6 +7,8 @@ import { paperActivities } from './paper/paper';
 import { basicDataActivities } from './fiscal/basic-data';
 import { requisitionActivities } from './stock/requisition';
 import { stockAlarmActivities } from './stock/alarms';
+import { uploadActivities } from './fiscal/upload';
+import { accountActivities } from './fiscal/account';
 
 export function createActivities(deps: Deps) {
   return {
@@ -17,6 +19,8 @@ export function createActivities(deps: Deps) {
     ...basicDataActivities(deps),
     ...requisitionActivities(deps),
     ...stockAlarmActivities(deps),
+    ...uploadActivities(deps),
+    ...accountActivities(deps),
   };
 }
 

@@ -17,6 +17,7 @@ import { mountBasicDataRoutes } from './console/basic-data';
 import { mountH5Routes } from './h5/routes';
 import { mountNoticeRoutes } from './console/notices';
 import { mountStockRoutes } from './console/stock';
+import { mountUploadRoutes } from './console/upload';
 
 export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: string, e?: unknown) => void } = {}): Koa {
   const app = new Koa();
@@ -52,6 +53,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountPaperRoutes(router, api);
   mountBasicDataRoutes(router, api);
   mountStockRoutes(router, api);
+  mountUploadRoutes(router, api);
   mountH5Routes(router, api);
   router.get('/', (ctx) => ctx.redirect('/console/'));
 

@@ -105,6 +105,14 @@ export interface Config {
   stockDefaultThreshold: number;
   /** MEDBILL_REQUISITION_POLL_MAX: longest wait between two polls of a requisition's review (backoff from 2 s). */
   requisitionPollMaxMs: number;
+  /** MEDBILL_UPLOAD_EVERY: how often the fiscal batch upload runs (Temporal Schedule `fiscal-upload`). */
+  uploadEveryMs: number;
+  /** MEDBILL_UPLOAD_BATCH: bills per upload batch. */
+  uploadBatch: number;
+  /** MEDBILL_UPLOAD_RETRY_MAX: the longest wait between two tries of a batch while the fiscal platform is unavailable. */
+  uploadRetryMaxMs: number;
+  /** MEDBILL_ACCOUNT_EVERY: how often the accounting status (入账) of uploaded bills is fetched (Schedule `fiscal-account-status`). */
+  accountEveryMs: number;
 }
 
 function bool(v: string | undefined, dflt: boolean): boolean {
@@ -194,6 +202,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stockAlarmEveryMs: duration('MEDBILL_STOCK_ALARM_EVERY', env.MEDBILL_STOCK_ALARM_EVERY, 10 * 60_000),
     stockDefaultThreshold: int('MEDBILL_STOCK_DEFAULT_THRESHOLD', env.MEDBILL_STOCK_DEFAULT_THRESHOLD, 1000),
     requisitionPollMaxMs: duration('MEDBILL_REQUISITION_POLL_MAX', env.MEDBILL_REQUISITION_POLL_MAX, 5 * 60_000),
+    uploadEveryMs: duration('MEDBILL_UPLOAD_EVERY', env.MEDBILL_UPLOAD_EVERY, 60_000),
+    uploadBatch: Math.max(1, Math.min(1000, int('MEDBILL_UPLOAD_BATCH', env.MEDBILL_UPLOAD_BATCH, 100) || 100)),
+    uploadRetryMaxMs: duration('MEDBILL_UPLOAD_RETRY_MAX', env.MEDBILL_UPLOAD_RETRY_MAX, 5 * 60_000),
+    accountEveryMs: duration('MEDBILL_ACCOUNT_EVERY', env.MEDBILL_ACCOUNT_EVERY, 10 * 60_000),
   };
 }
 

@@ -4,12 +4,13 @@
  * restart). Operators use it to rehearse a crash at the worst moment; the tests use it to prove that
  * nothing is lost or done twice. Points:
  * - `after-reversal`: the red bill of a partial refund is committed, the reissue not yet started.
+ * - `after-upload`: the fiscal platform accepted an upload batch, its results are not yet recorded.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Config } from './config';
 
-export type CrashPoint = 'after-reversal';
+export type CrashPoint = 'after-reversal' | 'after-upload';
 
 export function crashPoint(cfg: Pick<Config, 'crashAt' | 'dataDir'>, point: CrashPoint): void {
   if (cfg.crashAt !== point) return;

@@ -30,6 +30,11 @@ export type ErrorCode =
   | 'E0062' // fiscal charge item unknown or no longer served by the fiscal platform (inactive)
   | 'E0063' // already exists (a mapping for that HIS code, a business category, an item group name)
   | 'E0064' // bill kind unknown or no longer served by the fiscal platform (inactive)
+  | 'E0070' // fiscal platform unavailable: the upload / status query is retried automatically
+  | 'E0071' // the fiscal platform rejected a bill (or its whole upload batch)
+  | 'E0072' // re-upload refused: only a rejected bill can be put back in the upload queue
+  | 'E0073' // the upload could not be started now (schedule missing or Temporal unreachable)
+  | 'E0074' // the fiscal platform refused the accounting-status query
   | 'E9999'; // internal error (never for bad input)
 
 export class DomainError extends Error {

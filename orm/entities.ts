@@ -162,6 +162,38 @@ export class Bill {
   paperBillNo?: string;
   /** On a partial-refund reissue: the bill it replaces (reversed by the same process). */
   originBillId?: number;
+  /** Fiscal upload: how many times it was sent, when it was accepted, in which batch, why it was rejected. */
+  uploadAttempts = 0;
+  uploadedAt?: Date;
+  uploadBatchNo?: string;
+  uploadReason?: string;
+  /** Who put a rejected bill back in the upload queue (重新上传), and when. */
+  uploadRequeuedBy?: string;
+  uploadRequeuedAt?: Date;
+  /** 入账: the payer's unit has booked the bill (from the fiscal platform's accounting status). */
+  accounted = false;
+  accountedAt?: Date;
+  accountCheckedAt?: Date;
+}
+
+/** One batch of bills sent to the fiscal platform (batchNo derived from its content). */
+export class FiscalUploadBatch {
+  id!: number;
+  batchNo!: string;
+  hospital!: Hospital;
+  billCount!: number;
+  firstBillId!: number;
+  lastBillId!: number;
+  /** sending | done | rejected (the whole batch refused) */
+  state = 'sending';
+  attempts = 0;
+  lastError?: string;
+  acceptedCount = 0;
+  rejectedCount = 0;
+  workflowId?: string;
+  createdAt: Date = now();
+  updatedAt: Date = now();
+  finishedAt?: Date;
 }
 
 /** Something a person must do for a bill's process to go on (the console's to-do list). */
@@ -428,6 +460,38 @@ export const BillSchema = new EntitySchema<Bill>({
     paperBillBatchCode: { type: 'string', length: 16, nullable: true },
     paperBillNo: { type: 'string', length: 16, nullable: true },
     originBillId: { type: 'number', nullable: true },
+    uploadAttempts: { type: 'number', default: 0 },
+    uploadedAt: { type: 'datetime', nullable: true },
+    uploadBatchNo: { type: 'string', length: 64, nullable: true },
+    uploadReason: { type: 'text', nullable: true },
+    uploadRequeuedBy: { type: 'string', length: 64, nullable: true },
+    uploadRequeuedAt: { type: 'datetime', nullable: true },
+    accounted: { type: 'boolean', default: false },
+    accountedAt: { type: 'datetime', nullable: true },
+    accountCheckedAt: { type: 'datetime', nullable: true },
+  },
+});
+
+export const FiscalUploadBatchSchema = new EntitySchema<FiscalUploadBatch>({
+  class: FiscalUploadBatch,
+  uniques: [{ properties: ['batchNo'] }],
+  indexes: [{ properties: ['createdAt'] }],
+  properties: {
+    id: { type: 'number', primary: true, autoincrement: true },
+    batchNo: { type: 'string', length: 64 },
+    hospital: { kind: 'm:1', entity: () => Hospital },
+    billCount: { type: 'number' },
+    firstBillId: { type: 'number' },
+    lastBillId: { type: 'number' },
+    state: { type: 'string', length: 16, default: 'sending' },
+    attempts: { type: 'number', default: 0 },
+    lastError: { type: 'text', nullable: true },
+    acceptedCount: { type: 'number', default: 0 },
+    rejectedCount: { type: 'number', default: 0 },
+    workflowId: { type: 'string', length: 160, nullable: true },
+    createdAt: { type: 'datetime' },
+    updatedAt: { type: 'datetime' },
+    finishedAt: { type: 'datetime', nullable: true },
   },
 });
 
@@ -545,4 +609,5 @@ export const entities = [
   TodoSchema,
   NotificationSchema,
   UserSchema,
+  FiscalUploadBatchSchema,
 ];

@@ -3,10 +3,11 @@
  * Each is declared once in SCHEDULES; the launcher creates missing ones and updates changed ones at
  * start, so a new release changes an interval without anyone touching the Temporal UI.
  */
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Config } from '../common/config';
 import { BASIC_DATA_SYNC_SCHEDULE } from '../workflows/basic-data-sync-schedule';
 import { STOCK_ALARM_SCHEDULE } from '../workflows/stock-alarm';
+import { FISCAL_ACCOUNT_SCHEDULE, FISCAL_UPLOAD_SCHEDULE } from '../workflows/fiscal-upload';
 
 export interface ScheduleDef {
   /** Schedule ID (also the prefix of each run's workflow ID). */
@@ -23,6 +24,8 @@ export interface ScheduleDef {
 export const SCHEDULES: ScheduleDef[] = [
   BASIC_DATA_SYNC_SCHEDULE,
   STOCK_ALARM_SCHEDULE,
+  FISCAL_UPLOAD_SCHEDULE,
+  FISCAL_ACCOUNT_SCHEDULE,
 ];
 
 export async function ensureSchedules(client: Client, taskQueue: string, cfg: Config, defs: ScheduleDef[] = SCHEDULES): Promise<void> {
@@ -45,10 +48,14 @@ export async function ensureSchedules(client: Client, taskQueue: string, cfg: Co
   }
 }
 
-/** Runs a schedule's action now (tests and the console's "run now" buttons). */
-export async function triggerSchedule(client: Client, id: string): Promise<void> {
+/**
+ * Runs a schedule's action now (tests and the console's "run now" buttons). The SDK's default for a
+ * trigger is ALLOW_ALL (a second run beside a running one); BUFFER_ONE never runs two at once and
+ * still guarantees a run that starts after this call (queued behind a run that is just finishing).
+ */
+export async function triggerSchedule(client: Client, id: string, overlap: ScheduleOverlapPolicy = ScheduleOverlapPolicy.BUFFER_ONE): Promise<void> {
   try {
-    await client.schedule.getHandle(id).trigger();
+    await client.schedule.getHandle(id).trigger(overlap);
   } catch (e) {
     if (e instanceof ScheduleNotFoundError) throw new Error(`schedule ${id} is not defined`);
     throw e;

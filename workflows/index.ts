@@ -6,3 +6,4 @@ export { paperWorkflow } from './paper';
 export { basicDataSyncWorkflow } from './basic-data-sync';
 export { requisitionWorkflow } from './requisition';
 export { stockAlarmWorkflow } from './stock-alarm';
+export { fiscalUploadWorkflow, fiscalAccountStatusWorkflow } from './fiscal-upload';

@@ -73,8 +73,9 @@ export function writeOffActivity(deps: Deps) {
         const sql = tx as unknown as SqlEntityManager;
         const platform = tx.getPlatform();
         const now = new Date();
+        // upload_state back to pending: the fiscal side learns of the reversal (the original goes again, as reversed, before its red bill).
         const marked = await sql.execute<{ affectedRows: number }>(
-          `update bill set state = 'reversed', reversed_at = ?, write_off_reason = ?, write_off_operator = ? where id = ? and state = 'normal' and is_scarlet = 0 and paper_state <> 'exchanged'`,
+          `update bill set state = 'reversed', reversed_at = ?, write_off_reason = ?, write_off_operator = ?, upload_state = 'pending', upload_reason = null where id = ? and state = 'normal' and is_scarlet = 0 and paper_state <> 'exchanged'`,
           [platform.processDateProperty(now), input.reason, input.operator, original.id],
           'run',
         );

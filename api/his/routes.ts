@@ -13,6 +13,7 @@ import { issueViaHis } from './issue';
 import { checkTotalData, getBillByBusDate, getEBillByBusNo, getEBillStatesByBillInfo } from './queries';
 import { partialRefundEBill, writeOffEBill } from './write-off';
 import { sendEBillNotice } from './notice';
+import { getEBillAccountStatus } from './account';
 import { getPaperBillNo, getValidBillBatchCode, invalidBlankBillNo, invalidPaper, printPaperBill, reTurnPaper, turnPaper } from './paper';
 
 type Handler = (api: ApiContext, appid: string, business: Record<string, unknown>) => Promise<unknown>;
@@ -32,6 +33,7 @@ const HANDLERS: Record<string, Handler> = {
   invalidBlankBillNo,
   printPaperBill,
   getValidBillBatchCode,
+  getEBillAccountStatus,
 };
 
 export function mountHisRoutes(router: Router, api: ApiContext): void {

@@ -7,6 +7,7 @@ import { Migration20261122000005_delivery } from './Migration20261122000005_deli
 import { Migration20261122000006_lifecycle } from './Migration20261122000006_lifecycle';
 import { Migration20261122000007_fiscal } from './Migration20261122000007_fiscal';
 import { Migration20261122000008_stock } from './Migration20261122000008_stock';
+import { Migration20261122000009_upload } from './Migration20261122000009_upload';
 import { Migration20261122000011_child_indexes } from './Migration20261122000011_child_indexes';
 
 export const migrationsList = [
@@ -18,5 +19,6 @@ export const migrationsList = [
   { name: 'Migration20261122000006_lifecycle', class: Migration20261122000006_lifecycle },
   { name: 'Migration20261122000007_fiscal', class: Migration20261122000007_fiscal },
   { name: 'Migration20261122000008_stock', class: Migration20261122000008_stock },
+  { name: 'Migration20261122000009_upload', class: Migration20261122000009_upload },
   { name: 'Migration20261122000011_child_indexes', class: Migration20261122000011_child_indexes },
 ];

@@ -225,6 +225,8 @@ export interface BillDetail {
   totalAmtChinese?: string;
   remark?: string;
   uploadState: UploadState | string;
+  /** Fiscal upload and accounting status (入账). */
+  upload?: BillUpload | null;
   extra?: Record<string, unknown> | null;
   items: BillItem[];
   payments: BillPayment[];
@@ -317,3 +319,17 @@ export const resendNotice = (id: BillId, body: { channel: NotificationChannel; t
 
 /** The notice slip (告知单) PDF, for printing in the browser. */
 export const noticeSlipPath = (id: BillId) => `/api/bills/${encodeURIComponent(String(id))}/notice-slip`;
+
+export interface BillUpload {
+  state: UploadState | string;
+  /** Why the fiscal platform rejected it. */
+  reason?: string | null;
+  batchNo?: string | null;
+  attempts: number;
+  uploadedAt?: string | null;
+  requeuedBy?: string | null;
+  requeuedAt?: string | null;
+  accounted: boolean;
+  accountedAt?: string | null;
+  accountCheckedAt?: string | null;
+}

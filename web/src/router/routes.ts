@@ -4,7 +4,7 @@
  * the layout route below, and give it a title, an icon and the roles that may open it.
  */
 import type { RouteRecordRaw } from 'vue-router';
-import { Bell, Box, Connection, DataAnalysis, Document, Files, OfficeBuilding, Tickets, Files as TicketsIcon } from '@element-plus/icons-vue';
+import { Bell, Box, Connection, DataAnalysis, Document, Files, OfficeBuilding, Tickets, Upload, Files as TicketsIcon } from '@element-plus/icons-vue';
 import Layout from '@/layout/index.vue';
 
 export const layoutChildren: RouteRecordRaw[] = [
@@ -48,6 +48,13 @@ export const layoutChildren: RouteRecordRaw[] = [
     name: 'code-mapping',
     component: () => import('@/views/code-mapping/index.vue'),
     meta: { title: '编码对照', icon: Connection, menu: true, order: 51, roles: ['admin', 'finance'] },
+  },
+  {
+    path: 'upload',
+    name: 'upload',
+    component: () => import('@/views/upload/index.vue'),
+    // The fiscal upload is a back-office matter: finance and admins act, auditors read; cashiers see a bill's upload state on its page.
+    meta: { title: '上传管理', icon: Upload, menu: true, order: 25, roles: ['admin', 'finance', 'audit'] },
   },
 
   // ---- Later pages: uncomment when the views exist (icons from @element-plus/icons-vue). ----

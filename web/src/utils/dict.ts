@@ -18,7 +18,7 @@ export const BILL_STATE: Record<string, DictEntry> = {
 export const UPLOAD_STATE: Record<string, DictEntry> = {
   pending: { label: '待上传', type: 'warning' },
   uploaded: { label: '已上传', type: 'success' },
-  rejected: { label: '被退回', type: 'danger' },
+  rejected: { label: '被拒收', type: 'danger' },
 };
 
 export const NOTIFY_CHANNEL: Record<string, DictEntry> = {

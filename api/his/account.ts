@@ -1,0 +1,39 @@
+/** HIS `getEBillAccountStatus`: whether the payer's unit has booked (入账) a bill, as last reported by the fiscal platform. */
+import { DomainError, fieldError } from '../../common/errors';
+import { Bill } from '../../orm/entities';
+import type { ApiContext } from '../context';
+
+const reqStr = (o: Record<string, unknown>, f: string): string => {
+  const v = o[f];
+  if (typeof v === 'number') return String(v);
+  if (typeof v !== 'string' || !v.trim()) throw fieldError(f, 'is required');
+  return v.trim();
+};
+
+/** yyyyMMddHHmmssSSS in China time (UTC+8), as the HIS interface writes times. */
+export function hisTime(d: Date): string {
+  const t = new Date(d.getTime() + 8 * 3_600_000).toISOString();
+  return t.slice(0, 4) + t.slice(5, 7) + t.slice(8, 10) + t.slice(11, 13) + t.slice(14, 16) + t.slice(17, 19) + t.slice(20, 23);
+}
+
+export async function getEBillAccountStatus(api: ApiContext, appid: string, o: Record<string, unknown>) {
+  const billBatchCode = reqStr(o, 'billBatchCode');
+  const billNo = reqStr(o, 'billNo');
+  if (!/^\d{8}$/.test(billBatchCode)) throw fieldError('billBatchCode', 'must be 8 digits');
+  if (!/^\d{1,10}$/.test(billNo)) throw fieldError('billNo', 'must be up to 10 digits');
+  const app = await api.deps.master.app(appid);
+  if (!app) throw new DomainError('E0003', `appid: unknown application ${appid}`, 'appid');
+  const bill = await api.deps.orm.em.fork().findOne(Bill, { billBatchCode, billNo: billNo.padStart(10, '0'), hospital: app.hospitalId });
+  if (!bill) throw new DomainError('E0030', `billNo: no bill ${billBatchCode}-${billNo} at this hospital`, 'billNo');
+  return {
+    billBatchCode: bill.billBatchCode,
+    billNo: bill.billNo,
+    /** "1" accounted (已入账), "0" not (yet) */
+    accountStatus: bill.accounted ? '1' : '0',
+    accountTime: bill.accountedAt ? hisTime(bill.accountedAt) : '',
+    /** pending | uploaded | rejected: a bill not uploaded cannot be accounted yet */
+    uploadState: bill.uploadState,
+    uploadTime: bill.uploadedAt ? hisTime(bill.uploadedAt) : '',
+    lastCheckTime: bill.accountCheckedAt ? hisTime(bill.accountCheckedAt) : '',
+  };
+}
