@@ -20,6 +20,11 @@ export type ErrorCode =
   | 'E0034' // paper number refused (not the point's next unused number, not printed, not blank)
   | 'E0040' // unknown interface method
   | 'E0050' // issuance still in progress (retry with the same busNo)
+  | 'E0080' // payment channel unavailable (network, 5xx, SYSTEM_ERROR, FREQUENCY_LIMITED): retry with the same refund number
+  | 'E0081' // payment channel refused the refund (its code and message say why): retrying does not help
+  | 'E0082' // payment notice signature invalid (forged or wrong platform key)
+  | 'E0083' // payment notice malformed or its resource cannot be decrypted
+  | 'E0084' // payment channel not configured / unknown channel
   | 'E9999'; // internal error (never for bad input)
 
 export class DomainError extends Error {
