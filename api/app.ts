@@ -15,6 +15,7 @@ import { mountReportRoutes } from './console/reports';
 import { mountPaperRoutes } from './console/paper';
 import { mountH5Routes } from './h5/routes';
 import { mountNoticeRoutes } from './console/notices';
+import { mountPaymentNotifyRoutes } from './pay/routes';
 
 export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: string, e?: unknown) => void } = {}): Koa {
   const app = new Koa();
@@ -49,6 +50,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountNoticeRoutes(router, api);
   mountPaperRoutes(router, api);
   mountH5Routes(router, api);
+  mountPaymentNotifyRoutes(router, api, log);
   router.get('/', (ctx) => ctx.redirect('/console/'));
 
   app.use(router.routes());

@@ -5,6 +5,7 @@ import { Migration20261122000003_bill_events } from './Migration20261122000003_b
 import { Migration20261122000004_paper } from './Migration20261122000004_paper';
 import { Migration20261122000005_delivery } from './Migration20261122000005_delivery';
 import { Migration20261122000006_lifecycle } from './Migration20261122000006_lifecycle';
+import { Migration20261122000010_payment } from './Migration20261122000010_payment';
 
 export const migrationsList = [
   { name: 'Migration20261122000001_initial', class: Migration20261122000001_initial },
@@ -13,4 +14,5 @@ export const migrationsList = [
   { name: 'Migration20261122000004_paper', class: Migration20261122000004_paper },
   { name: 'Migration20261122000005_delivery', class: Migration20261122000005_delivery },
   { name: 'Migration20261122000006_lifecycle', class: Migration20261122000006_lifecycle },
+  { name: 'Migration20261122000010_payment', class: Migration20261122000010_payment },
 ];
