@@ -24,7 +24,6 @@ export type ErrorCode =
   | 'E0081' // payment channel refused the refund (its code and message say why): retrying does not help
   | 'E0082' // payment notice signature invalid (forged or wrong platform key)
   | 'E0083' // payment notice malformed or its resource cannot be decrypted
-  | 'E0084' // payment channel not configured / unknown channel
   | 'E9999'; // internal error (never for bad input)
 
 export class DomainError extends Error {
