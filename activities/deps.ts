@@ -12,6 +12,7 @@ import { createPrinter } from './printer/http-printer';
 import type { Printer } from './printer/printer';
 import type { FiscalPlatform } from './fiscal/platform';
 import { HttpFiscalPlatform } from './fiscal/client';
+import { createPaymentChannels, type PaymentChannels } from './payment';
 
 export interface Deps {
   cfg: Config;
@@ -26,6 +27,8 @@ export interface Deps {
   printer: Printer;
   /** The fiscal e-bill platform: MEDBILL_FISCAL_URL, else the fiscal simulator. */
   fiscal: FiscalPlatform;
+  /** Refund channels (WeChat Pay v3, Alipay): MEDBILL_WECHATPAY_URL / MEDBILL_ALIPAY_URL, else their simulators. */
+  payments: PaymentChannels;
   close(): Promise<void>;
 }
 
@@ -46,6 +49,7 @@ export function createDeps(cfg: Config, orm: MikroORM, masterKey: string): Deps 
       secret: cfg.fiscalSecret,
       timeoutMs: cfg.fiscalTimeoutMs,
     }),
+    payments: createPaymentChannels(cfg),
     signerFor(h) {
       let s = signers.get(h.id);
       if (!s) {

@@ -18,6 +18,7 @@ import { mountH5Routes } from './h5/routes';
 import { mountNoticeRoutes } from './console/notices';
 import { mountStockRoutes } from './console/stock';
 import { mountUploadRoutes } from './console/upload';
+import { mountPaymentNotifyRoutes } from './pay/routes';
 
 export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: string, e?: unknown) => void } = {}): Koa {
   const app = new Koa();
@@ -55,6 +56,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountStockRoutes(router, api);
   mountUploadRoutes(router, api);
   mountH5Routes(router, api);
+  mountPaymentNotifyRoutes(router, api, log);
   router.get('/', (ctx) => ctx.redirect('/console/'));
 
   app.use(router.routes());

@@ -113,6 +113,46 @@ export interface Config {
   uploadRetryMaxMs: number;
   /** MEDBILL_ACCOUNT_EVERY: how often the accounting status (入账) of uploaded bills is fetched (Schedule `fiscal-account-status`). */
   accountEveryMs: number;
+  /** MEDBILL_PAY_NOTIFY_URL: base URL the payment platforms post refund notices to (`{base}/pay/notify/wechat|alipay`); default MEDBILL_PUBLIC_URL. */
+  payNotifyBaseUrl: string;
+  /** MEDBILL_PAY_TIMEOUT_MS: how long one payment-channel request may take before it counts as an outage (retried with the same refund number). */
+  payTimeoutMs: number;
+  /** MEDBILL_WECHATPAY_URL: WeChat Pay API v3 base URL (https://api.mch.weixin.qq.com); empty = the WeChat Pay simulator. */
+  wechatpayUrl: string;
+  /** MEDBILL_WECHATPAY_MCHID: the hospital's merchant number (商户号). */
+  wechatpayMchId: string;
+  /** MEDBILL_WECHATPAY_SERIAL: serial number of the merchant API certificate (商户API证书序列号). */
+  wechatpaySerial: string;
+  /** MEDBILL_WECHATPAY_PRIVATE_KEY: path of the merchant API private key (apiclient_key.pem); empty = demo key made in data/payment-keys/. */
+  wechatpayPrivateKey: string;
+  /** MEDBILL_WECHATPAY_APIV3_KEY: the APIv3 key (32 characters) that decrypts notices. */
+  wechatpayApiV3Key: string;
+  /** MEDBILL_WECHATPAY_PLATFORM_SERIAL: ID of the WeChat Pay public key (微信支付公钥ID, PUB_KEY_ID_...) or platform certificate serial. */
+  wechatpayPlatformSerial: string;
+  /** MEDBILL_WECHATPAY_PLATFORM_PUBLIC_KEY: path of the WeChat Pay public key PEM; empty = the simulator's demo key in data/payment-keys/. */
+  wechatpayPlatformPublicKey: string;
+  /** MEDBILL_WECHATPAY_SIM_PORT: port of the WeChat Pay simulator (default MEDBILL_SIM_PORT + 4; a busy default falls back to a free port). */
+  wechatpaySimPort: number;
+  /** MEDBILL_ALIPAY_URL: Alipay OpenAPI gateway (https://openapi.alipay.com/gateway.do); empty = the Alipay simulator. */
+  alipayUrl: string;
+  /** MEDBILL_ALIPAY_APPID: the hospital's Alipay app id. */
+  alipayAppId: string;
+  /** MEDBILL_ALIPAY_PRIVATE_KEY: path of the app private key (RSA2, PEM); empty = demo key made in data/payment-keys/. */
+  alipayPrivateKey: string;
+  /** MEDBILL_ALIPAY_PUBLIC_KEY: path of the Alipay public key PEM (支付宝公钥); empty = the simulator's demo key. */
+  alipayPublicKey: string;
+  /** MEDBILL_ALIPAY_SIM_PORT: port of the Alipay simulator (default MEDBILL_SIM_PORT + 5; a busy default falls back to a free port). */
+  alipaySimPort: number;
+  /** MEDBILL_PAYSIM_TIME_SCALE: how many times faster the payment simulators' notice retry schedules run (1 = real: 15s ... 6h). */
+  paySimTimeScale: number;
+  /** MEDBILL_PAYSIM_REFUND_DELAY: how long a simulated refund stays PROCESSING before it succeeds (0 = at once). */
+  paySimRefundDelayMs: number;
+  /** MEDBILL_PAYSIM_DUPLICATE_RATE: probability (0-1) that a simulator delivers an answered notice once more, as the real platforms sometimes do. */
+  paySimDuplicateRate: number;
+  /** MEDBILL_PAYSIM_PARTIAL_GAP: least time between two partial refunds of one WeChat order (real: 1m). */
+  paySimPartialGapMs: number;
+  /** MEDBILL_PAYSIM_ALIPAY_REFUND_DAYS: how many days after payment the Alipay simulator accepts refunds (real: per contract, typically 90). */
+  paySimAlipayRefundDays: number;
 }
 
 function bool(v: string | undefined, dflt: boolean): boolean {
@@ -134,6 +174,25 @@ function int(name: string, v: string | undefined, dflt: number): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${v}"`);
   return n;
+}
+
+function positive(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${v}"`);
+  return n;
+}
+
+function fraction(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`${name} must be a number from 0 to 1, got "${v}"`);
+  return n;
+}
+
+function apiV3Key(v: string): string {
+  if (Buffer.byteLength(v) !== 32) throw new Error('MEDBILL_WECHATPAY_APIV3_KEY must be 32 bytes (the APIv3 key set in the merchant platform)');
+  return v;
 }
 
 const FONT_CANDIDATES = [
@@ -206,6 +265,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadBatch: Math.max(1, Math.min(1000, int('MEDBILL_UPLOAD_BATCH', env.MEDBILL_UPLOAD_BATCH, 100) || 100)),
     uploadRetryMaxMs: duration('MEDBILL_UPLOAD_RETRY_MAX', env.MEDBILL_UPLOAD_RETRY_MAX, 5 * 60_000),
     accountEveryMs: duration('MEDBILL_ACCOUNT_EVERY', env.MEDBILL_ACCOUNT_EVERY, 10 * 60_000),
+    payNotifyBaseUrl: (env.MEDBILL_PAY_NOTIFY_URL || env.MEDBILL_PUBLIC_URL || `http://127.0.0.1:${port}`).replace(/\/$/, ''),
+    payTimeoutMs: int('MEDBILL_PAY_TIMEOUT_MS', env.MEDBILL_PAY_TIMEOUT_MS, 10000),
+    wechatpayUrl: (env.MEDBILL_WECHATPAY_URL || '').replace(/\/$/, ''),
+    wechatpayMchId: env.MEDBILL_WECHATPAY_MCHID || '1900000109',
+    wechatpaySerial: env.MEDBILL_WECHATPAY_SERIAL || '5157F09EFDC096DE15EBE81A47057A7232F1B8E1',
+    wechatpayPrivateKey: env.MEDBILL_WECHATPAY_PRIVATE_KEY || '',
+    wechatpayApiV3Key: apiV3Key(env.MEDBILL_WECHATPAY_APIV3_KEY || 'medbillDemoApiV3Key0123456789abc'),
+    wechatpayPlatformSerial: env.MEDBILL_WECHATPAY_PLATFORM_SERIAL || 'PUB_KEY_ID_0119000001092026112200000000000001',
+    wechatpayPlatformPublicKey: env.MEDBILL_WECHATPAY_PLATFORM_PUBLIC_KEY || '',
+    wechatpaySimPort: int('MEDBILL_WECHATPAY_SIM_PORT', env.MEDBILL_WECHATPAY_SIM_PORT, simPort > 0 ? simPort + 4 : 0),
+    alipayUrl: env.MEDBILL_ALIPAY_URL || '',
+    alipayAppId: env.MEDBILL_ALIPAY_APPID || '2021004100000001',
+    alipayPrivateKey: env.MEDBILL_ALIPAY_PRIVATE_KEY || '',
+    alipayPublicKey: env.MEDBILL_ALIPAY_PUBLIC_KEY || '',
+    alipaySimPort: int('MEDBILL_ALIPAY_SIM_PORT', env.MEDBILL_ALIPAY_SIM_PORT, simPort > 0 ? simPort + 5 : 0),
+    paySimTimeScale: positive('MEDBILL_PAYSIM_TIME_SCALE', env.MEDBILL_PAYSIM_TIME_SCALE, 1),
+    paySimRefundDelayMs: env.MEDBILL_PAYSIM_REFUND_DELAY === '0' ? 0 : duration('MEDBILL_PAYSIM_REFUND_DELAY', env.MEDBILL_PAYSIM_REFUND_DELAY, 3000),
+    paySimDuplicateRate: fraction('MEDBILL_PAYSIM_DUPLICATE_RATE', env.MEDBILL_PAYSIM_DUPLICATE_RATE, 0.05),
+    paySimPartialGapMs: env.MEDBILL_PAYSIM_PARTIAL_GAP === '0' ? 0 : duration('MEDBILL_PAYSIM_PARTIAL_GAP', env.MEDBILL_PAYSIM_PARTIAL_GAP, 60_000),
+    paySimAlipayRefundDays: int('MEDBILL_PAYSIM_ALIPAY_REFUND_DAYS', env.MEDBILL_PAYSIM_ALIPAY_REFUND_DAYS, 90),
   };
 }
 

@@ -35,6 +35,10 @@ export type ErrorCode =
   | 'E0072' // re-upload refused: only a rejected bill can be put back in the upload queue
   | 'E0073' // the upload could not be started now (schedule missing or Temporal unreachable)
   | 'E0074' // the fiscal platform refused the accounting-status query
+  | 'E0080' // payment channel unavailable (network, 5xx, SYSTEM_ERROR, FREQUENCY_LIMITED): retry with the same refund number
+  | 'E0081' // payment channel refused the refund (its code and message say why): retrying does not help
+  | 'E0082' // payment notice signature invalid (forged or wrong platform key)
+  | 'E0083' // payment notice malformed or its resource cannot be decrypted
   | 'E9999'; // internal error (never for bad input)
 
 export class DomainError extends Error {

@@ -272,6 +272,35 @@ export class Notification {
   createdAt: Date = now();
 }
 
+/**
+ * A refund result notice from a payment channel, verified (and decrypted). One row per state change
+ * of a refund (channel + out_refund_no + state): duplicate deliveries only count up `deliveries`.
+ */
+export class PaymentNotice {
+  id!: number;
+  /** wechat | alipay */
+  channel!: string;
+  /** The channel's notice id of the first delivery (WeChat `id`, Alipay `notify_id`). */
+  noticeId!: string;
+  /** WeChat out_refund_no / Alipay out_request_no: the refund's business key. */
+  outRefundNo!: string;
+  outTradeNo?: string;
+  channelRefundId?: string;
+  /** success | failed | processing */
+  state!: string;
+  amountFen?: number;
+  /** When the money went back, as the channel says (ISO 8601). */
+  successTime?: string;
+  failReason?: string;
+  /** How many deliveries of this state change arrived (duplicates included). */
+  deliveries = 1;
+  /** The verified notice content (decrypted for WeChat), JSON. */
+  detail?: string;
+  receivedAt: Date = now();
+  /** Set once onRefundNotice (api/pay/hooks.ts) has taken it; null = hand it over again on the next delivery. */
+  handledAt?: Date;
+}
+
 export class User {
   id!: number;
   username!: string;
@@ -592,6 +621,29 @@ export const UserSchema = new EntitySchema<User>({
   },
 });
 
+export const PaymentNoticeSchema = new EntitySchema<PaymentNotice>({
+  class: PaymentNotice,
+  tableName: 'payment_notice',
+  uniques: [{ properties: ['channel', 'outRefundNo', 'state'] }],
+  indexes: [{ properties: ['channel', 'noticeId'] }],
+  properties: {
+    id: { type: 'number', primary: true, autoincrement: true },
+    channel: { type: 'string', length: 16 },
+    noticeId: { type: 'string', length: 64 },
+    outRefundNo: { type: 'string', length: 64 },
+    outTradeNo: { type: 'string', length: 64, nullable: true },
+    channelRefundId: { type: 'string', length: 64, nullable: true },
+    state: { type: 'string', length: 16 },
+    amountFen: { type: new BigIntType('number'), nullable: true },
+    successTime: { type: 'string', length: 40, nullable: true },
+    failReason: { type: 'string', length: 64, nullable: true },
+    deliveries: { type: 'number', default: 1 },
+    detail: { type: 'text', nullable: true },
+    receivedAt: { type: 'datetime' },
+    handledAt: { type: 'datetime', nullable: true },
+  },
+});
+
 export const entities = [
   HospitalSchema,
   BillingPointSchema,
@@ -610,4 +662,5 @@ export const entities = [
   NotificationSchema,
   UserSchema,
   FiscalUploadBatchSchema,
+  PaymentNoticeSchema,
 ];

@@ -20,6 +20,10 @@ import type { ApiContext } from '../api/context';
 import { startNotifySim } from '../sim/notify/server';
 import { startPrinterSim } from '../sim/printer/server';
 import { startFiscalSim } from '../sim/fiscal/server';
+import { startWeChatPaySim } from '../sim/wechatpay/server';
+import { startAlipaySim } from '../sim/alipay/server';
+import { demoKeyPair, paymentKeys } from '../common/payment-keys';
+import { createPublicKey } from 'node:crypto';
 import { BillKind, Hospital, StockSegment } from '../orm/entities';
 import { ensureSchedules } from './schedules';
 import { findTemporalCli, startDevServer, type DevServer } from './temporal-dev';
@@ -120,7 +124,8 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
       await registerWithFiscalSim(orm, cfg, fiscalUrl);
     }
 
-    const deps = createDeps({ ...cfg, printerUrl, fiscalUrl }, orm, key);
+    const { wechatpayUrl, alipayUrl } = await startPaymentSims(cfg, stops);
+    const deps = createDeps({ ...cfg, printerUrl, fiscalUrl, wechatpayUrl, alipayUrl }, orm, key);
     stops.push(() => deps.close());
     const api: ApiContext = { deps, client, namespace, taskQueue, temporalUiUrl: temporalUiUrl ?? cfg.temporalUiUrl };
 
@@ -161,6 +166,43 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
     await stop();
     throw e;
   }
+}
+
+/**
+ * Starts the WeChat Pay and Alipay simulators (sim port + 4 / + 5, a busy default falls back to a
+ * free port) unless MEDBILL_WECHATPAY_URL / MEDBILL_ALIPAY_URL name real platforms. The simulated
+ * platforms know the merchant's / app's public keys (derived from the configured or demo private
+ * keys) and sign with their own demo keys from data/payment-keys/.
+ */
+async function startPaymentSims(cfg: Config, stops: Array<() => Promise<unknown>>): Promise<{ wechatpayUrl: string; alipayUrl: string }> {
+  let { wechatpayUrl, alipayUrl } = cfg;
+  if (cfg.simPort <= 0) return { wechatpayUrl, alipayUrl };
+  const keys = paymentKeys(cfg);
+  const publicOf = (pem: string) => createPublicKey(pem).export({ type: 'spki', format: 'pem' }) as string;
+  const common = { dataDir: cfg.dataDir, fallbackToFreePort: true, timeScale: cfg.paySimTimeScale, refundDelayMs: cfg.paySimRefundDelayMs, duplicateRate: cfg.paySimDuplicateRate };
+  if (cfg.wechatpaySimPort > 0 && !cfg.wechatpayUrl) {
+    const sim = await startWeChatPaySim({
+      ...common,
+      port: cfg.wechatpaySimPort,
+      partialGapMs: cfg.paySimPartialGapMs,
+      merchant: { mchId: cfg.wechatpayMchId, serial: cfg.wechatpaySerial, publicKey: publicOf(keys.wechatpay.privateKey), apiV3Key: cfg.wechatpayApiV3Key },
+      platform: { serial: cfg.wechatpayPlatformSerial, privateKey: demoKeyPair(cfg.dataDir, 'wechatpay-platform').privateKey },
+    });
+    stops.push(() => sim.close());
+    wechatpayUrl = sim.url;
+  }
+  if (cfg.alipaySimPort > 0 && !cfg.alipayUrl) {
+    const sim = await startAlipaySim({
+      ...common,
+      port: cfg.alipaySimPort,
+      refundWindowMs: cfg.paySimAlipayRefundDays * 86_400_000,
+      app: { appId: cfg.alipayAppId, publicKey: publicOf(keys.alipay.privateKey) },
+      platformPrivateKey: demoKeyPair(cfg.dataDir, 'alipay-platform').privateKey,
+    });
+    stops.push(() => sim.close());
+    alipayUrl = sim.gateway;
+  }
+  return { wechatpayUrl, alipayUrl };
 }
 
 /**

@@ -8,6 +8,7 @@ import { Migration20261122000006_lifecycle } from './Migration20261122000006_lif
 import { Migration20261122000007_fiscal } from './Migration20261122000007_fiscal';
 import { Migration20261122000008_stock } from './Migration20261122000008_stock';
 import { Migration20261122000009_upload } from './Migration20261122000009_upload';
+import { Migration20261122000010_payment } from './Migration20261122000010_payment';
 import { Migration20261122000011_child_indexes } from './Migration20261122000011_child_indexes';
 
 export const migrationsList = [
@@ -20,5 +21,6 @@ export const migrationsList = [
   { name: 'Migration20261122000007_fiscal', class: Migration20261122000007_fiscal },
   { name: 'Migration20261122000008_stock', class: Migration20261122000008_stock },
   { name: 'Migration20261122000009_upload', class: Migration20261122000009_upload },
+  { name: 'Migration20261122000010_payment', class: Migration20261122000010_payment },
   { name: 'Migration20261122000011_child_indexes', class: Migration20261122000011_child_indexes },
 ];
