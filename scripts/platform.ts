@@ -211,6 +211,20 @@ async function startPaymentSims(cfg: Config, stops: Array<() => Promise<unknown>
  * `{appId}-{code}` and the same secret; their SM2 public keys; every stock segment already in the
  * database counts as issued to that hospital.
  */
+async function issuedRanges(em: ReturnType<MikroORM['em']['fork']>, hospitalId: number, kinds: Map<number, string>, segs: StockSegment[]) {
+  type R = { code: string; bill_batch_code: string; start_no: number | string; end_no: number | string };
+  const receipts = (
+    await em.getConnection().execute<R[]>(
+      'select k.code, r.bill_batch_code, r.start_no, r.end_no from stock_receipt r join bill_kind k on k.id = r.bill_kind_id where r.hospital_id = ? order by r.id',
+      [hospitalId],
+    )
+  ).map((r: R) => ({ billKindCode: r.code, billBatchCode: r.bill_batch_code, startNo: Number(r.start_no), endNo: Number(r.end_no) }));
+  type Range = { billKindCode: string; billBatchCode: string; startNo: number; endNo: number };
+  const covered = (s: StockSegment) => (receipts as Range[]).some((r: Range) => r.billBatchCode === s.billBatchCode && r.startNo <= s.startNo && s.endNo <= r.endNo);
+  const loose = segs.filter((s) => s.endNo >= s.startNo && !covered(s)).map((s) => ({ billKindCode: kinds.get(s.billKind.id), billBatchCode: s.billBatchCode, startNo: s.startNo, endNo: s.endNo }));
+  return [...receipts, ...loose];
+}
+
 export async function registerWithFiscalSim(orm: MikroORM, cfg: Config, simUrl: string): Promise<void> {
   const em = orm.em.fork();
   const hospitals = await em.find(Hospital, {}, { orderBy: { id: 'asc' } });
@@ -227,14 +241,10 @@ export async function registerWithFiscalSim(orm: MikroORM, cfg: Config, simUrl: 
         appId: i === 0 ? cfg.fiscalAppId : `${cfg.fiscalAppId}-${h.code}`,
         secret: cfg.fiscalSecret,
         publicKey: h.publicKey,
-        // Every segment ever received (stock_receipt: also what now lies in the hospital pool), and the points' segments.
-        segments: [
-          ...(await em.getConnection().execute<Array<{ code: string; bill_batch_code: string; start_no: number | string; end_no: number | string }>>(
-            'select k.code, r.bill_batch_code, r.start_no, r.end_no from stock_receipt r join bill_kind k on k.id = r.bill_kind_id where r.hospital_id = ? order by r.id',
-            [h.id],
-          )).map((r: { code: string; bill_batch_code: string; start_no: number | string; end_no: number | string }) => ({ billKindCode: r.code, billBatchCode: r.bill_batch_code, startNo: Number(r.start_no), endNo: Number(r.end_no) })),
-          ...segs.filter((s) => s.endNo >= s.startNo).map((s) => ({ billKindCode: kinds.get(s.billKind.id), billBatchCode: s.billBatchCode, startNo: s.startNo, endNo: s.endNo })),
-        ],
+        // Every range the fiscal platform issued: stock_receipt (also what now lies in the hospital
+        // pool or at the points); a point segment no receipt covers (data older than the stock
+        // tables) is registered as it is.
+        segments: await issuedRanges(em, h.id, kinds, segs),
       }),
     });
     if (!res.ok) throw new Error(`registering ${h.code} with the fiscal simulator failed: ${res.status} ${await res.text()}`);

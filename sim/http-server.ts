@@ -59,3 +59,22 @@ export async function readJsonObject(ctx: Koa.Context, error: (reason: string) =
   ctx.body = error('request body must be a JSON object');
   return undefined;
 }
+
+/** Listens on `port`, or on a free port when it is busy and `fallback` allows. */
+export async function listenWithFallback(server: Server, port: number, host: string, fallback: boolean): Promise<number> {
+  const listen = (p: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(p, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  try {
+    await listen(port);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !fallback) throw e;
+    await listen(0);
+  }
+  return (server.address() as { port: number }).port;
+}

@@ -126,19 +126,24 @@ export async function writeOff(api: ApiContext, req: WriteOffRequest) {
   return scarletAnswer(api, red);
 }
 
-export async function writeOffEBill(api: ApiContext, appid: string, o: Record<string, unknown>) {
+/** writeOffEBill's business fields (shared by partialRefundEBill), checked and named on error. */
+async function writeOffFields(api: ApiContext, appid: string, o: Record<string, unknown>): Promise<WriteOffRequest> {
   const app = await api.deps.master.app(appid);
   if (!app) throw new DomainError('E0003', `appid: unknown application ${appid}`, 'appid');
   const busDateTime = str(o, 'busDateTime', 17);
   if (!validBusDateTime(busDateTime)) throw fieldError('busDateTime', 'must be a valid time as yyyyMMddHHmmssSSS');
-  return writeOff(api, {
+  return {
     hospitalId: app.hospitalId,
     billBatchCode: str(o, 'billBatchCode', 8),
     billNo: str(o, 'billNo', 10),
     placeCode: str(o, 'placeCode', 32),
     reason: str(o, 'reason', 200),
     operator: str(o, 'operator', 64),
-  });
+  };
+}
+
+export async function writeOffEBill(api: ApiContext, appid: string, o: Record<string, unknown>) {
+  return writeOff(api, await writeOffFields(api, appid, o));
 }
 
 /** refundAmt (yuan) or refundDetail[{sortNo, amt}], and optionally refundChannelCode, as a RefundSpec. */
@@ -169,17 +174,6 @@ export function parseRefundSpec(o: Record<string, unknown>): RefundSpec {
 
 /** partialRefundEBill (medbill extension): writeOffEBill's fields plus refundAmt / refundDetail / refundChannelCode. */
 export async function partialRefundEBill(api: ApiContext, appid: string, o: Record<string, unknown>) {
-  const app = await api.deps.master.app(appid);
-  if (!app) throw new DomainError('E0003', `appid: unknown application ${appid}`, 'appid');
-  const busDateTime = str(o, 'busDateTime', 17);
-  if (!validBusDateTime(busDateTime)) throw fieldError('busDateTime', 'must be a valid time as yyyyMMddHHmmssSSS');
-  const req = {
-    hospitalId: app.hospitalId,
-    billBatchCode: str(o, 'billBatchCode', 8),
-    billNo: str(o, 'billNo', 10),
-    placeCode: str(o, 'placeCode', 32),
-    reason: str(o, 'reason', 200),
-    operator: str(o, 'operator', 64),
-  };
+  const req = await writeOffFields(api, appid, o);
   return partialRefund(api, req, parseRefundSpec(o));
 }

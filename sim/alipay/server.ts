@@ -23,8 +23,8 @@ import * as path from 'node:path';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { formatYuan, parseYuan } from '../../common/money';
-import { heldDelays } from '../http-server';
-import { ALIPAY_NOTICE_SCHEDULE, cst, listenWithFallback, loadState, NoticeSender, readText, saveState, type SimNotice } from '../payment/notices';
+import { heldDelays, listenWithFallback } from '../http-server';
+import { ALIPAY_NOTICE_SCHEDULE, cst, loadState, NoticeSender, readText, saveState, type SimNotice } from '../payment/notices';
 
 export interface AlipaySimOptions {
   port: number;

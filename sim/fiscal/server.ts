@@ -31,10 +31,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
-import { heldDelays } from '../http-server';
+import { heldDelays, listenWithFallback } from '../http-server';
 import { sm2Verify, sm3Hex } from '../../common/gm';
 import { FISCAL_HEADERS, fiscalSignature } from '../../activities/fiscal/wire';
 
@@ -190,15 +189,6 @@ function emptyState(): SimState {
   };
 }
 
-async function listen(server: http.Server, port: number, host: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
 
 export async function startFiscalSim(opts: FiscalSimOptions): Promise<FiscalSim> {
   fs.mkdirSync(opts.dataDir, { recursive: true });
@@ -604,13 +594,7 @@ export async function startFiscalSim(opts: FiscalSimOptions): Promise<FiscalSim>
 
   const server = http.createServer(app.callback());
   const host = opts.host ?? '127.0.0.1';
-  try {
-    await listen(server, opts.port, host);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !opts.fallbackToFreePort) throw e;
-    await listen(server, 0, host);
-  }
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenWithFallback(server, opts.port, host, !!opts.fallbackToFreePort);
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,

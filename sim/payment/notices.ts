@@ -171,25 +171,6 @@ export async function readText(req: AsyncIterable<unknown>): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Listens on `port`, or on a free port when it is busy and `fallback` allows. */
-export async function listenWithFallback(server: http.Server, port: number, host: string, fallback: boolean): Promise<number> {
-  const listen = (p: number) =>
-    new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(p, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  try {
-    await listen(port);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !fallback) throw e;
-    await listen(0);
-  }
-  return (server.address() as { port: number }).port;
-}
-
 /** China Standard Time as RFC 3339 (WeChat) or `yyyy-MM-dd HH:mm:ss` (Alipay). */
 export function cst(d: Date, style: 'rfc3339' | 'alipay'): string {
   const t = new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 19);

@@ -18,10 +18,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
-import { heldDelays, readJsonObject } from '../http-server';
+import { heldDelays, listenWithFallback, readJsonObject } from '../http-server';
 
 export interface SimPrintJob {
   jobId: string;
@@ -46,15 +45,6 @@ export type PrinterFaultMode = 'ok' | 'down' | 'slow';
 
 const error = (reason: string) => ({ error: reason });
 
-async function listen(server: http.Server, port: number, host: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
 
 export async function startPrinterSim(opts: { port: number; host?: string; dataDir: string; fallbackToFreePort?: boolean }): Promise<PrinterSim> {
   const dir = path.join(opts.dataDir, 'printer-sim');
@@ -155,13 +145,7 @@ export async function startPrinterSim(opts: { port: number; host?: string; dataD
 
   const server = http.createServer(app.callback());
   const host = opts.host ?? '127.0.0.1';
-  try {
-    await listen(server, opts.port, host);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !opts.fallbackToFreePort) throw e;
-    await listen(server, 0, host);
-  }
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenWithFallback(server, opts.port, host, !!opts.fallbackToFreePort);
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,

@@ -23,8 +23,8 @@ import * as path from 'node:path';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { Aes, Formatter, Rsa } from 'wechatpay-axios-plugin';
-import { heldDelays } from '../http-server';
-import { cst, listenWithFallback, loadState, NoticeSender, readText, saveState, WECHAT_NOTICE_SCHEDULE, type SimNotice } from '../payment/notices';
+import { heldDelays, listenWithFallback } from '../http-server';
+import { cst, loadState, NoticeSender, readText, saveState, WECHAT_NOTICE_SCHEDULE, type SimNotice } from '../payment/notices';
 
 export interface WeChatPaySimOptions {
   port: number;
