@@ -161,3 +161,9 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/**
+ * Timeline events that background work adds at its own pace (notices, the fiscal upload and its
+ * accounting status): tests that check a bill's business steps leave them out.
+ */
+export const BACKGROUND_EVENTS = ['notified', 'notice_failed', 'notice_resent', 'card_inserted', 'layout_printed', 'uploaded', 'upload_rejected', 'upload_requeued', 'accounted'];

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { StockSegment } from '../orm/entities';
 import { busDateTime } from '../sim/his/client';
-import { eventually, startPlatform, type Platform } from './harness';
+import { BACKGROUND_EVENTS, eventually, startPlatform, type Platform } from './harness';
 
 const CHROMIUM = process.env.MEDBILL_CHROMIUM || '/usr/bin/chromium';
 const RESULTS_DIR = path.resolve(__dirname, '..', 'test-results');
@@ -103,7 +103,7 @@ async function timelineLabels(): Promise<string[]> {
   for (let i = 0; i < (await steps.count()); i++) {
     const step = steps.nth(i);
     const type = await step.getAttribute('data-type');
-    if (type === 'notified' || type === 'notice_failed' || type === 'notice_resent') continue;
+    if (BACKGROUND_EVENTS.includes(type ?? '')) continue;
     out.push(((await step.locator(sel('timeline-label')).textContent()) ?? '').trim());
   }
   return out;

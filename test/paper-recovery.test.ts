@@ -5,7 +5,7 @@
  */
 import { Bill, BillEvent, Todo } from '../orm/entities';
 import { busDateTime } from '../sim/his/client';
-import { eventually, startPlatform, type Platform } from './harness';
+import { BACKGROUND_EVENTS, eventually, startPlatform, type Platform } from './harness';
 
 let p: Platform;
 beforeAll(async () => {
@@ -40,7 +40,7 @@ const writeOff = (b: Ref) =>
   p.hisClient.callWithRetry('writeOffEBill', { billBatchCode: b.billBatchCode, billNo: b.billNo, reason: '患者退费', operator: '李敏', busDateTime: busDateTime(), placeCode: 'MZ01' });
 
 const steps = async (billId: number) =>
-  (await p.orm.em.fork().find(BillEvent, { bill: billId }, { orderBy: { id: 'asc' } })).map((e) => e.type).filter((t) => !['notified', 'notice_failed', 'layout_printed'].includes(t));
+  (await p.orm.em.fork().find(BillEvent, { bill: billId }, { orderBy: { id: 'asc' } })).map((e) => e.type).filter((t) => !BACKGROUND_EVENTS.includes(t));
 
 test('a paper-exchanged bill waits for its paper form: to-do, reminder, console confirmation, then one red bill', async () => {
   const original = await p.his.issueOutpatient();

@@ -6,7 +6,7 @@
 import { Bill, BillEvent, BillPayment, BillItem, StockSegment, Todo } from '../orm/entities';
 import { busDateTime } from '../sim/his/client';
 import { DEMO } from '../orm/seed';
-import { eventually, startPlatform, type Platform } from './harness';
+import { BACKGROUND_EVENTS, eventually, startPlatform, type Platform } from './harness';
 
 let p: Platform;
 beforeAll(async () => {
@@ -31,7 +31,7 @@ const api = (token: string, path: string, body?: unknown) =>
 
 /** The bill's timeline without the notices, which arrive in the background at their own pace. */
 const events = async (billId: number) =>
-  (await p.orm.em.fork().find(BillEvent, { bill: billId }, { orderBy: { id: 'asc' } })).map((e) => e.type).filter((t) => t !== 'notified' && t !== 'notice_failed');
+  (await p.orm.em.fork().find(BillEvent, { bill: billId }, { orderBy: { id: 'asc' } })).map((e) => e.type).filter((t) => !BACKGROUND_EVENTS.includes(t));
 
 /** A fresh number segment at a point (what a stock-in does), so each test starts with stock. */
 async function addSegment(placeCode: string, size: number): Promise<StockSegment> {
@@ -213,7 +213,7 @@ test('the console runs a partial refund for a cashier of the point and refuses a
   const body = (await ok.json()) as { reissueState: string; reissue: { totalAmt: string; billNo: string } };
   expect(body).toMatchObject({ reissueState: 'issued', reissue: { totalAmt: '81.00' } });
   const detail = (await (await api(cashier, `/api/bills/${bill.id}`)).json()) as { bill: { timeline: Array<{ type: string; label: string; actor: string; workflowUrl?: string }> } };
-  const steps = detail.bill.timeline.filter((t) => t.type !== 'notified');
+  const steps = detail.bill.timeline.filter((t) => !BACKGROUND_EVENTS.includes(t.type));
   expect(steps.map((t) => t.label)).toEqual(['开具', '申请部分退费重开', '冲红', '重开']);
   expect(steps[1]).toMatchObject({ actor: '门诊收费员 李敏', workflowUrl: expect.stringContaining(`writeoff-${bill.billBatchCode}-${bill.billNo}`) });
 });

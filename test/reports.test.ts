@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import ExcelJS from 'exceljs';
 import { chromium } from 'playwright-core';
 import { busDateTime } from '../sim/his/client';
+import { Bill } from '../orm/entities';
 import { startPlatform, type Platform } from './harness';
 
 let p: Platform;
@@ -113,4 +114,56 @@ test('finance previews 开票点汇总表 in the console and downloads it as Exc
   } finally {
     await browser.close();
   }
+});
+
+test('stock reports: 库存结余 equals the points\' unused numbers, 领用存 balances and closes on it, voids and distributions are listed', async () => {
+  const finance = await login('finance', 'finance123');
+  const q = `dateFrom=${today()}&dateTo=${today()}`;
+  const post = (path: string, body: unknown) =>
+    fetch(`${p.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${finance}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  // Void ten unused numbers at MZ01's end of range, with a reason.
+  const [seg] = await p.orm.em.getConnection().execute<Array<{ bill_batch_code: string; next_no: number; end_no: number }>>(
+    "select s.bill_batch_code, s.next_no, s.end_no from stock_segment s join billing_point p on p.id = s.place_id where p.code = 'MZ01' order by s.id limit 1",
+  );
+  const v = await post('/api/stock/voids', { billBatchCode: seg.bill_batch_code, startNo: Number(seg.end_no) - 9, endNo: Number(seg.end_no), placeCode: 'MZ01', reason: '号段损毁（报表测试）' });
+  expect(v.status).toBe(200);
+
+  const unused = async (placeCode: string) =>
+    Number(
+      (
+        await p.orm.em.getConnection().execute<Array<{ n: number }>>(
+          'select sum(s.end_no - s.next_no + 1) as n from stock_segment s join billing_point p on p.id = s.place_id where p.code = ? and s.next_no <= s.end_no',
+          [placeCode],
+        )
+      )[0].n,
+    );
+  const balance = (await (await get(finance, '/api/reports/stock-balance')).json()) as Preview;
+  const mz = balance.rows.filter((r) => r.location === '门诊收费一号窗口');
+  expect(mz.reduce((s, r) => s + Number(r.quantity), 0)).toBe(await unused('MZ01'));
+
+  const usage = (await (await get(finance, `/api/reports/usage-per-point?${q}`)).json()) as Preview;
+  const row = usage.rows.find((r) => String(r.place).startsWith('门诊收费一号窗口') && r.kindName.includes('门诊'))!;
+  const issuedToday = await p.orm.em.fork().count(Bill, { place: { code: 'MZ01' }, billKind: { code: '0401' } });
+  expect(Number(row.used)).toBe(issuedToday);
+  expect(Number(row.voided)).toBe(10);
+  expect(Number(row.closing)).toBe(Number(row.opening) + Number(row.received) - Number(row.returned) - Number(row.used) - Number(row.voided));
+  expect(Number(row.closing)).toBe(await unused('MZ01'));
+
+  const voids = (await (await get(finance, `/api/reports/voided-numbers?${q}`)).json()) as Preview;
+  expect(voids.rows.find((r) => r.reason === '号段损毁（报表测试）')).toMatchObject({ type: '作废', quantity: 10, actor: '财务科 王会计' });
+  const dist = (await (await get(finance, `/api/reports/distributions?${q}`)).json()) as Preview;
+  expect(dist.rows.some((r) => r.type === '分发' && r.place === '门诊收费一号窗口')).toBe(true);
+  // The demo stock came in through a seeded requisition today: listed with its issued range and stock-in.
+  const reqs = (await (await get(finance, `/api/reports/requisitions?${q}`)).json()) as Preview;
+  const demo = reqs.rows.find((r) => r.requisitionNo === 'SL-DEMO-0001')!;
+  expect(demo.segments).toContain('44040126');
+  expect(demo.stockedBy).not.toBe('');
+
+  // Each exports to Excel; a cashier cannot open the office's stock reports.
+  const x = await get(finance, `/api/reports/usage-per-point/export?${q}`);
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(Buffer.from(await x.arrayBuffer()) as unknown as ArrayBuffer);
+  expect(wb.worksheets[0].getRow(1).getCell(3).value).toBe('期初结余');
+  const cashier = await login('cashier', 'cashier123');
+  expect((await get(cashier, '/api/reports/stock-balance')).status).toBe(403);
 });

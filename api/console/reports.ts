@@ -16,6 +16,7 @@ import { PAY_CHANNELS } from '../../activities/issue/activities';
 import { HttpError, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
+import { registerStockReports } from './stock-reports';
 
 export interface ReportColumn {
   key: string;
@@ -255,6 +256,7 @@ export async function writeXlsx(api: ApiContext, def: ReportDef<any>, q: unknown
 }
 
 export function mountReportRoutes(router: Router, api: ApiContext): void {
+  registerStockReports();
   const auth = requireUser(api);
 
   router.get('/api/reports', auth, async (ctx: Context) => {
