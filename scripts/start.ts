@@ -20,6 +20,9 @@ ${line}
  Temporal frontend     ${p.temporalAddress}
  Simulators            ${p.simUrl ?? '(off)'}  (SMS, e-mail, WeChat, card pack: GET /_sim/messages, /_sim/wechat/cards)
  SMTP simulator        ${p.simUrl ? `127.0.0.1:${p.cfg.simSmtpPort}` : '(off)'}  (e-mail notices go here unless MEDBILL_SMTP_URL is set)
+ Fiscal platform       ${p.deps.cfg.fiscalUrl || '(none)'}${cfg.fiscalUrl ? '' : '  (simulator: /_sim/uploads, /_sim/review, /_sim/faults)'}
+ Window printers       ${p.deps.cfg.printerUrl || '(none)'}${cfg.printerUrl ? '' : '  (simulator: GET /_sim/print-jobs)'}
+ WeChat Pay / Alipay   ${p.deps.cfg.wechatpayUrl || '(none)'}  ${p.deps.cfg.alipayUrl || '(none)'}${cfg.wechatpayUrl ? '' : '  (simulators: /_sim/refunds, /_sim/notices)'}
  Database              ${cfg.dbUrl}
  Data folder           ${cfg.dataDir}
 ${line}
