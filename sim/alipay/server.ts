@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { formatYuan, parseYuan } from '../../common/money';
-import { heldDelays, listenWithFallback } from '../http-server';
+import { heldDelays, listenWithFallback, readJsonObject } from '../http-server';
 import { ALIPAY_NOTICE_SCHEDULE, cst, loadState, NoticeSender, readText, saveState, type SimNotice } from '../payment/notices';
 
 export interface AlipaySimOptions {
@@ -255,15 +255,8 @@ export async function startAlipaySim(opts: AlipaySimOptions): Promise<AlipaySim>
     return respond(ctx, method, { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-method', sub_msg: '不存在的方法名' });
   });
 
-  const json = async (ctx: Koa.Context) => {
-    try {
-      return JSON.parse(await readText(ctx.req)) as Record<string, any>;
-    } catch {
-      ctx.status = 400;
-      ctx.body = { error: 'request body must be JSON' };
-      return undefined;
-    }
-  };
+  // Control endpoints read a JSON object (a bad body gets 400 {error}); values stay `any`-typed as sent.
+  const json = async (ctx: Koa.Context) => (await readJsonObject(ctx, (reason) => ({ error: reason }))) as Record<string, any> | undefined;
   router.post('/_sim/orders', async (ctx) => {
     const b = await json(ctx);
     if (!b) return;

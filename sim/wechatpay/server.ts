@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { Aes, Formatter, Rsa } from 'wechatpay-axios-plugin';
-import { heldDelays, listenWithFallback } from '../http-server';
+import { heldDelays, listenWithFallback, readJsonObject } from '../http-server';
 import { cst, loadState, NoticeSender, readText, saveState, WECHAT_NOTICE_SCHEDULE, type SimNotice } from '../payment/notices';
 
 export interface WeChatPaySimOptions {
@@ -298,15 +298,8 @@ export async function startWeChatPaySim(opts: WeChatPaySimOptions): Promise<WeCh
     answer(ctx, 200, view(r));
   });
 
-  const json = async (ctx: Koa.Context) => {
-    try {
-      return JSON.parse(await readText(ctx.req)) as Record<string, any>;
-    } catch {
-      ctx.status = 400;
-      ctx.body = { error: 'request body must be JSON' };
-      return undefined;
-    }
-  };
+  // Control endpoints read a JSON object (a bad body gets 400 {error}); values stay `any`-typed as sent.
+  const json = async (ctx: Koa.Context) => (await readJsonObject(ctx, (reason) => ({ error: reason }))) as Record<string, any> | undefined;
   router.post('/_sim/orders', async (ctx) => {
     const b = await json(ctx);
     if (!b) return;
