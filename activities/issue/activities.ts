@@ -1,5 +1,6 @@
 /** The issue workflow's activities: the issuing local activity, the layout file, the patient notices. */
 import * as fs from 'node:fs/promises';
+import { dbDate } from '../../orm/sql-values';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { formatYuan, yuanInChinese } from '../../common/money';
@@ -96,7 +97,6 @@ function chinaDate(v: unknown): Date | undefined {
 export function createIssueActivities(deps: Deps) {
   const conn = () => deps.orm.em.getConnection();
   const platform = () => deps.orm.em.getPlatform();
-  const toDate = (v: number | string | Date) => (v instanceof Date ? v : typeof v === 'number' ? new Date(v) : new Date(/^\d+$/.test(v) ? Number(v) : `${v.replace(' ', 'T')}Z`));
 
   async function loadBill(billId: number): Promise<BillRow> {
     const [row] = await conn().execute<BillRow[]>(
@@ -131,7 +131,7 @@ export function createIssueActivities(deps: Deps) {
         regionName: REGION_NAMES[bill.region_code] ?? '',
         billKindName: bill.kind_name,
         ...ref,
-        issuedAt: toDate(bill.issued_at),
+        issuedAt: dbDate(bill.issued_at),
         payer: bill.payer,
         idCardNo: bill.id_card_no ?? undefined,
         patientNo: bill.patient_no,
@@ -212,7 +212,7 @@ export function createIssueActivities(deps: Deps) {
         ...ref,
         totalAmt: formatYuan(Number(bill.total_amt)),
         h5Url: h5Url(deps.cfg.publicUrl, ref),
-        issuedAt: toDate(bill.issued_at),
+        issuedAt: dbDate(bill.issued_at),
       });
       await deps.orm.em.fork().transactional(async (tx) => {
         const sql = tx as unknown as SqlEntityManager;

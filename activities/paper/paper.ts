@@ -11,6 +11,7 @@
  * also skips the blank-voided numbers right after it.
  */
 import * as fs from 'node:fs/promises';
+import { dbDate } from '../../orm/sql-values';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SqlEntityManager } from '@mikro-orm/knex';
@@ -351,7 +352,7 @@ export function paperActivities(deps: Deps) {
             patientNo: bill.patient_no,
             busNo: bill.bus_no,
             busTypeName: BUS_TYPES[bill.bus_type] ?? bill.bus_type,
-            issuedAt: toDate(bill.issued_at),
+            issuedAt: dbDate(bill.issued_at),
             totalAmt: formatYuan(Number(bill.total_amt)),
             totalAmtChinese: yuanInChinese(Number(bill.total_amt)),
             items: items.map((i: { name: string; number: string | null; amt: number | string }) => ({ name: i.name, number: i.number ?? undefined, amt: formatYuan(Number(i.amt)) })),
@@ -387,7 +388,6 @@ export function paperActivities(deps: Deps) {
   };
 }
 
-const toDate = (v: number | string | Date) => (v instanceof Date ? v : typeof v === 'number' ? new Date(v) : new Date(/^\d+$/.test(v) ? Number(v) : `${v.replace(' ', 'T')}Z`));
 
 interface PrintBillRow {
   bill_batch_code: string;

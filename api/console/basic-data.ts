@@ -6,6 +6,7 @@
  * statement (one transaction) and clears the master-data cache, so the next bill sees it.
  */
 import type Router from '@koa/router';
+import { dbIso } from '../../orm/sql-values';
 import type { Context } from 'koa';
 import type { Client } from '@temporalio/client';
 import { HttpError, readJson, sendError } from '../http';
@@ -17,12 +18,6 @@ import { BASIC_DATA_SYNC_SCHEDULE } from '../../workflows/basic-data-sync-schedu
 
 type Row = Record<string, any>;
 
-function iso(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  if (v instanceof Date) return v.toISOString();
-  const d = typeof v === 'number' || /^\d+$/.test(String(v)) ? new Date(Number(v)) : new Date(`${String(v).replace(' ', 'T')}Z`);
-  return Number.isNaN(d.getTime()) ? String(v) : d.toISOString();
-}
 const bool = (v: unknown) => v === true || v === 1 || v === '1';
 
 const bad = (field: string, message: string, code: HttpError['code'] = 'E0010', status = 400) => new HttpError(status, code, `${field}: ${message}`, field);
@@ -98,12 +93,12 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
          from basic_data_change c join basic_data_sync s on s.id = c.sync_id order by c.id desc limit 100`,
     );
     ctx.body = {
-      lastSync: last ? { version: last.version, syncedAt: iso(last.synced_at), kinds: Number(last.kinds), items: Number(last.items), changes: Number(last.changes), workflowId: last.workflow_id } : null,
+      lastSync: last ? { version: last.version, syncedAt: dbIso(last.synced_at), kinds: Number(last.kinds), items: Number(last.items), changes: Number(last.changes), workflowId: last.workflow_id } : null,
       scheduleId: BASIC_DATA_SYNC_SCHEDULE.id,
       everyMs: api.deps.cfg.basicSyncEveryMs,
-      billKinds: kinds.map((k: Row) => ({ code: k.code, name: k.name, category: k.category, electronic: bool(k.electronic), active: bool(k.active), syncedAt: iso(k.synced_at) })),
-      fiscalItems: items.map((i: Row) => ({ code: i.code, name: i.name, active: bool(i.active), syncedAt: iso(i.synced_at), mappedCount: Number(i.mapped) })),
-      changes: changes.map((c: Row) => ({ entity: c.entity, code: c.code, change: c.change_type, oldValue: c.old_value, newValue: c.new_value, at: iso(c.created_at), version: c.version })),
+      billKinds: kinds.map((k: Row) => ({ code: k.code, name: k.name, category: k.category, electronic: bool(k.electronic), active: bool(k.active), syncedAt: dbIso(k.synced_at) })),
+      fiscalItems: items.map((i: Row) => ({ code: i.code, name: i.name, active: bool(i.active), syncedAt: dbIso(i.synced_at), mappedCount: Number(i.mapped) })),
+      changes: changes.map((c: Row) => ({ entity: c.entity, code: c.code, change: c.change_type, oldValue: c.old_value, newValue: c.new_value, at: dbIso(c.created_at), version: c.version })),
     };
   }));
 
@@ -116,7 +111,7 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
   // ---- 编码对照: HIS charge code -> fiscal item ----
   const mappingView = (m: Row) => ({
     id: Number(m.id), hisCode: m.his_code, hisName: m.his_name, fiscalItemCode: m.fiscal_code, fiscalItemName: m.fiscal_name,
-    fiscalItemActive: bool(m.fiscal_active), updatedBy: m.updated_by, updatedAt: iso(m.updated_at),
+    fiscalItemActive: bool(m.fiscal_active), updatedBy: m.updated_by, updatedAt: dbIso(m.updated_at),
   });
   const mappingSelect = `select m.id, m.his_code, m.his_name, m.updated_by, m.updated_at, f.code as fiscal_code, f.name as fiscal_name, f.active as fiscal_active
     from charge_code_map m join fiscal_item f on f.id = m.fiscal_item_id where m.hospital_id = ?`;
@@ -190,7 +185,7 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
         const code = typeof (l as Row)?.chargeCode === 'string' ? String((l as Row).chargeCode).trim() : '';
         if (!code || mapped.has(code) || seen.has(code)) continue;
         seen.add(code);
-        const at = iso(r.updated_at);
+        const at = dbIso(r.updated_at);
         const e = codes.get(code);
         if (!e) codes.set(code, { hisCode: code, hisName: String((l as Row).chargeName ?? ''), requests: 1, lastAt: at, lastBusNo: String(r.bus_no) });
         else {
@@ -244,7 +239,7 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
   }));
 
   // ---- 项目分组: named groups of HIS charge codes ----
-  const groupView = (g: Row) => ({ id: Number(g.id), name: g.name, hisCodes: String(g.his_codes).split(',').filter(Boolean), remark: g.remark, updatedBy: g.updated_by, updatedAt: iso(g.updated_at) });
+  const groupView = (g: Row) => ({ id: Number(g.id), name: g.name, hisCodes: String(g.his_codes).split(',').filter(Boolean), remark: g.remark, updatedBy: g.updated_by, updatedAt: dbIso(g.updated_at) });
   const groupInput = async (b: Record<string, unknown>, hid: number) => {
     const name = text(b, 'name', /^.{1,64}$/s, '须填写，至多 64 个字符')!;
     const remark = text(b, 'remark', /^.{0,200}$/s, '至多 200 个字符', true);

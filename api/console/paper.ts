@@ -5,6 +5,7 @@
  * the HIS methods (api/his/paper.ts), hence through the bill's paper workflow.
  */
 import type Router from '@koa/router';
+import { dbIso } from '../../orm/sql-values';
 import type { Context, Next } from 'koa';
 import { nextPaperSegment, paperNo, voidBlankRange } from '../../activities/paper/paper';
 import { HttpError, readJson, sendError } from '../http';
@@ -85,8 +86,8 @@ export function mountPaperRoutes(router: Router, api: ApiContext): void {
       pBillNo: b.paper_bill_no,
       placeCode: b.place_code,
       next: next ? { pBillBatchCode: next.p_bill_batch_code, pBillNo: paperNo(Number(next.next_no)) } : null,
-      forms: forms.map((f) => ({ pBillBatchCode: f.p_bill_batch_code, pBillNo: f.p_bill_no, state: f.state, operator: f.operator, printedAt: iso(f.printed_at), voidReason: f.void_reason, voidedBy: f.voided_by, voidedAt: iso(f.voided_at) })),
-      printJobs: jobs.map((j) => ({ jobId: j.job_id, kind: j.kind, printer: j.printer, state: j.state, attempts: Number(j.attempts), lastError: j.last_error, createdAt: iso(j.created_at), printedAt: iso(j.printed_at) })),
+      forms: forms.map((f) => ({ pBillBatchCode: f.p_bill_batch_code, pBillNo: f.p_bill_no, state: f.state, operator: f.operator, printedAt: dbIso(f.printed_at), voidReason: f.void_reason, voidedBy: f.voided_by, voidedAt: dbIso(f.voided_at) })),
+      printJobs: jobs.map((j) => ({ jobId: j.job_id, kind: j.kind, printer: j.printer, state: j.state, attempts: Number(j.attempts), lastError: j.last_error, createdAt: dbIso(j.created_at), printedAt: dbIso(j.printed_at) })),
       workflowUrl: workflowUrl(api, `paper-${b.bill_batch_code}-${b.bill_no}`),
     };
   }));
@@ -162,10 +163,10 @@ export function mountPaperRoutes(router: Router, api: ApiContext): void {
           billBatchCode: u.bill_batch_code,
           billNo: u.bill_no,
           operator: u.operator,
-          printedAt: iso(u.printed_at),
+          printedAt: dbIso(u.printed_at),
           voidReason: u.void_reason,
           voidedBy: u.voided_by,
-          voidedAt: iso(u.voided_at),
+          voidedAt: dbIso(u.voided_at),
         })),
       });
     }
@@ -194,12 +195,6 @@ export function mountPaperRoutes(router: Router, api: ApiContext): void {
   }));
 }
 
-function iso(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  if (v instanceof Date) return v.toISOString();
-  const d = typeof v === 'number' || /^\d+$/.test(String(v)) ? new Date(Number(v)) : new Date(`${String(v).replace(' ', 'T')}Z`);
-  return Number.isNaN(d.getTime()) ? String(v) : d.toISOString();
-}
 
 interface FormRow { p_bill_batch_code: string; p_bill_no: string; state: string; operator: string | null; printed_at: unknown; void_reason: string | null; voided_by: string | null; voided_at: unknown }
 interface JobRow { job_id: string; kind: string; printer: string; state: string; attempts: number; last_error: string | null; created_at: unknown; printed_at: unknown }

@@ -7,6 +7,7 @@
  * Amounts are summed in integer fen; a cell gets the yuan value only when the row is written.
  */
 import { PassThrough } from 'node:stream';
+import { dbDate } from '../../orm/sql-values';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import ExcelJS from 'exceljs';
@@ -95,7 +96,6 @@ interface BillReportRow {
   channels: string | null;
 }
 
-const toDate = (v: number | string | Date) => (v instanceof Date ? v : typeof v === 'number' ? new Date(v) : new Date(/^\d+$/.test(v) ? Number(v) : `${v.replace(' ', 'T')}Z`));
 
 /**
  * The bills issued in a period, ordered by `groupBy` then time, with a subtotal row after each
@@ -187,7 +187,7 @@ function billListing(id: string, title: string, groupBy: 'place' | 'payee'): Rep
           } catch {
             /* extra is always JSON; a bad row still lists */
           }
-          const issued = chinaTime(toDate(r.issued_at));
+          const issued = chinaTime(dbDate(r.issued_at));
           yield {
             busDate: `${r.bus_date_time.slice(0, 4)}-${r.bus_date_time.slice(4, 6)}-${r.bus_date_time.slice(6, 8)}`,
             issueDate: `${issued.date} ${issued.time}`,

@@ -5,15 +5,14 @@
  * bills; quantities are integers, never floats.
  */
 import type { ApiContext } from '../context';
+import { dbDate } from '../../orm/sql-values';
 import { chinaTime } from '../../activities/issue/bill-facts';
 import { dateRange, registerReport, scopedPlace, type ReportDef, type ReportRow } from './reports';
 
 const OFFICE = ['admin', 'finance', 'audit'];
-const toDate = (v: number | string | Date | null) =>
-  v === null ? undefined : v instanceof Date ? v : typeof v === 'number' ? new Date(v) : new Date(/^\d+$/.test(v) ? Number(v) : `${v.replace(' ', 'T')}Z`);
 const when = (v: number | string | Date | null) => {
-  const d = toDate(v);
-  if (!d) return '';
+  if (v === null) return '';
+  const d = dbDate(v);
   const t = chinaTime(d);
   return `${t.date} ${t.time}`;
 };

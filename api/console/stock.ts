@@ -5,6 +5,7 @@
  * Handlers stay thin: the stock moves are in activities/stock/, the requisition's steps in its workflow.
  */
 import type Router from '@koa/router';
+import { dbIso } from '../../orm/sql-values';
 import type { Context, Next } from 'koa';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { DomainError, fieldError } from '../../common/errors';
@@ -28,7 +29,6 @@ import type { Sql } from '../../activities/stock/ranges';
 export const STOCK_ROLES = ['finance', 'admin'];
 
 const no10 = (v: number | string) => String(v).padStart(10, '0');
-const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
 const num = (v: unknown) => Number(v ?? 0);
 
 export function mountStockRoutes(router: Router, api: ApiContext): void {
@@ -91,14 +91,14 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
       revision: num(r.revision),
       remark: (r.remark as string) ?? '',
       createdBy: r.created_by as string,
-      createdAt: iso(r.created_at),
-      submittedAt: iso(r.submitted_at),
+      createdAt: dbIso(r.created_at),
+      submittedAt: dbIso(r.submitted_at),
       fiscalRequisitionNo: (r.fiscal_requisition_no as string) ?? null,
       reviewer: (r.reviewer as string) ?? null,
       reviewComment: (r.review_comment as string) ?? null,
-      reviewedAt: iso(r.reviewed_at),
+      reviewedAt: dbIso(r.reviewed_at),
       stockedBy: (r.stocked_by as string) ?? null,
-      stockedAt: iso(r.stocked_at),
+      stockedAt: dbIso(r.stocked_at),
       workflowId: (r.workflow_id as string) ?? null,
       workflowUrl: r.workflow_id ? workflowUrl(api, r.workflow_id as string) : null,
       lines: lines.map((l) => ({ billKindCode: l.code, billKindName: l.name, quantity: num(l.quantity) })),
@@ -124,10 +124,10 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
     );
     return {
       ...r,
-      events: events.map((e) => ({ type: e.type, typeName: REQUISITION_EVENTS[e.type] ?? e.type, actor: e.actor, revision: num(e.revision), detail: e.detail, at: iso(e.created_at) })),
+      events: events.map((e) => ({ type: e.type, typeName: REQUISITION_EVENTS[e.type] ?? e.type, actor: e.actor, revision: num(e.revision), detail: e.detail, at: dbIso(e.created_at) })),
       segments: receipts.map((s) => ({
         billKindCode: s.code, billBatchCode: s.bill_batch_code, startNo: no10(s.start_no), endNo: no10(s.end_no), quantity: num(s.end_no) - num(s.start_no) + 1,
-        state: s.state, receivedAt: iso(s.received_at), stockedBy: s.stocked_by, stockedAt: iso(s.stocked_at),
+        state: s.state, receivedAt: dbIso(s.received_at), stockedBy: s.stocked_by, stockedAt: dbIso(s.stocked_at),
       })),
     };
   }));
@@ -227,7 +227,7 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
     const rows = await conn().execute<Array<{ code: string; bill_batch_code: string; start_no: number; end_no: number; place_code: string | null; reason: string; voided_by: string; voided_at: string }>>(
       'select k.code, v.bill_batch_code, v.start_no, v.end_no, p.code as place_code, v.reason, v.voided_by, v.voided_at from stock_void v join bill_kind k on k.id = v.bill_kind_id left join billing_point p on p.id = v.place_id order by v.id desc limit 500',
     );
-    return { items: rows.map((v) => ({ billKindCode: v.code, billBatchCode: v.bill_batch_code, startNo: no10(v.start_no), endNo: no10(v.end_no), quantity: num(v.end_no) - num(v.start_no) + 1, placeCode: v.place_code, reason: v.reason, voidedBy: v.voided_by, voidedAt: iso(v.voided_at) })) };
+    return { items: rows.map((v) => ({ billKindCode: v.code, billBatchCode: v.bill_batch_code, startNo: no10(v.start_no), endNo: no10(v.end_no), quantity: num(v.end_no) - num(v.start_no) + 1, placeCode: v.place_code, reason: v.reason, voidedBy: v.voided_by, voidedAt: dbIso(v.voided_at) })) };
   }));
 
   router.get('/api/stock/movements', ...guard, handle(async (ctx) => {
@@ -239,7 +239,7 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
         ${type ? 'where m.type = ?' : ''} order by m.id desc limit 500`,
       type ? [type] : [],
     );
-    return { items: rows.map((m) => ({ id: num(m.id), type: m.type, billKindCode: m.code, billBatchCode: m.bill_batch_code, startNo: no10(m.start_no), endNo: no10(m.end_no), quantity: num(m.quantity), placeCode: m.place_code, requisitionId: m.requisition_id, actor: m.actor, reason: m.reason, at: iso(m.created_at) })) };
+    return { items: rows.map((m) => ({ id: num(m.id), type: m.type, billKindCode: m.code, billBatchCode: m.bill_batch_code, startNo: no10(m.start_no), endNo: no10(m.end_no), quantity: num(m.quantity), placeCode: m.place_code, requisitionId: m.requisition_id, actor: m.actor, reason: m.reason, at: dbIso(m.created_at) })) };
   }));
 
   // ---- billing points (开票点): tree, create, edit, deactivate, thresholds ----
@@ -266,7 +266,7 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
         name: p.name,
         parentCode: p.parent_code,
         active: Boolean(Number(p.active)),
-        createdAt: iso(p.created_at),
+        createdAt: dbIso(p.created_at),
         hasBills: used.has(num(p.id)),
         balances: kinds
           .filter((k) => rem.has(key(p.id, k.id)) || thr.has(key(p.id, k.id)))
@@ -400,7 +400,7 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
     return {
       items: rows.map((a) => ({
         id: num(a.id), state: a.state, placeCode: a.place_code, placeName: a.place_name, billKindCode: a.code, billKindName: a.name,
-        remaining: num(a.remaining), threshold: num(a.threshold), openedAt: iso(a.opened_at), checkedAt: iso(a.checked_at), closedAt: iso(a.closed_at), closedReason: a.closed_reason,
+        remaining: num(a.remaining), threshold: num(a.threshold), openedAt: dbIso(a.opened_at), checkedAt: dbIso(a.checked_at), closedAt: dbIso(a.closed_at), closedReason: a.closed_reason,
         message: `开票点 ${a.place_code}（${a.place_name}）${a.name}剩余 ${num(a.remaining)} 张，低于预警阈值 ${num(a.threshold)} 张`,
       })),
     };
