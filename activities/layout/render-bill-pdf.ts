@@ -208,7 +208,17 @@ function supervisorText(region: string): string {
 // ---------------------------------------------------------------------------------------------
 // Drawings: QR code and seals.
 
-function drawQr(doc: Doc, text: string, x: number, y: number, size: number): void {
+/** The bytes of a PDF document, once it has ended (collect before writing pages). */
+export function pdfBytes(doc: PDFKit.PDFDocument): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  return new Promise<Buffer>((resolve, reject) => {
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+}
+
+export function drawQr(doc: Doc, text: string, x: number, y: number, size: number): void {
   const m = qrMatrix(text);
   const modules = m.size + 2 * QR_QUIET_ZONE;
   const unit = size / modules;
@@ -578,12 +588,7 @@ export async function renderBillPdf(bill: LayoutBill, opts: RenderOptions): Prom
       ModDate: bill.issuedAt,
     },
   });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const done = pdfBytes(doc);
 
   font.use(doc);
   doc.addPage({ size: [PAGE_W, PAGE_H], margin: 0 });

@@ -6,8 +6,8 @@
  */
 import PDFDocument from 'pdfkit';
 import { CJK_FAMILY, cjkFont } from './cjk-font';
-import { qrMatrix, QR_QUIET_ZONE } from './qr';
-import type { RenderOptions } from './render-bill-pdf';
+import { chinaTime } from '../issue/bill-facts';
+import { drawQr, pdfBytes, type RenderOptions } from './render-bill-pdf';
 
 export interface NoticeSlip {
   hospitalName: string;
@@ -40,27 +40,8 @@ const GREY = '#555555';
 const RED = '#c0392b';
 
 function beijing(d: Date): string {
-  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
-}
-
-function drawQr(doc: PDFKit.PDFDocument, text: string, x: number, y: number, size: number): void {
-  const m = qrMatrix(text);
-  const unit = size / (m.size + 2 * QR_QUIET_ZONE);
-  const ox = x + QR_QUIET_ZONE * unit;
-  const oy = y + QR_QUIET_ZONE * unit;
-  for (let r = 0; r < m.size; r++) {
-    let c = 0;
-    while (c < m.size) {
-      if (!m.dark[r * m.size + c]) {
-        c++;
-        continue;
-      }
-      const start = c;
-      while (c < m.size && m.dark[r * m.size + c]) c++;
-      doc.rect(ox + start * unit, oy + r * unit, (c - start) * unit, unit + 0.05);
-    }
-  }
-  doc.fillColor('#000000').fill();
+  const t = chinaTime(d);
+  return `${t.date} ${t.time}`;
 }
 
 export async function renderNoticeSlip(s: NoticeSlip, opts: RenderOptions): Promise<Buffer> {
@@ -81,12 +62,7 @@ export async function renderNoticeSlip(s: NoticeSlip, opts: RenderOptions): Prom
       CreationDate: s.printedAt,
     },
   });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const done = pdfBytes(doc);
   font.use(doc);
   doc.addPage({ size: [W, H], margin: 0 });
   doc.font(CJK_FAMILY);

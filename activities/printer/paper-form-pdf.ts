@@ -7,6 +7,7 @@
  * Amounts arrive as text; nothing here does money maths.
  */
 import PDFDocument from 'pdfkit';
+import { pdfBytes } from '../layout/render-bill-pdf';
 import { CJK_FAMILY, cjkFont } from '../layout/cjk-font';
 
 export interface PaperFormData {
@@ -63,12 +64,7 @@ export async function renderPaperFormPdf(data: PaperFormData, opts: { fontPath: 
       CreationDate: data.printedAt,
     },
   });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const done = pdfBytes(doc);
   font.use(doc);
   doc.addPage({ size: [PAGE_W, PAGE_H], margin: 0 });
   doc.font(CJK_FAMILY).fillColor('#111111');
