@@ -24,7 +24,7 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import { formatYuan, parseYuan } from '../../common/money';
 import { heldDelays, listenWithFallback, readJsonObject } from '../http-server';
-import { ALIPAY_NOTICE_SCHEDULE, cst, loadState, NoticeSender, readText, saveState, type SimNotice } from '../payment/notices';
+import { ALIPAY_NOTICE_SCHEDULE, applyPaymentFaults, cst, loadState, NoticeSender, readText, saveState, type SimNotice } from '../payment/notices';
 
 export interface AlipaySimOptions {
   port: number;
@@ -287,31 +287,12 @@ export async function startAlipaySim(opts: AlipaySimOptions): Promise<AlipaySim>
   router.post('/_sim/faults', async (ctx) => {
     const b = await json(ctx);
     if (!b) return;
-    if (b.mode !== undefined) {
-      if (!['ok', 'down', 'slow'].includes(b.mode)) {
-        ctx.status = 400;
-        ctx.body = { error: 'mode must be ok|down|slow' };
-        return;
-      }
-      fault.mode = b.mode;
-      fault.delayMs = b.mode === 'slow' ? (Number.isSafeInteger(b.delayMs) ? b.delayMs : 3000) : 0;
+    const refused = applyPaymentFaults(b, fault, sender, ['SUCCESS', 'FAIL'] as const);
+    if (refused) {
+      ctx.status = 400;
+      ctx.body = { error: refused };
+      return;
     }
-    if (b.errorCode !== undefined) {
-      fault.errorCode = String(b.errorCode);
-      fault.errorCount = Number.isSafeInteger(b.errorCount) ? b.errorCount : 1;
-    }
-    if (b.refundOutcome !== undefined) {
-      if (!['SUCCESS', 'FAIL'].includes(b.refundOutcome)) {
-        ctx.status = 400;
-        ctx.body = { error: 'refundOutcome must be SUCCESS|FAIL' };
-        return;
-      }
-      fault.refundOutcome = b.refundOutcome;
-    }
-    if (Number.isSafeInteger(b.duplicateNotices)) sender.forcedDuplicates = b.duplicateNotices;
-    if (Number.isSafeInteger(b.refundDelayMs)) fault.refundDelayMs = b.refundDelayMs;
-    if (typeof b.duplicateRate === 'number') fault.duplicateRate = b.duplicateRate;
-    if (typeof b.timeScale === 'number' && b.timeScale > 0) fault.timeScale = b.timeScale;
     ctx.body = { ...fault, duplicateNotices: sender.forcedDuplicates };
   });
 

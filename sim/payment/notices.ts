@@ -176,3 +176,42 @@ export function cst(d: Date, style: 'rfc3339' | 'alipay'): string {
   const t = new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 19);
   return style === 'rfc3339' ? `${t}+08:00` : t.replace('T', ' ');
 }
+
+/** The fault switches both payment simulators share (`POST /_sim/faults`). */
+export interface PaymentSimFault<Outcome extends string> {
+  mode: 'ok' | 'down' | 'slow';
+  delayMs: number;
+  errorCode: string;
+  errorCount: number;
+  refundOutcome: Outcome;
+  refundDelayMs: number;
+  partialGapMs?: number;
+  duplicateRate: number;
+  timeScale: number;
+}
+
+/**
+ * Applies a `/_sim/faults` body to `fault` (and the sender's forced duplicates); answers the reason
+ * when a value is not allowed, leaving nothing half-applied for that field.
+ */
+export function applyPaymentFaults<O extends string>(b: Record<string, any>, fault: PaymentSimFault<O>, sender: { forcedDuplicates: number }, outcomes: readonly O[]): string | undefined {
+  if (b.mode !== undefined) {
+    if (!['ok', 'down', 'slow'].includes(b.mode)) return 'mode must be ok|down|slow';
+    fault.mode = b.mode;
+    fault.delayMs = b.mode === 'slow' ? (Number.isSafeInteger(b.delayMs) ? b.delayMs : 3000) : 0;
+  }
+  if (b.errorCode !== undefined) {
+    fault.errorCode = String(b.errorCode);
+    fault.errorCount = Number.isSafeInteger(b.errorCount) ? b.errorCount : 1;
+  }
+  if (b.refundOutcome !== undefined) {
+    if (!outcomes.includes(b.refundOutcome)) return `refundOutcome must be ${outcomes.join('|')}`;
+    fault.refundOutcome = b.refundOutcome;
+  }
+  if (Number.isSafeInteger(b.duplicateNotices)) sender.forcedDuplicates = b.duplicateNotices;
+  if (Number.isSafeInteger(b.refundDelayMs)) fault.refundDelayMs = b.refundDelayMs;
+  if (fault.partialGapMs !== undefined && Number.isSafeInteger(b.partialGapMs)) fault.partialGapMs = b.partialGapMs;
+  if (typeof b.duplicateRate === 'number') fault.duplicateRate = b.duplicateRate;
+  if (typeof b.timeScale === 'number' && b.timeScale > 0) fault.timeScale = b.timeScale;
+  return undefined;
+}
