@@ -56,7 +56,11 @@ const START_JS = path.join(REPO_ROOT, 'dist', 'scripts', 'start.js');
 export async function startPlatform(extraEnv: Record<string, string> = {}): Promise<Platform> {
   if (!fs.existsSync(START_JS)) throw new Error(`${START_JS} is missing: run the tests with \`npm test\`, which builds first`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medbill-test-'));
-  const [apiPort, temporalPort, uiPort, simPort, smtpPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  // Every port from the OS, none derived (sim port + N): a derived port can be the port another
+  // platform of a parallel test file was just given.
+  const [apiPort, temporalPort, uiPort, simPort, smtpPort, printerPort, fiscalPort, wechatpayPort, alipayPort] = [
+    await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(),
+  ];
   let dbUrl = `sqlite:${path.join(dataDir, 'medbill.sqlite')}`;
   if (isMysql()) {
     const u = new URL(process.env.MEDBILL_TEST_DB_URL!.replace(/^mariadb:/, 'mysql:'));
@@ -69,6 +73,10 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
     MEDBILL_PORT: String(apiPort),
     MEDBILL_SIM_PORT: String(simPort),
     MEDBILL_SIM_SMTP_PORT: String(smtpPort),
+    MEDBILL_PRINTER_SIM_PORT: String(printerPort),
+    MEDBILL_FISCAL_SIM_PORT: String(fiscalPort),
+    MEDBILL_WECHATPAY_SIM_PORT: String(wechatpayPort),
+    MEDBILL_ALIPAY_SIM_PORT: String(alipayPort),
     MEDBILL_TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
     MEDBILL_TEMPORAL_UI_URL: `http://127.0.0.1:${uiPort}`,
     MEDBILL_TEMPORAL_UI: '0',
