@@ -43,7 +43,23 @@ export async function ensureSchedules(client: Client, taskQueue: string, cfg: Co
       });
     } catch (e) {
       if (!(e instanceof ScheduleAlreadyRunning)) throw e;
-      await client.schedule.getHandle(d.id).update((prev) => ({ ...prev, spec, action }));
+      await updateSoon(() => client.schedule.getHandle(d.id).update((prev) => ({ ...prev, spec, action })));
+    }
+  }
+}
+
+/**
+ * Right after a restart the dev server can answer "schedule exists" to a create and still fail to
+ * describe it (its scheduler workflow is not yet running again): retry the update for up to 60 s.
+ */
+async function updateSoon(update: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await update();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 500));
     }
   }
 }
