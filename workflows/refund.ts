@@ -30,7 +30,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ChainStep } from '../activities/refund/chain';
+import { stepTimes, type ChainStep } from '../activities/refund/chain';
 import type { RefundChannel } from '../activities/refund/rules';
 import type { RefundRecord } from '../activities/refund/store';
 
@@ -206,13 +206,12 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   const startStep = (index: number, assignee?: string | null) => {
     const step = steps[index];
     const now = Date.now();
-    const deadlineMs = Math.round(step.deadlineHours * HOUR);
-    const before = Math.round((step.remindBeforeHours ?? step.deadlineHours / 4) * HOUR);
+    const { remindAfterMs, deadlineMs } = stepTimes(step);
     st.stepIndex = index;
     st.stepKey = step.key;
     st.assignee = assignee ?? null;
     st.deadline = new Date(now + deadlineMs).toISOString();
-    st.remindAt = new Date(now + Math.max(0, deadlineMs - before)).toISOString();
+    st.remindAt = new Date(now + remindAfterMs).toISOString();
     st.reminded = false;
     st.overdue = false;
   };
@@ -345,9 +344,9 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
           break;
         case 'extend': {
           const dl = new Date(new Date(st.deadline!).getTime() + Math.round(i.hours! * HOUR));
-          const step = steps[st.stepIndex];
+          const t = stepTimes(steps[st.stepIndex]);
           st.deadline = dl.toISOString();
-          st.remindAt = new Date(dl.getTime() - Math.round((step.remindBeforeHours ?? step.deadlineHours / 4) * HOUR)).toISOString();
+          st.remindAt = new Date(dl.getTime() - (t.deadlineMs - t.remindAfterMs)).toISOString();
           st.reminded = new Date(st.remindAt).getTime() <= Date.now() ? st.reminded : false;
           st.overdue = false;
           await record({ ...base, detail: { hours: i.hours, deadline: st.deadline } });
