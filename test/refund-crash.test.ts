@@ -45,7 +45,23 @@ test('killed after the channel accepted the refund, the process finishes after r
   const [sent] = await conn().execute<Array<{ n: number | string }>>(`select count(*) as n from refund_action where refund_id = ? and action = 'money_sent'`, [row.id]);
   expect(Number(sent.n)).toBe(0);
 
+  // A request stored just before the crash whose process never started (what a death between the
+  // insert and the start leaves): the restart starts its process.
+  const orphan = `${refundNo}X`;
+  await conn().execute(
+    `insert into refund (hospital_id, refund_no, source, appid, bill_id, pay_type, channel, out_trade_no, transaction_id, paid_amt, amount, items, reason, patient_name,
+       patient_no, open_id, tel, applicant, applicant_name, doctor, chain_code, chain_steps, state, step_index, step_assignee, step_deadline, step_overdue, version,
+       out_refund_no, money_state, bill_state, request_hash, workflow_id, created_at, updated_at)
+     select hospital_id, ?, source, appid, bill_id, pay_type, channel, out_trade_no, transaction_id, paid_amt, amount, items, reason, patient_name,
+       patient_no, open_id, tel, applicant, applicant_name, doctor, chain_code, chain_steps, 'approving', 0, null, null, 0, 0,
+       ?, 'none', 'pending', request_hash, ?, created_at, updated_at from refund where id = ?`,
+    [orphan, orphan, `refund-${orphan}`, row.id],
+    'run',
+  );
+
   await p.restart();
+  const described = await eventually(async () => p.client.workflow.getHandle(`refund-${orphan}`).describe().catch(() => undefined), 'the orphan request to get its process');
+  expect(described.status.name).toBe('RUNNING');
   const done = await eventually(async () => {
     const [x] = await conn().execute<Array<{ state: string; money_state: string; bill_state: string }>>('select state, money_state, bill_state from refund where id = ?', [row.id]);
     return x.state === 'done' && x;

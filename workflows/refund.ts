@@ -41,7 +41,8 @@ const local = proxyLocalActivities<Activities>({
 
 /** Money: a channel outage is retried with the same out_refund_no, forever (backoff up to 5 minutes). */
 const money = proxyActivities<Activities>({
-  startToCloseTimeout: '60s',
+  // A channel call gives up after MEDBILL_PAY_TIMEOUT_MS (10 s): an attempt lost with a dead worker is retried soon.
+  startToCloseTimeout: '30s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: ['DomainError'] },
 });
 

@@ -54,6 +54,12 @@ export const ACTION_NAMES: Record<string, string> = {
 /** Starts (or finds again) a refund and its process. */
 export async function startRefund(api: ApiContext, req: NewRefund): Promise<StoredRefund> {
   const r = await createRefund(api.deps, req);
+  await startRefundProcess(api, r);
+  return r;
+}
+
+/** The refund's process, started once: a second start finds the running one, a closed one is never started again. */
+async function startRefundProcess(api: ApiContext, r: Omit<StoredRefund, 'created'>): Promise<void> {
   await api.client.workflow.start(refundWorkflow, {
     workflowId: refundWorkflowId(r.refundNo),
     taskQueue: api.taskQueue,
@@ -66,7 +72,26 @@ export async function startRefund(api: ApiContext, req: NewRefund): Promise<Stor
     if ((e as Error).name === 'WorkflowExecutionAlreadyStartedError') return undefined;
     throw e;
   });
-  return r;
+}
+
+/**
+ * At start-up: a request stored just before the platform died, whose process was never started
+ * (nobody acted on it yet: version 0), gets its process now. A caller's replay would do the same;
+ * this makes sure no stored request waits for one. Returns how many were started or found running.
+ */
+export async function resumeRefunds(api: ApiContext): Promise<number> {
+  const rows = await api.deps.orm.em.getConnection().execute<Array<{ id: number }>>(`select id from refund where state = 'approving' and version = 0`);
+  let n = 0;
+  for (const { id } of rows) {
+    const r = await findRefund(api, { id });
+    const [b] = await api.deps.orm.em.getConnection().execute<Array<{ bus_no: string }>>('select bus_no from bill where id = ?', [r.bill_id]);
+    await startRefundProcess(api, {
+      id: r.id, refundNo: r.refund_no, channel: r.channel, steps: stepsOf(r), doctor: r.doctor ?? undefined, placeCode: r.place_code,
+      outRefundNo: r.out_refund_no, busNo: b?.bus_no ?? '', patientNo: r.patient_no, workflowId: r.workflow_id,
+    });
+    n += 1;
+  }
+  return n;
 }
 
 /** Acts on a refund through its process; the validator's refusal comes back as the DomainError it names. */
