@@ -92,9 +92,10 @@ test('HIS applies, doctor and finance approve, WeChat Pay returns the money once
   expect(early.body.error.code).toBe('E0092');
 
   await approveAll(row.id);
+  // Done, and the patient told (the notice follows the bill in the background).
   const done = await eventually(async () => {
     const d = await detail('finance', row.id);
-    return d.state === 'done' && d;
+    return d.state === 'done' && d.timeline.some((t: { action: string }) => t.action === 'notified') && d;
   }, 'refund done', 90_000);
   expect(done.money.state).toBe('success');
   expect(done.money.outRefundNo).toBe(no);
