@@ -11,7 +11,7 @@ import { formatYuan, parseYuan, type Fen } from '../../common/money';
 import { dbDate, dbIso } from '../../orm/sql-values';
 import type { ChainStep } from '../../activities/refund/chain';
 import { CHANNEL_NAMES, REFUND_CHANNELS, type RefundChannel } from '../../activities/refund/rules';
-import { createRefund, refundWorkflowId, type NewRefund, type StoredRefund } from '../../activities/refund/store';
+import { createRefund, refundWorkflowId, type NewRefund, type RefundTableRow, type StoredRefund } from '../../activities/refund/store';
 import { DECISIONS, refundActionUpdate, refundLiveQuery, refundWorkflow, type RefundActionInput, type RefundActionName, type RefundActor, type RefundLive } from '../../workflows/refund';
 import type { ApiContext } from '../context';
 import { workflowUrl } from '../console/bills';
@@ -115,47 +115,8 @@ export async function actOnRefund(api: ApiContext, refundNo: string, input: Refu
   }
 }
 
-export interface RefundRow {
-  id: number;
-  refund_no: string;
-  hospital_id: number;
-  source: string;
-  appid: string | null;
-  bill_id: number;
-  pay_type: string;
-  channel: RefundChannel;
-  out_trade_no: string | null;
-  transaction_id: string | null;
-  paid_amt: number | string;
-  amount: number | string;
-  items: string | null;
-  reason: string;
-  patient_name: string;
-  patient_no: string;
-  applicant: string;
-  applicant_name: string;
-  doctor: string | null;
-  chain_steps: string;
-  state: string;
-  step_index: number;
-  step_assignee: string | null;
-  step_deadline: unknown;
-  step_overdue: number | boolean;
-  version: number;
-  out_refund_no: string;
-  money_state: string;
-  channel_refund_id: string | null;
-  money_at: unknown;
-  money_fail_reason: string | null;
-  voucher_no: string | null;
-  bill_state: string;
-  red_bill_id: number | null;
-  reissued_bill_id: number | null;
-  bill_reason: string | null;
-  reject_reason: string | null;
-  workflow_id: string;
-  created_at: unknown;
-  updated_at: unknown;
+/** A refund row with its bill's number and point (REFUND_SELECT). */
+export interface RefundRow extends RefundTableRow {
   bill_batch_code: string;
   bill_no: string;
   bill_total: number | string;
