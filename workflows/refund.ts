@@ -49,7 +49,7 @@ const money = proxyActivities<Activities>({
 /** The bill's reversal waits for its own process (a paper form to recover, say): retried, forever. */
 const billing = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: ['DomainError'] },
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: ['DomainError'] },
 });
 
 /** Patient notices: a channel may be down for hours; after a day the failure is recorded, the refund is not held up. */

@@ -124,7 +124,8 @@ export function refundActivities(deps: Deps) {
         [r.bill_id],
       );
       const { writeOff, partialRefund } = await import('../../api/his/write-off');
-      const api = { deps, ...deps.temporal };
+      // Waits for the reversal up to 90 s (not the HIS's MEDBILL_ISSUE_TIMEOUT_MS): under load a retry with backoff would only come later.
+      const api = { deps: { ...deps, cfg: { ...deps.cfg, issueTimeoutMs: Math.max(deps.cfg.issueTimeoutMs, 90_000) } }, ...deps.temporal };
       const req = {
         hospitalId: r.hospital_id,
         billBatchCode: b.bill_batch_code,
