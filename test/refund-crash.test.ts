@@ -2,13 +2,14 @@
  * The platform dies right after WeChat Pay accepted a refund and before anything of it was recorded
  * or any notice arrived (MEDBILL_CRASH_AT=after-refund-accepted). After the restart the refund's
  * process asks again with the same out_refund_no, gets the refund the channel already holds, and
- * finishes: the money went back once, the bill is reversed and reissued.
+ * finishes: the money went back once, the bill is reversed and reissued. No notice reaches this
+ * platform (its notify URL goes nowhere), so the result comes from querying the channel.
  */
 import { eventually, startPlatform, type Platform } from './harness';
 
 let p: Platform;
 beforeAll(async () => {
-  p = await startPlatform({ MEDBILL_CRASH_AT: 'after-refund-accepted', MEDBILL_REFUND_POLL: '2s' });
+  p = await startPlatform({ MEDBILL_CRASH_AT: 'after-refund-accepted', MEDBILL_REFUND_POLL: '2s', MEDBILL_PAY_NOTIFY_URL: 'http://127.0.0.1:9' });
 });
 afterAll(async () => {
   await p?.stop();
@@ -20,7 +21,8 @@ const login = async (username: string, password: string) => ((await (await post(
 
 test('killed after the channel accepted the refund, the process finishes after restart with one refund of money', async () => {
   const wxSim = `http://127.0.0.1:${p.cfg.wechatpaySimPort}`;
-  await post(`${wxSim}/_sim/faults`, { refundDelayMs: 1500 });
+  // Still processing at the channel when the process is back (it takes ~30 s for the lost attempt to be retried).
+  await post(`${wxSim}/_sim/faults`, { refundDelayMs: 45_000 });
   const bill = await p.his.issueOutpatient();
   const outTradeNo = `WX${bill.billNo}`;
   await post(`${wxSim}/_sim/orders`, { out_trade_no: outTradeNo, total: 10000 });
@@ -67,6 +69,9 @@ test('killed after the channel accepted the refund, the process finishes after r
     return x.state === 'done' && x;
   }, 'the refund to finish after the restart', 120_000);
   expect(done.money_state).toBe('success');
+  const live = (await p.client.workflow.getHandle(`refund-${refundNo}`).query('refundLive')) as { money: { notices: number; queries: number } };
+  expect(live.money.notices).toBe(0);
+  expect(live.money.queries).toBeGreaterThanOrEqual(1);
   expect(done.bill_state).toBe('reissued');
   const mine = (await refunds()).filter((x) => x.out_refund_no === refundNo);
   expect(mine).toHaveLength(1);

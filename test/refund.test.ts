@@ -10,7 +10,8 @@ let p: Platform;
 let wxSim: string;
 let aliSim: string;
 beforeAll(async () => {
-  p = await startPlatform({ MEDBILL_REFUND_POLL: '2s' });
+  // Polling once an hour: every online refund here finishes through the channel's notice (test/refund-crash.test.ts covers the polling).
+  p = await startPlatform({ MEDBILL_REFUND_POLL: '1h' });
   wxSim = `http://127.0.0.1:${p.cfg.wechatpaySimPort}`;
   aliSim = `http://127.0.0.1:${p.cfg.alipaySimPort}`;
   // Refunds finish quickly at the simulated channels; partial refunds of one order need no 1-minute gap here.
@@ -99,6 +100,9 @@ test('HIS applies, doctor and finance approve, WeChat Pay returns the money once
   }, 'refund done', 90_000);
   expect(done.money.state).toBe('success');
   expect(done.money.outRefundNo).toBe(no);
+  // The channel's notice, not polling, brought the result (this file's platform polls once an hour).
+  expect(done.workflow.live.money.notices).toBeGreaterThanOrEqual(1);
+  expect(done.workflow.live.money.queries).toBeGreaterThanOrEqual(1);
   expect(done.billStatus.state).toBe('reissued');
   expect(done.billStatus.reissuedBill.totalAmt).toBe('101.00');
   expect(done.chain.map((s: { status: string; decidedBy?: string }) => [s.status, s.decidedBy])).toEqual([

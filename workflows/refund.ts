@@ -430,6 +430,8 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   while (st.money.state !== 'success') {
     if (st.state === 'refunding') {
       let r: { state: 'processing' | 'success' | 'failed'; failReason?: string };
+      // A notice may come while the request is still on its way: count from before it.
+      let seen = notices;
       try {
         r = await money.sendRefundMoney({ refundId: input.refundId, outRefundNo: st.money.outRefundNo });
       } catch (e) {
@@ -439,8 +441,8 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       }
       st.money.state = r.state === 'processing' ? 'processing' : r.state;
       while (r.state === 'processing') {
-        const seen = notices;
         await condition(() => notices !== seen, input.pollMs);
+        seen = notices;
         st.money.queries += 1;
         r = await money.syncRefundMoney({ refundId: input.refundId, outRefundNo: st.money.outRefundNo });
         st.money.state = r.state === 'processing' ? 'processing' : r.state;
