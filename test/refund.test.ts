@@ -415,3 +415,60 @@ test('the patient withdraws through the patient channel before finance approved;
   expect((await his('withdrawRefund', { refundNo: no })).result).toBe('E0092');
   expect((await his('getRefund', { refundNo: 'NOSUCH1' })).result).toBe('E0090');
 });
+
+test('a bill exchanged for paper: refused online (seed 000); at the window the money goes back and the reversal waits for the paper form', async () => {
+  const bill = await wechatBill();
+  const turned = await his('turnPaper', { billBatchCode: bill.billBatchCode, billNo: bill.billNo, busDateTime: busDateTime(), placeCode: 'MZ01', operator: '李敏' });
+  expect(turned.result).toBe('S0000');
+  const base = { billBatchCode: bill.billBatchCode, billNo: bill.billNo, channel: 'wechat', outTradeNo: bill.outTradeNo, refundAmt: '100.00', reason: '纸质票据退费' };
+  const online = await his('applyRefund', { ...base, refundNo: refundNo(), source: 'patient', openId: 'o-paper' });
+  expect(online.result).toBe('E0091');
+  expect(online.message).toMatch(/^billNo: .* is exchanged for paper form .*不允许线上退费/);
+
+  const no = refundNo();
+  expect((await his('applyRefund', { ...base, refundNo: no })).result).toBe('S0000');
+  const [row] = await p.orm.em.getConnection().execute<Array<{ id: number }>>('select id from refund where refund_no = ?', [no]);
+  await approveAll(row.id);
+  // Money back; the bill's reversal waits for the paper form (the cashiers' to-do).
+  const waiting = await eventually(async () => {
+    const d = await detail('cashier', row.id);
+    return d.money.state === 'success' && d.billStatus.state === 'waiting' && d;
+  }, 'the reversal to wait for the paper form', 60_000);
+  expect(waiting.state).toBe('reversing');
+  expect(waiting.billStatus.reason).toMatch(/paper form/);
+  const todos = (await consoleApi('cashier', '/api/todos')).body.items as Array<{ id: number; kind: string; bill: { id: number } }>;
+  const todo = todos.find((t) => t.kind === 'paper_recovery' && t.bill.id === bill.id)!;
+  expect(todo).toBeDefined();
+  expect((await consoleApi('cashier', `/api/todos/${todo.id}/confirm`, { reason: '患者交回纸质票据' })).status).toBe(200);
+  const done = await eventually(async () => {
+    const d = await detail('cashier', row.id);
+    return d.state === 'done' && d;
+  }, 'refund done after the paper form came back', 120_000);
+  // The WeChat part of 126.50: reversed, and the 26.50 paid in cash reissued.
+  expect(done.billStatus.state).toBe('reissued');
+  expect(done.billStatus.redBill).toBeTruthy();
+  expect(done.billStatus.reissuedBill.totalAmt).toBe('26.50');
+  expect((await simRefunds(wxSim, no))).toHaveLength(1);
+});
+
+test('a whole refund (no amount: everything the channel carries) reverses the bill and reissues nothing', async () => {
+  const bill = await p.his.issueOutpatient({ payChannelDetail: [{ payChannelCode: '05', payChannelValue: '126.50' }] });
+  const outTradeNo = `WXW${bill.billNo}`;
+  await post(`${wxSim}/_sim/orders`, { out_trade_no: outTradeNo, total: 12650 });
+  const no = refundNo();
+  const r = await his('applyRefund', { refundNo: no, busNo: bill.busNo, channel: 'wechat', outTradeNo, reason: '全额退费' });
+  expect(r.result).toBe('S0000');
+  expect(r.message.amount).toBe('126.50');
+  const [row] = await p.orm.em.getConnection().execute<Array<{ id: number }>>('select id from refund where refund_no = ?', [no]);
+  await approveAll(row.id);
+  const done = await eventually(async () => {
+    const d = await detail('finance', row.id);
+    return d.state === 'done' && d;
+  }, 'whole refund done', 90_000);
+  expect(done.billStatus.state).toBe('reversed');
+  expect(done.billStatus.reissuedBill).toBeNull();
+  expect((await simRefunds(wxSim, no))[0].amount?.refund).toBe(12650);
+  // Nothing is left to refund on that payment.
+  const again = await his('applyRefund', { refundNo: refundNo(), busNo: bill.busNo, channel: 'wechat', outTradeNo, refundAmt: '0.01', reason: '再退' });
+  expect(again.result).toBe('E0031');
+});

@@ -160,6 +160,9 @@ interface BillFacts {
   tel: string | null;
   open_id: string | null;
   origin_bill_id: number | null;
+  paper_state: string | null;
+  paper_bill_batch_code: string | null;
+  paper_bill_no: string | null;
   place_code: string;
 }
 
@@ -190,7 +193,7 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
       }
       const [bill] = await sql.execute<BillFacts[]>(
         `select b.id, b.hospital_id, b.bill_batch_code, b.bill_no, b.bus_no, b.bus_date_time, b.state, b.is_scarlet, b.total_amt, b.payer, b.patient_no,
-                b.tel, b.open_id, b.origin_bill_id, p.code as place_code
+                b.tel, b.open_id, b.origin_bill_id, b.paper_state, b.paper_bill_batch_code, b.paper_bill_no, p.code as place_code
            from bill b join billing_point p on p.id = b.place_id where b.id = ?${forUpdate(sql)}`,
         [req.billId],
       );
@@ -198,6 +201,11 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
       const ref = `${bill.bill_batch_code}-${bill.bill_no}`;
       if (Number(bill.is_scarlet)) throw new DomainError('E0031', `billNo: ${ref} is a red bill; refund the bill in force`, 'billNo');
       if (bill.state !== 'normal') throw new DomainError('E0031', `billNo: ${ref} is ${bill.state === 'scarlet' ? 'reversed' : bill.state}; refund the bill in force (its reissue, if any)`, 'billNo');
+      // Seed 000: a bill exchanged for a paper form is not refunded online; the patient brings the form to the window
+      // (where the HIS or a cashier starts the refund, and the reversal waits for the form to be voided).
+      if (req.source === 'patient' && bill.paper_state === 'exchanged') {
+        throw new DomainError('E0091', `billNo: ${ref} is exchanged for paper form ${bill.paper_bill_batch_code}-${bill.paper_bill_no}; it is not refunded online: bring the paper form to the cashier's window (已换开纸质票据，不允许线上退费)`, 'billNo');
+      }
       const [busy] = await sql.execute<Array<{ refund_no: string; state: string }>>(
         `select refund_no, state from refund where bill_id = ? and state not in ('withdrawn', 'rejected', 'done', 'bill_blocked')`,
         [bill.id],
