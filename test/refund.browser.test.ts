@@ -1,0 +1,264 @@
+/**
+ * Browser journey through refund approval (退费审批) on the real platform (Temporal, database,
+ * worker, API) started by the harness, driven with playwright-core and the system's Chromium:
+ * (a) a bill paid by WeChat Pay; the cashier asks for a partial refund of one charge line through
+ *     POST /api/refunds; the doctor finds it under 退费审批 → 待办 (menu badge and tab count), opens
+ *     it and approves with a comment; finance approves; the page follows the workflow by itself to
+ *     已完成: both approvals on the timeline with their names and comments, the money back, the red
+ *     bill and the reissued bill linked, and the original bill shows as reversed (冲红);
+ * (b) two doctors open the same refund; the first approves; the second's approval is refused as
+ *     already decided (409 E0093): the page says so and reloads, showing the step decided.
+ *
+ * Needs Chromium at /usr/bin/chromium (Debian package `chromium`) or MEDBILL_CHROMIUM.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startPlatform, type Platform } from './harness';
+
+const CHROMIUM = process.env.MEDBILL_CHROMIUM || '/usr/bin/chromium';
+const RESULTS_DIR = path.resolve(__dirname, '..', 'test-results');
+const UI_TIMEOUT = 30_000;
+/** After the last approval: the money goes back, then the bill is reversed and reissued. */
+const FINISH_TIMEOUT = 120_000;
+
+const sel = (name: string) => `[data-test="${name}"]`;
+
+let platform: Platform | undefined;
+let browser: Browser | undefined;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  platform = await startPlatform();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}, 180_000);
+
+afterEach(() => {
+  const seen = pageErrors.splice(0);
+  expect(seen).toEqual([]);
+});
+
+afterAll(async () => {
+  await browser?.close().catch(() => undefined);
+  await platform?.stop();
+}, 120_000);
+
+const base = () => platform!.baseUrl.replace(/\/+$/, '');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The data-test element (inside `page`) whose whole text (trimmed) is `exact`. */
+const withText = (page: Page, name: string, exact: string) => page.locator(sel(name), { hasText: new RegExp(`^\\s*${escapeRegExp(exact)}\\s*$`) });
+const text = async (page: Page, selector: string) => ((await page.locator(selector).first().textContent()) ?? '').trim();
+
+/** A browser of its own for each user (own cookies), signed in through the login page. */
+async function signIn(username: string, password: string): Promise<Page> {
+  const context = await browser!.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  context.setDefaultTimeout(UI_TIMEOUT);
+  const page = await context.newPage();
+  // Script errors of the console (Vue logs the errors it catches): each test ends with none.
+  page.on('pageerror', (e) => pageErrors.push(`${username}: ${String(e)}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(`${username}: ${m.text()}`);
+  });
+  await page.goto(`${base()}/console/login`);
+  await page.fill(sel('login-username'), username);
+  await page.fill(sel('login-password'), password);
+  await page.click(sel('login-submit'));
+  await page.waitForURL(/\/console\/bills(\?|$)/);
+  return page;
+}
+
+/** The API as a signed-in user (bearer token), for what the test sets up without the browser. */
+async function apiAs(username: string, password: string) {
+  const login = await fetch(`${base()}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  expect(login.status).toBe(200);
+  const { token } = (await login.json()) as { token: string };
+  return async (method: string, p: string, body?: unknown) => {
+    const res = await fetch(`${base()}${p}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    return { status: res.status, data };
+  };
+}
+
+/** A bill paid wholly by WeChat Pay (channel 05), and its id. */
+async function wechatBill(): Promise<{ id: number; billBatchCode: string; billNo: string }> {
+  const issued = await platform!.his.issueOutpatient({ payChannelDetail: [{ payChannelCode: '05', payChannelValue: '126.50' }] });
+  const [bill] = await platform!.orm.em
+    .fork()
+    .getConnection()
+    .execute<Array<{ id: number }>>('select id from bill where bill_no = ? and bill_batch_code = ?', [issued.billNo, issued.billBatchCode]);
+  return { id: Number(bill!.id), billBatchCode: issued.billBatchCode, billNo: issued.billNo };
+}
+
+interface CreatedRefund {
+  id: number;
+  refundNo: string;
+  state: string;
+  amount: string;
+  version: number;
+}
+
+/** The cashier asks for a refund of the 西药费 line (25.50 of 126.50) to go back through WeChat Pay. */
+async function cashierRefund(billId: number, extra: Record<string, unknown> = {}): Promise<CreatedRefund> {
+  const cashier = await apiAs('cashier', 'cashier123');
+  const res = await cashier('POST', '/api/refunds', {
+    billId,
+    channel: 'wechat',
+    outTradeNo: `WX${Date.now()}${randomUUID().slice(0, 8)}`,
+    items: [{ sortNo: 3, amt: '25.50' }],
+    reason: '西药未取，退药费（浏览器测试）',
+    ...extra,
+  });
+  expect(res.status).toBe(201);
+  const refund = res.data as unknown as CreatedRefund;
+  expect(refund).toMatchObject({ state: 'approving', amount: '25.50' });
+  return refund;
+}
+
+/** Opens the action's dialog on a refund page, writes the comment and sends it; answers the HTTP status. */
+async function act(page: Page, refundId: number, action: string, comment: string): Promise<number> {
+  await page.locator(sel(`refund-action-${action}`)).click();
+  const dialog = page.locator(`${sel('refund-action-dialog')}[data-action="${action}"]`);
+  await dialog.waitFor({ state: 'visible' });
+  await dialog.locator(`${sel('refund-action-comment')} textarea`).fill(comment);
+  const answered = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/api/refunds/${refundId}/actions`);
+  await dialog.locator(sel('refund-action-confirm')).click();
+  const answer = await answered;
+  const sent = JSON.parse(answer.request().postData() ?? '{}') as Record<string, unknown>;
+  expect(sent).toMatchObject({ action, comment });
+  expect(typeof sent.version).toBe('number');
+  return answer.status();
+}
+
+test('a doctor and finance approve a WeChat refund in the console; it is paid back and the bill reversed and reissued', async () => {
+  if (!platform) throw new Error('platform did not start');
+  const bill = await wechatBill();
+  const refund = await cashierRefund(bill.id, { doctor: 'doctor' });
+
+  // The doctor: the badge and 待办 count it; the row opens the refund.
+  const doctor = await signIn('doctor', 'doctor123');
+  await doctor.locator(sel('refund-badge')).waitFor();
+  await doctor.click(sel('menu-refunds'));
+  await doctor.waitForURL(/\/console\/refunds(\?|$)/);
+  await doctor.locator(`${sel('refund-list')}[data-loading="false"][data-box="todo"]`).waitFor();
+  expect(Number(await text(doctor, sel('refund-tab-count-todo')))).toBeGreaterThanOrEqual(1);
+  const row = doctor.locator(`${sel('refund-list')} .el-table__row`, { has: withText(doctor, 'refund-row-no', refund.refundNo) });
+  await row.waitFor();
+  expect(((await row.locator(sel('refund-row-amount')).textContent()) ?? '').trim()).toBe('¥25.50');
+  expect(((await row.locator(sel('refund-row-state')).textContent()) ?? '').trim()).toBe('审批中');
+  expect(((await row.locator(sel('refund-row-bill')).textContent()) ?? '').trim()).toBe(`${bill.billBatchCode}-${bill.billNo}`);
+  await row.locator(sel('refund-row-patient')).click();
+  await doctor.waitForURL(new RegExp(`/console/refunds/${refund.id}$`));
+  await withText(doctor, 'refund-state', '审批中').waitFor();
+  expect(await text(doctor, sel('refund-amount'))).toBe('¥25.50');
+  expect(await text(doctor, sel('refund-paid'))).toBe('¥126.50');
+  expect(await text(doctor, sel('refund-channel'))).toBe('微信支付');
+  expect(await doctor.locator(`${sel('refund-items')} .el-table__row`).count()).toBe(1);
+  await doctor.locator(`${sel('refund-step-0')}[data-status="current"]`).waitFor();
+
+  // 同意 with a comment: the step is decided and the button gone.
+  const doctorComment = '已核实未取药，同意退费';
+  expect(await act(doctor, refund.id, 'approve', doctorComment)).toBe(200);
+  await doctor.locator('.el-message--success', { hasText: '已同意' }).waitFor();
+  await doctor.locator(`${sel('refund-step-0')}[data-status="done"]`).waitFor();
+  await doctor.locator(sel('refund-action-approve')).waitFor({ state: 'detached' });
+
+  // Finance approves the last step; the page follows the workflow to 已完成 by itself.
+  const finance = await signIn('finance', 'finance123');
+  await finance.goto(`${base()}/console/refunds/${refund.id}`);
+  await finance.locator(sel('refund-action-approve')).waitFor();
+  const financeComment = '财务复核通过';
+  expect(await act(finance, refund.id, 'approve', financeComment)).toBe(200);
+  await withText(finance, 'refund-state', '已完成').waitFor({ timeout: FINISH_TIMEOUT });
+
+  // Both approvals on the timeline, with who and what they said.
+  const approvals = finance.locator(`${sel('refund-timeline-item')}[data-action="approve"]`);
+  expect(await approvals.count()).toBe(2);
+  expect(((await approvals.nth(0).locator(sel('refund-timeline-actor')).textContent()) ?? '').trim()).toBe('门诊医生 张伟');
+  expect(((await approvals.nth(0).locator(sel('refund-timeline-comment')).textContent()) ?? '').trim()).toBe(doctorComment);
+  expect(((await approvals.nth(1).locator(sel('refund-timeline-actor')).textContent()) ?? '').trim()).toBe('财务科 王会计');
+  expect(((await approvals.nth(1).locator(sel('refund-timeline-comment')).textContent()) ?? '').trim()).toBe(financeComment);
+  expect(await finance.locator(`${sel('refund-chain')} [data-status="current"]`).count()).toBe(0);
+
+  // The money is back, the bill reversed by a red bill and reissued for the rest (126.50 − 25.50).
+  expect(await text(finance, sel('refund-money-state'))).toBe('退款成功');
+  expect(await text(finance, sel('refund-out-refund-no'))).not.toBe('-');
+  expect(await text(finance, sel('refund-red-bill-link'))).toMatch(/^\d+-\d+$/);
+  expect(await text(finance, sel('refund-reissued-bill-link'))).toMatch(/^\d+-\d+$/);
+  expect(await text(finance, sel('refund-reissued-bill-amount'))).toBe('¥101.00');
+  expect(await finance.locator(sel('refund-polling')).count()).toBe(0);
+  expect(await finance.locator(sel('refund-action-approve')).count()).toBe(0);
+
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  await finance.evaluate('window.scrollTo(0, 0)');
+  await finance.screenshot({ path: path.join(RESULTS_DIR, 'console-refund-done.png'), fullPage: true });
+
+  // The original bill: reversed (冲红), linking to the reissued bill.
+  await finance.click(sel('refund-bill-link'));
+  await finance.waitForURL(new RegExp(`/console/bills/${bill.id}$`));
+  await withText(finance, 'bill-no', bill.billNo).waitFor();
+  await withText(finance, 'bill-state', '已冲红').waitFor();
+  await finance.locator(sel('scarlet-bill-link')).waitFor();
+  await finance.locator(sel('reissued-bill-link')).waitFor();
+  expect(await finance.locator(sel('create-refund-button')).count()).toBe(0);
+
+  await doctor.context().close();
+  await finance.context().close();
+}, 300_000);
+
+test('two doctors approve the same refund: the second is told it was decided and sees the step done', async () => {
+  if (!platform) throw new Error('platform did not start');
+  const bill = await wechatBill();
+  const refund = await cashierRefund(bill.id);
+
+  const first = await signIn('doctor', 'doctor123');
+  const second = await signIn('doctor2', 'doctor123');
+  for (const page of [first, second]) {
+    await page.goto(`${base()}/console/refunds/${refund.id}`);
+    await page.locator(`${sel('refund-step-0')}[data-status="current"]`).waitFor();
+    await page.locator(sel('refund-action-approve')).waitFor();
+  }
+
+  expect(await act(first, refund.id, 'approve', '同意（第一位医生）')).toBe(200);
+  await first.locator(`${sel('refund-step-0')}[data-status="done"]`).waitFor();
+
+  // The second doctor's page still offers 同意 (it was read before); the server refuses it.
+  expect(await act(second, refund.id, 'approve', '同意（第二位医生）')).toBe(409);
+  const box = second.locator('.el-message-box', { hasText: '此步骤已被他人处理' });
+  await box.waitFor();
+  const message = ((await box.locator('.el-message-box__message').textContent()) ?? '').trim();
+  expect(message).toContain('门诊医生 张伟');
+  await second.locator(`${sel('refund-action-dialog')}[data-action="approve"]`).waitFor({ state: 'hidden' });
+  // Reloaded behind the message: the step is decided by the first doctor.
+  await second.locator(`${sel('refund-step-0')}[data-status="done"]`).waitFor();
+  expect(await text(second, `${sel('refund-step-0')} ${sel('refund-step-decided-by')}`)).toContain('张伟');
+  await box.getByRole('button', { name: '知道了' }).click();
+  await box.waitFor({ state: 'hidden' });
+  await second.locator(sel('refund-action-approve')).waitFor({ state: 'detached' });
+
+  // One approval on the timeline: the second never happened.
+  const approvals = second.locator(`${sel('refund-timeline-item')}[data-action="approve"]`);
+  expect(await approvals.count()).toBe(1);
+  expect(((await approvals.first().locator(sel('refund-timeline-comment')).textContent()) ?? '').trim()).toBe('同意（第一位医生）');
+
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  await second.screenshot({ path: path.join(RESULTS_DIR, 'console-refund-conflict.png'), fullPage: true });
+  await first.context().close();
+  await second.context().close();
+}, 180_000);
