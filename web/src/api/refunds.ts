@@ -161,6 +161,12 @@ export interface RefundDetail extends RefundListItem {
   version: number;
   /** Users holding the current step's roles (for 转办). */
   transferCandidates?: Array<{ username: string; displayName: string }>;
+  /** Sent by the API beyond the contract: who asked for it, the doctor named, the original payment. */
+  applicant?: string | null;
+  applicantName?: string | null;
+  doctor?: string | null;
+  outTradeNo?: string | null;
+  transactionId?: string | null;
 }
 
 export interface RefundQuery {
@@ -182,6 +188,8 @@ export interface RefundCounts {
   done: number;
   mine: number;
   cc: number;
+  /** Every refund: sent to those who may see them all (admin, finance). */
+  all?: number;
 }
 
 export interface RefundActionRequest {

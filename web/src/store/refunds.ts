@@ -8,7 +8,7 @@ import { fetchRefundCounts } from '@/api/refunds';
 
 const POLL_INTERVAL_MS = 30_000;
 
-const state = reactive({ todo: 0, overdue: 0, done: 0, mine: 0, cc: 0, loaded: false });
+const state = reactive({ todo: 0, overdue: 0, done: 0, mine: 0, cc: 0, all: undefined as number | undefined, loaded: false });
 export const refundCounts = readonly(state);
 
 let timer: ReturnType<typeof setInterval> | undefined;
@@ -29,6 +29,7 @@ export function refreshRefundCounts(): Promise<void> {
       state.done = Number(c.done) || 0;
       state.mine = Number(c.mine) || 0;
       state.cc = Number(c.cc) || 0;
+      state.all = c.all === undefined ? undefined : Number(c.all) || 0;
       state.loaded = true;
     })
     .catch(() => undefined);

@@ -152,6 +152,7 @@ export const REFUND_ACTION: Record<string, string> = {
   money_failed: '退款失败',
   bill_reversed: '票据已冲红',
   bill_reissued: '票据已重开',
+  bill_blocked: '票据重开受阻',
   notified: '已通知患者',
 };
 
@@ -175,6 +176,7 @@ export const REFUND_TIMELINE_TYPE: Record<string, TagType> = {
   money_failed: 'danger',
   bill_reversed: 'danger',
   bill_reissued: 'success',
+  bill_blocked: 'danger',
   notified: 'primary',
 };
 
@@ -189,6 +191,7 @@ export const MONEY_STATE: Record<string, DictEntry> = {
 export const REFUND_BILL_STATE: Record<string, DictEntry> = {
   none: { label: '未处理', type: 'info' },
   pending: { label: '待冲红', type: 'info' },
+  waiting: { label: '等待冲红', type: 'warning' },
   reversing: { label: '冲红中', type: 'warning' },
   reversed: { label: '已冲红', type: 'danger' },
   reissuing: { label: '重开中', type: 'warning' },
