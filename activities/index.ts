@@ -9,6 +9,7 @@ import { requisitionActivities } from './stock/requisition';
 import { stockAlarmActivities } from './stock/alarms';
 import { uploadActivities } from './fiscal/upload';
 import { accountActivities } from './fiscal/account';
+import { refundActivities } from './refund/activities';
 
 export function createActivities(deps: Deps) {
   return {
@@ -21,6 +22,7 @@ export function createActivities(deps: Deps) {
     ...stockAlarmActivities(deps),
     ...uploadActivities(deps),
     ...accountActivities(deps),
+    ...refundActivities(deps),
   };
 }
 

@@ -11,6 +11,7 @@ import { mountHisRoutes } from './his/routes';
 import { mountAuthRoutes } from './console/auth';
 import { mountBillRoutes } from './console/bills';
 import { mountTodoRoutes } from './console/todos';
+import { mountRefundRoutes } from './console/refunds';
 import { mountReportRoutes } from './console/reports';
 import { mountPaperRoutes } from './console/paper';
 import { mountBasicDataRoutes } from './console/basic-data';
@@ -49,6 +50,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountAuthRoutes(router, api);
   mountBillRoutes(router, api);
   mountTodoRoutes(router, api);
+  mountRefundRoutes(router, api);
   mountReportRoutes(router, api);
   mountNoticeRoutes(router, api);
   mountPaperRoutes(router, api);

@@ -31,6 +31,11 @@ const HTTP_STATUS: Partial<Record<DomainError['code'], number>> = {
   E0066: 409,
   E0067: 409,
   E0068: 409,
+  E0090: 404,
+  E0091: 422,
+  E0092: 409,
+  E0093: 409,
+  E0094: 409,
 };
 
 /** Console / JSON API error answer: {error: {code, message, field}}. */

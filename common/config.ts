@@ -2,6 +2,7 @@
  * The one typed configuration module. Every setting has a default, a one-line doc and an
  * environment variable with the MEDBILL_ prefix; nothing else in the code reads process.env.
  */
+import { parseChannelCodes, parseChannelNumbers, type RefundChannel } from '../activities/refund/rules';
 import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -115,6 +116,12 @@ export interface Config {
   accountEveryMs: number;
   /** MEDBILL_PAY_NOTIFY_URL: base URL the payment platforms post refund notices to (`{base}/pay/notify/wechat|alipay`); default MEDBILL_PUBLIC_URL. */
   payNotifyBaseUrl: string;
+  /** MEDBILL_REFUND_CHANNEL_CODES: the HIS pay channel codes (payChannelCode) of each refund channel, `wechat=05;alipay=04;cash=02;unionpay=08`. */
+  refundChannelCodes: Record<RefundChannel, string[]>;
+  /** MEDBILL_REFUND_MAX_AGE_DAYS: how many days after payment each channel still refunds, `wechat=365;alipay=90;unionpay=180` (a channel not named: no limit). */
+  refundMaxAgeDays: Partial<Record<RefundChannel, number>>;
+  /** MEDBILL_REFUND_POLL: how often a refund accepted by a channel is queried while no result notice came (notices are a shortcut, the query is the truth). */
+  refundPollMs: number;
   /** MEDBILL_PAY_TIMEOUT_MS: how long one payment-channel request may take before it counts as an outage (retried with the same refund number). */
   payTimeoutMs: number;
   /** MEDBILL_WECHATPAY_URL: WeChat Pay API v3 base URL (https://api.mch.weixin.qq.com); empty = the WeChat Pay simulator. */
@@ -266,6 +273,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadRetryMaxMs: duration('MEDBILL_UPLOAD_RETRY_MAX', env.MEDBILL_UPLOAD_RETRY_MAX, 5 * 60_000),
     accountEveryMs: duration('MEDBILL_ACCOUNT_EVERY', env.MEDBILL_ACCOUNT_EVERY, 10 * 60_000),
     payNotifyBaseUrl: (env.MEDBILL_PAY_NOTIFY_URL || env.MEDBILL_PUBLIC_URL || `http://127.0.0.1:${port}`).replace(/\/$/, ''),
+    refundChannelCodes: parseChannelCodes('MEDBILL_REFUND_CHANNEL_CODES', env.MEDBILL_REFUND_CHANNEL_CODES || 'wechat=05;alipay=04;cash=02;unionpay=08'),
+    refundMaxAgeDays: parseChannelNumbers('MEDBILL_REFUND_MAX_AGE_DAYS', env.MEDBILL_REFUND_MAX_AGE_DAYS ?? 'wechat=365;alipay=90;unionpay=180'),
+    refundPollMs: duration('MEDBILL_REFUND_POLL', env.MEDBILL_REFUND_POLL, 60_000),
     payTimeoutMs: int('MEDBILL_PAY_TIMEOUT_MS', env.MEDBILL_PAY_TIMEOUT_MS, 10000),
     wechatpayUrl: (env.MEDBILL_WECHATPAY_URL || '').replace(/\/$/, ''),
     wechatpayMchId: env.MEDBILL_WECHATPAY_MCHID || '1900000109',

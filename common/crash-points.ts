@@ -5,12 +5,13 @@
  * nothing is lost or done twice. Points:
  * - `after-reversal`: the red bill of a partial refund is committed, the reissue not yet started.
  * - `after-upload`: the fiscal platform accepted an upload batch, its results are not yet recorded.
+ * - `after-refund-accepted`: a payment channel accepted a refund, nothing of it is recorded yet.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Config } from './config';
 
-export type CrashPoint = 'after-reversal' | 'after-upload';
+export type CrashPoint = 'after-reversal' | 'after-upload' | 'after-refund-accepted';
 
 export function crashPoint(cfg: Pick<Config, 'crashAt' | 'dataDir'>, point: CrashPoint): void {
   if (cfg.crashAt !== point) return;

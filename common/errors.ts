@@ -39,6 +39,11 @@ export type ErrorCode =
   | 'E0081' // payment channel refused the refund (its code and message say why): retrying does not help
   | 'E0082' // payment notice signature invalid (forged or wrong platform key)
   | 'E0083' // payment notice malformed or its resource cannot be decrypted
+  | 'E0090' // refund not found
+  | 'E0091' // refund refused by a rule (amount over what is left, insured across a month, too old for the channel, one at a time per bill)
+  | 'E0092' // refund action not allowed now (its state, or the user's role on the current step)
+  | 'E0093' // refund step already decided by someone else (a stale version): reload and decide again
+  | 'E0094' // refundNo already used with different content
   | 'E9999'; // internal error (never for bad input)
 
 export class DomainError extends Error {

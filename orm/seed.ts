@@ -69,6 +69,8 @@ export const DEMO = {
     { username: 'finance', password: 'finance123', displayName: '财务科 王会计', roles: 'finance' },
     { username: 'cashier', password: 'cashier123', displayName: '门诊收费员 李敏', roles: 'cashier', placeCode: 'MZ01' },
     { username: 'doctor', password: 'doctor123', displayName: '门诊医生 张伟', roles: 'doctor' },
+    { username: 'doctor2', password: 'doctor123', displayName: '门诊医生 刘洋', roles: 'doctor' },
+    { username: 'dept', password: 'dept123', displayName: '检验科 赵主任', roles: 'department' },
   ],
 };
 

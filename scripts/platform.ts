@@ -128,6 +128,7 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
     const deps = createDeps({ ...cfg, printerUrl, fiscalUrl, wechatpayUrl, alipayUrl }, orm, key);
     stops.push(() => deps.close());
     const api: ApiContext = { deps, client, namespace, taskQueue, temporalUiUrl: temporalUiUrl ?? cfg.temporalUiUrl };
+    deps.temporal = { client, namespace, taskQueue, temporalUiUrl: api.temporalUiUrl };
 
     await ensureSchedules(client, taskQueue, cfg);
 

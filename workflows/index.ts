@@ -7,3 +7,4 @@ export { basicDataSyncWorkflow } from './basic-data-sync';
 export { requisitionWorkflow } from './requisition';
 export { stockAlarmWorkflow } from './stock-alarm';
 export { fiscalUploadWorkflow, fiscalAccountStatusWorkflow } from './fiscal-upload';
+export { refundWorkflow } from './refund';

@@ -31,6 +31,17 @@ export interface NoticeInput {
   totalFen?: number;
   /** Absolute path of the bill's layout file (PDF): the e-mail attachment, the card's PDF. */
   pdfPath?: string;
+  /** A refund's outcome (退费结果) instead of a bill: the texts tell the result; h5Url is the refund's page. */
+  refund?: RefundNoticeFacts;
+}
+
+export interface RefundNoticeFacts {
+  refundNo: string;
+  /** done: money back (and the bill reversed/reissued); rejected: with the reason; withdrawn; bill_blocked: money back, new bill delayed. */
+  result: 'done' | 'rejected' | 'withdrawn' | 'bill_blocked';
+  /** yuan text */
+  amount: string;
+  reason?: string;
 }
 
 export interface Notifier {

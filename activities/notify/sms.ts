@@ -5,7 +5,7 @@
  */
 import { fetchJson, snippet } from './http';
 import { NotifyPermanentError, type NoticeInput, type Notifier } from './notifier';
-import { SMS_TEMPLATE_CODE, SMS_SCARLET_TEMPLATE_CODE, smsParams } from './texts';
+import { SMS_TEMPLATE_CODE, SMS_SCARLET_TEMPLATE_CODE, SMS_REFUND_TEMPLATE_CODE, smsParams } from './texts';
 
 /** Codes that retrying cannot fix: the number, the template, the signature or the request. */
 const PERMANENT = new Set([
@@ -52,7 +52,7 @@ export class SmsNotifier implements Notifier {
     if (!phone) throw new NotifyPermanentError('sms', 'isv.MOBILE_NUMBER_ILLEGAL', 'sms: no phone number');
     const r = await fetchJson('sms gateway', this.endpoint, {
       method: 'POST',
-      body: { phone, templateCode: n.scarlet ? this.scarletTemplateCode : this.templateCode, params: smsParams(n), bizId: n.idempotencyKey },
+      body: { phone, templateCode: n.refund ? SMS_REFUND_TEMPLATE_CODE : n.scarlet ? this.scarletTemplateCode : this.templateCode, params: smsParams(n), bizId: n.idempotencyKey },
       timeoutMs: this.timeoutMs,
     });
     const b = r.body as { code?: string; message?: string; messageId?: string } | undefined;

@@ -11,16 +11,30 @@ export const SMS_TEMPLATE_TEXT = '【${hospital}】${payer}您好，您的医疗
 export const SMS_SCARLET_TEMPLATE_CODE = 'SMS_MEDBILL_REVERSED';
 export const SMS_SCARLET_TEMPLATE_TEXT = '【${hospital}】${payer}您好，您的医疗电子票据已冲红，红字票据号码${billNo}，金额${amount}元，查看：${url}';
 
+/** A refund's outcome (template registered at the provider beside the bill templates). */
+export const SMS_REFUND_TEMPLATE_CODE = 'SMS_MEDBILL_REFUND';
+export const SMS_REFUND_TEMPLATE_TEXT = '【${hospital}】${payer}您好，您的退费申请${refundNo}（${amount}元）${result}。';
+
+const REFUND_RESULTS = { done: '已退款，票据已冲红重开', rejected: '未获批准', withdrawn: '已撤回', bill_blocked: '已退款，新票据稍后开具' } as const;
+
+/** The outcome as the patient reads it, e.g. "未获批准：超过退费时限". */
+export function refundResultText(n: NoticeInput): string {
+  const r = n.refund!;
+  return `${REFUND_RESULTS[r.result]}${r.reason ? `：${r.reason}` : ''}`;
+}
+
 /** 已开具 for a bill, 已冲红 for a red bill. */
 const done = (n: NoticeInput) => (n.scarlet ? '已冲红（红字票据）' : '已开具');
 
 export function smsParams(n: NoticeInput): Record<string, string> {
+  if (n.refund) return { hospital: n.hospitalName, payer: n.payer, refundNo: n.refund.refundNo, amount: n.refund.amount, result: refundResultText(n) };
   return { hospital: n.hospitalName, payer: n.payer, billNo: n.billNo, amount: n.totalAmt, url: n.h5Url };
 }
 
 /** The SMS as the patient reads it (SMS_TEMPLATE_TEXT filled in). */
 export function smsText(n: NoticeInput): string {
   const p = smsParams(n);
+  if (n.refund) return SMS_REFUND_TEMPLATE_TEXT.replace(/\$\{(\w+)\}/g, (_, k: string) => p[k] ?? '');
   return (n.scarlet ? SMS_SCARLET_TEMPLATE_TEXT : SMS_TEMPLATE_TEXT).replace(/\$\{(\w+)\}/g, (_, k: string) => p[k] ?? '');
 }
 
@@ -81,6 +95,15 @@ const thing = (s: string) => ([...s].length > 20 ? [...s].slice(0, 19).join('') 
 
 /** Template message fields (new-style keywords: thing / character_string / amount / time). */
 export function wechatData(n: NoticeInput): Record<string, { value: string }> {
+  if (n.refund) {
+    return {
+      thing1: { value: thing(n.hospitalName) },
+      thing2: { value: thing(n.payer) },
+      character_string3: { value: n.refund.refundNo },
+      amount4: { value: `${n.refund.amount}元` },
+      thing5: { value: thing(refundResultText(n)) },
+    };
+  }
   return {
     thing1: { value: thing(n.hospitalName) },
     thing2: { value: thing(n.payer) },

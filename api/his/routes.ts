@@ -14,6 +14,7 @@ import { checkTotalData, getBillByBusDate, getEBillByBusNo, getEBillStatesByBill
 import { partialRefundEBill, writeOffEBill } from './write-off';
 import { sendEBillNotice } from './notice';
 import { getEBillAccountStatus } from './account';
+import { applyRefund, getRefund, withdrawRefund } from './refund';
 import { getPaperBillNo, getValidBillBatchCode, invalidBlankBillNo, invalidPaper, printPaperBill, reTurnPaper, turnPaper } from './paper';
 
 type Handler = (api: ApiContext, appid: string, business: Record<string, unknown>) => Promise<unknown>;
@@ -34,6 +35,9 @@ const HANDLERS: Record<string, Handler> = {
   printPaperBill,
   getValidBillBatchCode,
   getEBillAccountStatus,
+  applyRefund,
+  getRefund,
+  withdrawRefund,
 };
 
 export function mountHisRoutes(router: Router, api: ApiContext): void {

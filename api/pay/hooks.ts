@@ -8,14 +8,14 @@
  * before the row is marked handled, the channel's next delivery of that notice calls it again.
  * It must also be quick: the channel waits at most 5 s for the endpoint's answer.
  *
- * Today it only records (the row itself is the record; a log line says it arrived). The refund
- * workflow (issue 5, later) will be signalled from here: e.g.
- *   await api.client.workflow.getHandle(refundWorkflowId(n.outRefundNo)).signal(refundNoticeSignal, { channel, state, ... })
- * with WorkflowNotFoundError ignored (a refund started elsewhere, or already closed), as
- * api/lifecycle/hooks.ts does for paper recovery. The workflow should also query the channel
- * (PaymentChannel.queryRefund) when no notice came in time: notices are a shortcut, not the truth.
+ * It wakes the refund's process (`refund-{refundNo}`), which then queries the channel for the
+ * refund's state (notices are a shortcut, not the truth; without one the process queries every
+ * MEDBILL_REFUND_POLL).
  */
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ApiContext } from '../context';
+import { refundWorkflowId } from '../../activities/refund/store';
+import { refundNoticeSignal } from '../../workflows/refund';
 import type { PaymentChannelName, RefundState } from '../../activities/payment/channel';
 
 export interface RefundNoticeFacts {
@@ -33,4 +33,13 @@ export interface RefundNoticeFacts {
 
 export async function onRefundNotice(api: ApiContext, n: RefundNoticeFacts): Promise<void> {
   if (api.deps.cfg.logLevel === 'debug') console.log(`[pay] refund ${n.channel} ${n.outRefundNo} -> ${n.state} (notice row ${n.noticeRowId})`);
+  // out_refund_no is the refund number, or `{refundNo}-R{n}` for a retry after a failed refund.
+  const [r] = await api.deps.orm.em.getConnection().execute<Array<{ refund_no: string }>>('select refund_no from refund where out_refund_no = ?', [n.outRefundNo]);
+  if (!r) return; // not a refund of this platform's processes (or one started elsewhere)
+  try {
+    await api.client.workflow.getHandle(refundWorkflowId(r.refund_no)).signal(refundNoticeSignal, { state: n.state });
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) return; // the process already finished: the notice changes nothing
+    throw e;
+  }
 }

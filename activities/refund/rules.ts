@@ -1,0 +1,100 @@
+/**
+ * The refund rules (seed 002 and the channels' own limits), pure so they are tested without a
+ * database. Every refusal is a DomainError E0091 naming the request field at fault.
+ *
+ * - amount <= what was paid through the channel minus what earlier refunds already took (across
+ *   the bill's reissues), and <= what is left on the bill in force;
+ * - per-item refunds: each line at most its amount minus earlier refunds of that line;
+ * - an insured (医保) payment is not refunded in another calendar month (医保跨月不予退款);
+ * - a channel refunds only payments younger than its limit (WeChat Pay 1 year, Alipay 3 months...).
+ */
+import { DomainError } from '../../common/errors';
+import { formatYuan, type Fen } from '../../common/money';
+
+export type RefundChannel = 'wechat' | 'alipay' | 'cash' | 'unionpay';
+export const REFUND_CHANNELS: RefundChannel[] = ['wechat', 'alipay', 'cash', 'unionpay'];
+export const CHANNEL_NAMES: Record<RefundChannel, string> = { wechat: '微信支付', alipay: '支付宝', cash: '现金', unionpay: '银联卡' };
+/** Channels whose money goes back through an online adapter; the others are paid at the window and confirmed by a cashier. */
+export const ONLINE_CHANNELS: RefundChannel[] = ['wechat', 'alipay'];
+
+export interface RefundFacts {
+  channel: RefundChannel;
+  payType: 'self' | 'insured';
+  /** The refund asked for (fen): given, or the sum of `items`. */
+  amount: Fen;
+  items?: Array<{ sortNo: number; amt: Fen }>;
+  /** What the original payment put through this channel (the root bill's pay lines for the channel). */
+  paidFen: Fen;
+  /** Earlier refunds of the same payment that still count (not withdrawn, rejected or failed). */
+  refundedFen: Fen;
+  /** What the bill in force still carries for this channel. */
+  leftOnBillFen: Fen;
+  /** The bill's charge lines (sortNo -> amount) and what earlier refunds took from each. */
+  lines: Map<number, { name: string; amt: Fen; refunded: Fen }>;
+  /** When the patient paid (the bill's business time). */
+  paidAt: Date;
+  now: Date;
+  /** Days a channel refunds after payment (absent = no limit). */
+  maxAgeDays: Partial<Record<RefundChannel, number>>;
+}
+
+const refuse = (field: string, message: string) => new DomainError('E0091', `${field}: ${message}`, field);
+
+/** Year and month in China time (UTC+8, no daylight saving), e.g. "2026-11". */
+export const chinaMonth = (d: Date) => new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 7);
+
+export function checkRefundRules(f: RefundFacts): void {
+  if (!Number.isSafeInteger(f.amount) || f.amount <= 0) throw refuse('amount', 'must be more than 0.00');
+  if (f.paidFen <= 0) throw refuse('channel', `the bill was not paid through ${CHANNEL_NAMES[f.channel]}`);
+  const left = f.paidFen - f.refundedFen;
+  if (f.amount > left) {
+    throw refuse('amount', `${formatYuan(f.amount)} is more than what can still be refunded: paid ${formatYuan(f.paidFen)} through ${CHANNEL_NAMES[f.channel]}, already refunded ${formatYuan(f.refundedFen)}, left ${formatYuan(Math.max(0, left))}`);
+  }
+  if (f.amount > f.leftOnBillFen) throw refuse('amount', `${formatYuan(f.amount)} is more than the bill in force carries for ${CHANNEL_NAMES[f.channel]} (${formatYuan(f.leftOnBillFen)})`);
+  if (f.items) {
+    const seen = new Set<number>();
+    f.items.forEach((it, i) => {
+      const line = f.lines.get(it.sortNo);
+      if (!line) throw refuse(`items[${i}].sortNo`, `the bill has no charge line ${it.sortNo}`);
+      if (seen.has(it.sortNo)) throw refuse(`items[${i}].sortNo`, `charge line ${it.sortNo} is named twice`);
+      seen.add(it.sortNo);
+      if (!Number.isSafeInteger(it.amt) || it.amt <= 0) throw refuse(`items[${i}].amt`, 'must be more than 0.00');
+      const room = line.amt - line.refunded;
+      if (it.amt > room) throw refuse(`items[${i}].amt`, `${formatYuan(it.amt)} is more than charge line ${it.sortNo} (${line.name}) can still refund: ${formatYuan(room)} of ${formatYuan(line.amt)}`);
+    });
+    const sum = f.items.reduce((s, it) => s + it.amt, 0);
+    if (sum !== f.amount) throw refuse('amount', `is ${formatYuan(f.amount)} but the items add up to ${formatYuan(sum)}`);
+  }
+  if (f.payType === 'insured' && chinaMonth(f.paidAt) !== chinaMonth(f.now)) {
+    throw refuse('payType', `医保跨月不予退款: an insured payment of ${chinaMonth(f.paidAt)} cannot be refunded in ${chinaMonth(f.now)} (seed 002); settle it at the insurance office`);
+  }
+  const maxDays = f.maxAgeDays[f.channel];
+  if (maxDays !== undefined) {
+    const ageDays = (f.now.getTime() - f.paidAt.getTime()) / 86_400_000;
+    if (ageDays > maxDays) {
+      throw refuse('channel', `${CHANNEL_NAMES[f.channel]} refunds payments of the last ${maxDays} days only; this one was paid ${Math.floor(ageDays)} days ago (refund it at the window in cash)`);
+    }
+  }
+}
+
+/** `wechat=365;alipay=90` -> {wechat: 365, alipay: 90}. */
+export function parseChannelNumbers(name: string, text: string): Partial<Record<RefundChannel, number>> {
+  const out: Partial<Record<RefundChannel, number>> = {};
+  for (const part of text.split(/[;,]/).map((s) => s.trim()).filter(Boolean)) {
+    const [k, v] = part.split('=').map((s) => s.trim());
+    if (!REFUND_CHANNELS.includes(k as RefundChannel) || !/^\d+$/.test(v ?? '')) throw new Error(`${name}: "${part}" is not channel=days (channels: ${REFUND_CHANNELS.join(', ')})`);
+    out[k as RefundChannel] = Number(v);
+  }
+  return out;
+}
+
+/** `wechat=05;alipay=04;cash=02;unionpay=08` -> the HIS pay channel codes (payChannelCode) of each refund channel. */
+export function parseChannelCodes(name: string, text: string): Record<RefundChannel, string[]> {
+  const out: Record<RefundChannel, string[]> = { wechat: [], alipay: [], cash: [], unionpay: [] };
+  for (const part of text.split(';').map((s) => s.trim()).filter(Boolean)) {
+    const [k, v] = part.split('=').map((s) => s.trim());
+    if (!REFUND_CHANNELS.includes(k as RefundChannel) || !v) throw new Error(`${name}: "${part}" is not channel=code[,code]`);
+    out[k as RefundChannel] = v.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+  return out;
+}

@@ -1,0 +1,179 @@
+/**
+ * The console's refund approval (退费审批): the lists (to-do, done, my requests, CC, all) with
+ * their counts, a refund's page, the actions (each a Temporal update of the refund's process),
+ * a refund started at the window, and the approval chains' configuration.
+ */
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { randomBytes } from 'node:crypto';
+import { parseChainSteps, type PayType } from '../../activities/refund/chain';
+import { loadChain, saveChain } from '../../activities/refund/store';
+import { fieldError } from '../../common/errors';
+import { HttpError, readJson, sendError } from '../http';
+import type { ApiContext } from '../context';
+import { requireRole, requireUser, type SessionUser } from './auth';
+import { actOnRefund, findRefund, isTodoFor, parseRefundFields, REFUND_SELECT, refundDetail, refundSummary, startRefund, type RefundRow } from '../refund/service';
+import { DECISIONS, type RefundActionName, type RefundActor } from '../../workflows/refund';
+
+const OPEN_STATES = ['approving', 'awaiting_cashier', 'refund_failed'];
+const BOXES = ['todo', 'done', 'mine', 'cc', 'all'] as const;
+type Box = (typeof BOXES)[number];
+const ACTIONS: RefundActionName[] = ['approve', 'reject', 'return', 'transfer', 'comment', 'extend', 'withdraw', 'cashier_confirm', 'retry_money', 'offline'];
+
+const seesAll = (u: SessionUser) => u.roles.some((r) => r === 'admin' || r === 'finance' || r === 'audit');
+const actorOf = (u: SessionUser, r?: RefundRow): RefundActor => ({ username: u.username, displayName: u.displayName, roles: u.roles, placeCode: u.placeCode, isApplicant: r ? r.applicant === u.username : false });
+
+/** Chinese time for messages. */
+const cnTime = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
+
+export function mountRefundRoutes(router: Router, api: ApiContext): void {
+  const auth = requireUser(api);
+  const conn = () => api.deps.orm.em.getConnection();
+
+  /** The refunds of one box for a user (newest first). Open to-dos are few; they are filtered here by the chain's roles. */
+  async function box(u: SessionUser, which: Box, filter: { state?: string; q?: string }): Promise<RefundRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.state) {
+      where.push('r.state = ?');
+      params.push(filter.state);
+    }
+    if (filter.q) {
+      where.push('(r.refund_no = ? or r.patient_no = ? or r.patient_name like ? or b.bill_no = ?)');
+      params.push(filter.q, filter.q, `%${filter.q}%`, filter.q);
+    }
+    if (which === 'todo') where.push(`r.state in (${OPEN_STATES.map(() => '?').join(', ')})`), params.push(...OPEN_STATES);
+    if (which === 'mine') where.push('r.applicant = ?'), params.push(u.username);
+    if (which === 'cc') where.push('r.id in (select refund_id from refund_cc where username = ?)'), params.push(u.username);
+    if (which === 'done') {
+      where.push(`r.id in (select refund_id from refund_action where actor = ? and action in (${DECISIONS.map(() => '?').join(', ')}))`);
+      params.push(u.username, ...DECISIONS);
+    }
+    if (which === 'all' && !seesAll(u)) throw new HttpError(403, 'E0092', '只有财务和管理员可查看全部退费申请');
+    const rows = await conn().execute<RefundRow[]>(`${REFUND_SELECT}${where.length ? ` where ${where.join(' and ')}` : ''} order by r.id desc limit 2000`, params);
+    return which === 'todo' ? rows.filter((r: RefundRow) => isTodoFor(r, u)) : rows;
+  }
+
+  const loadFor = async (ctx: Context) => {
+    const id = Number(ctx.params.id);
+    if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: must be a positive integer', 'id');
+    return findRefund(api, { id });
+  };
+
+  router.get('/api/refunds/counts', auth, async (ctx: Context) => {
+    try {
+      const u = ctx.state.user as SessionUser;
+      const todo = await box(u, 'todo', {});
+      ctx.body = {
+        todo: todo.length,
+        overdue: todo.filter((r) => Number(r.step_overdue)).length,
+        done: (await box(u, 'done', {})).length,
+        mine: (await box(u, 'mine', {})).length,
+        cc: (await box(u, 'cc', {})).length,
+        ...(seesAll(u) ? { all: (await box(u, 'all', {})).length } : {}),
+      };
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+
+  router.get('/api/refunds', auth, async (ctx: Context) => {
+    try {
+      const u = ctx.state.user as SessionUser;
+      const which = String(ctx.query.box ?? 'todo') as Box;
+      if (!BOXES.includes(which)) throw new HttpError(400, 'E0010', `box: 须为 ${BOXES.join('、')} 之一`, 'box');
+      const page = Math.max(1, Number(ctx.query.page) || 1);
+      const pageSize = Math.min(100, Math.max(1, Number(ctx.query.pageSize) || 20));
+      const state = typeof ctx.query.state === 'string' && ctx.query.state ? ctx.query.state : undefined;
+      const q = typeof ctx.query.q === 'string' && ctx.query.q.trim() ? ctx.query.q.trim() : undefined;
+      const rows = await box(u, which, { state, q });
+      ctx.body = { items: rows.slice((page - 1) * pageSize, page * pageSize).map(refundSummary), total: rows.length };
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+
+  router.get('/api/refunds/:id', auth, async (ctx: Context) => {
+    try {
+      const r = await loadFor(ctx);
+      const u = ctx.state.user as SessionUser;
+      ctx.body = await refundDetail(api, r, actorOf(u, r));
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+
+  router.post('/api/refunds/:id/actions', auth, async (ctx: Context) => {
+    try {
+      const r = await loadFor(ctx);
+      const u = ctx.state.user as SessionUser;
+      const body = (await readJson(ctx)) as Record<string, unknown>;
+      const action = body.action as RefundActionName;
+      if (!ACTIONS.includes(action)) throw new HttpError(400, 'E0010', `action: 须为 ${ACTIONS.join('、')} 之一`, 'action');
+      const version = body.version === undefined ? undefined : Number(body.version);
+      if (DECISIONS.includes(action) && (version === undefined || !Number.isInteger(version))) throw new HttpError(400, 'E0010', 'version: 请提供页面上的版本号', 'version');
+      const comment = typeof body.comment === 'string' ? body.comment.trim().slice(0, 500) : undefined;
+      let to: { username: string; displayName: string; roles: string[] } | undefined;
+      if (action === 'transfer') {
+        const name = typeof body.to === 'string' ? body.to.trim() : '';
+        const [t] = await conn().execute<Array<{ username: string; display_name: string; roles: string; active: number | boolean }>>('select username, display_name, roles, active from user where username = ?', [name]);
+        if (!t || !Number(t.active)) throw new HttpError(400, 'E0010', `to: 用户 ${name || '（空）'} 不存在或已停用`, 'to');
+        to = { username: t.username, displayName: t.display_name, roles: t.roles.split(',') };
+      }
+      await actOnRefund(api, r.refund_no, {
+        action,
+        actor: actorOf(u, r),
+        version,
+        comment,
+        toStep: body.toStep === undefined ? undefined : Number(body.toStep),
+        to,
+        hours: body.hours === undefined ? undefined : Number(body.hours),
+        voucherNo: typeof body.voucherNo === 'string' ? body.voucherNo.trim().slice(0, 64) : undefined,
+      });
+      ctx.body = await refundDetail(api, await findRefund(api, { id: r.id }), actorOf(u, r));
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+
+  // A refund started at the window (a cashier or finance for the patient in front of them).
+  router.post('/api/refunds', auth, requireRole('cashier', 'finance', 'admin'), async (ctx: Context) => {
+    try {
+      const u = ctx.state.user as SessionUser;
+      const body = (await readJson(ctx)) as Record<string, unknown>;
+      const billId = Number(body.billId);
+      if (!Number.isInteger(billId) || billId < 1) throw fieldError('billId', 'must be the id of a bill');
+      const f = parseRefundFields(body, { amount: 'amount', items: 'items' });
+      const [b] = await conn().execute<Array<{ hospital_id: number }>>('select hospital_id from bill where id = ?', [billId]);
+      if (!b) throw new HttpError(404, 'E0030', `billId: 票据 ${billId} 不存在`, 'billId');
+      const refundNo = typeof body.refundNo === 'string' && body.refundNo ? body.refundNo : `C${cnTime().replace(/\D/g, '')}${randomBytes(3).toString('hex').toUpperCase()}`;
+      const r = await startRefund(api, { hospitalId: b.hospital_id, refundNo, source: 'console', billId, ...f, applicant: u.username, applicantName: u.displayName });
+      const row = await findRefund(api, { id: r.id });
+      ctx.status = r.created ? 201 : 200;
+      ctx.body = await refundDetail(api, row, actorOf(u, row));
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+
+  router.get('/api/refund-chains', auth, async (ctx: Context) => {
+    try {
+      const sql = api.deps.orm.em.fork() as unknown as Parameters<typeof loadChain>[0];
+      ctx.body = [await loadChain(sql, 'self'), await loadChain(sql, 'insured')];
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+
+  router.put('/api/refund-chains/:code', auth, requireRole('admin'), async (ctx: Context) => {
+    try {
+      const code = String(ctx.params.code) as PayType;
+      if (code !== 'self' && code !== 'insured') throw new HttpError(404, 'E0010', 'code: 须为 self 或 insured', 'code');
+      const body = (await readJson(ctx)) as Record<string, unknown>;
+      const steps = parseChainSteps(body.steps);
+      ctx.body = await saveChain(api.deps, code, steps, (ctx.state.user as SessionUser).username);
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * Refunds through the HIS interface envelope (medbill extension), for the HIS and for the patient
+ * channel (the WeChat official account's back end holds its own appid and signs the same way):
+ *   applyRefund    start a refund (idempotent by refundNo: a replay answers with the same refund)
+ *   getRefund      follow it: state, current step, amounts, money and bill
+ *   withdrawRefund withdraw it (until finance approved)
+ */
+import { DomainError, fieldError } from '../../common/errors';
+import { REFUND_NO } from '../../activities/refund/store';
+import type { ApiContext } from '../context';
+import { actOnRefund, findRefund, parseRefundFields, refundDetail, refundText, startRefund } from '../refund/service';
+
+async function billFor(api: ApiContext, hospitalId: number, o: Record<string, unknown>, appid: string): Promise<number> {
+  const conn = api.deps.orm.em.getConnection();
+  const code = refundText(o, 'billBatchCode', 8, false);
+  const no = refundText(o, 'billNo', 10, false);
+  if (code && no) {
+    const [b] = await conn.execute<Array<{ id: number; hospital_id: number }>>('select id, hospital_id from bill where bill_batch_code = ? and bill_no = ?', [code, no]);
+    if (!b || b.hospital_id !== hospitalId) throw new DomainError('E0030', `billNo: no bill ${code}-${no} issued by this hospital`, 'billNo');
+    return b.id;
+  }
+  const busNo = refundText(o, 'busNo', 64, false);
+  if (!busNo) throw fieldError('billNo', 'billBatchCode + billNo, or busNo, is required');
+  const [b] = await conn.execute<Array<{ id: number }>>('select id from bill where appid = ? and bus_no = ? and is_scarlet = ?', [appid, busNo, 0]);
+  if (!b) throw new DomainError('E0030', `busNo: no bill for busNo ${busNo}`, 'busNo');
+  return b.id;
+}
+
+const refundNoOf = (o: Record<string, unknown>) => {
+  const n = refundText(o, 'refundNo', 32)!;
+  if (!REFUND_NO.test(n)) throw fieldError('refundNo', 'must be 4-32 characters A-Z, a-z, 0-9, _ or -');
+  return n;
+};
+
+async function followAnswer(api: ApiContext, refundNo: string) {
+  const r = await findRefund(api, { refundNo });
+  const d = await refundDetail(api, r);
+  return {
+    refundNo: d.refundNo,
+    state: d.state,
+    stateName: d.stateName,
+    amount: d.amount,
+    channel: d.channel,
+    currentStep: d.currentStep ? { name: d.currentStep.name, deadline: d.currentStep.deadline, overdue: d.currentStep.overdue } : null,
+    rejectReason: d.rejectReason ?? null,
+    chain: d.chain.map((s) => ({ name: s.name, status: s.status, decidedAt: s.decidedAt ?? null })),
+    timeline: d.timeline.filter((t: { action: string }) => !['remind', 'escalate', 'comment'].includes(t.action)).map((t: (typeof d.timeline)[number]) => ({ at: t.at, action: t.action, actionName: t.actionName, stepName: t.stepName, comment: t.action === 'reject' ? t.comment : undefined })),
+    money: { state: d.money.state, outRefundNo: d.money.outRefundNo, at: d.money.at },
+    bill: {
+      state: d.billStatus.state,
+      redBill: d.billStatus.redBill ? { billBatchCode: d.billStatus.redBill.billBatchCode, billNo: d.billStatus.redBill.billNo } : null,
+      reissuedBill: d.billStatus.reissuedBill ? { billBatchCode: d.billStatus.reissuedBill.billBatchCode, billNo: d.billStatus.reissuedBill.billNo, totalAmt: d.billStatus.reissuedBill.totalAmt } : null,
+    },
+  };
+}
+
+export async function applyRefund(api: ApiContext, appid: string, o: Record<string, unknown>) {
+  const app = await api.deps.master.app(appid);
+  if (!app) throw new DomainError('E0003', `appid: unknown application ${appid}`, 'appid');
+  const refundNo = refundNoOf(o);
+  const f = parseRefundFields(o);
+  const source = o.source === 'patient' ? 'patient' : 'his';
+  const applicant = source === 'patient' ? `patient:${f.openId ?? refundText(o, 'patientNo', 64) ?? ''}` : `his:${appid}`;
+  const applicantName = source === 'patient' ? `患者 ${refundText(o, 'applicantName', 64, false) ?? ''}`.trim() : refundText(o, 'operator', 64, false) ?? 'HIS';
+  const billId = await billFor(api, app.hospitalId, o, appid);
+  await startRefund(api, { hospitalId: app.hospitalId, refundNo, source, appid, billId, ...f, applicant, applicantName });
+  return followAnswer(api, refundNo);
+}
+
+export async function getRefund(api: ApiContext, appid: string, o: Record<string, unknown>) {
+  const app = await api.deps.master.app(appid);
+  const refundNo = refundNoOf(o);
+  const r = await findRefund(api, { refundNo });
+  if (!app || r.hospital_id !== app.hospitalId) throw new DomainError('E0090', `refundNo: no refund ${refundNo}`, 'refundNo');
+  return followAnswer(api, refundNo);
+}
+
+export async function withdrawRefund(api: ApiContext, appid: string, o: Record<string, unknown>) {
+  const app = await api.deps.master.app(appid);
+  const refundNo = refundNoOf(o);
+  const r = await findRefund(api, { refundNo });
+  if (!app || r.hospital_id !== app.hospitalId) throw new DomainError('E0090', `refundNo: no refund ${refundNo}`, 'refundNo');
+  const reason = refundText(o, 'reason', 200, false) ?? '患者撤回';
+  await actOnRefund(api, refundNo, {
+    action: 'withdraw',
+    actor: { username: r.applicant, displayName: r.applicant_name, roles: [], isApplicant: true },
+    comment: reason,
+  });
+  return followAnswer(api, refundNo);
+}

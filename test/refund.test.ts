@@ -1,0 +1,312 @@
+/**
+ * The refund process on the real stack (Temporal dev server, the platform, the WeChat Pay / Alipay
+ * simulators): the approval chain and its actions, the rules, the money through the channel exactly
+ * once, the bill reversed and reissued, the patient told, deadlines that remind and escalate.
+ */
+import { busDateTime } from '../sim/his/client';
+import { eventually, startPlatform, type Platform } from './harness';
+
+let p: Platform;
+let wxSim: string;
+let aliSim: string;
+beforeAll(async () => {
+  p = await startPlatform({ MEDBILL_REFUND_POLL: '2s' });
+  wxSim = `http://127.0.0.1:${p.cfg.wechatpaySimPort}`;
+  aliSim = `http://127.0.0.1:${p.cfg.alipaySimPort}`;
+  // Refunds finish quickly at the simulated channels; partial refunds of one order need no 1-minute gap here.
+  await post(`${wxSim}/_sim/faults`, { refundDelayMs: 500, partialGapMs: 0 });
+});
+afterAll(async () => {
+  await p?.stop();
+});
+
+const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const tokens = new Map<string, string>();
+async function login(username: string): Promise<string> {
+  if (!tokens.has(username)) {
+    const password = { admin: 'admin123', finance: 'finance123', cashier: 'cashier123', doctor: 'doctor123', doctor2: 'doctor123', dept: 'dept123' }[username]!;
+    const r = (await (await post(`${p.baseUrl}/api/auth/login`, { username, password })).json()) as { token: string };
+    tokens.set(username, r.token);
+  }
+  return tokens.get(username)!;
+}
+async function consoleApi<T = Record<string, any>>(user: string, path: string, body?: unknown, method?: string): Promise<{ status: number; body: T }> {
+  const r = await fetch(`${p.baseUrl}${path}`, {
+    method: method ?? (body === undefined ? 'GET' : 'POST'),
+    headers: { authorization: `Bearer ${await login(user)}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: r.status, body: (await r.json()) as T };
+}
+const detail = async (user: string, id: number) => (await consoleApi(user, `/api/refunds/${id}`)).body;
+const act = (user: string, id: number, body: Record<string, unknown>) => consoleApi(user, `/api/refunds/${id}/actions`, body);
+const his = (method: string, body: Record<string, unknown>) => p.hisClient.callWithRetry(method, body);
+
+let seq = 0;
+const refundNo = () => `T${Date.now().toString(36)}${++seq}`.toUpperCase();
+
+/** A bill paid 100.00 by WeChat (order registered at the simulator) and 26.50 in cash. */
+async function wechatBill(overrides: Record<string, unknown> = {}) {
+  const bill = await p.his.issueOutpatient(overrides);
+  const outTradeNo = `WX${bill.billNo}`;
+  await post(`${wxSim}/_sim/orders`, { out_trade_no: outTradeNo, total: 10000 });
+  const [row] = await p.orm.em.getConnection().execute<Array<{ id: number }>>('select id from bill where bill_batch_code = ? and bill_no = ?', [bill.billBatchCode, bill.billNo]);
+  return { ...bill, id: row.id, outTradeNo };
+}
+
+const messagesTo = async (to: string) => (await (await fetch(`${p.simUrl}/_sim/messages?to=${encodeURIComponent(to)}`)).json()) as Array<{ text: string }>;
+
+const simRefunds = async (sim: string, outRefundNo: string) =>
+  ((await (await fetch(`${sim}/_sim/refunds`)).json()) as Array<{ out_refund_no: string; status: string; amount?: { refund: number } }>).filter((r) => r.out_refund_no === outRefundNo);
+
+async function approveAll(id: number) {
+  let d = await detail('doctor', id);
+  expect((await act('doctor', id, { action: 'approve', version: d.version, comment: '同意退药' })).status).toBe(200);
+  d = await detail('finance', id);
+  expect((await act('finance', id, { action: 'approve', version: d.version, comment: '财务同意' })).status).toBe(200);
+}
+
+test('HIS applies, doctor and finance approve, WeChat Pay returns the money once, the bill is reversed and reissued, the patient is told', async () => {
+  const bill = await wechatBill();
+  const no = refundNo();
+  const apply = {
+    refundNo: no, billBatchCode: bill.billBatchCode, billNo: bill.billNo, channel: 'wechat', outTradeNo: bill.outTradeNo,
+    refundDetail: [{ sortNo: 3, amt: '25.50' }], reason: '药品未取，申请退费', openId: 'o-patient-1', source: 'patient', applicantName: '张三',
+  };
+  const r = await his('applyRefund', apply);
+  expect(r.result).toBe('S0000');
+  expect(r.message.state).toBe('approving');
+  expect(r.message.currentStep.name).toBe('门诊医生审核');
+  expect(r.message.amount).toBe('25.50');
+
+  const [row] = await p.orm.em.getConnection().execute<Array<{ id: number }>>('select id from refund where refund_no = ?', [no]);
+  const counts = (await consoleApi('doctor', '/api/refunds/counts')).body;
+  expect(counts.todo).toBeGreaterThanOrEqual(1);
+  const todo = (await consoleApi('doctor', '/api/refunds?box=todo')).body;
+  expect(todo.items.map((i: { refundNo: string }) => i.refundNo)).toContain(no);
+  // Finance does not see it before the doctor decided.
+  expect((await consoleApi('finance', '/api/refunds?box=todo')).body.items.map((i: { refundNo: string }) => i.refundNo)).not.toContain(no);
+  // Finance may not decide the doctor's step.
+  const early = await act('finance', row.id, { action: 'approve', version: 0 });
+  expect(early.status).toBe(409);
+  expect(early.body.error.code).toBe('E0092');
+
+  await approveAll(row.id);
+  const done = await eventually(async () => {
+    const d = await detail('finance', row.id);
+    return d.state === 'done' && d;
+  }, 'refund done', 90_000);
+  expect(done.money.state).toBe('success');
+  expect(done.money.outRefundNo).toBe(no);
+  expect(done.billStatus.state).toBe('reissued');
+  expect(done.billStatus.reissuedBill.totalAmt).toBe('101.00');
+  expect(done.chain.map((s: { status: string; decidedBy?: string }) => [s.status, s.decidedBy])).toEqual([
+    ['done', '门诊医生 张伟'],
+    ['done', '财务科 王会计'],
+  ]);
+  const actions = done.timeline.map((t: { action: string }) => t.action);
+  expect(actions).toEqual(expect.arrayContaining(['submit', 'approve', 'money_sent', 'money_back', 'bill_reversed', 'bill_reissued', 'notified']));
+  expect(done.timeline.find((t: { action: string; actorName: string }) => t.action === 'approve').comment).toBe('同意退药');
+  // Exactly one refund of 25.50 at the channel.
+  const at = await simRefunds(wxSim, no);
+  expect(at).toHaveLength(1);
+  expect(at[0].amount?.refund).toBe(2550);
+  // The original bill is reversed; the HIS follow call shows the same.
+  const follow = await his('getRefund', { refundNo: no });
+  expect(follow.message.state).toBe('done');
+  expect(follow.message.bill.reissuedBill.totalAmt).toBe('101.00');
+  const [orig] = await p.orm.em.getConnection().execute<Array<{ state: string }>>('select state from bill where id = ?', [bill.id]);
+  expect(orig.state).toBe('reversed');
+  // The patient got a WeChat template message about the refund.
+  const msgs = await messagesTo('o-patient-1');
+  expect(msgs.map((m) => m.text).join('\n')).toContain(no);
+  // Withdrawing now is refused with the reason.
+  const late = await his('withdrawRefund', { refundNo: no });
+  expect(late.result).toBe('E0092');
+});
+
+test('the rules refuse with the field named: over the paid amount, a line over its amount, insured across a month, a channel too old; nothing is stored', async () => {
+  const bill = await wechatBill();
+  const base = { billBatchCode: bill.billBatchCode, billNo: bill.billNo, channel: 'wechat', outTradeNo: bill.outTradeNo, reason: '测试' };
+  const over = await his('applyRefund', { ...base, refundNo: refundNo(), refundAmt: '100.01' });
+  expect(over.result).toBe('E0091');
+  expect(over.message).toMatch(/^amount: 100\.01 is more than what can still be refunded: paid 100\.00/);
+  const line = await his('applyRefund', { ...base, refundNo: refundNo(), refundDetail: [{ sortNo: 1, amt: '10.01' }] });
+  expect(line.result).toBe('E0091');
+  expect(line.message).toMatch(/^refundDetail\[0\]\.amt|^items\[0\]\.amt/);
+  const noLine = await his('applyRefund', { ...base, refundNo: refundNo(), refundDetail: [{ sortNo: 9, amt: '1.00' }] });
+  expect(noLine.message).toMatch(/sortNo: the bill has no charge line 9/);
+  const missingOrder = await his('applyRefund', { ...base, outTradeNo: undefined, refundNo: refundNo(), refundAmt: '1.00' });
+  expect(missingOrder.result).toBe('E0010');
+  expect(missingOrder.message).toMatch(/^outTradeNo/);
+
+  // Insured, paid last month: 医保跨月不予退款.
+  const lastMonth = new Date(Date.now() - 40 * 86_400_000);
+  const insured = await wechatBill({ busDateTime: busDateTime(lastMonth), fundPay: '20.00' });
+  const cross = await his('applyRefund', { billBatchCode: insured.billBatchCode, billNo: insured.billNo, channel: 'wechat', outTradeNo: insured.outTradeNo, refundNo: refundNo(), refundAmt: '1.00', reason: '测试' });
+  expect(cross.result).toBe('E0091');
+  expect(cross.message).toMatch(/^payType: 医保跨月不予退款/);
+
+  // Alipay refunds payments of the last 90 days only.
+  const old = await p.his.issueOutpatient({
+    busDateTime: busDateTime(new Date(Date.now() - 120 * 86_400_000)),
+    payChannelDetail: [{ payChannelCode: '04', payChannelValue: '126.50' }],
+  });
+  const tooOld = await his('applyRefund', { billBatchCode: old.billBatchCode, billNo: old.billNo, channel: 'alipay', outTradeNo: 'ALI-OLD', refundNo: refundNo(), refundAmt: '1.00', reason: '测试' });
+  expect(tooOld.result).toBe('E0091');
+  expect(tooOld.message).toMatch(/^channel: 支付宝 refunds payments of the last 90 days only/);
+  // Not paid through that channel at all.
+  const notPaid = await his('applyRefund', { ...base, channel: 'unionpay', refundNo: refundNo(), refundAmt: '1.00' });
+  expect(notPaid.message).toMatch(/^channel: the bill was not paid through 银联卡/);
+
+  const [n] = await p.orm.em.getConnection().execute<Array<{ n: number | string }>>('select count(*) as n from refund where bill_id in (?, ?)', [bill.id, insured.id]);
+  expect(Number(n.n)).toBe(0);
+});
+
+test('reject ends with the reason told to the patient; return goes back to an earlier step; transfer hands a step to one user; comments are kept', async () => {
+  const bill = await wechatBill();
+  const start = async () => {
+    const r = await consoleApi('cashier', '/api/refunds', { billId: bill.id, channel: 'wechat', outTradeNo: bill.outTradeNo, amount: '10.00', reason: '挂号费退费', tel: '13900139000' });
+    expect(r.status).toBe(201);
+    return r.body;
+  };
+  const a = await start();
+  expect(a.state).toBe('approving');
+  // Doctor transfers to doctor2: doctor loses it, doctor2 has it.
+  const t = await act('doctor', a.id, { action: 'transfer', version: a.version, to: 'doctor2', comment: '请刘医生处理' });
+  expect(t.status).toBe(200);
+  expect(t.body.currentStep.assignee).toBe('doctor2');
+  expect((await act('doctor', a.id, { action: 'approve', version: t.body.version })).body.error.code).toBe('E0092');
+  expect((await consoleApi('doctor', '/api/refunds?box=cc')).body.items.map((i: { id: number }) => i.id)).toContain(a.id);
+  // A transfer to someone without the step's role is refused naming the field.
+  const wrong = await act('doctor2', a.id, { action: 'transfer', version: t.body.version, to: 'cashier' });
+  expect(wrong.status).toBe(400);
+  expect(wrong.body.error.field).toBe('to');
+  let d = (await act('doctor2', a.id, { action: 'approve', version: t.body.version, comment: '同意' })).body;
+  expect(d.currentStep.key).toBe('finance');
+  // Finance comments, then returns it to the doctor's step.
+  expect((await act('finance', a.id, { action: 'comment', comment: '请补充处方' })).status).toBe(200);
+  const noReason = await act('finance', a.id, { action: 'return', version: d.version, toStep: 0 });
+  expect(noReason.body.error.field).toBe('comment');
+  d = (await act('finance', a.id, { action: 'return', version: d.version, toStep: 0, comment: '处方不全，退回医生' })).body;
+  expect(d.currentStep.index).toBe(0);
+  expect(d.chain.map((s: { status: string }) => s.status)).toEqual(['current', 'pending']);
+  d = (await act('doctor', a.id, { action: 'approve', version: d.version, comment: '已补充' })).body;
+  const rej = await act('finance', a.id, { action: 'reject', version: d.version });
+  expect(rej.body.error.field).toBe('comment');
+  d = (await act('finance', a.id, { action: 'reject', version: d.version, comment: '已超过退费时限' })).body;
+  expect(d.state).toBe('rejected');
+  expect(d.rejectReason).toBe('已超过退费时限');
+  await eventually(async () => (await detail('finance', a.id)).timeline.some((x: { action: string }) => x.action === 'notified'), 'patient told');
+  const sms = await messagesTo('13900139000');
+  expect(sms.map((m) => m.text).join('\n')).toContain('未获批准：已超过退费时限');
+  expect((await simRefunds(wxSim, d.refundNo)).length).toBe(0);
+  const actions = d.timeline.map((x: { action: string }) => x.action);
+  expect(actions).toEqual(['submit', 'transfer', 'approve', 'comment', 'return', 'approve', 'reject']);
+
+  // The applicant withdraws a second request before finance decided.
+  const b = await start();
+  const w = await act('cashier', b.id, { action: 'withdraw', version: b.version, comment: '患者不退了' });
+  expect(w.body.state).toBe('withdrawn');
+});
+
+test('two people deciding the same step at once: one decision wins, the other is told who decided', async () => {
+  const bill = await wechatBill();
+  const a = (await consoleApi('cashier', '/api/refunds', { billId: bill.id, channel: 'wechat', outTradeNo: bill.outTradeNo, amount: '5.00', reason: '并发测试' })).body;
+  const [x, y] = await Promise.all([
+    act('doctor', a.id, { action: 'approve', version: a.version, comment: 'A' }),
+    act('doctor2', a.id, { action: 'reject', version: a.version, comment: 'B' }),
+  ]);
+  const statuses = [x.status, y.status].sort();
+  expect(statuses).toEqual([200, 409]);
+  const loser = x.status === 409 ? x : y;
+  expect(loser.body.error.code).toBe('E0093');
+  expect(loser.body.error.message).toMatch(/此步骤已由 门诊医生 (张伟|刘洋) 于 .* 处理/);
+  const d = await detail('admin', a.id);
+  expect(d.timeline.filter((t: { action: string }) => t.action === 'approve' || t.action === 'reject')).toHaveLength(1);
+  await act('admin', a.id, { action: 'withdraw', version: d.version, comment: '清理' }).catch(() => undefined);
+});
+
+test('10 concurrent replays of one apply call and 15 duplicate notices give one refund of money', async () => {
+  const bill = await wechatBill();
+  const no = refundNo();
+  await post(`${wxSim}/_sim/faults`, { duplicateNotices: 15 });
+  try {
+    const body = { refundNo: no, billBatchCode: bill.billBatchCode, billNo: bill.billNo, channel: 'wechat', outTradeNo: bill.outTradeNo, refundAmt: '30.00', reason: '重放测试' };
+    const answers = await Promise.all(Array.from({ length: 10 }, () => his('applyRefund', body)));
+    expect(answers.map((a) => a.result)).toEqual(Array(10).fill('S0000'));
+    const [n] = await p.orm.em.getConnection().execute<Array<{ n: number | string; id: number }>>('select count(*) as n, min(id) as id from refund where refund_no = ?', [no]);
+    expect(Number(n.n)).toBe(1);
+    // The same refundNo with other content is refused.
+    const other = await his('applyRefund', { ...body, refundAmt: '31.00' });
+    expect(other.result).toBe('E0094');
+    await approveAll(n.id);
+    await eventually(async () => (await detail('finance', n.id)).state === 'done', 'refund done', 90_000);
+    await eventually(async () => {
+      const ns = (await (await fetch(`${wxSim}/_sim/notices?out_refund_no=${no}`)).json()) as unknown[];
+      return ns.length >= 15;
+    }, '15 notices delivered', 60_000);
+  } finally {
+    await post(`${wxSim}/_sim/faults`, { duplicateNotices: 0 });
+  }
+  const at = await simRefunds(wxSim, no);
+  expect(at).toHaveLength(1);
+  expect(at[0].status).toBe('SUCCESS');
+  const [rows] = await p.orm.em.getConnection().execute<Array<{ n: number | string }>>(`select count(*) as n from payment_notice where out_refund_no = ? and state = 'success'`, [no]);
+  expect(Number(rows.n)).toBe(1);
+});
+
+test('cash refunds wait for the cashier at the window, who confirms with the receipt number', async () => {
+  const bill = await wechatBill();
+  const a = (await consoleApi('cashier', '/api/refunds', { billId: bill.id, channel: 'cash', amount: '26.50', reason: '现金退费' })).body;
+  await approveAll(a.id);
+  let d = await detail('cashier', a.id);
+  expect(d.state).toBe('awaiting_cashier');
+  expect(d.actions).toContain('cashier_confirm');
+  expect((await consoleApi('cashier', '/api/refunds?box=todo')).body.items.map((i: { id: number }) => i.id)).toContain(a.id);
+  const noVoucher = await act('cashier', a.id, { action: 'cashier_confirm', version: d.version });
+  expect(noVoucher.body.error.field).toBe('voucherNo');
+  d = (await act('cashier', a.id, { action: 'cashier_confirm', version: d.version, voucherNo: 'XJ-0001' })).body;
+  const done = await eventually(async () => {
+    const x = await detail('cashier', a.id);
+    return x.state === 'done' && x;
+  }, 'cash refund done', 60_000);
+  expect(done.money.voucherNo).toBe('XJ-0001');
+  expect(done.billStatus.state).toBe('reissued');
+  expect(done.billStatus.reissuedBill.totalAmt).toBe('100.00');
+});
+
+test('a step past its deadline reminds, then escalates (overdue, admins copied); extending clears it', async () => {
+  const chains = (await consoleApi('admin', '/api/refund-chains')).body as Array<{ code: string; steps: unknown[] }>;
+  const original = chains.find((c) => c.code === 'self')!.steps;
+  const bad = await consoleApi('admin', '/api/refund-chains/self', { steps: [{ key: 'doctor', name: '医生', roles: ['nurse'], deadlineHours: 1, escalateRoles: [] }] }, 'PUT');
+  expect(bad.status).toBe(400);
+  expect(bad.body.error.field).toBe('steps[0].roles');
+  expect((await consoleApi('finance', '/api/refund-chains/self', { steps: original }, 'PUT')).status).toBe(403);
+  const put = await consoleApi('admin', '/api/refund-chains/self', {
+    steps: [
+      { key: 'doctor', name: '门诊医生审核', roles: ['doctor'], deadlineHours: 4 / 3600, remindBeforeHours: 2 / 3600, escalateRoles: ['admin'] },
+      { key: 'finance', name: '计财科审核', roles: ['finance'], deadlineHours: 48, escalateRoles: ['admin'] },
+    ],
+  }, 'PUT');
+  expect(put.status).toBe(200);
+  try {
+    const bill = await wechatBill();
+    const a = (await consoleApi('cashier', '/api/refunds', { billId: bill.id, channel: 'wechat', outTradeNo: bill.outTradeNo, amount: '1.00', reason: '超时测试' })).body;
+    const d = await eventually(async () => {
+      const x = await detail('admin', a.id);
+      return x.currentStep?.overdue && x;
+    }, 'escalated', 60_000);
+    const acts = d.timeline.map((t: { action: string }) => t.action);
+    expect(acts.indexOf('remind')).toBeGreaterThan(0);
+    expect(acts.indexOf('escalate')).toBeGreaterThan(acts.indexOf('remind'));
+    expect((await consoleApi('admin', '/api/refunds?box=cc')).body.items.map((i: { id: number }) => i.id)).toContain(a.id);
+    expect((await consoleApi('doctor', '/api/refunds/counts')).body.overdue).toBeGreaterThanOrEqual(1);
+    const ext = await act('doctor', a.id, { action: 'extend', hours: 24, comment: '等待处方' });
+    expect(ext.status).toBe(200);
+    expect(ext.body.currentStep.overdue).toBe(false);
+    expect(new Date(ext.body.currentStep.deadline).getTime()).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+  } finally {
+    await consoleApi('admin', '/api/refund-chains/self', { steps: original }, 'PUT');
+  }
+});

@@ -1,0 +1,475 @@
+/**
+ * One refund request (退费), ID `refund-{refundNo}` (seed 002): the patient (or the HIS, or a
+ * cashier for the patient) asks; the approval chain decides step by step (outpatient doctor,
+ * for insured payments the executing department, finance); the money goes back by the original
+ * channel (WeChat Pay / Alipay through their adapters, cash / UnionPay card paid at the window and
+ * confirmed by a cashier); then the bill is reversed, or reversed and reissued for the rest, by the
+ * bill's own reversal process; the patient is told at the end, and when the request is rejected.
+ *
+ * People act through updates with validators (approve, reject, return, transfer, comment, extend,
+ * withdraw, cashier_confirm, retry_money, offline). A decision names the `version` it was made on:
+ * of two people deciding the same step at once, the first wins and the validator refuses the other
+ * with E0093, naming who decided. Every change is mirrored to the `refund` row and the
+ * `refund_action` trail, in order, by one local activity per change (idempotent by action key).
+ *
+ * A step's deadline reminds first (`remindBeforeHours` before) and then escalates: the step is
+ * marked overdue and the step's escalation roles are copied (抄送). `extend` moves the deadline.
+ * Deterministic code only.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ChainStep } from '../activities/refund/chain';
+import type { RefundChannel } from '../activities/refund/rules';
+import type { RefundRecord } from '../activities/refund/store';
+
+const local = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+
+/** Money: a channel outage is retried with the same out_refund_no, forever (backoff up to 5 minutes). */
+const money = proxyActivities<Activities>({
+  startToCloseTimeout: '60s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: ['DomainError'] },
+});
+
+/** The bill's reversal waits for its own process (a paper form to recover, say): retried, forever. */
+const billing = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: ['DomainError'] },
+});
+
+/** Patient notices: a channel may be down for hours; after a day the failure is recorded, the refund is not held up. */
+const patientNotices = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '24h',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
+});
+
+export type RefundState =
+  | 'approving'
+  | 'withdrawn'
+  | 'rejected'
+  | 'refunding'
+  | 'awaiting_cashier'
+  | 'refund_failed'
+  | 'reversing'
+  | 'done'
+  | 'bill_blocked';
+
+export const FINAL_STATES: RefundState[] = ['withdrawn', 'rejected', 'done', 'bill_blocked'];
+
+export type RefundActionName =
+  | 'approve'
+  | 'reject'
+  | 'return'
+  | 'transfer'
+  | 'comment'
+  | 'extend'
+  | 'withdraw'
+  | 'cashier_confirm'
+  | 'retry_money'
+  | 'offline';
+
+/** Actions that decide (move the request on): they need the current `version`; comments and extensions do not. */
+export const DECISIONS: RefundActionName[] = ['approve', 'reject', 'return', 'transfer', 'withdraw', 'cashier_confirm', 'retry_money', 'offline'];
+
+export interface RefundActor {
+  /** Console user name, or `patient:{openId}` / `his:{appid}` for the outside channels. */
+  username: string;
+  displayName: string;
+  roles: string[];
+  placeCode?: string | null;
+  /** The refund's applicant (or its patient channel / HIS): may withdraw. */
+  isApplicant?: boolean;
+}
+
+export interface RefundActionInput {
+  action: RefundActionName;
+  actor: RefundActor;
+  /** The version the person saw; a decision on an older one is refused (E0093). */
+  version?: number;
+  comment?: string;
+  /** return: the earlier step to go back to. */
+  toStep?: number;
+  /** transfer: the user to hand the step to, and that user's roles (checked by the API). */
+  to?: { username: string; displayName: string; roles: string[] };
+  /** extend: hours to add to the deadline. */
+  hours?: number;
+  /** cashier_confirm: the cashier's receipt / UnionPay reference. */
+  voucherNo?: string;
+}
+
+export interface RefundWorkflowInput {
+  refundId: number;
+  refundNo: string;
+  channel: RefundChannel;
+  steps: ChainStep[];
+  /** The patient's own doctor: the first step goes to this user (others with the role may still be transferred to). */
+  doctor?: string;
+  placeCode: string;
+  outRefundNo: string;
+  /** How often a refund accepted by the channel is queried while no notice came (MEDBILL_REFUND_POLL). */
+  pollMs: number;
+}
+
+export interface LastDecision {
+  action: RefundActionName;
+  actor: string;
+  actorName: string;
+  at: string;
+  stepIndex: number;
+}
+
+export interface RefundLive {
+  state: RefundState;
+  stepIndex: number;
+  stepKey?: string;
+  assignee?: string | null;
+  /** ISO times; absent once the chain is through. */
+  remindAt?: string;
+  deadline?: string;
+  reminded: boolean;
+  overdue: boolean;
+  version: number;
+  lastDecision?: LastDecision;
+  /** Who decided each step (index -> decision), for the chain view. */
+  decided: Record<number, LastDecision>;
+  money: { state: 'none' | 'processing' | 'success' | 'failed'; outRefundNo: string; attempts: number; queries: number; notices: number; failReason?: string };
+  bill?: { state: string; redBillId?: number; reissuedBillId?: number; reason?: string };
+}
+
+export const refundActionUpdate = defineUpdate<RefundLive, [RefundActionInput]>('refundAction');
+/** A verified result notice of this refund's channel arrived (api/pay/hooks.ts): query the channel now. */
+export const refundNoticeSignal = defineSignal<[{ state: string }]>('refundNotice');
+export const refundLiveQuery = defineQuery<RefundLive>('refundLive');
+
+const ACTION_NAMES: Record<string, string> = {
+  approve: '同意',
+  reject: '驳回',
+  return: '退回',
+  transfer: '转办',
+  withdraw: '撤回',
+  cashier_confirm: '确认已退款',
+  retry_money: '重新退款',
+  offline: '改为窗口退款',
+};
+
+const refuse = (code: 'E0092' | 'E0093' | 'E0010', message: string, field?: string) =>
+  ApplicationFailure.create({ message, type: 'DomainError', nonRetryable: true, details: [{ code, message, field }] });
+
+const HOUR = 3_600_000;
+
+export async function refundWorkflow(input: RefundWorkflowInput): Promise<RefundLive> {
+  const steps = input.steps;
+  const st: RefundLive = {
+    state: 'approving',
+    stepIndex: 0,
+    reminded: false,
+    overdue: false,
+    version: 0,
+    decided: {},
+    money: { state: 'none', outRefundNo: input.outRefundNo, attempts: 0, queries: 0, notices: 0 },
+  };
+  let seq = 0;
+  let notices = 0;
+  /** Persistence runs in order, one change after the other, whatever the number of concurrent updates. */
+  let persisted: Promise<void> = Promise.resolve();
+  const record = (r: Omit<RefundRecord, 'refundId' | 'actionKey' | 'row'> & { key?: string }): Promise<void> => {
+    seq += 1;
+    const row: RefundRecord['row'] = {
+      state: st.state,
+      stepIndex: st.stepIndex,
+      stepAssignee: st.assignee ?? null,
+      stepDeadline: st.deadline ?? null,
+      stepOverdue: st.overdue,
+      version: st.version,
+    };
+    const rec: RefundRecord = { ...r, refundId: input.refundId, actionKey: r.key ?? `${seq}-${r.action}`, row };
+    delete (rec as { key?: string }).key;
+    persisted = persisted.then(() => local.recordRefund(rec));
+    return persisted;
+  };
+
+  const startStep = (index: number, assignee?: string | null) => {
+    const step = steps[index];
+    const now = Date.now();
+    const deadlineMs = Math.round(step.deadlineHours * HOUR);
+    const before = Math.round((step.remindBeforeHours ?? step.deadlineHours / 4) * HOUR);
+    st.stepIndex = index;
+    st.stepKey = step.key;
+    st.assignee = assignee ?? null;
+    st.deadline = new Date(now + deadlineMs).toISOString();
+    st.remindAt = new Date(now + Math.max(0, deadlineMs - before)).toISOString();
+    st.reminded = false;
+    st.overdue = false;
+  };
+  startStep(0, input.doctor && steps[0].roles.includes('doctor') ? input.doctor : null);
+  upsertSearchAttributes({ BillState: ['refund_approving'] });
+
+  const canDecide = (a: RefundActor): boolean => {
+    if (a.roles.includes('admin')) return true;
+    if (st.assignee) return a.username === st.assignee;
+    return steps[st.stepIndex].roles.some((r) => a.roles.includes(r));
+  };
+  const isOffice = (a: RefundActor) => a.roles.includes('admin') || a.roles.includes('finance');
+
+  const validate = (i: RefundActionInput): void => {
+    const a = i.actor;
+    if (!a?.username) throw refuse('E0010', 'actor: required', 'actor');
+    if (DECISIONS.includes(i.action) && i.version !== undefined && i.version !== st.version) {
+      const d = st.lastDecision;
+      const msg = d
+        ? `此步骤已由 ${d.actorName} 于 ${d.at.slice(0, 19).replace('T', ' ')} 处理（${ACTION_NAMES[d.action] ?? d.action}），请刷新后再操作`
+        : '退费申请已变化，请刷新后再操作';
+      throw refuse('E0093', msg, 'version');
+    }
+    const needState = (...states: RefundState[]) => {
+      if (!states.includes(st.state)) throw refuse('E0092', `state: the refund is ${st.state}; ${i.action} needs ${states.join(' or ')}`, 'state');
+    };
+    const needComment = () => {
+      if (!i.comment?.trim()) throw refuse('E0010', 'comment: a reason is required', 'comment');
+    };
+    switch (i.action) {
+      case 'approve':
+      case 'reject':
+      case 'return':
+      case 'transfer':
+        needState('approving');
+        if (!canDecide(a)) throw refuse('E0092', `actor: ${a.displayName} may not decide the step ${steps[st.stepIndex].name}${st.assignee ? `（已转办给 ${st.assignee}）` : ''}`, 'actor');
+        if (i.action === 'reject') needComment();
+        if (i.action === 'return') {
+          if (!Number.isInteger(i.toStep) || i.toStep! < 0 || i.toStep! >= st.stepIndex) throw refuse('E0010', `toStep: must be an earlier step (0..${st.stepIndex - 1})`, 'toStep');
+          needComment();
+        }
+        if (i.action === 'transfer') {
+          if (!i.to?.username) throw refuse('E0010', 'to: the user to transfer to is required', 'to');
+          if (i.to.username === st.assignee) throw refuse('E0010', `to: the step is already with ${i.to.username}`, 'to');
+          if (!steps[st.stepIndex].roles.some((r) => i.to!.roles.includes(r))) throw refuse('E0010', `to: ${i.to.username} holds none of the roles of ${steps[st.stepIndex].name} (${steps[st.stepIndex].roles.join(', ')})`, 'to');
+        }
+        return;
+      case 'comment':
+        needComment();
+        return;
+      case 'extend':
+        needState('approving');
+        if (!canDecide(a) && !isOffice(a)) throw refuse('E0092', `actor: ${a.displayName} may not extend the step ${steps[st.stepIndex].name}`, 'actor');
+        if (typeof i.hours !== 'number' || !Number.isFinite(i.hours) || i.hours <= 0 || i.hours > 720) throw refuse('E0010', 'hours: must be more than 0 and at most 720', 'hours');
+        return;
+      case 'withdraw':
+        if (st.state !== 'approving') {
+          throw refuse('E0092', `state: the refund can no longer be withdrawn (${st.state}): finance has approved it`, 'state');
+        }
+        if (!a.isApplicant && !a.roles.includes('admin')) throw refuse('E0092', 'actor: only the applicant may withdraw the refund', 'actor');
+        return;
+      case 'cashier_confirm':
+        needState('awaiting_cashier');
+        if (!a.roles.some((r) => r === 'cashier' || r === 'finance' || r === 'admin')) throw refuse('E0092', 'actor: a cashier confirms the money paid back at the window', 'actor');
+        if (!i.voucherNo?.trim()) throw refuse('E0010', 'voucherNo: the receipt or UnionPay reference is required', 'voucherNo');
+        return;
+      case 'retry_money':
+      case 'offline':
+        needState('refund_failed');
+        if (!isOffice(a)) throw refuse('E0092', 'actor: finance decides what happens to a failed refund', 'actor');
+        return;
+      default:
+        throw refuse('E0010', `action: unknown action "${String(i.action)}"`, 'action');
+    }
+  };
+
+  const decide = (i: RefundActionInput, what: RefundActionName) => {
+    st.version += 1;
+    st.lastDecision = { action: what, actor: i.actor.username, actorName: i.actor.displayName, at: new Date().toISOString(), stepIndex: st.stepIndex };
+  };
+
+  setHandler(refundLiveQuery, () => st);
+  setHandler(refundNoticeSignal, () => {
+    notices += 1;
+    st.money.notices = notices;
+  });
+  setHandler(
+    refundActionUpdate,
+    async (i) => {
+      const a = i.actor;
+      const step = steps[st.stepIndex];
+      const base = { action: i.action, actor: a.username, actorName: a.displayName, comment: i.comment?.trim() || null, stepIndex: st.stepIndex, stepName: step?.name ?? null };
+      switch (i.action) {
+        case 'approve': {
+          decide(i, 'approve');
+          st.decided[st.stepIndex] = st.lastDecision!;
+          const next = st.stepIndex + 1;
+          if (next < steps.length) startStep(next);
+          else {
+            st.state = input.channel === 'wechat' || input.channel === 'alipay' ? 'refunding' : 'awaiting_cashier';
+            st.deadline = undefined;
+            st.remindAt = undefined;
+            st.assignee = null;
+            st.overdue = false;
+          }
+          await record(base);
+          break;
+        }
+        case 'reject':
+          decide(i, 'reject');
+          st.decided[st.stepIndex] = st.lastDecision!;
+          st.state = 'rejected';
+          await record({ ...base, rejectReason: i.comment!.trim() });
+          break;
+        case 'return': {
+          decide(i, 'return');
+          const to = i.toStep!;
+          for (const k of Object.keys(st.decided)) if (Number(k) >= to) delete st.decided[Number(k)];
+          startStep(to, to === 0 && input.doctor && steps[0].roles.includes('doctor') ? input.doctor : null);
+          await record({ ...base, detail: { toStep: to, toStepName: steps[to].name } });
+          break;
+        }
+        case 'transfer':
+          decide(i, 'transfer');
+          st.assignee = i.to!.username;
+          await record({ ...base, detail: { to: i.to!.username, toName: i.to!.displayName }, cc: [{ username: a.username, reason: `转办给 ${i.to!.displayName}` }] });
+          break;
+        case 'comment':
+          await record(base);
+          break;
+        case 'extend': {
+          const dl = new Date(new Date(st.deadline!).getTime() + Math.round(i.hours! * HOUR));
+          const step = steps[st.stepIndex];
+          st.deadline = dl.toISOString();
+          st.remindAt = new Date(dl.getTime() - Math.round((step.remindBeforeHours ?? step.deadlineHours / 4) * HOUR)).toISOString();
+          st.reminded = new Date(st.remindAt).getTime() <= Date.now() ? st.reminded : false;
+          st.overdue = false;
+          await record({ ...base, detail: { hours: i.hours, deadline: st.deadline } });
+          break;
+        }
+        case 'withdraw':
+          decide(i, 'withdraw');
+          st.state = 'withdrawn';
+          await record(base);
+          break;
+        case 'cashier_confirm':
+          decide(i, 'cashier_confirm');
+          st.money.state = 'success';
+          st.state = 'reversing';
+          await record({ ...base, stepIndex: null, stepName: null, money: { state: 'success', voucherNo: i.voucherNo!.trim() } });
+          break;
+        case 'retry_money':
+          decide(i, 'retry_money');
+          st.money.attempts += 1;
+          st.money.outRefundNo = `${input.outRefundNo}-R${st.money.attempts}`;
+          st.money.state = 'none';
+          st.money.failReason = undefined;
+          st.state = 'refunding';
+          await record({ ...base, stepIndex: null, stepName: null, money: { state: 'none', outRefundNo: st.money.outRefundNo } });
+          break;
+        case 'offline':
+          decide(i, 'offline');
+          st.state = 'awaiting_cashier';
+          await record({ ...base, stepIndex: null, stepName: null });
+          break;
+      }
+      return st;
+    },
+    { validator: validate },
+  );
+
+  // ---- the approval chain: wait for decisions, remind, escalate ----
+  while (st.state === 'approving') {
+    const due = !st.reminded ? st.remindAt : !st.overdue ? st.deadline : undefined;
+    const mark = `${st.version}|${st.deadline}|${st.reminded}|${st.overdue}`;
+    const moved = () => st.state !== 'approving' || `${st.version}|${st.deadline}|${st.reminded}|${st.overdue}` !== mark;
+    const changed = due ? await condition(moved, Math.max(1, new Date(due).getTime() - Date.now())) : (await condition(moved), true);
+    if (changed || st.state !== 'approving') continue;
+    const step = steps[st.stepIndex];
+    if (!st.reminded) {
+      st.reminded = true;
+      await record({ action: 'remind', actor: 'system', actorName: '系统', stepIndex: st.stepIndex, stepName: step.name, comment: `${step.name}将于 ${st.deadline} 到期`, detail: { to: st.assignee ?? step.roles } });
+    } else {
+      st.overdue = true;
+      await record({
+        action: 'escalate',
+        actor: 'system',
+        actorName: '系统',
+        stepIndex: st.stepIndex,
+        stepName: step.name,
+        comment: `${step.name}已超时，抄送 ${step.escalateRoles.join('、') || '（无）'}`,
+        ccRoles: step.escalateRoles,
+      });
+    }
+  }
+
+  const notifyPatient = async (kind: 'rejected' | 'withdrawn' | 'done' | 'bill_blocked') => {
+    try {
+      await patientNotices.notifyRefundPatient({ refundId: input.refundId, kind });
+    } catch {
+      // Recorded by the activity's last attempt; the refund itself is settled.
+    }
+  };
+
+  if (st.state === 'rejected' || st.state === 'withdrawn') {
+    upsertSearchAttributes({ BillState: [`refund_${st.state}`] });
+    await persisted;
+    await notifyPatient(st.state);
+    await condition(allHandlersFinished);
+    return st;
+  }
+
+  // ---- the money goes back ----
+  upsertSearchAttributes({ BillState: ['refund_money'] });
+  while (st.money.state !== 'success') {
+    if (st.state === 'refunding') {
+      let r: { state: 'processing' | 'success' | 'failed'; failReason?: string };
+      try {
+        r = await money.sendRefundMoney({ refundId: input.refundId, outRefundNo: st.money.outRefundNo });
+      } catch (e) {
+        const cause = e instanceof ActivityFailure ? e.cause : e;
+        if (!(cause instanceof ApplicationFailure)) throw e;
+        r = { state: 'failed', failReason: cause.message };
+      }
+      st.money.state = r.state === 'processing' ? 'processing' : r.state;
+      while (r.state === 'processing') {
+        const seen = notices;
+        await condition(() => notices !== seen, input.pollMs);
+        st.money.queries += 1;
+        r = await money.syncRefundMoney({ refundId: input.refundId, outRefundNo: st.money.outRefundNo });
+        st.money.state = r.state === 'processing' ? 'processing' : r.state;
+      }
+      if (r.state === 'failed') {
+        st.money.failReason = r.failReason;
+        st.state = 'refund_failed';
+        upsertSearchAttributes({ BillState: ['refund_failed'] });
+        await record({ action: 'money_failed', actor: 'system', actorName: '系统', stepIndex: null, stepName: null, comment: r.failReason ?? null, key: `money_failed-${st.money.outRefundNo}` });
+      } else {
+        st.state = 'reversing';
+        await record({ action: 'state', actor: 'system', actorName: '系统', stepIndex: null, stepName: null, key: `money_ok-${st.money.outRefundNo}` });
+      }
+      continue;
+    }
+    // awaiting_cashier or refund_failed: a person moves it on (cashier_confirm, retry_money, offline).
+    const was = st.state;
+    await condition(() => st.state !== was);
+  }
+
+  // ---- then the bill: reversed (whole) or reversed and reissued (partial) by its own process ----
+  upsertSearchAttributes({ BillState: ['refund_reversing'] });
+  await persisted;
+  const bill = await billing.reverseRefundBill({ refundId: input.refundId });
+  st.bill = bill;
+  st.state = bill.state === 'blocked' ? 'bill_blocked' : 'done';
+  await record({ action: 'state', actor: 'system', actorName: '系统', stepIndex: null, stepName: null, key: 'bill-settled' });
+  upsertSearchAttributes({ BillState: [`refund_${st.state}`] });
+  await notifyPatient(st.state);
+  await condition(allHandlersFinished);
+  return st;
+}
