@@ -27,10 +27,17 @@ const sel = (name: string) => `[data-test="${name}"]`;
 
 let platform: Platform | undefined;
 let browser: Browser | undefined;
+let wxSim: string;
 const pageErrors: string[] = [];
 
+const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
 beforeAll(async () => {
-  platform = await startPlatform();
+  // The refund's money is followed every 2 s (not the production minute), as in test/refund.test.ts.
+  platform = await startPlatform({ MEDBILL_REFUND_POLL: '2s' });
+  wxSim = `http://127.0.0.1:${platform.cfg.wechatpaySimPort}`;
+  // Refunds finish quickly at the simulated WeChat Pay.
+  expect((await post(`${wxSim}/_sim/faults`, { refundDelayMs: 500, partialGapMs: 0 })).ok).toBe(true);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -96,14 +103,16 @@ async function apiAs(username: string, password: string) {
   };
 }
 
-/** A bill paid wholly by WeChat Pay (channel 05), and its id. */
-async function wechatBill(): Promise<{ id: number; billBatchCode: string; billNo: string }> {
+/** A bill paid wholly by WeChat Pay (channel 05), its id, and its order (商户订单号) registered at the WeChat Pay simulator. */
+async function wechatBill(): Promise<{ id: number; billBatchCode: string; billNo: string; outTradeNo: string }> {
   const issued = await platform!.his.issueOutpatient({ payChannelDetail: [{ payChannelCode: '05', payChannelValue: '126.50' }] });
+  const outTradeNo = `WX${Date.now()}${randomUUID().slice(0, 8)}`;
+  expect((await post(`${wxSim}/_sim/orders`, { out_trade_no: outTradeNo, total: 12650 })).ok).toBe(true);
   const [bill] = await platform!.orm.em
     .fork()
     .getConnection()
     .execute<Array<{ id: number }>>('select id from bill where bill_no = ? and bill_batch_code = ?', [issued.billNo, issued.billBatchCode]);
-  return { id: Number(bill!.id), billBatchCode: issued.billBatchCode, billNo: issued.billNo };
+  return { id: Number(bill!.id), billBatchCode: issued.billBatchCode, billNo: issued.billNo, outTradeNo };
 }
 
 interface CreatedRefund {
@@ -115,12 +124,12 @@ interface CreatedRefund {
 }
 
 /** The cashier asks for a refund of the 西药费 line (25.50 of 126.50) to go back through WeChat Pay. */
-async function cashierRefund(billId: number, extra: Record<string, unknown> = {}): Promise<CreatedRefund> {
+async function cashierRefund(bill: { id: number; outTradeNo: string }, extra: Record<string, unknown> = {}): Promise<CreatedRefund> {
   const cashier = await apiAs('cashier', 'cashier123');
   const res = await cashier('POST', '/api/refunds', {
-    billId,
+    billId: bill.id,
     channel: 'wechat',
-    outTradeNo: `WX${Date.now()}${randomUUID().slice(0, 8)}`,
+    outTradeNo: bill.outTradeNo,
     items: [{ sortNo: 3, amt: '25.50' }],
     reason: '西药未取，退药费（浏览器测试）',
     ...extra,
@@ -136,7 +145,7 @@ async function act(page: Page, refundId: number, action: string, comment: string
   await page.locator(sel(`refund-action-${action}`)).click();
   const dialog = page.locator(`${sel('refund-action-dialog')}[data-action="${action}"]`);
   await dialog.waitFor({ state: 'visible' });
-  await dialog.locator(`${sel('refund-action-comment')} textarea`).fill(comment);
+  await dialog.locator(sel('refund-action-comment')).fill(comment);
   const answered = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/api/refunds/${refundId}/actions`);
   await dialog.locator(sel('refund-action-confirm')).click();
   const answer = await answered;
@@ -149,7 +158,7 @@ async function act(page: Page, refundId: number, action: string, comment: string
 test('a doctor and finance approve a WeChat refund in the console; it is paid back and the bill reversed and reissued', async () => {
   if (!platform) throw new Error('platform did not start');
   const bill = await wechatBill();
-  const refund = await cashierRefund(bill.id, { doctor: 'doctor' });
+  const refund = await cashierRefund(bill, { doctor: 'doctor' });
 
   // The doctor: the badge and 待办 count it; the row opens the refund.
   const doctor = await signIn('doctor', 'doctor123');
@@ -225,7 +234,7 @@ test('a doctor and finance approve a WeChat refund in the console; it is paid ba
 test('two doctors approve the same refund: the second is told it was decided and sees the step done', async () => {
   if (!platform) throw new Error('platform did not start');
   const bill = await wechatBill();
-  const refund = await cashierRefund(bill.id);
+  const refund = await cashierRefund(bill);
 
   const first = await signIn('doctor', 'doctor123');
   const second = await signIn('doctor2', 'doctor123');

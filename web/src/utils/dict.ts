@@ -115,6 +115,9 @@ export const REFUND_STATE: Record<string, DictEntry> = {
 /** Refund states the detail page re-reads by itself (the money or the bill is on its way). */
 export const REFUND_MOVING_STATES = ['refunding', 'reversing', 'awaiting_cashier'];
 
+/** Refund states that do not change any more. */
+export const REFUND_FINAL_STATES = ['done', 'withdrawn', 'rejected'];
+
 export const REFUND_CHANNEL: Record<string, DictEntry> = {
   wechat: { label: '微信支付', type: 'success' },
   alipay: { label: '支付宝', type: 'primary' },

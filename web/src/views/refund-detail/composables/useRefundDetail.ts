@@ -6,7 +6,7 @@
 import { computed, onBeforeUnmount, ref, shallowRef, watch, type Ref } from 'vue';
 import { fetchRefund, type RefundDetail } from '@/api/refunds';
 import { ApiError } from '@/api/http';
-import { REFUND_MOVING_STATES } from '@/utils/dict';
+import { REFUND_FINAL_STATES, REFUND_MOVING_STATES } from '@/utils/dict';
 
 const POLL_INTERVAL_MS = 5000;
 /** Re-reads after an action even when the state does not ask for it (the workflow is moving on). */
@@ -38,6 +38,7 @@ export function useRefundDetail(id: Ref<string>) {
     stopPolling();
     const r = refund.value;
     if (disposed || !r) return;
+    if (REFUND_FINAL_STATES.includes(r.state)) followUps = 0; // nothing more will happen
     const follow = followUps > 0;
     if (!moving(r) && !follow) return;
     if (follow) followUps -= 1;
