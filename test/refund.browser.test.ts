@@ -7,7 +7,9 @@
  *     已完成: both approvals on the timeline with their names and comments, the money back, the red
  *     bill and the reissued bill linked, and the original bill shows as reversed (冲红);
  * (b) two doctors open the same refund; the first approves; the second's approval is refused as
- *     already decided (409 E0093): the page says so and reloads, showing the step decided.
+ *     already decided (409 E0093): the page says so and reloads, showing the step decided;
+ * (c) a cashier starts a refund from the bill page (发起退费, per charge line) and withdraws it;
+ * (d) an administrator adds a step to the 自费 chain (退费流程配置); finance sees it read-only.
  *
  * Needs Chromium at /usr/bin/chromium (Debian package `chromium`) or MEDBILL_CHROMIUM.
  */
@@ -172,6 +174,8 @@ test('a doctor and finance approve a WeChat refund in the console; it is paid ba
   expect(((await row.locator(sel('refund-row-amount')).textContent()) ?? '').trim()).toBe('¥25.50');
   expect(((await row.locator(sel('refund-row-state')).textContent()) ?? '').trim()).toBe('审批中');
   expect(((await row.locator(sel('refund-row-bill')).textContent()) ?? '').trim()).toBe(`${bill.billBatchCode}-${bill.billNo}`);
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  await doctor.screenshot({ path: path.join(RESULTS_DIR, 'console-refund-todo.png'), fullPage: true });
   await row.locator(sel('refund-row-patient')).click();
   await doctor.waitForURL(new RegExp(`/console/refunds/${refund.id}$`));
   await withText(doctor, 'refund-state', '审批中').waitFor();
@@ -270,4 +274,122 @@ test('two doctors approve the same refund: the second is told it was decided and
   await second.screenshot({ path: path.join(RESULTS_DIR, 'console-refund-conflict.png'), fullPage: true });
   await first.context().close();
   await second.context().close();
+}, 180_000);
+
+test('a cashier starts a refund from the bill page through 发起退费, then withdraws it', async () => {
+  if (!platform) throw new Error('platform did not start');
+  const bill = await wechatBill();
+  const cashier = await signIn('cashier', 'cashier123');
+  await cashier.goto(`${base()}/console/bills/${bill.id}`);
+  await withText(cashier, 'bill-no', bill.billNo).waitFor();
+  await cashier.click(sel('create-refund-button'));
+  const dialog = cashier.locator('.el-dialog', { has: cashier.locator(sel('create-refund-reason')) });
+  await dialog.waitFor({ state: 'visible' });
+  // The channel the bill was paid with is chosen; WeChat Pay needs the merchant order number, and a reason is required.
+  await dialog.locator(sel('create-refund-channel'), { hasText: '微信支付' }).waitFor();
+  await dialog.locator(sel('create-refund-confirm')).click();
+  await dialog.locator('.el-form-item__error', { hasText: '请填写商户订单号' }).waitFor();
+  await dialog.locator('.el-form-item__error', { hasText: '请填写退费原因' }).waitFor();
+  expect(await text(cashier, sel('create-refund-total'))).toBe('¥126.50');
+
+  // 按项目退费: the 挂号费 line in full.
+  await dialog.locator(sel('create-refund-mode-items')).click();
+  await dialog.locator(sel('create-refund-line-full-1')).click();
+  await withText(cashier, 'create-refund-total', '¥10.00').waitFor();
+  await dialog.locator(sel('create-refund-out-trade-no')).fill(bill.outTradeNo);
+  const reason = '挂号后未就诊（浏览器测试）';
+  await dialog.locator(sel('create-refund-reason')).fill(reason);
+  await dialog.locator(sel('create-refund-doctor')).fill('doctor');
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  await cashier.screenshot({ path: path.join(RESULTS_DIR, 'console-refund-create.png') });
+  const created = cashier.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/refunds');
+  await dialog.locator(sel('create-refund-confirm')).click();
+  const answer = await created;
+  expect(answer.status()).toBe(201);
+  expect(JSON.parse(answer.request().postData() ?? '{}')).toEqual({
+    billId: bill.id,
+    channel: 'wechat',
+    items: [{ sortNo: 1, amt: '10.00' }],
+    reason,
+    outTradeNo: bill.outTradeNo,
+    doctor: 'doctor',
+  });
+  const refund = (await answer.json()) as CreatedRefund;
+
+  // The new refund's page: waiting for the doctor; the applicant may withdraw it.
+  await cashier.waitForURL(new RegExp(`/console/refunds/${refund.id}$`));
+  await withText(cashier, 'refund-state', '审批中').waitFor();
+  expect(await text(cashier, sel('refund-amount'))).toBe('¥10.00');
+  expect(await text(cashier, sel('refund-reason'))).toBe(reason);
+  expect(await text(cashier, sel('refund-current-step'))).toBe('门诊医生审核');
+  expect(await cashier.locator(sel('refund-action-approve')).count()).toBe(0);
+  expect(await act(cashier, refund.id, 'withdraw', '患者改为继续就诊')).toBe(200);
+  await withText(cashier, 'refund-state', '已撤回').waitFor();
+  await cashier.locator(`${sel('refund-timeline-item')}[data-action="withdraw"]`).waitFor();
+  await cashier.locator(sel('refund-action-withdraw')).waitFor({ state: 'detached' });
+
+  // 我的申请 lists it.
+  await cashier.click(sel('menu-refunds'));
+  await cashier.locator(`${sel('refund-list')}[data-loading="false"][data-box="todo"]`).waitFor();
+  await cashier.click(sel('refund-tab-mine'));
+  await cashier.locator(`${sel('refund-list')}[data-loading="false"][data-box="mine"]`).waitFor();
+  expect(new URL(cashier.url()).searchParams.get('box')).toBe('mine');
+  const row = cashier.locator(`${sel('refund-list')} .el-table__row`, { has: withText(cashier, 'refund-row-no', refund.refundNo) });
+  expect(((await row.locator(sel('refund-row-state')).textContent()) ?? '').trim()).toBe('已撤回');
+  await cashier.context().close();
+}, 180_000);
+
+test('an administrator adds a step to the 自费 chain in 退费流程配置; finance reads it without editing', async () => {
+  if (!platform) throw new Error('platform did not start');
+  const admin = await signIn('admin', 'admin123');
+  await admin.click(sel('menu-refund-chains'));
+  await admin.waitForURL(/\/console\/refund-chains$/);
+  const rows = admin.locator(`${sel('chain-steps')} .el-table__row`);
+  await rows.first().waitFor();
+  expect(await rows.count()).toBe(2);
+  expect(await admin.inputValue(sel('chain-step-key-0'))).toBe('doctor');
+  expect(await admin.inputValue(sel('chain-step-key-1'))).toBe('finance');
+
+  // A new step: required fields first, then 科室复核 moved between the doctor and finance.
+  await admin.click(sel('chain-add-step'));
+  expect(await rows.count()).toBe(3);
+  await admin.locator(sel('chain-dirty')).waitFor();
+  await admin.click(sel('chain-save'));
+  await admin.locator('.el-form-item__error', { hasText: '请填写环节名称' }).waitFor();
+  await admin.locator('.el-form-item__error', { hasText: '请选择审批角色' }).waitFor();
+  await admin.fill(sel('chain-step-name-2'), '科室复核');
+  await admin.fill(sel('chain-step-key-2'), 'doctor');
+  await admin.locator('.el-form-item__error', { hasText: '环节标识不能重复' }).waitFor();
+  await admin.fill(sel('chain-step-key-2'), 'department');
+  await admin.click(sel('chain-step-roles-2'));
+  await admin.locator('.el-select-dropdown__item:visible', { hasText: '科室' }).click();
+  await admin.keyboard.press('Escape');
+  await admin.click(sel('chain-step-up-2'));
+  expect(await admin.inputValue(sel('chain-step-key-1'))).toBe('department');
+  await admin.click(sel('chain-save'));
+  const box = admin.locator('.el-message-box', { hasText: '保存后仅对之后发起的退费生效' });
+  await box.waitFor();
+  const saved = admin.waitForResponse((r) => r.request().method() === 'PUT' && new URL(r.url()).pathname === '/api/refund-chains/self');
+  await box.getByRole('button', { name: '保存' }).click();
+  const answer = await saved;
+  expect(answer.status()).toBe(200);
+  const sent = JSON.parse(answer.request().postData() ?? '{}') as { steps: Array<{ key: string; roles: string[] }> };
+  expect(sent.steps.map((s) => s.key)).toEqual(['doctor', 'department', 'finance']);
+  expect(sent.steps[1]!.roles).toEqual(['department']);
+  await admin.locator('.el-message--success', { hasText: '已保存' }).waitFor();
+  await admin.locator(sel('chain-dirty')).waitFor({ state: 'detached' });
+  expect(await text(admin, sel('chain-meta'))).toContain('admin');
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  await admin.screenshot({ path: path.join(RESULTS_DIR, 'console-refund-chains.png'), fullPage: true });
+  await admin.context().close();
+
+  // Finance: the same three steps, read-only.
+  const finance = await signIn('finance', 'finance123');
+  await finance.goto(`${base()}/console/refund-chains`);
+  await finance.locator(sel('chain-readonly')).waitFor();
+  await finance.locator(`${sel('chain-steps')} .el-table__row`).nth(2).waitFor();
+  expect(await finance.inputValue(sel('chain-step-key-1'))).toBe('department');
+  expect(await finance.locator(sel('chain-step-key-1')).isDisabled()).toBe(true);
+  expect(await finance.locator(sel('chain-save')).count()).toBe(0);
+  await finance.context().close();
 }, 180_000);
