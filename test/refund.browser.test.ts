@@ -300,6 +300,9 @@ test('a cashier starts a refund from the bill page through 发起退费, then wi
   const reason = '挂号后未就诊（浏览器测试）';
   await dialog.locator(sel('create-refund-reason')).fill(reason);
   await dialog.locator(sel('create-refund-doctor')).fill('doctor');
+  // The messages go as the fields are filled in.
+  await dialog.locator('.el-form-item__error', { hasText: '请填写商户订单号' }).waitFor({ state: 'detached' });
+  await dialog.locator('.el-form-item__error', { hasText: '请填写退费原因' }).waitFor({ state: 'detached' });
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   await cashier.screenshot({ path: path.join(RESULTS_DIR, 'console-refund-create.png') });
   const created = cashier.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/refunds');
