@@ -9,7 +9,10 @@
  * (b) two doctors open the same refund; the first approves; the second's approval is refused as
  *     already decided (409 E0093): the page says so and reloads, showing the step decided;
  * (c) a cashier starts a refund from the bill page (发起退费, per charge line) and withdraws it;
- * (d) an administrator adds a step to the 自费 chain (退费流程配置); finance sees it read-only.
+ * (d) an administrator adds a step to the 自费 chain (退费流程配置); finance sees it read-only;
+ * (e) the decision dialogs: comment, transfer, return, extend, and reject (each form's required fields);
+ * (f) a refund the channel refuses: finance turns it into a window refund, the cashier confirms it
+ *     with the receipt number, and it completes.
  *
  * Needs Chromium at /usr/bin/chromium (Debian package `chromium`) or MEDBILL_CHROMIUM.
  */
@@ -147,9 +150,9 @@ async function act(page: Page, refundId: number, action: string, comment: string
   await page.locator(sel(`refund-action-${action}`)).click();
   const dialog = page.locator(`${sel('refund-action-dialog')}[data-action="${action}"]`);
   await dialog.waitFor({ state: 'visible' });
-  await dialog.locator(sel('refund-action-comment')).fill(comment);
+  await dialog.locator(sel('refund-dialog-comment')).fill(comment);
   const answered = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/api/refunds/${refundId}/actions`);
-  await dialog.locator(sel('refund-action-confirm')).click();
+  await dialog.locator(sel('refund-dialog-confirm')).click();
   const answer = await answered;
   const sent = JSON.parse(answer.request().postData() ?? '{}') as Record<string, unknown>;
   expect(sent).toMatchObject({ action, comment });
@@ -396,3 +399,133 @@ test('an administrator adds a step to the 自费 chain in 退费流程配置; fi
   expect(await finance.locator(sel('chain-save')).count()).toBe(0);
   await finance.context().close();
 }, 180_000);
+
+/** Opens an action's dialog and sends it as it is, expecting the form to refuse it with `message`. */
+async function refusedByForm(page: Page, action: string, message: string): Promise<void> {
+  await page.locator(sel(`refund-action-${action}`)).click();
+  const dialog = page.locator(`${sel('refund-action-dialog')}[data-action="${action}"]`);
+  await dialog.waitFor({ state: 'visible' });
+  await dialog.locator(sel('refund-dialog-confirm')).click();
+  await dialog.locator('.el-form-item__error', { hasText: message }).waitFor();
+  await dialog.locator(sel('refund-dialog-cancel')).click();
+  await dialog.waitFor({ state: 'hidden' });
+}
+
+test('the decision dialogs: comment, transfer to another doctor, return to the doctor, extend, and a reject that needs a reason', async () => {
+  if (!platform) throw new Error('platform did not start');
+  const bill = await wechatBill();
+  const refund = await cashierRefund(bill);
+  const page = (p: Page) => p.goto(`${base()}/console/refunds/${refund.id}`);
+
+  // The doctor comments (the text is required), then hands the step to doctor2.
+  const doctor = await signIn('doctor', 'doctor123');
+  await page(doctor);
+  await doctor.locator(sel('refund-action-approve')).waitFor();
+  await refusedByForm(doctor, 'comment', '请填写评论内容');
+  expect(await act(doctor, refund.id, 'comment', '请患者携带药品到药房核对')).toBe(200);
+  await doctor.locator(`${sel('refund-timeline-item')}[data-action="comment"]`).waitFor();
+
+  await doctor.locator(sel('refund-action-transfer')).click();
+  const transfer = doctor.locator(`${sel('refund-action-dialog')}[data-action="transfer"]`);
+  await transfer.waitFor({ state: 'visible' });
+  await transfer.locator(sel('refund-dialog-confirm')).click();
+  await transfer.locator('.el-form-item__error', { hasText: '请选择转办给谁' }).waitFor();
+  await transfer.locator(sel('refund-dialog-to')).click();
+  await doctor.locator('.el-select-dropdown__item:visible', { hasText: '(doctor2)' }).or(doctor.locator('.el-select-dropdown__item:visible', { hasText: '（doctor2）' })).click();
+  await transfer.locator(sel('refund-dialog-comment')).fill('本人门诊繁忙，请刘医生审核');
+  const transferred = doctor.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/api/refunds/${refund.id}/actions`);
+  await transfer.locator(sel('refund-dialog-confirm')).click();
+  expect((await transferred).status()).toBe(200);
+  expect(JSON.parse((await transferred).request().postData() ?? '{}')).toMatchObject({ action: 'transfer', to: 'doctor2' });
+  await withText(doctor, 'refund-step-assignee', '处理人：doctor2').waitFor();
+  await doctor.locator(sel('refund-action-approve')).waitFor({ state: 'detached' });
+  const transferEntry = doctor.locator(`${sel('refund-timeline-item')}[data-action="transfer"]`);
+  expect((await transferEntry.textContent()) ?? '').toContain('转办给：');
+
+  // doctor2 approves; an administrator sends it back to the doctor (a reason is required) and extends the deadline.
+  const doctor2 = await signIn('doctor2', 'doctor123');
+  await page(doctor2);
+  expect(await act(doctor2, refund.id, 'approve', '同意')).toBe(200);
+  await doctor2.locator(`${sel('refund-step-0')}[data-status="done"]`).waitFor();
+
+  const admin = await signIn('admin', 'admin123');
+  await page(admin);
+  await admin.locator(`${sel('refund-step-1')}[data-status="current"]`).waitFor();
+  await refusedByForm(admin, 'return', '请填写退回说明');
+  await admin.locator(sel('refund-action-return')).click();
+  const ret = admin.locator(`${sel('refund-action-dialog')}[data-action="return"]`);
+  await ret.waitFor({ state: 'visible' });
+  await ret.locator(sel('refund-dialog-to-step'), { hasText: '门诊医生审核' }).waitFor(); // the only earlier step, chosen
+  await ret.locator(sel('refund-dialog-comment')).fill('请补充未取药证明');
+  const returned = admin.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/api/refunds/${refund.id}/actions`);
+  await ret.locator(sel('refund-dialog-confirm')).click();
+  expect((await returned).status()).toBe(200);
+  expect(JSON.parse((await returned).request().postData() ?? '{}')).toMatchObject({ action: 'return', toStep: 0, comment: '请补充未取药证明' });
+  await admin.locator(`${sel('refund-step-0')}[data-status="current"]`).waitFor();
+  expect((await admin.locator(`${sel('refund-timeline-item')}[data-action="return"]`).textContent()) ?? '').toContain('退回到：门诊医生审核');
+
+  await admin.locator(sel('refund-action-extend')).click();
+  const extend = admin.locator(`${sel('refund-action-dialog')}[data-action="extend"]`);
+  await extend.waitFor({ state: 'visible' });
+  await extend.locator(`${sel('refund-dialog-hours')} input`).fill('48');
+  const extended = admin.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/api/refunds/${refund.id}/actions`);
+  await extend.locator(sel('refund-dialog-confirm')).click();
+  expect((await extended).status()).toBe(200);
+  expect(JSON.parse((await extended).request().postData() ?? '{}')).toMatchObject({ action: 'extend', hours: 48 });
+  expect((await admin.locator(`${sel('refund-timeline-item')}[data-action="extend"]`).textContent()) ?? '').toContain('延期 48 小时');
+
+  // The doctor rejects: the reason is required, and is shown to everyone as the refund's end.
+  await page(doctor);
+  await doctor.locator(sel('refund-action-reject')).waitFor();
+  await refusedByForm(doctor, 'reject', '请填写驳回原因');
+  expect(await act(doctor, refund.id, 'reject', '药品已开封，不予退费')).toBe(200);
+  await withText(doctor, 'refund-state', '已驳回').waitFor();
+  expect(await text(doctor, sel('refund-reject-reason'))).toContain('药品已开封，不予退费');
+  expect(await doctor.locator(`${sel('refund-step-0')}[data-status="done"] ${sel('refund-step-status')}`).textContent()).toContain('已驳回');
+  expect(await doctor.locator(sel('refund-action-approve')).count()).toBe(0);
+
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  await doctor.screenshot({ path: path.join(RESULTS_DIR, 'console-refund-rejected.png'), fullPage: true });
+  for (const p of [doctor, doctor2, admin]) await p.context().close();
+}, 240_000);
+
+test('a WeChat refund refused by the channel goes to the window: finance switches it, the cashier confirms with a receipt, and it completes', async () => {
+  if (!platform) throw new Error('platform did not start');
+  // No order at the WeChat Pay simulator for this number: the channel refuses the refund.
+  const bill = { ...(await wechatBill()), outTradeNo: `WX-UNKNOWN-${randomUUID().slice(0, 8)}` };
+  const refund = await cashierRefund(bill);
+  const adminApi = await apiAs('admin', 'admin123');
+  for (;;) {
+    const d = (await adminApi('GET', `/api/refunds/${refund.id}`)).data as { state: string; version: number };
+    if (d.state !== 'approving') break;
+    expect((await adminApi('POST', `/api/refunds/${refund.id}/actions`, { action: 'approve', version: d.version, comment: '同意' })).status).toBe(200);
+  }
+
+  const finance = await signIn('finance', 'finance123');
+  await finance.goto(`${base()}/console/refunds/${refund.id}`);
+  await withText(finance, 'refund-state', '退款失败').waitFor({ timeout: FINISH_TIMEOUT });
+  expect(await text(finance, sel('refund-money-state'))).toBe('退款失败');
+  expect(await text(finance, sel('refund-fail-reason'))).not.toBe('');
+  await finance.locator(sel('refund-action-retry_money')).waitFor();
+  expect(await act(finance, refund.id, 'offline', '原支付订单无法退款，改为窗口退现金')).toBe(200);
+  await withText(finance, 'refund-state', '待窗口退款').waitFor();
+
+  // The cashier of the bill's point: a to-do; 确认已退款 needs the receipt number.
+  const cashier = await signIn('cashier', 'cashier123');
+  await cashier.locator(sel('refund-badge')).waitFor();
+  await cashier.goto(`${base()}/console/refunds/${refund.id}`);
+  await refusedByForm(cashier, 'cashier_confirm', '请填写收据号或银联参考号');
+  await cashier.locator(sel('refund-action-cashier_confirm')).click();
+  const confirm = cashier.locator(`${sel('refund-action-dialog')}[data-action="cashier_confirm"]`);
+  await confirm.waitFor({ state: 'visible' });
+  await confirm.locator(sel('refund-dialog-voucher')).fill('SJ-2026-0001');
+  const confirmed = cashier.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/api/refunds/${refund.id}/actions`);
+  await confirm.locator(sel('refund-dialog-confirm')).click();
+  expect((await confirmed).status()).toBe(200);
+  expect(JSON.parse((await confirmed).request().postData() ?? '{}')).toMatchObject({ action: 'cashier_confirm', voucherNo: 'SJ-2026-0001' });
+  await withText(cashier, 'refund-state', '已完成').waitFor({ timeout: FINISH_TIMEOUT });
+  expect(await text(cashier, sel('refund-money-state'))).toBe('退款成功');
+  expect(await text(cashier, sel('refund-voucher'))).toBe('SJ-2026-0001');
+  await cashier.locator(sel('refund-reissued-bill-link')).waitFor();
+  for (const p of [finance, cashier]) await p.context().close();
+}, 300_000);
