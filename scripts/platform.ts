@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Worker } from '@temporalio/worker';
 import type { Connection } from '@temporalio/client';
+import { resumeRefunds } from '../api/refund/service';
 import type { Config } from '../common/config';
 import { masterKey } from '../common/keys';
 import { applyTemporalSetup, connectClient, loadTemporalSetup, type TemporalSetup } from '../common/temporal';
@@ -141,6 +142,8 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
         await running;
       });
       running.catch((e) => log(`worker stopped with an error: ${e}`));
+      // A refund stored just before a crash, whose process never started, gets it now.
+      resumeRefunds(api).catch((e) => log(`resuming refund processes failed: ${(e as Error)?.stack ?? e}`));
     }
 
     let apiUrl = '';

@@ -50,15 +50,39 @@ export async function portOpen(port: number, host = '127.0.0.1'): Promise<boolea
   });
 }
 
+/**
+ * A free port on 127.0.0.1, held back from other `bind(:0)` callers for a while: the port is left
+ * in TIME_WAIT (we connect to it and close the accepted side first), so the kernel does not hand it
+ * to the next ephemeral bind — such as the Temporal dev server's internal services, which pick their
+ * own random ports while our platform starts — yet we can still bind it explicitly (Node sets
+ * SO_REUSEADDR). The same technique as the Temporal CLI's own GetFreePort.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
+  const srv = net.createServer();
+  await new Promise<void>((resolve, reject) => {
     srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => resolve());
   });
+  const port = (srv.address() as net.AddressInfo).port;
+  try {
+    const accepted = new Promise<net.Socket>((resolve) => srv.once('connection', resolve));
+    const client = net.connect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    const server = await accepted;
+    // The side that closes first holds TIME_WAIT: the server's, so the port stays reserved.
+    await new Promise<void>((resolve) => {
+      server.once('close', () => resolve());
+      server.destroy();
+    });
+    client.destroy();
+  } catch {
+    // Without the reservation the port is still free; it is only less protected.
+  }
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
 }
 
 export interface DevServer {

@@ -92,9 +92,10 @@ test('HIS applies, doctor and finance approve, WeChat Pay returns the money once
   expect(early.body.error.code).toBe('E0092');
 
   await approveAll(row.id);
+  // Done, and the patient told (the notice follows the bill in the background).
   const done = await eventually(async () => {
     const d = await detail('finance', row.id);
-    return d.state === 'done' && d;
+    return d.state === 'done' && d.timeline.some((t: { action: string }) => t.action === 'notified') && d;
   }, 'refund done', 90_000);
   expect(done.money.state).toBe('success');
   expect(done.money.outRefundNo).toBe(no);
@@ -120,6 +121,9 @@ test('HIS applies, doctor and finance approve, WeChat Pay returns the money once
   // The patient got a WeChat template message about the refund.
   const msgs = await messagesTo('o-patient-1');
   expect(msgs.map((m) => m.text).join('\n')).toContain(no);
+  // The bill's page lists its refund.
+  const billPage = (await consoleApi('finance', `/api/bills/${bill.id}`)).body;
+  expect((billPage.bill ?? billPage).refunds).toEqual([expect.objectContaining({ refundNo: no, state: 'done', stateName: '已完成', amount: '25.50' })]);
   // Withdrawing now is refused with the reason.
   const late = await his('withdrawRefund', { refundNo: no });
   expect(late.result).toBe('E0092');
@@ -309,4 +313,87 @@ test('a step past its deadline reminds, then escalates (overdue, admins copied);
   } finally {
     await consoleApi('admin', '/api/refund-chains/self', { steps: original }, 'PUT');
   }
+});
+
+test('an insured Alipay refund goes through the insured chain (doctor, executing department, finance) and back through Alipay', async () => {
+  const bill = await p.his.issueOutpatient({
+    fundPay: '20.00',
+    payChannelDetail: [
+      { payChannelCode: '04', payChannelValue: '100.00' },
+      { payChannelCode: '02', payChannelValue: '26.50' },
+    ],
+  });
+  const outTradeNo = `ALI${bill.billNo}`;
+  await post(`${aliSim}/_sim/orders`, { out_trade_no: outTradeNo, total: 10000 });
+  const no = refundNo();
+  const r = await his('applyRefund', { refundNo: no, billBatchCode: bill.billBatchCode, billNo: bill.billNo, channel: 'alipay', outTradeNo, refundAmt: '100.00', reason: '检查未做', doctor: 'doctor' });
+  expect(r.result).toBe('S0000');
+  expect(r.message.chain.map((s: { name: string }) => s.name)).toEqual(['门诊医生审核', '执收科室反确认', '计财科审核']);
+  const [row] = await p.orm.em.getConnection().execute<Array<{ id: number; pay_type: string }>>('select id, pay_type from refund where refund_no = ?', [no]);
+  expect(row.pay_type).toBe('insured');
+  // The request names its doctor: doctor2 does not see it, doctor does.
+  expect((await consoleApi('doctor2', '/api/refunds?box=todo')).body.items.map((i: { id: number }) => i.id)).not.toContain(row.id);
+  let d = await detail('doctor', row.id);
+  d = (await act('doctor', row.id, { action: 'approve', version: d.version })).body;
+  expect(d.currentStep.key).toBe('department');
+  expect((await act('finance', row.id, { action: 'approve', version: d.version })).status).toBe(409);
+  d = (await act('dept', row.id, { action: 'approve', version: d.version, comment: '未执行，可退' })).body;
+  d = (await act('finance', row.id, { action: 'approve', version: d.version })).body;
+  const done = await eventually(async () => {
+    const x = await detail('finance', row.id);
+    return x.state === 'done' && x;
+  }, 'alipay refund done', 90_000);
+  expect(done.money.state).toBe('success');
+  expect(done.billStatus.reissuedBill.totalAmt).toBe('26.50');
+  const at = ((await (await fetch(`${aliSim}/_sim/refunds`)).json()) as Array<{ out_request_no: string; refund_amount?: string }>).filter((x) => x.out_request_no === no);
+  expect(at).toHaveLength(1);
+});
+
+test('a channel outage is retried with the same out_refund_no; a refund the channel fails waits for finance, who retries it under a new number', async () => {
+  const bill = await wechatBill();
+  const a = (await consoleApi('cashier', '/api/refunds', { billId: bill.id, channel: 'wechat', outTradeNo: bill.outTradeNo, amount: '12.00', reason: '异常测试' })).body;
+  await post(`${wxSim}/_sim/faults`, { mode: 'down' });
+  await approveAll(a.id);
+  try {
+    await eventually(async () => (await detail('finance', a.id)).state === 'refunding', 'refunding');
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await detail('finance', a.id)).money.state).toBe('none'); // nothing accepted while the channel is down
+    await post(`${wxSim}/_sim/faults`, { mode: 'ok', refundOutcome: 'ABNORMAL' });
+    const failed = await eventually(async () => {
+      const x = await detail('finance', a.id);
+      return x.state === 'refund_failed' && x;
+    }, 'refund failed at the channel', 90_000);
+    expect(failed.actions).toEqual(expect.arrayContaining(['retry_money', 'offline']));
+    expect((await consoleApi('finance', '/api/refunds?box=todo')).body.items.map((i: { id: number }) => i.id)).toContain(a.id);
+    expect((await act('cashier', a.id, { action: 'retry_money', version: failed.version })).body.error.code).toBe('E0092');
+    await post(`${wxSim}/_sim/faults`, { refundOutcome: 'SUCCESS' });
+    const retried = (await act('finance', a.id, { action: 'retry_money', version: failed.version, comment: '用户账户已恢复' })).body;
+    expect(retried.money.outRefundNo).toBe(`${a.refundNo}-R1`);
+    const done = await eventually(async () => {
+      const x = await detail('finance', a.id);
+      return x.state === 'done' && x;
+    }, 'refund done after retry', 90_000);
+    expect(done.money.state).toBe('success');
+    expect((await simRefunds(wxSim, a.refundNo))[0].status).toBe('ABNORMAL');
+    expect((await simRefunds(wxSim, `${a.refundNo}-R1`))[0].status).toBe('SUCCESS');
+  } finally {
+    await post(`${wxSim}/_sim/faults`, { mode: 'ok', refundOutcome: 'SUCCESS' });
+  }
+});
+
+test('the patient withdraws through the patient channel before finance approved; the request ends and the patient is told', async () => {
+  const bill = await wechatBill();
+  const no = refundNo();
+  expect((await his('applyRefund', { refundNo: no, billBatchCode: bill.billBatchCode, billNo: bill.billNo, channel: 'wechat', outTradeNo: bill.outTradeNo, refundAmt: '10.00', reason: '不想看了', source: 'patient', openId: 'o-patient-2' })).result).toBe('S0000');
+  const [row] = await p.orm.em.getConnection().execute<Array<{ id: number }>>('select id from refund where refund_no = ?', [no]);
+  const d = await detail('doctor', row.id);
+  await act('doctor', row.id, { action: 'approve', version: d.version });
+  // A console user who did not apply may not withdraw it.
+  expect((await act('doctor', row.id, { action: 'withdraw', version: d.version + 1 })).body.error.code).toBe('E0092');
+  const w = await his('withdrawRefund', { refundNo: no, reason: '已自愈' });
+  expect(w.result).toBe('S0000');
+  expect(w.message.state).toBe('withdrawn');
+  await eventually(async () => (await messagesTo('o-patient-2')).some((m) => m.text.includes('已撤回')), 'patient told of the withdrawal');
+  expect((await his('withdrawRefund', { refundNo: no })).result).toBe('E0092');
+  expect((await his('getRefund', { refundNo: 'NOSUCH1' })).result).toBe('E0090');
 });

@@ -30,7 +30,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ChainStep } from '../activities/refund/chain';
+import { stepTimes, type ChainStep } from '../activities/refund/chain';
 import type { RefundChannel } from '../activities/refund/rules';
 import type { RefundRecord } from '../activities/refund/store';
 
@@ -41,14 +41,15 @@ const local = proxyLocalActivities<Activities>({
 
 /** Money: a channel outage is retried with the same out_refund_no, forever (backoff up to 5 minutes). */
 const money = proxyActivities<Activities>({
-  startToCloseTimeout: '60s',
+  // A channel call gives up after MEDBILL_PAY_TIMEOUT_MS (10 s): an attempt lost with a dead worker is retried soon.
+  startToCloseTimeout: '30s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: ['DomainError'] },
 });
 
 /** The bill's reversal waits for its own process (a paper form to recover, say): retried, forever. */
 const billing = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: ['DomainError'] },
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: ['DomainError'] },
 });
 
 /** Patient notices: a channel may be down for hours; after a day the failure is recorded, the refund is not held up. */
@@ -206,13 +207,12 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   const startStep = (index: number, assignee?: string | null) => {
     const step = steps[index];
     const now = Date.now();
-    const deadlineMs = Math.round(step.deadlineHours * HOUR);
-    const before = Math.round((step.remindBeforeHours ?? step.deadlineHours / 4) * HOUR);
+    const { remindAfterMs, deadlineMs } = stepTimes(step);
     st.stepIndex = index;
     st.stepKey = step.key;
     st.assignee = assignee ?? null;
     st.deadline = new Date(now + deadlineMs).toISOString();
-    st.remindAt = new Date(now + Math.max(0, deadlineMs - before)).toISOString();
+    st.remindAt = new Date(now + remindAfterMs).toISOString();
     st.reminded = false;
     st.overdue = false;
   };
@@ -345,9 +345,9 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
           break;
         case 'extend': {
           const dl = new Date(new Date(st.deadline!).getTime() + Math.round(i.hours! * HOUR));
-          const step = steps[st.stepIndex];
+          const t = stepTimes(steps[st.stepIndex]);
           st.deadline = dl.toISOString();
-          st.remindAt = new Date(dl.getTime() - Math.round((step.remindBeforeHours ?? step.deadlineHours / 4) * HOUR)).toISOString();
+          st.remindAt = new Date(dl.getTime() - (t.deadlineMs - t.remindAfterMs)).toISOString();
           st.reminded = new Date(st.remindAt).getTime() <= Date.now() ? st.reminded : false;
           st.overdue = false;
           await record({ ...base, detail: { hours: i.hours, deadline: st.deadline } });

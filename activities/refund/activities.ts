@@ -14,28 +14,9 @@ import { domainFailure } from '../issue/issue-bill';
 import { NotifyPermanentError } from '../notify';
 import type { RefundNoticeFacts } from '../notify/notifier';
 import { PaymentRejectedError, type PaymentChannelName, type RefundResult } from '../payment/channel';
-import { recordRefund, type RefundRecord } from './store';
+import { recordRefund, type RefundRecord, type RefundTableRow } from './store';
 
-interface RefundRow {
-  id: number;
-  refund_no: string;
-  hospital_id: number;
-  bill_id: number;
-  channel: string;
-  out_trade_no: string | null;
-  transaction_id: string | null;
-  paid_amt: number | string;
-  amount: number | string;
-  items: string | null;
-  reason: string;
-  patient_name: string;
-  open_id: string | null;
-  tel: string | null;
-  money_state: string;
-  reject_reason: string | null;
-  state: string;
-  bill_reason: string | null;
-}
+type RefundRow = RefundTableRow;
 
 export type MoneyAnswer = { state: 'processing' | 'success' | 'failed'; failReason?: string };
 export type BillAnswer = { state: 'reversed' | 'reissued' | 'blocked'; redBillId?: number; reissuedBillId?: number; reason?: string };
@@ -143,7 +124,8 @@ export function refundActivities(deps: Deps) {
         [r.bill_id],
       );
       const { writeOff, partialRefund } = await import('../../api/his/write-off');
-      const api = { deps, ...deps.temporal };
+      // Waits for the reversal up to 90 s (not the HIS's MEDBILL_ISSUE_TIMEOUT_MS): under load a retry with backoff would only come later.
+      const api = { deps: { ...deps, cfg: { ...deps.cfg, issueTimeoutMs: Math.max(deps.cfg.issueTimeoutMs, 90_000) } }, ...deps.temporal };
       const req = {
         hospitalId: r.hospital_id,
         billBatchCode: b.bill_batch_code,

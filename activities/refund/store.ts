@@ -70,6 +70,52 @@ export interface RefundRecord {
   row: { state: string; stepIndex: number; stepAssignee: string | null; stepDeadline: string | null; stepOverdue: boolean; version: number };
 }
 
+/** One `refund` row as the drivers return it. */
+export interface RefundTableRow {
+  id: number;
+  refund_no: string;
+  hospital_id: number;
+  source: string;
+  appid: string | null;
+  bill_id: number;
+  pay_type: string;
+  channel: RefundChannel;
+  open_id: string | null;
+  tel: string | null;
+  out_trade_no: string | null;
+  transaction_id: string | null;
+  paid_amt: number | string;
+  amount: number | string;
+  items: string | null;
+  reason: string;
+  patient_name: string;
+  patient_no: string;
+  applicant: string;
+  applicant_name: string;
+  doctor: string | null;
+  chain_steps: string;
+  state: string;
+  step_index: number;
+  step_assignee: string | null;
+  step_deadline: unknown;
+  step_overdue: number | boolean;
+  version: number;
+  out_refund_no: string;
+  money_state: string;
+  channel_refund_id: string | null;
+  money_at: unknown;
+  money_fail_reason: string | null;
+  voucher_no: string | null;
+  bill_state: string;
+  red_bill_id: number | null;
+  reissued_bill_id: number | null;
+  bill_reason: string | null;
+  reject_reason: string | null;
+  workflow_id: string;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
 export const refundWorkflowId = (refundNo: string) => `refund-${refundNo}`;
 export const REFUND_NO = /^[A-Za-z0-9_-]{4,32}$/;
 

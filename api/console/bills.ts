@@ -2,9 +2,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Router from '@koa/router';
+import { STATE_NAMES as REFUND_STATE_NAMES } from '../refund/service';
 import type { Context } from 'koa';
 import type { FilterQuery } from '@mikro-orm/core';
 import { formatYuan, yuanInChinese } from '../../common/money';
+import { dbIso } from '../../orm/sql-values';
 import { sm2Verify } from '../../common/gm';
 import { Bill, BillEvent, BillItem, BillPayment, BillingPoint, BusinessCategory, Hospital, Notification } from '../../orm/entities';
 import { BUS_TYPES } from '../../activities/issue/draft';
@@ -200,6 +202,21 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
             : undefined,
           notifications: notices.map((n) => ({ id: n.id, channel: n.channel, purpose: n.purpose, actor: n.actor, target: n.target, status: n.status, attempts: n.attempts, createdAt: n.createdAt.toISOString(), sentAt: n.sentAt?.toISOString(), lastError: n.lastError })),
           paper: { state: bill.paperState, billBatchCode: bill.paperBillBatchCode, billNo: bill.paperBillNo },
+          // Refund requests (退费申请) of this bill, newest first.
+          refunds: (
+            await api.deps.orm.em.getConnection().execute<Array<{ id: number; refund_no: string; state: string; amount: number | string; channel: string; created_at: string }>>(
+              'select id, refund_no, state, amount, channel, created_at from refund where bill_id = ? order by id desc',
+              [bill.id],
+            )
+          ).map((r: { id: number; refund_no: string; state: string; amount: number | string; channel: string; created_at: string }) => ({
+            id: r.id,
+            refundNo: r.refund_no,
+            state: r.state,
+            stateName: REFUND_STATE_NAMES[r.state] ?? r.state,
+            amount: formatYuan(Number(r.amount)),
+            channel: r.channel,
+            createdAt: dbIso(r.created_at),
+          })),
           timeline: events.map((e) => ({
             type: e.type,
             label: BILL_EVENT_TYPES[e.type as BillEventType] ?? e.type,

@@ -11,7 +11,7 @@ import { formatYuan, parseYuan, type Fen } from '../../common/money';
 import { dbDate, dbIso } from '../../orm/sql-values';
 import type { ChainStep } from '../../activities/refund/chain';
 import { CHANNEL_NAMES, REFUND_CHANNELS, type RefundChannel } from '../../activities/refund/rules';
-import { createRefund, refundWorkflowId, type NewRefund, type StoredRefund } from '../../activities/refund/store';
+import { createRefund, refundWorkflowId, type NewRefund, type RefundTableRow, type StoredRefund } from '../../activities/refund/store';
 import { DECISIONS, refundActionUpdate, refundLiveQuery, refundWorkflow, type RefundActionInput, type RefundActionName, type RefundActor, type RefundLive } from '../../workflows/refund';
 import type { ApiContext } from '../context';
 import { workflowUrl } from '../console/bills';
@@ -54,6 +54,12 @@ export const ACTION_NAMES: Record<string, string> = {
 /** Starts (or finds again) a refund and its process. */
 export async function startRefund(api: ApiContext, req: NewRefund): Promise<StoredRefund> {
   const r = await createRefund(api.deps, req);
+  await startRefundProcess(api, r);
+  return r;
+}
+
+/** The refund's process, started once: a second start finds the running one, a closed one is never started again. */
+async function startRefundProcess(api: ApiContext, r: Omit<StoredRefund, 'created'>): Promise<void> {
   await api.client.workflow.start(refundWorkflow, {
     workflowId: refundWorkflowId(r.refundNo),
     taskQueue: api.taskQueue,
@@ -66,7 +72,26 @@ export async function startRefund(api: ApiContext, req: NewRefund): Promise<Stor
     if ((e as Error).name === 'WorkflowExecutionAlreadyStartedError') return undefined;
     throw e;
   });
-  return r;
+}
+
+/**
+ * At start-up: a request stored just before the platform died, whose process was never started
+ * (nobody acted on it yet: version 0), gets its process now. A caller's replay would do the same;
+ * this makes sure no stored request waits for one. Returns how many were started or found running.
+ */
+export async function resumeRefunds(api: ApiContext): Promise<number> {
+  const rows = await api.deps.orm.em.getConnection().execute<Array<{ id: number }>>(`select id from refund where state = 'approving' and version = 0`);
+  let n = 0;
+  for (const { id } of rows) {
+    const r = await findRefund(api, { id });
+    const [b] = await api.deps.orm.em.getConnection().execute<Array<{ bus_no: string }>>('select bus_no from bill where id = ?', [r.bill_id]);
+    await startRefundProcess(api, {
+      id: r.id, refundNo: r.refund_no, channel: r.channel, steps: stepsOf(r), doctor: r.doctor ?? undefined, placeCode: r.place_code,
+      outRefundNo: r.out_refund_no, busNo: b?.bus_no ?? '', patientNo: r.patient_no, workflowId: r.workflow_id,
+    });
+    n += 1;
+  }
+  return n;
 }
 
 /** Acts on a refund through its process; the validator's refusal comes back as the DomainError it names. */
@@ -90,47 +115,8 @@ export async function actOnRefund(api: ApiContext, refundNo: string, input: Refu
   }
 }
 
-export interface RefundRow {
-  id: number;
-  refund_no: string;
-  hospital_id: number;
-  source: string;
-  appid: string | null;
-  bill_id: number;
-  pay_type: string;
-  channel: RefundChannel;
-  out_trade_no: string | null;
-  transaction_id: string | null;
-  paid_amt: number | string;
-  amount: number | string;
-  items: string | null;
-  reason: string;
-  patient_name: string;
-  patient_no: string;
-  applicant: string;
-  applicant_name: string;
-  doctor: string | null;
-  chain_steps: string;
-  state: string;
-  step_index: number;
-  step_assignee: string | null;
-  step_deadline: unknown;
-  step_overdue: number | boolean;
-  version: number;
-  out_refund_no: string;
-  money_state: string;
-  channel_refund_id: string | null;
-  money_at: unknown;
-  money_fail_reason: string | null;
-  voucher_no: string | null;
-  bill_state: string;
-  red_bill_id: number | null;
-  reissued_bill_id: number | null;
-  bill_reason: string | null;
-  reject_reason: string | null;
-  workflow_id: string;
-  created_at: unknown;
-  updated_at: unknown;
+/** A refund row with its bill's number and point (REFUND_SELECT). */
+export interface RefundRow extends RefundTableRow {
   bill_batch_code: string;
   bill_no: string;
   bill_total: number | string;
