@@ -233,6 +233,9 @@ test('a doctor and finance approve a WeChat refund in the console; it is paid ba
   await finance.locator(sel('scarlet-bill-link')).waitFor();
   await finance.locator(sel('reissued-bill-link')).waitFor();
   expect(await finance.locator(sel('create-refund-button')).count()).toBe(0);
+  // The bill lists its refund, done, linking back to it.
+  const listed = finance.locator(`${sel('bill-refunds')} .el-table__row`, { has: withText(finance, 'bill-refund-link', refund.refundNo) });
+  expect(((await listed.locator(sel('bill-refund-state')).textContent()) ?? '').trim()).toBe('已完成');
 
   await doctor.context().close();
   await finance.context().close();
@@ -342,6 +345,14 @@ test('a cashier starts a refund from the bill page through 发起退费, then wi
   expect(new URL(cashier.url()).searchParams.get('box')).toBe('mine');
   const row = cashier.locator(`${sel('refund-list')} .el-table__row`, { has: withText(cashier, 'refund-row-no', refund.refundNo) });
   expect(((await row.locator(sel('refund-row-state')).textContent()) ?? '').trim()).toBe('已撤回');
+
+  // The bill's page lists the withdrawn refund; the link opens it.
+  await cashier.goto(`${base()}/console/bills/${bill.id}`);
+  const listed = cashier.locator(`${sel('bill-refunds')} .el-table__row`, { has: withText(cashier, 'bill-refund-link', refund.refundNo) });
+  expect(((await listed.locator(sel('bill-refund-state')).textContent()) ?? '').trim()).toBe('已撤回');
+  await listed.locator(sel('bill-refund-link')).click();
+  await cashier.waitForURL(new RegExp(`/console/refunds/${refund.id}$`));
+  await withText(cashier, 'refund-state', '已撤回').waitFor();
   await cashier.context().close();
 }, 180_000);
 
