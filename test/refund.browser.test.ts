@@ -345,6 +345,15 @@ test('a cashier starts a refund from the bill page through 发起退费, then wi
   expect(new URL(cashier.url()).searchParams.get('box')).toBe('mine');
   const row = cashier.locator(`${sel('refund-list')} .el-table__row`, { has: withText(cashier, 'refund-row-no', refund.refundNo) });
   expect(((await row.locator(sel('refund-row-state')).textContent()) ?? '').trim()).toBe('已撤回');
+  // Search by the refund number and the state: kept in the URL.
+  await cashier.fill(sel('refund-search-q'), refund.refundNo);
+  await cashier.click(sel('refund-search-state'));
+  await cashier.locator('.el-select-dropdown__item:visible', { hasText: '已撤回' }).click();
+  await cashier.locator(sel('refund-search-state'), { hasText: '已撤回' }).waitFor();
+  await cashier.click(sel('refund-search-submit'));
+  await cashier.waitForURL((u) => u.searchParams.get('q') === refund.refundNo && u.searchParams.get('state') === 'withdrawn' && u.searchParams.get('box') === 'mine');
+  await cashier.locator(`${sel('refund-list')}[data-loading="false"][data-box="mine"]`).waitFor();
+  await withText(cashier, 'refund-total', '1').waitFor();
 
   // The bill's page lists the withdrawn refund; the link opens it.
   await cashier.goto(`${base()}/console/bills/${bill.id}`);
@@ -520,6 +529,13 @@ test('a WeChat refund refused by the channel goes to the window: finance switche
   await finance.locator(sel('refund-action-retry_money')).waitFor();
   expect(await act(finance, refund.id, 'offline', '原支付订单无法退款，改为窗口退现金')).toBe(200);
   await withText(finance, 'refund-state', '待窗口退款').waitFor();
+  // Finance sees every refund under 全部.
+  await finance.click(sel('menu-refunds'));
+  await finance.click(sel('refund-tab-all'));
+  await finance.locator(`${sel('refund-list')}[data-loading="false"][data-box="all"]`).waitFor();
+  const inAll = finance.locator(`${sel('refund-list')} .el-table__row`, { has: withText(finance, 'refund-row-no', refund.refundNo) });
+  expect(((await inAll.locator(sel('refund-row-state')).textContent()) ?? '').trim()).toBe('待窗口退款');
+  expect(Number(await text(finance, sel('refund-tab-count-all')))).toBeGreaterThanOrEqual(1);
 
   // The cashier of the bill's point: a to-do; 确认已退款 needs the receipt number.
   const cashier = await signIn('cashier', 'cashier123');
