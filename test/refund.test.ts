@@ -54,7 +54,7 @@ async function wechatBill(overrides: Record<string, unknown> = {}) {
   return { ...bill, id: row.id, outTradeNo };
 }
 
-const messagesTo = async (to: string) => (await (await fetch(`${p.simUrl}/_sim/messages?to=${encodeURIComponent(to)}`)).json()) as Array<{ text: string }>;
+const messagesTo = async (to: string) => (await (await fetch(`${p.simUrl}/_sim/messages?to=${encodeURIComponent(to)}`)).json()) as Array<{ text: string; url?: string }>;
 
 const simRefunds = async (sim: string, outRefundNo: string) =>
   ((await (await fetch(`${sim}/_sim/refunds`)).json()) as Array<{ out_refund_no: string; status: string; amount?: { refund: number } }>).filter((r) => r.out_refund_no === outRefundNo);
@@ -121,6 +121,16 @@ test('HIS applies, doctor and finance approve, WeChat Pay returns the money once
   // The patient got a WeChat template message about the refund.
   const msgs = await messagesTo('o-patient-1');
   expect(msgs.map((m) => m.text).join('\n')).toContain(no);
+  // The patient's page of the refund (the link in the notice) shows the outcome and both bills; a wrong token gets the not-found page.
+  expect(follow.message.h5Url).toMatch(new RegExp(`/h5/refund/${no}\\?t=[0-9a-f]{16}$`));
+  const page = await (await fetch(follow.message.h5Url)).text();
+  expect(page).toContain('已完成');
+  expect(page).toContain('25.50');
+  expect(page).toContain('门诊医生审核');
+  expect(page).toContain('冲红票据');
+  expect(page).toContain('重开票据');
+  expect(msgs.map((m) => m.url)).toContain(follow.message.h5Url); // the template message links to it
+  expect((await fetch(follow.message.h5Url.replace(/t=.*/, 't=0000000000000000'))).status).toBe(404);
   // The bill's page lists its refund.
   const billPage = (await consoleApi('finance', `/api/bills/${bill.id}`)).body;
   expect((billPage.bill ?? billPage).refunds).toEqual([expect.objectContaining({ refundNo: no, state: 'done', stateName: '已完成', amount: '25.50' })]);
@@ -204,6 +214,10 @@ test('reject ends with the reason told to the patient; return goes back to an ea
   await eventually(async () => (await detail('finance', a.id)).timeline.some((x: { action: string }) => x.action === 'notified'), 'patient told');
   const sms = await messagesTo('13900139000');
   expect(sms.map((m) => m.text).join('\n')).toContain('未获批准：已超过退费时限');
+  const rejectedPage = await (await fetch((await his('getRefund', { refundNo: d.refundNo })).message.h5Url)).text();
+  expect(rejectedPage).toContain('已驳回');
+  expect(rejectedPage).toContain('已超过退费时限');
+  expect(rejectedPage).toContain('✕ 未通过');
   expect((await simRefunds(wxSim, d.refundNo)).length).toBe(0);
   const actions = d.timeline.map((x: { action: string }) => x.action);
   expect(actions).toEqual(['submit', 'transfer', 'approve', 'comment', 'return', 'approve', 'reject']);

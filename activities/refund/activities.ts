@@ -14,7 +14,7 @@ import { domainFailure } from '../issue/issue-bill';
 import { NotifyPermanentError } from '../notify';
 import type { RefundNoticeFacts } from '../notify/notifier';
 import { PaymentRejectedError, type PaymentChannelName, type RefundResult } from '../payment/channel';
-import { recordRefund, type RefundRecord, type RefundTableRow } from './store';
+import { recordRefund, refundH5Url, type RefundRecord, type RefundTableRow } from './store';
 
 type RefundRow = RefundTableRow;
 
@@ -199,7 +199,7 @@ export function refundActivities(deps: Deps) {
             billNo: '',
             random: '',
             totalAmt: formatYuan(Number(r.amount)),
-            h5Url: `${deps.cfg.publicUrl}/refunds/${r.refund_no}`,
+            h5Url: refundH5Url(deps.cfg.publicUrl, deps.masterKey, r.refund_no),
             issuedAt: new Date(),
             refund: { refundNo: r.refund_no, result: i.kind, amount: formatYuan(Number(r.amount)), reason: i.kind === 'rejected' ? r.reject_reason ?? undefined : undefined },
           });

@@ -5,6 +5,7 @@
  * one transaction, idempotent by action key).
  */
 import { createHash } from 'node:crypto';
+import { hmacSm3Hex } from '../../common/gm';
 import { DomainError, fieldError } from '../../common/errors';
 import { formatYuan, parseYuan, type Fen } from '../../common/money';
 import { isUniqueViolation } from '../../orm/errors';
@@ -377,4 +378,17 @@ export async function recordRefund(deps: Deps, r: RefundRecord): Promise<void> {
       }
     }),
   );
+}
+
+/**
+ * The patient's page of a refund: `{publicUrl}/h5/refund/{refundNo}?t={token}`, token = the first
+ * 16 hex digits of HMAC-SM3 under a key derived from the master key, so a refund number alone does
+ * not open it.
+ */
+export function refundH5Token(masterKey: string, refundNo: string): string {
+  return hmacSm3Hex(hmacSm3Hex(masterKey, 'medbill refund h5 v1'), refundNo).slice(0, 16);
+}
+
+export function refundH5Url(publicUrl: string, masterKey: string, refundNo: string): string {
+  return `${publicUrl}/h5/refund/${encodeURIComponent(refundNo)}?t=${refundH5Token(masterKey, refundNo)}`;
 }

@@ -1,4 +1,4 @@
-import { escapeHtml, H5BillView, maskName, renderBillPage, renderNotFoundPage, renderPendingPage } from './page';
+import { escapeHtml, H5BillView, maskName, renderBillPage, renderNotFoundPage, renderPendingPage, renderRefundPage } from './page';
 
 const view: H5BillView = {
   hospitalName: '杭州市第一人民医院',
@@ -112,5 +112,39 @@ describe('renderNotFoundPage / renderPendingPage', () => {
     expect(html).toContain('票据开具中，请稍后刷新');
     expect(html).toContain('http-equiv="refresh"');
     expect(html).not.toContain(view.billNo);
+  });
+});
+
+describe('renderRefundPage', () => {
+  const view = {
+    hospitalName: '示范医院',
+    refundNo: 'RF001',
+    stateText: '已驳回',
+    tone: 'red' as const,
+    amount: '25.50',
+    channelName: '微信支付',
+    payer: '张三丰',
+    reason: '<b>药品未取</b>',
+    createdAt: new Date('2026-11-30T02:00:00Z'),
+    rejectReason: '超过时限',
+    steps: [
+      { name: '门诊医生审核', status: 'done' as const, at: '2026-11-30T03:00:00Z' },
+      { name: '计财科审核', status: 'rejected' as const, at: '2026-11-30T04:00:00Z' },
+    ],
+    moneyText: '不退款',
+    bills: [{ label: '冲红票据', billNo: '44040126-0000000002', url: 'javascript:alert(1)' }],
+    live: false,
+  };
+  it('shows the state, the steps in China time, the reason, masked payer, and escapes every value', () => {
+    const html = renderRefundPage(view);
+    expect(html).toContain('已驳回');
+    expect(html).toContain('✓ 已通过 11-30 11:00');
+    expect(html).toContain('✕ 未通过 11-30 12:00');
+    expect(html).toContain('张*丰');
+    expect(html).toContain('&lt;b&gt;药品未取&lt;/b&gt;');
+    expect(html).not.toContain('<b>药品未取');
+    expect(html).not.toContain('javascript:');
+    expect(html).not.toContain('http-equiv="refresh"');
+    expect(renderRefundPage({ ...view, live: true })).toContain('http-equiv="refresh" content="30"');
   });
 });

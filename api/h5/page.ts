@@ -186,3 +186,59 @@ export function renderPendingPage(): string {
 
 const NOT_FOUND = messagePage('warn', '!', '未找到票据', '未找到票据，请核对票据代码、号码和校验码', '二维码或链接不完整时也会出现此提示');
 const PENDING = messagePage('wait', '…', '票据开具中', '票据开具中，请稍后刷新', '本页面会自动刷新', 5);
+
+export interface H5RefundView {
+  hospitalName: string;
+  refundNo: string;
+  /** Chinese state, e.g. 审批中 / 已完成 / 已驳回. */
+  stateText: string;
+  tone: 'ok' | 'red' | 'other';
+  /** Yuan text. */
+  amount: string;
+  channelName: string;
+  payer: string;
+  reason: string;
+  createdAt: Date;
+  rejectReason?: string | null;
+  steps: Array<{ name: string; status: 'done' | 'current' | 'pending' | 'skipped' | 'rejected'; at?: string }>;
+  /** Money back: when, or where it stands. */
+  moneyText: string;
+  /** The bills after the refund: red (冲红) and reissued, each with its H5 address. */
+  bills: Array<{ label: string; billNo: string; url: string }>;
+  /** Still moving: the page refreshes itself. */
+  live: boolean;
+}
+
+const STEP_MARK: Record<string, string> = { done: '✓ 已通过', current: '● 处理中', pending: '○ 待处理', skipped: '— 未进行', rejected: '✕ 未通过' };
+
+/** A refund request as the patient follows it (the link in the refund notices). */
+export function renderRefundPage(v: H5RefundView): string {
+  const rows: Array<[string, string]> = [
+    ['申请单号', v.refundNo],
+    ['退款方式', `原路退回（${v.channelName}）`],
+    ['申请人', maskName(v.payer)],
+    ['申请时间', beijingTime(v.createdAt)],
+    ['退费原因', v.reason],
+    ['退款', v.moneyText],
+  ];
+  if (v.rejectReason) rows.push(['驳回原因', v.rejectReason]);
+  const steps = `<section class="card"><h3>审批进度</h3><ul>${v.steps
+    .map((s) => `<li><span>${escapeHtml(s.name)}</span><span>${escapeHtml(STEP_MARK[s.status] ?? s.status)}${s.at ? ` ${escapeHtml(beijingTime(new Date(s.at)).slice(5, 16))}` : ''}</span></li>`)
+    .join('')}</ul></section>`;
+  const bills = v.bills.length
+    ? `<section class="card"><h3>票据</h3><ul>${v.bills
+        .map((b) => {
+          const href = safeHref(b.url);
+          return `<li><span>${escapeHtml(b.label)}</span><span>${href ? `<a href="${escapeHtml(href)}">${escapeHtml(b.billNo)}</a>` : escapeHtml(b.billNo)}</span></li>`;
+        })
+        .join('')}</ul></section>`
+    : '';
+  const body = `<section class="card">
+<div class="kind"><h2>退费申请</h2><span class="badge ${v.tone}">${escapeHtml(v.stateText)}</span></div>
+<div class="amount"><div class="yuan"><small>¥</small>${escapeHtml(v.amount)}</div><div class="words">申请退费金额</div></div>
+<dl>${rows.map(([k, val]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(val)}</dd>`).join('')}</dl>
+</section>
+${steps}
+${bills}`;
+  return shell(`退费申请 ${v.refundNo}`, { name: v.hospitalName, sub: '退费进度查询' }, body, '退费款项原路退回，到账时间以支付渠道为准', v.live ? 30 : undefined);
+}

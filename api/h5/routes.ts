@@ -11,7 +11,10 @@ import { advanceH5Token, h5Url } from '../../activities/issue/bill-facts';
 import { startNoticeResend } from '../delivery/notices';
 import type { ApiContext } from '../context';
 import { sendLayout } from '../console/bills';
-import { renderBillPage, renderNotFoundPage, renderPendingPage } from './page';
+import { renderBillPage, renderNotFoundPage, renderPendingPage, renderRefundPage } from './page';
+import { refundH5Token } from '../../activities/refund/store';
+import { findRefund, refundDetail } from '../refund/service';
+import { CHANNEL_NAMES } from '../../activities/refund/rules';
 
 const STATE_TEXT: Record<string, string> = { normal: '正常', reversed: '已冲红' };
 
@@ -31,7 +34,56 @@ function notFound(ctx: Context): void {
   ctx.body = renderNotFoundPage();
 }
 
+const REFUND_TONE: Record<string, 'ok' | 'red' | 'other'> = { done: 'ok', rejected: 'red', withdrawn: 'other', refund_failed: 'red' };
+
 export function mountH5Routes(router: Router, api: ApiContext): void {
+  // A refund as the patient follows it (the link in the refund notices): the token, not the number, opens it.
+  router.get('/h5/refund/:refundNo', async (ctx) => {
+    const refundNo = String(ctx.params.refundNo ?? '');
+    const t = String(ctx.query.t ?? '');
+    const want = /^[A-Za-z0-9_-]{4,32}$/.test(refundNo) ? refundH5Token(api.deps.masterKey, refundNo) : '';
+    if (!want || t.length !== want.length || !timingSafeEqual(Buffer.from(t), Buffer.from(want))) return notFound(ctx);
+    const row = await findRefund(api, { refundNo }).catch(() => undefined);
+    if (!row) return notFound(ctx);
+    const d = await refundDetail(api, row);
+    const [h] = await api.deps.orm.em.getConnection().execute<Array<{ name: string }>>('select name from hospital where id = ?', [row.hospital_id]);
+    const billUrl = async (id: number | undefined) => {
+      if (!id) return undefined;
+      const b = await api.deps.orm.em.fork().findOne(Bill, id);
+      return b ? { billNo: `${b.billBatchCode}-${b.billNo}`, url: h5Url('', b) } : undefined;
+    };
+    const red = await billUrl(d.billStatus.redBill?.id);
+    const re = await billUrl(d.billStatus.reissuedBill?.id);
+    const money =
+      d.money.state === 'success'
+        ? `已退回${d.money.at ? `（${new Date(new Date(d.money.at).getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ')}）` : ''}`
+        : d.money.state === 'processing'
+          ? '退款处理中'
+          : ['rejected', 'withdrawn'].includes(d.state)
+            ? '不退款'
+            : row.channel === 'cash' || row.channel === 'unionpay'
+              ? '审批通过后请到收费窗口办理'
+              : '审批通过后原路退回';
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = renderRefundPage({
+      hospitalName: h?.name ?? '',
+      refundNo: row.refund_no,
+      stateText: d.stateName,
+      tone: REFUND_TONE[d.state] ?? 'other',
+      amount: d.amount,
+      channelName: CHANNEL_NAMES[row.channel] ?? row.channel,
+      payer: row.patient_name,
+      reason: row.reason,
+      createdAt: new Date(d.createdAt!),
+      rejectReason: d.rejectReason,
+      steps: d.chain.map((s: { name: string; status: string; decision?: string; decidedAt?: string }) => ({ name: s.name, status: (s.decision === 'reject' ? 'rejected' : s.status) as 'done', at: s.decidedAt })),
+      moneyText: money,
+      bills: [red && { label: '冲红票据', ...red }, re && { label: '重开票据', ...re }].filter(Boolean) as Array<{ label: string; billNo: string; url: string }>,
+      live: !['done', 'rejected', 'withdrawn', 'bill_blocked'].includes(d.state),
+    });
+  });
+
   router.get('/h5/bill/:code/:no', async (ctx) => {
     const bill = await findByCheckCode(api, ctx);
     if (!bill) return notFound(ctx);

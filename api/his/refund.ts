@@ -6,7 +6,7 @@
  *   withdrawRefund withdraw it (until finance approved)
  */
 import { DomainError, fieldError } from '../../common/errors';
-import { REFUND_NO } from '../../activities/refund/store';
+import { REFUND_NO, refundH5Url } from '../../activities/refund/store';
 import type { ApiContext } from '../context';
 import { actOnRefund, findRefund, parseRefundFields, refundDetail, refundText, startRefund } from '../refund/service';
 
@@ -37,6 +37,8 @@ async function followAnswer(api: ApiContext, refundNo: string) {
   const d = await refundDetail(api, r);
   return {
     refundNo: d.refundNo,
+    /** The patient's page of this refund (send it in the official account). */
+    h5Url: refundH5Url(api.deps.cfg.publicUrl, api.deps.masterKey, d.refundNo),
     state: d.state,
     stateName: d.stateName,
     amount: d.amount,

@@ -208,10 +208,10 @@ export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActo
     [r.id],
   );
   // The chain's view: who decided each step in the current pass (a return reopens the later steps).
-  const decided = new Map<number, { by: string; at: string }>();
+  const decided = new Map<number, { by: string; at: string; decision: 'approve' | 'reject' }>();
   for (const t of trail) {
     if (t.step_index === null) continue;
-    if (t.action === 'approve' || t.action === 'reject') decided.set(t.step_index, { by: t.actor_name, at: dbIso(t.created_at)! });
+    if (t.action === 'approve' || t.action === 'reject') decided.set(t.step_index, { by: t.actor_name, at: dbIso(t.created_at)!, decision: t.action });
     if (t.action === 'return') {
       const to = (JSON.parse(t.detail ?? '{}') as { toStep?: number }).toStep ?? 0;
       for (const k of [...decided.keys()]) if (k >= to) decided.delete(k);
@@ -221,7 +221,7 @@ export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActo
     const d = decided.get(index);
     const status =
       r.state === 'approving' ? (index < r.step_index ? 'done' : index === r.step_index ? 'current' : 'pending') : d ? 'done' : r.state === 'rejected' || r.state === 'withdrawn' ? 'skipped' : 'done';
-    return { ...s, index, status, decidedBy: d?.by, decidedAt: d?.at };
+    return { ...s, index, status, decision: d?.decision, decidedBy: d?.by, decidedAt: d?.at };
   });
   const items = r.items ? (JSON.parse(r.items) as Array<{ sortNo: number; amt: Fen }>) : null;
   type ItemLine = { sort_no: number; name: string; amt: number | string };
