@@ -90,6 +90,8 @@ export type ChainStepStatus = 'done' | 'current' | 'pending' | 'skipped';
 export interface RefundChainStep extends ChainStep {
   index: number;
   status: ChainStepStatus | string;
+  /** How the step was decided (sent by the API beyond the contract). */
+  decision?: 'approve' | 'reject' | null;
   decidedBy?: string;
   decidedAt?: string;
 }
