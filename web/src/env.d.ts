@@ -17,8 +17,11 @@ declare module 'vue-router' {
     activeMenu?: string;
     /** Order in the menu (lower first). */
     order?: number;
-    /** A count shown beside the menu entry: 'todos' = open to-do items, 'stockAlarms' = open stock alarms. */
-    badge?: 'todos' | 'stockAlarms';
+    /**
+     * A count shown beside the menu entry: 'todos' = open to-do items, 'stockAlarms' = open stock
+     * alarms, 'refunds' = refunds waiting for the user (退费审批 待办).
+     */
+    badge?: 'todos' | 'stockAlarms' | 'refunds';
   }
 }
 

@@ -239,6 +239,20 @@ export interface BillDetail {
   workflowId?: string;
   workflowUrl?: string;
   notifications?: BillNotification[];
+  /** The bill's refund applications (退费审批), when the API sends them. */
+  refunds?: BillRefund[] | null;
+}
+
+/** A refund application of a bill, as listed on the bill's page. */
+export interface BillRefund {
+  id: number;
+  refundNo: string;
+  state: string;
+  stateName?: string;
+  channel?: string;
+  channelName?: string;
+  amount: Yuan;
+  createdAt: string;
 }
 
 export const searchBills = (query: BillQuery, signal?: AbortSignal) =>

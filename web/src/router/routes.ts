@@ -4,7 +4,20 @@
  * the layout route below, and give it a title, an icon and the roles that may open it.
  */
 import type { RouteRecordRaw } from 'vue-router';
-import { Bell, Box, Connection, DataAnalysis, Document, Files, OfficeBuilding, Tickets, Upload, Files as TicketsIcon } from '@element-plus/icons-vue';
+import {
+  Bell,
+  Box,
+  Connection,
+  DataAnalysis,
+  Document,
+  Files,
+  OfficeBuilding,
+  RefreshLeft,
+  SetUp,
+  Tickets,
+  Upload,
+  Files as TicketsIcon,
+} from '@element-plus/icons-vue';
 import Layout from '@/layout/index.vue';
 
 export const layoutChildren: RouteRecordRaw[] = [
@@ -57,13 +70,27 @@ export const layoutChildren: RouteRecordRaw[] = [
     meta: { title: '上传管理', icon: Upload, menu: true, order: 25, roles: ['admin', 'finance', 'audit'] },
   },
 
-  // ---- Later pages: uncomment when the views exist (icons from @element-plus/icons-vue). ----
-  // {
-  //   path: 'refunds',
-  //   name: 'refunds',
-  //   component: () => import('@/views/refunds/index.vue'),
-  //   meta: { title: '退费审批', icon: RefreshLeft, menu: true, order: 20, roles: ['admin', 'auditor'] },
-  // },
+  {
+    path: 'refunds',
+    name: 'refunds',
+    component: () => import('@/views/refunds/index.vue'),
+    // Everyone in an approval chain, and the cashiers who pay back at the window. The badge: refunds waiting for the user.
+    meta: { title: '退费审批', icon: RefreshLeft, menu: true, order: 20, roles: ['doctor', 'department', 'finance', 'cashier', 'admin'], badge: 'refunds' },
+  },
+  {
+    path: 'refunds/:id',
+    name: 'refund-detail',
+    component: () => import('@/views/refund-detail/index.vue'),
+    props: true,
+    meta: { title: '退费详情', activeMenu: '/refunds', roles: ['doctor', 'department', 'finance', 'cashier', 'admin'] },
+  },
+  {
+    path: 'refund-chains',
+    name: 'refund-chains',
+    component: () => import('@/views/refund-chains/index.vue'),
+    // Admins edit the chains; finance reads them.
+    meta: { title: '退费流程配置', icon: SetUp, menu: true, order: 21, roles: ['admin', 'finance'] },
+  },
   {
     path: 'requisitions',
     name: 'requisitions',

@@ -99,6 +99,119 @@ export const TIMELINE_TYPE: Record<string, TagType> = {
   paper_reminder: 'info',
 };
 
+/** Refund states (退费审批). */
+export const REFUND_STATE: Record<string, DictEntry> = {
+  approving: { label: '审批中', type: 'primary' },
+  withdrawn: { label: '已撤回', type: 'info' },
+  rejected: { label: '已驳回', type: 'danger' },
+  refunding: { label: '退款中', type: 'warning' },
+  awaiting_cashier: { label: '待窗口退款', type: 'warning' },
+  refund_failed: { label: '退款失败', type: 'danger' },
+  reversing: { label: '票据冲红中', type: 'warning' },
+  done: { label: '已完成', type: 'success' },
+  bill_blocked: { label: '票据重开受阻', type: 'danger' },
+};
+
+/** Refund states the detail page re-reads by itself (the money or the bill is on its way). */
+export const REFUND_MOVING_STATES = ['refunding', 'reversing', 'awaiting_cashier'];
+
+/** Refund states that do not change any more. */
+export const REFUND_FINAL_STATES = ['done', 'withdrawn', 'rejected'];
+
+export const REFUND_CHANNEL: Record<string, DictEntry> = {
+  wechat: { label: '微信支付', type: 'success' },
+  alipay: { label: '支付宝', type: 'primary' },
+  cash: { label: '现金', type: 'warning' },
+  unionpay: { label: '银联卡', type: 'info' },
+};
+
+/** Channels whose money goes back online: the merchant order number (商户订单号) is needed. */
+export const ONLINE_REFUND_CHANNELS = ['wechat', 'alipay'];
+
+export const PAY_TYPE: Record<string, DictEntry> = {
+  self: { label: '自费', type: 'info' },
+  insured: { label: '医保', type: 'success' },
+};
+
+export const REFUND_SOURCE: Record<string, string> = { his: 'HIS', patient: '患者自助', console: '窗口' };
+
+/** Actions on a refund (buttons) and the steps of its timeline. */
+export const REFUND_ACTION: Record<string, string> = {
+  approve: '同意',
+  reject: '驳回',
+  return: '退回',
+  transfer: '转办',
+  comment: '评论',
+  extend: '延期',
+  withdraw: '撤回',
+  cashier_confirm: '确认已退款',
+  retry_money: '重新退款',
+  offline: '改为窗口退款',
+  submit: '提交申请',
+  remind: '超时提醒',
+  escalate: '超时上报',
+  money_sent: '已发起退款',
+  money_back: '退款成功',
+  money_failed: '退款失败',
+  bill_reversed: '票据已冲红',
+  bill_reissued: '票据已重开',
+  bill_blocked: '票据重开受阻',
+  notified: '已通知患者',
+};
+
+/** Colour of each step on a refund's timeline. */
+export const REFUND_TIMELINE_TYPE: Record<string, TagType> = {
+  submit: 'primary',
+  approve: 'success',
+  reject: 'danger',
+  return: 'warning',
+  transfer: 'primary',
+  comment: 'info',
+  extend: 'info',
+  withdraw: 'info',
+  remind: 'warning',
+  escalate: 'danger',
+  cashier_confirm: 'success',
+  retry_money: 'primary',
+  offline: 'warning',
+  money_sent: 'primary',
+  money_back: 'success',
+  money_failed: 'danger',
+  bill_reversed: 'danger',
+  bill_reissued: 'success',
+  bill_blocked: 'danger',
+  notified: 'primary',
+};
+
+export const MONEY_STATE: Record<string, DictEntry> = {
+  none: { label: '未发起', type: 'info' },
+  processing: { label: '退款处理中', type: 'warning' },
+  success: { label: '退款成功', type: 'success' },
+  failed: { label: '退款失败', type: 'danger' },
+};
+
+/** The bill's side of a refund (billStatus.state); unknown states are shown as they come. */
+export const REFUND_BILL_STATE: Record<string, DictEntry> = {
+  none: { label: '未处理', type: 'info' },
+  pending: { label: '待冲红', type: 'info' },
+  waiting: { label: '等待冲红', type: 'warning' },
+  reversing: { label: '冲红中', type: 'warning' },
+  reversed: { label: '已冲红', type: 'danger' },
+  reissuing: { label: '重开中', type: 'warning' },
+  reissued: { label: '已冲红并重开', type: 'success' },
+  blocked: { label: '重开受阻', type: 'danger' },
+  awaiting_paper: { label: '待收回纸质票据', type: 'warning' },
+};
+
+/** Roles that may take part in refund approval (the 退费审批 page). */
+export const REFUND_ROLES = ['doctor', 'department', 'finance', 'cashier', 'admin'];
+
+/** Roles that may start a refund at the window (发起退费); a cashier only for their own point's bills. */
+export const REFUND_CREATE_ROLES = ['cashier', 'finance', 'admin'] as const;
+
+/** Roles a chain step can be given to (退费流程配置). */
+export const REFUND_STEP_ROLES = ['doctor', 'department', 'finance', 'cashier', 'admin'] as const;
+
 export const billState = (code: string | null | undefined) => lookup(BILL_STATE, code);
 export const uploadState = (code: string | null | undefined) => lookup(UPLOAD_STATE, code);
 export const notifyChannel = (code: string | null | undefined) => lookup(NOTIFY_CHANNEL, code);
@@ -110,6 +223,19 @@ export const todoKind = (code: string | null | undefined, label?: string): DictE
 export const todoState = (code: string | null | undefined) => lookup(TODO_STATE, code);
 export const timelineType = (code: string | null | undefined): TagType => (code && TIMELINE_TYPE[code]) || 'primary';
 export const roleLabel = (code: string) => ROLE[code]?.label ?? code;
+export const refundState = (code: string | null | undefined, label?: string): DictEntry => {
+  const e = lookup(REFUND_STATE, code);
+  return label ? { ...e, label } : e;
+};
+export const refundChannel = (code: string | null | undefined, label?: string): DictEntry => {
+  const e = lookup(REFUND_CHANNEL, code);
+  return label ? { ...e, label } : e;
+};
+export const payType = (code: string | null | undefined) => lookup(PAY_TYPE, code);
+export const moneyState = (code: string | null | undefined) => lookup(MONEY_STATE, code);
+export const refundBillState = (code: string | null | undefined) => lookup(REFUND_BILL_STATE, code);
+export const refundActionLabel = (code: string) => REFUND_ACTION[code] ?? code;
+export const refundTimelineType = (code: string | null | undefined): TagType => (code && REFUND_TIMELINE_TYPE[code]) || 'primary';
 
 /** Labels for the keys of a bill's `extra` object (visit and settlement details from the HIS). */
 export const EXTRA_LABELS: Record<string, string> = {
