@@ -243,7 +243,10 @@ test('two people deciding the same step at once: one decision wins, the other is
   expect(statuses).toEqual([200, 409]);
   const loser = x.status === 409 ? x : y;
   expect(loser.body.error.code).toBe('E0093');
-  expect(loser.body.error.message).toMatch(/此步骤已由 门诊医生 (张伟|刘洋) 于 .* 处理/);
+  expect(loser.body.error.message).toMatch(/此步骤已由 门诊医生 (张伟|刘洋) 于 \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} 处理/);
+  const decidedAt = (await detail('admin', a.id)).timeline.find((t: { action: string }) => t.action === 'approve' || t.action === 'reject').at as string;
+  // The time in the message is China time (UTC+8), as the console shows it.
+  expect(loser.body.error.message).toContain(new Date(new Date(decidedAt).getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' '));
   const d = await detail('admin', a.id);
   expect(d.timeline.filter((t: { action: string }) => t.action === 'approve' || t.action === 'reject')).toHaveLength(1);
   await act('admin', a.id, { action: 'withdraw', version: d.version, comment: '清理' }).catch(() => undefined);
@@ -382,6 +385,9 @@ test('a channel outage is retried with the same out_refund_no; a refund the chan
       return x.state === 'refund_failed' && x;
     }, 'refund failed at the channel', 90_000);
     expect(failed.actions).toEqual(expect.arrayContaining(['retry_money', 'offline']));
+    expect(failed.money.state).toBe('failed');
+    expect(failed.money.failReason).toBeTruthy();
+    expect(failed.timeline.filter((t: { action: string }) => t.action === 'money_failed')).toHaveLength(1);
     expect((await consoleApi('finance', '/api/refunds?box=todo')).body.items.map((i: { id: number }) => i.id)).toContain(a.id);
     expect((await act('cashier', a.id, { action: 'retry_money', version: failed.version })).body.error.code).toBe('E0092');
     await post(`${wxSim}/_sim/faults`, { refundOutcome: 'SUCCESS' });

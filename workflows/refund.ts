@@ -168,6 +168,14 @@ const ACTION_NAMES: Record<string, string> = {
   offline: '改为窗口退款',
 };
 
+const OTHER_ACTIONS: Record<string, string> = { comment: '评论', extend: '延期' };
+const STATE_TEXT: Record<string, string> = {
+  approving: '审批中', withdrawn: '已撤回', rejected: '已驳回', refunding: '退款中', awaiting_cashier: '待窗口退款',
+  refund_failed: '退款失败', reversing: '票据冲红中', done: '已完成', bill_blocked: '票据重开受阻',
+};
+/** "2026-12-01 19:05:09" in China time (UTC+8). */
+const chinaTimeText = (iso: string) => new Date(new Date(iso).getTime() + 8 * HOUR).toISOString().slice(0, 19).replace('T', ' ');
+
 const refuse = (code: 'E0092' | 'E0093' | 'E0010', message: string, field?: string) =>
   ApplicationFailure.create({ message, type: 'DomainError', nonRetryable: true, details: [{ code, message, field }] });
 
@@ -228,19 +236,19 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
 
   const validate = (i: RefundActionInput): void => {
     const a = i.actor;
-    if (!a?.username) throw refuse('E0010', 'actor: required', 'actor');
+    if (!a?.username) throw refuse('E0010', 'actor: 缺少操作人', 'actor');
     if (DECISIONS.includes(i.action) && i.version !== undefined && i.version !== st.version) {
       const d = st.lastDecision;
       const msg = d
-        ? `此步骤已由 ${d.actorName} 于 ${d.at.slice(0, 19).replace('T', ' ')} 处理（${ACTION_NAMES[d.action] ?? d.action}），请刷新后再操作`
+        ? `此步骤已由 ${d.actorName} 于 ${chinaTimeText(d.at)} 处理（${ACTION_NAMES[d.action] ?? d.action}），请刷新后再操作`
         : '退费申请已变化，请刷新后再操作';
       throw refuse('E0093', msg, 'version');
     }
     const needState = (...states: RefundState[]) => {
-      if (!states.includes(st.state)) throw refuse('E0092', `state: the refund is ${st.state}; ${i.action} needs ${states.join(' or ')}`, 'state');
+      if (!states.includes(st.state)) throw refuse('E0092', `state: 退费申请当前为${STATE_TEXT[st.state] ?? st.state}，不能${ACTION_NAMES[i.action] ?? OTHER_ACTIONS[i.action] ?? i.action}`, 'state');
     };
     const needComment = () => {
-      if (!i.comment?.trim()) throw refuse('E0010', 'comment: a reason is required', 'comment');
+      if (!i.comment?.trim()) throw refuse('E0010', 'comment: 请填写原因', 'comment');
     };
     switch (i.action) {
       case 'approve':
@@ -248,16 +256,16 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       case 'return':
       case 'transfer':
         needState('approving');
-        if (!canDecide(a)) throw refuse('E0092', `actor: ${a.displayName} may not decide the step ${steps[st.stepIndex].name}${st.assignee ? `（已转办给 ${st.assignee}）` : ''}`, 'actor');
+        if (!canDecide(a)) throw refuse('E0092', `actor: ${a.displayName} 无权处理「${steps[st.stepIndex].name}」${st.assignee ? `（已转办给 ${st.assignee}）` : ''}`, 'actor');
         if (i.action === 'reject') needComment();
         if (i.action === 'return') {
-          if (!Number.isInteger(i.toStep) || i.toStep! < 0 || i.toStep! >= st.stepIndex) throw refuse('E0010', `toStep: must be an earlier step (0..${st.stepIndex - 1})`, 'toStep');
+          if (!Number.isInteger(i.toStep) || i.toStep! < 0 || i.toStep! >= st.stepIndex) throw refuse('E0010', `toStep: 只能退回到之前的步骤（0..${st.stepIndex - 1}）`, 'toStep');
           needComment();
         }
         if (i.action === 'transfer') {
-          if (!i.to?.username) throw refuse('E0010', 'to: the user to transfer to is required', 'to');
-          if (i.to.username === st.assignee) throw refuse('E0010', `to: the step is already with ${i.to.username}`, 'to');
-          if (!steps[st.stepIndex].roles.some((r) => i.to!.roles.includes(r))) throw refuse('E0010', `to: ${i.to.username} holds none of the roles of ${steps[st.stepIndex].name} (${steps[st.stepIndex].roles.join(', ')})`, 'to');
+          if (!i.to?.username) throw refuse('E0010', 'to: 请选择转办给谁', 'to');
+          if (i.to.username === st.assignee) throw refuse('E0010', `to: 此步骤已由 ${i.to.username} 处理`, 'to');
+          if (!steps[st.stepIndex].roles.some((r) => i.to!.roles.includes(r))) throw refuse('E0010', `to: ${i.to.username} 没有「${steps[st.stepIndex].name}」所需的角色（${steps[st.stepIndex].roles.join('、')}）`, 'to');
         }
         return;
       case 'comment':
@@ -265,27 +273,27 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
         return;
       case 'extend':
         needState('approving');
-        if (!canDecide(a) && !isOffice(a)) throw refuse('E0092', `actor: ${a.displayName} may not extend the step ${steps[st.stepIndex].name}`, 'actor');
-        if (typeof i.hours !== 'number' || !Number.isFinite(i.hours) || i.hours <= 0 || i.hours > 720) throw refuse('E0010', 'hours: must be more than 0 and at most 720', 'hours');
+        if (!canDecide(a) && !isOffice(a)) throw refuse('E0092', `actor: ${a.displayName} 无权延期「${steps[st.stepIndex].name}」`, 'actor');
+        if (typeof i.hours !== 'number' || !Number.isFinite(i.hours) || i.hours <= 0 || i.hours > 720) throw refuse('E0010', 'hours: 延期小时数须大于 0 且不超过 720', 'hours');
         return;
       case 'withdraw':
         if (st.state !== 'approving') {
-          throw refuse('E0092', `state: the refund can no longer be withdrawn (${st.state}): finance has approved it`, 'state');
+          throw refuse('E0092', `state: 退费申请已审批通过（${STATE_TEXT[st.state] ?? st.state}），不能撤回`, 'state');
         }
-        if (!a.isApplicant && !a.roles.includes('admin')) throw refuse('E0092', 'actor: only the applicant may withdraw the refund', 'actor');
+        if (!a.isApplicant && !a.roles.includes('admin')) throw refuse('E0092', 'actor: 只有申请人可以撤回退费申请', 'actor');
         return;
       case 'cashier_confirm':
         needState('awaiting_cashier');
-        if (!a.roles.some((r) => r === 'cashier' || r === 'finance' || r === 'admin')) throw refuse('E0092', 'actor: a cashier confirms the money paid back at the window', 'actor');
-        if (!i.voucherNo?.trim()) throw refuse('E0010', 'voucherNo: the receipt or UnionPay reference is required', 'voucherNo');
+        if (!a.roles.some((r) => r === 'cashier' || r === 'finance' || r === 'admin')) throw refuse('E0092', 'actor: 窗口退款须由收费员确认', 'actor');
+        if (!i.voucherNo?.trim()) throw refuse('E0010', 'voucherNo: 请填写退款凭证号（收据号或银联参考号）', 'voucherNo');
         return;
       case 'retry_money':
       case 'offline':
         needState('refund_failed');
-        if (!isOffice(a)) throw refuse('E0092', 'actor: finance decides what happens to a failed refund', 'actor');
+        if (!isOffice(a)) throw refuse('E0092', 'actor: 退款失败须由财务处理', 'actor');
         return;
       default:
-        throw refuse('E0010', `action: unknown action "${String(i.action)}"`, 'action');
+        throw refuse('E0010', `action: 未知操作「${String(i.action)}」`, 'action');
     }
   };
 

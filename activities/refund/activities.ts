@@ -50,11 +50,10 @@ export function refundActivities(deps: Deps) {
       const now = dbNow(sql);
       await sql.execute(
         `update refund set money_state = ?, channel_refund_id = ?, money_at = ?, money_fail_reason = ?, updated_at = ? where id = ? and out_refund_no = ? and money_state <> 'success'`,
-        [res.state, res.channelRefundId || null, res.state === 'success' ? (res.successTime ? dbNow(sql, new Date(res.successTime)) : now) : null, res.failReason ?? null, now, r.id, outRefundNo],
+        [res.state, res.channelRefundId || null, res.state === 'success' ? (res.successTime ? dbNow(sql, new Date(res.successTime)) : now) : null, res.failReason?.slice(0, 200) ?? null, now, r.id, outRefundNo],
         'run',
       );
       if (res.state === 'success') await line(sql, r.id, `money_back-${outRefundNo}`, 'money_back', `${formatYuan(Number(res.amountFen ?? r.amount))} 元已退回（${res.channelRefundId}）`, { outRefundNo, channelRefundId: res.channelRefundId, successTime: res.successTime });
-      if (res.state === 'failed') await line(sql, r.id, `money_failed_channel-${outRefundNo}`, 'money_failed', res.failReason ?? null, { outRefundNo });
     });
     return { state: res.state, failReason: res.failReason };
   };
@@ -89,7 +88,10 @@ export function refundActivities(deps: Deps) {
         });
       } catch (e) {
         if (e instanceof PaymentRejectedError) {
-          await tx((sql) => line(sql, r.id, `money_refused-${i.outRefundNo}`, 'money_failed', e.message, { outRefundNo: i.outRefundNo, channelCode: e.channelCode }));
+          // The refusal is the refund's failure (the process records it on the trail, once).
+          await tx((sql) =>
+            sql.execute(`update refund set money_state = 'failed', money_fail_reason = ?, updated_at = ? where id = ? and out_refund_no = ? and money_state <> 'success'`, [e.message.slice(0, 200), dbNow(sql), r.id, i.outRefundNo], 'run'),
+          );
           return { state: 'failed', failReason: e.message };
         }
         throw e; // unavailable: retried with the same outRefundNo
