@@ -457,7 +457,7 @@ test('the decision dialogs: comment, transfer to another doctor, return to the d
   await transfer.locator(sel('refund-dialog-confirm')).click();
   expect((await transferred).status()).toBe(200);
   expect(JSON.parse((await transferred).request().postData() ?? '{}')).toMatchObject({ action: 'transfer', to: 'doctor2' });
-  await withText(doctor, 'refund-step-assignee', '处理人：doctor2').waitFor();
+  await withText(doctor, 'refund-step-assignee', '处理人：门诊医生 刘洋（doctor2）').waitFor();
   await doctor.locator(sel('refund-action-approve')).waitFor({ state: 'detached' });
   const transferEntry = doctor.locator(`${sel('refund-timeline-item')}[data-action="transfer"]`);
   expect((await transferEntry.textContent()) ?? '').toContain('转办给：');

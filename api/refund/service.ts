@@ -121,10 +121,14 @@ export interface RefundRow extends RefundTableRow {
   bill_no: string;
   bill_total: number | string;
   place_code: string;
+  assignee_name: string | null;
+  doctor_name: string | null;
 }
 
-export const REFUND_SELECT = `select r.*, b.bill_batch_code, b.bill_no, b.total_amt as bill_total, p.code as place_code
-  from refund r join bill b on b.id = r.bill_id join billing_point p on p.id = b.place_id`;
+export const REFUND_SELECT = `select r.*, b.bill_batch_code, b.bill_no, b.total_amt as bill_total, p.code as place_code,
+    ua.display_name as assignee_name, ud.display_name as doctor_name
+  from refund r join bill b on b.id = r.bill_id join billing_point p on p.id = b.place_id
+  left join user ua on ua.username = r.step_assignee left join user ud on ud.username = r.doctor`;
 
 export async function findRefund(api: ApiContext, where: { id?: number; refundNo?: string }): Promise<RefundRow> {
   const [r] = await api.deps.orm.em.getConnection().execute<RefundRow[]>(
@@ -154,7 +158,7 @@ export function refundSummary(r: RefundRow) {
     patientNo: r.patient_no,
     bill: { id: r.bill_id, billBatchCode: r.bill_batch_code, billNo: r.bill_no, totalAmt: formatYuan(Number(r.bill_total)) },
     currentStep: step
-      ? { index: r.step_index, key: step.key, name: step.name, assignee: r.step_assignee, deadline: r.step_deadline ? dbIso(r.step_deadline) : null, overdue: Boolean(Number(r.step_overdue)) }
+      ? { index: r.step_index, key: step.key, name: step.name, assignee: r.step_assignee, assigneeName: r.assignee_name, roles: step.roles, deadline: r.step_deadline ? dbIso(r.step_deadline) : null, overdue: Boolean(Number(r.step_overdue)) }
       : undefined,
     reason: r.reason,
     rejectReason: r.reject_reason,
@@ -258,6 +262,7 @@ export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActo
     applicant: r.applicant,
     applicantName: r.applicant_name,
     doctor: r.doctor,
+    doctorName: r.doctor_name,
     items: items?.map((it) => {
       const l = lines.find((x) => Number(x.sort_no) === it.sortNo);
       return { sortNo: it.sortNo, name: l?.name ?? '', amt: formatYuan(Number(l?.amt ?? 0)), refundAmt: formatYuan(it.amt) };

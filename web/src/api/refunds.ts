@@ -60,6 +60,10 @@ export interface RefundCurrentStep {
   key: string;
   name: string;
   assignee?: string | null;
+  /** The assignee's display name. */
+  assigneeName?: string | null;
+  /** Roles that may decide the step when nobody is assigned. */
+  roles?: string[];
   /** ISO timestamp; null when the step has no deadline. */
   deadline: string | null;
   overdue: boolean;
@@ -167,6 +171,7 @@ export interface RefundDetail extends RefundListItem {
   applicant?: string | null;
   applicantName?: string | null;
   doctor?: string | null;
+  doctorName?: string | null;
   outTradeNo?: string | null;
   transactionId?: string | null;
 }

@@ -301,3 +301,10 @@ export const PAYER_TYPE: Record<string, string> = { '1': '个人', '2': '单位'
 
 /** `extra` keys holding HIS dates ("yyyyMMdd"). */
 export const EXTRA_DATES = new Set(['consultationDate', 'inHospitalDate', 'outHospitalDate']);
+
+/** Who has a refund's current step: the assigned user by name, else any holder of its roles (任一医生 / 财务). */
+export function stepAssigneeText(step: { assignee?: string | null; assigneeName?: string | null; roles?: string[] } | null | undefined): string {
+  if (!step) return '-';
+  if (step.assignee) return step.assigneeName ? `${step.assigneeName}（${step.assignee}）` : step.assignee;
+  return step.roles?.length ? `任一${step.roles.map(roleLabel).join(' / ')}` : '待认领';
+}
