@@ -446,6 +446,7 @@ test('a bill exchanged for paper: refused online (seed 000); at the window the m
   const todo = todos.find((t) => t.kind === 'paper_recovery' && t.bill.id === bill.id)!;
   expect(todo).toBeDefined();
   expect((await consoleApi('cashier', `/api/todos/${todo.id}/confirm`, { reason: '患者交回纸质票据' })).status).toBe(200);
+  // Voiding the form wakes the refund at once (otherwise it would ask again only after 10 minutes).
   const done = await eventually(async () => {
     const d = await detail('cashier', row.id);
     return d.state === 'done' && d;

@@ -156,6 +156,8 @@ export const refundActionUpdate = defineUpdate<RefundLive, [RefundActionInput]>(
 /** A verified result notice of this refund's channel arrived (api/pay/hooks.ts): query the channel now. */
 export const refundNoticeSignal = defineSignal<[{ state: string }]>('refundNotice');
 export const refundLiveQuery = defineQuery<RefundLive>('refundLive');
+/** The bill's reversal may go on now (its paper form was voided: api/lifecycle/hooks.ts). */
+export const refundBillSignal = defineSignal('refundBill');
 
 const ACTION_NAMES: Record<string, string> = {
   approve: '同意',
@@ -302,7 +304,9 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     st.lastDecision = { action: what, actor: i.actor.username, actorName: i.actor.displayName, at: new Date().toISOString(), stepIndex: st.stepIndex };
   };
 
+  let billNudges = 0;
   setHandler(refundLiveQuery, () => st);
+  setHandler(refundBillSignal, () => void (billNudges += 1));
   setHandler(refundNoticeSignal, () => {
     notices += 1;
     st.money.notices = notices;
@@ -474,7 +478,15 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   // ---- then the bill: reversed (whole) or reversed and reissued (partial) by its own process ----
   upsertSearchAttributes({ BillState: ['refund_reversing'] });
   await persisted;
-  const bill = await billing.reverseRefundBill({ refundId: input.refundId });
+  let seen = billNudges; // a wake-up during the call counts
+  let bill = await billing.reverseRefundBill({ refundId: input.refundId });
+  while (bill.state === 'waiting') {
+    // The bill's paper form is still out (its process waits for it; `refundBill` wakes us when it is voided), or its reversal is still running.
+    st.bill = bill;
+    await condition(() => billNudges !== seen, bill.code === 'E0032' ? '10 minutes' : '15 seconds');
+    seen = billNudges;
+    bill = await billing.reverseRefundBill({ refundId: input.refundId });
+  }
   st.bill = bill;
   st.state = bill.state === 'blocked' ? 'bill_blocked' : 'done';
   await record({ action: 'state', actor: 'system', actorName: '系统', stepIndex: null, stepName: null, key: 'bill-settled' });

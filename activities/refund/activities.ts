@@ -3,7 +3,7 @@
  * idempotent by the refund's fixed out_refund_no), the bill (through the bill's own reversal
  * process, exactly as the HIS's partialRefundEBill / writeOffEBill would), and the patient notice.
  */
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import { crashPoint } from '../../common/crash-points';
 import { DomainError } from '../../common/errors';
 import { formatYuan } from '../../common/money';
@@ -19,7 +19,8 @@ import { recordRefund, refundH5Url, type RefundRecord, type RefundTableRow } fro
 type RefundRow = RefundTableRow;
 
 export type MoneyAnswer = { state: 'processing' | 'success' | 'failed'; failReason?: string };
-export type BillAnswer = { state: 'reversed' | 'reissued' | 'blocked'; redBillId?: number; reissuedBillId?: number; reason?: string };
+/** `waiting`: the bill's reversal waits (E0032 its paper form, E0050 still running); the refund asks again when woken or later. */
+export type BillAnswer = { state: 'reversed' | 'reissued' | 'blocked' | 'waiting'; redBillId?: number; reissuedBillId?: number; reason?: string; code?: string };
 
 export function refundActivities(deps: Deps) {
   const load = async (refundId: number): Promise<RefundRow> => {
@@ -115,7 +116,7 @@ export function refundActivities(deps: Deps) {
     /**
      * The money is back: the bill is reversed (whole refund) or reversed and reissued for the rest
      * (partial), by the bill's own `writeoff-…` process. A bill whose paper form is still out waits
-     * there (this activity is retried until the form is recovered); a refusal is returned as blocked.
+     * there (answered `waiting`: the refund asks again when the form is voided); a refusal is returned as blocked.
      */
     async reverseRefundBill(i: { refundId: number }): Promise<BillAnswer> {
       const r = await load(i.refundId);
@@ -161,7 +162,7 @@ export function refundActivities(deps: Deps) {
         // Waiting for the paper form, or the reversal still running: try again later.
         if (e.code === 'E0032' || e.code === 'E0050') {
           await conn.execute(`update refund set bill_state = 'waiting', bill_reason = ? where id = ?`, [e.message, r.id]);
-          throw ApplicationFailure.retryable(e.message, 'BillWaiting');
+          return { state: 'waiting', reason: e.message, code: e.code };
         }
         answer = { state: 'blocked', reason: e.message };
       }
