@@ -148,12 +148,17 @@ test('the rules refuse with the field named: over the paid amount, a line over i
   const base = { billBatchCode: bill.billBatchCode, billNo: bill.billNo, channel: 'wechat', outTradeNo: bill.outTradeNo, reason: '测试' };
   const over = await his('applyRefund', { ...base, refundNo: refundNo(), refundAmt: '100.01' });
   expect(over.result).toBe('E0091');
-  expect(over.message).toMatch(/^amount: 100\.01 is more than what can still be refunded: paid 100\.00/);
+  // The HIS is told the fields by the names it sent (refundAmt, refundDetail), the console by its own.
+  expect(over.message).toMatch(/^refundAmt: 100\.01 is more than what can still be refunded: paid 100\.00/);
   const line = await his('applyRefund', { ...base, refundNo: refundNo(), refundDetail: [{ sortNo: 1, amt: '10.01' }] });
   expect(line.result).toBe('E0091');
-  expect(line.message).toMatch(/^refundDetail\[0\]\.amt|^items\[0\]\.amt/);
+  expect(line.message).toMatch(/^refundDetail\[0\]\.amt: 10\.01 is more than charge line 1 \(挂号费\) can still refund: 10\.00 of 10\.00$/);
   const noLine = await his('applyRefund', { ...base, refundNo: refundNo(), refundDetail: [{ sortNo: 9, amt: '1.00' }] });
-  expect(noLine.message).toMatch(/sortNo: the bill has no charge line 9/);
+  expect(noLine.message).toBe('refundDetail[0].sortNo: the bill has no charge line 9');
+  const consoleLine = await consoleApi('cashier', '/api/refunds', { billId: bill.id, channel: 'wechat', outTradeNo: bill.outTradeNo, items: [{ sortNo: 1, amt: '10.01' }], reason: '测试' });
+  expect(consoleLine.status).toBe(422);
+  expect(consoleLine.body.error).toMatchObject({ code: 'E0091', field: 'items[0].amt' });
+  expect(consoleLine.body.error.message).toMatch(/^items\[0\]\.amt: 10\.01 is more than charge line 1/);
   const missingOrder = await his('applyRefund', { ...base, outTradeNo: undefined, refundNo: refundNo(), refundAmt: '1.00' });
   expect(missingOrder.result).toBe('E0010');
   expect(missingOrder.message).toMatch(/^outTradeNo/);

@@ -12,7 +12,7 @@ import { fieldError } from '../../common/errors';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
-import { actOnRefund, findRefund, isTodoFor, parseRefundFields, REFUND_SELECT, refundDetail, refundSummary, startRefund, type RefundRow } from '../refund/service';
+import { actOnRefund, CONSOLE_REFUND_FIELDS, findRefund, isTodoFor, parseRefundFields, REFUND_SELECT, refundDetail, refundSummary, startRefund, type RefundRow } from '../refund/service';
 import { DECISIONS, type RefundActionName, type RefundActor } from '../../workflows/refund';
 
 const OPEN_STATES = ['approving', 'awaiting_cashier', 'refund_failed'];
@@ -143,7 +143,7 @@ export function mountRefundRoutes(router: Router, api: ApiContext): void {
       const body = (await readJson(ctx)) as Record<string, unknown>;
       const billId = Number(body.billId);
       if (!Number.isInteger(billId) || billId < 1) throw fieldError('billId', 'must be the id of a bill');
-      const f = parseRefundFields(body, { amount: 'amount', items: 'items' });
+      const f = parseRefundFields(body, CONSOLE_REFUND_FIELDS);
       const [b] = await conn().execute<Array<{ hospital_id: number }>>('select hospital_id from bill where id = ?', [billId]);
       if (!b) throw new HttpError(404, 'E0030', `billId: 票据 ${billId} 不存在`, 'billId');
       const refundNo = typeof body.refundNo === 'string' && body.refundNo ? body.refundNo : `C${cnTime().replace(/\D/g, '')}${randomBytes(3).toString('hex').toUpperCase()}`;

@@ -8,7 +8,7 @@
 import { DomainError, fieldError } from '../../common/errors';
 import { REFUND_NO, refundH5Url } from '../../activities/refund/store';
 import type { ApiContext } from '../context';
-import { actOnRefund, findRefund, parseRefundFields, refundDetail, refundText, startRefund } from '../refund/service';
+import { actOnRefund, findRefund, HIS_REFUND_FIELDS, parseRefundFields, refundDetail, refundText, startRefund } from '../refund/service';
 
 async function billFor(api: ApiContext, hospitalId: number, o: Record<string, unknown>, appid: string): Promise<number> {
   const conn = api.deps.orm.em.getConnection();
@@ -60,12 +60,12 @@ export async function applyRefund(api: ApiContext, appid: string, o: Record<stri
   const app = await api.deps.master.app(appid);
   if (!app) throw new DomainError('E0003', `appid: unknown application ${appid}`, 'appid');
   const refundNo = refundNoOf(o);
-  const f = parseRefundFields(o);
+  const f = parseRefundFields(o, HIS_REFUND_FIELDS);
   const source = o.source === 'patient' ? 'patient' : 'his';
   const applicant = source === 'patient' ? `patient:${f.openId ?? refundText(o, 'patientNo', 64) ?? ''}` : `his:${appid}`;
   const applicantName = source === 'patient' ? `患者 ${refundText(o, 'applicantName', 64, false) ?? ''}`.trim() : refundText(o, 'operator', 64, false) ?? 'HIS';
   const billId = await billFor(api, app.hospitalId, o, appid);
-  await startRefund(api, { hospitalId: app.hospitalId, refundNo, source, appid, billId, ...f, applicant, applicantName });
+  await startRefund(api, { hospitalId: app.hospitalId, refundNo, source, appid, billId, ...f, applicant, applicantName }, HIS_REFUND_FIELDS);
   return followAnswer(api, refundNo);
 }
 

@@ -51,9 +51,34 @@ export const ACTION_NAMES: Record<string, string> = {
   notified: '已通知患者',
 };
 
-/** Starts (or finds again) a refund and its process. */
-export async function startRefund(api: ApiContext, req: NewRefund): Promise<StoredRefund> {
-  const r = await createRefund(api.deps, req);
+/**
+ * The request fields a refund's amount and charge lines come in under. The refund rules name them
+ * as the console does (amount, items[i].amt); the HIS envelope calls them refundAmt and
+ * refundDetail[i].amt, and its callers are told the names they sent.
+ */
+export interface RefundFieldNames {
+  amount: string;
+  items: string;
+}
+export const CONSOLE_REFUND_FIELDS: RefundFieldNames = { amount: 'amount', items: 'items' };
+export const HIS_REFUND_FIELDS: RefundFieldNames = { amount: 'refundAmt', items: 'refundDetail' };
+
+/** A refusal naming `amount` or `items[...]`, renamed to the caller's field names. */
+function inCallerTerms(e: unknown, names: RefundFieldNames): unknown {
+  if (!(e instanceof DomainError) || !e.field) return e;
+  const m = /^(amount|items)(\[.*)?$/.exec(e.field);
+  if (!m) return e;
+  const field = `${names[m[1] as keyof RefundFieldNames]}${m[2] ?? ''}`;
+  if (field === e.field) return e;
+  const message = e.message.startsWith(`${e.field}:`) ? `${field}${e.message.slice(e.field.length)}` : e.message;
+  return new DomainError(e.code, message, field);
+}
+
+/** Starts (or finds again) a refund and its process; refusals name the fields as the caller sent them. */
+export async function startRefund(api: ApiContext, req: NewRefund, names: RefundFieldNames = CONSOLE_REFUND_FIELDS): Promise<StoredRefund> {
+  const r = await createRefund(api.deps, req).catch((e: unknown) => {
+    throw inCallerTerms(e, names);
+  });
   await startRefundProcess(api, r);
   return r;
 }
@@ -311,7 +336,7 @@ const text = (o: Record<string, unknown>, f: string, max: number, required = tru
 };
 
 /** channel, payType, refundAmt / refundDetail, orders, reason, contact: the fields common to every way in. */
-export function parseRefundFields(o: Record<string, unknown>, names = { amount: 'refundAmt', items: 'refundDetail' }) {
+export function parseRefundFields(o: Record<string, unknown>, names: RefundFieldNames) {
   const channel = text(o, 'channel', 16) as RefundChannel;
   if (!REFUND_CHANNELS.includes(channel)) throw fieldError('channel', `must be one of ${REFUND_CHANNELS.join(', ')}`);
   const payType = text(o, 'payType', 8, false);
