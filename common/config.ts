@@ -3,6 +3,7 @@
  * environment variable with the MEDBILL_ prefix; nothing else in the code reads process.env.
  */
 import { parseChannelCodes, parseChannelNumbers, type RefundChannel } from '../activities/refund/rules';
+import { SMS_REFUND_TEMPLATE_CODE, SMS_SCARLET_TEMPLATE_CODE, SMS_TEMPLATE_CODE } from '../activities/notify/texts';
 import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -59,8 +60,13 @@ export interface Config {
   wechatAppId: string;
   wechatSecret: string;
   wechatTemplateId: string;
+  /** MEDBILL_WECHAT_REFUND_TEMPLATE_ID: the official account's template for a refund's outcome (its own keywords). */
+  wechatRefundTemplateId: string;
   /** MEDBILL_SMS_TEMPLATE: the SMS template code registered with the SMS provider. */
   smsTemplate: string;
+  /** MEDBILL_SMS_SCARLET_TEMPLATE / MEDBILL_SMS_REFUND_TEMPLATE: the codes of the red-bill and refund-outcome templates. */
+  smsScarletTemplate: string;
+  smsRefundTemplate: string;
   /** MEDBILL_SIGNER_URL: external SM2 signing server; empty = sign locally with the encrypted key. */
   signerUrl: string;
   /** MEDBILL_SIGN_THREADS: worker threads for local SM2 signing. */
@@ -244,7 +250,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wechatAppId: env.MEDBILL_WECHAT_APPID || 'wxmedbilldemo0001',
     wechatSecret: env.MEDBILL_WECHAT_SECRET || 'medbill-demo-wechat-secret',
     wechatTemplateId: env.MEDBILL_WECHAT_TEMPLATE_ID || 'MEDBILL_BILL_ISSUED',
-    smsTemplate: env.MEDBILL_SMS_TEMPLATE || 'SMS_MEDBILL_ISSUED',
+    wechatRefundTemplateId: env.MEDBILL_WECHAT_REFUND_TEMPLATE_ID || 'MEDBILL_REFUND_RESULT',
+    smsTemplate: env.MEDBILL_SMS_TEMPLATE || SMS_TEMPLATE_CODE,
+    smsScarletTemplate: env.MEDBILL_SMS_SCARLET_TEMPLATE || SMS_SCARLET_TEMPLATE_CODE,
+    smsRefundTemplate: env.MEDBILL_SMS_REFUND_TEMPLATE || SMS_REFUND_TEMPLATE_CODE,
     signerUrl: env.MEDBILL_SIGNER_URL || '',
     signThreads: int('MEDBILL_SIGN_THREADS', env.MEDBILL_SIGN_THREADS, Math.max(1, os.availableParallelism())),
     layoutThreads: int('MEDBILL_LAYOUT_THREADS', env.MEDBILL_LAYOUT_THREADS, 1),

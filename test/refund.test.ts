@@ -55,7 +55,7 @@ async function wechatBill(overrides: Record<string, unknown> = {}) {
   return { ...bill, id: row.id, outTradeNo };
 }
 
-const messagesTo = async (to: string) => (await (await fetch(`${p.simUrl}/_sim/messages?to=${encodeURIComponent(to)}`)).json()) as Array<{ text: string; url?: string }>;
+const messagesTo = async (to: string) => (await (await fetch(`${p.simUrl}/_sim/messages?to=${encodeURIComponent(to)}`)).json()) as Array<{ text: string; url?: string; templateId?: string; data?: Record<string, { value: string }> }>;
 
 const simRefunds = async (sim: string, outRefundNo: string) =>
   ((await (await fetch(`${sim}/_sim/refunds`)).json()) as Array<{ out_refund_no: string; status: string; amount?: { refund: number } }>).filter((r) => r.out_refund_no === outRefundNo);
@@ -125,6 +125,9 @@ test('HIS applies, doctor and finance approve, WeChat Pay returns the money once
   // The patient got a WeChat template message about the refund.
   const msgs = await messagesTo('o-patient-1');
   expect(msgs.map((m) => m.text).join('\n')).toContain(no);
+  // Through the refund-outcome template (MEDBILL_WECHAT_REFUND_TEMPLATE_ID), not the bill notice's.
+  const outcome = msgs.find((m) => m.text.includes(no));
+  expect(outcome).toMatchObject({ templateId: 'MEDBILL_REFUND_RESULT', data: { character_string3: { value: no }, amount4: { value: '25.50元' }, thing5: { value: '已退款，票据已冲红重开' } } });
   // The patient's page of the refund (the link in the notice) shows the outcome and both bills; a wrong token gets the not-found page.
   expect(follow.message.h5Url).toMatch(new RegExp(`/h5/refund/${no}\\?t=[0-9a-f]{16}$`));
   const page = await (await fetch(follow.message.h5Url)).text();

@@ -20,25 +20,31 @@ export { smsText, mailSubject, mailHtml, mailText, wechatData, beijingTime, SMS_
 export interface NotifierSettings {
   timeoutMs: number;
   smsTemplateCode?: string;
+  smsScarletTemplateCode?: string;
+  smsRefundTemplateCode?: string;
   wechatAppId: string;
   wechatSecret: string;
   wechatTemplateId: string;
+  wechatRefundTemplateId: string;
 }
 
 export function createNotifiers(cfg: Config, settings: Partial<NotifierSettings> = {}): Notifier[] {
   const s: NotifierSettings = {
     timeoutMs: 10_000,
     smsTemplateCode: cfg.smsTemplate,
+    smsScarletTemplateCode: cfg.smsScarletTemplate,
+    smsRefundTemplateCode: cfg.smsRefundTemplate,
     wechatAppId: cfg.wechatAppId,
     wechatSecret: cfg.wechatSecret,
     wechatTemplateId: cfg.wechatTemplateId,
+    wechatRefundTemplateId: cfg.wechatRefundTemplateId,
     ...settings,
   };
   const out: Notifier[] = [];
-  if (cfg.smsUrl) out.push(new SmsNotifier({ url: cfg.smsUrl, templateCode: s.smsTemplateCode, timeoutMs: s.timeoutMs }));
+  if (cfg.smsUrl) out.push(new SmsNotifier({ url: cfg.smsUrl, templateCode: s.smsTemplateCode, scarletTemplateCode: s.smsScarletTemplateCode, refundTemplateCode: s.smsRefundTemplateCode, timeoutMs: s.timeoutMs }));
   if (cfg.smtpUrl) out.push(new MailNotifier({ smtpUrl: cfg.smtpUrl, from: cfg.mailFrom, timeoutMs: s.timeoutMs }));
   if (cfg.wechatUrl) {
-    const wechat = new WechatNotifier({ url: cfg.wechatUrl, appId: s.wechatAppId, secret: s.wechatSecret, templateId: s.wechatTemplateId, timeoutMs: s.timeoutMs });
+    const wechat = new WechatNotifier({ url: cfg.wechatUrl, appId: s.wechatAppId, secret: s.wechatSecret, templateId: s.wechatTemplateId, refundTemplateId: s.wechatRefundTemplateId, timeoutMs: s.timeoutMs });
     out.push(wechat);
     out.push(new WechatCardInserter({ url: cfg.wechatUrl, appId: s.wechatAppId, cardId: cfg.wechatCardId, tokens: wechat, timeoutMs: s.timeoutMs }));
   }

@@ -55,7 +55,7 @@ beforeAll(async () => {
   sim = await startNotifySim({ port: 0, smtpPort: 0 });
   sms = new SmsNotifier({ url: `${sim.url}/sms`, timeoutMs: 2000 });
   mail = new MailNotifier({ smtpUrl: `smtp://medbill:pw@127.0.0.1:${sim.smtpPort}`, from: 'ebill@hospital.test', timeoutMs: 2000 });
-  wechat = new WechatNotifier({ url: `${sim.url}/wechat`, appId: 'wxmedbill', secret: 's3cret', templateId: 'TPL_BILL', timeoutMs: 2000 });
+  wechat = new WechatNotifier({ url: `${sim.url}/wechat`, appId: 'wxmedbill', secret: 's3cret', templateId: 'TPL_BILL', refundTemplateId: 'TPL_REFUND', timeoutMs: 2000 });
 });
 afterAll(() => sim.close());
 beforeEach(async () => {
@@ -82,6 +82,26 @@ describe('delivery', () => {
     expect(s1.text).toBe('【杭州市第一人民医院】张三您好，您的医疗电子票据已冲红，红字票据号码0000012345，金额-128.50元，查看：http://127.0.0.1:8080/h5/bill/abc');
     expect(s1.text).toBe(smsText(n));
     expect(m1.subject).toBe('【杭州市第一人民医院】医疗电子票据已冲红（红字票据）（票据号码0000012345）');
+  });
+
+  it("a refund's outcome goes through the refund templates, each with its own fields", async () => {
+    const refund = { refundNo: 'R2025001', amount: '25.50', result: 'rejected' as const, reason: '超过退费时限' };
+    const n = notice({ refund, h5Url: 'http://127.0.0.1:8080/h5/refund/R2025001?t=1' });
+    await sms.send({ ...n, idempotencyKey: 'refund-1-sms', target: '13800138000' });
+    await wechat.send({ ...n, idempotencyKey: 'refund-1-wechat', target: 'oUser000001' });
+    const [s1, w1] = sim.messages();
+    expect(s1).toMatchObject({ system: 'sms', templateCode: 'SMS_MEDBILL_REFUND', text: '【杭州市第一人民医院】张三您好，您的退费申请R2025001（25.50元）未获批准：超过退费时限。' });
+    expect(w1).toMatchObject({ system: 'wechat', templateId: 'TPL_REFUND', url: 'http://127.0.0.1:8080/h5/refund/R2025001?t=1' });
+    expect(w1.data).toEqual({
+      thing1: { value: '杭州市第一人民医院' },
+      thing2: { value: '张三' },
+      character_string3: { value: 'R2025001' },
+      amount4: { value: '25.50元' },
+      thing5: { value: '未获批准：超过退费时限' },
+    });
+    // A provider's own template code, from the configuration, is the one sent.
+    const own = new SmsNotifier({ url: `${sim.url}/sms`, refundTemplateCode: 'SMS_UNKNOWN_REFUND' });
+    await expect(own.send({ ...n, idempotencyKey: 'refund-2-sms', target: '13800138000' })).rejects.toThrow(/SMS_TEMPLATE_ILLEGAL/);
   });
 
   it('e-mail: subject and body carry the bill, HTML-escaped', async () => {
@@ -186,7 +206,7 @@ describe('permanent errors (do not retry)', () => {
   it('WeChat: wrong app secret, and the secret is not in the message', async () => {
     const strict = await startNotifySim({ port: 0, wechatApps: { wxmedbill: 'right-secret' } });
     try {
-      const w = new WechatNotifier({ url: `${strict.url}/wechat`, appId: 'wxmedbill', secret: 'wrong-secret', templateId: 'T' });
+      const w = new WechatNotifier({ url: `${strict.url}/wechat`, appId: 'wxmedbill', secret: 'wrong-secret', templateId: 'T', refundTemplateId: 'TR' });
       const e = await failure(w.send(notice({ target: 'oUser000001' })));
       expect(e).toMatchObject({ name: 'NotifyPermanentError', code: '40125' });
       expect(e.message).not.toContain('wrong-secret');
@@ -223,7 +243,7 @@ describe('transient errors (retry)', () => {
   it.each(cases)('%s: a slow gateway times out', async (system, _, target) => {
     const quick: Record<typeof system, Notifier> = {
       sms: new SmsNotifier({ url: `${sim.url}/sms`, timeoutMs: 300 }),
-      wechat: new WechatNotifier({ url: `${sim.url}/wechat`, appId: 'wxslow', secret: 's', templateId: 'T', timeoutMs: 300 }),
+      wechat: new WechatNotifier({ url: `${sim.url}/wechat`, appId: 'wxslow', secret: 's', templateId: 'T', refundTemplateId: 'TR', timeoutMs: 300 }),
     };
     await fault(system, 'slow', { delayMs: 3000 });
     const t0 = Date.now();
@@ -334,7 +354,7 @@ describe('WeChat card pack (non-tax bill card)', () => {
 
 describe('WeChat access token', () => {
   it('is cached, fetched once for concurrent sends, and refreshed on 42001 / 40001', async () => {
-    const w = new WechatNotifier({ url: `${sim.url}/wechat`, appId: 'wxtoken', secret: 's', templateId: 'T' });
+    const w = new WechatNotifier({ url: `${sim.url}/wechat`, appId: 'wxtoken', secret: 's', templateId: 'T', refundTemplateId: 'TR' });
     await Promise.all(Array.from({ length: 5 }, (_, i) => w.send(notice({ idempotencyKey: `t-${i}`, target: 'oUser000001' }))));
     expect(w.tokenFetches).toBe(1);
     const before = await w.accessToken();
@@ -352,7 +372,7 @@ describe('WeChat access token', () => {
   });
 
   it('a token endpoint that is down is a plain Error', async () => {
-    const w = new WechatNotifier({ url: `${sim.url}/wechat`, appId: 'wxtoken2', secret: 's', templateId: 'T' });
+    const w = new WechatNotifier({ url: `${sim.url}/wechat`, appId: 'wxtoken2', secret: 's', templateId: 'T', refundTemplateId: 'TR' });
     await fault('wechat', 'down');
     const e = await failure(w.send(notice({ target: 'oUser000001' })));
     expect(e).not.toBeInstanceOf(NotifyPermanentError);

@@ -30,6 +30,8 @@ export interface SmsNotifierOptions {
   templateCode?: string;
   /** The template for red bills (冲红). */
   scarletTemplateCode?: string;
+  /** The template for a refund's outcome (退费). */
+  refundTemplateCode?: string;
   timeoutMs?: number;
 }
 
@@ -38,12 +40,14 @@ export class SmsNotifier implements Notifier {
   private readonly endpoint: string;
   private readonly templateCode: string;
   private readonly scarletTemplateCode: string;
+  private readonly refundTemplateCode: string;
   private readonly timeoutMs: number;
 
   constructor(opts: SmsNotifierOptions) {
     this.endpoint = `${opts.url.replace(/\/+$/, '')}/send`;
     this.templateCode = opts.templateCode ?? SMS_TEMPLATE_CODE;
     this.scarletTemplateCode = opts.scarletTemplateCode ?? SMS_SCARLET_TEMPLATE_CODE;
+    this.refundTemplateCode = opts.refundTemplateCode ?? SMS_REFUND_TEMPLATE_CODE;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
@@ -52,7 +56,7 @@ export class SmsNotifier implements Notifier {
     if (!phone) throw new NotifyPermanentError('sms', 'isv.MOBILE_NUMBER_ILLEGAL', 'sms: no phone number');
     const r = await fetchJson('sms gateway', this.endpoint, {
       method: 'POST',
-      body: { phone, templateCode: n.refund ? SMS_REFUND_TEMPLATE_CODE : n.scarlet ? this.scarletTemplateCode : this.templateCode, params: smsParams(n), bizId: n.idempotencyKey },
+      body: { phone, templateCode: n.refund ? this.refundTemplateCode : n.scarlet ? this.scarletTemplateCode : this.templateCode, params: smsParams(n), bizId: n.idempotencyKey },
       timeoutMs: this.timeoutMs,
     });
     const b = r.body as { code?: string; message?: string; messageId?: string } | undefined;

@@ -33,7 +33,10 @@ export interface WechatNotifierOptions {
   url: string;
   appId: string;
   secret: string;
+  /** The template of bill notices (issued, reversed). */
   templateId: string;
+  /** The template of a refund's outcome, with its own keywords (wechatData). */
+  refundTemplateId: string;
   timeoutMs?: number;
 }
 
@@ -62,7 +65,7 @@ export class WechatNotifier implements Notifier {
   async send(n: NoticeInput): Promise<{ providerId: string }> {
     const openid = n.target.trim();
     if (!openid) throw new NotifyPermanentError('wechat', '40003', 'wechat: no openid');
-    const body = { touser: openid, template_id: this.opts.templateId, url: n.h5Url, data: wechatData(n), client_msg_id: n.idempotencyKey };
+    const body = { touser: openid, template_id: n.refund ? this.opts.refundTemplateId : this.opts.templateId, url: n.h5Url, data: wechatData(n), client_msg_id: n.idempotencyKey };
     let token = await this.accessToken();
     let r = await this.post(token, body);
     if (r.errcode !== undefined && TOKEN_INVALID.has(r.errcode)) {
