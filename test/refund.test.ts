@@ -112,6 +112,8 @@ test('HIS applies, doctor and finance approve, WeChat Pay returns the money once
   const actions = done.timeline.map((t: { action: string }) => t.action);
   expect(actions).toEqual(expect.arrayContaining(['submit', 'approve', 'money_sent', 'money_back', 'bill_reversed', 'bill_reissued', 'notified']));
   expect(done.timeline.find((t: { action: string; actorName: string }) => t.action === 'approve').comment).toBe('同意退药');
+  // The console's timeline names the notice channels in Chinese (the openid given, the phone from the bill).
+  expect(done.timeline.find((t: { action: string }) => t.action === 'notified').comment).toBe('退费完成：已通知（微信、短信）');
   // Exactly one refund of 25.50 at the channel.
   const at = await simRefunds(wxSim, no);
   expect(at).toHaveLength(1);

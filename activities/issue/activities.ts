@@ -10,10 +10,10 @@ import { issueBillActivity } from './issue-bill';
 import { h5Url, noticeTargets, type Channel } from './bill-facts';
 import { BUS_TYPES } from './draft';
 import { NotifyPermanentError } from '../notify';
+import { NOTICE_CHANNEL_NAMES } from '../notify/notifier';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { recordBillEvent } from '../events';
 
-export const CHANNEL_NAMES: Record<Channel, string> = { sms: '短信', email: '邮件', wechat: '微信', card: '微信卡包' };
 
 /** A notice target as the timeline shows it: enough to recognise, not enough to harvest. */
 export function maskTarget(channel: Channel, target: string): string {
@@ -221,7 +221,7 @@ export function createIssueActivities(deps: Deps) {
           [providerId.slice(0, 64), platform().processDateProperty(new Date()), row.id],
           'run',
         );
-        await recordBillEvent(sql, { billId: bill.id, type: why.event, actor: why.actor, detail: `${CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}` });
+        await recordBillEvent(sql, { billId: bill.id, type: why.event, actor: why.actor, detail: `${NOTICE_CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}` });
       });
       return 'sent';
     } catch (e) {
@@ -230,7 +230,7 @@ export function createIssueActivities(deps: Deps) {
       await deps.orm.em.fork().transactional(async (tx) => {
         const sql = tx as unknown as SqlEntityManager;
         await sql.execute(`update notification set status = ?, attempts = attempts + 1, last_error = ? where id = ?`, [permanent ? 'failed' : 'pending', message, row.id], 'run');
-        if (permanent) await recordBillEvent(sql, { billId: bill.id, type: 'notice_failed', actor: why.actor, detail: `${CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}：${message.slice(0, 200)}` });
+        if (permanent) await recordBillEvent(sql, { billId: bill.id, type: 'notice_failed', actor: why.actor, detail: `${NOTICE_CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}：${message.slice(0, 200)}` });
       });
       if (permanent) return 'failed';
       throw e;

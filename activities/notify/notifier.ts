@@ -9,6 +9,9 @@
  */
 export type NoticeChannel = 'sms' | 'email' | 'wechat' | 'card';
 
+/** The channels as staff read them in the console (timelines, bill events). */
+export const NOTICE_CHANNEL_NAMES: Record<NoticeChannel, string> = { sms: '短信', email: '邮件', wechat: '微信', card: '微信卡包' };
+
 export interface NoticeInput {
   /** Stable per bill and channel (e.g. bill-42-sms): the provider's deduplication key. */
   idempotencyKey: string;

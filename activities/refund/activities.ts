@@ -12,7 +12,7 @@ import { isUniqueViolation } from '../../orm/errors';
 import type { Deps } from '../deps';
 import { domainFailure } from '../issue/issue-bill';
 import { NotifyPermanentError } from '../notify';
-import type { RefundNoticeFacts } from '../notify/notifier';
+import { NOTICE_CHANNEL_NAMES, type RefundNoticeFacts } from '../notify/notifier';
 import { PaymentRejectedError, type PaymentChannelName, type RefundResult } from '../payment/channel';
 import { recordRefund, refundH5Url, type RefundRecord, type RefundTableRow } from './store';
 
@@ -187,8 +187,8 @@ export function refundActivities(deps: Deps) {
       const targets: Array<['wechat' | 'sms', string]> = [];
       if (r.open_id) targets.push(['wechat', r.open_id]);
       if (r.tel) targets.push(['sms', r.tel]);
-      const sent: string[] = [];
-      const failed: string[] = [];
+      const sent: Array<'wechat' | 'sms'> = [];
+      const failed: Array<'wechat' | 'sms'> = [];
       for (const [channel, target] of targets) {
         const notifier = deps.notifiers.find((n) => n.channel === channel);
         if (!notifier) continue;
@@ -214,7 +214,7 @@ export function refundActivities(deps: Deps) {
         }
       }
       const what = { done: '退费完成', rejected: '退费未获批准', withdrawn: '退费已撤回', bill_blocked: '已退款，新票据稍后开具' }[i.kind];
-      await tx((sql) => line(sql, r.id, `notified-${i.kind}`, 'notified', `${what}：${sent.length ? `已通知（${sent.join('、')}）` : '无可用的通知方式'}${failed.length ? `；${failed.join('、')} 发送失败` : ''}`, { sent, failed }));
+      await tx((sql) => line(sql, r.id, `notified-${i.kind}`, 'notified', `${what}：${sent.length ? `已通知（${sent.map((c) => NOTICE_CHANNEL_NAMES[c]).join('、')}）` : '无可用的通知方式'}${failed.length ? `；${failed.map((c) => NOTICE_CHANNEL_NAMES[c]).join('、')}发送失败` : ''}`, { sent, failed }));
       return { sent };
     },
   };
