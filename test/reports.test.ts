@@ -96,6 +96,12 @@ test('finance previews 开票点汇总表 in the console and downloads it as Exc
     await page.fill('[data-test="login-password"]', 'finance123');
     await page.click('[data-test="login-submit"]');
     await page.waitForURL(/\/console\/bills/);
+    // The report list answers late, as on a loaded server: 查询 must wait for it instead of
+    // swallowing the click (CI once clicked before the list had arrived and nothing was asked).
+    await page.route('**/api/reports', async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
     await page.goto(`${p.baseUrl}/console/reports`);
     await page.locator('[data-test="report-form"]').waitFor();
     const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/reports/bills-by-place');
