@@ -154,16 +154,16 @@ test('the rules refuse with the field named: over the paid amount, a line over i
   const over = await his('applyRefund', { ...base, refundNo: refundNo(), refundAmt: '100.01' });
   expect(over.result).toBe('E0091');
   // The HIS is told the fields by the names it sent (refundAmt, refundDetail), the console by its own.
-  expect(over.message).toMatch(/^refundAmt: 100\.01 is more than what can still be refunded: paid 100\.00/);
+  expect(over.message).toBe('refundAmt: 退费金额 100.01 元超过可退金额：微信支付实付 100.00 元，已退 0.00 元，尚可退 100.00 元');
   const line = await his('applyRefund', { ...base, refundNo: refundNo(), refundDetail: [{ sortNo: 1, amt: '10.01' }] });
   expect(line.result).toBe('E0091');
-  expect(line.message).toMatch(/^refundDetail\[0\]\.amt: 10\.01 is more than charge line 1 \(挂号费\) can still refund: 10\.00 of 10\.00$/);
+  expect(line.message).toBe('refundDetail[0].amt: 退费金额 10.01 元超过第 1 项（挂号费）尚可退的 10.00 元（该项 10.00 元）');
   const noLine = await his('applyRefund', { ...base, refundNo: refundNo(), refundDetail: [{ sortNo: 9, amt: '1.00' }] });
-  expect(noLine.message).toBe('refundDetail[0].sortNo: the bill has no charge line 9');
+  expect(noLine.message).toBe('refundDetail[0].sortNo: 票据没有第 9 项收费明细');
   const consoleLine = await consoleApi('cashier', '/api/refunds', { billId: bill.id, channel: 'wechat', outTradeNo: bill.outTradeNo, items: [{ sortNo: 1, amt: '10.01' }], reason: '测试' });
   expect(consoleLine.status).toBe(422);
   expect(consoleLine.body.error).toMatchObject({ code: 'E0091', field: 'items[0].amt' });
-  expect(consoleLine.body.error.message).toMatch(/^items\[0\]\.amt: 10\.01 is more than charge line 1/);
+  expect(consoleLine.body.error.message).toBe('items[0].amt: 退费金额 10.01 元超过第 1 项（挂号费）尚可退的 10.00 元（该项 10.00 元）');
   const missingOrder = await his('applyRefund', { ...base, outTradeNo: undefined, refundNo: refundNo(), refundAmt: '1.00' });
   expect(missingOrder.result).toBe('E0010');
   expect(missingOrder.message).toMatch(/^outTradeNo/);
@@ -173,7 +173,7 @@ test('the rules refuse with the field named: over the paid amount, a line over i
   const insured = await wechatBill({ busDateTime: busDateTime(lastMonth), fundPay: '20.00' });
   const cross = await his('applyRefund', { billBatchCode: insured.billBatchCode, billNo: insured.billNo, channel: 'wechat', outTradeNo: insured.outTradeNo, refundNo: refundNo(), refundAmt: '1.00', reason: '测试' });
   expect(cross.result).toBe('E0091');
-  expect(cross.message).toMatch(/^payType: 医保跨月不予退款/);
+  expect(cross.message).toMatch(/^payType: 医保跨月不予退款：\d{4}-\d{2} 的医保结算不能在 \d{4}-\d{2} 退款/);
 
   // Alipay refunds payments of the last 90 days only.
   const old = await p.his.issueOutpatient({
@@ -182,10 +182,10 @@ test('the rules refuse with the field named: over the paid amount, a line over i
   });
   const tooOld = await his('applyRefund', { billBatchCode: old.billBatchCode, billNo: old.billNo, channel: 'alipay', outTradeNo: 'ALI-OLD', refundNo: refundNo(), refundAmt: '1.00', reason: '测试' });
   expect(tooOld.result).toBe('E0091');
-  expect(tooOld.message).toMatch(/^channel: 支付宝 refunds payments of the last 90 days only/);
+  expect(tooOld.message).toMatch(/^channel: 支付宝只能退 90 天内的付款，这笔付款已过 1[12]\d 天/);
   // Not paid through that channel at all.
   const notPaid = await his('applyRefund', { ...base, channel: 'unionpay', refundNo: refundNo(), refundAmt: '1.00' });
-  expect(notPaid.message).toMatch(/^channel: the bill was not paid through 银联卡/);
+  expect(notPaid.message).toBe('channel: 该票据没有通过银联卡付款');
 
   const [n] = await p.orm.em.getConnection().execute<Array<{ n: number | string }>>('select count(*) as n from refund where bill_id in (?, ?)', [bill.id, insured.id]);
   expect(Number(n.n)).toBe(0);
@@ -275,6 +275,11 @@ test('10 concurrent replays of one apply call and 15 duplicate notices give one 
     // The same refundNo with other content is refused.
     const other = await his('applyRefund', { ...body, refundAmt: '31.00' });
     expect(other.result).toBe('E0094');
+    expect(other.message).toBe(`refundNo: 退费单号 ${no} 已被另一笔内容不同的退费申请使用`);
+    // A second refund of the same bill waits until this one is over.
+    const second = await his('applyRefund', { ...body, refundNo: refundNo(), refundAmt: '1.00' });
+    expect(second.result).toBe('E0091');
+    expect(second.message).toBe(`billNo: ${bill.billBatchCode}-${bill.billNo} 的退费申请 ${no} 正在办理中（审批中），同一张票据同时只能有一笔退费`);
     await approveAll(n.id);
     await eventually(async () => (await detail('finance', n.id)).state === 'done', 'refund done', 90_000);
     await eventually(async () => {
@@ -429,7 +434,9 @@ test('the patient withdraws through the patient channel before finance approved;
   expect(w.message.state).toBe('withdrawn');
   await eventually(async () => (await messagesTo('o-patient-2')).some((m) => m.text.includes('已撤回')), 'patient told of the withdrawal');
   expect((await his('withdrawRefund', { refundNo: no })).result).toBe('E0092');
-  expect((await his('getRefund', { refundNo: 'NOSUCH1' })).result).toBe('E0090');
+  const missing = await his('getRefund', { refundNo: 'NOSUCH1' });
+  expect(missing.result).toBe('E0090');
+  expect(missing.message).toBe('refundNo: 退费申请 NOSUCH1 不存在');
 });
 
 test('a bill exchanged for paper: refused online (seed 000); at the window the money goes back and the reversal waits for the paper form', async () => {
@@ -439,7 +446,7 @@ test('a bill exchanged for paper: refused online (seed 000); at the window the m
   const base = { billBatchCode: bill.billBatchCode, billNo: bill.billNo, channel: 'wechat', outTradeNo: bill.outTradeNo, refundAmt: '100.00', reason: '纸质票据退费' };
   const online = await his('applyRefund', { ...base, refundNo: refundNo(), source: 'patient', openId: 'o-paper' });
   expect(online.result).toBe('E0091');
-  expect(online.message).toMatch(/^billNo: .* is exchanged for paper form .*不允许线上退费/);
+  expect(online.message).toMatch(/^billNo: \S+ 已换开纸质票据 \S+，不允许线上退费，请持纸质票据到收费窗口办理$/);
 
   const no = refundNo();
   expect((await his('applyRefund', { ...base, refundNo: no })).result).toBe('S0000');

@@ -31,6 +31,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { stepTimes, type ChainStep } from '../activities/refund/chain';
+import { refundActionName, refundStateName } from '../activities/refund/names';
 import type { RefundChannel } from '../activities/refund/rules';
 import type { RefundRecord } from '../activities/refund/store';
 
@@ -159,22 +160,6 @@ export const refundLiveQuery = defineQuery<RefundLive>('refundLive');
 /** The bill's reversal may go on now (its paper form was voided: api/lifecycle/hooks.ts). */
 export const refundBillSignal = defineSignal('refundBill');
 
-const ACTION_NAMES: Record<string, string> = {
-  approve: '同意',
-  reject: '驳回',
-  return: '退回',
-  transfer: '转办',
-  withdraw: '撤回',
-  cashier_confirm: '确认已退款',
-  retry_money: '重新退款',
-  offline: '改为窗口退款',
-};
-
-const OTHER_ACTIONS: Record<string, string> = { comment: '评论', extend: '延期' };
-const STATE_TEXT: Record<string, string> = {
-  approving: '审批中', withdrawn: '已撤回', rejected: '已驳回', refunding: '退款中', awaiting_cashier: '待窗口退款',
-  refund_failed: '退款失败', reversing: '票据冲红中', done: '已完成', bill_blocked: '票据重开受阻',
-};
 /** "2026-12-01 19:05:09" in China time (UTC+8). */
 const chinaTimeText = (iso: string) => new Date(new Date(iso).getTime() + 8 * HOUR).toISOString().slice(0, 19).replace('T', ' ');
 
@@ -242,12 +227,12 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     if (DECISIONS.includes(i.action) && i.version !== undefined && i.version !== st.version) {
       const d = st.lastDecision;
       const msg = d
-        ? `此步骤已由 ${d.actorName} 于 ${chinaTimeText(d.at)} 处理（${ACTION_NAMES[d.action] ?? d.action}），请刷新后再操作`
+        ? `此步骤已由 ${d.actorName} 于 ${chinaTimeText(d.at)} 处理（${refundActionName(d.action)}），请刷新后再操作`
         : '退费申请已变化，请刷新后再操作';
       throw refuse('E0093', msg, 'version');
     }
     const needState = (...states: RefundState[]) => {
-      if (!states.includes(st.state)) throw refuse('E0092', `state: 退费申请当前为${STATE_TEXT[st.state] ?? st.state}，不能${ACTION_NAMES[i.action] ?? OTHER_ACTIONS[i.action] ?? i.action}`, 'state');
+      if (!states.includes(st.state)) throw refuse('E0092', `state: 退费申请当前为${refundStateName(st.state)}，不能${refundActionName(i.action)}`, 'state');
     };
     const needComment = () => {
       if (!i.comment?.trim()) throw refuse('E0010', 'comment: 请填写原因', 'comment');
@@ -280,7 +265,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
         return;
       case 'withdraw':
         if (st.state !== 'approving') {
-          throw refuse('E0092', `state: 退费申请已审批通过（${STATE_TEXT[st.state] ?? st.state}），不能撤回`, 'state');
+          throw refuse('E0092', `state: 退费申请已审批通过（${refundStateName(st.state)}），不能撤回`, 'state');
         }
         if (!a.isApplicant && !a.roles.includes('admin')) throw refuse('E0092', 'actor: 只有申请人可以撤回退费申请', 'actor');
         return;

@@ -60,7 +60,7 @@ export function refundActivities(deps: Deps) {
   };
 
   const channelOf = (r: RefundRow) => {
-    if (r.channel !== 'wechat' && r.channel !== 'alipay') throw domainFailure(new DomainError('E0092', `channel: ${r.channel} is refunded at the window, not online`, 'channel'));
+    if (r.channel !== 'wechat' && r.channel !== 'alipay') throw domainFailure(new DomainError('E0092', `channel: ${r.channel} 在收费窗口退款，不走线上渠道`, 'channel'));
     return deps.payments[r.channel as PaymentChannelName];
   };
 

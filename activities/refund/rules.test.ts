@@ -33,18 +33,18 @@ test('amount up to what was paid minus what was refunded', () => {
   const e = refusal(facts({ amount: 6001, refundedFen: 4000 }))!;
   expect(e.code).toBe('E0091');
   expect(e.field).toBe('amount');
-  expect(e.message).toBe('amount: 60.01 is more than what can still be refunded: paid 100.00 through 微信支付, already refunded 40.00, left 60.00');
-  expect(refusal(facts({ amount: 0 }))!.field).toBe('amount');
-  expect(refusal(facts({ amount: 100, leftOnBillFen: 50 }))!.message).toMatch(/more than the bill in force carries/);
-  expect(refusal(facts({ paidFen: 0 }))!.field).toBe('channel');
+  expect(e.message).toBe('amount: 退费金额 60.01 元超过可退金额：微信支付实付 100.00 元，已退 40.00 元，尚可退 60.00 元');
+  expect(refusal(facts({ amount: 0 }))!.message).toBe('amount: 退费金额须大于 0.00 元');
+  expect(refusal(facts({ amount: 100, leftOnBillFen: 50 }))!.message).toBe('amount: 退费金额 1.00 元超过现行票据的微信支付金额 0.50 元');
+  expect(refusal(facts({ paidFen: 0 }))!.message).toBe('channel: 该票据没有通过微信支付付款');
 });
 
 test('per-item refunds: each line at most what it can still refund, the sum is the amount', () => {
   expect(refusal(facts({ amount: 2050, items: [{ sortNo: 3, amt: 2050 }] }))).toBeUndefined();
-  expect(refusal(facts({ amount: 2051, items: [{ sortNo: 3, amt: 2051 }] }))!.field).toBe('items[0].amt');
-  expect(refusal(facts({ amount: 100, items: [{ sortNo: 2, amt: 100 }] }))!.field).toBe('items[0].sortNo');
-  expect(refusal(facts({ amount: 200, items: [{ sortNo: 1, amt: 100 }, { sortNo: 1, amt: 100 }] }))!.field).toBe('items[1].sortNo');
-  expect(refusal(facts({ amount: 300, items: [{ sortNo: 1, amt: 100 }] }))!.field).toBe('amount');
+  expect(refusal(facts({ amount: 2051, items: [{ sortNo: 3, amt: 2051 }] }))!.message).toBe('items[0].amt: 退费金额 20.51 元超过第 3 项（西药费）尚可退的 20.50 元（该项 25.50 元）');
+  expect(refusal(facts({ amount: 100, items: [{ sortNo: 2, amt: 100 }] }))!.message).toBe('items[0].sortNo: 票据没有第 2 项收费明细');
+  expect(refusal(facts({ amount: 200, items: [{ sortNo: 1, amt: 100 }, { sortNo: 1, amt: 100 }] }))!.message).toBe('items[1].sortNo: 第 1 项收费明细重复填写');
+  expect(refusal(facts({ amount: 300, items: [{ sortNo: 1, amt: 100 }] }))!.message).toBe('amount: 退费金额 3.00 元与明细合计 1.00 元不符');
 });
 
 test('insured refunds stay within the calendar month (China time); self-pay ones do not care', () => {
@@ -54,7 +54,7 @@ test('insured refunds stay within the calendar month (China time); self-pay ones
   expect(refusal(facts({ payType: 'insured', paidAt, now: new Date('2026-11-30T15:50:00Z') }))).toBeUndefined();
   const e = refusal(facts({ payType: 'insured', paidAt, now: new Date('2026-11-30T16:10:00Z') }))!;
   expect(e.field).toBe('payType');
-  expect(e.message).toMatch(/医保跨月不予退款: an insured payment of 2026-11 cannot be refunded in 2026-12/);
+  expect(e.message).toBe('payType: 医保跨月不予退款：2026-11 的医保结算不能在 2026-12 退款，请到医保窗口办理');
   expect(refusal(facts({ payType: 'self', paidAt, now: new Date('2026-11-30T16:10:00Z') }))).toBeUndefined();
 });
 
@@ -63,7 +63,7 @@ test('a channel refunds only payments younger than its limit', () => {
   expect(refusal(facts({ channel: 'alipay', paidAt: new Date('2026-08-28T00:00:00Z'), now }))).toBeUndefined();
   const e = refusal(facts({ channel: 'alipay', paidAt: new Date('2026-08-20T00:00:00Z'), now }))!;
   expect(e.field).toBe('channel');
-  expect(e.message).toMatch(/支付宝 refunds payments of the last 90 days only; this one was paid 97 days ago/);
+  expect(e.message).toBe('channel: 支付宝只能退 90 天内的付款，这笔付款已过 97 天，请到收费窗口以现金退款');
   expect(refusal(facts({ channel: 'cash', paidAt: new Date('2020-01-01T00:00:00Z'), now }))).toBeUndefined();
 });
 

@@ -13,7 +13,8 @@ import { dbDate } from '../../orm/sql-values';
 import type { Deps } from '../deps';
 import { dbNow, forUpdate, insertRow, retryTransaction, type Sql } from '../stock/ranges';
 import { DEFAULT_CHAINS, type Chain, type ChainStep, type PayType } from './chain';
-import { checkRefundRules, REFUND_CHANNELS, type RefundChannel } from './rules';
+import { refundStateName } from './names';
+import { amountMismatch, CHANNEL_NAMES, checkRefundRules, REFUND_CHANNELS, type RefundChannel } from './rules';
 
 export interface NewRefund {
   hospitalId: number;
@@ -179,8 +180,8 @@ export function busDateTimeToDate(s: string): Date {
  * (E0094). Nothing is written when a rule refuses.
  */
 export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRefund> {
-  if (!REFUND_NO.test(req.refundNo)) throw fieldError('refundNo', 'must be 4-32 characters A-Z, a-z, 0-9, _ or -');
-  if (!REFUND_CHANNELS.includes(req.channel)) throw fieldError('channel', `must be one of ${REFUND_CHANNELS.join(', ')}`);
+  if (!REFUND_NO.test(req.refundNo)) throw fieldError('refundNo', '退费单号须为 4-32 位字母、数字、_ 或 -');
+  if (!REFUND_CHANNELS.includes(req.channel)) throw fieldError('channel', `退款渠道须为 ${REFUND_CHANNELS.map((c) => `${c}（${CHANNEL_NAMES[c]}）`).join('、')} 之一`);
   const requestHash = hash({ ...req, applicantName: undefined });
   const cfg = deps.cfg;
   return retryTransaction(() =>
@@ -188,7 +189,7 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
       const sql = t as unknown as Sql;
       const [existing] = await sql.execute<Array<{ id: number; request_hash: string }>>('select id, request_hash from refund where refund_no = ?', [req.refundNo]);
       if (existing) {
-        if (existing.request_hash !== requestHash) throw new DomainError('E0094', `refundNo: ${req.refundNo} is already used by a refund with other content`, 'refundNo');
+        if (existing.request_hash !== requestHash) throw new DomainError('E0094', `refundNo: 退费单号 ${req.refundNo} 已被另一笔内容不同的退费申请使用`, 'refundNo');
         return stored(sql, existing.id, false);
       }
       const [bill] = await sql.execute<BillFacts[]>(
@@ -197,20 +198,20 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
            from bill b join billing_point p on p.id = b.place_id where b.id = ?${forUpdate(sql)}`,
         [req.billId],
       );
-      if (!bill || bill.hospital_id !== req.hospitalId) throw new DomainError('E0030', `billNo: bill ${req.billId} not found`, 'billNo');
+      if (!bill || bill.hospital_id !== req.hospitalId) throw new DomainError('E0030', `billNo: 票据 ${req.billId} 不存在`, 'billNo');
       const ref = `${bill.bill_batch_code}-${bill.bill_no}`;
-      if (Number(bill.is_scarlet)) throw new DomainError('E0031', `billNo: ${ref} is a red bill; refund the bill in force`, 'billNo');
-      if (bill.state !== 'normal') throw new DomainError('E0031', `billNo: ${ref} is ${bill.state === 'scarlet' ? 'reversed' : bill.state}; refund the bill in force (its reissue, if any)`, 'billNo');
+      if (Number(bill.is_scarlet)) throw new DomainError('E0031', `billNo: ${ref} 是红票，请对现行票据申请退费`, 'billNo');
+      if (bill.state !== 'normal') throw new DomainError('E0031', `billNo: ${ref} ${bill.state === 'scarlet' ? '已冲红' : `状态为 ${bill.state}`}，请对现行票据（如有重开票据）申请退费`, 'billNo');
       // Seed 000: a bill exchanged for a paper form is not refunded online; the patient brings the form to the window
       // (where the HIS or a cashier starts the refund, and the reversal waits for the form to be voided).
       if (req.source === 'patient' && bill.paper_state === 'exchanged') {
-        throw new DomainError('E0091', `billNo: ${ref} is exchanged for paper form ${bill.paper_bill_batch_code}-${bill.paper_bill_no}; it is not refunded online: bring the paper form to the cashier's window (已换开纸质票据，不允许线上退费)`, 'billNo');
+        throw new DomainError('E0091', `billNo: ${ref} 已换开纸质票据 ${bill.paper_bill_batch_code}-${bill.paper_bill_no}，不允许线上退费，请持纸质票据到收费窗口办理`, 'billNo');
       }
       const [busy] = await sql.execute<Array<{ refund_no: string; state: string }>>(
         `select refund_no, state from refund where bill_id = ? and state not in ('withdrawn', 'rejected', 'done', 'bill_blocked')`,
         [bill.id],
       );
-      if (busy) throw new DomainError('E0091', `billNo: refund ${busy.refund_no} of ${ref} is still in progress (${busy.state}); one refund per bill at a time`, 'billNo');
+      if (busy) throw new DomainError('E0091', `billNo: ${ref} 的退费申请 ${busy.refund_no} 正在办理中（${refundStateName(busy.state)}），同一张票据同时只能有一笔退费`, 'billNo');
 
       // The bills of this payment: the one in force and those it replaced (partial refunds reissue).
       const chain = [bill.id];
@@ -249,12 +250,12 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
       const payType: PayType = req.payType ?? (insuredPaid ? 'insured' : 'self');
       const amount = req.items ? req.items.reduce((s, it) => s + it.amt, 0) : req.amount ?? Math.min(leftOnBillFen, paidFen - refundedFen);
       if (req.items && req.amount !== undefined && req.amount !== amount) {
-        throw new DomainError('E0091', `amount: is ${formatYuan(req.amount)} but the items add up to ${formatYuan(amount)}`, 'amount');
+        throw new DomainError('E0091', `amount: ${amountMismatch(req.amount, amount)}`, 'amount');
       }
       const paidAt = busDateTimeToDate(root.bus_date_time);
       checkRefundRules({ channel: req.channel, payType, amount, items: req.items, paidFen, refundedFen, leftOnBillFen, lines, paidAt, now: new Date(), maxAgeDays: cfg.refundMaxAgeDays });
       if ((req.channel === 'wechat' || req.channel === 'alipay') && !req.outTradeNo && !req.transactionId) {
-        throw fieldError('outTradeNo', `the ${req.channel === 'wechat' ? 'WeChat Pay' : 'Alipay'} order is required (outTradeNo or transactionId)`);
+        throw fieldError('outTradeNo', `缺少原${CHANNEL_NAMES[req.channel]}订单号（outTradeNo 或 transactionId）`);
       }
       const chainCfg = await loadChain(sql, payType);
       const now = dbNow(sql);

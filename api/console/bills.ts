@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Router from '@koa/router';
-import { STATE_NAMES as REFUND_STATE_NAMES } from '../refund/service';
+import { refundStateName } from '../../activities/refund/names';
 import type { Context } from 'koa';
 import type { FilterQuery } from '@mikro-orm/core';
 import { formatYuan, yuanInChinese } from '../../common/money';
@@ -212,7 +212,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
             id: r.id,
             refundNo: r.refund_no,
             state: r.state,
-            stateName: REFUND_STATE_NAMES[r.state] ?? r.state,
+            stateName: refundStateName(r.state),
             amount: formatYuan(Number(r.amount)),
             channel: r.channel,
             createdAt: dbIso(r.created_at),

@@ -73,7 +73,7 @@ export async function getRefund(api: ApiContext, appid: string, o: Record<string
   const app = await api.deps.master.app(appid);
   const refundNo = refundNoOf(o);
   const r = await findRefund(api, { refundNo });
-  if (!app || r.hospital_id !== app.hospitalId) throw new DomainError('E0090', `refundNo: no refund ${refundNo}`, 'refundNo');
+  if (!app || r.hospital_id !== app.hospitalId) throw new DomainError('E0090', `refundNo: 退费申请 ${refundNo} 不存在`, 'refundNo');
   return followAnswer(api, refundNo);
 }
 
@@ -81,7 +81,7 @@ export async function withdrawRefund(api: ApiContext, appid: string, o: Record<s
   const app = await api.deps.master.app(appid);
   const refundNo = refundNoOf(o);
   const r = await findRefund(api, { refundNo });
-  if (!app || r.hospital_id !== app.hospitalId) throw new DomainError('E0090', `refundNo: no refund ${refundNo}`, 'refundNo');
+  if (!app || r.hospital_id !== app.hospitalId) throw new DomainError('E0090', `refundNo: 退费申请 ${refundNo} 不存在`, 'refundNo');
   const reason = refundText(o, 'reason', 200, false) ?? '患者撤回';
   await actOnRefund(api, refundNo, {
     action: 'withdraw',

@@ -10,46 +10,14 @@ import { DomainError, fieldError } from '../../common/errors';
 import { formatYuan, parseYuan, type Fen } from '../../common/money';
 import { dbDate, dbIso } from '../../orm/sql-values';
 import type { ChainStep } from '../../activities/refund/chain';
+import { refundActionName, refundStateName } from '../../activities/refund/names';
 import { CHANNEL_NAMES, REFUND_CHANNELS, type RefundChannel } from '../../activities/refund/rules';
 import { createRefund, refundWorkflowId, type NewRefund, type RefundTableRow, type StoredRefund } from '../../activities/refund/store';
 import { DECISIONS, refundActionUpdate, refundLiveQuery, refundWorkflow, type RefundActionInput, type RefundActionName, type RefundActor, type RefundLive } from '../../workflows/refund';
 import type { ApiContext } from '../context';
 import { workflowUrl } from '../console/bills';
 
-export const STATE_NAMES: Record<string, string> = {
-  approving: '审批中',
-  withdrawn: '已撤回',
-  rejected: '已驳回',
-  refunding: '退款中',
-  awaiting_cashier: '待窗口退款',
-  refund_failed: '退款失败',
-  reversing: '票据冲红中',
-  done: '已完成',
-  bill_blocked: '票据重开受阻',
-};
-
-export const ACTION_NAMES: Record<string, string> = {
-  submit: '提交申请',
-  approve: '同意',
-  reject: '驳回',
-  return: '退回',
-  transfer: '转办',
-  comment: '评论',
-  extend: '延期',
-  withdraw: '撤回',
-  cashier_confirm: '确认已退款',
-  retry_money: '重新退款',
-  offline: '改为窗口退款',
-  remind: '超时提醒',
-  escalate: '超时上报',
-  money_sent: '已发起退款',
-  money_back: '退款成功',
-  money_failed: '退款失败',
-  bill_reversed: '票据已冲红',
-  bill_reissued: '票据已重开',
-  bill_blocked: '票据重开受阻',
-  notified: '已通知患者',
-};
+export { REFUND_STATE_NAMES as STATE_NAMES } from '../../activities/refund/names';
 
 /**
  * The request fields a refund's amount and charge lines come in under. The refund rules name them
@@ -133,9 +101,9 @@ export async function actOnRefund(api: ApiContext, refundNo: string, input: Refu
     }
     if (e instanceof WorkflowNotFoundError || /workflow execution already completed/i.test(String((e as Error)?.message))) {
       const [row] = await api.deps.orm.em.getConnection().execute<Array<{ state: string }>>('select state from refund where refund_no = ?', [refundNo]);
-      throw new DomainError('E0092', `state: the refund is ${row ? STATE_NAMES[row.state] ?? row.state : 'unknown'}; ${input.action} is no longer possible`, 'state');
+      throw new DomainError('E0092', `state: 退费申请当前为${row ? refundStateName(row.state) : '已结束'}，不能再${refundActionName(input.action)}`, 'state');
     }
-    if (e instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw new DomainError('E0050', 'refundNo: the refund process is busy; try again', 'refundNo');
+    if (e instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw new DomainError('E0050', 'refundNo: 退费流程正忙，请稍后重试', 'refundNo');
     throw e;
   }
 }
@@ -160,7 +128,7 @@ export async function findRefund(api: ApiContext, where: { id?: number; refundNo
     `${REFUND_SELECT} where ${where.id !== undefined ? 'r.id = ?' : 'r.refund_no = ?'}`,
     [where.id ?? where.refundNo],
   );
-  if (!r) throw new DomainError('E0090', `refundNo: no refund ${where.refundNo ?? where.id}`, 'refundNo');
+  if (!r) throw new DomainError('E0090', `refundNo: 退费申请 ${where.refundNo ?? where.id} 不存在`, 'refundNo');
   return r;
 }
 
@@ -174,7 +142,7 @@ export function refundSummary(r: RefundRow) {
     id: r.id,
     refundNo: r.refund_no,
     state: r.state,
-    stateName: STATE_NAMES[r.state] ?? r.state,
+    stateName: refundStateName(r.state),
     payType: r.pay_type,
     channel: r.channel,
     channelName: CHANNEL_NAMES[r.channel] ?? r.channel,
@@ -299,7 +267,7 @@ export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActo
       actor: t.actor,
       actorName: t.actor_name,
       action: t.action,
-      actionName: ACTION_NAMES[t.action] ?? t.action,
+      actionName: refundActionName(t.action),
       stepName: t.step_name,
       comment: t.comment,
       detail: t.detail ? (JSON.parse(t.detail) as Record<string, unknown>) : undefined,
