@@ -328,6 +328,23 @@ test('a cashier starts a refund from the bill page through 发起退费, then wi
   // The new refund's page: waiting for the doctor; the applicant may withdraw it.
   await cashier.waitForURL(new RegExp(`/console/refunds/${refund.id}$`));
   await withText(cashier, 'refund-state', '审批中').waitFor();
+
+  // A second refund of the bill meanwhile: the API's rule refuses it, and the cashier reads why in Chinese.
+  await cashier.goto(`${base()}/console/bills/${bill.id}`);
+  await withText(cashier, 'bill-no', bill.billNo).waitFor();
+  await cashier.click(sel('create-refund-button'));
+  await dialog.waitFor({ state: 'visible' });
+  await dialog.locator(sel('create-refund-out-trade-no')).fill(bill.outTradeNo);
+  await dialog.locator(sel('create-refund-reason')).fill('重复申请（浏览器测试）');
+  const refused = cashier.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/refunds');
+  await dialog.locator(sel('create-refund-confirm')).click();
+  expect((await refused).status()).toBe(422);
+  const toast = cashier.locator('.el-message--error', { hasText: '同一张票据同时只能有一笔退费' });
+  await toast.waitFor();
+  expect(await toast.textContent()).toBe(`${bill.billBatchCode}-${bill.billNo} 的退费申请 ${refund.refundNo} 正在办理中（审批中），同一张票据同时只能有一笔退费`);
+  await dialog.locator(sel('create-refund-cancel')).click();
+  await cashier.goto(`${base()}/console/refunds/${refund.id}`);
+  await withText(cashier, 'refund-state', '审批中').waitFor();
   expect(await text(cashier, sel('refund-amount'))).toBe('¥10.00');
   expect(await text(cashier, sel('refund-reason'))).toBe(reason);
   expect(await text(cashier, sel('refund-current-step'))).toBe('门诊医生审核');
