@@ -1,4 +1,5 @@
 /** Display labels (zh-CN) and tag colours for the codes the API sends. */
+import { REFUND_ACTION_NAMES } from '../../../activities/refund/names';
 
 export type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger';
 
@@ -135,29 +136,8 @@ export const PAY_TYPE: Record<string, DictEntry> = {
 
 export const REFUND_SOURCE: Record<string, string> = { his: 'HIS', patient: '患者自助', console: '窗口' };
 
-/** Actions on a refund (buttons) and the steps of its timeline. */
-export const REFUND_ACTION: Record<string, string> = {
-  approve: '同意',
-  reject: '驳回',
-  return: '退回',
-  transfer: '转办',
-  comment: '评论',
-  extend: '延期',
-  withdraw: '撤回',
-  cashier_confirm: '确认已退款',
-  retry_money: '重新退款',
-  offline: '改为窗口退款',
-  submit: '提交申请',
-  remind: '超时提醒',
-  escalate: '超时上报',
-  money_sent: '已发起退款',
-  money_back: '退款成功',
-  money_failed: '退款失败',
-  bill_reversed: '票据已冲红',
-  bill_reissued: '票据已重开',
-  bill_blocked: '票据重开受阻',
-  notified: '已通知患者',
-};
+/** Actions on a refund (buttons) and the steps of its timeline: the names the API and the workflow use. */
+export const REFUND_ACTION: Record<string, string> = REFUND_ACTION_NAMES;
 
 /** Colour of each step on a refund's timeline. */
 export const REFUND_TIMELINE_TYPE: Record<string, TagType> = {
