@@ -160,6 +160,9 @@ test('the rules refuse with the field named: over the paid amount, a line over i
   expect(line.message).toBe('refundDetail[0].amt: 退费金额 10.01 元超过第 1 项（挂号费）尚可退的 10.00 元（该项 10.00 元）');
   const noLine = await his('applyRefund', { ...base, refundNo: refundNo(), refundDetail: [{ sortNo: 9, amt: '1.00' }] });
   expect(noLine.message).toBe('refundDetail[0].sortNo: 票据没有第 9 项收费明细');
+  const disagree = await his('applyRefund', { ...base, refundNo: refundNo(), refundAmt: '5.00', refundDetail: [{ sortNo: 1, amt: '10.00' }] });
+  expect(disagree.result).toBe('E0091');
+  expect(disagree.message).toBe('refundAmt: 退费金额 5.00 元与明细合计 10.00 元不符');
   const consoleLine = await consoleApi('cashier', '/api/refunds', { billId: bill.id, channel: 'wechat', outTradeNo: bill.outTradeNo, items: [{ sortNo: 1, amt: '10.01' }], reason: '测试' });
   expect(consoleLine.status).toBe(422);
   expect(consoleLine.body.error).toMatchObject({ code: 'E0091', field: 'items[0].amt' });

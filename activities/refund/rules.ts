@@ -39,44 +39,44 @@ export interface RefundFacts {
   maxAgeDays: Partial<Record<RefundChannel, number>>;
 }
 
-const refuse = (field: string, message: string) => new DomainError('E0091', `${field}: ${message}`, field);
-
-/** The reason when a refund's amount and its charge lines disagree. */
-export const amountMismatch = (amount: Fen, sum: Fen) => `退费金额 ${formatYuan(amount)} 元与明细合计 ${formatYuan(sum)} 元不符`;
+/** A refusal by a refund rule (E0091): the field at fault, then the reason. */
+export const refuseRefund = (field: string, message: string) => new DomainError('E0091', `${field}: ${message}`, field);
 
 /** Year and month in China time (UTC+8, no daylight saving), e.g. "2026-11". */
 export const chinaMonth = (d: Date) => new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 7);
 
 export function checkRefundRules(f: RefundFacts): void {
-  if (!Number.isSafeInteger(f.amount) || f.amount <= 0) throw refuse('amount', '退费金额须大于 0.00 元');
-  if (f.paidFen <= 0) throw refuse('channel', `该票据没有通过${CHANNEL_NAMES[f.channel]}付款`);
+  if (f.items) {
+    const sum = f.items.reduce((s, it) => s + it.amt, 0);
+    if (sum !== f.amount) throw refuseRefund('amount', `退费金额 ${formatYuan(f.amount)} 元与明细合计 ${formatYuan(sum)} 元不符`);
+  }
+  if (!Number.isSafeInteger(f.amount) || f.amount <= 0) throw refuseRefund('amount', '退费金额须大于 0.00 元');
+  if (f.paidFen <= 0) throw refuseRefund('channel', `该票据没有通过${CHANNEL_NAMES[f.channel]}付款`);
   const left = f.paidFen - f.refundedFen;
   if (f.amount > left) {
-    throw refuse('amount', `退费金额 ${formatYuan(f.amount)} 元超过可退金额：${CHANNEL_NAMES[f.channel]}实付 ${formatYuan(f.paidFen)} 元，已退 ${formatYuan(f.refundedFen)} 元，尚可退 ${formatYuan(Math.max(0, left))} 元`);
+    throw refuseRefund('amount', `退费金额 ${formatYuan(f.amount)} 元超过可退金额：${CHANNEL_NAMES[f.channel]}实付 ${formatYuan(f.paidFen)} 元，已退 ${formatYuan(f.refundedFen)} 元，尚可退 ${formatYuan(Math.max(0, left))} 元`);
   }
-  if (f.amount > f.leftOnBillFen) throw refuse('amount', `退费金额 ${formatYuan(f.amount)} 元超过现行票据的${CHANNEL_NAMES[f.channel]}金额 ${formatYuan(f.leftOnBillFen)} 元`);
+  if (f.amount > f.leftOnBillFen) throw refuseRefund('amount', `退费金额 ${formatYuan(f.amount)} 元超过现行票据的${CHANNEL_NAMES[f.channel]}金额 ${formatYuan(f.leftOnBillFen)} 元`);
   if (f.items) {
     const seen = new Set<number>();
     f.items.forEach((it, i) => {
       const line = f.lines.get(it.sortNo);
-      if (!line) throw refuse(`items[${i}].sortNo`, `票据没有第 ${it.sortNo} 项收费明细`);
-      if (seen.has(it.sortNo)) throw refuse(`items[${i}].sortNo`, `第 ${it.sortNo} 项收费明细重复填写`);
+      if (!line) throw refuseRefund(`items[${i}].sortNo`, `票据没有第 ${it.sortNo} 项收费明细`);
+      if (seen.has(it.sortNo)) throw refuseRefund(`items[${i}].sortNo`, `第 ${it.sortNo} 项收费明细重复填写`);
       seen.add(it.sortNo);
-      if (!Number.isSafeInteger(it.amt) || it.amt <= 0) throw refuse(`items[${i}].amt`, '退费金额须大于 0.00 元');
+      if (!Number.isSafeInteger(it.amt) || it.amt <= 0) throw refuseRefund(`items[${i}].amt`, '退费金额须大于 0.00 元');
       const room = line.amt - line.refunded;
-      if (it.amt > room) throw refuse(`items[${i}].amt`, `退费金额 ${formatYuan(it.amt)} 元超过第 ${it.sortNo} 项（${line.name}）尚可退的 ${formatYuan(room)} 元（该项 ${formatYuan(line.amt)} 元）`);
+      if (it.amt > room) throw refuseRefund(`items[${i}].amt`, `退费金额 ${formatYuan(it.amt)} 元超过第 ${it.sortNo} 项（${line.name}）尚可退的 ${formatYuan(room)} 元（该项 ${formatYuan(line.amt)} 元）`);
     });
-    const sum = f.items.reduce((s, it) => s + it.amt, 0);
-    if (sum !== f.amount) throw refuse('amount', amountMismatch(f.amount, sum));
   }
   if (f.payType === 'insured' && chinaMonth(f.paidAt) !== chinaMonth(f.now)) {
-    throw refuse('payType', `医保跨月不予退款：${chinaMonth(f.paidAt)} 的医保结算不能在 ${chinaMonth(f.now)} 退款，请到医保窗口办理`);
+    throw refuseRefund('payType', `医保跨月不予退款：${chinaMonth(f.paidAt)} 的医保结算不能在 ${chinaMonth(f.now)} 退款，请到医保窗口办理`);
   }
   const maxDays = f.maxAgeDays[f.channel];
   if (maxDays !== undefined) {
     const ageDays = (f.now.getTime() - f.paidAt.getTime()) / 86_400_000;
     if (ageDays > maxDays) {
-      throw refuse('channel', `${CHANNEL_NAMES[f.channel]}只能退 ${maxDays} 天内的付款，这笔付款已过 ${Math.floor(ageDays)} 天，请到收费窗口以现金退款`);
+      throw refuseRefund('channel', `${CHANNEL_NAMES[f.channel]}只能退 ${maxDays} 天内的付款，这笔付款已过 ${Math.floor(ageDays)} 天，请到收费窗口以现金退款`);
     }
   }
 }

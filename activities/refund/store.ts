@@ -14,7 +14,7 @@ import type { Deps } from '../deps';
 import { dbNow, forUpdate, insertRow, retryTransaction, type Sql } from '../stock/ranges';
 import { DEFAULT_CHAINS, type Chain, type ChainStep, type PayType } from './chain';
 import { refundStateName } from './names';
-import { amountMismatch, CHANNEL_NAMES, checkRefundRules, REFUND_CHANNELS, type RefundChannel } from './rules';
+import { CHANNEL_NAMES, checkRefundRules, REFUND_CHANNELS, refuseRefund, type RefundChannel } from './rules';
 
 export interface NewRefund {
   hospitalId: number;
@@ -205,13 +205,13 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
       // Seed 000: a bill exchanged for a paper form is not refunded online; the patient brings the form to the window
       // (where the HIS or a cashier starts the refund, and the reversal waits for the form to be voided).
       if (req.source === 'patient' && bill.paper_state === 'exchanged') {
-        throw new DomainError('E0091', `billNo: ${ref} 已换开纸质票据 ${bill.paper_bill_batch_code}-${bill.paper_bill_no}，不允许线上退费，请持纸质票据到收费窗口办理`, 'billNo');
+        throw refuseRefund('billNo', `${ref} 已换开纸质票据 ${bill.paper_bill_batch_code}-${bill.paper_bill_no}，不允许线上退费，请持纸质票据到收费窗口办理`);
       }
       const [busy] = await sql.execute<Array<{ refund_no: string; state: string }>>(
         `select refund_no, state from refund where bill_id = ? and state not in ('withdrawn', 'rejected', 'done', 'bill_blocked')`,
         [bill.id],
       );
-      if (busy) throw new DomainError('E0091', `billNo: ${ref} 的退费申请 ${busy.refund_no} 正在办理中（${refundStateName(busy.state)}），同一张票据同时只能有一笔退费`, 'billNo');
+      if (busy) throw refuseRefund('billNo', `${ref} 的退费申请 ${busy.refund_no} 正在办理中（${refundStateName(busy.state)}），同一张票据同时只能有一笔退费`);
 
       // The bills of this payment: the one in force and those it replaced (partial refunds reissue).
       const chain = [bill.id];
@@ -248,10 +248,8 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
       const payload = issue ? (JSON.parse(issue.payload) as Record<string, unknown>) : {};
       const insuredPaid = ['fundPay', 'accountPay', 'otherfundPay'].some((k) => (parseYuan(payload[k]) ?? 0) > 0);
       const payType: PayType = req.payType ?? (insuredPaid ? 'insured' : 'self');
-      const amount = req.items ? req.items.reduce((s, it) => s + it.amt, 0) : req.amount ?? Math.min(leftOnBillFen, paidFen - refundedFen);
-      if (req.items && req.amount !== undefined && req.amount !== amount) {
-        throw new DomainError('E0091', `amount: ${amountMismatch(req.amount, amount)}`, 'amount');
-      }
+      // Asked for, or the sum of the charge lines (the rules refuse an amount that disagrees with them), or everything left.
+      const amount = req.amount ?? (req.items ? req.items.reduce((s, it) => s + it.amt, 0) : Math.min(leftOnBillFen, paidFen - refundedFen));
       const paidAt = busDateTimeToDate(root.bus_date_time);
       checkRefundRules({ channel: req.channel, payType, amount, items: req.items, paidFen, refundedFen, leftOnBillFen, lines, paidAt, now: new Date(), maxAgeDays: cfg.refundMaxAgeDays });
       if ((req.channel === 'wechat' || req.channel === 'alipay') && !req.outTradeNo && !req.transactionId) {

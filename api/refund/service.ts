@@ -17,8 +17,6 @@ import { DECISIONS, refundActionUpdate, refundLiveQuery, refundWorkflow, type Re
 import type { ApiContext } from '../context';
 import { workflowUrl } from '../console/bills';
 
-export { REFUND_STATE_NAMES as STATE_NAMES } from '../../activities/refund/names';
-
 /**
  * The request fields a refund's amount and charge lines come in under. The refund rules name them
  * as the console does (amount, items[i].amt); the HIS envelope calls them refundAmt and
