@@ -214,7 +214,8 @@ export function refundActivities(deps: Deps) {
         }
       }
       const what = { done: '退费完成', rejected: '退费未获批准', withdrawn: '退费已撤回', bill_blocked: '已退款，新票据稍后开具' }[i.kind];
-      await tx((sql) => line(sql, r.id, `notified-${i.kind}`, 'notified', `${what}：${sent.length ? `已通知（${sent.map((c) => NOTICE_CHANNEL_NAMES[c]).join('、')}）` : '无可用的通知方式'}${failed.length ? `；${failed.map((c) => NOTICE_CHANNEL_NAMES[c]).join('、')}发送失败` : ''}`, { sent, failed }));
+      const names = (cs: Array<'wechat' | 'sms'>) => cs.map((c) => NOTICE_CHANNEL_NAMES[c]).join('、');
+      await tx((sql) => line(sql, r.id, `notified-${i.kind}`, 'notified', `${what}：${sent.length ? `已通知（${names(sent)}）` : '无可用的通知方式'}${failed.length ? `；${names(failed)}发送失败` : ''}`, { sent, failed }));
       return { sent };
     },
   };

@@ -1,5 +1,5 @@
 /** Display labels (zh-CN) and tag colours for the codes the API sends. */
-import { REFUND_ACTION_NAMES } from '../../../activities/refund/names';
+import { REFUND_ACTION_NAMES, REFUND_STATE_NAMES } from '../../../activities/refund/names';
 
 export type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger';
 
@@ -101,17 +101,21 @@ export const TIMELINE_TYPE: Record<string, TagType> = {
 };
 
 /** Refund states (退费审批). */
-export const REFUND_STATE: Record<string, DictEntry> = {
-  approving: { label: '审批中', type: 'primary' },
-  withdrawn: { label: '已撤回', type: 'info' },
-  rejected: { label: '已驳回', type: 'danger' },
-  refunding: { label: '退款中', type: 'warning' },
-  awaiting_cashier: { label: '待窗口退款', type: 'warning' },
-  refund_failed: { label: '退款失败', type: 'danger' },
-  reversing: { label: '票据冲红中', type: 'warning' },
-  done: { label: '已完成', type: 'success' },
-  bill_blocked: { label: '票据重开受阻', type: 'danger' },
+const REFUND_STATE_TYPE: Record<string, TagType> = {
+  approving: 'primary',
+  withdrawn: 'info',
+  rejected: 'danger',
+  refunding: 'warning',
+  awaiting_cashier: 'warning',
+  refund_failed: 'danger',
+  reversing: 'warning',
+  done: 'success',
+  bill_blocked: 'danger',
 };
+/** Each state's name is the API's (activities/refund/names.ts); the colour is the console's. */
+export const REFUND_STATE: Record<string, DictEntry> = Object.fromEntries(
+  Object.entries(REFUND_STATE_TYPE).map(([state, type]) => [state, { label: REFUND_STATE_NAMES[state], type }]),
+);
 
 /** Refund states the detail page re-reads by itself (the money or the bill is on its way). */
 export const REFUND_MOVING_STATES = ['refunding', 'reversing', 'awaiting_cashier'];
