@@ -1,15 +1,15 @@
 /** Every activity the worker serves, built from the shared Deps. Workflows import this only as a type. */
-import type { Deps } from './deps';
-import { createIssueActivities } from './issue/activities';
-import { writeOffActivity } from './writeoff/write-off';
-import { createLifecycleActivities } from './lifecycle/activities';
-import { paperActivities } from './paper/paper';
-import { basicDataActivities } from './fiscal/basic-data';
-import { requisitionActivities } from './stock/requisition';
-import { stockAlarmActivities } from './stock/alarms';
-import { uploadActivities } from './fiscal/upload';
-import { accountActivities } from './fiscal/account';
-import { refundActivities } from './refund/activities';
+import type { Deps } from '../services/deps';
+import { createIssueActivities } from '../services/delivery';
+import { writeOffActivity } from '../services/reversal';
+import { createLifecycleActivities } from '../services/lifecycle';
+import { paperActivities } from '../services/paper';
+import { basicDataActivities } from '../services/fiscal/basic-data';
+import { requisitionActivities } from '../services/stock/requisition';
+import { stockAlarmActivities } from '../services/stock/alarms';
+import { uploadActivities } from '../services/fiscal/upload';
+import { accountActivities } from '../services/fiscal/account';
+import { refundActivities } from './refund';
 
 export function createActivities(deps: Deps) {
   return {

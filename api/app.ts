@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import Koa from 'koa';
 import Router from '@koa/router';
 import serve from 'koa-static';
-import { REPO_ROOT } from '../common/temporal';
+import { REPO_ROOT } from '../temporal/setup';
 import type { ApiContext } from './context';
 import { redactDbError } from '../orm/errors';
 import { mountHisRoutes } from './his/routes';

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { Deps } from '../activities/deps';
+import type { Deps } from '../services/deps';
 
 /** What every API handler can reach. */
 export interface ApiContext {

@@ -10,7 +10,7 @@
  * verified with sm-crypto. Prints: case, signatures/s, p50 and p99 latency (ms), RSS.
  */
 import { sm2 as sm2v2 } from 'sm-crypto-v2';
-import { LocalSigner } from '../activities/signing/local-signer';
+import { LocalSigner } from '../adapters/signing/local-signer';
 
 // sm-crypto ships no type declarations
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Config } from './config';
+import type { Config } from '../config/index';
 
 export type CrashPoint = 'after-reversal' | 'after-upload' | 'after-refund-accepted';
 

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomKeyHex, sm4Decrypt, sm4Encrypt } from './gm';
-import type { Config } from './config';
+import type { Config } from '../config/index';
 
 const HEX32 = /^[0-9a-fA-F]{32}$/;
 

@@ -221,7 +221,7 @@ export class Todo {
 export class BillEvent {
   id!: number;
   bill!: Bill;
-  /** issued | notified | notice_failed | printed | exchanged | paper_voided | reversed | reissued | ... (see activities/events.ts) */
+  /** issued | notified | notice_failed | printed | exchanged | paper_voided | reversed | reissued | ... (see domain/bill/events.ts) */
   type!: string;
   /** The user or system that did it: a console username, `HIS:{appid}`, or `system`. */
   actor!: string;

@@ -1,6 +1,6 @@
 /** Prints the path of the Temporal CLI, building and caching it first when needed. */
-import { config } from '../common/config';
-import { loadTemporalSetup } from '../common/temporal';
+import { config } from '../config/index';
+import { loadTemporalSetup } from '../temporal/setup';
 import { findTemporalCli } from './temporal-dev';
 
 const cfg = config();

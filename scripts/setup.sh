@@ -37,6 +37,6 @@ fi
 echo "==> building (tsc, console)"
 npx tsc -p tsconfig.json
 node dist/scripts/bundle-workflows.js >/dev/null
-if [ ! -f web/dist/index.html ] || [ -n "$(find web/src web/index.html web/vite.config.ts activities/refund/names.ts -newer web/dist/index.html 2>/dev/null | head -1)" ]; then
+if [ ! -f web/dist/index.html ] || [ -n "$(find web/src web/index.html web/vite.config.ts domain -newer web/dist/index.html 2>/dev/null | head -1)" ]; then
   npx vite build --config web/vite.config.ts --logLevel warn
 fi

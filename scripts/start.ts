@@ -1,7 +1,7 @@
 /** `npm start`: the whole platform on embedded defaults. Ctrl-C stops everything cleanly. */
-import { config } from '../common/config';
+import { config } from '../config/index';
 import { DEMO } from '../orm/seed';
-import { startPlatform } from './platform';
+import { startPlatform } from '../app/platform';
 
 async function main(): Promise<void> {
   const cfg = config();

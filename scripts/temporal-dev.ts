@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import type { TemporalSetup } from '../common/temporal';
+import type { TemporalSetup } from '../temporal/setup';
 
 export function findTemporalCli(setup: TemporalSetup, opts: { cli?: string; cacheDir: string; log?: (m: string) => void }): string {
   const log = opts.log ?? (() => undefined);

@@ -1,6 +1,6 @@
 /** Applies temporal.yaml (namespace, retention, search attributes) to the server at MEDBILL_TEMPORAL_ADDRESS. */
-import { config } from '../common/config';
-import { applyTemporalSetup, loadTemporalSetup } from '../common/temporal';
+import { config } from '../config/index';
+import { applyTemporalSetup, loadTemporalSetup } from '../temporal/setup';
 import { Connection } from '@temporalio/client';
 
 (async () => {

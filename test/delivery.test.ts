@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { Bill, BillEvent, Notification } from '../orm/entities';
 import { DEMO } from '../orm/seed';
-import { advanceH5Token } from '../activities/issue/bill-facts';
+import { advanceH5Token } from '../domain/bill/facts';
 import { advanceH5Url } from '../sim/his/client';
 import { eventually, startPlatform, type Platform } from './harness';
 

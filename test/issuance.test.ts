@@ -3,9 +3,9 @@
  * -> worker (local activity: number, check code, SM2 signature, store) -> background layout
  * file and patient notices. Runs on SQLite, or on MySQL/MariaDB with MEDBILL_TEST_DB_URL.
  */
-import { verifyRef } from '../activities/signing/reference-verify';
+import { verifyRef } from '../adapters/signing/reference-verify';
 import { Bill, IssueRequest, Notification, StockSegment } from '../orm/entities';
-import { buildRequest, envelopeSign } from '../api/his/envelope';
+import { buildRequest, envelopeSign } from '../protocol/his-envelope';
 import { HisClient, sampleOutpatient } from '../sim/his/client';
 import { DEMO } from '../orm/seed';
 import { eventually, startPlatform, type Platform } from './harness';

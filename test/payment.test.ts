@@ -4,7 +4,7 @@
  * however many deliveries arrive (a forced duplicate, 15 duplicates at once); forged notices are
  * refused; an unanswered notice is retried on the channel's schedule (time-scaled).
  */
-import { createPaymentChannels, type PaymentChannels } from '../activities/payment';
+import { createPaymentChannels, type PaymentChannels } from '../adapters/payment';
 import { PaymentNotice } from '../orm/entities';
 import { freePort } from '../scripts/temporal-dev';
 import { eventually, startPlatform, type Platform } from './harness';

@@ -5,8 +5,8 @@
  * billing points; role guards and field-named errors; E0023 at an empty point.
  */
 import { busDateTime } from '../sim/his/client';
-import { triggerSchedule } from '../scripts/schedules';
-import type { AuditReport } from '../activities/stock/audit';
+import { triggerSchedule } from '../temporal/schedules';
+import type { AuditReport } from '../services/stock/audit';
 import { freePort } from '../scripts/temporal-dev';
 import { eventually, startPlatform, type Platform } from './harness';
 

@@ -4,7 +4,7 @@
  * original shows as reversed everywhere; reversing twice (or concurrently) makes one red bill.
  */
 import { Bill, BillItem, StockSegment } from '../orm/entities';
-import { verifyRef } from '../activities/signing/reference-verify';
+import { verifyRef } from '../adapters/signing/reference-verify';
 import { busDateTime, HisClient } from '../sim/his/client';
 import { eventually, startPlatform, type Platform } from './harness';
 

@@ -1,4 +1,4 @@
-import type { ScheduleDef } from '../scripts/schedules';
+import type { ScheduleDef } from '../temporal/schedules';
 
 /** The schedule of basicDataSyncWorkflow (outside the workflow file: the bundle must not import scripts/). */
 export const BASIC_DATA_SYNC_SCHEDULE: ScheduleDef = {

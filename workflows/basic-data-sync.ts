@@ -6,7 +6,7 @@
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { BasicSyncResult } from '../activities/fiscal/basic-data';
+import type { BasicSyncResult } from '../services/fiscal/basic-data';
 
 const { syncBasicData } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',

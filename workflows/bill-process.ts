@@ -16,7 +16,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { IssuedBill } from '../activities/issue/issue-bill';
+import type { IssuedBill } from '../services/issuance';
 import type { Activities } from '../activities';
 
 export const local = proxyLocalActivities<Activities>({

@@ -22,8 +22,8 @@
  */
 import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { Config } from '../common/config';
-import type { ScheduleDef } from '../scripts/schedules';
+import type { Config } from '../config/index';
+import type { ScheduleDef } from '../temporal/schedules';
 
 export interface FiscalUploadInput {
   batchSize?: number;

@@ -4,7 +4,7 @@
  * same run then renders the layout file and notifies the patient in the background.
  */
 import { defineUpdate } from '@temporalio/workflow';
-import type { IssuedBill, IssueBillInput } from '../activities/issue/issue-bill';
+import type { IssuedBill, IssueBillInput } from '../services/issuance';
 import { local, runBillProcess, statusQuery, type BillProcessStatus } from './bill-process';
 
 export type IssueStatus = BillProcessStatus;

@@ -6,7 +6,7 @@
  */
 import { log, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { NoticeRequest } from '../activities/issue/activities';
+import type { NoticeRequest } from '../services/delivery';
 import { backgroundOptions } from './bill-process';
 
 const background = proxyActivities<Activities>(backgroundOptions);

@@ -18,7 +18,7 @@ import {
   proxyLocalActivities,
   setHandler,
 } from '@temporalio/workflow';
-import type { PaperOp, PaperResult } from '../activities/paper/paper';
+import type { PaperOp, PaperResult } from '../services/paper';
 import type { Activities } from '../activities';
 
 const local = proxyLocalActivities<Activities>({

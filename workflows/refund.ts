@@ -30,10 +30,10 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { stepTimes, type ChainStep } from '../activities/refund/chain';
-import { refundActionName, refundStateName } from '../activities/refund/names';
-import type { RefundChannel } from '../activities/refund/rules';
-import type { RefundRecord } from '../activities/refund/store';
+import { stepTimes, type ChainStep } from '../domain/refund/chain';
+import { refundActionName, refundStateName } from '../domain/refund/names';
+import type { RefundChannel } from '../domain/refund/rules';
+import type { RefundRecord } from '../services/refunds';
 
 const local = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',

@@ -1,10 +1,10 @@
 /**
  * The `stock-alarm` schedule's run (库存预警): compares every point's unused numbers with its
- * threshold, opens / closes alarms (activities/stock/alarms.ts). Deterministic code only.
+ * threshold, opens / closes alarms (services/stock/alarms.ts). Deterministic code only.
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ScheduleDef } from '../scripts/schedules';
+import type { ScheduleDef } from '../temporal/schedules';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '5m',

@@ -31,9 +31,9 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { IssuedBill } from '../activities/issue/issue-bill';
-import type { WriteOffInput } from '../activities/writeoff/write-off';
-import type { ReissuePlan } from '../activities/lifecycle/activities';
+import type { IssuedBill } from '../services/issuance';
+import type { WriteOffInput } from '../services/reversal';
+import type { ReissuePlan } from '../services/lifecycle';
 import { local, runBillProcess, type BillProcessStatus } from './bill-process';
 import { issueBillWorkflow } from './issue-bill';
 

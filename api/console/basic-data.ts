@@ -13,7 +13,7 @@ import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
 import { isUniqueViolation } from '../../orm/errors';
-import { triggerSchedule } from '../../scripts/schedules';
+import { triggerSchedule } from '../../temporal/schedules';
 import { BASIC_DATA_SYNC_SCHEDULE } from '../../workflows/basic-data-sync-schedule';
 
 type Row = Record<string, any>;

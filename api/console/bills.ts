@@ -2,23 +2,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Router from '@koa/router';
-import { refundStateName } from '../../activities/refund/names';
+import { refundStateName } from '../../domain/refund/names';
 import type { Context } from 'koa';
 import type { FilterQuery } from '@mikro-orm/core';
 import { formatYuan, yuanInChinese } from '../../common/money';
 import { dbIso } from '../../orm/sql-values';
 import { sm2Verify } from '../../common/gm';
 import { Bill, BillEvent, BillItem, BillPayment, BillingPoint, BusinessCategory, Hospital, Notification } from '../../orm/entities';
-import { BUS_TYPES } from '../../activities/issue/draft';
-import { h5Url } from '../../activities/issue/bill-facts';
-import { PAY_CHANNELS } from '../../activities/issue/activities';
+import { BUS_TYPES } from '../../domain/bill/issue-request';
+import { h5Url } from '../../domain/bill/facts';
+import { PAY_CHANNELS } from '../../services/delivery';
 import { HttpError, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
 import { readJson } from '../http';
 import { parseRefundSpec, partialRefund, writeOff } from '../his/write-off';
 import { DomainError } from '../../common/errors';
-import { BILL_EVENT_TYPES, type BillEventType } from '../../activities/events';
+import { BILL_EVENT_TYPES, type BillEventType } from '../../domain/bill/events';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 

@@ -10,13 +10,13 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { formatYuan, yuanInChinese } from '../../common/money';
 import { Bill, Notification } from '../../orm/entities';
-import { h5Url, noticeTargets, type Channel } from '../../activities/issue/bill-facts';
-import { recordBillEvent } from '../../activities/events';
+import { h5Url, noticeTargets, type Channel } from '../../domain/bill/facts';
+import { recordBillEvent } from '../../domain/bill/events';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
 import { placeScope } from './bills';
-import { CHANNELS, checkTarget, newRequestKey, REQUEST_KEY, startNoticeResend } from '../delivery/notices';
+import { CHANNELS, checkTarget, newRequestKey, REQUEST_KEY, startNoticeResend } from '../../temporal/notice-client';
 import { DomainError } from '../../common/errors';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 

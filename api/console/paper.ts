@@ -7,7 +7,7 @@
 import type Router from '@koa/router';
 import { dbIso } from '../../orm/sql-values';
 import type { Context, Next } from 'koa';
-import { nextPaperSegment, paperNo, voidBlankRange } from '../../activities/paper/paper';
+import { nextPaperSegment, paperNo, voidBlankRange } from '../../services/paper';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';

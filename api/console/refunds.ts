@@ -6,13 +6,13 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { randomBytes } from 'node:crypto';
-import { parseChainSteps, type PayType } from '../../activities/refund/chain';
-import { loadChain, saveChain } from '../../activities/refund/store';
+import { parseChainSteps, type PayType } from '../../domain/refund/chain';
+import { loadChain, saveChain } from '../../services/refunds';
 import { fieldError } from '../../common/errors';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
-import { actOnRefund, CONSOLE_REFUND_FIELDS, findRefund, isTodoFor, parseRefundFields, REFUND_SELECT, refundDetail, refundSummary, startRefund, type RefundRow } from '../refund/service';
+import { actOnRefund, CONSOLE_REFUND_FIELDS, findRefund, isTodoFor, parseRefundFields, REFUND_SELECT, refundDetail, refundSummary, startRefund, type RefundRow } from '../../temporal/refund-client';
 import { DECISIONS, type RefundActionName, type RefundActor } from '../../workflows/refund';
 
 const OPEN_STATES = ['approving', 'awaiting_cashier', 'refund_failed'];

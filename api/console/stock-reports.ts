@@ -6,7 +6,7 @@
  */
 import type { ApiContext } from '../context';
 import { dbDate } from '../../orm/sql-values';
-import { chinaTime } from '../../activities/issue/bill-facts';
+import { chinaTime } from '../../domain/bill/facts';
 import { dateRange, registerReport, scopedPlace, type ReportDef, type ReportRow } from './reports';
 
 const OFFICE = ['admin', 'finance', 'audit'];

@@ -2,7 +2,7 @@
  * The console's bill stock (票据库存): requisitions (申领), the hospital pool, distribution (分发),
  * returns (退回), voids (作废), billing points (开票点) with nesting and thresholds, stock alarms
  * (库存预警) and the number-continuity audit. Finance and admins only; everyone else gets 403.
- * Handlers stay thin: the stock moves are in activities/stock/, the requisition's steps in its workflow.
+ * Handlers stay thin: the stock moves are in services/stock/, the requisition's steps in its workflow.
  */
 import type Router from '@koa/router';
 import { dbIso } from '../../orm/sql-values';
@@ -15,16 +15,16 @@ import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
 import { workflowUrl } from './bills';
 import { toDomainError } from '../his/issue';
-import { auditNumbers } from '../../activities/stock/audit';
-import { distribute, kindByCode, parseRangeSpec, returnToPool, voidRange, type PointRef } from '../../activities/stock/stock';
-import { recheckAlarm } from '../../activities/stock/alarms';
+import { auditNumbers } from '../../services/stock/audit';
+import { distribute, kindByCode, parseRangeSpec, returnToPool, voidRange, type PointRef } from '../../services/stock/stock';
+import { recheckAlarm } from '../../services/stock/alarms';
 import {
   REQUISITION_EVENTS, REQUISITION_STATES, createRequisition, editRequisition, parseLines, requisitionWorkflowId,
-} from '../../activities/stock/requisition';
+} from '../../services/stock/requisition';
 import { requisitionWorkflow, stockInUpdate, submitRequisitionUpdate, type RequisitionPhase } from '../../workflows/requisition';
-import { triggerSchedule } from '../../scripts/schedules';
+import { triggerSchedule } from '../../temporal/schedules';
 import { STOCK_ALARM_SCHEDULE } from '../../workflows/stock-alarm';
-import type { Sql } from '../../activities/stock/ranges';
+import type { Sql } from '../../orm/repositories/stock-ranges';
 
 export const STOCK_ROLES = ['finance', 'admin'];
 

@@ -11,7 +11,7 @@ import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireUser, type SessionUser } from './auth';
 import { workflowUrl } from './bills';
-import { onPaperVoided } from '../lifecycle/hooks';
+import { onPaperVoided } from '../../temporal/paper-hooks';
 import { findBill, runPaperOp } from '../his/paper';
 import type { Bill } from '../../orm/entities';
 

@@ -7,14 +7,14 @@ import type { Context } from 'koa';
 import { timingSafeEqual } from 'node:crypto';
 import { formatYuan, yuanInChinese } from '../../common/money';
 import { Bill, BillItem, Notification } from '../../orm/entities';
-import { advanceH5Token, h5Url } from '../../activities/issue/bill-facts';
-import { startNoticeResend } from '../delivery/notices';
+import { advanceH5Token, h5Url } from '../../domain/bill/facts';
+import { startNoticeResend } from '../../temporal/notice-client';
 import type { ApiContext } from '../context';
 import { sendLayout } from '../console/bills';
 import { renderBillPage, renderNotFoundPage, renderPendingPage, renderRefundPage } from './page';
-import { refundH5Token } from '../../activities/refund/store';
-import { findRefund, refundDetail } from '../refund/service';
-import { CHANNEL_NAMES } from '../../activities/refund/rules';
+import { refundH5Token } from '../../services/refunds';
+import { findRefund, refundDetail } from '../../temporal/refund-client';
+import { CHANNEL_NAMES } from '../../domain/refund/rules';
 
 const STATE_TEXT: Record<string, string> = { normal: '正常', reversed: '已冲红' };
 

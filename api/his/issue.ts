@@ -8,9 +8,9 @@ import { ApplicationFailure, type UpdateDefinition, type Workflow } from '@tempo
 import { DomainError } from '../../common/errors';
 import { isUniqueViolation } from '../../orm/errors';
 import { Bill } from '../../orm/entities';
-import { parseIssueDraft, payloadHash } from '../../activities/issue/draft';
-import { billWorkflowId, h5Url } from '../../activities/issue/bill-facts';
-import { toIssued, type IssuedBill } from '../../activities/issue/issue-bill';
+import { parseIssueDraft, payloadHash } from '../../domain/bill/issue-request';
+import { billWorkflowId, h5Url } from '../../domain/bill/facts';
+import { toIssued, type IssuedBill } from '../../services/issuance';
 import { issueBillWorkflow, issueUpdate } from '../../workflows/issue-bill';
 import type { ApiContext } from '../context';
 

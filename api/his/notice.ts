@@ -9,9 +9,9 @@
  */
 import { DomainError, fieldError } from '../../common/errors';
 import { Bill } from '../../orm/entities';
-import type { Channel } from '../../activities/issue/bill-facts';
+import type { Channel } from '../../domain/bill/facts';
 import type { ApiContext } from '../context';
-import { checkTarget, newRequestKey, REQUEST_KEY, startNoticeResend } from '../delivery/notices';
+import { checkTarget, newRequestKey, REQUEST_KEY, startNoticeResend } from '../../temporal/notice-client';
 
 const NOTICE_TYPES: Record<string, Channel> = { '1201': 'sms', '1202': 'email' };
 

@@ -7,10 +7,10 @@
  */
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { DomainError, fieldError } from '../../common/errors';
-import { validBusDateTime } from '../../activities/issue/draft';
-import { nextPaperSegment, paperNo, paperWorkflowId, voidBlankRange, type PaperOp, type PaperResult } from '../../activities/paper/paper';
+import { validBusDateTime } from '../../domain/bill/issue-request';
+import { nextPaperSegment, paperNo, paperWorkflowId, voidBlankRange, type PaperOp, type PaperResult } from '../../services/paper';
 import { paperUpdate, paperWorkflow } from '../../workflows/paper';
-import { onPaperVoided } from '../lifecycle/hooks';
+import { onPaperVoided } from '../../temporal/paper-hooks';
 import type { ApiContext } from '../context';
 import { toDomainError } from './issue';
 

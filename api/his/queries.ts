@@ -2,8 +2,8 @@
 import { DomainError, fieldError } from '../../common/errors';
 import { formatYuan } from '../../common/money';
 import { Bill, BillingPoint, IssueRequest } from '../../orm/entities';
-import { toIssued } from '../../activities/issue/issue-bill';
-import { validBusDateTime } from '../../activities/issue/draft';
+import { toIssued } from '../../services/issuance';
+import { validBusDateTime } from '../../domain/bill/issue-request';
 import type { ApiContext } from '../context';
 import { issueAnswer } from './issue';
 

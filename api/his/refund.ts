@@ -6,9 +6,9 @@
  *   withdrawRefund withdraw it (until finance approved)
  */
 import { DomainError, fieldError } from '../../common/errors';
-import { REFUND_NO, refundH5Url } from '../../activities/refund/store';
+import { REFUND_NO, refundH5Url } from '../../services/refunds';
 import type { ApiContext } from '../context';
-import { actOnRefund, findRefund, HIS_REFUND_FIELDS, parseRefundFields, refundDetail, refundText, startRefund } from '../refund/service';
+import { actOnRefund, findRefund, HIS_REFUND_FIELDS, parseRefundFields, refundDetail, refundText, startRefund } from '../../temporal/refund-client';
 
 async function billFor(api: ApiContext, hospitalId: number, o: Record<string, unknown>, appid: string): Promise<number> {
   const conn = api.deps.orm.em.getConnection();

@@ -5,8 +5,8 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { DomainError } from '../../common/errors';
-import { buildResponse, decodeData, parseEnvelope, verifyEnvelopeSign } from './envelope';
-import { isIssueMethod } from '../../activities/issue/draft';
+import { buildResponse, decodeData, parseEnvelope, verifyEnvelopeSign } from '../../protocol/his-envelope';
+import { isIssueMethod } from '../../domain/bill/issue-request';
 import { readBody } from '../http';
 import type { ApiContext } from '../context';
 import { issueViaHis } from './issue';

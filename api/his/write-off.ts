@@ -6,12 +6,12 @@
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { DomainError, fieldError } from '../../common/errors';
 import { Bill } from '../../orm/entities';
-import { validBusDateTime } from '../../activities/issue/draft';
-import { h5Url } from '../../activities/issue/bill-facts';
-import { writeOffWorkflowId } from '../../activities/writeoff/write-off';
+import { validBusDateTime } from '../../domain/bill/issue-request';
+import { h5Url } from '../../domain/bill/facts';
+import { writeOffWorkflowId } from '../../services/reversal';
 import { partialRefundUpdate, refundSpecKey, writeOffUpdate, writeOffWorkflow } from '../../workflows/write-off';
-import type { RefundSpec } from '../../activities/lifecycle/reissue-plan';
-import type { IssuedBill } from '../../activities/issue/issue-bill';
+import type { RefundSpec } from '../../domain/bill/reissue-plan';
+import type { IssuedBill } from '../../services/issuance';
 import { parseYuan } from '../../common/money';
 import type { ApiContext } from '../context';
 import { updateWithStart } from './issue';

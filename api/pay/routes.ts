@@ -13,10 +13,10 @@ import type Router from '@koa/router';
 import type Koa from 'koa';
 import { PaymentNotice } from '../../orm/entities';
 import { isUniqueViolation, redactDbError } from '../../orm/errors';
-import { PaymentNoticeError, type PaymentChannelName, type RefundNotice } from '../../activities/payment/channel';
-import { alipayNotifyPath, wechatNotifyPath } from '../../activities/payment';
+import { PaymentNoticeError, type PaymentChannelName, type RefundNotice } from '../../adapters/payment/channel';
+import { alipayNotifyPath, wechatNotifyPath } from '../../adapters/payment';
 import type { ApiContext } from '../context';
-import { onRefundNotice } from './hooks';
+import { onRefundNotice } from '../../temporal/refund-notice';
 
 /** A state change whose first handling did not finish (error, crash) goes to the hook again after this long. */
 const REHANDLE_AFTER_MS = 10_000;

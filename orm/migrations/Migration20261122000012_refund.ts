@@ -5,7 +5,7 @@
  * decision, comment), unique per (refund, action_key) so a retried activity records once.
  * `refund_cc` lists who is copied (escalations, transfers). `refund_chain` holds a chain
  * changed in the console; a payment type without a row uses the default
- * (activities/refund/chain.ts: seed 002's chains).
+ * (domain/refund/chain.ts: seed 002's chains).
  */
 import { Migration } from '@mikro-orm/migrations';
 

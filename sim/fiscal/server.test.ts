@@ -1,5 +1,5 @@
 /**
- * The fiscal simulator alone, through the real HTTP client (activities/fiscal/client.ts): request
+ * The fiscal simulator alone, through the real HTTP client (adapters/fiscal/client.ts): request
  * authentication, basic data, requisition review and segment issue, every upload check, idempotent
  * re-upload, accounting status, public verification, faults, and state kept across a restart.
  */
@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startFiscalSim, type FiscalSim } from './server';
-import { HttpFiscalPlatform } from '../../activities/fiscal/client';
-import { FiscalRejectedError, FiscalUnavailableError, type UploadBill } from '../../activities/fiscal/platform';
-import { FISCAL_HEADERS, fiscalSignature } from '../../activities/fiscal/wire';
+import { HttpFiscalPlatform } from '../../adapters/fiscal/client';
+import { FiscalRejectedError, FiscalUnavailableError, type UploadBill } from '../../adapters/fiscal/platform';
+import { FISCAL_HEADERS, fiscalSignature } from '../../protocol/fiscal-wire';
 import { sm2KeyPair, sm2Sign } from '../../common/gm';
 
 const keys = sm2KeyPair();

@@ -1,6 +1,6 @@
 /**
  * Simulator of the fiscal e-bill platform (财政电子票据平台), one real Koa HTTP server that serves
- * every method of `activities/fiscal/platform.ts` (FiscalPlatform). State (hospitals, requisitions,
+ * every method of `adapters/fiscal/platform.ts` (FiscalPlatform). State (hospitals, requisitions,
  * issued segments, uploaded bills) is kept in `{dataDir}/fiscal-sim.json`, written atomically after
  * each change, so a restart keeps it.
  *
@@ -35,12 +35,12 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import { heldDelays, listenWithFallback } from '../http-server';
 import { sm2Verify, sm3Hex } from '../../common/gm';
-import { FISCAL_HEADERS, fiscalSignature } from '../../activities/fiscal/wire';
+import { FISCAL_HEADERS, fiscalSignature } from '../../protocol/fiscal-wire';
 
 export { FISCAL_HEADERS, fiscalSignature };
 import type {
   FiscalBillKind, FiscalChargeItem, IssuedSegment, RequisitionLine, UploadBill, UploadResult,
-} from '../../activities/fiscal/platform';
+} from '../../adapters/fiscal/platform';
 
 export type FiscalFaultMode = 'ok' | 'down' | 'slow' | 'flaky';
 

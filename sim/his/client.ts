@@ -3,7 +3,7 @@
  * business requests in the signed envelope and opens signed answers.
  */
 import { randomUUID } from 'node:crypto';
-import { buildRequest, openResponse, type ResponseEnvelope } from '../../api/his/envelope';
+import { buildRequest, openResponse, type ResponseEnvelope } from '../../protocol/his-envelope';
 
 export interface HisAnswer<T = any> {
   result: string;

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startPrinterSim, type PrinterSim } from './server';
-import { HttpPrinter } from '../../activities/printer/http-printer';
-import { PrinterPermanentError } from '../../activities/printer/printer';
+import { HttpPrinter } from '../../adapters/printer/http-printer';
+import { PrinterPermanentError } from '../../adapters/printer/printer';
 
 let sim: PrinterSim;
 let dir: string;

@@ -1,5 +1,5 @@
 /** Display labels (zh-CN) and tag colours for the codes the API sends. */
-import { REFUND_ACTION_NAMES, REFUND_STATE_NAMES } from '../../../activities/refund/names';
+import { REFUND_ACTION_NAMES, REFUND_STATE_NAMES } from '../../../domain/refund/names';
 
 export type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger';
 
@@ -112,7 +112,7 @@ const REFUND_STATE_TYPE: Record<string, TagType> = {
   done: 'success',
   bill_blocked: 'danger',
 };
-/** Each state's name is the API's (activities/refund/names.ts); the colour is the console's. */
+/** Each state's name is the API's (domain/refund/names.ts); the colour is the console's. */
 export const REFUND_STATE: Record<string, DictEntry> = Object.fromEntries(
   Object.entries(REFUND_STATE_TYPE).map(([state, type]) => [state, { label: REFUND_STATE_NAMES[state], type }]),
 );

@@ -1,0 +1,222 @@
+/**
+ * The refund process's activities beyond bookkeeping: the money (through the channel adapters,
+ * idempotent by the refund's fixed out_refund_no), the bill (through the bill's own reversal
+ * process, exactly as the HIS's partialRefundEBill / writeOffEBill would), and the patient notice.
+ */
+import { log } from '@temporalio/activity';
+import { crashPoint } from '../common/crash-points';
+import { DomainError } from '../common/errors';
+import { formatYuan } from '../common/money';
+import { dbNow, insertRow, type Sql } from '../orm/repositories/stock-ranges';
+import { isUniqueViolation } from '../orm/errors';
+import type { Deps } from '../services/deps';
+import { domainFailure } from '../services/issuance';
+import { NotifyPermanentError } from '../adapters/notify';
+import { NOTICE_CHANNEL_NAMES, type RefundNoticeFacts } from '../adapters/notify/notifier';
+import { PaymentRejectedError, type PaymentChannelName, type RefundResult } from '../adapters/payment/channel';
+import { recordRefund, refundH5Url, type RefundRecord, type RefundTableRow } from '../services/refunds';
+
+type RefundRow = RefundTableRow;
+
+export type MoneyAnswer = { state: 'processing' | 'success' | 'failed'; failReason?: string };
+/** `waiting`: the bill's reversal waits (E0032 its paper form, E0050 still running); the refund asks again when woken or later. */
+export type BillAnswer = { state: 'reversed' | 'reissued' | 'blocked' | 'waiting'; redBillId?: number; reissuedBillId?: number; reason?: string; code?: string };
+
+export function refundActivities(deps: Deps) {
+  const load = async (refundId: number): Promise<RefundRow> => {
+    const [r] = await deps.orm.em.getConnection().execute<RefundRow[]>('select * from refund where id = ?', [refundId]);
+    if (!r) throw domainFailure(new DomainError('E0090', `refundNo: refund ${refundId} not found`, 'refundNo'));
+    return r;
+  };
+
+  const tx = <T>(fn: (sql: Sql) => Promise<T>) => deps.orm.em.fork().transactional((t) => fn(t as unknown as Sql));
+
+  /** One audit line per key (a retried activity records once). */
+  const line = async (sql: Sql, refundId: number, key: string, action: string, comment: string | null, detail?: Record<string, unknown>) => {
+    try {
+      await insertRow(sql, 'refund_action', {
+        refund_id: refundId, action_key: key, step_index: null, step_name: null, action, actor: 'system', actor_name: '系统',
+        comment, detail: detail ? JSON.stringify(detail) : null, created_at: dbNow(sql),
+      });
+      return true;
+    } catch (e) {
+      if (isUniqueViolation(e)) return false;
+      throw e;
+    }
+  };
+
+  /** Stores what the channel said about the refund `outRefundNo`. */
+  const keepMoney = async (r: RefundRow, outRefundNo: string, res: RefundResult): Promise<MoneyAnswer> => {
+    await tx(async (sql) => {
+      const now = dbNow(sql);
+      await sql.execute(
+        `update refund set money_state = ?, channel_refund_id = ?, money_at = ?, money_fail_reason = ?, updated_at = ? where id = ? and out_refund_no = ? and money_state <> 'success'`,
+        [res.state, res.channelRefundId || null, res.state === 'success' ? (res.successTime ? dbNow(sql, new Date(res.successTime)) : now) : null, res.failReason?.slice(0, 200) ?? null, now, r.id, outRefundNo],
+        'run',
+      );
+      if (res.state === 'success') await line(sql, r.id, `money_back-${outRefundNo}`, 'money_back', `${formatYuan(Number(res.amountFen ?? r.amount))} 元已退回（${res.channelRefundId}）`, { outRefundNo, channelRefundId: res.channelRefundId, successTime: res.successTime });
+    });
+    return { state: res.state, failReason: res.failReason };
+  };
+
+  const channelOf = (r: RefundRow) => {
+    if (r.channel !== 'wechat' && r.channel !== 'alipay') throw domainFailure(new DomainError('E0092', `channel: ${r.channel} 在收费窗口退款，不走线上渠道`, 'channel'));
+    return deps.payments[r.channel as PaymentChannelName];
+  };
+
+  const orderRef = (r: RefundRow) => ({ outTradeNo: r.out_trade_no ?? undefined, transactionId: r.transaction_id ?? undefined });
+
+  return {
+    async recordRefund(rec: RefundRecord): Promise<void> {
+      await recordRefund(deps, rec);
+    },
+
+    /**
+     * Asks the channel to refund. The same outRefundNo on every attempt: a retry after a timeout,
+     * an outage or a crash returns the refund the channel already accepted, never a second one.
+     */
+    async sendRefundMoney(i: { refundId: number; outRefundNo: string }): Promise<MoneyAnswer> {
+      const r = await load(i.refundId);
+      const channel = channelOf(r);
+      let res: RefundResult;
+      try {
+        res = await channel.refund({
+          outRefundNo: i.outRefundNo,
+          orderRef: orderRef(r),
+          amountFen: Number(r.amount),
+          totalFen: Number(r.paid_amt),
+          reason: r.reason.slice(0, 80),
+        });
+      } catch (e) {
+        if (e instanceof PaymentRejectedError) {
+          // The refusal is the refund's failure (the process records it on the trail, once).
+          await tx((sql) =>
+            sql.execute(`update refund set money_state = 'failed', money_fail_reason = ?, updated_at = ? where id = ? and out_refund_no = ? and money_state <> 'success'`, [e.message.slice(0, 200), dbNow(sql), r.id, i.outRefundNo], 'run'),
+          );
+          return { state: 'failed', failReason: e.message };
+        }
+        throw e; // unavailable: retried with the same outRefundNo
+      }
+      crashPoint(deps.cfg, 'after-refund-accepted');
+      await tx(async (sql) => {
+        await line(sql, r.id, `money_sent-${i.outRefundNo}`, 'money_sent', `已向${r.channel === 'wechat' ? '微信支付' : '支付宝'}发起退款 ${formatYuan(Number(r.amount))} 元`, { outRefundNo: i.outRefundNo, channelRefundId: res.channelRefundId });
+        await sql.execute(`update refund set money_state = 'processing', channel_refund_id = ? where id = ? and money_state = 'none'`, [res.channelRefundId || null, r.id], 'run');
+      });
+      return res.state === 'processing' ? { state: 'processing' } : keepMoney(r, i.outRefundNo, res);
+    },
+
+    /** Where the refund stands at the channel (after a notice, or when none came in time). */
+    async syncRefundMoney(i: { refundId: number; outRefundNo: string }): Promise<MoneyAnswer> {
+      const r = await load(i.refundId);
+      const res = await channelOf(r).queryRefund(i.outRefundNo, orderRef(r));
+      if (res.state === 'processing') return { state: 'processing' };
+      return keepMoney(r, i.outRefundNo, res);
+    },
+
+    /**
+     * The money is back: the bill is reversed (whole refund) or reversed and reissued for the rest
+     * (partial), by the bill's own `writeoff-…` process. A bill whose paper form is still out waits
+     * there (answered `waiting`: the refund asks again when the form is voided); a refusal is returned as blocked.
+     */
+    async reverseRefundBill(i: { refundId: number }): Promise<BillAnswer> {
+      const r = await load(i.refundId);
+      if (!deps.temporal) throw new Error('reverseRefundBill needs the platform Temporal client (Deps.temporal)');
+      const conn = deps.orm.em.getConnection();
+      const [b] = await conn.execute<Array<{ bill_batch_code: string; bill_no: string; total_amt: number | string; state: string; place_code: string }>>(
+        'select b.bill_batch_code, b.bill_no, b.total_amt, b.state, p.code as place_code from bill b join billing_point p on p.id = b.place_id where b.id = ?',
+        [r.bill_id],
+      );
+      const { writeOff, partialRefund } = await import('../api/his/write-off');
+      // Waits for the reversal up to 90 s (not the HIS's MEDBILL_ISSUE_TIMEOUT_MS): under load a retry with backoff would only come later.
+      const api = { deps: { ...deps, cfg: { ...deps.cfg, issueTimeoutMs: Math.max(deps.cfg.issueTimeoutMs, 90_000) } }, ...deps.temporal };
+      const req = {
+        hospitalId: r.hospital_id,
+        billBatchCode: b.bill_batch_code,
+        billNo: b.bill_no,
+        placeCode: b.place_code,
+        reason: `退费 ${r.refund_no}：${r.reason}`.slice(0, 200),
+        operator: `退费 ${r.refund_no}`.slice(0, 64),
+      };
+      const items = r.items ? (JSON.parse(r.items) as Array<{ sortNo: number; amt: number }>) : undefined;
+      const whole = !items && Number(r.amount) === Number(b.total_amt);
+      const channelCode = await (async () => {
+        const rows = await conn.execute<Array<{ channel_code: string }>>('select channel_code from bill_payment where bill_id = ?', [r.bill_id]);
+        const codes = deps.cfg.refundChannelCodes[r.channel as keyof typeof deps.cfg.refundChannelCodes] ?? [];
+        return rows.map((x: { channel_code: string }) => x.channel_code).find((c: string) => codes.includes(c));
+      })();
+      let answer: BillAnswer;
+      try {
+        if (whole) {
+          const red = await writeOff(api, req);
+          answer = { state: 'reversed', redBillId: await billId(red.eScarletBillBatchCode, red.eScarletBillNo) };
+        } else {
+          const res = await partialRefund(api, req, { items, amount: items ? undefined : Number(r.amount), channelCode });
+          const redBillId = await billId(res.eScarletBillBatchCode, res.eScarletBillNo);
+          const re = res.reissue as { billBatchCode?: string; billNo?: string; reason?: string };
+          answer = re.billBatchCode
+            ? { state: 'reissued', redBillId, reissuedBillId: await billId(re.billBatchCode, re.billNo!) }
+            : { state: 'blocked', redBillId, reason: re.reason ?? `reissue ${res.reissueState}` };
+        }
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e;
+        // Waiting for the paper form, or the reversal still running: try again later.
+        if (e.code === 'E0032' || e.code === 'E0050') {
+          await conn.execute(`update refund set bill_state = 'waiting', bill_reason = ? where id = ?`, [e.message, r.id]);
+          return { state: 'waiting', reason: e.message, code: e.code };
+        }
+        answer = { state: 'blocked', reason: e.message };
+      }
+      await tx(async (sql) => {
+        await sql.execute('update refund set bill_state = ?, red_bill_id = ?, reissued_bill_id = ?, bill_reason = ?, updated_at = ? where id = ?', [answer.state, answer.redBillId ?? null, answer.reissuedBillId ?? null, answer.reason ?? null, dbNow(sql), r.id], 'run');
+        if (answer.redBillId) await line(sql, r.id, 'bill_reversed', 'bill_reversed', `原票据 ${b.bill_batch_code}-${b.bill_no} 已冲红`, { redBillId: answer.redBillId });
+        if (answer.reissuedBillId) await line(sql, r.id, 'bill_reissued', 'bill_reissued', '剩余金额已重新开具票据', { reissuedBillId: answer.reissuedBillId });
+        if (answer.state === 'blocked') await line(sql, r.id, 'bill_blocked', 'bill_blocked', answer.reason ?? null);
+      });
+      return answer;
+
+      async function billId(code: string, no: string): Promise<number | undefined> {
+        const [x] = await conn.execute<Array<{ id: number }>>('select id from bill where bill_batch_code = ? and bill_no = ?', [code, no]);
+        return x?.id;
+      }
+    },
+
+    /** Tells the patient the outcome (WeChat template message to the openid, SMS to the phone); once per refund and outcome. */
+    async notifyRefundPatient(i: { refundId: number; kind: RefundNoticeFacts['result'] }): Promise<{ sent: string[] }> {
+      const r = await load(i.refundId);
+      const [h] = await deps.orm.em.getConnection().execute<Array<{ name: string }>>('select name from hospital where id = ?', [r.hospital_id]);
+      const targets: Array<['wechat' | 'sms', string]> = [];
+      if (r.open_id) targets.push(['wechat', r.open_id]);
+      if (r.tel) targets.push(['sms', r.tel]);
+      const sent: Array<'wechat' | 'sms'> = [];
+      const failed: Array<'wechat' | 'sms'> = [];
+      for (const [channel, target] of targets) {
+        const notifier = deps.notifiers.find((n) => n.channel === channel);
+        if (!notifier) continue;
+        try {
+          await notifier.send({
+            idempotencyKey: `refund-${r.id}-${i.kind}-${channel}`,
+            target,
+            hospitalName: h?.name ?? '',
+            payer: r.patient_name,
+            billBatchCode: '',
+            billNo: '',
+            random: '',
+            totalAmt: formatYuan(Number(r.amount)),
+            h5Url: refundH5Url(deps.cfg.publicUrl, deps.masterKey, r.refund_no),
+            issuedAt: new Date(),
+            refund: { refundNo: r.refund_no, result: i.kind, amount: formatYuan(Number(r.amount)), reason: i.kind === 'rejected' ? r.reject_reason ?? undefined : undefined },
+          });
+          sent.push(channel);
+        } catch (e) {
+          if (!(e instanceof NotifyPermanentError)) throw e; // retried by the workflow
+          log.warn('refund notice refused', { refundNo: r.refund_no, channel, err: (e as Error).message });
+          failed.push(channel);
+        }
+      }
+      const what = { done: '退费完成', rejected: '退费未获批准', withdrawn: '退费已撤回', bill_blocked: '已退款，新票据稍后开具' }[i.kind];
+      const names = (cs: Array<'wechat' | 'sms'>) => cs.map((c) => NOTICE_CHANNEL_NAMES[c]).join('、');
+      await tx((sql) => line(sql, r.id, `notified-${i.kind}`, 'notified', `${what}：${sent.length ? `已通知（${names(sent)}）` : '无可用的通知方式'}${failed.length ? `；${names(failed)}发送失败` : ''}`, { sent, failed }));
+      return { sent };
+    },
+  };
+}

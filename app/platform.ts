@@ -1,0 +1,256 @@
+/**
+ * Boots the whole platform in one process: the Temporal dev server (unless an address is given),
+ * the database (migrated, demo-seeded when empty), the simulators, the worker and the API.
+ * Used by `npm start` (scripts/start.ts) and by the test harness.
+ */
+import * as http from 'node:http';
+import * as path from 'node:path';
+import type { MikroORM } from '@mikro-orm/core';
+import type { Worker } from '@temporalio/worker';
+import type { Connection } from '@temporalio/client';
+import { resumeRefunds } from '../temporal/refund-client';
+import type { Config } from '../config/index';
+import { masterKey } from '../common/keys';
+import { applyTemporalSetup, connectClient, loadTemporalSetup, type TemporalSetup } from '../temporal/setup';
+import { openOrm } from '../orm/db';
+import { seedDemo } from '../orm/seed';
+import { createDeps, type Deps } from '../services/deps';
+import { createWorker } from './worker';
+import { createApp } from '../api/app';
+import type { ApiContext } from '../api/context';
+import { startNotifySim } from '../sim/notify/server';
+import { startPrinterSim } from '../sim/printer/server';
+import { startFiscalSim } from '../sim/fiscal/server';
+import { startWeChatPaySim } from '../sim/wechatpay/server';
+import { startAlipaySim } from '../sim/alipay/server';
+import { demoKeyPair, paymentKeys } from '../adapters/payment/keys';
+import { createPublicKey } from 'node:crypto';
+import { BillKind, Hospital, StockSegment } from '../orm/entities';
+import { ensureSchedules } from '../temporal/schedules';
+import { findTemporalCli, startDevServer, type DevServer } from '../scripts/temporal-dev';
+
+export interface Platform {
+  cfg: Config;
+  setup: TemporalSetup;
+  namespace: string;
+  taskQueue: string;
+  apiUrl: string;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  simUrl?: string;
+  deps: Deps;
+  api: ApiContext;
+  orm: MikroORM;
+  worker?: Worker;
+  devServer?: DevServer;
+  seeded: boolean;
+  stop(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  log?: (msg: string) => void;
+  /** Run the dev server headless (tests). */
+  headless?: boolean;
+}
+
+export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Promise<Platform> {
+  const log = opts.log ?? ((m: string) => console.log(m));
+  const setup = loadTemporalSetup();
+  const namespace = cfg.temporalNamespace ?? setup.namespace.name;
+  const taskQueue = cfg.taskQueue ?? setup.taskQueue;
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) {
+      try {
+        await s();
+      } catch (e) {
+        log(`stop step failed: ${(e as Error).message}`);
+      }
+    }
+    stops.length = 0;
+  };
+  try {
+    let devServer: DevServer | undefined;
+    let temporalAddress = cfg.temporalAddress;
+    let temporalUiUrl: string | undefined = cfg.temporalUiUrl;
+    if (cfg.embeddedTemporal) {
+      const cli = findTemporalCli(setup, { cli: cfg.temporalCli, cacheDir: cfg.cacheDir, log });
+      const [, portText] = cfg.temporalAddress.split(':');
+      devServer = await startDevServer(cli, setup, {
+        dbFile: path.join(cfg.dataDir, setup.devServer.dataFile),
+        port: Number(portText) || setup.devServer.port,
+        uiPort: Number(new URL(cfg.temporalUiUrl).port) || setup.devServer.uiPort,
+        headless: opts.headless ?? !cfg.temporalUi,
+        namespace,
+        logFile: path.join(cfg.dataDir, 'temporal.log'),
+      });
+      stops.push(() => devServer!.stop());
+      temporalAddress = devServer.address;
+      temporalUiUrl = devServer.uiUrl ?? cfg.temporalUiUrl;
+    }
+    const { connection, client } = await connectClient(temporalAddress, namespace);
+    stops.push(() => (connection as Connection).close());
+    await applyTemporalSetup(connection, setup, namespace);
+
+    const orm = await openOrm(cfg.dbUrl);
+    stops.push(() => orm.close(true));
+    const key = masterKey(cfg);
+    const seeded = cfg.seedDemo ? await seedDemo(orm.em.fork(), key) : false;
+
+    let simUrl: string | undefined;
+    if (cfg.simPort > 0) {
+      const sim = await startNotifySim({ port: cfg.simPort, smtpPort: cfg.simSmtpPort });
+      stops.push(() => sim.close());
+      simUrl = sim.url;
+    }
+    let printerUrl = cfg.printerUrl;
+    if (cfg.simPort > 0 && cfg.printerSimPort > 0) {
+      const printer = await startPrinterSim({ port: cfg.printerSimPort, dataDir: cfg.dataDir, fallbackToFreePort: true });
+      stops.push(() => printer.close());
+      printerUrl ||= printer.url;
+    }
+
+    let fiscalUrl = cfg.fiscalUrl;
+    if (cfg.simPort > 0 && cfg.fiscalSimPort > 0 && !cfg.fiscalUrl) {
+      const fiscal = await startFiscalSim({
+        port: cfg.fiscalSimPort,
+        dataDir: cfg.dataDir,
+        fallbackToFreePort: true,
+        autoApprove: cfg.fiscalSimAutoApprove,
+        reviewDelayMs: cfg.fiscalSimReviewDelayMs,
+        accountAfterMs: cfg.fiscalSimAccountAfterMs,
+      });
+      stops.push(() => fiscal.close());
+      fiscalUrl = fiscal.url;
+      await registerWithFiscalSim(orm, cfg, fiscalUrl);
+    }
+
+    const { wechatpayUrl, alipayUrl } = await startPaymentSims(cfg, stops);
+    const deps = createDeps({ ...cfg, printerUrl, fiscalUrl, wechatpayUrl, alipayUrl }, orm, key);
+    stops.push(() => deps.close());
+    const api: ApiContext = { deps, client, namespace, taskQueue, temporalUiUrl: temporalUiUrl ?? cfg.temporalUiUrl };
+    deps.temporal = { client, namespace, taskQueue, temporalUiUrl: api.temporalUiUrl };
+
+    await ensureSchedules(client, taskQueue, cfg);
+
+    let worker: Worker | undefined;
+    if (cfg.runWorker) {
+      worker = await createWorker(deps, { address: temporalAddress, namespace, taskQueue });
+      const running = worker.run();
+      stops.push(async () => {
+        if (worker!.getState() === 'RUNNING') worker!.shutdown();
+        await running;
+      });
+      running.catch((e) => log(`worker stopped with an error: ${e}`));
+      // A refund stored just before a crash, whose process never started, gets it now.
+      resumeRefunds(api).catch((e) => log(`resuming refund processes failed: ${(e as Error)?.stack ?? e}`));
+    }
+
+    let apiUrl = '';
+    if (cfg.runApi) {
+      const app = createApp(api, { log: (m, e) => log(`${m}: ${(e as Error)?.stack ?? e}`) });
+      const server = http.createServer(app.callback());
+      server.keepAliveTimeout = 65_000;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(cfg.port, cfg.host, () => resolve());
+      });
+      const port = (server.address() as { port: number }).port;
+      apiUrl = `http://${cfg.host === '0.0.0.0' ? '127.0.0.1' : cfg.host}:${port}`;
+      stops.push(
+        () =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      );
+    }
+    return { cfg, setup, namespace, taskQueue, apiUrl, temporalAddress, temporalUiUrl, simUrl, deps, api, orm, worker, devServer, seeded, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/**
+ * Starts the WeChat Pay and Alipay simulators (sim port + 4 / + 5, a busy default falls back to a
+ * free port) unless MEDBILL_WECHATPAY_URL / MEDBILL_ALIPAY_URL name real platforms. The simulated
+ * platforms know the merchant's / app's public keys (derived from the configured or demo private
+ * keys) and sign with their own demo keys from data/payment-keys/.
+ */
+async function startPaymentSims(cfg: Config, stops: Array<() => Promise<unknown>>): Promise<{ wechatpayUrl: string; alipayUrl: string }> {
+  let { wechatpayUrl, alipayUrl } = cfg;
+  if (cfg.simPort <= 0) return { wechatpayUrl, alipayUrl };
+  const keys = paymentKeys(cfg);
+  const publicOf = (pem: string) => createPublicKey(pem).export({ type: 'spki', format: 'pem' }) as string;
+  const common = { dataDir: cfg.dataDir, fallbackToFreePort: true, timeScale: cfg.paySimTimeScale, refundDelayMs: cfg.paySimRefundDelayMs, duplicateRate: cfg.paySimDuplicateRate };
+  if (cfg.wechatpaySimPort > 0 && !cfg.wechatpayUrl) {
+    const sim = await startWeChatPaySim({
+      ...common,
+      port: cfg.wechatpaySimPort,
+      partialGapMs: cfg.paySimPartialGapMs,
+      merchant: { mchId: cfg.wechatpayMchId, serial: cfg.wechatpaySerial, publicKey: publicOf(keys.wechatpay.privateKey), apiV3Key: cfg.wechatpayApiV3Key },
+      platform: { serial: cfg.wechatpayPlatformSerial, privateKey: demoKeyPair(cfg.dataDir, 'wechatpay-platform').privateKey },
+    });
+    stops.push(() => sim.close());
+    wechatpayUrl = sim.url;
+  }
+  if (cfg.alipaySimPort > 0 && !cfg.alipayUrl) {
+    const sim = await startAlipaySim({
+      ...common,
+      port: cfg.alipaySimPort,
+      refundWindowMs: cfg.paySimAlipayRefundDays * 86_400_000,
+      app: { appId: cfg.alipayAppId, publicKey: publicOf(keys.alipay.privateKey) },
+      platformPrivateKey: demoKeyPair(cfg.dataDir, 'alipay-platform').privateKey,
+    });
+    stops.push(() => sim.close());
+    alipayUrl = sim.gateway;
+  }
+  return { wechatpayUrl, alipayUrl };
+}
+
+/**
+ * Registers the database's hospitals with the fiscal simulator (idempotent, on every start): the
+ * first hospital with MEDBILL_FISCAL_APPID / MEDBILL_FISCAL_SECRET, further ones with
+ * `{appId}-{code}` and the same secret; their SM2 public keys; every stock segment already in the
+ * database counts as issued to that hospital.
+ */
+async function issuedRanges(em: ReturnType<MikroORM['em']['fork']>, hospitalId: number, kinds: Map<number, string>, segs: StockSegment[]) {
+  type R = { code: string; bill_batch_code: string; start_no: number | string; end_no: number | string };
+  const receipts = (
+    await em.getConnection().execute<R[]>(
+      'select k.code, r.bill_batch_code, r.start_no, r.end_no from stock_receipt r join bill_kind k on k.id = r.bill_kind_id where r.hospital_id = ? order by r.id',
+      [hospitalId],
+    )
+  ).map((r: R) => ({ billKindCode: r.code, billBatchCode: r.bill_batch_code, startNo: Number(r.start_no), endNo: Number(r.end_no) }));
+  type Range = { billKindCode: string; billBatchCode: string; startNo: number; endNo: number };
+  const covered = (s: StockSegment) => (receipts as Range[]).some((r: Range) => r.billBatchCode === s.billBatchCode && r.startNo <= s.startNo && s.endNo <= r.endNo);
+  const loose = segs.filter((s) => s.endNo >= s.startNo && !covered(s)).map((s) => ({ billKindCode: kinds.get(s.billKind.id), billBatchCode: s.billBatchCode, startNo: s.startNo, endNo: s.endNo }));
+  return [...receipts, ...loose];
+}
+
+export async function registerWithFiscalSim(orm: MikroORM, cfg: Config, simUrl: string): Promise<void> {
+  const em = orm.em.fork();
+  const hospitals = await em.find(Hospital, {}, { orderBy: { id: 'asc' } });
+  const kinds = new Map((await em.find(BillKind, {})).map((k) => [k.id, k.code]));
+  for (const [i, h] of hospitals.entries()) {
+    const segs = await em.find(StockSegment, { hospital: h.id }, { orderBy: { id: 'asc' } });
+    const res = await fetch(`${simUrl}/_sim/hospitals`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        code: h.code,
+        name: h.name,
+        regionCode: h.regionCode,
+        appId: i === 0 ? cfg.fiscalAppId : `${cfg.fiscalAppId}-${h.code}`,
+        secret: cfg.fiscalSecret,
+        publicKey: h.publicKey,
+        // Every range the fiscal platform issued: stock_receipt (also what now lies in the hospital
+        // pool or at the points); a point segment no receipt covers (data older than the stock
+        // tables) is registered as it is.
+        segments: await issuedRanges(em, h.id, kinds, segs),
+      }),
+    });
+    if (!res.ok) throw new Error(`registering ${h.code} with the fiscal simulator failed: ${res.status} ${await res.text()}`);
+  }
+}

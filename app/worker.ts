@@ -1,0 +1,35 @@
+/** The Temporal worker: every workflow of workflows/ and the activities built from Deps. */
+import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REPO_ROOT } from '../temporal/setup';
+import type { Deps } from '../services/deps';
+import { createActivities } from '../activities';
+
+let runtimeInstalled = false;
+
+/** The bundle made at build time (scripts/bundle-workflows) when running compiled code, else the sources. */
+function workflowCode(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  const bundle = path.join(REPO_ROOT, 'dist', 'workflow-bundle.js');
+  if (__filename.endsWith('.js') && fs.existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
+  return { workflowsPath: require.resolve('../workflows') };
+}
+
+export async function createWorker(deps: Deps, opts: { address: string; namespace: string; taskQueue: string }): Promise<Worker> {
+  if (!runtimeInstalled) {
+    const level = ({ debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const)[deps.cfg.logLevel] as LogLevel;
+    Runtime.install({ logger: new DefaultLogger(level === 'INFO' ? 'WARN' : level) });
+    runtimeInstalled = true;
+  }
+  const connection = await NativeConnection.connect({ address: opts.address });
+  return Worker.create({
+    connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    ...workflowCode(),
+    activities: createActivities(deps),
+    maxConcurrentLocalActivityExecutions: 64,
+    maxConcurrentActivityTaskExecutions: 32,
+    maxConcurrentWorkflowTaskExecutions: 64,
+  });
+}

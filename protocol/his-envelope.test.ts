@@ -1,0 +1,43 @@
+import { buildRequest, buildResponse, decodeData, openResponse, parseEnvelope, verifyEnvelopeSign } from './his-envelope';
+import { DomainError } from '../common/errors';
+
+describe('HIS envelope', () => {
+  test('round trip: request built by a HIS is verified and decoded', () => {
+    const env = buildRequest('APP', 'KEY', { busNo: '甲1' });
+    const parsed = parseEnvelope(JSON.parse(JSON.stringify(env)));
+    expect(() => verifyEnvelopeSign(parsed, 'KEY')).not.toThrow();
+    expect(decodeData(parsed)).toEqual({ busNo: '甲1' });
+  });
+
+  test('a tampered data or a wrong key fails the sign check', () => {
+    const env = buildRequest('APP', 'KEY', { busNo: '1' });
+    expect(() => verifyEnvelopeSign({ ...env, data: Buffer.from('{"busNo":"2"}').toString('base64') }, 'KEY')).toThrow(/sign/);
+    expect(() => verifyEnvelopeSign(env, 'OTHER')).toThrow(DomainError);
+  });
+
+  test('the response is signed the same way and decodes to {result, message}', () => {
+    const res = buildResponse('S0000', { billNo: '0000000001' }, 'APP', 'KEY');
+    const opened = openResponse(res, 'APP', 'KEY');
+    expect(opened).toEqual({ result: 'S0000', message: { billNo: '0000000001' }, signOk: true });
+    expect(openResponse(res, 'APP', 'WRONG').signOk).toBe(false);
+    const err = openResponse(buildResponse('E0010', 'busNo: is required', 'APP', 'KEY'), 'APP', 'KEY');
+    expect(err.message).toBe('busNo: is required');
+  });
+
+  test.each([
+    [null, undefined],
+    [[], undefined],
+    [{ appid: 'A', data: 'e30=', noise: 'n', version: '2.0', sign: 'x' }, 'version'],
+    [{ appid: 'A', data: '%%%', noise: 'n', version: '1.0', sign: 'x' }, 'data'],
+    [{ appid: '', data: 'e30=', noise: 'n', version: '1.0', sign: 'x' }, 'appid'],
+  ])('malformed envelope %p names %p', (body, field) => {
+    try {
+      parseEnvelope(body);
+      throw new Error('no error');
+    } catch (e) {
+      expect(e).toBeInstanceOf(DomainError);
+      expect((e as DomainError).code).toBe('E0001');
+      expect((e as DomainError).field).toBe(field);
+    }
+  });
+});

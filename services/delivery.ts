@@ -1,0 +1,279 @@
+/** The issue workflow's activities: the issuing local activity, the layout file, the patient notices. */
+import * as fs from 'node:fs/promises';
+import { dbDate } from '../orm/sql-values';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { formatYuan, yuanInChinese } from '../common/money';
+import { isUniqueViolation } from '../orm/errors';
+import type { Deps } from './deps';
+import { issueBillActivity } from './issuance';
+import { h5Url, noticeTargets, type Channel } from '../domain/bill/facts';
+import { BUS_TYPES } from '../domain/bill/issue-request';
+import { NotifyPermanentError } from '../adapters/notify';
+import { NOTICE_CHANNEL_NAMES } from '../adapters/notify/notifier';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { recordBillEvent } from '../domain/bill/events';
+
+
+/** A notice target as the timeline shows it: enough to recognise, not enough to harvest. */
+export function maskTarget(channel: Channel, target: string): string {
+  if (channel === 'sms') return target.length >= 7 ? `${target.slice(0, 3)}****${target.slice(-4)}` : '****';
+  if (channel === 'email') {
+    const [user, domain] = target.split('@');
+    return `${user.slice(0, 1)}***@${domain ?? ''}`;
+  }
+  return `${target.slice(0, 4)}…`;
+}
+
+export const PAY_CHANNELS: Record<string, string> = {
+  '01': '医保', '02': '现金', '03': '支票', '04': '支付宝', '05': '微信', '06': '转账', '07': '医保个账', '08': '银联卡', '09': '自助机',
+};
+
+const REGION_NAMES: Record<string, string> = { '44': '广东省', '61': '陕西省', '11': '北京市', '31': '上海市' };
+
+/** Where a bill's layout file lives, relative to the data folder (stored by reference). */
+export const layoutRelPath = (b: { billBatchCode: string; billNo: string }) => path.join('layout', b.billBatchCode, `${b.billNo}.pdf`);
+
+interface BillRow {
+  id: number;
+  bill_batch_code: string;
+  bill_no: string;
+  random: string;
+  issued_at: number | string | Date;
+  payer: string;
+  id_card_no: string | null;
+  patient_no: string;
+  bus_no: string;
+  bus_type: string;
+  payee: string;
+  checker: string | null;
+  author: string;
+  total_amt: number | string;
+  remark: string | null;
+  extra: string | null;
+  state: string;
+  is_scarlet: number | boolean;
+  signature: string;
+  tel: string | null;
+  email: string | null;
+  open_id: string | null;
+  layout_path: string | null;
+  hospital_name: string;
+  region_code: string;
+  place_name: string;
+  kind_name: string;
+  related_code: string | null;
+  related_no: string | null;
+}
+
+export type DeliveryResult = { layout: 'done'; notices: Partial<Record<Channel, 'sent' | 'failed'>> };
+
+/** A resend of a bill's notices, asked for by the console or the HIS (workflow `notice-...`). */
+export interface NoticeRequest {
+  billId: number;
+  /** Unique per request ([A-Za-z0-9_-], at most 64): the request's notices are sent once however often it is retried. */
+  requestKey: string;
+  /** Who asked: a console username or `HIS:{appid}`. */
+  actor: string;
+  targets: Array<{ channel: Channel; target: string }>;
+}
+
+/** What a notice is for: the issuance notice (one per bill and channel) or one resend request. */
+interface NoticePurpose {
+  purpose: string;
+  actor: string;
+  /** The timeline event when it is sent. */
+  event: 'notified' | 'notice_resent' | 'card_inserted';
+}
+
+/** A HIS date (yyyyMMdd..., or yyyy-MM-dd...) as the instant that China day starts; undefined if not a date. */
+function chinaDate(v: unknown): Date | undefined {
+  const m = typeof v === 'string' ? /^(\d{4})-?(\d{2})-?(\d{2})/.exec(v) : null;
+  if (!m) return undefined;
+  const d = new Date(`${m[1]}-${m[2]}-${m[3]}T00:00:00+08:00`);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+export function createIssueActivities(deps: Deps) {
+  const conn = () => deps.orm.em.getConnection();
+  const platform = () => deps.orm.em.getPlatform();
+
+  async function loadBill(billId: number): Promise<BillRow> {
+    const [row] = await conn().execute<BillRow[]>(
+      `select b.id, b.bill_batch_code, b.bill_no, b.random, b.issued_at, b.payer, b.id_card_no, b.patient_no, b.bus_no, b.bus_type,
+              b.payee, b.checker, b.author, b.total_amt, b.remark, b.extra, b.state, b.is_scarlet, b.signature, b.tel, b.email,
+              b.open_id, b.layout_path, h.name as hospital_name, h.region_code, p.name as place_name, k.name as kind_name,
+              r.bill_batch_code as related_code, r.bill_no as related_no
+         from bill b join hospital h on h.id = b.hospital_id join billing_point p on p.id = b.place_id join bill_kind k on k.id = b.bill_kind_id
+         left join bill r on r.id = b.related_bill_id
+        where b.id = ?`,
+      [billId],
+    );
+    if (!row) throw new Error(`bill ${billId} not found`);
+    return row;
+  }
+
+  /** Renders the PDF layout file, writes it atomically and records its path and SHA-256. Idempotent. */
+  async function renderLayout(bill: BillRow): Promise<string> {
+    if (bill.layout_path) return bill.layout_path;
+    const [items, payments] = await Promise.all([
+      conn().execute<Array<{ name: string; number: string | null; unit: string | null; amt: number | string; remark: string | null }>>(
+        'select name, number, unit, amt, remark from bill_item where bill_id = ? order by sort_no, id',
+        [bill.id],
+      ),
+      conn().execute<Array<{ channel_code: string; amount: number | string }>>('select channel_code, amount from bill_payment where bill_id = ? order by id', [bill.id]),
+    ]);
+    const extra = bill.extra ? JSON.parse(bill.extra) : {};
+    const ref = { billBatchCode: bill.bill_batch_code, billNo: bill.bill_no, random: bill.random };
+    const pdf = await deps.layout.pdf(
+      {
+        hospitalName: bill.hospital_name,
+        regionName: REGION_NAMES[bill.region_code] ?? '',
+        billKindName: bill.kind_name,
+        ...ref,
+        issuedAt: dbDate(bill.issued_at),
+        payer: bill.payer,
+        idCardNo: bill.id_card_no ?? undefined,
+        patientNo: bill.patient_no,
+        busNo: bill.bus_no,
+        busType: bill.bus_type,
+        busTypeName: BUS_TYPES[bill.bus_type] ?? bill.bus_type,
+        medicalCareType: extra.medicalCareType,
+        visitDate: chinaDate(extra.consultationDate),
+        institutionType: extra.medicalInstitution,
+        placeName: bill.place_name,
+        payee: bill.payee,
+        checker: bill.checker ?? undefined,
+        author: bill.author,
+        totalAmt: formatYuan(Number(bill.total_amt)),
+        totalAmtChinese: yuanInChinese(Number(bill.total_amt)),
+        items: items.map((i: { name: string; number: string | null; unit: string | null; amt: number | string; remark: string | null }) => ({ name: i.name, number: i.number ?? undefined, unit: i.unit ?? undefined, amt: formatYuan(Number(i.amt)), remark: i.remark ?? undefined })),
+        payments: payments.map((p: { channel_code: string; amount: number | string }) => ({ channelName: PAY_CHANNELS[p.channel_code] ?? p.channel_code, amount: formatYuan(Number(p.amount)) })),
+        remark: bill.remark ?? undefined,
+        h5Url: h5Url(deps.cfg.publicUrl, ref),
+        state: bill.state === 'reversed' ? 'reversed' : 'normal',
+        isScarlet: !!Number(bill.is_scarlet),
+        relatedBillBatchCode: bill.related_code ?? undefined,
+        relatedBillNo: bill.related_no ?? undefined,
+        signatureHex: bill.signature,
+      },
+      { fontPath: deps.cfg.fontPath },
+    );
+    const rel = layoutRelPath(ref);
+    const abs = path.join(deps.cfg.dataDir, rel);
+    await fs.mkdir(path.dirname(abs), { recursive: true });
+    const tmp = `${abs}.${process.pid}.${bill.id}.tmp`;
+    await fs.writeFile(tmp, pdf);
+    await fs.rename(tmp, abs);
+    const sha = createHash('sha256').update(pdf).digest('hex');
+    await conn().execute('update bill set layout_path = ?, layout_sha256 = ? where id = ?', [rel, sha, bill.id], 'run');
+    return rel;
+  }
+
+  /**
+   * Sends one channel's notice at most once: the notification row remembers a sent notice, and the
+   * provider dedupes by the idempotency key if we crash between sending and recording. A permanent
+   * error (bad number) is recorded and not retried; anything else is thrown for a retry.
+   */
+  async function notify(bill: BillRow, channel: Channel, target: string, why: NoticePurpose = { purpose: 'issue', actor: 'system', event: channel === 'card' ? 'card_inserted' : 'notified' }): Promise<'sent' | 'failed'> {
+    const find = () =>
+      conn().execute<Array<{ id: number; status: string; attempts: number; target: string }>>(
+        'select id, status, attempts, target from notification where bill_id = ? and channel = ? and purpose = ?',
+        [bill.id, channel, why.purpose],
+      );
+    let [row] = await find();
+    if (!row) {
+      const now = platform().processDateProperty(new Date());
+      try {
+        await conn().execute(
+          `insert into notification (bill_id, channel, purpose, actor, target, status, attempts, created_at) values (?, ?, ?, ?, ?, 'pending', 0, ?)`,
+          [bill.id, channel, why.purpose, why.actor.slice(0, 64), target, now],
+          'run',
+        );
+      } catch (e) {
+        if (!isUniqueViolation(e)) throw e;
+      }
+      [row] = await find();
+    }
+    if (row.status === 'sent' || row.status === 'failed') return row.status;
+    target = row.target; // the target of the first attempt, whatever a retry was given
+    const notifier = deps.notifiers.find((n) => n.channel === channel);
+    if (!notifier) throw new Error(`no notifier configured for ${channel}`);
+    const ref = { billBatchCode: bill.bill_batch_code, billNo: bill.bill_no, random: bill.random };
+    try {
+      const { providerId } = await notifier.send({
+        idempotencyKey: why.purpose === 'issue' ? `bill-${bill.id}-${channel}` : `bill-${bill.id}-${channel}-${why.purpose.replace(/^resend:/, 'r-')}`,
+        totalFen: Number(bill.total_amt),
+        pdfPath: bill.layout_path ? path.join(deps.cfg.dataDir, bill.layout_path) : undefined,
+        scarlet: !!Number(bill.is_scarlet),
+        target,
+        hospitalName: bill.hospital_name,
+        payer: bill.payer,
+        ...ref,
+        totalAmt: formatYuan(Number(bill.total_amt)),
+        h5Url: h5Url(deps.cfg.publicUrl, ref),
+        issuedAt: dbDate(bill.issued_at),
+      });
+      await deps.orm.em.fork().transactional(async (tx) => {
+        const sql = tx as unknown as SqlEntityManager;
+        await sql.execute(
+          `update notification set status = 'sent', attempts = attempts + 1, provider_id = ?, sent_at = ?, last_error = null where id = ?`,
+          [providerId.slice(0, 64), platform().processDateProperty(new Date()), row.id],
+          'run',
+        );
+        await recordBillEvent(sql, { billId: bill.id, type: why.event, actor: why.actor, detail: `${NOTICE_CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}` });
+      });
+      return 'sent';
+    } catch (e) {
+      const permanent = e instanceof NotifyPermanentError;
+      const message = String((e as Error).message ?? e).slice(0, 1000);
+      await deps.orm.em.fork().transactional(async (tx) => {
+        const sql = tx as unknown as SqlEntityManager;
+        await sql.execute(`update notification set status = ?, attempts = attempts + 1, last_error = ? where id = ?`, [permanent ? 'failed' : 'pending', message, row.id], 'run');
+        if (permanent) await recordBillEvent(sql, { billId: bill.id, type: 'notice_failed', actor: why.actor, detail: `${NOTICE_CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}：${message.slice(0, 200)}` });
+      });
+      if (permanent) return 'failed';
+      throw e;
+    }
+  }
+
+  return {
+    issueBill: issueBillActivity(deps),
+
+    /**
+     * Everything after the HIS has its answer, in one activity so that a bill costs the Temporal
+     * server one activity task: the layout file, then every notice channel in parallel. Each step
+     * is idempotent, so a retry (a channel was down) redoes only what is not done yet.
+     */
+    async deliverBill(billId: number): Promise<DeliveryResult> {
+      const bill = await loadBill(billId);
+      bill.layout_path = await renderLayout(bill);
+      const targets = noticeTargets({ tel: bill.tel, email: bill.email, openId: bill.open_id, extra: bill.extra, isScarlet: bill.is_scarlet });
+      const entries = Object.entries(targets) as Array<[Channel, string]>;
+      const results = await Promise.allSettled(entries.map(([c, t]) => notify(bill, c, t)));
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${entries[i][0]}: ${(r.reason as Error)?.message ?? r.reason}`] : []));
+      if (failed.length) throw new Error(`notice not delivered yet (will retry): ${failed.join('; ')}`);
+      const notices: DeliveryResult['notices'] = {};
+      results.forEach((r, i) => (notices[entries[i][0]] = (r as PromiseFulfilledResult<'sent' | 'failed'>).value));
+      return { layout: 'done', notices };
+    },
+
+    /**
+     * A resend request's notices (console or HIS), each sent at most once for the request:
+     * the notification row (bill, channel, `resend:{requestKey}`) remembers it. Retried like
+     * deliverBill while a channel is down; a permanent refusal is recorded, not retried.
+     */
+    async sendNotices(req: NoticeRequest): Promise<Partial<Record<Channel, 'sent' | 'failed'>>> {
+      const bill = await loadBill(req.billId);
+      bill.layout_path = await renderLayout(bill);
+      const why = (c: Channel): NoticePurpose => ({ purpose: `resend:${req.requestKey}`, actor: req.actor, event: c === 'card' ? 'card_inserted' : 'notice_resent' });
+      // the card pack holds a bill once: whoever asks, it is the bill's one card-pack row
+      const results = await Promise.allSettled(req.targets.map((t) => (t.channel === 'card' ? notify(bill, 'card', t.target, { purpose: 'issue', actor: req.actor, event: 'card_inserted' }) : notify(bill, t.channel, t.target, why(t.channel)))));
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${req.targets[i].channel}: ${(r.reason as Error)?.message ?? r.reason}`] : []));
+      if (failed.length) throw new Error(`notice not delivered yet (will retry): ${failed.join('; ')}`);
+      const out: Partial<Record<Channel, 'sent' | 'failed'>> = {};
+      results.forEach((r, i) => (out[req.targets[i].channel] = (r as PromiseFulfilledResult<'sent' | 'failed'>).value));
+      return out;
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/** What activities and API handlers share: configuration, the ORM, master data and the adapters. */
+import type { MikroORM } from '@mikro-orm/core';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config/index';
+import { unseal } from '../common/keys';
+import { MasterData, type HospitalInfo } from './master-data';
+import { createSigner } from '../adapters/signing';
+import type { Signer } from '../adapters/signing/signer';
+import { createNotifiers } from '../adapters/notify';
+import type { Notifier } from '../adapters/notify/notifier';
+import { createLayoutRenderer, type LayoutRenderer } from '../adapters/layout/renderer';
+import { createPrinter } from '../adapters/printer/http-printer';
+import type { Printer } from '../adapters/printer/printer';
+import type { FiscalPlatform } from '../adapters/fiscal/platform';
+import { HttpFiscalPlatform } from '../adapters/fiscal/client';
+import { createPaymentChannels, type PaymentChannels } from '../adapters/payment';
+
+export interface Deps {
+  cfg: Config;
+  orm: MikroORM;
+  masterKey: string;
+  master: MasterData;
+  signerFor(h: HospitalInfo): Signer;
+  notifiers: Notifier[];
+  /** PDF and QR rendering, off the main thread. */
+  layout: LayoutRenderer;
+  /** Window printers (paper forms, A4): MEDBILL_PRINTER_URL, else the printer simulator. */
+  printer: Printer;
+  /** The fiscal e-bill platform: MEDBILL_FISCAL_URL, else the fiscal simulator. */
+  fiscal: FiscalPlatform;
+  /** Refund channels (WeChat Pay v3, Alipay): MEDBILL_WECHATPAY_URL / MEDBILL_ALIPAY_URL, else their simulators. */
+  payments: PaymentChannels;
+  /**
+   * The platform's Temporal client, for activities that drive another process the way the API
+   * does (a refund's bill reversal runs through the bill's own `writeoff-…` process). Set by the
+   * platform once connected; absent in unit tests.
+   */
+  temporal?: { client: Client; namespace: string; taskQueue: string; temporalUiUrl: string };
+  close(): Promise<void>;
+}
+
+export function createDeps(cfg: Config, orm: MikroORM, masterKey: string): Deps {
+  const signers = new Map<number, Signer>();
+  const layout = createLayoutRenderer(cfg.layoutThreads);
+  return {
+    layout,
+    cfg,
+    orm,
+    masterKey,
+    master: new MasterData(orm, masterKey),
+    notifiers: createNotifiers(cfg),
+    printer: createPrinter(cfg.printerUrl || `http://127.0.0.1:${cfg.printerSimPort}`),
+    fiscal: new HttpFiscalPlatform({
+      url: cfg.fiscalUrl || `http://127.0.0.1:${cfg.fiscalSimPort}`,
+      appId: cfg.fiscalAppId,
+      secret: cfg.fiscalSecret,
+      timeoutMs: cfg.fiscalTimeoutMs,
+    }),
+    payments: createPaymentChannels(cfg),
+    signerFor(h) {
+      let s = signers.get(h.id);
+      if (!s) {
+        s = createSigner({
+          signerUrl: cfg.signerUrl,
+          signThreads: cfg.signThreads,
+          publicKey: h.publicKey,
+          privateKey: cfg.signerUrl ? undefined : unseal(h.privateKeyEnc, masterKey),
+          keyId: h.code,
+        });
+        signers.set(h.id, s);
+      }
+      return s;
+    },
+    async close() {
+      await Promise.all([...signers.values()].map((s) => s.close()));
+      signers.clear();
+      await layout.close();
+    },
+  };
+}

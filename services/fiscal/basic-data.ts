@@ -1,0 +1,128 @@
+/**
+ * Basic data sync (基础数据同步): bill kinds and fiscal charge items from the fiscal platform, upserted
+ * in one transaction. Nothing is deleted (bills, segments and mappings point at these rows): an
+ * entry the fiscal side no longer serves is marked inactive, and every change is recorded in
+ * `basic_data_change` under the run's `basic_data_sync` row. Running again without changes on the
+ * fiscal side changes nothing but records the run (version and time), so a retried activity is harmless.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { Deps } from '../deps';
+import { FiscalRejectedError, type BasicData } from '../../adapters/fiscal/platform';
+
+export interface BasicSyncResult {
+  syncId: number;
+  version: string;
+  kinds: number;
+  items: number;
+  changes: number;
+}
+
+type Row = Record<string, unknown>;
+
+interface Change {
+  entity: 'bill_kind' | 'fiscal_item';
+  code: string;
+  change: 'added' | 'updated' | 'deactivated' | 'reactivated';
+  oldValue?: string;
+  newValue?: string;
+}
+
+const active = (v: unknown) => v === true || v === 1 || v === '1';
+
+export function validateBasicData(bd: BasicData): void {
+  const bad = (m: string) => {
+    throw ApplicationFailure.create({ message: `fiscal basic data: ${m}`, type: 'BadBasicData', nonRetryable: true });
+  };
+  if (!bd || typeof bd.version !== 'string' || !bd.version) bad('version missing');
+  if (!Array.isArray(bd.billKinds) || !Array.isArray(bd.chargeItems)) bad('billKinds / chargeItems missing');
+  for (const k of bd.billKinds) if (!/^\d{4}$/.test(k.code) || !k.name) bad(`bill kind ${JSON.stringify(k)}`);
+  for (const i of bd.chargeItems) if (!/^[\w-]{1,16}$/.test(i.code) || !i.name) bad(`charge item ${JSON.stringify(i)}`);
+}
+
+/** Applies one fetched basic-data answer (one transaction). */
+export async function applyBasicData(deps: Deps, bd: BasicData, workflowId?: string): Promise<BasicSyncResult> {
+  validateBasicData(bd);
+  const result = await deps.orm.em.fork().transactional(async (em) => {
+    const sql = em as unknown as SqlEntityManager;
+    const now = em.getPlatform().processDateProperty(new Date());
+    const changes: Change[] = [];
+
+    const kinds = (await sql.execute('select id, code, name, category, electronic, active from bill_kind')) as Row[];
+    const servedKinds = new Set(bd.billKinds.map((k) => k.code));
+    for (const k of bd.billKinds) {
+      const cur = kinds.find((r) => r.code === k.code);
+      const text = `${k.name}|${k.category}|${k.electronic ? '电子' : '纸质'}`;
+      if (!cur) {
+        await sql.execute('insert into bill_kind (code, name, category, electronic, active, synced_at) values (?, ?, ?, ?, ?, ?)', [k.code, k.name, k.category, k.electronic ? 1 : 0, 1, now], 'run');
+        changes.push({ entity: 'bill_kind', code: k.code, change: 'added', newValue: text });
+        continue;
+      }
+      const old = `${cur.name}|${cur.category}|${active(cur.electronic) ? '电子' : '纸质'}`;
+      const reactivated = !active(cur.active);
+      if (old !== text || reactivated) {
+        changes.push({ entity: 'bill_kind', code: k.code, change: reactivated ? 'reactivated' : 'updated', oldValue: old, newValue: text });
+      }
+      await sql.execute('update bill_kind set name = ?, category = ?, electronic = ?, active = ?, synced_at = ? where id = ?', [k.name, k.category, k.electronic ? 1 : 0, 1, now, cur.id], 'run');
+    }
+    for (const cur of kinds) {
+      if (servedKinds.has(String(cur.code)) || !active(cur.active)) continue;
+      await sql.execute('update bill_kind set active = ? where id = ?', [0, cur.id], 'run');
+      changes.push({ entity: 'bill_kind', code: String(cur.code), change: 'deactivated', oldValue: String(cur.name) });
+    }
+
+    const items = (await sql.execute('select id, code, name, active from fiscal_item')) as Row[];
+    const servedItems = new Set(bd.chargeItems.map((i) => i.code));
+    for (const i of bd.chargeItems) {
+      const cur = items.find((r) => r.code === i.code);
+      if (!cur) {
+        await sql.execute('insert into fiscal_item (code, name, active, synced_at) values (?, ?, ?, ?)', [i.code, i.name, 1, now], 'run');
+        changes.push({ entity: 'fiscal_item', code: i.code, change: 'added', newValue: i.name });
+        continue;
+      }
+      const reactivated = !active(cur.active);
+      if (cur.name !== i.name || reactivated) {
+        changes.push({ entity: 'fiscal_item', code: i.code, change: reactivated ? 'reactivated' : 'updated', oldValue: String(cur.name), newValue: i.name });
+      }
+      await sql.execute('update fiscal_item set name = ?, active = ?, synced_at = ? where id = ?', [i.name, 1, now, cur.id], 'run');
+    }
+    for (const cur of items) {
+      if (servedItems.has(String(cur.code)) || !active(cur.active)) continue;
+      await sql.execute('update fiscal_item set active = ? where id = ?', [0, cur.id], 'run');
+      changes.push({ entity: 'fiscal_item', code: String(cur.code), change: 'deactivated', oldValue: String(cur.name) });
+    }
+
+    const ins = await sql.execute<{ insertId: number }>(
+      'insert into basic_data_sync (version, kinds, items, changes, workflow_id, synced_at) values (?, ?, ?, ?, ?, ?)',
+      [bd.version, bd.billKinds.length, bd.chargeItems.length, changes.length, workflowId ?? null, now],
+      'run',
+    );
+    const syncId = Number(ins.insertId);
+    for (const c of changes) {
+      await sql.execute(
+        'insert into basic_data_change (sync_id, entity, code, change_type, old_value, new_value, created_at) values (?, ?, ?, ?, ?, ?, ?)',
+        [syncId, c.entity, c.code, c.change, c.oldValue?.slice(0, 200) ?? null, c.newValue?.slice(0, 200) ?? null, now],
+        'run',
+      );
+    }
+    return { syncId, version: bd.version, kinds: bd.billKinds.length, items: bd.chargeItems.length, changes: changes.length };
+  });
+  if (result.changes > 0) deps.master.invalidate();
+  return result;
+}
+
+export function basicDataActivities(deps: Deps) {
+  return {
+    /** Fetches basic data and applies it. An outage is retried by Temporal; a refusal is not. */
+    async syncBasicData(workflowId?: string): Promise<BasicSyncResult> {
+      let bd: BasicData;
+      try {
+        bd = await deps.fiscal.basicData();
+      } catch (e) {
+        if (e instanceof FiscalRejectedError) throw ApplicationFailure.create({ message: `${e.code}: ${e.message}`, type: 'FiscalRejectedError', nonRetryable: true });
+        throw e;
+      }
+      return applyBasicData(deps, bd, workflowId);
+    },
+  };
+}

@@ -1,0 +1,262 @@
+/**
+ * Activities of the fiscal batch upload (workflows/fiscal-upload.ts):
+ *
+ * 1. `nextUploadBatch`: the next pending bills of one hospital, in upload order (see upload-batch.ts).
+ * 2. `uploadFiscalBatch`: sends them through `deps.fiscal.uploadBills` under a batch number derived
+ *    from their content. `FiscalUnavailableError` (and anything unexpected) is thrown, so Temporal
+ *    retries it with backoff; the attempt and the last error are written on the batch row first, so
+ *    the console shows an outage while it lasts. A refusal of the whole batch (`FiscalRejectedError`)
+ *    is not retried: it comes back as the batch's outcome.
+ * 3. `recordUploadResults`: ONE transaction records every bill's result (uploaded / rejected with the
+ *    reason) with its timeline event, and closes the batch row. A bill is only marked if it is still
+ *    pending with the state that was sent: an original reversed meanwhile stays pending and goes
+ *    again, as reversed. Recording twice changes nothing.
+ *
+ * A crash between 2 and 3 re-sends the same bills with the same content (the same batch number),
+ * which the fiscal side accepts again idempotently: never a bill lost, never one bill sent with two
+ * different contents except when the bill itself changed (reversed) in between.
+ */
+import { Context } from '@temporalio/activity';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { crashPoint } from '../../common/crash-points';
+import { isUniqueViolation } from '../../orm/errors';
+import { Bill } from '../../orm/entities';
+import type { Deps } from '../deps';
+import { recordBillEvent } from '../../domain/bill/events';
+import { FiscalRejectedError, FiscalUnavailableError, type UploadBill } from '../../adapters/fiscal/platform';
+import { planUploadBatch, toUploadBill, uploadBatchNo, type UploadCandidate } from '../../adapters/fiscal/upload-batch';
+
+export interface UploadBatchRef {
+  hospitalId: number;
+  hospitalCode: string;
+  /** In upload order. */
+  billIds: number[];
+  /** Red bills held back because their original is not on the fiscal side (they stay pending). */
+  held: number;
+}
+
+export interface UploadBillResult {
+  billId: number;
+  /** The bill state that was sent (normal | reversed): the result only applies to that content. */
+  sentState: 'normal' | 'reversed';
+  state: 'accepted' | 'rejected';
+  reason?: string;
+}
+
+export type UploadOutcome =
+  | { batchNo: string; results: UploadBillResult[] }
+  /** The fiscal side refused the batch as a whole. */
+  | { batchNo: string; batchRejected: { code: string; message: string }; billIds: number[]; sentStates: Array<'normal' | 'reversed'> };
+
+export interface RecordedBatch {
+  batchNo: string;
+  accepted: number;
+  rejected: number;
+  /** Bills that changed while in flight (reversed meanwhile): still pending, they go again. */
+  skipped: number;
+}
+
+const SYSTEM = 'system:fiscal-upload';
+
+/** Heartbeats when run as an activity (no-op in plain calls, e.g. unit tests). */
+function beat(detail: string): void {
+  try {
+    Context.current().heartbeat(detail);
+  } catch {
+    /* not in an activity */
+  }
+}
+
+interface CandidateRow {
+  id: number;
+  is_scarlet: number | boolean;
+  related_bill_id: number | null;
+  related_upload_state: string | null;
+  code: string;
+}
+
+export function uploadActivities(deps: Deps) {
+  const dateParam = (sql: { getPlatform(): { processDateProperty(d: unknown): unknown } }, d: Date) => sql.getPlatform().processDateProperty(d);
+
+  async function nextUploadBatch(input: { limit: number }): Promise<UploadBatchRef | null> {
+    const conn = deps.orm.em.fork().getConnection();
+    // Red bills whose original was rejected cannot go (the fiscal side wants the original first): skip them here.
+    const eligible = `b.upload_state = 'pending' and (b.is_scarlet = 0 or o.upload_state in ('uploaded', 'pending'))`;
+    const [first] = await conn.execute<Array<{ hospital_id: number }>>(
+      `select b.hospital_id from bill b left join bill o on o.id = b.related_bill_id where ${eligible} order by b.id limit 1`,
+    );
+    if (!first) return null;
+    const rows: CandidateRow[] = await conn.execute(
+      `select b.id, b.is_scarlet, b.related_bill_id, o.upload_state as related_upload_state, h.code
+         from bill b left join bill o on o.id = b.related_bill_id join hospital h on h.id = b.hospital_id
+        where b.hospital_id = ? and ${eligible} order by b.id limit ?`,
+      [first.hospital_id, input.limit],
+    );
+    const candidates: UploadCandidate[] = rows.map((r) => ({
+      id: Number(r.id),
+      isScarlet: !!Number(r.is_scarlet),
+      relatedBillId: r.related_bill_id === null ? undefined : Number(r.related_bill_id),
+      relatedUploadState: r.related_upload_state ?? undefined,
+    }));
+    const plan = planUploadBatch(candidates, input.limit);
+    if (!plan.billIds.length) return null;
+    return { hospitalId: Number(first.hospital_id), hospitalCode: rows[0].code, billIds: plan.billIds, held: plan.held.length };
+  }
+
+  /** The bills as they are now, in the given order. */
+  async function loadUploadBills(billIds: number[]): Promise<Array<{ id: number; bill: UploadBill }>> {
+    const em = deps.orm.em.fork();
+    const bills = await em.find(Bill, { id: { $in: billIds } }, { populate: ['billKind'] });
+    const relatedIds = bills.map((b) => b.relatedBillId).filter((x): x is number => !!x);
+    const related = relatedIds.length ? await em.find(Bill, { id: { $in: relatedIds } }, { fields: ['id', 'billBatchCode', 'billNo'] }) : [];
+    const byId = new Map(bills.map((b) => [b.id, b]));
+    const relById = new Map(related.map((b) => [b.id, b]));
+    return billIds
+      .map((id) => byId.get(id))
+      .filter((b): b is Bill => !!b)
+      .map((b) => {
+        const rel = b.relatedBillId ? relById.get(b.relatedBillId) : undefined;
+        return {
+          id: b.id,
+          bill: toUploadBill({
+            id: b.id,
+            billBatchCode: b.billBatchCode,
+            billNo: b.billNo,
+            random: b.random,
+            billKindCode: b.billKind.code,
+            totalAmt: b.totalAmt,
+            issuedAt: b.issuedAt,
+            payer: b.payer,
+            isScarlet: b.isScarlet,
+            state: b.state,
+            relatedBillBatchCode: rel?.billBatchCode,
+            relatedBillNo: rel?.billNo,
+            signedData: b.signedData,
+            signature: b.signature,
+          }),
+        };
+      });
+  }
+
+  /** Notes an attempt of a batch (a new row the first time), so the console sees it while the fiscal side is down. */
+  async function noteAttempt(ref: UploadBatchRef, batchNo: string, billIds: number[], workflowId: string | undefined): Promise<void> {
+    const em = deps.orm.em.fork();
+    await em.transactional(async (tx) => {
+      const sql = tx as unknown as SqlEntityManager;
+      const now = dateParam(sql, new Date());
+      const upd = await sql.execute<{ affectedRows: number }>(
+        `update fiscal_upload_batch set attempts = attempts + 1, updated_at = ?, workflow_id = coalesce(?, workflow_id) where batch_no = ?`,
+        [now, workflowId ?? null, batchNo],
+        'run',
+      );
+      if (upd.affectedRows === 0) {
+        try {
+          await sql.execute(
+            `insert into fiscal_upload_batch (batch_no, hospital_id, bill_count, first_bill_id, last_bill_id, state, attempts, accepted_count, rejected_count, workflow_id, created_at, updated_at)
+             values (?, ?, ?, ?, ?, 'sending', 1, 0, 0, ?, ?, ?)`,
+            [batchNo, ref.hospitalId, billIds.length, Math.min(...billIds), Math.max(...billIds), workflowId ?? null, now, now],
+            'run',
+          );
+        } catch (e) {
+          if (!isUniqueViolation(e)) throw e; // a concurrent try of the same batch
+        }
+      }
+      const marks = billIds.map(() => '?').join(',');
+      await sql.execute(`update bill set upload_attempts = upload_attempts + 1 where id in (${marks}) and upload_state = 'pending'`, billIds, 'run');
+    });
+  }
+
+  async function noteError(batchNo: string, message: string): Promise<void> {
+    const conn = deps.orm.em.fork().getConnection();
+    await conn.execute(`update fiscal_upload_batch set last_error = ?, updated_at = ? where batch_no = ? and state = 'sending'`, [message.slice(0, 2000), conn.getPlatform().processDateProperty(new Date()), batchNo], 'run');
+  }
+
+  async function uploadFiscalBatch(ref: UploadBatchRef & { workflowId?: string }): Promise<UploadOutcome> {
+    const loaded = await loadUploadBills(ref.billIds);
+    const bills = loaded.map((l) => l.bill);
+    const billIds = loaded.map((l) => l.id);
+    const sentStates = bills.map((b) => b.state);
+    const batchNo = uploadBatchNo(ref.hospitalCode, bills);
+    if (!bills.length) return { batchNo, results: [] };
+    await noteAttempt(ref, batchNo, billIds, ref.workflowId);
+    // One heartbeat before the call: a worker that dies mid-upload is noticed after the heartbeat timeout, not the 2-minute one.
+    beat(batchNo);
+    let answers;
+    try {
+      answers = await deps.fiscal.uploadBills(ref.hospitalCode, batchNo, bills);
+    } catch (e) {
+      if (e instanceof FiscalRejectedError) {
+        return { batchNo, batchRejected: { code: e.code, message: e.message }, billIds, sentStates };
+      }
+      const what = e instanceof FiscalUnavailableError ? `E0070 财政平台不可用，稍后自动重试：${e.message}` : `E0070 上传失败，稍后自动重试：${(e as Error)?.message ?? e}`;
+      await noteError(batchNo, what).catch(() => undefined);
+      throw e;
+    }
+    // Fault drill: the fiscal side has the batch, we have not recorded it yet.
+    crashPoint(deps.cfg, 'after-upload');
+    const byKey = new Map(answers.map((a) => [`${a.billBatchCode}-${a.billNo}`, a]));
+    return {
+      batchNo,
+      results: loaded.map((l, i) => {
+        const a = byKey.get(`${l.bill.billBatchCode}-${l.bill.billNo}`);
+        if (!a) return { billId: l.id, sentState: sentStates[i], state: 'rejected' as const, reason: '财政平台未返回该票据的上传结果' };
+        return { billId: l.id, sentState: sentStates[i], state: a.state, reason: a.state === 'rejected' ? a.reason || '财政平台拒收（未说明原因）' : undefined };
+      }),
+    };
+  }
+
+  async function recordUploadResults(input: { outcome: UploadOutcome; workflowId?: string }): Promise<RecordedBatch> {
+    const { outcome } = input;
+    const results: UploadBillResult[] =
+      'results' in outcome
+        ? outcome.results
+        : outcome.billIds.map((billId, i) => ({
+            billId,
+            sentState: outcome.sentStates[i],
+            state: 'rejected' as const,
+            reason: `整批被拒（${outcome.batchRejected.code}）：${outcome.batchRejected.message}`,
+          }));
+    return deps.orm.em.fork().transactional(async (tx) => {
+      const sql = tx as unknown as SqlEntityManager;
+      const at = new Date();
+      const now = dateParam(sql, at);
+      let accepted = 0;
+      let rejected = 0;
+      let skipped = 0;
+      for (const r of results) {
+        const ok = r.state === 'accepted';
+        const res = await sql.execute<{ affectedRows: number }>(
+          ok
+            ? `update bill set upload_state = 'uploaded', uploaded_at = ?, upload_batch_no = ?, upload_reason = null where id = ? and upload_state = 'pending' and state = ?`
+            : `update bill set upload_state = 'rejected', upload_batch_no = ?, upload_reason = ? where id = ? and upload_state = 'pending' and state = ?`,
+          ok ? [now, outcome.batchNo, r.billId, r.sentState] : [outcome.batchNo, (r.reason ?? '').slice(0, 2000), r.billId, r.sentState],
+          'run',
+        );
+        if (res.affectedRows !== 1) {
+          skipped++;
+          continue;
+        }
+        if (ok) accepted++;
+        else rejected++;
+        await recordBillEvent(sql, {
+          billId: r.billId,
+          type: ok ? 'uploaded' : 'upload_rejected',
+          actor: SYSTEM,
+          detail: ok ? `批次 ${outcome.batchNo}${r.sentState === 'reversed' ? '（已冲红状态）' : ''}` : `批次 ${outcome.batchNo}；原因：${r.reason ?? ''}`,
+          workflowId: input.workflowId,
+          at,
+        });
+      }
+      const batchRejected = 'batchRejected' in outcome;
+      // Counts add up over re-recordings: the second time every conditional update above finds nothing to do.
+      await sql.execute(
+        `update fiscal_upload_batch set state = ?, accepted_count = accepted_count + ?, rejected_count = rejected_count + ?, last_error = ?, updated_at = ?, finished_at = coalesce(finished_at, ?) where batch_no = ?`,
+        [batchRejected ? 'rejected' : 'done', accepted, rejected, batchRejected ? `E0071 整批被拒（${outcome.batchRejected.code}）：${outcome.batchRejected.message}`.slice(0, 2000) : null, now, now, outcome.batchNo],
+        'run',
+      );
+      return { batchNo: outcome.batchNo, accepted, rejected, skipped };
+    });
+  }
+
+  return { nextUploadBatch, uploadFiscalBatch, recordUploadResults };
+}

@@ -1,0 +1,50 @@
+/**
+ * Resending a bill's notices, for the console and the HIS: validates the targets and starts the
+ * notice workflow `notice-{billBatchCode}-{billNo}-{requestKey}`. The same request key is the same
+ * workflow and the same notification rows, so a request retried by its caller sends once.
+ */
+import { randomUUID } from 'node:crypto';
+import { DomainError, fieldError } from '../common/errors';
+import { EMAIL, TEL } from '../domain/bill/issue-request';
+import type { Channel } from '../domain/bill/facts';
+import type { NoticeRequest } from '../services/delivery';
+import { noticeWorkflow } from '../workflows/notice';
+import type { ApiContext } from '../api/context';
+
+export const CHANNELS: Channel[] = ['sms', 'email', 'wechat', 'card'];
+const OPENID = /^o[\w-]{5,63}$/;
+export const REQUEST_KEY = /^[A-Za-z0-9_-]{8,64}$/;
+
+export const noticeWorkflowId = (b: { billBatchCode: string; billNo: string }, requestKey: string) => `notice-${b.billBatchCode}-${b.billNo}-${requestKey}`;
+
+/** Checks a target for its channel; `field` names it in the error. */
+export function checkTarget(channel: Channel, target: string, field: string): string {
+  const t = target.trim();
+  if (!t) throw fieldError(field, 'is required');
+  if (channel === 'sms' && !TEL.test(t)) throw fieldError(field, `"${t}" is not a mobile number`);
+  if (channel === 'email' && (!EMAIL.test(t) || t.length > 128)) throw fieldError(field, `"${t}" is not an e-mail address`);
+  if ((channel === 'wechat' || channel === 'card') && !OPENID.test(t)) throw fieldError(field, `"${t}" is not a WeChat openID`);
+  return t;
+}
+
+export const newRequestKey = () => randomUUID().replace(/-/g, '');
+
+export async function startNoticeResend(
+  api: ApiContext,
+  bill: { id: number; billBatchCode: string; billNo: string; busNo: string; isScarlet: boolean },
+  req: Omit<NoticeRequest, 'billId'>,
+): Promise<{ workflowId: string }> {
+  if (req.targets.some((t) => t.channel === 'card') && bill.isScarlet) {
+    throw new DomainError('E0031', 'channel: a red bill (红字票据) does not go into the WeChat card pack', 'channel');
+  }
+  const workflowId = noticeWorkflowId(bill, req.requestKey);
+  await api.client.workflow.start(noticeWorkflow, {
+    workflowId,
+    taskQueue: api.taskQueue,
+    args: [{ billId: bill.id, ...req }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE', // a new run of a finished request finds its rows sent and sends nothing
+    searchAttributes: { BusNo: [bill.busNo], BillNo: [bill.billNo], BillBatchCode: [bill.billBatchCode] },
+  });
+  return { workflowId };
+}

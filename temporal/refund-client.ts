@@ -1,0 +1,342 @@
+/**
+ * Refunds as the API sees them, shared by the console, the HIS and the patient channel: start
+ * (store after the rules, then the `refund-{refundNo}` process; a replay of the same request finds
+ * both again), act (a Temporal update whose validator refuses what is not allowed now, including a
+ * decision on a step someone else decided meanwhile), and read (the row, its trail, the live state).
+ */
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { DomainError, fieldError } from '../common/errors';
+import { formatYuan, parseYuan, type Fen } from '../common/money';
+import { dbDate, dbIso } from '../orm/sql-values';
+import type { ChainStep } from '../domain/refund/chain';
+import { refundActionName, refundStateName } from '../domain/refund/names';
+import { CHANNEL_NAMES, REFUND_CHANNELS, type RefundChannel } from '../domain/refund/rules';
+import { createRefund, refundWorkflowId, type NewRefund, type RefundTableRow, type StoredRefund } from '../services/refunds';
+import { DECISIONS, refundActionUpdate, refundLiveQuery, refundWorkflow, type RefundActionInput, type RefundActionName, type RefundActor, type RefundLive } from '../workflows/refund';
+import type { ApiContext } from '../api/context';
+import { workflowUrl } from '../api/console/bills';
+
+/**
+ * The request fields a refund's amount and charge lines come in under. The refund rules name them
+ * as the console does (amount, items[i].amt); the HIS envelope calls them refundAmt and
+ * refundDetail[i].amt, and its callers are told the names they sent.
+ */
+export interface RefundFieldNames {
+  amount: string;
+  items: string;
+}
+export const CONSOLE_REFUND_FIELDS: RefundFieldNames = { amount: 'amount', items: 'items' };
+export const HIS_REFUND_FIELDS: RefundFieldNames = { amount: 'refundAmt', items: 'refundDetail' };
+
+/** A refusal naming `amount` or `items[...]`, renamed to the caller's field names. */
+function inCallerTerms(e: unknown, names: RefundFieldNames): unknown {
+  if (!(e instanceof DomainError) || !e.field) return e;
+  const m = /^(amount|items)(\[.*)?$/.exec(e.field);
+  if (!m) return e;
+  const field = `${names[m[1] as keyof RefundFieldNames]}${m[2] ?? ''}`;
+  if (field === e.field) return e;
+  const message = e.message.startsWith(`${e.field}:`) ? `${field}${e.message.slice(e.field.length)}` : e.message;
+  return new DomainError(e.code, message, field);
+}
+
+/** Starts (or finds again) a refund and its process; refusals name the fields as the caller sent them. */
+export async function startRefund(api: ApiContext, req: NewRefund, names: RefundFieldNames = CONSOLE_REFUND_FIELDS): Promise<StoredRefund> {
+  const r = await createRefund(api.deps, req).catch((e: unknown) => {
+    throw inCallerTerms(e, names);
+  });
+  await startRefundProcess(api, r);
+  return r;
+}
+
+/** The refund's process, started once: a second start finds the running one, a closed one is never started again. */
+async function startRefundProcess(api: ApiContext, r: Omit<StoredRefund, 'created'>): Promise<void> {
+  await api.client.workflow.start(refundWorkflow, {
+    workflowId: refundWorkflowId(r.refundNo),
+    taskQueue: api.taskQueue,
+    args: [{ refundId: r.id, refundNo: r.refundNo, channel: r.channel, steps: r.steps, doctor: r.doctor, placeCode: r.placeCode, outRefundNo: r.outRefundNo, pollMs: api.deps.cfg.refundPollMs }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    // A closed process is never started again for the same refund (its row says how it ended).
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    searchAttributes: { BusNo: [r.busNo], PatientNo: [r.patientNo], PlaceCode: [r.placeCode], BillState: ['refund_approving'] },
+  }).catch((e) => {
+    if ((e as Error).name === 'WorkflowExecutionAlreadyStartedError') return undefined;
+    throw e;
+  });
+}
+
+/**
+ * At start-up: a request stored just before the platform died, whose process was never started
+ * (nobody acted on it yet: version 0), gets its process now. A caller's replay would do the same;
+ * this makes sure no stored request waits for one. Returns how many were started or found running.
+ */
+export async function resumeRefunds(api: ApiContext): Promise<number> {
+  const rows = await api.deps.orm.em.getConnection().execute<Array<{ id: number }>>(`select id from refund where state = 'approving' and version = 0`);
+  let n = 0;
+  for (const { id } of rows) {
+    const r = await findRefund(api, { id });
+    const [b] = await api.deps.orm.em.getConnection().execute<Array<{ bus_no: string }>>('select bus_no from bill where id = ?', [r.bill_id]);
+    await startRefundProcess(api, {
+      id: r.id, refundNo: r.refund_no, channel: r.channel, steps: stepsOf(r), doctor: r.doctor ?? undefined, placeCode: r.place_code,
+      outRefundNo: r.out_refund_no, busNo: b?.bus_no ?? '', patientNo: r.patient_no, workflowId: r.workflow_id,
+    });
+    n += 1;
+  }
+  return n;
+}
+
+/** Acts on a refund through its process; the validator's refusal comes back as the DomainError it names. */
+export async function actOnRefund(api: ApiContext, refundNo: string, input: RefundActionInput): Promise<RefundLive> {
+  try {
+    return await api.client.workflow.getHandle(refundWorkflowId(refundNo)).executeUpdate(refundActionUpdate, { args: [input] });
+  } catch (e) {
+    if (e instanceof WorkflowUpdateFailedError) {
+      const cause = e.cause;
+      if (cause instanceof ApplicationFailure && cause.type === 'DomainError') {
+        const d = (cause.details?.[0] ?? {}) as { code?: DomainError['code']; message?: string; field?: string };
+        throw new DomainError(d.code ?? 'E0092', d.message ?? cause.message, d.field);
+      }
+    }
+    if (e instanceof WorkflowNotFoundError || /workflow execution already completed/i.test(String((e as Error)?.message))) {
+      const [row] = await api.deps.orm.em.getConnection().execute<Array<{ state: string }>>('select state from refund where refund_no = ?', [refundNo]);
+      throw new DomainError('E0092', `state: 退费申请当前为${row ? refundStateName(row.state) : '已结束'}，不能再${refundActionName(input.action)}`, 'state');
+    }
+    if (e instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw new DomainError('E0050', 'refundNo: 退费流程正忙，请稍后重试', 'refundNo');
+    throw e;
+  }
+}
+
+/** A refund row with its bill's number and point (REFUND_SELECT). */
+export interface RefundRow extends RefundTableRow {
+  bill_batch_code: string;
+  bill_no: string;
+  bill_total: number | string;
+  place_code: string;
+  assignee_name: string | null;
+  doctor_name: string | null;
+}
+
+export const REFUND_SELECT = `select r.*, b.bill_batch_code, b.bill_no, b.total_amt as bill_total, p.code as place_code,
+    ua.display_name as assignee_name, ud.display_name as doctor_name
+  from refund r join bill b on b.id = r.bill_id join billing_point p on p.id = b.place_id
+  left join user ua on ua.username = r.step_assignee left join user ud on ud.username = r.doctor`;
+
+export async function findRefund(api: ApiContext, where: { id?: number; refundNo?: string }): Promise<RefundRow> {
+  const [r] = await api.deps.orm.em.getConnection().execute<RefundRow[]>(
+    `${REFUND_SELECT} where ${where.id !== undefined ? 'r.id = ?' : 'r.refund_no = ?'}`,
+    [where.id ?? where.refundNo],
+  );
+  if (!r) throw new DomainError('E0090', `refundNo: 退费申请 ${where.refundNo ?? where.id} 不存在`, 'refundNo');
+  return r;
+}
+
+export const stepsOf = (r: Pick<RefundRow, 'chain_steps'>) => JSON.parse(r.chain_steps) as ChainStep[];
+
+/** The list view of a refund (console lists, HIS follow). */
+export function refundSummary(r: RefundRow) {
+  const steps = stepsOf(r);
+  const step = r.state === 'approving' ? steps[r.step_index] : undefined;
+  return {
+    id: r.id,
+    refundNo: r.refund_no,
+    state: r.state,
+    stateName: refundStateName(r.state),
+    payType: r.pay_type,
+    channel: r.channel,
+    channelName: CHANNEL_NAMES[r.channel] ?? r.channel,
+    amount: formatYuan(Number(r.amount)),
+    patientName: r.patient_name,
+    patientNo: r.patient_no,
+    bill: { id: r.bill_id, billBatchCode: r.bill_batch_code, billNo: r.bill_no, totalAmt: formatYuan(Number(r.bill_total)) },
+    currentStep: step
+      ? { index: r.step_index, key: step.key, name: step.name, assignee: r.step_assignee, assigneeName: r.assignee_name, roles: step.roles, deadline: r.step_deadline ? dbIso(r.step_deadline) : null, overdue: Boolean(Number(r.step_overdue)) }
+      : undefined,
+    reason: r.reason,
+    rejectReason: r.reject_reason,
+    createdAt: dbIso(r.created_at),
+    updatedAt: dbIso(r.updated_at),
+    source: r.source,
+  };
+}
+
+/** What a signed-in user may do with the refund now (mirrors the workflow's validator). */
+export function allowedActions(r: RefundRow, u: RefundActor): RefundActionName[] {
+  const steps = stepsOf(r);
+  const out: RefundActionName[] = [];
+  const admin = u.roles.includes('admin');
+  const office = admin || u.roles.includes('finance');
+  if (r.state === 'approving') {
+    const step = steps[r.step_index];
+    const decider = admin || (r.step_assignee ? r.step_assignee === u.username : step.roles.some((x) => u.roles.includes(x)));
+    if (decider) out.push('approve', 'reject', 'transfer');
+    if (decider && r.step_index > 0) out.push('return');
+    if (decider || office) out.push('extend');
+    if (u.isApplicant || admin) out.push('withdraw');
+  }
+  if (r.state === 'awaiting_cashier' && u.roles.some((x) => x === 'cashier' || x === 'finance' || x === 'admin')) out.push('cashier_confirm');
+  if (r.state === 'refund_failed' && office) out.push('retry_money', 'offline');
+  out.push('comment');
+  return out;
+}
+
+/** Whether a console user is on the current step's to-do list. */
+export function isTodoFor(r: RefundRow, u: { username: string; roles: string[]; placeCode?: string | null }): boolean {
+  if (r.state === 'approving') {
+    const step = stepsOf(r)[r.step_index];
+    if (r.step_assignee) return r.step_assignee === u.username;
+    return step.roles.some((x) => u.roles.includes(x));
+  }
+  if (r.state === 'awaiting_cashier') return u.roles.includes('finance') || (u.roles.includes('cashier') && (!u.placeCode || u.placeCode === r.place_code));
+  if (r.state === 'refund_failed') return u.roles.includes('finance') || u.roles.includes('admin');
+  return false;
+}
+
+type UserRow = { username: string; display_name: string; roles: string; active: number | boolean };
+
+/** The full view of one refund: amounts, chain, trail, money, bill and the live process state. */
+export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActor) {
+  const conn = api.deps.orm.em.getConnection();
+  const steps = stepsOf(r);
+  type Line = { id: number; step_index: number | null; step_name: string | null; action: string; actor: string; actor_name: string; comment: string | null; detail: string | null; created_at: unknown };
+  const trail: Line[] = await conn.execute<Line[]>(
+    'select id, step_index, step_name, action, actor, actor_name, comment, detail, created_at from refund_action where refund_id = ? order by id',
+    [r.id],
+  );
+  // The chain's view: who decided each step in the current pass (a return reopens the later steps).
+  const decided = new Map<number, { by: string; at: string; decision: 'approve' | 'reject' }>();
+  for (const t of trail) {
+    if (t.step_index === null) continue;
+    if (t.action === 'approve' || t.action === 'reject') decided.set(t.step_index, { by: t.actor_name, at: dbIso(t.created_at)!, decision: t.action });
+    if (t.action === 'return') {
+      const to = (JSON.parse(t.detail ?? '{}') as { toStep?: number }).toStep ?? 0;
+      for (const k of [...decided.keys()]) if (k >= to) decided.delete(k);
+    }
+  }
+  const chain = steps.map((s, index) => {
+    const d = decided.get(index);
+    const status =
+      r.state === 'approving' ? (index < r.step_index ? 'done' : index === r.step_index ? 'current' : 'pending') : d ? 'done' : r.state === 'rejected' || r.state === 'withdrawn' ? 'skipped' : 'done';
+    return { ...s, index, status, decision: d?.decision, decidedBy: d?.by, decidedAt: d?.at };
+  });
+  const items = r.items ? (JSON.parse(r.items) as Array<{ sortNo: number; amt: Fen }>) : null;
+  type ItemLine = { sort_no: number; name: string; amt: number | string };
+  const lines: ItemLine[] = items
+    ? await conn.execute<ItemLine[]>('select sort_no, name, amt from bill_item where bill_id = ? order by sort_no', [r.bill_id])
+    : [];
+  const billRef = async (id: number | null) => {
+    if (!id) return null;
+    const [b] = await conn.execute<Array<{ id: number; bill_batch_code: string; bill_no: string; total_amt: number | string }>>('select id, bill_batch_code, bill_no, total_amt from bill where id = ?', [id]);
+    return b ? { id: b.id, billBatchCode: b.bill_batch_code, billNo: b.bill_no, totalAmt: formatYuan(Number(b.total_amt)) } : null;
+  };
+  const [before] = await conn.execute<Array<{ s: number | string | null }>>(
+    `select sum(amount) as s from refund where bill_id = ? and id <> ? and state not in ('withdrawn', 'rejected') and money_state <> 'failed'`,
+    [r.bill_id, r.id],
+  );
+  let live: RefundLive | null = null;
+  try {
+    live = await api.client.workflow.getHandle(r.workflow_id).query(refundLiveQuery);
+  } catch {
+    live = null; // closed and past retention, or Temporal unreachable: the row tells the story
+  }
+  const transferCandidates =
+    r.state === 'approving'
+      ? (await conn.execute<UserRow[]>('select username, display_name, roles, active from user'))
+          .filter((x: UserRow) => Number(x.active) && x.username !== r.step_assignee && x.roles.split(',').some((role: string) => steps[r.step_index].roles.includes(role)))
+          .map((x: UserRow) => ({ username: x.username, displayName: x.display_name }))
+      : [];
+  return {
+    ...refundSummary(r),
+    paidAmt: formatYuan(Number(r.paid_amt)),
+    refundedBefore: formatYuan(Number(before?.s ?? 0)),
+    outTradeNo: r.out_trade_no,
+    transactionId: r.transaction_id,
+    applicant: r.applicant,
+    applicantName: r.applicant_name,
+    doctor: r.doctor,
+    doctorName: r.doctor_name,
+    items: items?.map((it) => {
+      const l = lines.find((x) => Number(x.sort_no) === it.sortNo);
+      return { sortNo: it.sortNo, name: l?.name ?? '', amt: formatYuan(Number(l?.amt ?? 0)), refundAmt: formatYuan(it.amt) };
+    }) ?? null,
+    chain,
+    timeline: trail.map((t) => ({
+      id: t.id,
+      at: dbIso(t.created_at),
+      actor: t.actor,
+      actorName: t.actor_name,
+      action: t.action,
+      actionName: refundActionName(t.action),
+      stepName: t.step_name,
+      comment: t.comment,
+      detail: t.detail ? (JSON.parse(t.detail) as Record<string, unknown>) : undefined,
+    })),
+    money: {
+      state: r.money_state,
+      outRefundNo: r.out_refund_no,
+      channelRefundId: r.channel_refund_id,
+      at: r.money_at ? dbIso(r.money_at) : null,
+      failReason: r.money_fail_reason,
+      voucherNo: r.voucher_no,
+    },
+    billStatus: { state: r.bill_state, redBill: await billRef(r.red_bill_id), reissuedBill: await billRef(r.reissued_bill_id), reason: r.bill_reason },
+    workflow: { workflowId: r.workflow_id, url: workflowUrl(api, r.workflow_id), live: live as unknown as Record<string, unknown> | null },
+    actions: u ? allowedActions(r, u) : [],
+    version: r.version,
+    transferCandidates,
+  };
+}
+
+// ---- request parsing shared by the HIS, the patient channel and the console ----
+
+const text = (o: Record<string, unknown>, f: string, max: number, required = true): string | undefined => {
+  const v = o[f];
+  if (v === undefined || v === null || v === '') {
+    if (required) throw fieldError(f, 'is required');
+    return undefined;
+  }
+  if (typeof v !== 'string' && typeof v !== 'number') throw fieldError(f, 'must be text');
+  const s = String(v).trim();
+  if (!s && required) throw fieldError(f, 'is required');
+  if (s.length > max) throw fieldError(f, `must be at most ${max} characters`);
+  return s || undefined;
+};
+
+/** channel, payType, refundAmt / refundDetail, orders, reason, contact: the fields common to every way in. */
+export function parseRefundFields(o: Record<string, unknown>, names: RefundFieldNames) {
+  const channel = text(o, 'channel', 16) as RefundChannel;
+  if (!REFUND_CHANNELS.includes(channel)) throw fieldError('channel', `must be one of ${REFUND_CHANNELS.join(', ')}`);
+  const payType = text(o, 'payType', 8, false);
+  if (payType !== undefined && payType !== 'self' && payType !== 'insured') throw fieldError('payType', 'must be self or insured');
+  let amount: Fen | undefined;
+  if (o[names.amount] !== undefined && o[names.amount] !== null && o[names.amount] !== '') {
+    amount = parseYuan(o[names.amount]);
+    if (amount === undefined || amount <= 0) throw fieldError(names.amount, 'must be a yuan amount above 0 with at most 2 decimals');
+  }
+  let items: Array<{ sortNo: number; amt: Fen }> | undefined;
+  const list = o[names.items];
+  if (list !== undefined && list !== null) {
+    if (!Array.isArray(list) || list.length === 0) throw fieldError(names.items, 'must be a non-empty list of {sortNo, amt}');
+    items = list.map((x, i) => {
+      const it = (x ?? {}) as Record<string, unknown>;
+      const sortNo = Number(it.sortNo);
+      if (!Number.isInteger(sortNo) || sortNo < 1) throw fieldError(`${names.items}[${i}].sortNo`, 'must be a charge line number (1, 2, ...)');
+      const amt = parseYuan(it.amt);
+      if (amt === undefined || amt <= 0) throw fieldError(`${names.items}[${i}].amt`, 'must be a yuan amount above 0 with at most 2 decimals');
+      return { sortNo, amt };
+    });
+  }
+  return {
+    channel,
+    payType: payType as 'self' | 'insured' | undefined,
+    amount,
+    items,
+    outTradeNo: text(o, 'outTradeNo', 64, false),
+    transactionId: text(o, 'transactionId', 64, false),
+    reason: text(o, 'reason', 200)!,
+    doctor: text(o, 'doctor', 64, false),
+    openId: text(o, 'openId', 64, false),
+    tel: text(o, 'tel', 32, false),
+  };
+}
+
+export { text as refundText, dbDate };

@@ -1,0 +1,79 @@
+/**
+ * The Temporal Schedules the platform runs (fiscal batch upload, stock alarms, basic-data sync ...).
+ * Each is declared once in SCHEDULES; the launcher creates missing ones and updates changed ones at
+ * start, so a new release changes an interval without anyone touching the Temporal UI.
+ */
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import type { Config } from '../config/index';
+import { BASIC_DATA_SYNC_SCHEDULE } from '../workflows/basic-data-sync-schedule';
+import { STOCK_ALARM_SCHEDULE } from '../workflows/stock-alarm';
+import { FISCAL_ACCOUNT_SCHEDULE, FISCAL_UPLOAD_SCHEDULE } from '../workflows/fiscal-upload';
+
+export interface ScheduleDef {
+  /** Schedule ID (also the prefix of each run's workflow ID). */
+  id: string;
+  /** Workflow type name, exported by workflows/index.ts. */
+  workflowType: string;
+  /** How often, from the configuration (e.g. cfg.uploadEveryMs). */
+  everyMs: (cfg: Config) => number;
+  args?: (cfg: Config) => unknown[];
+  memo?: string;
+}
+
+/** Add each schedule here (one line per schedule; the definitions live beside their workflows). */
+export const SCHEDULES: ScheduleDef[] = [
+  BASIC_DATA_SYNC_SCHEDULE,
+  STOCK_ALARM_SCHEDULE,
+  FISCAL_UPLOAD_SCHEDULE,
+  FISCAL_ACCOUNT_SCHEDULE,
+];
+
+export async function ensureSchedules(client: Client, taskQueue: string, cfg: Config, defs: ScheduleDef[] = SCHEDULES): Promise<void> {
+  for (const d of defs) {
+    const spec = { intervals: [{ every: d.everyMs(cfg) }] };
+    const action = { type: 'startWorkflow' as const, workflowType: d.workflowType, taskQueue, args: d.args?.(cfg) ?? [], workflowId: d.id };
+    try {
+      await client.schedule.create({
+        scheduleId: d.id,
+        spec,
+        action,
+        // A run that is still going when the next is due: skip the new one (each run catches up all pending work).
+        policies: { overlap: 'SKIP', catchupWindow: '1 minute' },
+        memo: d.memo ? { description: d.memo } : undefined,
+      });
+    } catch (e) {
+      if (!(e instanceof ScheduleAlreadyRunning)) throw e;
+      await updateSoon(() => client.schedule.getHandle(d.id).update((prev) => ({ ...prev, spec, action })));
+    }
+  }
+}
+
+/**
+ * Right after a restart the dev server can answer "schedule exists" to a create and still fail to
+ * describe it (its scheduler workflow is not yet running again): retry the update for up to 60 s.
+ */
+async function updateSoon(update: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await update();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/**
+ * Runs a schedule's action now (tests and the console's "run now" buttons). The SDK's default for a
+ * trigger is ALLOW_ALL (a second run beside a running one); BUFFER_ONE never runs two at once and
+ * still guarantees a run that starts after this call (queued behind a run that is just finishing).
+ */
+export async function triggerSchedule(client: Client, id: string, overlap: ScheduleOverlapPolicy = ScheduleOverlapPolicy.BUFFER_ONE): Promise<void> {
+  try {
+    await client.schedule.getHandle(id).trigger(overlap);
+  } catch (e) {
+    if (e instanceof ScheduleNotFoundError) throw new Error(`schedule ${id} is not defined`);
+    throw e;
+  }
+}
