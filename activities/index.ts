@@ -1,5 +1,6 @@
 /** Every activity the worker serves, built from the shared Deps. Workflows import this only as a type. */
 import type { Deps } from '../services/deps';
+import type { ProcessContext } from '../temporal/context';
 import { createIssueActivities } from '../services/delivery';
 import { writeOffActivity } from '../services/reversal';
 import { createLifecycleActivities } from '../services/lifecycle';
@@ -11,7 +12,7 @@ import { uploadActivities } from '../services/fiscal/upload';
 import { accountActivities } from '../services/fiscal/account';
 import { refundActivities } from './refund';
 
-export function createActivities(deps: Deps) {
+export function createActivities(deps: Deps, processes: ProcessContext) {
   return {
     ...createIssueActivities(deps),
     ...createLifecycleActivities(deps),
@@ -22,7 +23,7 @@ export function createActivities(deps: Deps) {
     ...stockAlarmActivities(deps),
     ...uploadActivities(deps),
     ...accountActivities(deps),
-    ...refundActivities(deps),
+    ...refundActivities(deps, processes),
   };
 }
 

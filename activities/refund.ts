@@ -10,7 +10,8 @@ import { formatYuan } from '../common/money';
 import { dbNow, insertRow, type Sql } from '../orm/repositories/stock-ranges';
 import { isUniqueViolation } from '../orm/errors';
 import type { Deps } from '../services/deps';
-import { domainFailure } from '../services/issuance';
+import type { ProcessContext } from '../temporal/context';
+import { partialRefund, writeOff } from '../temporal/reversal-client';
 import { NotifyPermanentError } from '../adapters/notify';
 import { NOTICE_CHANNEL_NAMES, type RefundNoticeFacts } from '../adapters/notify/notifier';
 import { PaymentRejectedError, type PaymentChannelName, type RefundResult } from '../adapters/payment/channel';
@@ -22,10 +23,10 @@ export type MoneyAnswer = { state: 'processing' | 'success' | 'failed'; failReas
 /** `waiting`: the bill's reversal waits (E0032 its paper form, E0050 still running); the refund asks again when woken or later. */
 export type BillAnswer = { state: 'reversed' | 'reissued' | 'blocked' | 'waiting'; redBillId?: number; reissuedBillId?: number; reason?: string; code?: string };
 
-export function refundActivities(deps: Deps) {
+export function refundActivities(deps: Deps, processes: ProcessContext) {
   const load = async (refundId: number): Promise<RefundRow> => {
     const [r] = await deps.orm.em.getConnection().execute<RefundRow[]>('select * from refund where id = ?', [refundId]);
-    if (!r) throw domainFailure(new DomainError('E0090', `refundNo: refund ${refundId} not found`, 'refundNo'));
+    if (!r) throw new DomainError('E0090', `refundNo: refund ${refundId} not found`, 'refundNo');
     return r;
   };
 
@@ -60,7 +61,7 @@ export function refundActivities(deps: Deps) {
   };
 
   const channelOf = (r: RefundRow) => {
-    if (r.channel !== 'wechat' && r.channel !== 'alipay') throw domainFailure(new DomainError('E0092', `channel: ${r.channel} 在收费窗口退款，不走线上渠道`, 'channel'));
+    if (r.channel !== 'wechat' && r.channel !== 'alipay') throw new DomainError('E0092', `channel: ${r.channel} 在收费窗口退款，不走线上渠道`, 'channel');
     return deps.payments[r.channel as PaymentChannelName];
   };
 
@@ -120,15 +121,13 @@ export function refundActivities(deps: Deps) {
      */
     async reverseRefundBill(i: { refundId: number }): Promise<BillAnswer> {
       const r = await load(i.refundId);
-      if (!deps.temporal) throw new Error('reverseRefundBill needs the platform Temporal client (Deps.temporal)');
       const conn = deps.orm.em.getConnection();
       const [b] = await conn.execute<Array<{ bill_batch_code: string; bill_no: string; total_amt: number | string; state: string; place_code: string }>>(
         'select b.bill_batch_code, b.bill_no, b.total_amt, b.state, p.code as place_code from bill b join billing_point p on p.id = b.place_id where b.id = ?',
         [r.bill_id],
       );
-      const { writeOff, partialRefund } = await import('../api/his/write-off');
       // Waits for the reversal up to 90 s (not the HIS's MEDBILL_ISSUE_TIMEOUT_MS): under load a retry with backoff would only come later.
-      const api = { deps: { ...deps, cfg: { ...deps.cfg, issueTimeoutMs: Math.max(deps.cfg.issueTimeoutMs, 90_000) } }, ...deps.temporal };
+      const wait = { timeoutMs: Math.max(deps.cfg.issueTimeoutMs, 90_000) };
       const req = {
         hospitalId: r.hospital_id,
         billBatchCode: b.bill_batch_code,
@@ -147,15 +146,14 @@ export function refundActivities(deps: Deps) {
       let answer: BillAnswer;
       try {
         if (whole) {
-          const red = await writeOff(api, req);
-          answer = { state: 'reversed', redBillId: await billId(red.eScarletBillBatchCode, red.eScarletBillNo) };
+          const red = await writeOff(processes, req, wait);
+          answer = { state: 'reversed', redBillId: red.billId };
         } else {
-          const res = await partialRefund(api, req, { items, amount: items ? undefined : Number(r.amount), channelCode });
-          const redBillId = await billId(res.eScarletBillBatchCode, res.eScarletBillNo);
-          const re = res.reissue as { billBatchCode?: string; billNo?: string; reason?: string };
-          answer = re.billBatchCode
-            ? { state: 'reissued', redBillId, reissuedBillId: await billId(re.billBatchCode, re.billNo!) }
-            : { state: 'blocked', redBillId, reason: re.reason ?? `reissue ${res.reissueState}` };
+          const res = await partialRefund(processes, req, { items, amount: items ? undefined : Number(r.amount), channelCode }, wait);
+          const re = res.reissue;
+          answer = re.bill
+            ? { state: 'reissued', redBillId: res.red.billId, reissuedBillId: re.bill.billId }
+            : { state: 'blocked', redBillId: res.red.billId, reason: re.error?.message ?? `reissue ${re.state}` };
         }
       } catch (e) {
         if (!(e instanceof DomainError)) throw e;
@@ -173,11 +171,6 @@ export function refundActivities(deps: Deps) {
         if (answer.state === 'blocked') await line(sql, r.id, 'bill_blocked', 'bill_blocked', answer.reason ?? null);
       });
       return answer;
-
-      async function billId(code: string, no: string): Promise<number | undefined> {
-        const [x] = await conn.execute<Array<{ id: number }>>('select id from bill where bill_batch_code = ? and bill_no = ?', [code, no]);
-        return x?.id;
-      }
     },
 
     /** Tells the patient the outcome (WeChat template message to the openid, SMS to the phone); once per refund and outcome. */

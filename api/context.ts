@@ -1,11 +1,4 @@
-import type { Client } from '@temporalio/client';
-import type { Deps } from '../services/deps';
+import type { ProcessContext } from '../temporal/context';
 
-/** What every API handler can reach. */
-export interface ApiContext {
-  deps: Deps;
-  client: Client;
-  namespace: string;
-  taskQueue: string;
-  temporalUiUrl: string;
-}
+/** What every API handler can reach: the same context the process clients take. */
+export type ApiContext = ProcessContext;

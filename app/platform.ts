@@ -9,7 +9,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { Worker } from '@temporalio/worker';
 import type { Connection } from '@temporalio/client';
 import { resumeRefunds } from '../temporal/refund-client';
-import type { Config } from '../config/index';
+import type { Config } from '../config';
 import { masterKey } from '../common/keys';
 import { applyTemporalSetup, connectClient, loadTemporalSetup, type TemporalSetup } from '../temporal/setup';
 import { openOrm } from '../orm/db';
@@ -129,13 +129,12 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
     const deps = createDeps({ ...cfg, printerUrl, fiscalUrl, wechatpayUrl, alipayUrl }, orm, key);
     stops.push(() => deps.close());
     const api: ApiContext = { deps, client, namespace, taskQueue, temporalUiUrl: temporalUiUrl ?? cfg.temporalUiUrl };
-    deps.temporal = { client, namespace, taskQueue, temporalUiUrl: api.temporalUiUrl };
 
     await ensureSchedules(client, taskQueue, cfg);
 
     let worker: Worker | undefined;
     if (cfg.runWorker) {
-      worker = await createWorker(deps, { address: temporalAddress, namespace, taskQueue });
+      worker = await createWorker(api, { address: temporalAddress, namespace, taskQueue });
       const running = worker.run();
       stops.push(async () => {
         if (worker!.getState() === 'RUNNING') worker!.shutdown();

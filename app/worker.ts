@@ -3,8 +3,9 @@ import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../temporal/setup';
-import type { Deps } from '../services/deps';
+import type { ProcessContext } from '../temporal/context';
 import { createActivities } from '../activities';
+import { DomainFailureInterceptor } from '../temporal/domain-errors';
 
 let runtimeInstalled = false;
 
@@ -15,7 +16,8 @@ function workflowCode(): { workflowBundle: { codePath: string } } | { workflowsP
   return { workflowsPath: require.resolve('../workflows') };
 }
 
-export async function createWorker(deps: Deps, opts: { address: string; namespace: string; taskQueue: string }): Promise<Worker> {
+export async function createWorker(processes: ProcessContext, opts: { address: string; namespace: string; taskQueue: string }): Promise<Worker> {
+  const deps = processes.deps;
   if (!runtimeInstalled) {
     const level = ({ debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const)[deps.cfg.logLevel] as LogLevel;
     Runtime.install({ logger: new DefaultLogger(level === 'INFO' ? 'WARN' : level) });
@@ -27,7 +29,9 @@ export async function createWorker(deps: Deps, opts: { address: string; namespac
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...workflowCode(),
-    activities: createActivities(deps),
+    activities: createActivities(deps, processes),
+    // One place turns a DomainError thrown by any activity into a non-retryable failure with its code and field.
+    interceptors: { activity: [() => ({ inbound: new DomainFailureInterceptor() })] },
     maxConcurrentLocalActivityExecutions: 64,
     maxConcurrentActivityTaskExecutions: 32,
     maxConcurrentWorkflowTaskExecutions: 64,

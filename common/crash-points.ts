@@ -9,7 +9,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Config } from '../config/index';
+/** The settings it reads (config/index.ts: MEDBILL_CRASH_AT, MEDBILL_DATA_DIR). */
+type Config = { crashAt: string; dataDir: string };
 
 export type CrashPoint = 'after-reversal' | 'after-upload' | 'after-refund-accepted';
 

@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomKeyHex, sm4Decrypt, sm4Encrypt } from './gm';
-import type { Config } from '../config/index';
+/** The settings it reads (config/index.ts). */
+type Config = { masterKey?: string; dataDir: string };
 
 const HEX32 = /^[0-9a-fA-F]{32}$/;
 

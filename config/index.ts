@@ -3,7 +3,6 @@
  * environment variable with the MEDBILL_ prefix; nothing else in the code reads process.env.
  */
 import { parseChannelCodes, parseChannelNumbers, type RefundChannel } from '../domain/refund/rules';
-import { SMS_REFUND_TEMPLATE_CODE, SMS_SCARLET_TEMPLATE_CODE, SMS_TEMPLATE_CODE } from '../adapters/notify/texts';
 import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -251,9 +250,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wechatSecret: env.MEDBILL_WECHAT_SECRET || 'medbill-demo-wechat-secret',
     wechatTemplateId: env.MEDBILL_WECHAT_TEMPLATE_ID || 'MEDBILL_BILL_ISSUED',
     wechatRefundTemplateId: env.MEDBILL_WECHAT_REFUND_TEMPLATE_ID || 'MEDBILL_REFUND_RESULT',
-    smsTemplate: env.MEDBILL_SMS_TEMPLATE || SMS_TEMPLATE_CODE,
-    smsScarletTemplate: env.MEDBILL_SMS_SCARLET_TEMPLATE || SMS_SCARLET_TEMPLATE_CODE,
-    smsRefundTemplate: env.MEDBILL_SMS_REFUND_TEMPLATE || SMS_REFUND_TEMPLATE_CODE,
+    smsTemplate: env.MEDBILL_SMS_TEMPLATE || 'SMS_MEDBILL_ISSUED',
+    smsScarletTemplate: env.MEDBILL_SMS_SCARLET_TEMPLATE || 'SMS_MEDBILL_REVERSED',
+    smsRefundTemplate: env.MEDBILL_SMS_REFUND_TEMPLATE || 'SMS_MEDBILL_REFUND',
     signerUrl: env.MEDBILL_SIGNER_URL || '',
     signThreads: int('MEDBILL_SIGN_THREADS', env.MEDBILL_SIGN_THREADS, Math.max(1, os.availableParallelism())),
     layoutThreads: int('MEDBILL_LAYOUT_THREADS', env.MEDBILL_LAYOUT_THREADS, 1),

@@ -1,4 +1,4 @@
-import { buildRequest, buildResponse, decodeData, openResponse, parseEnvelope, verifyEnvelopeSign } from './his-envelope';
+import { buildRequest, buildResponse, decodeData, envelopeSign, openResponse, parseEnvelope, verifyEnvelopeSign } from './his-envelope';
 import { DomainError } from '../common/errors';
 
 describe('HIS envelope', () => {
@@ -39,5 +39,25 @@ describe('HIS envelope', () => {
       expect((e as DomainError).code).toBe('E0001');
       expect((e as DomainError).field).toBe(field);
     }
+  });
+});
+
+/**
+ * Known-answer vectors of the envelope (INTERFACES.md §1), computed outside this code base
+ * (Python: hashlib.md5(b'appid=..&data=..&noise=..&key=..&version=1.0').hexdigest().upper(), and
+ * base64 of the UTF-8 JSON): HIS integrations depend on these bytes.
+ */
+describe('HIS envelope known answers', () => {
+  it('signs appid, data, noise, key and version in that order (key before version)', () => {
+    expect(envelopeSign('MEDBILL_DEMO_HIS', 'eyJidXNObyI6IjEifQ==', 'noise-1', 'medbill-demo-key-2026')).toBe('623A53FB5686203AB4C629977B34D777');
+  });
+  it('builds a request: data is Base64 of the UTF-8 JSON, sign over it', () => {
+    expect(buildRequest('MEDBILL_DEMO_HIS', 'medbill-demo-key-2026', { busNo: '1', payer: '张三' }, 'noise-2')).toEqual({
+      appid: 'MEDBILL_DEMO_HIS',
+      data: 'eyJidXNObyI6IjEiLCJwYXllciI6IuW8oOS4iSJ9',
+      noise: 'noise-2',
+      version: '1.0',
+      sign: '880B6A45DDECB7B61D4EBFBF3263FD42',
+    });
   });
 });

@@ -1,5 +1,5 @@
 /** Prints the path of the Temporal CLI, building and caching it first when needed. */
-import { config } from '../config/index';
+import { config } from '../config';
 import { loadTemporalSetup } from '../temporal/setup';
 import { findTemporalCli } from './temporal-dev';
 

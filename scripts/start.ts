@@ -1,5 +1,5 @@
 /** `npm start`: the whole platform on embedded defaults. Ctrl-C stops everything cleanly. */
-import { config } from '../config/index';
+import { config } from '../config';
 import { DEMO } from '../orm/seed';
 import { startPlatform } from '../app/platform';
 

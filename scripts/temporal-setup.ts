@@ -1,5 +1,5 @@
 /** Applies temporal.yaml (namespace, retention, search attributes) to the server at MEDBILL_TEMPORAL_ADDRESS. */
-import { config } from '../config/index';
+import { config } from '../config';
 import { applyTemporalSetup, loadTemporalSetup } from '../temporal/setup';
 import { Connection } from '@temporalio/client';
 

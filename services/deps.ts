@@ -1,7 +1,6 @@
 /** What activities and API handlers share: configuration, the ORM, master data and the adapters. */
 import type { MikroORM } from '@mikro-orm/core';
-import type { Client } from '@temporalio/client';
-import type { Config } from '../config/index';
+import type { Config } from '../config';
 import { unseal } from '../common/keys';
 import { MasterData, type HospitalInfo } from './master-data';
 import { createSigner } from '../adapters/signing';
@@ -30,12 +29,6 @@ export interface Deps {
   fiscal: FiscalPlatform;
   /** Refund channels (WeChat Pay v3, Alipay): MEDBILL_WECHATPAY_URL / MEDBILL_ALIPAY_URL, else their simulators. */
   payments: PaymentChannels;
-  /**
-   * The platform's Temporal client, for activities that drive another process the way the API
-   * does (a refund's bill reversal runs through the bill's own `writeoff-…` process). Set by the
-   * platform once connected; absent in unit tests.
-   */
-  temporal?: { client: Client; namespace: string; taskQueue: string; temporalUiUrl: string };
   close(): Promise<void>;
 }
 

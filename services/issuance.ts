@@ -5,7 +5,6 @@
  * number is never used twice and never skipped (a failed transaction gives the number back).
  * Idempotent by (appid, busNo): a retry after a crash finds the stored bill and returns it.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { DomainError, fieldError } from '../common/errors';
@@ -16,7 +15,8 @@ import type { Deps } from './deps';
 import { parseIssueDraft, type IssueDraft } from '../domain/bill/issue-request';
 import { insertBill } from '../orm/repositories/bill-store';
 import { recordBillEvent } from '../domain/bill/events';
-import { billWorkflowId, canonicalBillText, checkCode, chinaTime, h5Url, noticeTargets } from '../domain/bill/facts';
+import { canonicalBillText, checkCode, chinaTime, h5Url, noticeTargets } from '../domain/bill/facts';
+import { billWorkflowId } from '../temporal/ids';
 
 export interface IssueBillInput {
   appid: string;
@@ -55,11 +55,6 @@ export function toIssued(
   };
 }
 
-/** Turns a DomainError into a non-retryable Temporal failure that keeps code and field. */
-export function domainFailure(e: DomainError): ApplicationFailure {
-  return ApplicationFailure.create({ message: e.message, type: 'DomainError', nonRetryable: true, details: [e.toJSON()] });
-}
-
 export function issueBillActivity(deps: Deps) {
   return async function issueBill(input: IssueBillInput): Promise<IssuedBill> {
     const em = deps.orm.em.fork();
@@ -67,7 +62,7 @@ export function issueBillActivity(deps: Deps) {
       'select id, method, payload, status, bill_id, origin_bill_id from issue_request where appid = ? and bus_no = ?',
       [input.appid, input.busNo],
     );
-    if (!request) throw domainFailure(new DomainError('E0030', `busNo: no issuance request stored for ${input.busNo}`, 'busNo'));
+    if (!request) throw new DomainError('E0030', `busNo: no issuance request stored for ${input.busNo}`, 'busNo');
     if (request.bill_id) {
       const bill = await em.findOneOrFail(Bill, request.bill_id, { populate: ['place'] });
       return toIssued(deps, bill, bill.place.code);
@@ -88,7 +83,7 @@ export function issueBillActivity(deps: Deps) {
           { id: request.id },
           { status: 'rejected', errorCode: e.code, errorMessage: e.message, updatedAt: new Date() },
         );
-        throw domainFailure(e);
+        throw e;
       }
       throw e;
     }

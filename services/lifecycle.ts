@@ -11,7 +11,6 @@ import { isUniqueViolation } from '../orm/errors';
 import { payloadHash } from '../domain/bill/issue-request';
 import { parseIssueDraft } from '../domain/bill/issue-request';
 import { recordBillEvent, type BillEventType } from '../domain/bill/events';
-import { domainFailure } from './issuance';
 import type { Deps } from './deps';
 import { computeReissue, type RefundSpec } from '../domain/bill/reissue-plan';
 
@@ -82,7 +81,7 @@ export function createLifecycleActivities(deps: Deps) {
            from bill b join billing_point p on p.id = b.place_id where b.id = ?`,
         [billId],
       );
-      if (!b) throw domainFailure(new DomainError('E0030', `billNo: bill ${billId} not found`, 'billNo'));
+      if (!b) throw new DomainError('E0030', `billNo: bill ${billId} not found`, 'billNo');
       return {
         exchanged: b.paper_state === 'exchanged',
         paperBillBatchCode: b.paper_bill_batch_code ?? undefined,
@@ -224,7 +223,7 @@ export function createLifecycleActivities(deps: Deps) {
         });
         return plan;
       } catch (e) {
-        if (e instanceof DomainError) throw domainFailure(e);
+        if (e instanceof DomainError) throw e;
         throw e;
       }
     },

@@ -19,12 +19,12 @@ import { DomainError, fieldError } from '../common/errors';
 import { isUniqueViolation } from '../orm/errors';
 import { formatYuan, yuanInChinese } from '../common/money';
 import type { Deps } from './deps';
-import { domainFailure } from './issuance';
 import { PAY_CHANNELS } from './delivery';
 import { BUS_TYPES } from '../domain/bill/issue-request';
 import { recordBillEvent, type SqlRunner } from '../domain/bill/events';
 import { PrinterPermanentError } from '../adapters/printer/printer';
 import { renderPaperFormPdf } from '../adapters/printer/paper-form-pdf';
+import { paperWorkflowId } from '../temporal/ids';
 
 export type PaperOpKind = 'exchange' | 'reexchange' | 'void' | 'printLayout';
 
@@ -60,7 +60,6 @@ export interface PaperResult {
   repeated: boolean;
 }
 
-export const paperWorkflowId = (b: { billBatchCode: string; billNo: string }) => `paper-${b.billBatchCode}-${b.billNo}`;
 export const paperNo = (n: number) => String(n).padStart(10, '0');
 export const paperJobId = (code: string, no: string) => `paper-${code}-${no}`;
 export const paperPrinter = (placeCode: string) => `${placeCode}-paper`;
@@ -304,7 +303,7 @@ export function paperActivities(deps: Deps) {
         } catch (e) {
           // A concurrent change of the same bill slipped between our reads: do it again on fresh data.
           if ((e instanceof Conflict || isUniqueViolation(e)) && attempt < 3) continue;
-          if (e instanceof DomainError) throw domainFailure(e);
+          if (e instanceof DomainError) throw e;
           throw e;
         }
       }

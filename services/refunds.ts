@@ -15,6 +15,7 @@ import { dbNow, forUpdate, insertRow, retryTransaction, type Sql } from '../orm/
 import { DEFAULT_CHAINS, type Chain, type ChainStep, type PayType } from '../domain/refund/chain';
 import { refundStateName } from '../domain/refund/names';
 import { CHANNEL_NAMES, checkRefundRules, REFUND_CHANNELS, refuseRefund, type RefundChannel } from '../domain/refund/rules';
+import { refundWorkflowId } from '../temporal/ids';
 
 export interface NewRefund {
   hospitalId: number;
@@ -118,7 +119,6 @@ export interface RefundTableRow {
   updated_at: unknown;
 }
 
-export const refundWorkflowId = (refundNo: string) => `refund-${refundNo}`;
 export const REFUND_NO = /^[A-Za-z0-9_-]{4,32}$/;
 
 /** States whose money does not count as refunded (the request ended before any money moved). */

@@ -11,12 +11,13 @@ import { isUniqueViolation } from '../orm/errors';
 import { Bill } from '../orm/entities';
 import type { Deps } from './deps';
 import { canonicalBillText, checkCode } from '../domain/bill/facts';
-import { domainFailure, takeNextNumber, toIssued, type IssuedBill } from './issuance';
+import { takeNextNumber, toIssued, type IssuedBill } from './issuance';
 import { insertBill } from '../orm/repositories/bill-store';
 import type { RefundSpec } from '../domain/bill/reissue-plan';
 import { crashPoint } from '../common/crash-points';
 import { recordBillEvent } from '../domain/bill/events';
 import { formatYuan } from '../common/money';
+import { writeOffWorkflowId } from '../temporal/ids';
 
 export interface WriteOffInput {
   billId: number;
@@ -31,7 +32,6 @@ export interface WriteOffInput {
   paperRemindAfterMs?: number;
 }
 
-export const writeOffWorkflowId = (b: { billBatchCode: string; billNo: string }) => `writeoff-${b.billBatchCode}-${b.billNo}`;
 /** The red bill's business serial: unique per original, never one a HIS sends (HIS serials are the originals'). */
 export const scarletBusNo = (b: { billBatchCode: string; billNo: string }) => `R-${b.billBatchCode}${b.billNo}`;
 
@@ -164,7 +164,7 @@ export function writeOffActivity(deps: Deps) {
         const red = original && (await existingRed(original.id));
         if (red) return red;
       }
-      if (e instanceof DomainError) throw domainFailure(e);
+      if (e instanceof DomainError) throw e;
       throw e;
     }
   }

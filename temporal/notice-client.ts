@@ -9,13 +9,13 @@ import { EMAIL, TEL } from '../domain/bill/issue-request';
 import type { Channel } from '../domain/bill/facts';
 import type { NoticeRequest } from '../services/delivery';
 import { noticeWorkflow } from '../workflows/notice';
-import type { ApiContext } from '../api/context';
+import type { ProcessContext as ApiContext } from './context';
+import { noticeWorkflowId } from './ids';
 
 export const CHANNELS: Channel[] = ['sms', 'email', 'wechat', 'card'];
 const OPENID = /^o[\w-]{5,63}$/;
 export const REQUEST_KEY = /^[A-Za-z0-9_-]{8,64}$/;
 
-export const noticeWorkflowId = (b: { billBatchCode: string; billNo: string }, requestKey: string) => `notice-${b.billBatchCode}-${b.billNo}-${requestKey}`;
 
 /** Checks a target for its channel; `field` names it in the error. */
 export function checkTarget(channel: Channel, target: string, field: string): string {

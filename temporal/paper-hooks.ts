@@ -3,11 +3,10 @@
  * `invalidPaper`, the console) calls `onPaperVoided` after its transaction committed.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { writeOffWorkflowId } from '../services/reversal';
 import { paperRecoveredSignal } from '../workflows/write-off';
 import { refundBillSignal } from '../workflows/refund';
-import { refundWorkflowId } from '../services/refunds';
-import type { ApiContext } from '../api/context';
+import { refundWorkflowId, writeOffWorkflowId } from './ids';
+import type { ProcessContext as ApiContext } from './context';
 
 /** Wakes the bill's reversal if one is waiting for its paper form, and the refunds waiting for that reversal; does nothing otherwise. */
 export async function onPaperVoided(api: ApiContext, bill: { billBatchCode: string; billNo: string }, actor: string): Promise<void> {

@@ -12,10 +12,10 @@ import { dbDate, dbIso } from '../orm/sql-values';
 import type { ChainStep } from '../domain/refund/chain';
 import { refundActionName, refundStateName } from '../domain/refund/names';
 import { CHANNEL_NAMES, REFUND_CHANNELS, type RefundChannel } from '../domain/refund/rules';
-import { createRefund, refundWorkflowId, type NewRefund, type RefundTableRow, type StoredRefund } from '../services/refunds';
+import { createRefund, type NewRefund, type RefundTableRow, type StoredRefund } from '../services/refunds';
 import { DECISIONS, refundActionUpdate, refundLiveQuery, refundWorkflow, type RefundActionInput, type RefundActionName, type RefundActor, type RefundLive } from '../workflows/refund';
-import type { ApiContext } from '../api/context';
-import { workflowUrl } from '../api/console/bills';
+import { refundWorkflowId, workflowUrl } from './ids';
+import type { ProcessContext as ApiContext } from './context';
 
 /**
  * The request fields a refund's amount and charge lines come in under. The refund rules name them

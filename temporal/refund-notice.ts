@@ -13,10 +13,10 @@
  * MEDBILL_REFUND_POLL).
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { ApiContext } from '../api/context';
-import { refundWorkflowId } from '../services/refunds';
 import { refundNoticeSignal } from '../workflows/refund';
 import type { PaymentChannelName, RefundState } from '../adapters/payment/channel';
+import { refundWorkflowId } from './ids';
+import type { ProcessContext as ApiContext } from './context';
 
 export interface RefundNoticeFacts {
   channel: PaymentChannelName;

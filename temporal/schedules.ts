@@ -4,10 +4,8 @@
  * start, so a new release changes an interval without anyone touching the Temporal UI.
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import type { Config } from '../config/index';
-import { BASIC_DATA_SYNC_SCHEDULE } from '../workflows/basic-data-sync-schedule';
-import { STOCK_ALARM_SCHEDULE } from '../workflows/stock-alarm';
-import { FISCAL_ACCOUNT_SCHEDULE, FISCAL_UPLOAD_SCHEDULE } from '../workflows/fiscal-upload';
+import type { Config } from '../config';
+import type { AccountStatusInput, FiscalUploadInput } from '../workflows/fiscal-upload';
 
 export interface ScheduleDef {
   /** Schedule ID (also the prefix of each run's workflow ID). */
@@ -20,7 +18,38 @@ export interface ScheduleDef {
   memo?: string;
 }
 
-/** Add each schedule here (one line per schedule; the definitions live beside their workflows). */
+/** basicDataSyncWorkflow: bill kinds and fiscal charge items from the fiscal platform. */
+export const BASIC_DATA_SYNC_SCHEDULE: ScheduleDef = {
+  id: 'basic-data-sync',
+  workflowType: 'basicDataSyncWorkflow',
+  everyMs: (cfg) => cfg.basicSyncEveryMs,
+  memo: '从财政平台同步票据种类与收费项目（基础数据）',
+};
+
+export const STOCK_ALARM_SCHEDULE: ScheduleDef = {
+  id: 'stock-alarm',
+  workflowType: 'stockAlarmWorkflow',
+  everyMs: (cfg) => cfg.stockAlarmEveryMs,
+  memo: '库存预警：比较各开票点剩余号码与阈值 (MEDBILL_STOCK_ALARM_EVERY)',
+};
+
+export const FISCAL_UPLOAD_SCHEDULE: ScheduleDef = {
+  id: 'fiscal-upload',
+  workflowType: 'fiscalUploadWorkflow',
+  everyMs: (cfg: Config) => cfg.uploadEveryMs,
+  args: (cfg: Config) => [{ batchSize: cfg.uploadBatch, retryMaxMs: cfg.uploadRetryMaxMs } satisfies FiscalUploadInput],
+  memo: '财政票据批量上传：待上传的票据分批上传到财政平台（原票先于红票），财政平台不可用时退避重试',
+};
+
+export const FISCAL_ACCOUNT_SCHEDULE: ScheduleDef = {
+  id: 'fiscal-account-status',
+  workflowType: 'fiscalAccountStatusWorkflow',
+  everyMs: (cfg: Config) => cfg.accountEveryMs,
+  args: (cfg: Config) => [{ batchSize: cfg.uploadBatch, retryMaxMs: cfg.uploadRetryMaxMs } satisfies AccountStatusInput],
+  memo: '入账状态查询：已上传未入账的票据向财政平台查询入账状态',
+};
+
+/** Every schedule the platform runs (created or updated at start). */
 export const SCHEDULES: ScheduleDef[] = [
   BASIC_DATA_SYNC_SCHEDULE,
   STOCK_ALARM_SCHEDULE,

@@ -8,9 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { Bill, BillEvent, Notification } from '../orm/entities';
 import { DEMO } from '../orm/seed';
-import { advanceH5Token } from '../domain/bill/facts';
-import { advanceH5Url } from '../sim/his/client';
 import { eventually, startPlatform, type Platform } from './harness';
+import { advanceH5Token, advanceH5Url } from '../protocol/his-h5';
 
 let p: Platform;
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Client, Connection } from '@temporalio/client';
-import { loadConfig, type Config } from '../config/index';
+import { loadConfig, type Config } from '../config';
 import { connectClient, loadTemporalSetup, REPO_ROOT } from '../temporal/setup';
 import { freePort, reclaimOrphan } from '../scripts/temporal-dev';
 import { openOrm } from '../orm/db';

@@ -4,7 +4,6 @@
  * and notifies the patient in the background. Deterministic code only.
  */
 import {
-  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -16,6 +15,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
+import { domainDetailsOf, refusal } from '../temporal/failures';
 import type { IssuedBill } from '../services/issuance';
 import type { Activities } from '../activities';
 
@@ -64,8 +64,6 @@ export interface BillProcessSteps {
   handlers?: (status: BillProcessStatus, failed: () => ApplicationFailure | undefined) => void;
 }
 
-const domainFailureOf = (e: { code: string; message: string; field?: string }) =>
-  ApplicationFailure.create({ message: e.message, type: 'DomainError', nonRetryable: true, details: [e] });
 
 export async function runBillProcess(update: UpdateDefinition<IssuedBill>, steps: BillProcessSteps): Promise<BillProcessStatus> {
   const status: BillProcessStatus = { state: 'issuing', layout: 'pending', notices: {} };
@@ -74,7 +72,7 @@ export async function runBillProcess(update: UpdateDefinition<IssuedBill>, steps
   setHandler(statusQuery, () => status);
   setHandler(update, async () => {
     await condition(() => status.state !== 'issuing');
-    if (status.state === 'waiting') throw domainFailureOf(status.waitingFor!);
+    if (status.state === 'waiting') throw refusal(status.waitingFor!);
     if (failure) throw failure;
     return status.bill!;
   });
@@ -89,10 +87,10 @@ export async function runBillProcess(update: UpdateDefinition<IssuedBill>, steps
     status.bill = await steps.produce();
     status.state = 'issued';
   } catch (e) {
-    const cause = e instanceof ActivityFailure ? e.cause : e;
-    if (cause instanceof ApplicationFailure && cause.type === 'DomainError') {
-      failure = ApplicationFailure.create({ message: cause.message, type: 'DomainError', nonRetryable: true, details: cause.details as unknown[] });
-      status.error = (cause.details?.[0] as BillProcessStatus['error']) ?? { code: 'E9999', message: cause.message };
+    const refused = domainDetailsOf(e);
+    if (refused) {
+      failure = refusal(refused);
+      status.error = refused;
       status.state = 'rejected';
       upsertSearchAttributes({ BillState: ['rejected'] });
       await condition(allHandlersFinished);

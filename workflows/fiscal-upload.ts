@@ -22,8 +22,7 @@
  */
 import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { Config } from '../config/index';
-import type { ScheduleDef } from '../temporal/schedules';
+import type { Config } from '../config';
 
 export interface FiscalUploadInput {
   batchSize?: number;
@@ -101,19 +100,3 @@ export async function fiscalAccountStatusWorkflow(input: AccountStatusInput = {}
   }
   return continueAsNew<typeof fiscalAccountStatusWorkflow>({ ...input, afterId, checked, accounted });
 }
-
-export const FISCAL_UPLOAD_SCHEDULE: ScheduleDef = {
-  id: 'fiscal-upload',
-  workflowType: 'fiscalUploadWorkflow',
-  everyMs: (cfg: Config) => cfg.uploadEveryMs,
-  args: (cfg: Config) => [{ batchSize: cfg.uploadBatch, retryMaxMs: cfg.uploadRetryMaxMs } satisfies FiscalUploadInput],
-  memo: '财政票据批量上传：待上传的票据分批上传到财政平台（原票先于红票），财政平台不可用时退避重试',
-};
-
-export const FISCAL_ACCOUNT_SCHEDULE: ScheduleDef = {
-  id: 'fiscal-account-status',
-  workflowType: 'fiscalAccountStatusWorkflow',
-  everyMs: (cfg: Config) => cfg.accountEveryMs,
-  args: (cfg: Config) => [{ batchSize: cfg.uploadBatch, retryMaxMs: cfg.uploadRetryMaxMs } satisfies AccountStatusInput],
-  memo: '入账状态查询：已上传未入账的票据向财政平台查询入账状态',
-};

@@ -7,8 +7,6 @@
  * and no call is waiting. Deterministic code only.
  */
 import {
-  ActivityFailure,
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   defineQuery,
@@ -20,6 +18,7 @@ import {
 } from '@temporalio/workflow';
 import type { PaperOp, PaperResult } from '../services/paper';
 import type { Activities } from '../activities';
+import { passOnRefusal } from '../temporal/failures';
 
 const local = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -73,11 +72,7 @@ export async function paperWorkflow(): Promise<PaperProcessStatus> {
       result = await mine;
       status.operations++;
     } catch (e) {
-      const cause = e instanceof ActivityFailure ? e.cause : e;
-      if (cause instanceof ApplicationFailure && cause.type === 'DomainError') {
-        throw ApplicationFailure.create({ message: cause.message, type: 'DomainError', nonRetryable: true, details: cause.details as unknown[] });
-      }
-      throw e;
+      throw passOnRefusal(e);
     } finally {
       running--;
     }

@@ -30,6 +30,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { refusal } from '../temporal/failures';
 import { stepTimes, type ChainStep } from '../domain/refund/chain';
 import { refundActionName, refundStateName } from '../domain/refund/names';
 import type { RefundChannel } from '../domain/refund/rules';
@@ -163,8 +164,7 @@ export const refundBillSignal = defineSignal('refundBill');
 /** "2026-12-01 19:05:09" in China time (UTC+8). */
 const chinaTimeText = (iso: string) => new Date(new Date(iso).getTime() + 8 * HOUR).toISOString().slice(0, 19).replace('T', ' ');
 
-const refuse = (code: 'E0092' | 'E0093' | 'E0010', message: string, field?: string) =>
-  ApplicationFailure.create({ message, type: 'DomainError', nonRetryable: true, details: [{ code, message, field }] });
+const refuse = (code: 'E0092' | 'E0093' | 'E0010', message: string, field?: string) => refusal({ code, message, field });
 
 const HOUR = 3_600_000;
 

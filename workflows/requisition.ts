@@ -8,8 +8,6 @@
  * (revision + 1). Deterministic code only.
  */
 import {
-  ActivityFailure,
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -22,6 +20,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { passOnRefusal, refusal } from '../temporal/failures';
 
 const local = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -59,17 +58,8 @@ export const stockInUpdate = defineUpdate<{ state: string; quantity: number }, [
 export const requisitionStatusQuery = defineQuery<RequisitionStatus>('requisitionStatus');
 
 /** A refusal the console shows with its code and field (E0065 and the activities' DomainErrors). */
-const refuse = (message: string) =>
-  ApplicationFailure.create({ message, type: 'DomainError', nonRetryable: true, details: [{ code: 'E0065', message, field: 'state' }] });
+const refuse = (message: string) => refusal({ code: 'E0065', message, field: 'state' });
 
-/** Keeps an activity's DomainError (code, field) for the caller of the update. */
-function unwrap(e: unknown): unknown {
-  const cause = e instanceof ActivityFailure ? e.cause : e;
-  if (cause instanceof ApplicationFailure && cause.type === 'DomainError') {
-    return ApplicationFailure.create({ message: cause.message, type: 'DomainError', nonRetryable: true, details: cause.details as unknown[] });
-  }
-  return e;
-}
 
 export async function requisitionWorkflow(input: RequisitionWorkflowInput): Promise<RequisitionStatus> {
   const status: RequisitionStatus = { requisitionId: input.requisitionId, phase: input.phase ?? 'draft', revision: input.revision ?? 0, polls: 0 };
@@ -89,7 +79,7 @@ export async function requisitionWorkflow(input: RequisitionWorkflowInput): Prom
         sent = false;
         return r;
       } catch (e) {
-        throw unwrap(e);
+        throw passOnRefusal(e);
       } finally {
         busy = false;
       }
@@ -109,7 +99,7 @@ export async function requisitionWorkflow(input: RequisitionWorkflowInput): Prom
         status.phase = 'stocked';
         return r;
       } catch (e) {
-        throw unwrap(e);
+        throw passOnRefusal(e);
       } finally {
         busy = false;
       }

@@ -4,7 +4,6 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ScheduleDef } from '../temporal/schedules';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
@@ -15,10 +14,3 @@ export async function stockAlarmWorkflow(): Promise<{ checked: number; open: num
   const r = await acts.checkStockAlarms();
   return { checked: r.checked, open: r.open, opened: r.opened.length };
 }
-
-export const STOCK_ALARM_SCHEDULE: ScheduleDef = {
-  id: 'stock-alarm',
-  workflowType: 'stockAlarmWorkflow',
-  everyMs: (cfg) => cfg.stockAlarmEveryMs,
-  memo: '库存预警：比较各开票点剩余号码与阈值 (MEDBILL_STOCK_ALARM_EVERY)',
-};

@@ -17,8 +17,6 @@
  * 5. The red bill's layout file and notices follow in the background.
  */
 import {
-  ApplicationFailure,
-  ActivityFailure,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   condition,
@@ -34,8 +32,10 @@ import {
 import type { IssuedBill } from '../services/issuance';
 import type { WriteOffInput } from '../services/reversal';
 import type { ReissuePlan } from '../services/lifecycle';
+import { domainDetailsOf, refusal } from '../temporal/failures';
 import { local, runBillProcess, type BillProcessStatus } from './bill-process';
 import { issueBillWorkflow } from './issue-bill';
+import { billWorkflowId } from '../temporal/ids';
 
 export const writeOffUpdate = defineUpdate<IssuedBill>('writeOff');
 
@@ -76,13 +76,6 @@ export interface PartialRefundResult {
 export const partialRefundUpdate = defineUpdate<PartialRefundResult, [{ specKey: string }]>('partialRefund');
 export const lifecycleQuery = defineQuery<WriteOffStatus>('lifecycle');
 
-const domainDetails = (e: unknown): { code: string; message: string; field?: string } | undefined => {
-  const cause = e instanceof ActivityFailure ? e.cause : e;
-  if (cause instanceof ApplicationFailure && cause.type === 'DomainError') {
-    return (cause.details?.[0] as { code: string; message: string; field?: string }) ?? { code: 'E9999', message: cause.message };
-  }
-  return undefined;
-};
 
 /** The key of a refund spec, so that a second request for the same bill with other amounts is told apart. */
 export const refundSpecKey = (spec: WriteOffInput['reissue']) => JSON.stringify(spec ?? null);
@@ -163,7 +156,7 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffSt
         r.error = undefined;
         break;
       } catch (e) {
-        const d = domainDetails(e);
+        const d = domainDetailsOf(e);
         if (!d) throw e;
         r.state = 'blocked';
         r.error = d;
@@ -195,7 +188,7 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffSt
     // The new bill's own process renders its layout file and notifies the patient; it outlives this one.
     try {
       await startChild(issueBillWorkflow, {
-        workflowId: `bill-${plan!.appid}-${plan!.busNo}`,
+        workflowId: billWorkflowId(plan!.appid, plan!.busNo),
         args: [{ appid: plan!.appid, busNo: plan!.busNo }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
@@ -219,15 +212,14 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffSt
         partialRefundUpdate,
         async () => {
           await condition(() => st!.state !== 'issuing' && (st!.state !== 'issued' || ['issued', 'blocked', 'abandoned'].includes(st!.reissue?.state ?? '')));
-          if (st!.state === 'waiting') throw ApplicationFailure.create({ message: st!.waitingFor!.message, type: 'DomainError', nonRetryable: true, details: [st!.waitingFor] });
+          if (st!.state === 'waiting') throw refusal(st!.waitingFor!);
           const f = failed();
           if (f) throw f;
           return { red: st!.bill!, reissue: st!.reissue! };
         },
         {
           validator: ({ specKey }) => {
-            const refuse = (message: string) =>
-              ApplicationFailure.create({ message, type: 'DomainError', nonRetryable: true, details: [{ code: 'E0031', message, field: 'billNo' }] });
+            const refuse = (message: string) => refusal({ code: 'E0031', message, field: 'billNo' });
             if (!input.reissue && st?.state === 'issued') throw refuse('billNo: the bill is already reversed; a partial refund needs a bill in force');
             if (!input.reissue) throw refuse('billNo: a whole reversal of this bill is in progress; a partial refund cannot join it');
             if (specKey !== refundSpecKey(input.reissue)) throw refuse('billNo: a partial refund of this bill with other amounts is in progress');

@@ -9,92 +9,9 @@
  * not help; the message says why).
  */
 
-export interface FiscalBillKind {
-  /** 4-digit bill-kind code, e.g. 0401 */
-  code: string;
-  name: string;
-  category: 'outpatient' | 'inpatient' | 'other';
-  electronic: boolean;
-}
+import type { AccountStatus, BasicData, RequisitionReview, RequisitionSubmission, UploadBill, UploadResult } from '../../protocol/fiscal-wire';
 
-export interface FiscalChargeItem {
-  code: string;
-  name: string;
-}
-
-export interface BasicData {
-  /** Changes whenever the fiscal side changes its lists. */
-  version: string;
-  billKinds: FiscalBillKind[];
-  chargeItems: FiscalChargeItem[];
-}
-
-export interface RequisitionLine {
-  billKindCode: string;
-  /** How many numbers are asked for. */
-  quantity: number;
-}
-
-export interface RequisitionSubmission {
-  /** The hospital's requisition number: the idempotency key. */
-  requisitionNo: string;
-  /** 1 for the first submission, +1 for each resubmission after a return. */
-  revision: number;
-  hospitalCode: string;
-  lines: RequisitionLine[];
-  applicant: string;
-  remark?: string;
-}
-
-export interface IssuedSegment {
-  billKindCode: string;
-  /** 8 digits: region + kind + year */
-  billBatchCode: string;
-  /** 10-digit numbers as integers */
-  startNo: number;
-  endNo: number;
-}
-
-export type RequisitionReview =
-  | { state: 'submitted' }
-  | { state: 'approved'; reviewer: string; reviewedAt: string; segments: IssuedSegment[] }
-  | { state: 'returned'; reviewer: string; reviewedAt: string; comment: string };
-
-export interface UploadBill {
-  billBatchCode: string;
-  billNo: string;
-  random: string;
-  billKindCode: string;
-  /** yuan text, negative on a red bill */
-  totalAmt: string;
-  /** ISO instant */
-  issuedAt: string;
-  payer: string;
-  isScarlet: boolean;
-  /** normal | reversed (an original reversed since it was uploaded is uploaded again) */
-  state: 'normal' | 'reversed';
-  relatedBillBatchCode?: string;
-  relatedBillNo?: string;
-  /** the canonical text that was SM2-signed, and the signature (r||s hex) */
-  signedData: string;
-  signature: string;
-}
-
-export interface UploadResult {
-  billBatchCode: string;
-  billNo: string;
-  state: 'accepted' | 'rejected';
-  /** why a bill was rejected (in the fiscal platform's words) */
-  reason?: string;
-}
-
-export interface AccountStatus {
-  billBatchCode: string;
-  billNo: string;
-  /** 入账: the payer's unit has booked the bill */
-  accounted: boolean;
-  accountedAt?: string;
-}
+export type { FiscalBillKind, FiscalChargeItem, BasicData, RequisitionLine, RequisitionSubmission, IssuedSegment, RequisitionReview, UploadBill, UploadResult, AccountStatus } from '../../protocol/fiscal-wire';
 
 export interface FiscalPlatform {
   basicData(): Promise<BasicData>;

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadConfig } from '../../config/index';
+import { loadConfig } from '../../config';
 import { cjkFont } from './cjk-font';
 import { billTitle, LayoutBill, maskIdCard, renderBillPdf } from './render-bill-pdf';
 

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../config/index';
+import { loadConfig } from '../../config';
 import { renderNoticeSlip, type NoticeSlip } from './render-notice-slip';
 
 const fontPath = loadConfig(process.env).fontPath;

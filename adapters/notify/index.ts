@@ -3,7 +3,7 @@
  * set (Config.smsUrl, smtpUrl, wechatUrl; by default all point at the simulators), plus the
  * WeChat card-pack inserter (channel `card`) beside the WeChat template messages.
  */
-import type { Config } from '../../config/index';
+import type { Config } from '../../config';
 import { MailNotifier } from './mail';
 import type { Notifier } from './notifier';
 import { SmsNotifier } from './sms';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { loadConfig } from '../../config/index';
+import { loadConfig } from '../../config';
 import { startNotifySim, type NotifySim } from '../../sim/notify/server';
 import {
   createNotifiers,

@@ -1,5 +1,5 @@
 /** The payment channels the platform refunds through, configured from MEDBILL_WECHATPAY_* / MEDBILL_ALIPAY_*. */
-import type { Config } from '../../config/index';
+import type { Config } from '../../config';
 import { paymentKeys } from './keys';
 import { AlipayChannel } from './alipay';
 import type { PaymentChannel, PaymentChannelName } from './channel';

@@ -11,7 +11,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Config } from '../../config/index';
+import type { Config } from '../../config';
 
 export type DemoKeyName = 'wechatpay-merchant' | 'wechatpay-platform' | 'alipay-app' | 'alipay-platform';
 

@@ -14,7 +14,7 @@ import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
 import { isUniqueViolation } from '../../orm/errors';
 import { triggerSchedule } from '../../temporal/schedules';
-import { BASIC_DATA_SYNC_SCHEDULE } from '../../workflows/basic-data-sync-schedule';
+import { BASIC_DATA_SYNC_SCHEDULE } from '../../temporal/schedules';
 
 type Row = Record<string, any>;
 

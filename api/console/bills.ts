@@ -16,9 +16,10 @@ import { HttpError, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
 import { readJson } from '../http';
-import { parseRefundSpec, partialRefund, writeOff } from '../his/write-off';
+import { parseRefundSpec, partialRefundEBillAnswer, writeOffAnswer } from '../his/write-off';
 import { DomainError } from '../../common/errors';
 import { BILL_EVENT_TYPES, type BillEventType } from '../../domain/bill/events';
+import { workflowUrl, writeOffWorkflowId } from '../../temporal/ids';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -28,10 +29,6 @@ const chinaDayStart = (d: string) => new Date(`${d}T00:00:00+08:00`);
 export function placeScope(user: SessionUser): string | undefined {
   const seesAll = user.roles.some((r) => r === 'admin' || r === 'finance' || r === 'audit');
   return seesAll ? undefined : user.placeCode;
-}
-
-export function workflowUrl(api: ApiContext, workflowId: string): string {
-  return `${api.temporalUiUrl}/namespaces/${encodeURIComponent(api.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
 export function mountBillRoutes(router: Router, api: ApiContext): void {
@@ -198,7 +195,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
           originBill: bill.originBillId ? await billRef(api, bill.originBillId) : undefined,
           reissuedBill: await reissueOf(api, bill.id),
           writeOff: bill.reversedAt
-            ? { reason: bill.writeOffReason, operator: bill.writeOffOperator, reversedAt: bill.reversedAt.toISOString(), workflowUrl: workflowUrl(api, `writeoff-${bill.billBatchCode}-${bill.billNo}`) }
+            ? { reason: bill.writeOffReason, operator: bill.writeOffOperator, reversedAt: bill.reversedAt.toISOString(), workflowUrl: workflowUrl(api, writeOffWorkflowId(bill)) }
             : undefined,
           notifications: notices.map((n) => ({ id: n.id, channel: n.channel, purpose: n.purpose, actor: n.actor, target: n.target, status: n.status, attempts: n.attempts, createdAt: n.createdAt.toISOString(), sentAt: n.sentAt?.toISOString(), lastError: n.lastError })),
           paper: { state: bill.paperState, billBatchCode: bill.paperBillBatchCode, billNo: bill.paperBillNo },
@@ -242,7 +239,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
       if (!reason) throw new HttpError(400, 'E0010', 'reason: 请填写冲红原因', 'reason');
       if (reason.length > 200) throw new HttpError(400, 'E0010', 'reason: 冲红原因不超过200字', 'reason');
       const user = ctx.state.user as SessionUser;
-      ctx.body = await writeOff(api, {
+      ctx.body = await writeOffAnswer(api, {
         hospitalId: bill.hospital.id,
         billBatchCode: bill.billBatchCode,
         billNo: bill.billNo,
@@ -271,7 +268,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
       if (reason.length > 200) throw new HttpError(400, 'E0010', 'reason: 退费原因不超过200字', 'reason');
       const spec = parseRefundSpec(body);
       const user = ctx.state.user as SessionUser;
-      const r = await partialRefund(
+      const r = await partialRefundEBillAnswer(
         api,
         { hospitalId: bill.hospital.id, billBatchCode: bill.billBatchCode, billNo: bill.billNo, placeCode: bill.place.code, reason, operator: user.displayName },
         spec,

@@ -12,7 +12,7 @@ import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
 import { findBill, runPaperOp } from '../his/paper';
-import { workflowUrl } from './bills';
+import { paperWorkflowId, workflowUrl } from '../../temporal/ids';
 
 const PAPER_ROLES = ['admin', 'finance', 'cashier'];
 const seesAll = (u: SessionUser) => u.roles.some((r) => r === 'admin' || r === 'finance');
@@ -88,7 +88,7 @@ export function mountPaperRoutes(router: Router, api: ApiContext): void {
       next: next ? { pBillBatchCode: next.p_bill_batch_code, pBillNo: paperNo(Number(next.next_no)) } : null,
       forms: forms.map((f) => ({ pBillBatchCode: f.p_bill_batch_code, pBillNo: f.p_bill_no, state: f.state, operator: f.operator, printedAt: dbIso(f.printed_at), voidReason: f.void_reason, voidedBy: f.voided_by, voidedAt: dbIso(f.voided_at) })),
       printJobs: jobs.map((j) => ({ jobId: j.job_id, kind: j.kind, printer: j.printer, state: j.state, attempts: Number(j.attempts), lastError: j.last_error, createdAt: dbIso(j.created_at), printedAt: dbIso(j.printed_at) })),
-      workflowUrl: workflowUrl(api, `paper-${b.bill_batch_code}-${b.bill_no}`),
+      workflowUrl: workflowUrl(api, paperWorkflowId({ billBatchCode: b.bill_batch_code, billNo: b.bill_no })),
     };
   }));
 

@@ -13,18 +13,16 @@ import { isUniqueViolation } from '../../orm/errors';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
-import { workflowUrl } from './bills';
-import { toDomainError } from '../his/issue';
+import { domainErrorOf } from '../../temporal/domain-errors';
 import { auditNumbers } from '../../services/stock/audit';
 import { distribute, kindByCode, parseRangeSpec, returnToPool, voidRange, type PointRef } from '../../services/stock/stock';
 import { recheckAlarm } from '../../services/stock/alarms';
-import {
-  REQUISITION_EVENTS, REQUISITION_STATES, createRequisition, editRequisition, parseLines, requisitionWorkflowId,
-} from '../../services/stock/requisition';
+import { REQUISITION_EVENTS, REQUISITION_STATES, createRequisition, editRequisition, parseLines } from '../../services/stock/requisition';
 import { requisitionWorkflow, stockInUpdate, submitRequisitionUpdate, type RequisitionPhase } from '../../workflows/requisition';
 import { triggerSchedule } from '../../temporal/schedules';
-import { STOCK_ALARM_SCHEDULE } from '../../workflows/stock-alarm';
+import { STOCK_ALARM_SCHEDULE } from '../../temporal/schedules';
 import type { Sql } from '../../orm/repositories/stock-ranges';
+import { requisitionWorkflowId, workflowUrl } from '../../temporal/ids';
 
 export const STOCK_ROLES = ['finance', 'admin'];
 
@@ -39,7 +37,7 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
     try {
       ctx.body = await fn(ctx);
     } catch (e) {
-      sendError(ctx, toDomainError(e));
+      sendError(ctx, domainErrorOf(e));
     }
   };
   const body = async (ctx: Context) => (await readJson(ctx)) as Record<string, unknown>;

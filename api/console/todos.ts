@@ -10,10 +10,10 @@ import { abandonReissueSignal, retryReissueSignal } from '../../workflows/write-
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireUser, type SessionUser } from './auth';
-import { workflowUrl } from './bills';
 import { onPaperVoided } from '../../temporal/paper-hooks';
 import { findBill, runPaperOp } from '../his/paper';
 import type { Bill } from '../../orm/entities';
+import { workflowUrl } from '../../temporal/ids';
 
 /**
  * The cashier has the paper form back: it is voided exactly as the HIS's `invalidPaper` would

@@ -7,7 +7,7 @@ import type { Context } from 'koa';
 import { timingSafeEqual } from 'node:crypto';
 import { formatYuan, yuanInChinese } from '../../common/money';
 import { Bill, BillItem, Notification } from '../../orm/entities';
-import { advanceH5Token, h5Url } from '../../domain/bill/facts';
+import { h5Url } from '../../domain/bill/facts';
 import { startNoticeResend } from '../../temporal/notice-client';
 import type { ApiContext } from '../context';
 import { sendLayout } from '../console/bills';
@@ -15,6 +15,7 @@ import { renderBillPage, renderNotFoundPage, renderPendingPage, renderRefundPage
 import { refundH5Token } from '../../services/refunds';
 import { findRefund, refundDetail } from '../../temporal/refund-client';
 import { CHANNEL_NAMES } from '../../domain/refund/rules';
+import { advanceH5Token } from '../../protocol/his-h5';
 
 const STATE_TEXT: Record<string, string> = { normal: '正常', reversed: '已冲红' };
 

@@ -3,16 +3,17 @@
  * workflow and answer with the bill as soon as it is stored. The same busNo again answers with
  * the same bill; the same busNo with other content is refused.
  */
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure, type UpdateDefinition, type Workflow } from '@temporalio/common';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import { DomainError } from '../../common/errors';
 import { isUniqueViolation } from '../../orm/errors';
 import { Bill } from '../../orm/entities';
 import { parseIssueDraft, payloadHash } from '../../domain/bill/issue-request';
-import { billWorkflowId, h5Url } from '../../domain/bill/facts';
+import { h5Url } from '../../domain/bill/facts';
 import { toIssued, type IssuedBill } from '../../services/issuance';
 import { issueBillWorkflow, issueUpdate } from '../../workflows/issue-bill';
 import type { ApiContext } from '../context';
+import { billWorkflowId } from '../../temporal/ids';
+import { updateWithStart } from '../../temporal/update-with-start';
 
 export async function issueAnswer(api: ApiContext, bill: IssuedBill) {
   return {
@@ -49,34 +50,8 @@ export async function issueViaHis(api: ApiContext, appid: string, method: string
       BillState: ['issuing'],
     },
   });
-  const bill = await updateWithStart(api, issueUpdate, start, `busNo: issuance of ${draft.busNo} is still in progress; call again with the same busNo to get the bill`, 'busNo');
+  const bill = await updateWithStart(api, issueUpdate, start, { message: `busNo: issuance of ${draft.busNo} is still in progress; call again with the same busNo to get the bill`, field: 'busNo' });
   return issueAnswer(api, bill);
-}
-
-/**
- * Early return: starts (or joins) the process and waits for its update, at most
- * MEDBILL_ISSUE_TIMEOUT_MS; then answers "in progress" (E0050) and the caller asks again.
- */
-export async function updateWithStart<R = IssuedBill, A extends unknown[] = []>(
-  api: ApiContext,
-  update: UpdateDefinition<R, A>,
-  start: WithStartWorkflowOperation<Workflow>,
-  inProgress: string,
-  field: string,
-  ...args: A
-): Promise<R> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DomainError('E0050', inProgress, field)), api.deps.cfg.issueTimeoutMs);
-  });
-  try {
-    const opts = { startWorkflowOperation: start, ...(args.length ? { args } : {}) } as Parameters<typeof api.client.workflow.executeUpdateWithStart<Workflow, R, A>>[1];
-    return await Promise.race([api.client.workflow.executeUpdateWithStart(update, opts), timeout]);
-  } catch (e) {
-    throw toDomainError(e);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
@@ -123,16 +98,4 @@ async function storeRequest(api: ApiContext, appid: string, method: string, busN
 async function billLabel(api: ApiContext, billId: number): Promise<string> {
   const bill = await api.deps.orm.em.fork().findOne(Bill, billId);
   return bill ? ` for bill ${bill.billBatchCode}-${bill.billNo}` : '';
-}
-
-export function toDomainError(e: unknown): unknown {
-  if (e instanceof DomainError) return e;
-  if (e instanceof WorkflowUpdateFailedError) {
-    const cause = e.cause;
-    if (cause instanceof ApplicationFailure && cause.type === 'DomainError') {
-      const d = (cause.details?.[0] ?? {}) as { code?: DomainError['code']; message?: string; field?: string };
-      return new DomainError(d.code ?? 'E9999', d.message ?? cause.message, d.field);
-    }
-  }
-  return e;
 }

@@ -8,11 +8,12 @@
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { DomainError, fieldError } from '../../common/errors';
 import { validBusDateTime } from '../../domain/bill/issue-request';
-import { nextPaperSegment, paperNo, paperWorkflowId, voidBlankRange, type PaperOp, type PaperResult } from '../../services/paper';
+import { nextPaperSegment, paperNo, voidBlankRange, type PaperOp, type PaperResult } from '../../services/paper';
 import { paperUpdate, paperWorkflow } from '../../workflows/paper';
 import { onPaperVoided } from '../../temporal/paper-hooks';
 import type { ApiContext } from '../context';
-import { toDomainError } from './issue';
+import { domainErrorOf } from '../../temporal/domain-errors';
+import { paperWorkflowId } from '../../temporal/ids';
 
 const str = (o: Record<string, unknown>, f: string, max: number): string => {
   const v = o[f];
@@ -90,7 +91,7 @@ export async function runPaperOp(api: ApiContext, bill: BillRef, op: Omit<PaperO
   try {
     result = await Promise.race([api.client.workflow.executeUpdateWithStart(paperUpdate, { args: [{ ...op, billId: bill.id }], startWorkflowOperation: start }), timeout]);
   } catch (e) {
-    throw toDomainError(e);
+    throw domainErrorOf(e);
   } finally {
     clearTimeout(timer);
   }

@@ -3,27 +3,17 @@
  * console both come here; the write-off workflow does the work, so concurrent or repeated calls
  * for one bill make one red bill.
  */
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import { DomainError, fieldError } from '../../common/errors';
-import { Bill } from '../../orm/entities';
 import { validBusDateTime } from '../../domain/bill/issue-request';
 import { h5Url } from '../../domain/bill/facts';
-import { writeOffWorkflowId } from '../../services/reversal';
-import { partialRefundUpdate, refundSpecKey, writeOffUpdate, writeOffWorkflow } from '../../workflows/write-off';
+import type { PartialRefundResult } from '../../workflows/write-off';
 import type { RefundSpec } from '../../domain/bill/reissue-plan';
 import type { IssuedBill } from '../../services/issuance';
 import { parseYuan } from '../../common/money';
 import type { ApiContext } from '../context';
-import { updateWithStart } from './issue';
+import { partialRefund, writeOff, type WriteOffRequest } from '../../temporal/reversal-client';
 
-export interface WriteOffRequest {
-  hospitalId: number;
-  billBatchCode: string;
-  billNo: string;
-  placeCode: string;
-  reason: string;
-  operator: string;
-}
+export type { WriteOffRequest };
 
 const str = (o: Record<string, unknown>, f: string, max: number): string => {
   const v = o[f];
@@ -33,45 +23,7 @@ const str = (o: Record<string, unknown>, f: string, max: number): string => {
   return v.trim();
 };
 
-async function findOriginal(api: ApiContext, req: WriteOffRequest): Promise<Bill> {
-  const original = await api.deps.orm.em.fork().findOne(Bill, { billBatchCode: req.billBatchCode, billNo: req.billNo }, { populate: ['place'] });
-  if (!original || original.hospital.id !== req.hospitalId) {
-    throw new DomainError('E0030', `billNo: no bill ${req.billBatchCode}-${req.billNo} issued by this hospital`, 'billNo');
-  }
-  if (original.isScarlet) throw new DomainError('E0031', `billNo: ${req.billBatchCode}-${req.billNo} is a red bill; a red bill cannot be reversed`, 'billNo');
-  const place = await api.deps.master.lookup(req.hospitalId, (h) => h.places.get(req.placeCode));
-  if (!place) throw fieldError('placeCode', `unknown billing point "${req.placeCode}"`, 'E0020');
-  return original;
-}
-
-function startReversal(api: ApiContext, original: Bill, req: WriteOffRequest, reissue?: RefundSpec) {
-  return new WithStartWorkflowOperation(writeOffWorkflow, {
-    workflowId: writeOffWorkflowId(original),
-    taskQueue: api.taskQueue,
-    args: [
-      {
-        billId: original.id,
-        placeCode: req.placeCode,
-        reason: req.reason,
-        operator: req.operator,
-        reissue,
-        requestedAt: new Date().toISOString(),
-        paperRemindAfterMs: api.deps.cfg.paperRemindAfterMs,
-      },
-    ],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    searchAttributes: {
-      BusNo: [original.busNo],
-      PlaceCode: [req.placeCode],
-      BusType: [original.busType],
-      PatientNo: [original.patientNo],
-      BillState: ['reversing'],
-    },
-  });
-}
-
-async function scarletAnswer(api: ApiContext, red: IssuedBill) {
+export async function scarletAnswer(api: ApiContext, red: IssuedBill) {
   return {
     eScarletBillBatchCode: red.billBatchCode,
     eScarletBillNo: red.billNo,
@@ -83,22 +35,8 @@ async function scarletAnswer(api: ApiContext, red: IssuedBill) {
   };
 }
 
-/**
- * Partial refund (medbill extension of the HIS interface): reverses the bill and reissues it minus
- * the refund in one process. Answers with the red bill and the reissue: issued, or blocked with the
- * reason (the process then waits for a person in the console's to-do list).
- */
-export async function partialRefund(api: ApiContext, req: WriteOffRequest, spec: RefundSpec) {
-  const original = await findOriginal(api, req);
-  const start = startReversal(api, original, req, spec);
-  const r = await updateWithStart(
-    api,
-    partialRefundUpdate,
-    start,
-    `billNo: the partial refund of ${req.billBatchCode}-${req.billNo} is still in progress; call again with the same content to get the result`,
-    'billNo',
-    { specKey: refundSpecKey(spec) },
-  );
+/** partialRefundEBill's answer: the red bill and the reissue (issued, or blocked with the reason). */
+export async function partialRefundAnswer(api: ApiContext, r: PartialRefundResult) {
   const re = r.reissue;
   return {
     ...(await scarletAnswer(api, r.red)),
@@ -119,11 +57,14 @@ export async function partialRefund(api: ApiContext, req: WriteOffRequest, spec:
   };
 }
 
-export async function writeOff(api: ApiContext, req: WriteOffRequest) {
-  const original = await findOriginal(api, req);
-  const start = startReversal(api, original, req);
-  const red = await updateWithStart(api, writeOffUpdate, start, `billNo: the reversal of ${req.billBatchCode}-${req.billNo} is still in progress; call again to get the red bill`, 'billNo');
-  return scarletAnswer(api, red);
+/** The console's and the HIS's whole reversal: the red bill as writeOffEBill answers it. */
+export async function writeOffAnswer(api: ApiContext, req: WriteOffRequest) {
+  return scarletAnswer(api, await writeOff(api, req));
+}
+
+/** The console's and the HIS's partial refund, answered as partialRefundEBill. */
+export async function partialRefundEBillAnswer(api: ApiContext, req: WriteOffRequest, spec: RefundSpec) {
+  return partialRefundAnswer(api, await partialRefund(api, req, spec));
 }
 
 /** writeOffEBill's business fields (shared by partialRefundEBill), checked and named on error. */
@@ -143,7 +84,7 @@ async function writeOffFields(api: ApiContext, appid: string, o: Record<string, 
 }
 
 export async function writeOffEBill(api: ApiContext, appid: string, o: Record<string, unknown>) {
-  return writeOff(api, await writeOffFields(api, appid, o));
+  return writeOffAnswer(api, await writeOffFields(api, appid, o));
 }
 
 /** refundAmt (yuan) or refundDetail[{sortNo, amt}], and optionally refundChannelCode, as a RefundSpec. */
@@ -175,5 +116,5 @@ export function parseRefundSpec(o: Record<string, unknown>): RefundSpec {
 /** partialRefundEBill (medbill extension): writeOffEBill's fields plus refundAmt / refundDetail / refundChannelCode. */
 export async function partialRefundEBill(api: ApiContext, appid: string, o: Record<string, unknown>) {
   const req = await writeOffFields(api, appid, o);
-  return partialRefund(api, req, parseRefundSpec(o));
+  return partialRefundEBillAnswer(api, req, parseRefundSpec(o));
 }

@@ -74,25 +74,9 @@ export function canonicalBillText(f: SignedFacts): string {
   return lines.map(([k, v]) => `${k}=${v}`).join('\n');
 }
 
-export const billWorkflowId = (appid: string, busNo: string) => `bill-${appid}-${busNo}`;
 
 export function h5Url(publicUrl: string, b: { billBatchCode: string; billNo: string; random: string }): string {
   return `${publicUrl}/h5/bill/${b.billBatchCode}/${b.billNo}?random=${b.random}`;
-}
-
-/**
- * The H5 address a HIS can compute before the bill exists (offline, from its serial number):
- * `{publicUrl}/h5/b/{appid}/{busNo}?t={token}`, token = the first 16 hex digits (lower case) of
- * HMAC-SM3(app key, `{appid}|{busNo}`) (RFC 2104 HMAC over SM3, key and message as UTF-8 bytes).
- * The page waits for the bill, then shows it.
- */
-export function advanceH5Token(appKey: string, appid: string, busNo: string): string {
-  // a Uint8Array key: sm-crypto would read a string key as hex
-  return hmacSm3Hex(new Uint8Array(Buffer.from(appKey, 'utf8')), `${appid}|${busNo}`).slice(0, 16).toLowerCase();
-}
-
-export function advanceH5Url(publicUrl: string, appKey: string, appid: string, busNo: string): string {
-  return `${publicUrl}/h5/b/${encodeURIComponent(appid)}/${encodeURIComponent(busNo)}?t=${advanceH5Token(appKey, appid, busNo)}`;
 }
 
 /** Patient delivery channels: SMS, e-mail, WeChat template message, WeChat card pack (卡包). */

@@ -15,11 +15,10 @@ import type { Connection, EntityManager } from '@mikro-orm/core';
 import { DomainError, fieldError } from '../../common/errors';
 import { FiscalRejectedError, FiscalUnavailableError, type RequisitionReview } from '../../adapters/fiscal/platform';
 import type { Deps } from '../deps';
-import { domainFailure } from '../issuance';
 import type { SqlRunner } from '../../domain/bill/events';
 import { addToPool, dbNow, insertRow, logMovement, rangeText, type Sql } from '../../orm/repositories/stock-ranges';
+import { requisitionWorkflowId } from '../../temporal/ids';
 
-export const requisitionWorkflowId = (id: number) => `requisition-${id}`;
 
 export const REQUISITION_STATES: Record<string, string> = {
   draft: '草稿',
@@ -145,7 +144,7 @@ export interface SubmitInput {
   actor: string;
 }
 
-const nonRetryable = (e: unknown) => (e instanceof DomainError ? domainFailure(e) : e);
+const nonRetryable = (e: unknown) => e; // a DomainError is made non-retryable by the worker's interceptor
 
 export function requisitionActivities(deps: Deps) {
   const em = () => deps.orm.em.fork();

@@ -40,7 +40,7 @@ import { FISCAL_HEADERS, fiscalSignature } from '../../protocol/fiscal-wire';
 export { FISCAL_HEADERS, fiscalSignature };
 import type {
   FiscalBillKind, FiscalChargeItem, IssuedSegment, RequisitionLine, UploadBill, UploadResult,
-} from '../../adapters/fiscal/platform';
+} from '../../protocol/fiscal-wire';
 
 export type FiscalFaultMode = 'ok' | 'down' | 'slow' | 'flaky';
 

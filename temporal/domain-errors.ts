@@ -1,0 +1,26 @@
+/**
+ * Client and worker side of temporal/failures.ts (not bundle-safe: it knows DomainError and the
+ * worker's interceptor types).
+ */
+import type { ActivityInboundCallsInterceptor, ActivityExecuteInput, Next } from '@temporalio/worker';
+import { DomainError, type ErrorCode } from '../common/errors';
+import { domainDetailsOf, domainFailure } from './failures';
+
+/** A failed update, workflow or activity call as the DomainError it carries; other errors unchanged. */
+export function domainErrorOf(e: unknown, fallback: ErrorCode = 'E9999'): unknown {
+  if (e instanceof DomainError) return e;
+  const d = domainDetailsOf(e);
+  return d ? new DomainError((d.code as ErrorCode) ?? fallback, d.message, d.field) : e;
+}
+
+/** Every activity: a DomainError becomes the non-retryable failure that keeps its code and field. */
+export class DomainFailureInterceptor implements ActivityInboundCallsInterceptor {
+  async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+    try {
+      return await next(input);
+    } catch (e) {
+      if (e instanceof DomainError) throw domainFailure(e);
+      throw e;
+    }
+  }
+}

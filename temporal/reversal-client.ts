@@ -1,0 +1,92 @@
+/**
+ * The bill reversal process `writeoff-{billBatchCode}-{billNo}` as its callers use it: the HIS
+ * (writeOffEBill, partialRefundEBill), the console and a refund's activity all reverse (and
+ * reissue) a bill through here, so concurrent or repeated calls for one bill make one red bill.
+ * Answers with the bills themselves; each caller words its own answer.
+ */
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { DomainError, fieldError } from '../common/errors';
+import { Bill } from '../orm/entities';
+import type { RefundSpec } from '../domain/bill/reissue-plan';
+import type { IssuedBill } from '../services/issuance';
+import { partialRefundUpdate, refundSpecKey, writeOffUpdate, writeOffWorkflow, type PartialRefundResult } from '../workflows/write-off';
+import type { ProcessContext } from './context';
+import { writeOffWorkflowId } from './ids';
+import { updateWithStart } from './update-with-start';
+
+export interface WriteOffRequest {
+  hospitalId: number;
+  billBatchCode: string;
+  billNo: string;
+  placeCode: string;
+  reason: string;
+  operator: string;
+}
+
+/** How long a caller waits for the process's answer (default: MEDBILL_ISSUE_TIMEOUT_MS). */
+export interface WaitOptions {
+  timeoutMs?: number;
+}
+
+async function findOriginal(ctx: ProcessContext, req: WriteOffRequest): Promise<Bill> {
+  const original = await ctx.deps.orm.em.fork().findOne(Bill, { billBatchCode: req.billBatchCode, billNo: req.billNo }, { populate: ['place'] });
+  if (!original || original.hospital.id !== req.hospitalId) {
+    throw new DomainError('E0030', `billNo: no bill ${req.billBatchCode}-${req.billNo} issued by this hospital`, 'billNo');
+  }
+  if (original.isScarlet) throw new DomainError('E0031', `billNo: ${req.billBatchCode}-${req.billNo} is a red bill; a red bill cannot be reversed`, 'billNo');
+  const place = await ctx.deps.master.lookup(req.hospitalId, (h) => h.places.get(req.placeCode));
+  if (!place) throw fieldError('placeCode', `unknown billing point "${req.placeCode}"`, 'E0020');
+  return original;
+}
+
+function startReversal(ctx: ProcessContext, original: Bill, req: WriteOffRequest, reissue?: RefundSpec) {
+  return new WithStartWorkflowOperation(writeOffWorkflow, {
+    workflowId: writeOffWorkflowId(original),
+    taskQueue: ctx.taskQueue,
+    args: [
+      {
+        billId: original.id,
+        placeCode: req.placeCode,
+        reason: req.reason,
+        operator: req.operator,
+        reissue,
+        requestedAt: new Date().toISOString(),
+        paperRemindAfterMs: ctx.deps.cfg.paperRemindAfterMs,
+      },
+    ],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    searchAttributes: {
+      BusNo: [original.busNo],
+      PlaceCode: [req.placeCode],
+      BusType: [original.busType],
+      PatientNo: [original.patientNo],
+      BillState: ['reversing'],
+    },
+  });
+}
+
+/**
+ * Partial refund: reverses the bill and reissues it minus the refund in one process. Answers once
+ * the red bill exists and the reissue is issued or blocked (the process then waits for a person).
+ */
+export async function partialRefund(ctx: ProcessContext, req: WriteOffRequest, spec: RefundSpec, wait: WaitOptions = {}): Promise<PartialRefundResult> {
+  const original = await findOriginal(ctx, req);
+  return updateWithStart(
+    ctx,
+    partialRefundUpdate,
+    startReversal(ctx, original, req, spec),
+    { message: `billNo: the partial refund of ${req.billBatchCode}-${req.billNo} is still in progress; call again with the same content to get the result`, field: 'billNo', timeoutMs: wait.timeoutMs },
+    { specKey: refundSpecKey(spec) },
+  );
+}
+
+/** Whole reversal: answers with the red bill. */
+export async function writeOff(ctx: ProcessContext, req: WriteOffRequest, wait: WaitOptions = {}): Promise<IssuedBill> {
+  const original = await findOriginal(ctx, req);
+  return updateWithStart(ctx, writeOffUpdate, startReversal(ctx, original, req), {
+    message: `billNo: the reversal of ${req.billBatchCode}-${req.billNo} is still in progress; call again to get the red bill`,
+    field: 'billNo',
+    timeoutMs: wait.timeoutMs,
+  });
+}
