@@ -12,7 +12,7 @@ import { BUS_TYPES } from '../domain/bill/issue-request';
 import { NotifyPermanentError } from '../adapters/notify';
 import { NOTICE_CHANNEL_NAMES } from '../adapters/notify/notifier';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { recordBillEvent } from '../domain/bill/events';
+import { recordBillEvent } from '../orm/repositories/bill-events';
 
 
 /** A notice target as the timeline shows it: enough to recognise, not enough to harvest. */

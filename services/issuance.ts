@@ -14,9 +14,9 @@ import { Bill, IssueRequest } from '../orm/entities';
 import type { Deps } from './deps';
 import { parseIssueDraft, type IssueDraft } from '../domain/bill/issue-request';
 import { insertBill } from '../orm/repositories/bill-store';
-import { recordBillEvent } from '../domain/bill/events';
 import { canonicalBillText, checkCode, chinaTime, h5Url, noticeTargets } from '../domain/bill/facts';
 import { billWorkflowId } from '../temporal/ids';
+import { recordBillEvent } from '../orm/repositories/bill-events';
 
 export interface IssueBillInput {
   appid: string;

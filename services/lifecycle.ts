@@ -10,9 +10,10 @@ import { formatYuan } from '../common/money';
 import { isUniqueViolation } from '../orm/errors';
 import { payloadHash } from '../domain/bill/issue-request';
 import { parseIssueDraft } from '../domain/bill/issue-request';
-import { recordBillEvent, type BillEventType } from '../domain/bill/events';
+import { type BillEventType } from '../domain/bill/events';
 import type { Deps } from './deps';
 import { computeReissue, type RefundSpec } from '../domain/bill/reissue-plan';
+import { recordBillEvent } from '../orm/repositories/bill-events';
 
 export type TodoKind = 'paper_recovery' | 'reissue_blocked';
 

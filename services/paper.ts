@@ -21,10 +21,10 @@ import { formatYuan, yuanInChinese } from '../common/money';
 import type { Deps } from './deps';
 import { PAY_CHANNELS } from './delivery';
 import { BUS_TYPES } from '../domain/bill/issue-request';
-import { recordBillEvent, type SqlRunner } from '../domain/bill/events';
 import { PrinterPermanentError } from '../adapters/printer/printer';
 import { renderPaperFormPdf } from '../adapters/printer/paper-form-pdf';
 import { paperWorkflowId } from '../temporal/ids';
+import { recordBillEvent, type SqlRunner } from '../orm/repositories/bill-events';
 
 export type PaperOpKind = 'exchange' | 'reexchange' | 'void' | 'printLayout';
 

@@ -15,9 +15,9 @@ import { takeNextNumber, toIssued, type IssuedBill } from './issuance';
 import { insertBill } from '../orm/repositories/bill-store';
 import type { RefundSpec } from '../domain/bill/reissue-plan';
 import { crashPoint } from '../common/crash-points';
-import { recordBillEvent } from '../domain/bill/events';
 import { formatYuan } from '../common/money';
 import { writeOffWorkflowId } from '../temporal/ids';
+import { recordBillEvent } from '../orm/repositories/bill-events';
 
 export interface WriteOffInput {
   billId: number;

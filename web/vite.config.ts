@@ -16,7 +16,8 @@ export default defineConfig({
   publicDir: false,
   plugins: [vue()],
   resolve: {
-    alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
+    // The console shares the platform's vocabularies and rules: domain/ (pure, bundle-safe) and nothing else.
+    alias: { '@': fileURLToPath(new URL('./src', import.meta.url)), '@domain': fileURLToPath(new URL('../domain', import.meta.url)) },
   },
   server: {
     port: 5173,

@@ -11,7 +11,6 @@ import type { Context } from 'koa';
 import { formatYuan, yuanInChinese } from '../../common/money';
 import { Bill, Notification } from '../../orm/entities';
 import { h5Url, noticeTargets, type Channel } from '../../domain/bill/facts';
-import { recordBillEvent } from '../../domain/bill/events';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
@@ -19,6 +18,7 @@ import { placeScope } from './bills';
 import { CHANNELS, checkTarget, newRequestKey, REQUEST_KEY, startNoticeResend } from '../../temporal/notice-client';
 import { DomainError } from '../../common/errors';
 import type { SqlEntityManager } from '@mikro-orm/knex';
+import { recordBillEvent } from '../../orm/repositories/bill-events';
 
 export function mountNoticeRoutes(router: Router, api: ApiContext): void {
   const auth = requireUser(api);

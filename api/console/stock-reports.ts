@@ -7,7 +7,7 @@
 import type { ApiContext } from '../context';
 import { dbDate } from '../../orm/sql-values';
 import { chinaTime } from '../../domain/bill/facts';
-import { dateRange, registerReport, scopedPlace, type ReportDef, type ReportRow } from './reports';
+import { dateRange, registerReport, scopedPlace, type ReportDef, type ReportRow } from './report-defs';
 
 const OFFICE = ['admin', 'finance', 'audit'];
 const when = (v: number | string | Date | null) => {

@@ -8,13 +8,13 @@ import type { Context } from 'koa';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { formatYuan } from '../../common/money';
 import { Bill, FiscalUploadBatch } from '../../orm/entities';
-import { recordBillEvent } from '../../domain/bill/events';
 import { triggerSchedule } from '../../temporal/schedules';
 import { FISCAL_ACCOUNT_SCHEDULE, FISCAL_UPLOAD_SCHEDULE } from '../../temporal/schedules';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
 import { workflowUrl } from '../../temporal/ids';
+import { recordBillEvent } from '../../orm/repositories/bill-events';
 
 export const UPLOAD_STATES: Record<string, string> = { pending: '待上传', uploaded: '已上传', rejected: '被拒收' };
 

@@ -41,17 +41,3 @@ export interface BillEventInput {
   workflowId?: string;
   at?: Date;
 }
-
-/** Anything that runs SQL: a transaction's SqlEntityManager or the ORM's connection. */
-export interface SqlRunner {
-  execute(sql: string, params?: unknown[], method?: 'all' | 'get' | 'run'): Promise<unknown>;
-  getPlatform(): { processDateProperty(d: unknown): unknown };
-}
-
-export async function recordBillEvent(sql: SqlRunner, ev: BillEventInput): Promise<void> {
-  await sql.execute(
-    'insert into bill_event (bill_id, type, actor, detail, workflow_id, created_at) values (?, ?, ?, ?, ?, ?)',
-    [ev.billId, ev.type, ev.actor.slice(0, 64), ev.detail ?? null, ev.workflowId ?? null, sql.getPlatform().processDateProperty(ev.at ?? new Date())],
-    'run',
-  );
-}

@@ -16,30 +16,10 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import { DomainError, fieldError } from '../../common/errors';
 import { isUniqueViolation } from '../errors';
 
-export type Sql = SqlEntityManager;
-export const dbNow = (sql: Sql, d = new Date()) => sql.getPlatform().processDateProperty(d);
+export { dbNow, forUpdate, insertRow, retryTransaction, type Sql } from '../sql';
+import { dbNow, forUpdate, insertRow, retryTransaction, type Sql } from '../sql';
+
 const n = (v: number | string | bigint) => Number(v);
-
-/**
- * ` for update` on MySQL/MariaDB: under REPEATABLE READ a plain SELECT re-reads the transaction's old
- * snapshot, so a retry after a lost compare-and-swap would never see the winner's change; a locking
- * read sees the latest committed row (and holds it). SQLite serialises writers and has no such clause.
- */
-export const forUpdate = (sql: Pick<Sql, 'getPlatform'>) => (/sqlite/i.test(sql.getPlatform().constructor.name) ? '' : ' for update');
-
-/** Runs a stock transaction, again when the database chose it as a deadlock victim or a concurrent insert won a unique key. */
-export async function retryTransaction<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (e) {
-      const code = (e as { code?: string })?.code;
-      const retryable = code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY' || /deadlock/i.test(String((e as Error)?.message)) || isUniqueViolation(e);
-      if (!retryable || i >= attempts) throw e;
-      await new Promise((r) => setTimeout(r, 20 * i));
-    }
-  }
-}
 
 export interface Range {
   billKindId: number;
@@ -50,16 +30,6 @@ export interface Range {
 
 export const rangeText = (r: { billBatchCode: string; startNo: number; endNo: number }) =>
   `${r.billBatchCode} ${String(r.startNo).padStart(10, '0')}–${String(r.endNo).padStart(10, '0')}（${r.endNo - r.startNo + 1} 张）`;
-
-export async function insertRow(sql: Sql, table: string, row: Record<string, unknown>): Promise<number> {
-  const cols = Object.keys(row);
-  const res = await sql.execute<{ insertId: number }>(
-    `insert into ${table} (${cols.join(', ')}) values (${cols.map(() => '?').join(', ')})`,
-    cols.map((c) => row[c]),
-    'run',
-  );
-  return Number(res.insertId);
-}
 
 async function run(sql: Sql, q: string, params: unknown[]): Promise<number> {
   const res = await sql.execute<{ affectedRows: number }>(q, params, 'run');

@@ -7,8 +7,8 @@
  */
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Deps } from '../deps';
-import { recordBillEvent } from '../../domain/bill/events';
 import { FiscalRejectedError } from '../../adapters/fiscal/platform';
+import { recordBillEvent } from '../../orm/repositories/bill-events';
 
 export interface AccountBatchResult {
   /** The highest bill id looked at (the cursor of the next batch). */

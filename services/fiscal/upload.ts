@@ -22,9 +22,9 @@ import { crashPoint } from '../../common/crash-points';
 import { isUniqueViolation } from '../../orm/errors';
 import { Bill } from '../../orm/entities';
 import type { Deps } from '../deps';
-import { recordBillEvent } from '../../domain/bill/events';
 import { FiscalRejectedError, FiscalUnavailableError, type UploadBill } from '../../adapters/fiscal/platform';
 import { planUploadBatch, toUploadBill, uploadBatchNo, type UploadCandidate } from '../../adapters/fiscal/upload-batch';
+import { recordBillEvent } from '../../orm/repositories/bill-events';
 
 export interface UploadBatchRef {
   hospitalId: number;

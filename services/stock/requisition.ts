@@ -15,9 +15,9 @@ import type { Connection, EntityManager } from '@mikro-orm/core';
 import { DomainError, fieldError } from '../../common/errors';
 import { FiscalRejectedError, FiscalUnavailableError, type RequisitionReview } from '../../adapters/fiscal/platform';
 import type { Deps } from '../deps';
-import type { SqlRunner } from '../../domain/bill/events';
 import { addToPool, dbNow, insertRow, logMovement, rangeText, type Sql } from '../../orm/repositories/stock-ranges';
 import { requisitionWorkflowId } from '../../temporal/ids';
+import { type SqlRunner } from '../../orm/repositories/bill-events';
 
 
 export const REQUISITION_STATES: Record<string, string> = {

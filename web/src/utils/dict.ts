@@ -1,5 +1,5 @@
 /** Display labels (zh-CN) and tag colours for the codes the API sends. */
-import { REFUND_ACTION_NAMES, REFUND_STATE_NAMES } from '../../../domain/refund/names';
+import { REFUND_ACTION_NAMES, REFUND_STATE_NAMES } from '@domain/refund/names';
 
 export type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger';
 

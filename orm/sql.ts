@@ -1,0 +1,40 @@
+/**
+ * The data layer's SQL helpers: every repository (orm/repositories/*) runs its statements through
+ * these, inside the caller's transaction (a MikroORM SqlEntityManager) or on the ORM's connection.
+ */
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { isUniqueViolation } from './errors';
+
+export type Sql = SqlEntityManager;
+export const dbNow = (sql: Sql, d = new Date()) => sql.getPlatform().processDateProperty(d);
+
+/**
+ * ` for update` on MySQL/MariaDB: under REPEATABLE READ a plain SELECT re-reads the transaction's old
+ * snapshot, so a retry after a lost compare-and-swap would never see the winner's change; a locking
+ * read sees the latest committed row (and holds it). SQLite serialises writers and has no such clause.
+ */
+export const forUpdate = (sql: Pick<Sql, 'getPlatform'>) => (/sqlite/i.test(sql.getPlatform().constructor.name) ? '' : ' for update');
+
+/** Runs a stock transaction, again when the database chose it as a deadlock victim or a concurrent insert won a unique key. */
+export async function retryTransaction<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const code = (e as { code?: string })?.code;
+      const retryable = code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY' || /deadlock/i.test(String((e as Error)?.message)) || isUniqueViolation(e);
+      if (!retryable || i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 20 * i));
+    }
+  }
+}
+
+export async function insertRow(sql: Sql, table: string, row: Record<string, unknown>): Promise<number> {
+  const cols = Object.keys(row);
+  const res = await sql.execute<{ insertId: number }>(
+    `insert into ${table} (${cols.join(', ')}) values (${cols.map(() => '?').join(', ')})`,
+    cols.map((c) => row[c]),
+    'run',
+  );
+  return Number(res.insertId);
+}

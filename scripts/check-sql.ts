@@ -1,0 +1,76 @@
+/**
+ * House rule: every SQL statement lives in the data layer (orm/). Run by `npm run lint` (and so by
+ * `npm test`): fails on SQL text, `.execute(` or `getConnection()` in any other source file.
+ *
+ * PENDING lists the files that still hold SQL from before the rule, each to be moved into a
+ * repository under orm/repositories/; the list only shrinks: a file listed here that holds no SQL
+ * any more fails the check too, so its line gets removed.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { REPO_ROOT } from '../common/paths';
+
+export const PENDING: string[] = [
+  'activities/refund.ts',
+  'api/app.ts',
+  'api/console/basic-data.ts',
+  'api/console/bills.ts',
+  'api/console/paper.ts',
+  'api/console/refunds.ts',
+  'api/console/reports.ts',
+  'api/console/stock-reports.ts',
+  'api/console/stock.ts',
+  'api/console/upload.ts',
+  'api/h5/routes.ts',
+  'api/his/issue.ts',
+  'api/his/paper.ts',
+  'api/his/queries.ts',
+  'api/his/refund.ts',
+  'api/pay/routes.ts',
+  'app/platform.ts',
+  'services/delivery.ts',
+  'services/fiscal/account.ts',
+  'services/fiscal/basic-data.ts',
+  'services/fiscal/upload.ts',
+  'services/issuance.ts',
+  'services/lifecycle.ts',
+  'services/paper.ts',
+  'services/refunds.ts',
+  'services/reversal.ts',
+  'services/stock/alarms.ts',
+  'services/stock/audit.ts',
+  'services/stock/requisition.ts',
+  'services/stock/stock.ts',
+  'temporal/paper-hooks.ts',
+  'temporal/refund-client.ts',
+  'temporal/refund-notice.ts',
+];
+
+const SQL = /\.execute\s*[<(]|getConnection\(\)|getKnex\(\)|[`'"]\s*(select\s[^`'"]*\bfrom\b|insert\s+into\s|update\s+[a-z_]+\s+set\s|delete\s+from\s)/i;
+const EXEMPT = /^(orm\/|test\/|web\/|bench\/|docker\/)|\.test\.ts$/;
+
+export function findSql(root = REPO_ROOT): Map<string, number[]> {
+  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
+  const found = new Map<string, number[]>();
+  for (const f of files) {
+    if (EXEMPT.test(f) || !fs.existsSync(path.join(root, f))) continue;
+    const lines = fs.readFileSync(path.join(root, f), 'utf8').split('\n');
+    const hits = lines.flatMap((l, i) => (SQL.test(l) && !/^\s*(\*|\/\/)/.test(l) ? [i + 1] : []));
+    if (hits.length) found.set(f, hits);
+  }
+  return found;
+}
+
+if (require.main === module) {
+  const found = findSql();
+  const problems: string[] = [];
+  for (const [f, lines] of found) if (!PENDING.includes(f)) problems.push(`${f}:${lines.join(',')}: SQL outside the data layer (move it into orm/repositories/)`);
+  for (const f of PENDING) if (!found.has(f)) problems.push(`${f}: holds no SQL any more: remove it from PENDING in scripts/check-sql.ts`);
+  const pending = PENDING.reduce((s, f) => s + (found.get(f)?.length ?? 0), 0);
+  if (problems.length) {
+    console.error(problems.join('\n'));
+    process.exit(1);
+  }
+  console.log(`check-sql: no SQL outside orm/ except ${PENDING.length} files still pending (${pending} lines)`);
+}
