@@ -13,13 +13,17 @@ export function domainErrorOf(e: unknown, fallback: ErrorCode = 'E9999'): unknow
   return d ? new DomainError((d.code as ErrorCode) ?? fallback, d.message, d.field) : e;
 }
 
-/** Every activity: a DomainError becomes the non-retryable failure that keeps its code and field. */
+/**
+ * Every activity: a DomainError (a refusal) becomes the non-retryable failure that keeps its code
+ * and field. Its subclasses name their own failure type and keep their retry rules (a payment
+ * channel that is unavailable, PaymentUnavailableError, is retried).
+ */
 export class DomainFailureInterceptor implements ActivityInboundCallsInterceptor {
   async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
     try {
       return await next(input);
     } catch (e) {
-      if (e instanceof DomainError) throw domainFailure(e);
+      if (e instanceof DomainError && e.name === 'DomainError') throw domainFailure(e);
       throw e;
     }
   }
