@@ -8,6 +8,7 @@
 import PDFDocument from 'pdfkit';
 import { CJK_FAMILY, cjkFont } from './cjk-font';
 import { qrMatrix, QR_QUIET_ZONE } from './qr';
+import { chinaTime } from '../../common/china-time';
 
 export interface LayoutItem {
   name: string;
@@ -158,12 +159,8 @@ function vline(doc: Doc, x: number, y1: number, y2: number, w = 0.7, color = FRA
 
 /** Beijing time (UTC+8), whatever the process time zone. */
 function beijing(d: Date): { date: string; time: string } {
-  const t = new Date(d.getTime() + 8 * 3600_000);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return {
-    date: `${t.getUTCFullYear()}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())}`,
-    time: `${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}`,
-  };
+  const t = chinaTime(d);
+  return { date: t.date, time: t.time };
 }
 
 /** A red bill prints its amounts negative; amounts that already carry a sign are left alone. */

@@ -1,5 +1,6 @@
 /** The Chinese texts of the patient notices, one place for all channels. */
 import type { NoticeInput } from './notifier';
+import { chinaTime } from '../../common/china-time';
 
 /** The SMS template code registered at the SMS provider, and its parameters. */
 export const SMS_TEMPLATE_CODE = 'SMS_MEDBILL_ISSUED';
@@ -40,7 +41,7 @@ export function smsText(n: NoticeInput): string {
 
 /** "2025-03-01 14:05:09" in Beijing time (UTC+8, no daylight saving), whatever the server's zone. */
 export function beijingTime(d: Date): string {
-  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+  return chinaTime(d).text;
 }
 
 export function mailSubject(n: NoticeInput): string {

@@ -9,6 +9,7 @@
 import PDFDocument from 'pdfkit';
 import { pdfBytes } from '../layout/render-bill-pdf';
 import { CJK_FAMILY, cjkFont } from '../layout/cjk-font';
+import { chinaTime } from '../../common/china-time';
 
 export interface PaperFormData {
   pBillBatchCode: string;
@@ -41,9 +42,7 @@ const PAGE_H = 140 * MM;
 const ROWS = 10;
 
 function day(d: Date): string {
-  const c = new Date(d.getTime() + 8 * 3600_000); // China time
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${c.getUTCFullYear()}-${p(c.getUTCMonth() + 1)}-${p(c.getUTCDate())}`;
+  return chinaTime(d).date;
 }
 
 export async function renderPaperFormPdf(data: PaperFormData, opts: { fontPath: string; compress?: boolean }): Promise<Buffer> {

@@ -1,3 +1,4 @@
+import { chinaTime } from '../../common/china-time';
 /**
  * The patient's H5 pages, opened from a bill's QR code: complete HTML documents with inline CSS
  * and no outside assets, laid out for a 375 px phone. Pure functions; every value put into the
@@ -47,9 +48,7 @@ export function maskName(name: string): string {
 
 /** Beijing time (UTC+8), whatever the server's time zone. */
 function beijingTime(d: Date): string {
-  const t = new Date(d.getTime() + 8 * 3600_000);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${t.getUTCFullYear()}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}`;
+  return chinaTime(d).text;
 }
 
 /** Only site-relative or http(s) links go into an href. */

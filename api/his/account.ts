@@ -2,6 +2,7 @@
 import { DomainError, fieldError } from '../../common/errors';
 import { Bill } from '../../orm/entities';
 import type { ApiContext } from '../context';
+import { chinaTime } from '../../common/china-time';
 
 const reqStr = (o: Record<string, unknown>, f: string): string => {
   const v = o[f];
@@ -12,8 +13,7 @@ const reqStr = (o: Record<string, unknown>, f: string): string => {
 
 /** yyyyMMddHHmmssSSS in China time (UTC+8), as the HIS interface writes times. */
 export function hisTime(d: Date): string {
-  const t = new Date(d.getTime() + 8 * 3_600_000).toISOString();
-  return t.slice(0, 4) + t.slice(5, 7) + t.slice(8, 10) + t.slice(11, 13) + t.slice(14, 16) + t.slice(17, 19) + t.slice(20, 23);
+  return chinaTime(d).his;
 }
 
 export async function getEBillAccountStatus(api: ApiContext, appid: string, o: Record<string, unknown>) {

@@ -1,6 +1,7 @@
 /** Facts derived from a bill: check code, the canonical signed text, China-time dates, URLs. */
 import { hmacSm3Hex, sm3Hex } from '../../common/gm';
 import { formatYuan, type Fen } from '../../common/money';
+import { chinaTime } from '../../common/china-time';
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -13,10 +14,7 @@ export function checkCode(secret: string, parts: { billBatchCode: string; billNo
 }
 
 /** Date and time in China (UTC+8, no daylight saving), as the fiscal data rules print them. */
-export function chinaTime(d: Date): { date: string; time: string; compact: string } {
-  const t = new Date(d.getTime() + 8 * 3600_000).toISOString();
-  return { date: t.slice(0, 10), time: t.slice(11, 19), compact: t.slice(0, 19).replace(/[-T:]/g, '') };
-}
+export { chinaTime };
 
 export interface SignedFacts {
   billKindName: string;

@@ -11,6 +11,7 @@
  */
 import { DomainError } from '../../common/errors';
 import { formatYuan, type Fen } from '../../common/money';
+import { chinaTime } from '../../common/china-time';
 
 export type RefundChannel = 'wechat' | 'alipay' | 'cash' | 'unionpay';
 export const REFUND_CHANNELS: RefundChannel[] = ['wechat', 'alipay', 'cash', 'unionpay'];
@@ -43,7 +44,7 @@ export interface RefundFacts {
 export const refuseRefund = (field: string, message: string) => new DomainError('E0091', `${field}: ${message}`, field);
 
 /** Year and month in China time (UTC+8, no daylight saving), e.g. "2026-11". */
-export const chinaMonth = (d: Date) => new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 7);
+export const chinaMonth = (d: Date) => chinaTime(d).month;
 
 export function checkRefundRules(f: RefundFacts): void {
   if (f.items) {

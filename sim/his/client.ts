@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { buildRequest, openResponse, type ResponseEnvelope } from '../../protocol/his-envelope';
+import { chinaTime } from '../../common/china-time';
 
 export interface HisAnswer<T = any> {
   result: string;
@@ -58,8 +59,7 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** yyyyMMddHHmmssSSS in China time. */
 export function busDateTime(d = new Date()): string {
-  const c = new Date(d.getTime() + 8 * 3600_000);
-  return `${c.getUTCFullYear()}${pad(c.getUTCMonth() + 1)}${pad(c.getUTCDate())}${pad(c.getUTCHours())}${pad(c.getUTCMinutes())}${pad(c.getUTCSeconds())}${pad(c.getUTCMilliseconds(), 3)}`;
+  return chinaTime(d).his;
 }
 
 /** A realistic outpatient settlement as a HIS sends it (demo hospital codes). */

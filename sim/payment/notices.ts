@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import { chinaTime } from '../../common/china-time';
 export interface NoticeAttempt {
   at: string;
   /** HTTP status, or null when nothing came back (refused, timed out). */
@@ -173,8 +174,8 @@ export async function readText(req: AsyncIterable<unknown>): Promise<string> {
 
 /** China Standard Time as RFC 3339 (WeChat) or `yyyy-MM-dd HH:mm:ss` (Alipay). */
 export function cst(d: Date, style: 'rfc3339' | 'alipay'): string {
-  const t = new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 19);
-  return style === 'rfc3339' ? `${t}+08:00` : t.replace('T', ' ');
+  const t = chinaTime(d);
+  return style === 'rfc3339' ? `${t.date}T${t.time}+08:00` : t.text;
 }
 
 /** The fault switches both payment simulators share (`POST /_sim/faults`). */
