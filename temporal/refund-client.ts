@@ -13,7 +13,9 @@ import type { ChainStep } from '../domain/refund/chain';
 import { refundActionName, refundStateName } from '../domain/refund/names';
 import { CHANNEL_NAMES, REFUND_CHANNELS, type RefundChannel } from '../domain/refund/rules';
 import { createRefund, refundWorkflowId, type NewRefund, type RefundTableRow, type StoredRefund } from '../services/refunds';
-import { DECISIONS, refundActionUpdate, refundLiveQuery, refundWorkflow, type RefundActionInput, type RefundActionName, type RefundActor, type RefundLive } from '../workflows/refund';
+import { refundActionUpdate, refundLiveQuery, refundWorkflow, type RefundActionInput, type RefundLive } from '../workflows/refund';
+import type { RefundActionName } from '../domain/refund/states';
+import { allowedActions as allowedActionsAt, isTodoFor as isTodoAt, type RefundActor, type RefundPosition } from '../domain/refund/permissions';
 import type { ApiContext } from '../api/context';
 import { workflowUrl } from '../api/console/bills';
 
@@ -159,37 +161,14 @@ export function refundSummary(r: RefundRow) {
   };
 }
 
-/** What a signed-in user may do with the refund now (mirrors the workflow's validator). */
-export function allowedActions(r: RefundRow, u: RefundActor): RefundActionName[] {
-  const steps = stepsOf(r);
-  const out: RefundActionName[] = [];
-  const admin = u.roles.includes('admin');
-  const office = admin || u.roles.includes('finance');
-  if (r.state === 'approving') {
-    const step = steps[r.step_index];
-    const decider = admin || (r.step_assignee ? r.step_assignee === u.username : step.roles.some((x) => u.roles.includes(x)));
-    if (decider) out.push('approve', 'reject', 'transfer');
-    if (decider && r.step_index > 0) out.push('return');
-    if (decider || office) out.push('extend');
-    if (u.isApplicant || admin) out.push('withdraw');
-  }
-  if (r.state === 'awaiting_cashier' && u.roles.some((x) => x === 'cashier' || x === 'finance' || x === 'admin')) out.push('cashier_confirm');
-  if (r.state === 'refund_failed' && office) out.push('retry_money', 'offline');
-  out.push('comment');
-  return out;
-}
+/** Where the refund stands, for the permission rule (domain/refund/permissions.ts). */
+export const refundPosition = (r: RefundRow): RefundPosition => ({ state: r.state, stepIndex: r.step_index, steps: stepsOf(r), assignee: r.step_assignee, placeCode: r.place_code });
 
-/** Whether a console user is on the current step's to-do list. */
-export function isTodoFor(r: RefundRow, u: { username: string; roles: string[]; placeCode?: string | null }): boolean {
-  if (r.state === 'approving') {
-    const step = stepsOf(r)[r.step_index];
-    if (r.step_assignee) return r.step_assignee === u.username;
-    return step.roles.some((x) => u.roles.includes(x));
-  }
-  if (r.state === 'awaiting_cashier') return u.roles.includes('finance') || (u.roles.includes('cashier') && (!u.placeCode || u.placeCode === r.place_code));
-  if (r.state === 'refund_failed') return u.roles.includes('finance') || u.roles.includes('admin');
-  return false;
-}
+/** What a signed-in user may do with the refund now: the workflow's validator's own rule. */
+export const allowedActions = (r: RefundRow, u: RefundActor): RefundActionName[] => allowedActionsAt(refundPosition(r), u);
+
+/** Whether a console user is on the refund's to-do list (its turn is theirs). */
+export const isTodoFor = (r: RefundRow, u: RefundActor): boolean => isTodoAt(refundPosition(r), u);
 
 type UserRow = { username: string; display_name: string; roles: string; active: number | boolean };
 
