@@ -14,7 +14,8 @@ import type { Deps } from './deps';
 import { dbNow, forUpdate, insertRow, retryTransaction, type Sql } from '../orm/repositories/stock-ranges';
 import { DEFAULT_CHAINS, type Chain, type ChainStep, type PayType } from '../domain/refund/chain';
 import { refundStateName } from '../domain/refund/names';
-import { CHANNEL_NAMES, checkRefundRules, REFUND_CHANNELS, refuseRefund, type RefundChannel } from '../domain/refund/rules';
+import { CHANNEL_NAMES, checkRefundRules, ONLINE_CHANNELS, REFUND_CHANNELS, refuseRefund, type RefundChannel } from '../domain/refund/rules';
+import { FINAL_STATES } from '../domain/refund/states';
 
 export interface NewRefund {
   hospitalId: number;
@@ -208,8 +209,8 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
         throw refuseRefund('billNo', `${ref} 已换开纸质票据 ${bill.paper_bill_batch_code}-${bill.paper_bill_no}，不允许线上退费，请持纸质票据到收费窗口办理`);
       }
       const [busy] = await sql.execute<Array<{ refund_no: string; state: string }>>(
-        `select refund_no, state from refund where bill_id = ? and state not in ('withdrawn', 'rejected', 'done', 'bill_blocked')`,
-        [bill.id],
+        `select refund_no, state from refund where bill_id = ? and state not in (${FINAL_STATES.map(() => '?').join(', ')})`,
+        [bill.id, ...FINAL_STATES],
       );
       if (busy) throw refuseRefund('billNo', `${ref} 的退费申请 ${busy.refund_no} 正在办理中（${refundStateName(busy.state)}），同一张票据同时只能有一笔退费`);
 
@@ -252,7 +253,7 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
       const amount = req.amount ?? (req.items ? req.items.reduce((s, it) => s + it.amt, 0) : Math.min(leftOnBillFen, paidFen - refundedFen));
       const paidAt = busDateTimeToDate(root.bus_date_time);
       checkRefundRules({ channel: req.channel, payType, amount, items: req.items, paidFen, refundedFen, leftOnBillFen, lines, paidAt, now: new Date(), maxAgeDays: cfg.refundMaxAgeDays });
-      if ((req.channel === 'wechat' || req.channel === 'alipay') && !req.outTradeNo && !req.transactionId) {
+      if (ONLINE_CHANNELS.includes(req.channel) && !req.outTradeNo && !req.transactionId) {
         throw fieldError('outTradeNo', `缺少原${CHANNEL_NAMES[req.channel]}订单号（outTradeNo 或 transactionId）`);
       }
       const chainCfg = await loadChain(sql, payType);

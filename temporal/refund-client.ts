@@ -14,7 +14,7 @@ import { refundActionName, refundStateName } from '../domain/refund/names';
 import { CHANNEL_NAMES, REFUND_CHANNELS, type RefundChannel } from '../domain/refund/rules';
 import { createRefund, refundWorkflowId, type NewRefund, type RefundTableRow, type StoredRefund } from '../services/refunds';
 import { refundActionUpdate, refundLiveQuery, refundWorkflow, type RefundActionInput, type RefundLive } from '../workflows/refund';
-import type { RefundActionName } from '../domain/refund/states';
+import { NO_MONEY_STATES, type RefundActionName } from '../domain/refund/states';
 import { allowedActions as allowedActionsAt, isTodoFor as isTodoAt, type RefundActor, type RefundPosition } from '../domain/refund/permissions';
 import type { ApiContext } from '../api/context';
 import { workflowUrl } from '../api/console/bills';
@@ -194,7 +194,7 @@ export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActo
   const chain = steps.map((s, index) => {
     const d = decided.get(index);
     const status =
-      r.state === 'approving' ? (index < r.step_index ? 'done' : index === r.step_index ? 'current' : 'pending') : d ? 'done' : r.state === 'rejected' || r.state === 'withdrawn' ? 'skipped' : 'done';
+      r.state === 'approving' ? (index < r.step_index ? 'done' : index === r.step_index ? 'current' : 'pending') : d ? 'done' : (NO_MONEY_STATES as readonly string[]).includes(r.state) ? 'skipped' : 'done';
     return { ...s, index, status, decision: d?.decision, decidedBy: d?.by, decidedAt: d?.at };
   });
   const items = r.items ? (JSON.parse(r.items) as Array<{ sortNo: number; amt: Fen }>) : null;

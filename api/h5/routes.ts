@@ -14,7 +14,8 @@ import { sendLayout } from '../console/bills';
 import { renderBillPage, renderNotFoundPage, renderPendingPage, renderRefundPage } from './page';
 import { refundH5Token } from '../../services/refunds';
 import { findRefund, refundDetail } from '../../temporal/refund-client';
-import { CHANNEL_NAMES } from '../../domain/refund/rules';
+import { CHANNEL_NAMES, ONLINE_CHANNELS } from '../../domain/refund/rules';
+import { isFinalState, NO_MONEY_STATES } from '../../domain/refund/states';
 
 const STATE_TEXT: Record<string, string> = { normal: '正常', reversed: '已冲红' };
 
@@ -59,9 +60,9 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
         ? `已退回${d.money.at ? `（${new Date(new Date(d.money.at).getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ')}）` : ''}`
         : d.money.state === 'processing'
           ? '退款处理中'
-          : ['rejected', 'withdrawn'].includes(d.state)
+          : (NO_MONEY_STATES as readonly string[]).includes(d.state)
             ? '不退款'
-            : row.channel === 'cash' || row.channel === 'unionpay'
+            : !ONLINE_CHANNELS.includes(row.channel)
               ? '审批通过后请到收费窗口办理'
               : '审批通过后原路退回';
     ctx.type = 'text/html; charset=utf-8';
@@ -80,7 +81,7 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
       steps: d.chain.map((s: { name: string; status: string; decision?: string; decidedAt?: string }) => ({ name: s.name, status: (s.decision === 'reject' ? 'rejected' : s.status) as 'done', at: s.decidedAt })),
       moneyText: money,
       bills: [red && { label: '冲红票据', ...red }, re && { label: '重开票据', ...re }].filter(Boolean) as Array<{ label: string; billNo: string; url: string }>,
-      live: !['done', 'rejected', 'withdrawn', 'bill_blocked'].includes(d.state),
+      live: !isFinalState(d.state),
     });
   });
 
