@@ -12,7 +12,7 @@ import { dbDate, dbIso } from '../orm/sql-values';
 import type { ChainStep } from '../domain/refund/chain';
 import { refundActionName, refundStateName } from '../domain/refund/names';
 import { CHANNEL_NAMES, REFUND_CHANNELS, type RefundChannel } from '../domain/refund/rules';
-import { createRefund, refundWorkflowId, type NewRefund, type RefundTableRow, type StoredRefund } from '../services/refunds';
+import { createRefund, refundedBefore, refundWorkflowId, type NewRefund, type RefundTableRow, type StoredRefund } from '../services/refunds';
 import { refundActionUpdate, refundLiveQuery, refundWorkflow, type RefundActionInput, type RefundLive } from '../workflows/refund';
 import { NO_MONEY_STATES, type RefundActionName } from '../domain/refund/states';
 import { allowedActions as allowedActionsAt, isTodoFor as isTodoAt, type RefundActor, type RefundPosition } from '../domain/refund/permissions';
@@ -207,10 +207,7 @@ export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActo
     const [b] = await conn.execute<Array<{ id: number; bill_batch_code: string; bill_no: string; total_amt: number | string }>>('select id, bill_batch_code, bill_no, total_amt from bill where id = ?', [id]);
     return b ? { id: b.id, billBatchCode: b.bill_batch_code, billNo: b.bill_no, totalAmt: formatYuan(Number(b.total_amt)) } : null;
   };
-  const [before] = await conn.execute<Array<{ s: number | string | null }>>(
-    `select sum(amount) as s from refund where bill_id = ? and id <> ? and state not in ('withdrawn', 'rejected') and money_state <> 'failed'`,
-    [r.bill_id, r.id],
-  );
+  const before = await refundedBefore(api.deps, r);
   let live: RefundLive | null = null;
   try {
     live = await api.client.workflow.getHandle(r.workflow_id).query(refundLiveQuery);
@@ -226,7 +223,7 @@ export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActo
   return {
     ...refundSummary(r),
     paidAmt: formatYuan(Number(r.paid_amt)),
-    refundedBefore: formatYuan(Number(before?.s ?? 0)),
+    refundedBefore: formatYuan(before),
     outTradeNo: r.out_trade_no,
     transactionId: r.transaction_id,
     applicant: r.applicant,
