@@ -498,4 +498,40 @@ test('a whole refund (no amount: everything the channel carries) reverses the bi
   // Nothing is left to refund on that payment.
   const again = await his('applyRefund', { refundNo: refundNo(), busNo: bill.busNo, channel: 'wechat', outTradeNo, refundAmt: '0.01', reason: '再退' });
   expect(again.result).toBe('E0031');
+  // Refused as reversed (已冲红), not as an unknown state ("状态为 reversed").
+  expect(again.message).toBe(`billNo: ${bill.billBatchCode}-${bill.billNo} 已冲红，请对现行票据（如有重开票据）申请退费`);
+});
+
+test("already refunded is one figure: after a partial refund reissued the bill, the next refund's 已退 is what its refusal says", async () => {
+  const bill = await wechatBill();
+  const first = refundNo();
+  expect((await his('applyRefund', { refundNo: first, billBatchCode: bill.billBatchCode, billNo: bill.billNo, channel: 'wechat', outTradeNo: bill.outTradeNo, refundAmt: '20.00', reason: '部分退费' })).result).toBe('S0000');
+  const [a] = await p.orm.em.getConnection().execute<Array<{ id: number }>>('select id from refund where refund_no = ?', [first]);
+  await approveAll(a.id);
+  const done = await eventually(async () => {
+    const d = await detail('finance', a.id);
+    return d.state === 'done' && d;
+  }, 'partial refund done', 90_000);
+  expect(done.refundedBefore).toBe('0.00');
+  const reissued = done.billStatus.reissuedBill as { id: number; billBatchCode: string; billNo: string };
+  expect(reissued).toBeTruthy();
+  const onReissued = { billBatchCode: reissued.billBatchCode, billNo: reissued.billNo, channel: 'wechat', outTradeNo: bill.outTradeNo, reason: '再退' };
+
+  // The rules count the first refund through the reissue chain (WeChat paid 100.00 on the original bill).
+  const over = await his('applyRefund', { ...onReissued, refundNo: refundNo(), refundAmt: '80.01' });
+  expect(over.result).toBe('E0091');
+  expect(over.message).toBe('refundAmt: 退费金额 80.01 元超过可退金额：微信支付实付 100.00 元，已退 20.00 元，尚可退 80.00 元');
+  // A cash refund of the reissued bill: nothing was refunded in cash.
+  const cash = await consoleApi('cashier', '/api/refunds', { billId: reissued.id, channel: 'cash', amount: '1.00', reason: '现金退费' });
+  expect(cash.status).toBe(201);
+  const cashDetail = await detail('finance', cash.body.id);
+  expect(cashDetail.refundedBefore).toBe('0.00');
+  const wd = await act('admin', cash.body.id, { action: 'withdraw', version: cashDetail.version, comment: '改为微信退费' });
+  expect(wd.body.state).toBe('withdrawn');
+
+  // The console's 已退 of the next WeChat refund says the same 20.00.
+  const second = await his('applyRefund', { ...onReissued, refundNo: refundNo(), refundAmt: '10.00' });
+  expect(second.result).toBe('S0000');
+  const [b] = await p.orm.em.getConnection().execute<Array<{ id: number }>>('select id from refund where refund_no = ?', [second.message.refundNo]);
+  expect((await detail('finance', b.id)).refundedBefore).toBe('20.00');
 });
