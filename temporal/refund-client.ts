@@ -16,6 +16,7 @@ import { createRefund, refundedBefore, refundWorkflowId, type NewRefund, type Re
 import { refundActionUpdate, refundLiveQuery, refundWorkflow, type RefundActionInput, type RefundLive } from '../workflows/refund';
 import { NO_MONEY_STATES, type RefundActionName } from '../domain/refund/states';
 import { allowedActions as allowedActionsAt, isTodoFor as isTodoAt, type RefundActor, type RefundPosition } from '../domain/refund/permissions';
+import { billStateAttribute } from './search-attributes';
 import type { ApiContext } from '../api/context';
 import { workflowUrl } from '../api/console/bills';
 
@@ -60,7 +61,7 @@ async function startRefundProcess(api: ApiContext, r: Omit<StoredRefund, 'create
     workflowIdConflictPolicy: 'USE_EXISTING',
     // A closed process is never started again for the same refund (its row says how it ended).
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    searchAttributes: { BusNo: [r.busNo], PatientNo: [r.patientNo], PlaceCode: [r.placeCode], BillState: ['refund_approving'] },
+    searchAttributes: { BusNo: [r.busNo], PatientNo: [r.patientNo], PlaceCode: [r.placeCode], ...billStateAttribute('refund_approving') },
   }).catch((e) => {
     if ((e as Error).name === 'WorkflowExecutionAlreadyStartedError') return undefined;
     throw e;

@@ -35,6 +35,7 @@ import { refundActionName, refundStateName } from '../domain/refund/names';
 import { ONLINE_CHANNELS, type RefundChannel } from '../domain/refund/rules';
 import { DECISIONS, type RefundActionName, type RefundState } from '../domain/refund/states';
 import { mayAct, type RefundActor } from '../domain/refund/permissions';
+import { billStateAttribute, refundEndState } from '../temporal/search-attributes';
 import type { RefundRecord } from '../services/refunds';
 
 const local = proxyLocalActivities<Activities>({
@@ -179,7 +180,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     st.overdue = false;
   };
   startStep(0, input.doctor && steps[0].roles.includes('doctor') ? input.doctor : null);
-  upsertSearchAttributes({ BillState: ['refund_approving'] });
+  upsertSearchAttributes(billStateAttribute('refund_approving'));
 
   const validate = (i: RefundActionInput): void => {
     const a = i.actor;
@@ -361,7 +362,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   };
 
   if (st.state === 'rejected' || st.state === 'withdrawn') {
-    upsertSearchAttributes({ BillState: [`refund_${st.state}`] });
+    upsertSearchAttributes(billStateAttribute(refundEndState(st.state)));
     await persisted;
     await notifyPatient(st.state);
     await condition(allHandlersFinished);
@@ -369,7 +370,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   }
 
   // ---- the money goes back ----
-  upsertSearchAttributes({ BillState: ['refund_money'] });
+  upsertSearchAttributes(billStateAttribute('refund_money'));
   while (st.money.state !== 'success') {
     if (st.state === 'refunding') {
       let r: { state: 'processing' | 'success' | 'failed'; failReason?: string };
@@ -393,7 +394,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       if (r.state === 'failed') {
         st.money.failReason = r.failReason;
         st.state = 'refund_failed';
-        upsertSearchAttributes({ BillState: ['refund_failed'] });
+        upsertSearchAttributes(billStateAttribute('refund_failed'));
         await record({ action: 'money_failed', actor: 'system', actorName: '系统', stepIndex: null, stepName: null, comment: r.failReason ?? null, key: `money_failed-${st.money.outRefundNo}` });
       } else {
         st.state = 'reversing';
@@ -407,7 +408,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   }
 
   // ---- then the bill: reversed (whole) or reversed and reissued (partial) by its own process ----
-  upsertSearchAttributes({ BillState: ['refund_reversing'] });
+  upsertSearchAttributes(billStateAttribute('refund_reversing'));
   await persisted;
   let seen = billNudges; // a wake-up during the call counts
   let bill = await billing.reverseRefundBill({ refundId: input.refundId });
@@ -421,7 +422,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   st.bill = bill;
   st.state = bill.state === 'blocked' ? 'bill_blocked' : 'done';
   await record({ action: 'state', actor: 'system', actorName: '系统', stepIndex: null, stepName: null, key: 'bill-settled' });
-  upsertSearchAttributes({ BillState: [`refund_${st.state}`] });
+  upsertSearchAttributes(billStateAttribute(refundEndState(st.state)));
   await notifyPatient(st.state);
   await condition(allHandlersFinished);
   return st;

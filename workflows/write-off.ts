@@ -36,6 +36,7 @@ import type { WriteOffInput } from '../services/reversal';
 import type { ReissuePlan } from '../services/lifecycle';
 import { local, runBillProcess, type BillProcessStatus } from './bill-process';
 import { issueBillWorkflow } from './issue-bill';
+import { billStateAttribute } from '../temporal/search-attributes';
 
 export const writeOffUpdate = defineUpdate<IssuedBill>('writeOff');
 
@@ -125,7 +126,7 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffSt
       field: 'billNo',
     };
     status.state = 'waiting';
-    upsertSearchAttributes({ BillState: ['awaiting_paper'] });
+    upsertSearchAttributes(billStateAttribute('awaiting_paper'));
     await local.openTodo({
       kind: 'paper_recovery',
       billId: input.billId,
@@ -149,7 +150,7 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffSt
     }
     await local.closeTodo({ kind: 'paper_recovery', billId: input.billId, actor: 'system', state: 'done' });
     s.paper = undefined;
-    upsertSearchAttributes({ BillState: ['reversing'] });
+    upsertSearchAttributes(billStateAttribute('reversing'));
   };
 
   const reissue = async () => {
@@ -167,7 +168,7 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffSt
         if (!d) throw e;
         r.state = 'blocked';
         r.error = d;
-        upsertSearchAttributes({ BillState: ['reissue_blocked'] });
+        upsertSearchAttributes(billStateAttribute('reissue_blocked'));
         await local.openTodo({
           kind: 'reissue_blocked',
           billId: input.billId,
@@ -183,15 +184,15 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffSt
           r.state = 'abandoned';
           r.error = { code: 'ABANDONED', message: abandoned.reason };
           await local.closeTodo({ kind: 'reissue_blocked', billId: input.billId, actor: abandoned.actor, state: 'cancelled', event: 'reissue_abandoned', detail: abandoned.reason, workflowId });
-          upsertSearchAttributes({ BillState: ['reissue_abandoned'] });
+          upsertSearchAttributes(billStateAttribute('reissue_abandoned'));
           return;
         }
         retryBy = undefined;
-        upsertSearchAttributes({ BillState: ['reissuing'] });
+        upsertSearchAttributes(billStateAttribute('reissuing'));
       }
     }
     await local.closeTodo({ kind: 'reissue_blocked', billId: input.billId, actor: 'system', state: 'done' });
-    upsertSearchAttributes({ BillState: ['scarlet'] });
+    upsertSearchAttributes(billStateAttribute('reversed'));
     // The new bill's own process renders its layout file and notifies the patient; it outlives this one.
     try {
       await startChild(issueBillWorkflow, {
@@ -199,7 +200,7 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffSt
         args: [{ appid: plan!.appid, busNo: plan!.busNo }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        searchAttributes: { BusNo: [plan!.busNo], PlaceCode: [plan!.placeCode], BusType: [plan!.busType], PatientNo: [plan!.patientNo], BillState: ['issuing'] },
+        searchAttributes: { BusNo: [plan!.busNo], PlaceCode: [plan!.placeCode], BusType: [plan!.busType], PatientNo: [plan!.patientNo], ...billStateAttribute('issuing') },
       });
     } catch (e) {
       // Already running (the HIS asked for the same busNo): that process delivers the bill.
@@ -211,7 +212,7 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffSt
     before,
     produce: () => local.writeOffBill(input),
     after: input.reissue ? reissue : undefined,
-    doneState: 'scarlet',
+    doneState: 'reversed',
     handlers: (s, failed) => {
       st = s as WriteOffStatus;
       setHandler(lifecycleQuery, () => st!);

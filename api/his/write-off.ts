@@ -13,6 +13,7 @@ import { partialRefundUpdate, refundSpecKey, writeOffUpdate, writeOffWorkflow } 
 import type { RefundSpec } from '../../domain/bill/reissue-plan';
 import type { IssuedBill } from '../../services/issuance';
 import { parseYuan } from '../../common/money';
+import { billStateAttribute } from '../../temporal/search-attributes';
 import type { ApiContext } from '../context';
 import { updateWithStart } from './issue';
 
@@ -66,7 +67,7 @@ function startReversal(api: ApiContext, original: Bill, req: WriteOffRequest, re
       PlaceCode: [req.placeCode],
       BusType: [original.busType],
       PatientNo: [original.patientNo],
-      BillState: ['reversing'],
+      ...billStateAttribute('reversing'),
     },
   });
 }
