@@ -5,6 +5,7 @@
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { hmacSm3Hex } from '../../common/gm';
+import { safeEqual } from '../../common/compare';
 import { verifyPassword } from '../../common/password';
 import { User } from '../../orm/entities';
 import { HttpError, readJson, sendError } from '../http';
@@ -32,7 +33,7 @@ export function readToken(api: ApiContext, token: string | undefined): number | 
   if (!token) return undefined;
   const [id, exp, mac] = token.split('.');
   if (!id || !exp || !mac || Number(exp) < Date.now()) return undefined;
-  return hmacSm3Hex(sessionKey(api), `${id}.${exp}`) === mac ? Number(id) : undefined;
+  return safeEqual(hmacSm3Hex(sessionKey(api), `${id}.${exp}`), mac) ? Number(id) : undefined;
 }
 
 const view = (u: User): SessionUser => ({ id: u.id, username: u.username, displayName: u.displayName, roles: u.roles.split(',').filter(Boolean), placeCode: u.placeCode });

@@ -4,7 +4,7 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { timingSafeEqual } from 'node:crypto';
+import { safeEqual } from '../../common/compare';
 import { formatYuan, yuanInChinese } from '../../common/money';
 import { Bill, BillItem, Notification } from '../../orm/entities';
 import { advanceH5Token, h5Url } from '../../domain/bill/facts';
@@ -25,7 +25,7 @@ async function findByCheckCode(api: ApiContext, ctx: Context): Promise<Bill | un
   const random = String(ctx.query.random ?? '');
   if (!/^\d{8}$/.test(code) || !/^\d{10}$/.test(no) || !/^[0-9a-z]{6}$/.test(random)) return undefined;
   const bill = await api.deps.orm.em.fork().findOne(Bill, { billBatchCode: code, billNo: no }, { populate: ['hospital', 'billKind'] });
-  if (!bill || !timingSafeEqual(Buffer.from(bill.random), Buffer.from(random))) return undefined;
+  if (!bill || !safeEqual(bill.random, random)) return undefined;
   return bill;
 }
 
@@ -43,7 +43,7 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
     const refundNo = String(ctx.params.refundNo ?? '');
     const t = String(ctx.query.t ?? '');
     const want = /^[A-Za-z0-9_-]{4,32}$/.test(refundNo) ? refundH5Token(api.deps.masterKey, refundNo) : '';
-    if (!want || t.length !== want.length || !timingSafeEqual(Buffer.from(t), Buffer.from(want))) return notFound(ctx);
+    if (!want || !safeEqual(t, want)) return notFound(ctx);
     const row = await findRefund(api, { refundNo }).catch(() => undefined);
     if (!row) return notFound(ctx);
     const d = await refundDetail(api, row);
@@ -127,7 +127,7 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
     const t = String(ctx.query.t ?? '');
     if (!/^[0-9a-f]{16}$/.test(t) || !appid || appid.length > 64 || !busNo || busNo.length > 64) return notFound(ctx);
     const app = await api.deps.master.app(appid);
-    if (!app || !app.active || !timingSafeEqual(Buffer.from(advanceH5Token(app.key, appid, busNo)), Buffer.from(t))) return notFound(ctx);
+    if (!app || !app.active || !safeEqual(advanceH5Token(app.key, appid, busNo), t)) return notFound(ctx);
     const bill = await api.deps.orm.em.fork().findOne(Bill, { appid, busNo });
     ctx.set('Cache-Control', 'no-store');
     if (bill) return ctx.redirect(new URL(h5Url(api.deps.cfg.publicUrl, bill)).pathname + `?random=${bill.random}`);
