@@ -535,3 +535,23 @@ test("already refunded is one figure: after a partial refund reissued the bill, 
   const [b] = await p.orm.em.getConnection().execute<Array<{ id: number }>>('select id from refund where refund_no = ?', [second.message.refundNo]);
   expect((await detail('finance', b.id)).refundedBefore).toBe('20.00');
 });
+
+test("the console's 401 and 403 carry their own codes (E0004 not signed in, E0005 no permission), not an appid's or a bill state's", async () => {
+  const anonymous = await fetch(`${p.baseUrl}/api/refunds`);
+  expect(anonymous.status).toBe(401);
+  expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('E0004');
+  const expired = await fetch(`${p.baseUrl}/api/refunds`, { headers: { authorization: 'Bearer 1.1000.abc' } });
+  expect(expired.status).toBe(401);
+  expect(((await expired.json()) as { error: { code: string } }).error.code).toBe('E0004');
+  const wrongPassword = await post(`${p.baseUrl}/api/auth/login`, { username: 'doctor', password: 'nope' });
+  expect(wrongPassword.status).toBe(401);
+  expect(((await wrongPassword.json()) as { error: { code: string } }).error.code).toBe('E0004');
+  // Only finance and admins see every refund.
+  const all = await consoleApi('doctor', '/api/refunds?box=all');
+  expect(all.status).toBe(403);
+  expect(all.body.error.code).toBe('E0005');
+  // A role the route requires (the approval chains are configured by finance and admins).
+  const chains = await consoleApi('doctor', '/api/refund-chains/self', { steps: [] }, 'PUT');
+  expect(chains.status).toBe(403);
+  expect(chains.body.error.code).toBe('E0005');
+});

@@ -44,7 +44,7 @@ export function requireUser(api: ApiContext) {
     const bearer = /^Bearer (.+)$/.exec(ctx.get('authorization'))?.[1];
     const id = readToken(api, bearer ?? ctx.cookies.get(SESSION_COOKIE));
     const user = id ? await api.deps.orm.em.fork().findOne(User, { id, active: true }) : null;
-    if (!user) return sendError(ctx, new HttpError(401, 'E0003', '请先登录 (not signed in or session expired)'));
+    if (!user) return sendError(ctx, new HttpError(401, 'E0004', '请先登录 (not signed in or session expired)'));
     ctx.state.user = view(user);
     await next();
   };
@@ -53,7 +53,7 @@ export function requireUser(api: ApiContext) {
 export function requireRole(...roles: string[]) {
   return async (ctx: Context, next: Next) => {
     const user = ctx.state.user as SessionUser;
-    if (!roles.some((r) => user.roles.includes(r))) return sendError(ctx, new HttpError(403, 'E0031', `需要以下角色之一：${roles.join(', ')}`));
+    if (!roles.some((r) => user.roles.includes(r))) return sendError(ctx, new HttpError(403, 'E0005', `需要以下角色之一：${roles.join(', ')}`));
     await next();
   };
 }
@@ -65,7 +65,7 @@ export function mountAuthRoutes(router: Router, api: ApiContext): void {
       if (typeof body.username !== 'string' || !body.username) throw new HttpError(400, 'E0010', 'username: 请输入用户名', 'username');
       if (typeof body.password !== 'string' || !body.password) throw new HttpError(400, 'E0010', 'password: 请输入密码', 'password');
       const user = await api.deps.orm.em.fork().findOne(User, { username: body.username });
-      if (!user || !user.active || !verifyPassword(body.password, user.passwordHash)) throw new HttpError(401, 'E0003', '用户名或密码错误');
+      if (!user || !user.active || !verifyPassword(body.password, user.passwordHash)) throw new HttpError(401, 'E0004', '用户名或密码错误');
       const token = issueToken(api, user.id);
       ctx.cookies.set(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', maxAge: SESSION_HOURS * 3600_000, overwrite: true });
       ctx.body = { token, user: view(user) };

@@ -48,7 +48,7 @@ export function mountRefundRoutes(router: Router, api: ApiContext): void {
       where.push(`r.id in (select refund_id from refund_action where actor = ? and action in (${DECISIONS.map(() => '?').join(', ')}))`);
       params.push(u.username, ...DECISIONS);
     }
-    if (which === 'all' && !seesAll(u)) throw new HttpError(403, 'E0092', '只有财务和管理员可查看全部退费申请');
+    if (which === 'all' && !seesAll(u)) throw new HttpError(403, 'E0005', '只有财务和管理员可查看全部退费申请');
     const rows = await conn().execute<RefundRow[]>(`${REFUND_SELECT}${where.length ? ` where ${where.join(' and ')}` : ''} order by r.id desc limit 2000`, params);
     return which === 'todo' ? rows.filter((r: RefundRow) => isTodoFor(r, u)) : rows;
   }

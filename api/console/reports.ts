@@ -68,7 +68,7 @@ export function dateRange(q: Record<string, string | undefined>, maxDays = 366):
 export function scopedPlace(q: Record<string, string | undefined>, user: SessionUser): string | undefined {
   const office = user.roles.some((r) => r === 'admin' || r === 'finance' || r === 'audit');
   if (office) return q.placeCode || undefined;
-  if (q.placeCode && q.placeCode !== user.placeCode) throw new HttpError(403, 'E0031', `placeCode: 只能查询本开票点 ${user.placeCode ?? ''} 的数据`, 'placeCode');
+  if (q.placeCode && q.placeCode !== user.placeCode) throw new HttpError(403, 'E0005', `placeCode: 只能查询本开票点 ${user.placeCode ?? ''} 的数据`, 'placeCode');
   return user.placeCode ?? '-';
 }
 
@@ -270,7 +270,7 @@ export function mountReportRoutes(router: Router, api: ApiContext): void {
     const def = REPORTS.find((r) => r.id === ctx.params.id);
     if (!def) throw new HttpError(404, 'E0030', `报表 ${String(ctx.params.id)} 不存在`);
     const u = ctx.state.user as SessionUser;
-    if (!def.roles.some((x) => u.roles.includes(x))) throw new HttpError(403, 'E0031', `无权查看报表「${def.title}」`);
+    if (!def.roles.some((x) => u.roles.includes(x))) throw new HttpError(403, 'E0005', `无权查看报表「${def.title}」`);
     return { def, q: def.parse(ctx.query as Record<string, string | undefined>, u) };
   };
 
