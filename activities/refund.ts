@@ -16,6 +16,7 @@ import { NotifyPermanentError } from '../adapters/notify';
 import { NOTICE_CHANNEL_NAMES, type RefundNoticeFacts } from '../adapters/notify/notifier';
 import { PaymentRejectedError, type PaymentChannelName, type RefundResult } from '../adapters/payment/channel';
 import { recordRefund, refundH5Url, type RefundRecord, type RefundTableRow } from '../services/refunds';
+import { CHANNEL_NAMES, ONLINE_CHANNELS } from '../domain/refund/rules';
 
 type RefundRow = RefundTableRow;
 
@@ -61,7 +62,7 @@ export function refundActivities(deps: Deps, processes: ProcessContext) {
   };
 
   const channelOf = (r: RefundRow) => {
-    if (r.channel !== 'wechat' && r.channel !== 'alipay') throw new DomainError('E0092', `channel: ${r.channel} 在收费窗口退款，不走线上渠道`, 'channel');
+    if (!ONLINE_CHANNELS.includes(r.channel)) throw new DomainError('E0092', `channel: ${r.channel} 在收费窗口退款，不走线上渠道`, 'channel');
     return deps.payments[r.channel as PaymentChannelName];
   };
 
@@ -100,7 +101,7 @@ export function refundActivities(deps: Deps, processes: ProcessContext) {
       }
       crashPoint(deps.cfg, 'after-refund-accepted');
       await tx(async (sql) => {
-        await line(sql, r.id, `money_sent-${i.outRefundNo}`, 'money_sent', `已向${r.channel === 'wechat' ? '微信支付' : '支付宝'}发起退款 ${formatYuan(Number(r.amount))} 元`, { outRefundNo: i.outRefundNo, channelRefundId: res.channelRefundId });
+        await line(sql, r.id, `money_sent-${i.outRefundNo}`, 'money_sent', `已向${CHANNEL_NAMES[r.channel]}发起退款 ${formatYuan(Number(r.amount))} 元`, { outRefundNo: i.outRefundNo, channelRefundId: res.channelRefundId });
         await sql.execute(`update refund set money_state = 'processing', channel_refund_id = ? where id = ? and money_state = 'none'`, [res.channelRefundId || null, r.id], 'run');
       });
       return res.state === 'processing' ? { state: 'processing' } : keepMoney(r, i.outRefundNo, res);

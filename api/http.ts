@@ -24,6 +24,8 @@ export async function readJson(ctx: Context): Promise<unknown> {
 }
 
 const HTTP_STATUS: Partial<Record<DomainError['code'], number>> = {
+  E0004: 401,
+  E0005: 403,
   E0030: 404,
   E0031: 409,
   E0050: 503,

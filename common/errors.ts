@@ -6,6 +6,8 @@ export type ErrorCode =
   | 'E0001' // malformed request (envelope, JSON, Base64)
   | 'E0002' // bad signature
   | 'E0003' // unknown or disabled appid
+  | 'E0004' // console: not signed in, session expired, or wrong user name / password (HTTP 401)
+  | 'E0005' // console: signed in, but no permission for this (role, or another billing point's data) (HTTP 403)
   | 'E0010' // a required field is missing or has the wrong form
   | 'E0011' // amounts do not add up
   | 'E0012' // busNo already used with different content

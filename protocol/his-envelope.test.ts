@@ -15,6 +15,22 @@ describe('HIS envelope', () => {
     expect(() => verifyEnvelopeSign(env, 'OTHER')).toThrow(DomainError);
   });
 
+  test('the sign check accepts the good sign (either case) and refuses one off by a character or of another length', () => {
+    const env = buildRequest('APP', 'KEY', { busNo: '1' });
+    expect(() => verifyEnvelopeSign({ ...env, sign: env.sign.toLowerCase() }, 'KEY')).not.toThrow();
+    const last = env.sign.slice(-1) === '0' ? '1' : '0';
+    for (const sign of [env.sign.slice(0, -1) + last, env.sign.slice(0, -1), `${env.sign}0`, 'x']) {
+      let err: unknown;
+      try {
+        verifyEnvelopeSign({ ...env, sign }, 'KEY');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(DomainError);
+      expect((err as DomainError).code).toBe('E0002');
+    }
+  });
+
   test('the response is signed the same way and decodes to {result, message}', () => {
     const res = buildResponse('S0000', { billNo: '0000000001' }, 'APP', 'KEY');
     const opened = openResponse(res, 'APP', 'KEY');

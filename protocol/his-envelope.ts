@@ -6,6 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { DomainError } from '../common/errors';
+import { safeEqual } from '../common/compare';
 
 export const ENVELOPE_VERSION = '1.0';
 
@@ -51,7 +52,7 @@ export function parseEnvelope(body: unknown): RequestEnvelope {
 
 export function verifyEnvelopeSign(env: RequestEnvelope, key: string): void {
   const want = envelopeSign(env.appid, env.data, env.noise, key, env.version);
-  if (want !== env.sign.toUpperCase()) throw new DomainError('E0002', 'sign: signature does not match (MD5 of appid, data, noise, key, version)', 'sign');
+  if (!safeEqual(want, env.sign.toUpperCase())) throw new DomainError('E0002', 'sign: signature does not match (MD5 of appid, data, noise, key, version)', 'sign');
 }
 
 /** Decodes `data` into the business request object. */
@@ -85,7 +86,7 @@ export function buildRequest(appid: string, key: string, business: unknown, nois
 
 /** Client side: checks a response's sign and decodes it. */
 export function openResponse(res: ResponseEnvelope, appid: string, key: string): { result: string; message: any; signOk: boolean } {
-  const signOk = envelopeSign(appid, res.data, res.noise, key) === res.sign;
+  const signOk = safeEqual(envelopeSign(appid, res.data, res.noise, key), String(res.sign ?? ''));
   const outer = JSON.parse(Buffer.from(res.data, 'base64').toString('utf8')) as { result: string; message: string };
   const text = Buffer.from(outer.message, 'base64').toString('utf8');
   let message: unknown = text;

@@ -14,7 +14,9 @@ import type { Deps } from './deps';
 import { dbNow, forUpdate, insertRow, retryTransaction, type Sql } from '../orm/repositories/stock-ranges';
 import { DEFAULT_CHAINS, type Chain, type ChainStep, type PayType } from '../domain/refund/chain';
 import { refundStateName } from '../domain/refund/names';
-import { CHANNEL_NAMES, checkRefundRules, REFUND_CHANNELS, refuseRefund, type RefundChannel } from '../domain/refund/rules';
+import { CHANNEL_NAMES, checkRefundRules, ONLINE_CHANNELS, REFUND_CHANNELS, refuseRefund, type RefundChannel } from '../domain/refund/rules';
+import { countsAsRefunded, FINAL_STATES } from '../domain/refund/states';
+import { BILL_STATE_NAMES, billStateName, type BillRecordState } from '../domain/bill/states';
 import { refundWorkflowId } from '../temporal/ids';
 
 export interface NewRefund {
@@ -121,9 +123,6 @@ export interface RefundTableRow {
 
 export const REFUND_NO = /^[A-Za-z0-9_-]{4,32}$/;
 
-/** States whose money does not count as refunded (the request ended before any money moved). */
-const ACTIVE = ['withdrawn', 'rejected'];
-
 const hash = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex');
 
 const fen = (v: unknown): Fen => Number(v);
@@ -167,6 +166,41 @@ interface BillFacts {
   place_code: string;
 }
 
+type SqlReader = Pick<Sql, 'execute'>;
+
+/** The bills of one payment: `billId` first, then those it replaced, back to the original (partial refunds reissue). */
+export async function paymentBills(sql: SqlReader, billId: number): Promise<number[]> {
+  const chain = [billId];
+  for (let id = billId; ; ) {
+    const [b] = await sql.execute<Array<{ origin_bill_id: number | null }>>('select origin_bill_id from bill where id = ?', [id]);
+    const prev = b?.origin_bill_id ? Number(b.origin_bill_id) : null;
+    if (!prev || chain.includes(prev)) return chain;
+    chain.push(prev);
+    id = prev;
+  }
+}
+
+/**
+ * "Already refunded": the refunds of one payment (the bills of `billIds`, one channel) whose money
+ * counts as taken (domain/refund/states.ts countsAsRefunded), optionally only those filed before
+ * refund `beforeId`. The one definition behind a new request's rules and a refund's 已退.
+ */
+export async function countedRefunds(sql: SqlReader, billIds: number[], channel: RefundChannel, beforeId?: number): Promise<Array<{ id: number; amount: Fen; items: string | null; bill_id: number }>> {
+  if (billIds.length === 0) return [];
+  const rows = await sql.execute<Array<{ id: number; amount: number | string; items: string | null; bill_id: number; state: string; money_state: string }>>(
+    `select id, amount, items, bill_id, state, money_state from refund where channel = ? and bill_id in (${billIds.map(() => '?').join(', ')})${beforeId !== undefined ? ' and id < ?' : ''} order by id`,
+    [channel, ...billIds, ...(beforeId !== undefined ? [beforeId] : [])],
+  );
+  return rows.filter((r) => countsAsRefunded(r.state, r.money_state)).map((r) => ({ id: Number(r.id), amount: fen(r.amount), items: r.items, bill_id: Number(r.bill_id) }));
+}
+
+/** What earlier refunds already took from this refund's payment through its channel, when it was filed (its 已退). */
+export async function refundedBefore(deps: Deps, r: { id: number; bill_id: number; channel: RefundChannel }): Promise<Fen> {
+  const sql = deps.orm.em.fork() as unknown as Sql;
+  const earlier = await countedRefunds(sql, await paymentBills(sql, r.bill_id), r.channel, r.id);
+  return earlier.reduce((s, x) => s + x.amount, 0);
+}
+
 /** yyyyMMddHHmmssSSS in China time -> the instant. */
 export function busDateTimeToDate(s: string): Date {
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})?$/.exec(s);
@@ -201,27 +235,25 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
       if (!bill || bill.hospital_id !== req.hospitalId) throw new DomainError('E0030', `billNo: 票据 ${req.billId} 不存在`, 'billNo');
       const ref = `${bill.bill_batch_code}-${bill.bill_no}`;
       if (Number(bill.is_scarlet)) throw new DomainError('E0031', `billNo: ${ref} 是红票，请对现行票据申请退费`, 'billNo');
-      if (bill.state !== 'normal') throw new DomainError('E0031', `billNo: ${ref} ${bill.state === 'scarlet' ? '已冲红' : `状态为 ${bill.state}`}，请对现行票据（如有重开票据）申请退费`, 'billNo');
+      if (bill.state !== ('normal' satisfies BillRecordState)) {
+        const known = bill.state in BILL_STATE_NAMES;
+        throw new DomainError('E0031', `billNo: ${ref} ${known ? billStateName(bill.state) : `状态为 ${bill.state}`}，请对现行票据（如有重开票据）申请退费`, 'billNo');
+      }
       // Seed 000: a bill exchanged for a paper form is not refunded online; the patient brings the form to the window
       // (where the HIS or a cashier starts the refund, and the reversal waits for the form to be voided).
       if (req.source === 'patient' && bill.paper_state === 'exchanged') {
         throw refuseRefund('billNo', `${ref} 已换开纸质票据 ${bill.paper_bill_batch_code}-${bill.paper_bill_no}，不允许线上退费，请持纸质票据到收费窗口办理`);
       }
       const [busy] = await sql.execute<Array<{ refund_no: string; state: string }>>(
-        `select refund_no, state from refund where bill_id = ? and state not in ('withdrawn', 'rejected', 'done', 'bill_blocked')`,
-        [bill.id],
+        `select refund_no, state from refund where bill_id = ? and state not in (${FINAL_STATES.map(() => '?').join(', ')})`,
+        [bill.id, ...FINAL_STATES],
       );
       if (busy) throw refuseRefund('billNo', `${ref} 的退费申请 ${busy.refund_no} 正在办理中（${refundStateName(busy.state)}），同一张票据同时只能有一笔退费`);
 
       // The bills of this payment: the one in force and those it replaced (partial refunds reissue).
-      const chain = [bill.id];
-      let root = bill;
-      while (root.origin_bill_id) {
-        const [prev] = await sql.execute<BillFacts[]>('select b.*, null as place_code from bill b where b.id = ?', [root.origin_bill_id]);
-        if (!prev) break;
-        chain.push(prev.id);
-        root = prev;
-      }
+      const chain = await paymentBills(sql, bill.id);
+      const rootId = chain[chain.length - 1];
+      const root = rootId === bill.id ? bill : ((await sql.execute<BillFacts[]>('select b.*, null as place_code from bill b where b.id = ?', [rootId]))[0] ?? bill);
       const codes = cfg.refundChannelCodes[req.channel];
       const paidOn = async (billId: number): Promise<Fen> => {
         const rows = await sql.execute<Array<{ channel_code: string; amount: number | string }>>('select channel_code, amount from bill_payment where bill_id = ?', [billId]);
@@ -229,11 +261,8 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
       };
       const paidFen = await paidOn(root.id);
       const leftOnBillFen = await paidOn(bill.id);
-      const earlier = await sql.execute<Array<{ amount: number | string; items: string | null; bill_id: number }>>(
-        `select amount, items, bill_id from refund where channel = ? and state not in (${ACTIVE.map(() => '?').join(', ')}) and money_state <> 'failed' and bill_id in (${chain.map(() => '?').join(', ')})`,
-        [req.channel, ...ACTIVE, ...chain],
-      );
-      const refundedFen = earlier.reduce((s, r) => s + fen(r.amount), 0);
+      const earlier = await countedRefunds(sql, chain, req.channel);
+      const refundedFen = earlier.reduce((s, r) => s + r.amount, 0);
       const lineRows = await sql.execute<Array<{ sort_no: number; name: string; amt: number | string }>>('select sort_no, name, amt from bill_item where bill_id = ? order by sort_no', [bill.id]);
       const lines = new Map(lineRows.map((l) => [Number(l.sort_no), { name: l.name, amt: fen(l.amt), refunded: 0 }]));
       // Earlier refunds of the bill in force already lowered its lines (reissued); only pending ones still count.
@@ -252,7 +281,7 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
       const amount = req.amount ?? (req.items ? req.items.reduce((s, it) => s + it.amt, 0) : Math.min(leftOnBillFen, paidFen - refundedFen));
       const paidAt = busDateTimeToDate(root.bus_date_time);
       checkRefundRules({ channel: req.channel, payType, amount, items: req.items, paidFen, refundedFen, leftOnBillFen, lines, paidAt, now: new Date(), maxAgeDays: cfg.refundMaxAgeDays });
-      if ((req.channel === 'wechat' || req.channel === 'alipay') && !req.outTradeNo && !req.transactionId) {
+      if (ONLINE_CHANNELS.includes(req.channel) && !req.outTradeNo && !req.transactionId) {
         throw fieldError('outTradeNo', `缺少原${CHANNEL_NAMES[req.channel]}订单号（outTradeNo 或 transactionId）`);
       }
       const chainCfg = await loadChain(sql, payType);

@@ -12,8 +12,11 @@ import { dbDate, dbIso } from '../orm/sql-values';
 import type { ChainStep } from '../domain/refund/chain';
 import { refundActionName, refundStateName } from '../domain/refund/names';
 import { CHANNEL_NAMES, REFUND_CHANNELS, type RefundChannel } from '../domain/refund/rules';
-import { createRefund, type NewRefund, type RefundTableRow, type StoredRefund } from '../services/refunds';
-import { DECISIONS, refundActionUpdate, refundLiveQuery, refundWorkflow, type RefundActionInput, type RefundActionName, type RefundActor, type RefundLive } from '../workflows/refund';
+import { createRefund, refundedBefore, type NewRefund, type RefundTableRow, type StoredRefund } from '../services/refunds';
+import { refundActionUpdate, refundLiveQuery, refundWorkflow, type RefundActionInput, type RefundLive } from '../workflows/refund';
+import { NO_MONEY_STATES, type RefundActionName } from '../domain/refund/states';
+import { allowedActions as allowedActionsAt, isTodoFor as isTodoAt, type RefundActor, type RefundPosition } from '../domain/refund/permissions';
+import { billStateAttribute } from './search-attributes';
 import { refundWorkflowId, workflowUrl } from './ids';
 import type { ProcessContext as ApiContext } from './context';
 
@@ -58,7 +61,7 @@ async function startRefundProcess(api: ApiContext, r: Omit<StoredRefund, 'create
     workflowIdConflictPolicy: 'USE_EXISTING',
     // A closed process is never started again for the same refund (its row says how it ended).
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    searchAttributes: { BusNo: [r.busNo], PatientNo: [r.patientNo], PlaceCode: [r.placeCode], BillState: ['refund_approving'] },
+    searchAttributes: { BusNo: [r.busNo], PatientNo: [r.patientNo], PlaceCode: [r.placeCode], ...billStateAttribute('refund_approving') },
   }).catch((e) => {
     if ((e as Error).name === 'WorkflowExecutionAlreadyStartedError') return undefined;
     throw e;
@@ -159,37 +162,14 @@ export function refundSummary(r: RefundRow) {
   };
 }
 
-/** What a signed-in user may do with the refund now (mirrors the workflow's validator). */
-export function allowedActions(r: RefundRow, u: RefundActor): RefundActionName[] {
-  const steps = stepsOf(r);
-  const out: RefundActionName[] = [];
-  const admin = u.roles.includes('admin');
-  const office = admin || u.roles.includes('finance');
-  if (r.state === 'approving') {
-    const step = steps[r.step_index];
-    const decider = admin || (r.step_assignee ? r.step_assignee === u.username : step.roles.some((x) => u.roles.includes(x)));
-    if (decider) out.push('approve', 'reject', 'transfer');
-    if (decider && r.step_index > 0) out.push('return');
-    if (decider || office) out.push('extend');
-    if (u.isApplicant || admin) out.push('withdraw');
-  }
-  if (r.state === 'awaiting_cashier' && u.roles.some((x) => x === 'cashier' || x === 'finance' || x === 'admin')) out.push('cashier_confirm');
-  if (r.state === 'refund_failed' && office) out.push('retry_money', 'offline');
-  out.push('comment');
-  return out;
-}
+/** Where the refund stands, for the permission rule (domain/refund/permissions.ts). */
+export const refundPosition = (r: RefundRow): RefundPosition => ({ state: r.state, stepIndex: r.step_index, steps: stepsOf(r), assignee: r.step_assignee, placeCode: r.place_code });
 
-/** Whether a console user is on the current step's to-do list. */
-export function isTodoFor(r: RefundRow, u: { username: string; roles: string[]; placeCode?: string | null }): boolean {
-  if (r.state === 'approving') {
-    const step = stepsOf(r)[r.step_index];
-    if (r.step_assignee) return r.step_assignee === u.username;
-    return step.roles.some((x) => u.roles.includes(x));
-  }
-  if (r.state === 'awaiting_cashier') return u.roles.includes('finance') || (u.roles.includes('cashier') && (!u.placeCode || u.placeCode === r.place_code));
-  if (r.state === 'refund_failed') return u.roles.includes('finance') || u.roles.includes('admin');
-  return false;
-}
+/** What a signed-in user may do with the refund now: the workflow's validator's own rule. */
+export const allowedActions = (r: RefundRow, u: RefundActor): RefundActionName[] => allowedActionsAt(refundPosition(r), u);
+
+/** Whether a console user is on the refund's to-do list (its turn is theirs). */
+export const isTodoFor = (r: RefundRow, u: RefundActor): boolean => isTodoAt(refundPosition(r), u);
 
 type UserRow = { username: string; display_name: string; roles: string; active: number | boolean };
 
@@ -215,7 +195,7 @@ export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActo
   const chain = steps.map((s, index) => {
     const d = decided.get(index);
     const status =
-      r.state === 'approving' ? (index < r.step_index ? 'done' : index === r.step_index ? 'current' : 'pending') : d ? 'done' : r.state === 'rejected' || r.state === 'withdrawn' ? 'skipped' : 'done';
+      r.state === 'approving' ? (index < r.step_index ? 'done' : index === r.step_index ? 'current' : 'pending') : d ? 'done' : (NO_MONEY_STATES as readonly string[]).includes(r.state) ? 'skipped' : 'done';
     return { ...s, index, status, decision: d?.decision, decidedBy: d?.by, decidedAt: d?.at };
   });
   const items = r.items ? (JSON.parse(r.items) as Array<{ sortNo: number; amt: Fen }>) : null;
@@ -228,10 +208,7 @@ export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActo
     const [b] = await conn.execute<Array<{ id: number; bill_batch_code: string; bill_no: string; total_amt: number | string }>>('select id, bill_batch_code, bill_no, total_amt from bill where id = ?', [id]);
     return b ? { id: b.id, billBatchCode: b.bill_batch_code, billNo: b.bill_no, totalAmt: formatYuan(Number(b.total_amt)) } : null;
   };
-  const [before] = await conn.execute<Array<{ s: number | string | null }>>(
-    `select sum(amount) as s from refund where bill_id = ? and id <> ? and state not in ('withdrawn', 'rejected') and money_state <> 'failed'`,
-    [r.bill_id, r.id],
-  );
+  const before = await refundedBefore(api.deps, r);
   let live: RefundLive | null = null;
   try {
     live = await api.client.workflow.getHandle(r.workflow_id).query(refundLiveQuery);
@@ -247,7 +224,7 @@ export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActo
   return {
     ...refundSummary(r),
     paidAmt: formatYuan(Number(r.paid_amt)),
-    refundedBefore: formatYuan(Number(before?.s ?? 0)),
+    refundedBefore: formatYuan(before),
     outTradeNo: r.out_trade_no,
     transactionId: r.transaction_id,
     applicant: r.applicant,

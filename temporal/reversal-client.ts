@@ -12,6 +12,7 @@ import type { IssuedBill } from '../services/issuance';
 import { partialRefundUpdate, refundSpecKey, writeOffUpdate, writeOffWorkflow, type PartialRefundResult } from '../workflows/write-off';
 import type { ProcessContext } from './context';
 import { writeOffWorkflowId } from './ids';
+import { billStateAttribute } from './search-attributes';
 import { updateWithStart } from './update-with-start';
 
 export interface WriteOffRequest {
@@ -61,7 +62,7 @@ function startReversal(ctx: ProcessContext, original: Bill, req: WriteOffRequest
       PlaceCode: [req.placeCode],
       BusType: [original.busType],
       PatientNo: [original.patientNo],
-      BillState: ['reversing'],
+      ...billStateAttribute('reversing'),
     },
   });
 }

@@ -72,6 +72,10 @@ describe('HIS envelope', () => {
     })), 'E0021', /^chargeDetail\[0\]\.chargeCode: HIS charge code "UNMAPPED9"/],
     ['a deposit busType on a bill method', () => issue(sampleOutpatient({ busType: '07' })), 'E0010', /^busType: 07 is a deposit/],
     ['an unknown method', () => p.hisClient.call('noSuchMethod', {}), 'E0040', /^method:/],
+    // Object prototype members are not methods either (the handler table once was a plain object).
+    ...['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__defineGetter__'].map(
+      (m) => [`the method name ${m}`, () => p.hisClient.call(m, {}), 'E0040', /^method:/] as (typeof bad)[number],
+    ),
   ];
   test.each(bad)('%s gets a clear non-S0000 answer naming the field', async (_name, call, code, message) => {
     const r = await call();

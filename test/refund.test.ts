@@ -498,4 +498,60 @@ test('a whole refund (no amount: everything the channel carries) reverses the bi
   // Nothing is left to refund on that payment.
   const again = await his('applyRefund', { refundNo: refundNo(), busNo: bill.busNo, channel: 'wechat', outTradeNo, refundAmt: '0.01', reason: '再退' });
   expect(again.result).toBe('E0031');
+  // Refused as reversed (已冲红), not as an unknown state ("状态为 reversed").
+  expect(again.message).toBe(`billNo: ${bill.billBatchCode}-${bill.billNo} 已冲红，请对现行票据（如有重开票据）申请退费`);
+});
+
+test("already refunded is one figure: after a partial refund reissued the bill, the next refund's 已退 is what its refusal says", async () => {
+  const bill = await wechatBill();
+  const first = refundNo();
+  expect((await his('applyRefund', { refundNo: first, billBatchCode: bill.billBatchCode, billNo: bill.billNo, channel: 'wechat', outTradeNo: bill.outTradeNo, refundAmt: '20.00', reason: '部分退费' })).result).toBe('S0000');
+  const [a] = await p.orm.em.getConnection().execute<Array<{ id: number }>>('select id from refund where refund_no = ?', [first]);
+  await approveAll(a.id);
+  const done = await eventually(async () => {
+    const d = await detail('finance', a.id);
+    return d.state === 'done' && d;
+  }, 'partial refund done', 90_000);
+  expect(done.refundedBefore).toBe('0.00');
+  const reissued = done.billStatus.reissuedBill as { id: number; billBatchCode: string; billNo: string };
+  expect(reissued).toBeTruthy();
+  const onReissued = { billBatchCode: reissued.billBatchCode, billNo: reissued.billNo, channel: 'wechat', outTradeNo: bill.outTradeNo, reason: '再退' };
+
+  // The rules count the first refund through the reissue chain (WeChat paid 100.00 on the original bill).
+  const over = await his('applyRefund', { ...onReissued, refundNo: refundNo(), refundAmt: '80.01' });
+  expect(over.result).toBe('E0091');
+  expect(over.message).toBe('refundAmt: 退费金额 80.01 元超过可退金额：微信支付实付 100.00 元，已退 20.00 元，尚可退 80.00 元');
+  // A cash refund of the reissued bill: nothing was refunded in cash.
+  const cash = await consoleApi('cashier', '/api/refunds', { billId: reissued.id, channel: 'cash', amount: '1.00', reason: '现金退费' });
+  expect(cash.status).toBe(201);
+  const cashDetail = await detail('finance', cash.body.id);
+  expect(cashDetail.refundedBefore).toBe('0.00');
+  const wd = await act('admin', cash.body.id, { action: 'withdraw', version: cashDetail.version, comment: '改为微信退费' });
+  expect(wd.body.state).toBe('withdrawn');
+
+  // The console's 已退 of the next WeChat refund says the same 20.00.
+  const second = await his('applyRefund', { ...onReissued, refundNo: refundNo(), refundAmt: '10.00' });
+  expect(second.result).toBe('S0000');
+  const [b] = await p.orm.em.getConnection().execute<Array<{ id: number }>>('select id from refund where refund_no = ?', [second.message.refundNo]);
+  expect((await detail('finance', b.id)).refundedBefore).toBe('20.00');
+});
+
+test("the console's 401 and 403 carry their own codes (E0004 not signed in, E0005 no permission), not an appid's or a bill state's", async () => {
+  const anonymous = await fetch(`${p.baseUrl}/api/refunds`);
+  expect(anonymous.status).toBe(401);
+  expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('E0004');
+  const expired = await fetch(`${p.baseUrl}/api/refunds`, { headers: { authorization: 'Bearer 1.1000.abc' } });
+  expect(expired.status).toBe(401);
+  expect(((await expired.json()) as { error: { code: string } }).error.code).toBe('E0004');
+  const wrongPassword = await post(`${p.baseUrl}/api/auth/login`, { username: 'doctor', password: 'nope' });
+  expect(wrongPassword.status).toBe(401);
+  expect(((await wrongPassword.json()) as { error: { code: string } }).error.code).toBe('E0004');
+  // Only finance and admins see every refund.
+  const all = await consoleApi('doctor', '/api/refunds?box=all');
+  expect(all.status).toBe(403);
+  expect(all.body.error.code).toBe('E0005');
+  // A role the route requires (the approval chains are configured by finance and admins).
+  const chains = await consoleApi('doctor', '/api/refund-chains/self', { steps: [] }, 'PUT');
+  expect(chains.status).toBe(403);
+  expect(chains.body.error.code).toBe('E0005');
 });

@@ -54,6 +54,13 @@ test('writeOffEBill makes a signed red bill with its own number and negative amo
   // The red bill gets its own layout file and workflow.
   const status = await p.client.workflow.getHandle(`writeoff-${original.billBatchCode}-${original.billNo}`).result();
   expect(status).toMatchObject({ state: 'issued', layout: 'done' });
+  // Ops find it by the BillState temporal.yaml documents for a reversed bill (temporal/search-attributes.ts).
+  const wfId = `writeoff-${original.billBatchCode}-${original.billNo}`;
+  await eventually(async () => {
+    const found = [];
+    for await (const w of p.client.workflow.list({ query: `WorkflowId = '${wfId}' AND BillState = 'reversed'` })) found.push(w);
+    return found.length === 1;
+  }, 'BillState reversed in visibility');
   await eventually(async () => (await p.orm.em.fork().findOne(Bill, red.id))?.layoutPath, 'red layout file');
   // The patient is told it is a red bill, with its own number.
   const sent = JSON.stringify(await (await fetch(`${p.simUrl}/_sim/messages`)).json());

@@ -18,6 +18,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { domainDetailsOf, refusal } from '../temporal/failures';
 import type { IssuedBill } from '../services/issuance';
 import type { Activities } from '../activities';
+import { billStateAttribute, type BillState } from '../temporal/search-attributes';
 
 export const local = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -59,7 +60,7 @@ export interface BillProcessSteps {
   /** Runs once the bill is stored, before its delivery (a partial refund's reissue). */
   after?: (bill: IssuedBill) => Promise<void>;
   /** The BillState search attribute once the bill is stored. */
-  doneState?: string;
+  doneState?: BillState;
   /** Extra update handlers to register before the first await (they see the same status). */
   handlers?: (status: BillProcessStatus, failed: () => ApplicationFailure | undefined) => void;
 }
@@ -92,7 +93,7 @@ export async function runBillProcess(update: UpdateDefinition<IssuedBill>, steps
       failure = refusal(refused);
       status.error = refused;
       status.state = 'rejected';
-      upsertSearchAttributes({ BillState: ['rejected'] });
+      upsertSearchAttributes(billStateAttribute('rejected'));
       await condition(allHandlersFinished);
       return status;
     }
@@ -100,7 +101,7 @@ export async function runBillProcess(update: UpdateDefinition<IssuedBill>, steps
   }
 
   const bill = status.bill;
-  upsertSearchAttributes({ BillNo: [bill.billNo], BillBatchCode: [bill.billBatchCode], BillState: [steps.doneState ?? 'issued'] });
+  upsertSearchAttributes({ BillNo: [bill.billNo], BillBatchCode: [bill.billBatchCode], ...billStateAttribute(steps.doneState ?? 'issued') });
   if (steps.after) await steps.after(bill);
 
   // Background work after the caller has its answer: the layout file and the patient notices, one

@@ -33,7 +33,10 @@ import type { Activities } from '../activities';
 import { refusal } from '../temporal/failures';
 import { stepTimes, type ChainStep } from '../domain/refund/chain';
 import { refundActionName, refundStateName } from '../domain/refund/names';
-import type { RefundChannel } from '../domain/refund/rules';
+import { ONLINE_CHANNELS, type RefundChannel } from '../domain/refund/rules';
+import { DECISIONS, type RefundActionName, type RefundState } from '../domain/refund/states';
+import { mayAct, type RefundActor } from '../domain/refund/permissions';
+import { billStateAttribute, refundEndState } from '../temporal/search-attributes';
 import type { RefundRecord } from '../services/refunds';
 
 const local = proxyLocalActivities<Activities>({
@@ -61,43 +64,8 @@ const patientNotices = proxyActivities<Activities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
 });
 
-export type RefundState =
-  | 'approving'
-  | 'withdrawn'
-  | 'rejected'
-  | 'refunding'
-  | 'awaiting_cashier'
-  | 'refund_failed'
-  | 'reversing'
-  | 'done'
-  | 'bill_blocked';
-
-export const FINAL_STATES: RefundState[] = ['withdrawn', 'rejected', 'done', 'bill_blocked'];
-
-export type RefundActionName =
-  | 'approve'
-  | 'reject'
-  | 'return'
-  | 'transfer'
-  | 'comment'
-  | 'extend'
-  | 'withdraw'
-  | 'cashier_confirm'
-  | 'retry_money'
-  | 'offline';
-
-/** Actions that decide (move the request on): they need the current `version`; comments and extensions do not. */
-export const DECISIONS: RefundActionName[] = ['approve', 'reject', 'return', 'transfer', 'withdraw', 'cashier_confirm', 'retry_money', 'offline'];
-
-export interface RefundActor {
-  /** Console user name, or `patient:{openId}` / `his:{appid}` for the outside channels. */
-  username: string;
-  displayName: string;
-  roles: string[];
-  placeCode?: string | null;
-  /** The refund's applicant (or its patient channel / HIS): may withdraw. */
-  isApplicant?: boolean;
-}
+export type { RefundActionName, RefundState } from '../domain/refund/states';
+export type { RefundActor } from '../domain/refund/permissions';
 
 export interface RefundActionInput {
   action: RefundActionName;
@@ -212,14 +180,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     st.overdue = false;
   };
   startStep(0, input.doctor && steps[0].roles.includes('doctor') ? input.doctor : null);
-  upsertSearchAttributes({ BillState: ['refund_approving'] });
-
-  const canDecide = (a: RefundActor): boolean => {
-    if (a.roles.includes('admin')) return true;
-    if (st.assignee) return a.username === st.assignee;
-    return steps[st.stepIndex].roles.some((r) => a.roles.includes(r));
-  };
-  const isOffice = (a: RefundActor) => a.roles.includes('admin') || a.roles.includes('finance');
+  upsertSearchAttributes(billStateAttribute('refund_approving'));
 
   const validate = (i: RefundActionInput): void => {
     const a = i.actor;
@@ -231,9 +192,9 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
         : '退费申请已变化，请刷新后再操作';
       throw refuse('E0093', msg, 'version');
     }
-    const needState = (...states: RefundState[]) => {
-      if (!states.includes(st.state)) throw refuse('E0092', `state: 退费申请当前为${refundStateName(st.state)}，不能${refundActionName(i.action)}`, 'state');
-    };
+    // Who may act now (the state, the actor's roles on the step): the rule the API's actions and the to-do list use too.
+    const may = mayAct(i.action, { state: st.state, stepIndex: st.stepIndex, steps, assignee: st.assignee, placeCode: input.placeCode }, a);
+    if (!may.ok) throw refuse(may.code, may.message, may.field);
     const needComment = () => {
       if (!i.comment?.trim()) throw refuse('E0010', 'comment: 请填写原因', 'comment');
     };
@@ -242,8 +203,6 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       case 'reject':
       case 'return':
       case 'transfer':
-        needState('approving');
-        if (!canDecide(a)) throw refuse('E0092', `actor: ${a.displayName} 无权处理「${steps[st.stepIndex].name}」${st.assignee ? `（已转办给 ${st.assignee}）` : ''}`, 'actor');
         if (i.action === 'reject') needComment();
         if (i.action === 'return') {
           if (!Number.isInteger(i.toStep) || i.toStep! < 0 || i.toStep! >= st.stepIndex) throw refuse('E0010', `toStep: 只能退回到之前的步骤（0..${st.stepIndex - 1}）`, 'toStep');
@@ -259,28 +218,16 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
         needComment();
         return;
       case 'extend':
-        needState('approving');
-        if (!canDecide(a) && !isOffice(a)) throw refuse('E0092', `actor: ${a.displayName} 无权延期「${steps[st.stepIndex].name}」`, 'actor');
         if (typeof i.hours !== 'number' || !Number.isFinite(i.hours) || i.hours <= 0 || i.hours > 720) throw refuse('E0010', 'hours: 延期小时数须大于 0 且不超过 720', 'hours');
         return;
       case 'withdraw':
-        if (st.state !== 'approving') {
-          throw refuse('E0092', `state: 退费申请已审批通过（${refundStateName(st.state)}），不能撤回`, 'state');
-        }
-        if (!a.isApplicant && !a.roles.includes('admin')) throw refuse('E0092', 'actor: 只有申请人可以撤回退费申请', 'actor');
         return;
       case 'cashier_confirm':
-        needState('awaiting_cashier');
-        if (!a.roles.some((r) => r === 'cashier' || r === 'finance' || r === 'admin')) throw refuse('E0092', 'actor: 窗口退款须由收费员确认', 'actor');
         if (!i.voucherNo?.trim()) throw refuse('E0010', 'voucherNo: 请填写退款凭证号（收据号或银联参考号）', 'voucherNo');
         return;
       case 'retry_money':
       case 'offline':
-        needState('refund_failed');
-        if (!isOffice(a)) throw refuse('E0092', 'actor: 退款失败须由财务处理', 'actor');
         return;
-      default:
-        throw refuse('E0010', `action: 未知操作「${String(i.action)}」`, 'action');
     }
   };
 
@@ -309,7 +256,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
           const next = st.stepIndex + 1;
           if (next < steps.length) startStep(next);
           else {
-            st.state = input.channel === 'wechat' || input.channel === 'alipay' ? 'refunding' : 'awaiting_cashier';
+            st.state = ONLINE_CHANNELS.includes(input.channel) ? 'refunding' : 'awaiting_cashier';
             st.deadline = undefined;
             st.remindAt = undefined;
             st.assignee = null;
@@ -415,7 +362,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   };
 
   if (st.state === 'rejected' || st.state === 'withdrawn') {
-    upsertSearchAttributes({ BillState: [`refund_${st.state}`] });
+    upsertSearchAttributes(billStateAttribute(refundEndState(st.state)));
     await persisted;
     await notifyPatient(st.state);
     await condition(allHandlersFinished);
@@ -423,7 +370,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   }
 
   // ---- the money goes back ----
-  upsertSearchAttributes({ BillState: ['refund_money'] });
+  upsertSearchAttributes(billStateAttribute('refund_money'));
   while (st.money.state !== 'success') {
     if (st.state === 'refunding') {
       let r: { state: 'processing' | 'success' | 'failed'; failReason?: string };
@@ -447,7 +394,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       if (r.state === 'failed') {
         st.money.failReason = r.failReason;
         st.state = 'refund_failed';
-        upsertSearchAttributes({ BillState: ['refund_failed'] });
+        upsertSearchAttributes(billStateAttribute('refund_failed'));
         await record({ action: 'money_failed', actor: 'system', actorName: '系统', stepIndex: null, stepName: null, comment: r.failReason ?? null, key: `money_failed-${st.money.outRefundNo}` });
       } else {
         st.state = 'reversing';
@@ -461,7 +408,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   }
 
   // ---- then the bill: reversed (whole) or reversed and reissued (partial) by its own process ----
-  upsertSearchAttributes({ BillState: ['refund_reversing'] });
+  upsertSearchAttributes(billStateAttribute('refund_reversing'));
   await persisted;
   let seen = billNudges; // a wake-up during the call counts
   let bill = await billing.reverseRefundBill({ refundId: input.refundId });
@@ -475,7 +422,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   st.bill = bill;
   st.state = bill.state === 'blocked' ? 'bill_blocked' : 'done';
   await record({ action: 'state', actor: 'system', actorName: '系统', stepIndex: null, stepName: null, key: 'bill-settled' });
-  upsertSearchAttributes({ BillState: [`refund_${st.state}`] });
+  upsertSearchAttributes(billStateAttribute(refundEndState(st.state)));
   await notifyPatient(st.state);
   await condition(allHandlersFinished);
   return st;

@@ -36,6 +36,7 @@ import { domainDetailsOf, refusal } from '../temporal/failures';
 import { local, runBillProcess, type BillProcessStatus } from './bill-process';
 import { issueBillWorkflow } from './issue-bill';
 import { billWorkflowId } from '../temporal/ids';
+import { billStateAttribute } from '../temporal/search-attributes';
 
 export const writeOffUpdate = defineUpdate<IssuedBill>('writeOff');
 
@@ -118,7 +119,7 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffSt
       field: 'billNo',
     };
     status.state = 'waiting';
-    upsertSearchAttributes({ BillState: ['awaiting_paper'] });
+    upsertSearchAttributes(billStateAttribute('awaiting_paper'));
     await local.openTodo({
       kind: 'paper_recovery',
       billId: input.billId,
@@ -142,7 +143,7 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffSt
     }
     await local.closeTodo({ kind: 'paper_recovery', billId: input.billId, actor: 'system', state: 'done' });
     s.paper = undefined;
-    upsertSearchAttributes({ BillState: ['reversing'] });
+    upsertSearchAttributes(billStateAttribute('reversing'));
   };
 
   const reissue = async () => {
@@ -160,7 +161,7 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffSt
         if (!d) throw e;
         r.state = 'blocked';
         r.error = d;
-        upsertSearchAttributes({ BillState: ['reissue_blocked'] });
+        upsertSearchAttributes(billStateAttribute('reissue_blocked'));
         await local.openTodo({
           kind: 'reissue_blocked',
           billId: input.billId,
@@ -176,15 +177,15 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffSt
           r.state = 'abandoned';
           r.error = { code: 'ABANDONED', message: abandoned.reason };
           await local.closeTodo({ kind: 'reissue_blocked', billId: input.billId, actor: abandoned.actor, state: 'cancelled', event: 'reissue_abandoned', detail: abandoned.reason, workflowId });
-          upsertSearchAttributes({ BillState: ['reissue_abandoned'] });
+          upsertSearchAttributes(billStateAttribute('reissue_abandoned'));
           return;
         }
         retryBy = undefined;
-        upsertSearchAttributes({ BillState: ['reissuing'] });
+        upsertSearchAttributes(billStateAttribute('reissuing'));
       }
     }
     await local.closeTodo({ kind: 'reissue_blocked', billId: input.billId, actor: 'system', state: 'done' });
-    upsertSearchAttributes({ BillState: ['scarlet'] });
+    upsertSearchAttributes(billStateAttribute('reversed'));
     // The new bill's own process renders its layout file and notifies the patient; it outlives this one.
     try {
       await startChild(issueBillWorkflow, {
@@ -192,7 +193,7 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffSt
         args: [{ appid: plan!.appid, busNo: plan!.busNo }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        searchAttributes: { BusNo: [plan!.busNo], PlaceCode: [plan!.placeCode], BusType: [plan!.busType], PatientNo: [plan!.patientNo], BillState: ['issuing'] },
+        searchAttributes: { BusNo: [plan!.busNo], PlaceCode: [plan!.placeCode], BusType: [plan!.busType], PatientNo: [plan!.patientNo], ...billStateAttribute('issuing') },
       });
     } catch (e) {
       // Already running (the HIS asked for the same busNo): that process delivers the bill.
@@ -204,7 +205,7 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffSt
     before,
     produce: () => local.writeOffBill(input),
     after: input.reissue ? reissue : undefined,
-    doneState: 'scarlet',
+    doneState: 'reversed',
     handlers: (s, failed) => {
       st = s as WriteOffStatus;
       setHandler(lifecycleQuery, () => st!);

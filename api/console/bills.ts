@@ -68,7 +68,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
       }
       if (Object.keys(issuedAt).length) where.issuedAt = issuedAt;
       const scope = placeScope(ctx.state.user);
-      if (scope && q.placeCode && q.placeCode !== scope) throw new HttpError(403, 'E0031', `placeCode: 只能查询本开票点 ${scope} 的票据`, 'placeCode');
+      if (scope && q.placeCode && q.placeCode !== scope) throw new HttpError(403, 'E0005', `placeCode: 只能查询本开票点 ${scope} 的票据`, 'placeCode');
       const placeCode = scope ?? q.placeCode;
       if (placeCode) where.place = { code: placeCode };
       if (q.busNo) where.busNo = q.busNo.trim();

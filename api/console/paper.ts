@@ -45,13 +45,13 @@ export function mountPaperRoutes(router: Router, api: ApiContext): void {
     );
     if (!b) throw new HttpError(404, 'E0030', `票据 ${id} 不存在`);
     const user = ctx.state.user as SessionUser;
-    if (!seesAll(user) && user.placeCode !== b.place_code) throw new HttpError(403, 'E0031', `只能处理本开票点 ${user.placeCode ?? ''} 的票据`);
+    if (!seesAll(user) && user.placeCode !== b.place_code) throw new HttpError(403, 'E0005', `只能处理本开票点 ${user.placeCode ?? ''} 的票据`);
     return b;
   };
   /** A point the user may manage: finance/admin any, a cashier their own. */
   const checkPlace = (ctx: Context, placeCode: string) => {
     const user = ctx.state.user as SessionUser;
-    if (!seesAll(user) && user.placeCode !== placeCode) throw new HttpError(403, 'E0031', `placeCode: 只能管理本开票点 ${user.placeCode ?? ''} 的纸质票据`, 'placeCode');
+    if (!seesAll(user) && user.placeCode !== placeCode) throw new HttpError(403, 'E0005', `placeCode: 只能管理本开票点 ${user.placeCode ?? ''} 的纸质票据`, 'placeCode');
   };
   const reasonOf = (body: { reason?: unknown }, what: string) => {
     const reason = typeof body.reason === 'string' ? body.reason.trim() : '';

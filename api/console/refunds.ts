@@ -13,12 +13,11 @@ import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
 import { actOnRefund, CONSOLE_REFUND_FIELDS, findRefund, isTodoFor, parseRefundFields, REFUND_SELECT, refundDetail, refundSummary, startRefund, type RefundRow } from '../../temporal/refund-client';
-import { DECISIONS, type RefundActionName, type RefundActor } from '../../workflows/refund';
+import { DECISIONS, REFUND_ACTIONS, type RefundActionName } from '../../domain/refund/states';
+import { TODO_STATES, type RefundActor } from '../../domain/refund/permissions';
 
-const OPEN_STATES = ['approving', 'awaiting_cashier', 'refund_failed'];
 const BOXES = ['todo', 'done', 'mine', 'cc', 'all'] as const;
 type Box = (typeof BOXES)[number];
-const ACTIONS: RefundActionName[] = ['approve', 'reject', 'return', 'transfer', 'comment', 'extend', 'withdraw', 'cashier_confirm', 'retry_money', 'offline'];
 
 const seesAll = (u: SessionUser) => u.roles.some((r) => r === 'admin' || r === 'finance' || r === 'audit');
 const actorOf = (u: SessionUser, r?: RefundRow): RefundActor => ({ username: u.username, displayName: u.displayName, roles: u.roles, placeCode: u.placeCode, isApplicant: r ? r.applicant === u.username : false });
@@ -42,14 +41,14 @@ export function mountRefundRoutes(router: Router, api: ApiContext): void {
       where.push('(r.refund_no = ? or r.patient_no = ? or r.patient_name like ? or b.bill_no = ?)');
       params.push(filter.q, filter.q, `%${filter.q}%`, filter.q);
     }
-    if (which === 'todo') where.push(`r.state in (${OPEN_STATES.map(() => '?').join(', ')})`), params.push(...OPEN_STATES);
+    if (which === 'todo') where.push(`r.state in (${TODO_STATES.map(() => '?').join(', ')})`), params.push(...TODO_STATES);
     if (which === 'mine') where.push('r.applicant = ?'), params.push(u.username);
     if (which === 'cc') where.push('r.id in (select refund_id from refund_cc where username = ?)'), params.push(u.username);
     if (which === 'done') {
       where.push(`r.id in (select refund_id from refund_action where actor = ? and action in (${DECISIONS.map(() => '?').join(', ')}))`);
       params.push(u.username, ...DECISIONS);
     }
-    if (which === 'all' && !seesAll(u)) throw new HttpError(403, 'E0092', '只有财务和管理员可查看全部退费申请');
+    if (which === 'all' && !seesAll(u)) throw new HttpError(403, 'E0005', '只有财务和管理员可查看全部退费申请');
     const rows = await conn().execute<RefundRow[]>(`${REFUND_SELECT}${where.length ? ` where ${where.join(' and ')}` : ''} order by r.id desc limit 2000`, params);
     return which === 'todo' ? rows.filter((r: RefundRow) => isTodoFor(r, u)) : rows;
   }
@@ -109,7 +108,7 @@ export function mountRefundRoutes(router: Router, api: ApiContext): void {
       const u = ctx.state.user as SessionUser;
       const body = (await readJson(ctx)) as Record<string, unknown>;
       const action = body.action as RefundActionName;
-      if (!ACTIONS.includes(action)) throw new HttpError(400, 'E0010', `action: 须为 ${ACTIONS.join('、')} 之一`, 'action');
+      if (!REFUND_ACTIONS.includes(action)) throw new HttpError(400, 'E0010', `action: 须为 ${REFUND_ACTIONS.join('、')} 之一`, 'action');
       const version = body.version === undefined ? undefined : Number(body.version);
       if (DECISIONS.includes(action) && (version === undefined || !Number.isInteger(version))) throw new HttpError(400, 'E0010', 'version: 请提供页面上的版本号', 'version');
       const comment = typeof body.comment === 'string' ? body.comment.trim().slice(0, 500) : undefined;

@@ -211,7 +211,7 @@ export function mountReportRoutes(router: Router, api: ApiContext): void {
     const def = REPORTS.find((r) => r.id === ctx.params.id);
     if (!def) throw new HttpError(404, 'E0030', `报表 ${String(ctx.params.id)} 不存在`);
     const u = ctx.state.user as SessionUser;
-    if (!def.roles.some((x) => u.roles.includes(x))) throw new HttpError(403, 'E0031', `无权查看报表「${def.title}」`);
+    if (!def.roles.some((x) => u.roles.includes(x))) throw new HttpError(403, 'E0005', `无权查看报表「${def.title}」`);
     return { def, q: def.parse(ctx.query as Record<string, string | undefined>, u) };
   };
 

@@ -100,7 +100,7 @@ export function mountTodoRoutes(router: Router, api: ApiContext): void {
     const u = ctx.state.user as SessionUser;
     const t = await api.deps.orm.em.fork().findOne(Todo, id, { populate: ['bill'] });
     if (!t || (!seesAll(u) && t.placeCode !== u.placeCode)) throw new HttpError(404, 'E0030', `待办 ${id} 不存在`);
-    if (!canAct(u, t, action)) throw new HttpError(403, 'E0031', '无权处理该待办事项');
+    if (!canAct(u, t, action)) throw new HttpError(403, 'E0005', '无权处理该待办事项');
     if (t.state !== 'open') throw new HttpError(409, 'E0031', `该待办事项已处理（${t.closedBy ?? ''}）`);
     return t;
   };

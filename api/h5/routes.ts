@@ -4,7 +4,7 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { timingSafeEqual } from 'node:crypto';
+import { safeEqual } from '../../common/compare';
 import { formatYuan, yuanInChinese } from '../../common/money';
 import { Bill, BillItem, Notification } from '../../orm/entities';
 import { h5Url } from '../../domain/bill/facts';
@@ -14,7 +14,8 @@ import { sendLayout } from '../console/bills';
 import { renderBillPage, renderNotFoundPage, renderPendingPage, renderRefundPage } from './page';
 import { refundH5Token } from '../../services/refunds';
 import { findRefund, refundDetail } from '../../temporal/refund-client';
-import { CHANNEL_NAMES } from '../../domain/refund/rules';
+import { CHANNEL_NAMES, ONLINE_CHANNELS } from '../../domain/refund/rules';
+import { isFinalState, NO_MONEY_STATES } from '../../domain/refund/states';
 import { advanceH5Token } from '../../protocol/his-h5';
 
 const STATE_TEXT: Record<string, string> = { normal: '正常', reversed: '已冲红' };
@@ -25,7 +26,7 @@ async function findByCheckCode(api: ApiContext, ctx: Context): Promise<Bill | un
   const random = String(ctx.query.random ?? '');
   if (!/^\d{8}$/.test(code) || !/^\d{10}$/.test(no) || !/^[0-9a-z]{6}$/.test(random)) return undefined;
   const bill = await api.deps.orm.em.fork().findOne(Bill, { billBatchCode: code, billNo: no }, { populate: ['hospital', 'billKind'] });
-  if (!bill || !timingSafeEqual(Buffer.from(bill.random), Buffer.from(random))) return undefined;
+  if (!bill || !safeEqual(bill.random, random)) return undefined;
   return bill;
 }
 
@@ -43,7 +44,7 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
     const refundNo = String(ctx.params.refundNo ?? '');
     const t = String(ctx.query.t ?? '');
     const want = /^[A-Za-z0-9_-]{4,32}$/.test(refundNo) ? refundH5Token(api.deps.masterKey, refundNo) : '';
-    if (!want || t.length !== want.length || !timingSafeEqual(Buffer.from(t), Buffer.from(want))) return notFound(ctx);
+    if (!want || !safeEqual(t, want)) return notFound(ctx);
     const row = await findRefund(api, { refundNo }).catch(() => undefined);
     if (!row) return notFound(ctx);
     const d = await refundDetail(api, row);
@@ -60,9 +61,9 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
         ? `已退回${d.money.at ? `（${new Date(new Date(d.money.at).getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ')}）` : ''}`
         : d.money.state === 'processing'
           ? '退款处理中'
-          : ['rejected', 'withdrawn'].includes(d.state)
+          : (NO_MONEY_STATES as readonly string[]).includes(d.state)
             ? '不退款'
-            : row.channel === 'cash' || row.channel === 'unionpay'
+            : !ONLINE_CHANNELS.includes(row.channel)
               ? '审批通过后请到收费窗口办理'
               : '审批通过后原路退回';
     ctx.type = 'text/html; charset=utf-8';
@@ -81,7 +82,7 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
       steps: d.chain.map((s: { name: string; status: string; decision?: string; decidedAt?: string }) => ({ name: s.name, status: (s.decision === 'reject' ? 'rejected' : s.status) as 'done', at: s.decidedAt })),
       moneyText: money,
       bills: [red && { label: '冲红票据', ...red }, re && { label: '重开票据', ...re }].filter(Boolean) as Array<{ label: string; billNo: string; url: string }>,
-      live: !['done', 'rejected', 'withdrawn', 'bill_blocked'].includes(d.state),
+      live: !isFinalState(d.state),
     });
   });
 
@@ -127,7 +128,7 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
     const t = String(ctx.query.t ?? '');
     if (!/^[0-9a-f]{16}$/.test(t) || !appid || appid.length > 64 || !busNo || busNo.length > 64) return notFound(ctx);
     const app = await api.deps.master.app(appid);
-    if (!app || !app.active || !timingSafeEqual(Buffer.from(advanceH5Token(app.key, appid, busNo)), Buffer.from(t))) return notFound(ctx);
+    if (!app || !app.active || !safeEqual(advanceH5Token(app.key, appid, busNo), t)) return notFound(ctx);
     const bill = await api.deps.orm.em.fork().findOne(Bill, { appid, busNo });
     ctx.set('Cache-Control', 'no-store');
     if (bill) return ctx.redirect(new URL(h5Url(api.deps.cfg.publicUrl, bill)).pathname + `?random=${bill.random}`);

@@ -11,6 +11,7 @@ import { parseIssueDraft, payloadHash } from '../../domain/bill/issue-request';
 import { h5Url } from '../../domain/bill/facts';
 import { toIssued, type IssuedBill } from '../../services/issuance';
 import { issueBillWorkflow, issueUpdate } from '../../workflows/issue-bill';
+import { billStateAttribute } from '../../temporal/search-attributes';
 import type { ApiContext } from '../context';
 import { billWorkflowId } from '../../temporal/ids';
 import { updateWithStart } from '../../temporal/update-with-start';
@@ -47,7 +48,7 @@ export async function issueViaHis(api: ApiContext, appid: string, method: string
       PlaceCode: [draft.placeCode],
       BusType: [draft.busType],
       PatientNo: [draft.patientNo],
-      BillState: ['issuing'],
+      ...billStateAttribute('issuing'),
     },
   });
   const bill = await updateWithStart(api, issueUpdate, start, { message: `busNo: issuance of ${draft.busNo} is still in progress; call again with the same busNo to get the bill`, field: 'busNo' });

@@ -19,7 +19,8 @@ import { getPaperBillNo, getValidBillBatchCode, invalidBlankBillNo, invalidPaper
 
 type Handler = (api: ApiContext, appid: string, business: Record<string, unknown>) => Promise<unknown>;
 
-const HANDLERS: Record<string, Handler> = {
+/** A Map, not an object: a method named like an Object prototype member (toString, __proto__ ...) is just not served. */
+const HANDLERS = new Map<string, Handler>(Object.entries({
   getEBillByBusNo,
   getEBillStatesByBillInfo,
   getBillByBusDate,
@@ -38,7 +39,7 @@ const HANDLERS: Record<string, Handler> = {
   applyRefund,
   getRefund,
   withdrawRefund,
-};
+} satisfies Record<string, Handler>));
 
 export function mountHisRoutes(router: Router, api: ApiContext): void {
   router.post('/medical-web/api/medical/:method', async (ctx: Context) => {
@@ -61,8 +62,9 @@ export function mountHisRoutes(router: Router, api: ApiContext): void {
       key = app.key;
       const business = decodeData(env);
       let out: unknown;
+      const handler = HANDLERS.get(method);
       if (isIssueMethod(method)) out = await issueViaHis(api, appid, method, business);
-      else if (HANDLERS[method]) out = await HANDLERS[method](api, appid, business);
+      else if (handler) out = await handler(api, appid, business);
       else throw new DomainError('E0040', `method: "${method}" is not served`, 'method');
       ctx.body = buildResponse('S0000', out, appid, key);
     } catch (e) {

@@ -10,6 +10,7 @@ import type { PartialRefundResult } from '../../workflows/write-off';
 import type { RefundSpec } from '../../domain/bill/reissue-plan';
 import type { IssuedBill } from '../../services/issuance';
 import { parseYuan } from '../../common/money';
+import { billStateAttribute } from '../../temporal/search-attributes';
 import type { ApiContext } from '../context';
 import { partialRefund, writeOff, type WriteOffRequest } from '../../temporal/reversal-client';
 

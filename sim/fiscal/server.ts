@@ -36,6 +36,7 @@ import Router from '@koa/router';
 import { heldDelays, listenWithFallback } from '../http-server';
 import { sm2Verify, sm3Hex } from '../../common/gm';
 import { FISCAL_HEADERS, fiscalSignature } from '../../protocol/fiscal-wire';
+import { safeEqual } from '../../common/compare';
 
 export { FISCAL_HEADERS, fiscalSignature };
 import type {
@@ -416,7 +417,7 @@ export async function startFiscalSim(opts: FiscalSimOptions): Promise<FiscalSim>
     const random = String(ctx.query.random ?? '').trim();
     const billNo = /^\d{1,10}$/.test(number) ? number.padStart(10, '0') : number;
     const u = st.uploads.find((e) => e.billBatchCode === code && e.billNo === billNo);
-    if (!u || !random || u.random !== random) {
+    if (!u || !random || !safeEqual(u.random, random)) {
       ctx.body = { found: false };
       return;
     }
@@ -582,7 +583,7 @@ export async function startFiscalSim(opts: FiscalSimOptions): Promise<FiscalSim>
     if (!/^\d{13}$/.test(ts) || Math.abs(now() - t) > MAX_SKEW_MS) throw new SimError(401, 'F4012', '请求时间戳已过期或格式不正确');
     if (!/^[\w-]{8,64}$/.test(nonce)) throw new SimError(401, 'F4012', 'nonce 格式不正确');
     const expected = fiscalSignature(h.secret, ctx.method, ctx.url, ts, nonce, ctx.state.raw as string);
-    if (expected !== sig.toLowerCase()) throw new SimError(401, 'F4013', '签名验证失败');
+    if (!safeEqual(expected, sig.toLowerCase())) throw new SimError(401, 'F4013', '签名验证失败');
     const key = `${appId}|${nonce}`;
     for (const [k, at] of nonces) if (now() - at > NONCE_TTL_MS) nonces.delete(k);
     if (nonces.has(key)) throw new SimError(401, 'F4012', 'nonce 已使用（疑似重放）');

@@ -6,31 +6,13 @@
 import { http } from './http';
 import type { BillId, Yuan } from './bills';
 
-export type RefundState =
-  | 'approving'
-  | 'withdrawn'
-  | 'rejected'
-  | 'refunding'
-  | 'awaiting_cashier'
-  | 'refund_failed'
-  | 'reversing'
-  | 'done'
-  | 'bill_blocked';
-
-export type RefundChannel = 'wechat' | 'alipay' | 'cash' | 'unionpay';
+/** The API's own vocabularies (domain/refund/states.ts, rules.ts): one list of states, actions and channels. */
+import type { RefundActionName, RefundState } from '../../../domain/refund/states';
+import type { RefundChannel } from '../../../domain/refund/rules';
+export type { RefundChannel, RefundState };
 /** 自费 / 医保: each has its own approval chain. */
 export type PayType = 'self' | 'insured';
-export type RefundAction =
-  | 'approve'
-  | 'reject'
-  | 'return'
-  | 'transfer'
-  | 'comment'
-  | 'extend'
-  | 'withdraw'
-  | 'cashier_confirm'
-  | 'retry_money'
-  | 'offline';
+export type RefundAction = RefundActionName;
 /** The lists of the 退费审批 page; `all` for admin and finance only. */
 export type RefundBox = 'todo' | 'done' | 'mine' | 'cc' | 'all';
 export type RefundSource = 'his' | 'patient' | 'console';

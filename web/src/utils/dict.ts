@@ -1,5 +1,7 @@
 /** Display labels (zh-CN) and tag colours for the codes the API sends. */
 import { REFUND_ACTION_NAMES, REFUND_STATE_NAMES } from '@domain/refund/names';
+import { FINAL_STATES, NO_MONEY_STATES } from '@domain/refund/states';
+import { ONLINE_CHANNELS } from '@domain/refund/rules';
 
 export type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger';
 
@@ -120,8 +122,11 @@ export const REFUND_STATE: Record<string, DictEntry> = Object.fromEntries(
 /** Refund states the detail page re-reads by itself (the money or the bill is on its way). */
 export const REFUND_MOVING_STATES = ['refunding', 'reversing', 'awaiting_cashier'];
 
-/** Refund states that do not change any more. */
-export const REFUND_FINAL_STATES = ['done', 'withdrawn', 'rejected'];
+/** Refund states that do not change any more (the API's list: domain/refund/states.ts). */
+export const REFUND_FINAL_STATES: readonly string[] = FINAL_STATES;
+
+/** Refund states that ended before any money went back (the bill is left alone). */
+export const REFUND_NO_MONEY_STATES: readonly string[] = NO_MONEY_STATES;
 
 export const REFUND_CHANNEL: Record<string, DictEntry> = {
   wechat: { label: '微信支付', type: 'success' },
@@ -131,7 +136,7 @@ export const REFUND_CHANNEL: Record<string, DictEntry> = {
 };
 
 /** Channels whose money goes back online: the merchant order number (商户订单号) is needed. */
-export const ONLINE_REFUND_CHANNELS = ['wechat', 'alipay'];
+export const ONLINE_REFUND_CHANNELS: readonly string[] = ONLINE_CHANNELS;
 
 export const PAY_TYPE: Record<string, DictEntry> = {
   self: { label: '自费', type: 'info' },
