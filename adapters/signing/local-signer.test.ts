@@ -84,7 +84,9 @@ describe('LocalSigner lifecycle and configuration', () => {
   const key = sm2KeyPair();
 
   it('close() lets in-flight work finish, then ends the threads; later calls reject', async () => {
-    const s = new LocalSigner({ privateKey: key.privateKey, publicKey: key.publicKey, threads: 2 });
+    // A drain bound no slow CPU can run out of (at load 10 the default 2 s did, before 20 first
+    // signatures with their table precomputation were done): this test is about finishing, not the bound.
+    const s = new LocalSigner({ privateKey: key.privateKey, publicKey: key.publicKey, threads: 2, drainMs: 300_000 });
     const exited = s._workers().map((w) => new Promise<number>((r) => w.once('exit', r)));
     const inflight = Promise.all(Array.from({ length: 20 }, (_, i) => s.sign(`closing ${i}`)));
     await s.close();
