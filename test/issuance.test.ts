@@ -6,7 +6,8 @@
 import { verifyRef } from '../adapters/signing/reference-verify';
 import { Bill, IssueRequest, Notification, StockSegment } from '../orm/entities';
 import { buildRequest, envelopeSign } from '../protocol/his-envelope';
-import { HisClient, sampleOutpatient } from '../sim/his/client';
+import { busDateTime, HisClient, sampleOutpatient } from '../sim/his/client';
+import { payloadHash } from '../domain/bill/issue-request';
 import { DEMO } from '../orm/seed';
 import { eventually, startPlatform, type Platform } from './harness';
 
@@ -118,8 +119,62 @@ describe('idempotency', () => {
     expect(second.message.random).toBe(first.message.random);
     const changed = await issue({ ...business, payer: '李四' });
     expect(changed.result).toBe('E0012');
-    expect(String(changed.message)).toMatch(/^busNo: .* with different content/);
+    expect(String(changed.message)).toBe(
+      `busNo: ${business.busNo} was already used for bill ${first.message.billBatchCode}-${first.message.billNo} with different content (first difference: payer); use a new busNo`,
+    );
+    const moved = (business.chargeDetail as Array<Record<string, unknown>>).map((c, i) => ({ ...c, amt: i === 1 ? 90 : i === 2 ? 26.5 : c.amt }));
+    const lines = await issue({ ...business, chargeDetail: moved });
+    expect(lines.result).toBe('E0012');
+    expect(String(lines.message)).toMatch(/^busNo: .* with different content \(first difference: chargeDetail\[1\]\.amt\); use a new busNo$/);
     expect(await p.orm.em.fork().count(Bill, { busNo: business.busNo as string })).toBe(1);
+  });
+
+  /** The same settlement as a new HIS rebuilds it for a retry: new time stamps, other field order, numbers for strings. */
+  const rebuilt = (business: Record<string, unknown>) => {
+    const later = busDateTime(new Date(Date.now() + 90_000));
+    const flip = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).reverse());
+    return flip({
+      ...business,
+      busDateTime: later,
+      consultationDate: later.slice(0, 8),
+      totalAmt: '126.50',
+      payChannelDetail: [{ payChannelValue: '100.00', payChannelCode: '05' }, { payChannelValue: 26.5, payChannelCode: '02' }],
+      chargeDetail: (business.chargeDetail as Array<Record<string, unknown>>).map((c) => flip({ ...c, std: Number(c.std).toFixed(2), number: String(c.number), amt: Number(c.amt).toFixed(2) })),
+      listDetail: (business.listDetail as Array<Record<string, unknown>>).map((l) => flip({ ...l, listDetailNo: Number(l.listDetailNo), amt: Number(l.amt).toFixed(2) })),
+      age: 36,
+    });
+  };
+
+  test('a retry that rebuilds its request (new busDateTime, consultationDate, field order, numbers, noise) gets the same bill', async () => {
+    const business = sampleOutpatient();
+    const first = await issue(business);
+    expect(first.result).toBe('S0000');
+    const retry = rebuilt(business);
+    expect(JSON.stringify(retry)).not.toBe(JSON.stringify(business));
+    const again = await issue(retry); // HisClient.call wraps it with a new envelope noise
+    expect(again.result).toBe('S0000');
+    expect(again.message).toMatchObject({ billBatchCode: first.message.billBatchCode, billNo: first.message.billNo, random: first.message.random });
+    const bills = await p.orm.em.fork().find(Bill, { busNo: business.busNo as string });
+    expect(bills).toHaveLength(1);
+    expect(bills[0].busDateTime).toBe(business.busDateTime); // the bill keeps the first request
+    const req = await p.orm.em.fork().findOneOrFail(IssueRequest, { busNo: business.busNo as string });
+    expect(JSON.parse(req.payload)).toEqual(business);
+    const other = await issue({ ...retry, payer: '李四' });
+    expect(other.result).toBe('E0012');
+    expect(String(other.message)).toMatch(/^busNo: .* with different content \(first difference: payer\); use a new busNo$/);
+  });
+
+  test('a request stored before content hashes (raw-payload hash) still gets its bill when retried rebuilt', async () => {
+    const business = sampleOutpatient();
+    const first = await issue(business);
+    expect(first.result).toBe('S0000');
+    await p.orm.em.fork().nativeUpdate(IssueRequest, { busNo: business.busNo as string }, { payloadHash: payloadHash(business) });
+    const again = await issue(rebuilt(business));
+    expect(again.result).toBe('S0000');
+    expect(again.message.billNo).toBe(first.message.billNo);
+    const changed = await issue({ ...business, placeCode: 'ZY01' });
+    expect(changed.result).toBe('E0012');
+    expect(String(changed.message)).toMatch(/\(first difference: placeCode\)/);
   });
 
   test('concurrent retries of one busNo make one bill, with no error for any of them', async () => {

@@ -7,7 +7,8 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { DomainError } from '../../common/errors';
 import { isUniqueViolation } from '../../orm/errors';
 import { Bill } from '../../orm/entities';
-import { parseIssueDraft, payloadHash } from '../../domain/bill/issue-request';
+import { parseIssueDraft, type IssueDraft } from '../../domain/bill/issue-request';
+import { billContent, contentHash, firstDifference, type BillContent } from '../../domain/bill/request-content';
 import { h5Url } from '../../domain/bill/facts';
 import { toIssued, type IssuedBill } from '../../services/issuance';
 import { issueBillWorkflow, issueUpdate } from '../../workflows/issue-bill';
@@ -30,8 +31,7 @@ export async function issueAnswer(api: ApiContext, bill: IssuedBill) {
 
 export async function issueViaHis(api: ApiContext, appid: string, method: string, business: Record<string, unknown>) {
   const draft = parseIssueDraft(method, business);
-  const hash = payloadHash(business);
-  const stored = await storeRequest(api, appid, method, draft.busNo, hash, business);
+  const stored = await storeRequest(api, appid, method, draft, business);
   if (stored.billId) {
     const bill = await api.deps.orm.em.fork().findOneOrFail(Bill, stored.billId, { populate: ['place'] });
     return issueAnswer(api, toIssued(api.deps, bill, bill.place.code));
@@ -56,11 +56,19 @@ export async function issueViaHis(api: ApiContext, appid: string, method: string
 }
 
 /**
- * Stores the request (the durable record of what the HIS asked) or checks a repeat against the
- * stored one: same content -> go on (answer with the bill if there is one); other content -> refused,
- * unless the first request was refused, which a corrected request may replace.
+ * Stores the request (the durable record of what the HIS asked, kept as first sent) or checks a
+ * repeat against the stored one by its bill content (domain/bill/request-content.ts), so that a
+ * rebuilt retry (new busDateTime, field order, 36.3 for "36.30", new noise) gets its bill: same
+ * content -> go on (answer with the bill if there is one); other content -> refused naming the
+ * first differing field, unless the first request was refused, which a corrected request may replace.
+ * payload_hash holds the content hash; rows stored before it (and reissue requests, which
+ * services/lifecycle.ts stores with the raw-payload hash) are compared by re-deriving the content
+ * of their stored payload.
  */
-async function storeRequest(api: ApiContext, appid: string, method: string, busNo: string, hash: string, business: Record<string, unknown>): Promise<{ billId?: number }> {
+async function storeRequest(api: ApiContext, appid: string, method: string, draft: IssueDraft, business: Record<string, unknown>): Promise<{ billId?: number }> {
+  const busNo = draft.busNo;
+  const content = billContent(draft);
+  const hash = contentHash(content);
   const conn = api.deps.orm.em.getConnection();
   const now = api.deps.orm.em.getPlatform().processDateProperty(new Date());
   const find = () =>
@@ -83,6 +91,8 @@ async function storeRequest(api: ApiContext, appid: string, method: string, busN
     }
   }
   if (req.payload_hash === hash) return { billId: req.bill_id ?? undefined };
+  const storedContent = await loadStoredContent(api, req.id);
+  if (storedContent && contentHash(storedContent) === hash) return { billId: req.bill_id ?? undefined };
   if (req.status === 'rejected') {
     const res = await conn.execute<{ affectedRows: number }>(
       `update issue_request set method = ?, payload_hash = ?, payload = ?, status = 'received', error_code = null, error_message = null, updated_at = ?
@@ -93,7 +103,21 @@ async function storeRequest(api: ApiContext, appid: string, method: string, busN
     if (res.affectedRows === 1) return {};
   }
   const billText = req.bill_id ? await billLabel(api, req.bill_id) : '';
-  throw new DomainError('E0012', `busNo: ${busNo} was already used${billText} with different content; use a new busNo`, 'busNo');
+  const field = storedContent && firstDifference(storedContent, content);
+  throw new DomainError('E0012', `busNo: ${busNo} was already used${billText} with different content${field ? ` (first difference: ${field})` : ''}; use a new busNo`, 'busNo');
+}
+
+/** The stored request's content, re-derived from its payload (undefined if it no longer parses). */
+async function loadStoredContent(api: ApiContext, requestId: number): Promise<BillContent | undefined> {
+  const [row] = await api.deps.orm.em
+    .getConnection()
+    .execute<Array<{ method: string; payload: string }>>('select method, payload from issue_request where id = ?', [requestId]);
+  if (!row) return undefined;
+  try {
+    return billContent(parseIssueDraft(row.method, JSON.parse(row.payload) as Record<string, unknown>));
+  } catch {
+    return undefined;
+  }
 }
 
 async function billLabel(api: ApiContext, billId: number): Promise<string> {

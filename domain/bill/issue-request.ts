@@ -70,7 +70,7 @@ export interface IssueDraft {
   extra: Record<string, unknown>;
 }
 
-const EXTRA_FIELDS = [
+export const EXTRA_FIELDS = [
   'payerType', 'cardType', 'cardNo', 'alipayCode', 'weChatOrderNo', 'weChatMedTransNo', 'sex', 'age', 'caseNumber',
   'patientCategory', 'patientCategoryCode', 'consultationDate', 'medicalInstitution', 'medCareInstitution',
   'medCareTypeCode', 'medicalCareType', 'medicalInsuranceID', 'hospitalNo', 'visitNo', 'hospitalArea', 'bedNo',
