@@ -8,7 +8,7 @@ import { eventually, startPlatform, type Platform } from './harness';
 
 let p: Platform;
 beforeAll(async () => {
-  p = await startPlatform();
+  p = await startPlatform({}, { own: true }); // killed and restarted: a platform of its own
 });
 afterAll(async () => {
   await p?.stop();
