@@ -5,5 +5,5 @@ export default async function globalTeardown(): Promise<void> {
   const dir = process.env.MEDBILL_SHARED_DIR;
   if (!dir) return;
   const n = await stopSharedPlatforms(dir);
-  console.log(`stopped ${n} shared platform(s)`);
+  if (n) console.log(`stopped ${n} shared platform(s)`);
 }

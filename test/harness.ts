@@ -41,8 +41,8 @@ export interface Platform {
   logFile: string;
   /** The pid of the platform process now running. */
   pid(): number | undefined;
-  /** The signal that ended the platform process of an own platform (e.g. 'SIGKILL'), if it ended by one. */
-  exitSignal(): NodeJS.Signals | null;
+  /** Waits for the platform process of an own platform to end; its signal (e.g. 'SIGKILL') or exit code. */
+  exited(): Promise<NodeJS.Signals | number | null>;
   /** Kills the platform process without warning (SIGKILL), as a crash would. */
   kill(): Promise<void>;
   /** Starts the platform process again on the same data, database and ports. */
@@ -134,7 +134,12 @@ async function bootPlatform(extraEnv: Record<string, string>) {
   };
   await launch();
   const info = (): PlatformInfo => ({ pid: child!.pid!, baseUrl, dbUrl, dataDir, simPort, temporalPort, env });
-  return { info, launch, halt, logFile, child: () => child };
+  const exited = () => {
+    const c = child!;
+    if (c.exitCode !== null || c.signalCode) return Promise.resolve(c.signalCode ?? c.exitCode);
+    return new Promise<NodeJS.Signals | number | null>((resolve) => c.once('exit', (code, signal) => resolve(signal ?? code)));
+  };
+  return { info, launch, halt, exited, logFile, child: () => child };
 }
 
 /**
@@ -260,7 +265,7 @@ export async function startPlatform(extraEnv: Record<string, string> = {}, opts:
     kill: own ? () => own.halt('SIGKILL') : ownOnly('kill()'),
     restart: own ? own.launch : ownOnly('restart()'),
     pid: () => (own ? own.child()?.pid : info.pid),
-    exitSignal: () => own?.child()?.signalCode ?? null,
+    exited: own ? own.exited : ownOnly('exited()'),
     async stop() {
       if (own) await own.halt('SIGINT');
       await (connection as Connection).close();
