@@ -4,6 +4,7 @@
  * (SQLite in a temp folder, or a fresh MySQL/MariaDB database when MEDBILL_TEST_DB_URL is a
  * mysql:// URL), the simulators, the worker and the API. Tests talk to it over HTTP, and read the
  * database and Temporal with their own connections. `npm test` builds dist/ first.
+ * Files on the common profile share one platform per jest worker (see sharedPlatform below).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -34,6 +35,14 @@ export interface Platform {
   his: {
     issueOutpatient(overrides?: Record<string, unknown>): Promise<{ busNo: string; billBatchCode: string; billNo: string; random: string; pictureUrl: string }>;
   };
+  /** True when this is the jest worker's shared platform (stop() then only closes connections). */
+  shared: boolean;
+  /** The platform process's log (stdout and stderr). */
+  logFile: string;
+  /** The pid of the platform process now running. */
+  pid(): number | undefined;
+  /** Waits for the platform process of an own platform to end; its signal (e.g. 'SIGKILL') or exit code. */
+  exited(): Promise<NodeJS.Signals | number | null>;
   /** Kills the platform process without warning (SIGKILL), as a crash would. */
   kill(): Promise<void>;
   /** Starts the platform process again on the same data, database and ports. */
@@ -53,7 +62,19 @@ async function dropMysqlDb(url: string): Promise<void> {
 
 const START_JS = path.join(REPO_ROOT, 'dist', 'scripts', 'start.js');
 
-export async function startPlatform(extraEnv: Record<string, string> = {}): Promise<Platform> {
+/** What a test file needs to reach a running platform (written to disk for a shared one). */
+interface PlatformInfo {
+  pid: number;
+  baseUrl: string;
+  dbUrl: string;
+  dataDir: string;
+  simPort: number;
+  temporalPort: number;
+  env: Record<string, string>;
+}
+
+/** Spawns the platform process and waits for /health. */
+async function bootPlatform(extraEnv: Record<string, string>) {
   if (!fs.existsSync(START_JS)) throw new Error(`${START_JS} is missing: run the tests with \`npm test\`, which builds first`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medbill-test-'));
   // Every port from the OS, none derived (sim port + N): a derived port can be the port another
@@ -83,7 +104,6 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
     MEDBILL_LOG_LEVEL: 'warn',
     ...extraEnv,
   };
-  const cfg = loadConfig({ ...process.env, ...env });
   const logFile = path.join(dataDir, 'platform.log');
   const baseUrl = `http://127.0.0.1:${apiPort}`;
   let child: ChildProcess | undefined;
@@ -112,12 +132,113 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
       c.kill(signal);
     });
   };
-
   await launch();
+  const info = (): PlatformInfo => ({ pid: child!.pid!, baseUrl, dbUrl, dataDir, simPort, temporalPort, env });
+  const exited = () => {
+    const c = child!;
+    if (c.exitCode !== null || c.signalCode) return Promise.resolve(c.signalCode ?? c.exitCode);
+    return new Promise<NodeJS.Signals | number | null>((resolve) => c.once('exit', (code, signal) => resolve(signal ?? code)));
+  };
+  return { info, launch, halt, exited, logFile, child: () => child };
+}
+
+/**
+ * Frees what a platform leaves behind once its process is gone: a Temporal dev server orphaned by
+ * a crash, the MySQL database, the data folder.
+ */
+async function cleanUp(info: Pick<PlatformInfo, 'dataDir' | 'dbUrl'>): Promise<void> {
+  await reclaimOrphan(path.join(info.dataDir, `${loadTemporalSetup().devServer.dataFile}.pid`));
+  if (isMysql()) await dropMysqlDb(info.dbUrl);
+  if (process.env.MEDBILL_TEST_LOGS) console.log(fs.readFileSync(path.join(info.dataDir, 'platform.log'), 'utf8'));
+  fs.rmSync(info.dataDir, { recursive: true, force: true });
+}
+
+/**
+ * Shared platforms: test/global-setup.ts sets MEDBILL_SHARED_DIR; each jest worker then boots one
+ * platform on the common profile (the default env) the first time a file asks for it, records it
+ * there, and every later file of that worker connects to it. A worker runs its files one after the
+ * other, so two files never use a shared platform at once; each keeps to its own business keys
+ * and leaves the platform's master data and stock as it found them. test/global-teardown.ts stops
+ * them.
+ */
+const sharedFile = () => path.join(process.env.MEDBILL_SHARED_DIR!, `worker-${process.env.JEST_WORKER_ID ?? '1'}.json`);
+
+async function sharedPlatform(): Promise<PlatformInfo> {
+  const file = sharedFile();
+  if (fs.existsSync(file)) {
+    const info = JSON.parse(fs.readFileSync(file, 'utf8')) as PlatformInfo;
+    const r = await fetch(`${info.baseUrl}/health`).catch((e: unknown) => e as Error);
+    if (!(r instanceof Response) || !r.ok) throw new Error(`the shared platform of jest worker ${process.env.JEST_WORKER_ID} (${info.baseUrl}) is not healthy: ${r instanceof Response ? r.status : r}; log: ${info.dataDir}/platform.log`);
+    return info;
+  }
+  const booted = await bootPlatform({});
+  // The worker does not wait for its platform to exit: global-teardown stops it by pid.
+  booted.child()!.unref();
+  const info = booted.info();
+  fs.writeFileSync(file, JSON.stringify(info));
+  return info;
+}
+
+/** Stops the shared platforms recorded in dir (global-teardown). */
+export async function stopSharedPlatforms(dir: string): Promise<number> {
+  let stopped = 0;
+  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    if (!/^worker-.*\.json$/.test(name)) continue;
+    const info = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as PlatformInfo;
+    const alive = () => {
+      try {
+        process.kill(info.pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (alive()) {
+      process.kill(info.pid, 'SIGINT');
+      const deadline = Date.now() + 60_000;
+      while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (alive()) process.kill(info.pid, 'SIGKILL');
+    }
+    await cleanUp(info);
+    stopped++;
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  return stopped;
+}
+
+export interface StartOptions {
+  /**
+   * A platform of the file's own even with the common profile: for files that kill or restart it
+   * (crash drills) or whose assertions cover all the data of the platform (e.g. a day's totals).
+   */
+  own?: boolean;
+}
+
+/**
+ * The platform for a test file. With no extraEnv (the common profile) and not `own`, the shared
+ * platform of the jest worker when the run has them (npm test), booted on first use; otherwise a
+ * platform of the file's own. stop() stops an own platform, and only closes the file's
+ * connections to a shared one.
+ */
+export async function startPlatform(extraEnv: Record<string, string> = {}, opts: StartOptions = {}): Promise<Platform> {
+  const shared = !opts.own && Object.keys(extraEnv).length === 0 && !!process.env.MEDBILL_SHARED_DIR;
+  let info: PlatformInfo;
+  let own: Awaited<ReturnType<typeof bootPlatform>> | undefined;
+  if (shared) {
+    info = await sharedPlatform();
+  } else {
+    own = await bootPlatform(extraEnv);
+    info = own.info();
+  }
+  const { baseUrl, dbUrl, dataDir, simPort, temporalPort, env } = info;
+  const cfg = loadConfig({ ...process.env, ...env });
   const orm = await openOrm(dbUrl, { migrate: false, pool: 5 });
   const namespace = loadTemporalSetup().namespace.name;
   const { connection, client } = await connectClient(`127.0.0.1:${temporalPort}`, namespace);
   const hisClient = new HisClient(baseUrl, DEMO.appid, DEMO.appKey);
+  const ownOnly = (what: string) => () => {
+    throw new Error(`${what} on a shared platform: pass { own: true } to startPlatform`);
+  };
 
   return {
     baseUrl,
@@ -131,6 +252,8 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
     orm,
     client,
     hisClient,
+    shared,
+    logFile: path.join(dataDir, 'platform.log'),
     his: {
       async issueOutpatient(overrides = {}) {
         const business = sampleOutpatient(overrides);
@@ -139,17 +262,15 @@ export async function startPlatform(extraEnv: Record<string, string> = {}): Prom
         return { busNo: business.busNo as string, ...r.message };
       },
     },
-    kill: () => halt('SIGKILL'),
-    restart: launch,
+    kill: own ? () => own.halt('SIGKILL') : ownOnly('kill()'),
+    restart: own ? own.launch : ownOnly('restart()'),
+    pid: () => (own ? own.child()?.pid : info.pid),
+    exited: own ? own.exited : ownOnly('exited()'),
     async stop() {
-      await halt('SIGINT');
-      // A platform that died (a crash drill) leaves its Temporal dev server behind: stop it too.
-      await reclaimOrphan(path.join(dataDir, `${loadTemporalSetup().devServer.dataFile}.pid`));
+      if (own) await own.halt('SIGINT');
       await (connection as Connection).close();
       await orm.close(true);
-      if (isMysql()) await dropMysqlDb(dbUrl);
-      if (process.env.MEDBILL_TEST_LOGS) console.log(fs.readFileSync(logFile, 'utf8'));
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (own) await cleanUp(info);
     },
   };
 }

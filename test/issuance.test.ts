@@ -87,9 +87,13 @@ describe('HIS envelope', () => {
 
   test('a billing point with no numbers left is refused with its name, and nothing is half-written', async () => {
     const em = p.orm.em.fork();
-    const [mz01] = await em.find(StockSegment, { place: { code: 'ZY01' }, billKind: { code: '0401' } });
-    const saved = mz01.nextNo;
-    await em.nativeUpdate(StockSegment, { id: mz01.id }, { nextNo: mz01.endNo + 1 });
+    // Every ZY01 segment with numbers left is emptied (a shared platform's earlier files may have
+    // added segments), and given back after; the first one in issuing order is the one used again.
+    const segs = (await em.find(StockSegment, { place: { code: 'ZY01' }, billKind: { code: '0401' }, status: 'active' }, { orderBy: { billBatchCode: 'asc', startNo: 'asc' } })).filter((g) => g.nextNo <= g.endNo);
+    expect(segs.length).toBeGreaterThan(0);
+    const saved = segs[0].nextNo;
+    for (const g of segs) await em.nativeUpdate(StockSegment, { id: g.id }, { nextNo: g.endNo + 1 });
+    let restored = false;
     try {
       const business = sampleOutpatient({ placeCode: 'ZY01' });
       const r = await issue(business);
@@ -99,12 +103,14 @@ describe('HIS envelope', () => {
       const req = await p.orm.em.fork().findOneOrFail(IssueRequest, { busNo: business.busNo as string });
       expect(req.status).toBe('rejected');
       // Once stock is back, the same busNo (a HIS retry) issues normally.
-      await p.orm.em.fork().nativeUpdate(StockSegment, { id: mz01.id }, { nextNo: saved });
+      for (const g of segs) await p.orm.em.fork().nativeUpdate(StockSegment, { id: g.id }, { nextNo: g.nextNo });
+      restored = true;
       const again = await issue(business);
       expect(again.result).toBe('S0000');
       expect(Number(again.message.billNo)).toBe(saved);
     } finally {
-      await p.orm.em.fork().nativeUpdate(StockSegment, { id: mz01.id, nextNo: mz01.endNo + 1 }, { nextNo: saved + 1 });
+      // Stock back for the files that share the platform, even when an assertion failed.
+      if (!restored) for (const g of segs) await p.orm.em.fork().nativeUpdate(StockSegment, { id: g.id }, { nextNo: g.nextNo });
     }
   });
 });

@@ -3,6 +3,8 @@
  * kills the process right after the red bill is committed). After the restart the same process
  * finishes the job: one red bill, one new bill, consecutive numbers, nothing skipped or doubled.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Bill, StockSegment } from '../orm/entities';
 import { busDateTime } from '../sim/his/client';
 import { DEMO } from '../orm/seed';
@@ -26,11 +28,19 @@ test('killed after the reversal committed, the partial refund finishes after res
   const r = await p.hisClient.call('partialRefundEBill', business).catch((e: Error) => e);
   expect(r).toMatchObject({ message: expect.stringMatching(/fetch failed|socket|ECONNRESET/) });
   await eventually(async () => fetch(`${p.baseUrl}/health`).then(() => false, () => true), 'the process to be gone');
+  // It died at the crash point, by its SIGKILL, while the partial refund was under way.
+  expect(await p.exited()).toBe('SIGKILL');
+  expect(fs.existsSync(path.join(p.dataDir, 'crashed-at-after-reversal'))).toBe(true);
+  expect(fs.readFileSync(p.logFile, 'utf8')).toContain('MEDBILL_CRASH_AT=after-reversal: killing the process');
   // The red bill was committed before the crash; the reissue was not.
   const em = p.orm.em.fork();
   const orig = await em.findOneOrFail(Bill, { billBatchCode: original.billBatchCode, billNo: original.billNo });
   expect(orig.state).toBe('reversed');
   expect(await em.count(Bill, { originBillId: orig.id })).toBe(0);
+  // The red bill exists and its process is still open (work in flight at the kill).
+  expect(await em.count(Bill, { relatedBillId: orig.id })).toBe(1);
+  const wfAtKill = await p.client.workflow.getHandle(`writeoff-${original.billBatchCode}-${original.billNo}`).describe();
+  expect(wfAtKill.status.name).toBe('RUNNING');
 
   await p.restart();
   // The HIS retries as it would; the one process answers with both bills.

@@ -5,6 +5,8 @@
  * finishes: the money went back once, the bill is reversed and reissued. No notice reaches this
  * platform (its notify URL goes nowhere), so the result comes from querying the channel.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { eventually, startPlatform, type Platform } from './harness';
 
 let p: Platform;
@@ -42,6 +44,13 @@ test('killed after the channel accepted the refund, the process finishes after r
   // The process dies once WeChat Pay has accepted the refund.
   await eventually(async () => fetch(`${p.baseUrl}/health`).then(() => false, () => true), 'the process to be gone', 60_000);
   const refunds = async () => ((await (await fetch(`${wxSim}/_sim/refunds`).catch(() => undefined))?.json()) ?? []) as Array<{ out_refund_no: string; status: string }>;
+  // It died at the crash point, by its SIGKILL...
+  expect(await p.exited()).toBe('SIGKILL');
+  expect(fs.existsSync(path.join(p.dataDir, 'crashed-at-after-refund-accepted'))).toBe(true);
+  expect(fs.readFileSync(p.logFile, 'utf8')).toContain('MEDBILL_CRASH_AT=after-refund-accepted: killing the process');
+  // ...with the refund in flight: its process still open (the Temporal server outlives the
+  // platform process; the channel simulator died with it, so it is asked after the restart).
+  expect((await p.client.workflow.getHandle(`refund-${refundNo}`).describe()).status.name).toBe('RUNNING');
   const [before] = await conn().execute<Array<{ money_state: string }>>('select money_state from refund where id = ?', [row.id]);
   expect(before.money_state).toBe('none'); // nothing recorded of the accepted refund
   const [sent] = await conn().execute<Array<{ n: number | string }>>(`select count(*) as n from refund_action where refund_id = ? and action = 'money_sent'`, [row.id]);

@@ -391,12 +391,18 @@ test('an insured Alipay refund goes through the insured chain (doctor, executing
 test('a channel outage is retried with the same out_refund_no; a refund the channel fails waits for finance, who retries it under a new number', async () => {
   const bill = await wechatBill();
   const a = (await consoleApi('cashier', '/api/refunds', { billId: bill.id, channel: 'wechat', outTradeNo: bill.outTradeNo, amount: '12.00', reason: '异常测试' })).body;
+  const REFUNDS = 'POST /v3/refund/domestic/refunds';
+  const refusedRefunds = async () => (((await (await fetch(`${wxSim}/_sim/faults`)).json()) as { refused: Record<string, number> }).refused[REFUNDS] ?? 0);
   await post(`${wxSim}/_sim/faults`, { mode: 'down' });
+  const refusedBefore = await refusedRefunds();
   await approveAll(a.id);
   try {
     await eventually(async () => (await detail('finance', a.id)).state === 'refunding', 'refunding');
-    await new Promise((r) => setTimeout(r, 3000));
-    expect((await detail('finance', a.id)).money.state).toBe('none'); // nothing accepted while the channel is down
+    // The refund was sent and refused at least twice (tried, and retried) while the channel is down...
+    await eventually(async () => (await refusedRefunds()) - refusedBefore >= 2, 'two refund calls refused by the down channel', 90_000);
+    // ...and nothing was accepted.
+    expect((await detail('finance', a.id)).money.state).toBe('none');
+    expect(await simRefunds(wxSim, a.refundNo)).toHaveLength(0);
     await post(`${wxSim}/_sim/faults`, { mode: 'ok', refundOutcome: 'ABNORMAL' });
     const failed = await eventually(async () => {
       const x = await detail('finance', a.id);

@@ -12,7 +12,7 @@ import { startPlatform, type Platform } from './harness';
 
 let p: Platform;
 beforeAll(async () => {
-  p = await startPlatform();
+  p = await startPlatform({}, { own: true }); // the day's report totals cover every bill of the platform
 });
 afterAll(async () => {
   await p?.stop();

@@ -97,6 +97,7 @@ test('requisition: draft -> submit through a fiscal outage -> returned -> edit a
 
   // The fiscal platform is down while the requisition is submitted: the answer comes at once, the send is retried.
   await sim('/_sim/faults', { mode: 'down' });
+  const refusedBefore: number = (await sim('/_sim/faults')).refused?.['POST /fiscal/requisitions'] ?? 0;
   const sub = await ok(post(`/api/stock/requisitions/${draft.id}/submit`, {}));
   expect(sub).toMatchObject({ state: 'submitted', revision: 1 });
   const again = await post(`/api/stock/requisitions/${draft.id}/submit`, {});
@@ -106,7 +107,9 @@ test('requisition: draft -> submit through a fiscal outage -> returned -> edit a
   expect(early.json.error).toMatchObject({ code: 'E0065', field: 'state' });
   const noEdit = await put(`/api/stock/requisitions/${draft.id}`, { lines: [{ billKindCode: '0401', quantity: 1 }] });
   expect(noEdit.json.error).toMatchObject({ code: 'E0065', field: 'state' });
-  await new Promise((r) => setTimeout(r, 3000)); // let a few sends fail against the outage
+  // The send was tried and refused at least twice against the outage (tried, and retried)...
+  await eventually(async () => ((await sim('/_sim/faults')).refused?.['POST /fiscal/requisitions'] ?? 0) - refusedBefore >= 2, 'two requisition sends refused by the down fiscal platform', 90_000);
+  // ...and nothing arrived.
   expect((await sim('/_sim/requisitions')).some((r: any) => r.requisitionNo === draft.requisitionNo)).toBe(false);
   await sim('/_sim/faults', { mode: 'ok' });
   await eventually(async () => (await sim('/_sim/requisitions')).some((r: any) => r.requisitionNo === draft.requisitionNo && r.state === 'submitted'), 'the requisition reaches the fiscal platform');

@@ -23,7 +23,11 @@ const slip = (over: Partial<NoticeSlip> = {}): NoticeSlip => ({
   ...over,
 });
 
-(fontPath ? describe : describe.skip)('renderNoticeSlip', () => {
+describe('renderNoticeSlip', () => {
+  beforeAll(() => {
+    // No test skips itself: a machine without a CJK font fails here, saying what to install.
+    if (!fontPath) throw new Error('no CJK font installed: apt-get install fonts-wqy-microhei, or set MEDBILL_FONT to a CJK TrueType font');
+  });
   it('is a one-page A5 PDF that names the bill', async () => {
     const pdf = await renderNoticeSlip(slip(), { fontPath, compress: false });
     const raw = pdf.toString('latin1');

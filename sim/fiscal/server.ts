@@ -24,7 +24,8 @@
  *   GET  /_sim/hospitals
  *   POST /_sim/review { requisitionNo, revision?, decision: approve|return, comment?, reviewer? }
  *   POST /_sim/account { billBatchCode, billNo }
- *   POST /_sim/faults { mode: ok|down|slow|flaky, delayMs? }   GET /_sim/faults
+ *   POST /_sim/faults { mode: ok|down|slow|flaky, delayMs? }   GET /_sim/faults (with `refused`:
+ *        the calls refused by a fault so far, by "METHOD /path", for tests to see a send was tried)
  *   POST /_sim/basic-data { billKinds?, chargeItems? }   replace the lists (a new version)
  *   GET  /_sim/uploads, /_sim/requisitions, /_sim/segments
  */
@@ -207,6 +208,8 @@ export async function startFiscalSim(opts: FiscalSimOptions): Promise<FiscalSim>
   const nonces = new Map<string, number>();
   let fault: { mode: FiscalFaultMode; delayMs: number } = { mode: 'ok', delayMs: 0 };
   let flakyCount = 0;
+  /** Calls refused by a fault (down, flaky), by "METHOD /path": never reset, tests read the growth. */
+  const refused: Record<string, number> = {};
   const { sleep, closeServer } = heldDelays();
   const iso = (ms = now()) => new Date(ms).toISOString();
 
@@ -502,7 +505,7 @@ export async function startFiscalSim(opts: FiscalSimOptions): Promise<FiscalSim>
     ctx.body = { version: st.basicVersion, billKinds: st.billKinds, chargeItems: st.chargeItems };
   });
   router.get('/_sim/faults', (ctx) => {
-    ctx.body = fault;
+    ctx.body = { ...fault, refused };
   });
   router.post('/_sim/faults', (ctx) => {
     const b = ctx.state.json as Record<string, unknown>;
@@ -540,8 +543,15 @@ export async function startFiscalSim(opts: FiscalSimOptions): Promise<FiscalSim>
   // faults (never on /_sim)
   app.use(async (ctx, next) => {
     if (ctx.path.startsWith('/_sim/') || fault.mode === 'ok') return next();
-    if (fault.mode === 'down') throw new SimError(503, 'F5030', '财政平台暂不可用（模拟故障）');
-    if (fault.mode === 'flaky' && flakyCount++ % 2 === 0) throw new SimError(503, 'F5031', '财政平台繁忙（模拟间歇故障）');
+    const key = `${ctx.method} ${ctx.path}`;
+    if (fault.mode === 'down') {
+      refused[key] = (refused[key] ?? 0) + 1;
+      throw new SimError(503, 'F5030', '财政平台暂不可用（模拟故障）');
+    }
+    if (fault.mode === 'flaky' && flakyCount++ % 2 === 0) {
+      refused[key] = (refused[key] ?? 0) + 1;
+      throw new SimError(503, 'F5031', '财政平台繁忙（模拟间歇故障）');
+    }
     if (fault.mode === 'slow') await sleep(fault.delayMs);
     return next();
   });

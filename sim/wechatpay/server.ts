@@ -16,6 +16,8 @@
  *   GET  /_sim/orders, /_sim/refunds, /_sim/notices?out_refund_no=   (each notice with every attempt)
  *   POST /_sim/faults { mode: ok|down|slow, delayMs?, errorCode?, errorCount?, refundOutcome?:
  *        SUCCESS|ABNORMAL|CLOSED, duplicateNotices?, refundDelayMs?, partialGapMs? }   GET /_sim/faults
+ *        (with `refused`: the /v3 calls refused while down so far, by "METHOD /path", for tests to
+ *        see a call was tried)
  */
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
@@ -88,6 +90,8 @@ export async function startWeChatPaySim(opts: WeChatPaySimOptions): Promise<WeCh
   const file = path.join(opts.dataDir, 'wechatpay-sim.json');
   const state = loadState<State>(file, () => ({ orders: {}, refunds: {}, notices: [] }));
   const persist = () => saveState(file, state);
+  /** /v3 calls refused while down, by "METHOD /path": never reset, tests read the growth. */
+  const refused: Record<string, number> = {};
   let fault = {
     mode: 'ok' as 'ok' | 'down' | 'slow',
     delayMs: 0,
@@ -221,7 +225,11 @@ export async function startWeChatPaySim(opts: WeChatPaySimOptions): Promise<WeCh
 
   app.use(async (ctx, next) => {
     if (!ctx.path.startsWith('/v3/')) return next();
-    if (fault.mode === 'down') return fail(ctx, 500, 'SYSTEM_ERROR', '系统错误');
+    if (fault.mode === 'down') {
+      const key = `${ctx.method} ${ctx.path}`;
+      refused[key] = (refused[key] ?? 0) + 1;
+      return fail(ctx, 500, 'SYSTEM_ERROR', '系统错误');
+    }
     if (fault.mode === 'slow') await sleep(fault.delayMs);
     let body: string;
     try {
@@ -325,7 +333,7 @@ export async function startWeChatPaySim(opts: WeChatPaySimOptions): Promise<WeCh
     const no = typeof ctx.query.out_refund_no === 'string' ? ctx.query.out_refund_no : undefined;
     ctx.body = state.notices.filter((n) => !no || n.outRefundNo === no).map(({ payload: _p, ...n }) => n);
   });
-  router.get('/_sim/faults', (ctx) => (ctx.body = { ...fault, duplicateNotices: sender.forcedDuplicates }));
+  router.get('/_sim/faults', (ctx) => (ctx.body = { ...fault, duplicateNotices: sender.forcedDuplicates, refused }));
   router.post('/_sim/faults', async (ctx) => {
     const b = await json(ctx);
     if (!b) return;
