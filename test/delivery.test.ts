@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { Bill, BillEvent, Notification } from '../orm/entities';
 import { DEMO } from '../orm/seed';
 import { eventually, startPlatform, type Platform } from './harness';
-import { advanceH5Token, advanceH5Url } from '../protocol/his-h5';
+import { advanceH5Token } from '../protocol/his-h5';
+import { advanceH5Url } from '../sim/his/client';
 
 let p: Platform;
 beforeAll(async () => {
