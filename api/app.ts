@@ -7,6 +7,7 @@ import serve from 'koa-static';
 import { REPO_ROOT } from '../temporal/setup';
 import type { ApiContext } from './context';
 import { redactDbError } from '../orm/errors';
+import { ping } from '../orm/repositories/health';
 import { mountHisRoutes } from './his/routes';
 import { mountAuthRoutes } from './console/auth';
 import { mountBillRoutes } from './console/bills';
@@ -31,7 +32,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   router.get('/health', async (ctx) => {
     const checks: Record<string, string> = {};
     try {
-      await api.deps.orm.em.fork().getConnection().execute('select 1');
+      await ping(api.deps.orm.em.fork());
       checks.database = 'ok';
     } catch (e) {
       checks.database = `down: ${(e as Error).message}`;

@@ -14,6 +14,7 @@ import { masterKey } from '../common/keys';
 import { applyTemporalSetup, connectClient, loadTemporalSetup, type TemporalSetup } from '../temporal/setup';
 import { openOrm } from '../orm/db';
 import { seedDemo } from '../orm/seed';
+import { receivedRanges } from '../orm/repositories/stock-receipts';
 import { createDeps, type Deps } from '../services/deps';
 import { createWorker } from './worker';
 import { createApp } from '../api/app';
@@ -215,13 +216,7 @@ async function startPaymentSims(cfg: Config, stops: Array<() => Promise<unknown>
  * database counts as issued to that hospital.
  */
 async function issuedRanges(em: ReturnType<MikroORM['em']['fork']>, hospitalId: number, kinds: Map<number, string>, segs: StockSegment[]) {
-  type R = { code: string; bill_batch_code: string; start_no: number | string; end_no: number | string };
-  const receipts = (
-    await em.getConnection().execute<R[]>(
-      'select k.code, r.bill_batch_code, r.start_no, r.end_no from stock_receipt r join bill_kind k on k.id = r.bill_kind_id where r.hospital_id = ? order by r.id',
-      [hospitalId],
-    )
-  ).map((r: R) => ({ billKindCode: r.code, billBatchCode: r.bill_batch_code, startNo: Number(r.start_no), endNo: Number(r.end_no) }));
+  const receipts = await receivedRanges(em, hospitalId);
   type Range = { billKindCode: string; billBatchCode: string; startNo: number; endNo: number };
   const covered = (s: StockSegment) => (receipts as Range[]).some((r: Range) => r.billBatchCode === s.billBatchCode && r.startNo <= s.startNo && s.endNo <= r.endNo);
   const loose = segs.filter((s) => s.endNo >= s.startNo && !covered(s)).map((s) => ({ billKindCode: kinds.get(s.billKind.id), billBatchCode: s.billBatchCode, startNo: s.startNo, endNo: s.endNo }));

@@ -4,7 +4,6 @@ import { dbDate } from '../orm/sql-values';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { formatYuan, yuanInChinese } from '../common/money';
-import { isUniqueViolation } from '../orm/errors';
 import type { Deps } from './deps';
 import { issueBillActivity } from './issuance';
 import { h5Url, noticeTargets, type Channel } from '../domain/bill/facts';
@@ -13,6 +12,8 @@ import { NotifyPermanentError } from '../adapters/notify';
 import { NOTICE_CHANNEL_NAMES } from '../adapters/notify/notifier';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { recordBillEvent } from '../orm/repositories/bill-events';
+import { billForDelivery, itemsOfBill, paymentsOfBill, recordLayoutFile, type DeliveryBillRow } from '../orm/repositories/bills';
+import { findNotice, markNoticeAttemptFailed, markNoticeSent, openNotice, type NoticeRow } from '../orm/repositories/notifications';
 
 
 /** A notice target as the timeline shows it: enough to recognise, not enough to harvest. */
@@ -34,37 +35,7 @@ const REGION_NAMES: Record<string, string> = { '44': '广东省', '61': '陕西�
 /** Where a bill's layout file lives, relative to the data folder (stored by reference). */
 export const layoutRelPath = (b: { billBatchCode: string; billNo: string }) => path.join('layout', b.billBatchCode, `${b.billNo}.pdf`);
 
-interface BillRow {
-  id: number;
-  bill_batch_code: string;
-  bill_no: string;
-  random: string;
-  issued_at: number | string | Date;
-  payer: string;
-  id_card_no: string | null;
-  patient_no: string;
-  bus_no: string;
-  bus_type: string;
-  payee: string;
-  checker: string | null;
-  author: string;
-  total_amt: number | string;
-  remark: string | null;
-  extra: string | null;
-  state: string;
-  is_scarlet: number | boolean;
-  signature: string;
-  tel: string | null;
-  email: string | null;
-  open_id: string | null;
-  layout_path: string | null;
-  hospital_name: string;
-  region_code: string;
-  place_name: string;
-  kind_name: string;
-  related_code: string | null;
-  related_no: string | null;
-}
+type BillRow = DeliveryBillRow;
 
 export type DeliveryResult = { layout: 'done'; notices: Partial<Record<Channel, 'sent' | 'failed'>> };
 
@@ -95,20 +66,10 @@ function chinaDate(v: unknown): Date | undefined {
 }
 
 export function createIssueActivities(deps: Deps) {
-  const conn = () => deps.orm.em.getConnection();
-  const platform = () => deps.orm.em.getPlatform();
+  const db = () => deps.orm.em;
 
   async function loadBill(billId: number): Promise<BillRow> {
-    const [row] = await conn().execute<BillRow[]>(
-      `select b.id, b.bill_batch_code, b.bill_no, b.random, b.issued_at, b.payer, b.id_card_no, b.patient_no, b.bus_no, b.bus_type,
-              b.payee, b.checker, b.author, b.total_amt, b.remark, b.extra, b.state, b.is_scarlet, b.signature, b.tel, b.email,
-              b.open_id, b.layout_path, h.name as hospital_name, h.region_code, p.name as place_name, k.name as kind_name,
-              r.bill_batch_code as related_code, r.bill_no as related_no
-         from bill b join hospital h on h.id = b.hospital_id join billing_point p on p.id = b.place_id join bill_kind k on k.id = b.bill_kind_id
-         left join bill r on r.id = b.related_bill_id
-        where b.id = ?`,
-      [billId],
-    );
+    const row = await billForDelivery(db(), billId);
     if (!row) throw new Error(`bill ${billId} not found`);
     return row;
   }
@@ -116,13 +77,7 @@ export function createIssueActivities(deps: Deps) {
   /** Renders the PDF layout file, writes it atomically and records its path and SHA-256. Idempotent. */
   async function renderLayout(bill: BillRow): Promise<string> {
     if (bill.layout_path) return bill.layout_path;
-    const [items, payments] = await Promise.all([
-      conn().execute<Array<{ name: string; number: string | null; unit: string | null; amt: number | string; remark: string | null }>>(
-        'select name, number, unit, amt, remark from bill_item where bill_id = ? order by sort_no, id',
-        [bill.id],
-      ),
-      conn().execute<Array<{ channel_code: string; amount: number | string }>>('select channel_code, amount from bill_payment where bill_id = ? order by id', [bill.id]),
-    ]);
+    const [items, payments] = await Promise.all([itemsOfBill(db(), bill.id), paymentsOfBill(db(), bill.id)]);
     const extra = bill.extra ? JSON.parse(bill.extra) : {};
     const ref = { billBatchCode: bill.bill_batch_code, billNo: bill.bill_no, random: bill.random };
     const pdf = await deps.layout.pdf(
@@ -147,8 +102,8 @@ export function createIssueActivities(deps: Deps) {
         author: bill.author,
         totalAmt: formatYuan(Number(bill.total_amt)),
         totalAmtChinese: yuanInChinese(Number(bill.total_amt)),
-        items: items.map((i: { name: string; number: string | null; unit: string | null; amt: number | string; remark: string | null }) => ({ name: i.name, number: i.number ?? undefined, unit: i.unit ?? undefined, amt: formatYuan(Number(i.amt)), remark: i.remark ?? undefined })),
-        payments: payments.map((p: { channel_code: string; amount: number | string }) => ({ channelName: PAY_CHANNELS[p.channel_code] ?? p.channel_code, amount: formatYuan(Number(p.amount)) })),
+        items: items.map((i) => ({ name: i.name, number: i.number ?? undefined, unit: i.unit ?? undefined, amt: formatYuan(Number(i.amt)), remark: i.remark ?? undefined })),
+        payments: payments.map((p) => ({ channelName: PAY_CHANNELS[p.channel_code] ?? p.channel_code, amount: formatYuan(Number(p.amount)) })),
         remark: bill.remark ?? undefined,
         h5Url: h5Url(deps.cfg.publicUrl, ref),
         state: bill.state === 'reversed' ? 'reversed' : 'normal',
@@ -166,7 +121,7 @@ export function createIssueActivities(deps: Deps) {
     await fs.writeFile(tmp, pdf);
     await fs.rename(tmp, abs);
     const sha = createHash('sha256').update(pdf).digest('hex');
-    await conn().execute('update bill set layout_path = ?, layout_sha256 = ? where id = ?', [rel, sha, bill.id], 'run');
+    await recordLayoutFile(db(), bill.id, rel, sha);
     return rel;
   }
 
@@ -176,26 +131,14 @@ export function createIssueActivities(deps: Deps) {
    * error (bad number) is recorded and not retried; anything else is thrown for a retry.
    */
   async function notify(bill: BillRow, channel: Channel, target: string, why: NoticePurpose = { purpose: 'issue', actor: 'system', event: channel === 'card' ? 'card_inserted' : 'notified' }): Promise<'sent' | 'failed'> {
-    const find = () =>
-      conn().execute<Array<{ id: number; status: string; attempts: number; target: string }>>(
-        'select id, status, attempts, target from notification where bill_id = ? and channel = ? and purpose = ?',
-        [bill.id, channel, why.purpose],
-      );
-    let [row] = await find();
+    const find = () => findNotice(db(), bill.id, channel, why.purpose);
+    let row = (await find()) as NoticeRow;
     if (!row) {
-      const now = platform().processDateProperty(new Date());
-      try {
-        await conn().execute(
-          `insert into notification (bill_id, channel, purpose, actor, target, status, attempts, created_at) values (?, ?, ?, ?, ?, 'pending', 0, ?)`,
-          [bill.id, channel, why.purpose, why.actor.slice(0, 64), target, now],
-          'run',
-        );
-      } catch (e) {
-        if (!isUniqueViolation(e)) throw e;
-      }
-      [row] = await find();
+      await openNotice(db(), { billId: bill.id, channel, purpose: why.purpose, actor: why.actor, target });
+      row = (await find()) as NoticeRow;
     }
     if (row.status === 'sent' || row.status === 'failed') return row.status;
+    const noticeId = row.id;
     target = row.target; // the target of the first attempt, whatever a retry was given
     const notifier = deps.notifiers.find((n) => n.channel === channel);
     if (!notifier) throw new Error(`no notifier configured for ${channel}`);
@@ -216,11 +159,7 @@ export function createIssueActivities(deps: Deps) {
       });
       await deps.orm.em.fork().transactional(async (tx) => {
         const sql = tx as unknown as SqlEntityManager;
-        await sql.execute(
-          `update notification set status = 'sent', attempts = attempts + 1, provider_id = ?, sent_at = ?, last_error = null where id = ?`,
-          [providerId.slice(0, 64), platform().processDateProperty(new Date()), row.id],
-          'run',
-        );
+        await markNoticeSent(sql, noticeId, providerId);
         await recordBillEvent(sql, { billId: bill.id, type: why.event, actor: why.actor, detail: `${NOTICE_CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}` });
       });
       return 'sent';
@@ -229,7 +168,7 @@ export function createIssueActivities(deps: Deps) {
       const message = String((e as Error).message ?? e).slice(0, 1000);
       await deps.orm.em.fork().transactional(async (tx) => {
         const sql = tx as unknown as SqlEntityManager;
-        await sql.execute(`update notification set status = ?, attempts = attempts + 1, last_error = ? where id = ?`, [permanent ? 'failed' : 'pending', message, row.id], 'run');
+        await markNoticeAttemptFailed(sql, noticeId, permanent, message);
         if (permanent) await recordBillEvent(sql, { billId: bill.id, type: 'notice_failed', actor: why.actor, detail: `${NOTICE_CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}：${message.slice(0, 200)}` });
       });
       if (permanent) return 'failed';

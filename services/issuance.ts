@@ -14,6 +14,8 @@ import { Bill, IssueRequest } from '../orm/entities';
 import type { Deps } from './deps';
 import { parseIssueDraft, type IssueDraft } from '../domain/bill/issue-request';
 import { insertBill } from '../orm/repositories/bill-store';
+import { takeNextNumber } from '../orm/repositories/bills';
+import { issueRequestOf, markRequestIssued } from '../orm/repositories/issue-requests';
 import { canonicalBillText, checkCode, chinaTime, h5Url, noticeTargets } from '../domain/bill/facts';
 import { billWorkflowId } from '../temporal/ids';
 import { recordBillEvent } from '../orm/repositories/bill-events';
@@ -58,10 +60,7 @@ export function toIssued(
 export function issueBillActivity(deps: Deps) {
   return async function issueBill(input: IssueBillInput): Promise<IssuedBill> {
     const em = deps.orm.em.fork();
-    const [request] = await em.getConnection().execute<Array<Pick<IssueRequest, 'id' | 'method' | 'payload' | 'status'> & { bill_id: number | null; origin_bill_id: number | null }>>(
-      'select id, method, payload, status, bill_id, origin_bill_id from issue_request where appid = ? and bus_no = ?',
-      [input.appid, input.busNo],
-    );
+    const request = await issueRequestOf(em, input.appid, input.busNo);
     if (!request) throw new DomainError('E0030', `busNo: no issuance request stored for ${input.busNo}`, 'busNo');
     if (request.bill_id) {
       const bill = await em.findOneOrFail(Bill, request.bill_id, { populate: ['place'] });
@@ -134,7 +133,6 @@ async function issueInTransaction(deps: Deps, em: EntityManager, input: IssueBil
       items: items.map((i) => ({ fiscalCode: i.fiscalCode, name: i.chargeName, number: i.number, amt: i.amt })),
     });
     const signature = signer.signInline ? signer.signInline(signedData) : await signer.sign(signedData);
-    const platform = tx.getPlatform();
     const extra = JSON.stringify({ ...draft.extra, noticeList: draft.noticeList.length ? draft.noticeList : undefined });
     const billId = await insertBill(
       sql,
@@ -192,47 +190,7 @@ async function issueInTransaction(deps: Deps, em: EntityManager, input: IssueBil
         at: issuedAt,
       });
     }
-    await sql.execute(
-      `update issue_request set status = 'issued', bill_id = ?, error_code = null, error_message = null, updated_at = ? where id = ?`,
-      [billId, platform.processDateProperty(new Date()), request.id],
-      'run',
-    );
+    await markRequestIssued(sql, request.id, billId);
     return toIssued(deps, { id: billId, billBatchCode, billNo, random, issuedAt, tel: draft.tel, email: draft.email, openId: draft.openId, extra }, place.code);
   });
-}
-
-/**
- * Takes the next number of the point's stock for the bill kind, inside the caller's transaction.
- * The conditional UPDATE both locks the segment row (MySQL) / the database (SQLite) and refuses a
- * used-up segment, so two transactions can never get the same number; a rollback returns it.
- */
-export async function takeNextNumber(
-  tx: SqlEntityManager,
-  placeId: number,
-  kindId: number,
-  placeCode: string,
-): Promise<{ segmentId: number; billBatchCode: string; number: number }> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const rows = await tx.execute<Array<{ id: number }>>(
-      `select id from stock_segment where place_id = ? and bill_kind_id = ? and status = 'active' and next_no <= end_no
-       order by bill_batch_code, start_no limit 1`,
-      [placeId, kindId],
-    );
-    if (rows.length === 0) {
-      throw fieldError('placeCode', `billing point "${placeCode}" has no bill numbers left for this bill kind: requisition or distribute stock (库存不足)`, 'E0023');
-    }
-    const id = Number(rows[0].id);
-    const res = await tx.execute<{ affectedRows: number }>(
-      'update stock_segment set next_no = next_no + 1 where id = ? and next_no <= end_no',
-      [id],
-      'run',
-    );
-    if (res.affectedRows !== 1) continue; // used up by a concurrent transaction: try the next segment
-    const [seg] = await tx.execute<Array<{ bill_batch_code: string; next_no: number | string }>>(
-      'select bill_batch_code, next_no from stock_segment where id = ?',
-      [id],
-    );
-    return { segmentId: id, billBatchCode: seg.bill_batch_code, number: Number(seg.next_no) - 1 };
-  }
-  throw new Error(`could not take a number at ${placeCode} after 100 attempts`);
 }

@@ -11,8 +11,9 @@ import { isUniqueViolation } from '../orm/errors';
 import { Bill } from '../orm/entities';
 import type { Deps } from './deps';
 import { canonicalBillText, checkCode } from '../domain/bill/facts';
-import { takeNextNumber, toIssued, type IssuedBill } from './issuance';
+import { toIssued, type IssuedBill } from './issuance';
 import { insertBill } from '../orm/repositories/bill-store';
+import { itemsOfBill, linkScarletBill, markReversed, paperFormOf, paymentsOfBill, takeNextNumber } from '../orm/repositories/bills';
 import type { RefundSpec } from '../domain/bill/reissue-plan';
 import { crashPoint } from '../common/crash-points';
 import { formatYuan } from '../common/money';
@@ -60,28 +61,16 @@ export function writeOffActivity(deps: Deps) {
       const place = await deps.master.lookup(hospital.id, (h) => h.places.get(input.placeCode));
       if (!place) throw fieldError('placeCode', `unknown billing point "${input.placeCode}"`, 'E0020');
       if (!place.active) throw fieldError('placeCode', `billing point "${input.placeCode}" is deactivated`, 'E0020');
-      const [items, payments]: [ItemRow[], PayRow[]] = await Promise.all([
-        em.getConnection().execute<ItemRow[]>(
-          'select sort_no, his_code, fiscal_code, name, unit, std, number, amt, self_amt, remark from bill_item where bill_id = ? order by sort_no, id',
-          [original.id],
-        ),
-        em.getConnection().execute<PayRow[]>('select channel_code, amount from bill_payment where bill_id = ? order by id', [original.id]),
-      ]);
+      const [items, payments] = await Promise.all([itemsOfBill(em, original.id), paymentsOfBill(em, original.id)]);
       const signer = deps.signerFor(hospital);
       const busNo = scarletBusNo(original);
       return await em.transactional(async (tx) => {
         const sql = tx as unknown as SqlEntityManager;
-        const platform = tx.getPlatform();
         const now = new Date();
         // upload_state back to pending: the fiscal side learns of the reversal (the original goes again, as reversed, before its red bill).
-        const marked = await sql.execute<{ affectedRows: number }>(
-          `update bill set state = 'reversed', reversed_at = ?, write_off_reason = ?, write_off_operator = ?, upload_state = 'pending', upload_reason = null where id = ? and state = 'normal' and is_scarlet = 0 and paper_state <> 'exchanged'`,
-          [platform.processDateProperty(now), input.reason, input.operator, original.id],
-          'run',
-        );
-        if (marked.affectedRows !== 1) {
+        if (!(await markReversed(sql, original.id, { at: now, reason: input.reason, operator: input.operator }))) {
           // Exchanged for paper since we looked (never reverse a bill whose paper form is out), or reversed by another call.
-          const [now_] = await sql.execute<Array<{ paper_state: string; paper_bill_batch_code: string | null; paper_bill_no: string | null }>>('select paper_state, paper_bill_batch_code, paper_bill_no from bill where id = ?', [original.id]);
+          const now_ = await paperFormOf(sql, original.id);
           if (now_?.paper_state === 'exchanged') throw paperOut({ ...original, paperBillBatchCode: now_.paper_bill_batch_code ?? undefined, paperBillNo: now_.paper_bill_no ?? undefined });
           throw new AlreadyReversed();
         }
@@ -152,7 +141,7 @@ export function writeOffActivity(deps: Deps) {
           })),
           payments.map((p) => ({ channelCode: p.channel_code, amount: -Number(p.amount) })),
         );
-        await sql.execute('update bill set scarlet_bill_id = ? where id = ?', [redId, original.id], 'run');
+        await linkScarletBill(sql, original.id, redId);
         const workflowId = writeOffWorkflowId(original);
         await recordBillEvent(sql, { billId: original.id, type: 'reversed', actor: input.operator, detail: `红票 ${billBatchCode}-${billNo}；原因：${input.reason}`, workflowId, at: now });
         await recordBillEvent(sql, { billId: redId, type: 'issued', actor: input.operator, detail: `冲红 ${original.billBatchCode}-${original.billNo}，${formatYuan(totalAmt)} 元`, workflowId, at: now });
@@ -180,22 +169,4 @@ export function paperOut(b: { billBatchCode: string; billNo: string; paperBillBa
       'the reversal waits until that form is recovered and voided (invalidPaper, or a cashier confirms in the console), then completes by itself; call again to get the red bill',
     'billNo',
   );
-}
-
-interface ItemRow {
-  sort_no: number;
-  his_code: string;
-  fiscal_code: string;
-  name: string;
-  unit: string | null;
-  std: string | null;
-  number: string | null;
-  amt: number | string;
-  self_amt: number | string;
-  remark: string | null;
-}
-
-interface PayRow {
-  channel_code: string;
-  amount: number | string;
 }

@@ -6,6 +6,7 @@ import { refundStateName } from '../../domain/refund/names';
 import type { Context } from 'koa';
 import type { FilterQuery } from '@mikro-orm/core';
 import { formatYuan, yuanInChinese } from '../../common/money';
+import { refundsOfBill } from '../../orm/repositories/bills';
 import { dbIso } from '../../orm/sql-values';
 import { sm2Verify } from '../../common/gm';
 import { Bill, BillEvent, BillItem, BillPayment, BillingPoint, BusinessCategory, Hospital, Notification } from '../../orm/entities';
@@ -201,11 +202,8 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
           paper: { state: bill.paperState, billBatchCode: bill.paperBillBatchCode, billNo: bill.paperBillNo },
           // Refund requests (退费申请) of this bill, newest first.
           refunds: (
-            await api.deps.orm.em.getConnection().execute<Array<{ id: number; refund_no: string; state: string; amount: number | string; channel: string; created_at: string }>>(
-              'select id, refund_no, state, amount, channel, created_at from refund where bill_id = ? order by id desc',
-              [bill.id],
-            )
-          ).map((r: { id: number; refund_no: string; state: string; amount: number | string; channel: string; created_at: string }) => ({
+            await refundsOfBill(api.deps.orm.em, bill.id)
+          ).map((r) => ({
             id: r.id,
             refundNo: r.refund_no,
             state: r.state,

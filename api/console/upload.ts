@@ -15,6 +15,7 @@ import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
 import { workflowUrl } from '../../temporal/ids';
 import { recordBillEvent } from '../../orm/repositories/bill-events';
+import { requeueRejectedBill, uploadSummaryCounts } from '../../orm/repositories/upload';
 
 export const UPLOAD_STATES: Record<string, string> = { pending: '待上传', uploaded: '已上传', rejected: '被拒收' };
 
@@ -45,22 +46,13 @@ export function mountUploadRoutes(router: Router, api: ApiContext): void {
   router.get('/api/upload/summary', auth, readers, async (ctx: Context) => {
     try {
       const em = api.deps.orm.em.fork();
-      const conn = em.getConnection();
-      const states = await conn.execute<Array<{ upload_state: string; n: number | string }>>('select upload_state, count(*) as n from bill group by upload_state');
-      const counts: Record<string, number> = { pending: 0, uploaded: 0, rejected: 0 };
-      for (const r of states) counts[r.upload_state] = Number(r.n);
-      // Red bills that cannot go yet: their original was rejected (the fiscal side needs the original first).
-      const [held] = await conn.execute<Array<{ n: number | string }>>(
-        `select count(*) as n from bill b join bill o on o.id = b.related_bill_id where b.upload_state = 'pending' and b.is_scarlet = 1 and o.upload_state not in ('uploaded', 'pending')`,
-      );
-      const [acc] = await conn.execute<Array<{ accounted: number | string | null; n: number | string }>>(
-        `select sum(case when accounted = 1 then 1 else 0 end) as accounted, count(*) as n from bill where upload_state = 'uploaded'`,
-      );
+      const summary = await uploadSummaryCounts(em);
+      const counts: Record<string, number> = { pending: 0, uploaded: 0, rejected: 0, ...summary.states };
       const batches = await em.find(FiscalUploadBatch, {}, { orderBy: { id: 'desc' }, limit: 10 });
       const [upload, account] = await Promise.all([scheduleInfo(api, FISCAL_UPLOAD_SCHEDULE.id), scheduleInfo(api, FISCAL_ACCOUNT_SCHEDULE.id)]);
       ctx.body = {
-        counts: { ...counts, held: Number(held?.n ?? 0) },
-        accounting: { accounted: Number(acc?.accounted ?? 0), notAccounted: Number(acc?.n ?? 0) - Number(acc?.accounted ?? 0) },
+        counts: { ...counts, held: summary.held },
+        accounting: { accounted: summary.accounted, notAccounted: summary.uploaded - summary.accounted },
         schedules: { upload, account },
         batches: batches.map((b) => ({
           batchNo: b.batchNo,
@@ -134,16 +126,10 @@ export function mountUploadRoutes(router: Router, api: ApiContext): void {
       const { requeued, refused } = await api.deps.orm.em.fork().transactional(async (tx) => {
         const sql = tx as unknown as SqlEntityManager;
         const at = new Date();
-        const now = sql.getPlatform().processDateProperty(at);
         const requeued: number[] = [];
         const refused: number[] = [];
         for (const id of [...new Set(ids)]) {
-          const r = await sql.execute<{ affectedRows: number }>(
-            `update bill set upload_state = 'pending', upload_requeued_by = ?, upload_requeued_at = ? where id = ? and upload_state = 'rejected'`,
-            [user.displayName.slice(0, 64), now, id],
-            'run',
-          );
-          if (r.affectedRows !== 1) {
+          if (!(await requeueRejectedBill(sql, id, user.displayName, at))) {
             refused.push(id);
             continue;
           }

@@ -7,6 +7,7 @@ import type { Context } from 'koa';
 import { safeEqual } from '../../common/compare';
 import { formatYuan, yuanInChinese } from '../../common/money';
 import { Bill, BillItem, Notification } from '../../orm/entities';
+import { hospitalNameOf } from '../../orm/repositories/hospitals';
 import { h5Url } from '../../domain/bill/facts';
 import { startNoticeResend } from '../../temporal/notice-client';
 import type { ApiContext } from '../context';
@@ -48,7 +49,7 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
     const row = await findRefund(api, { refundNo }).catch(() => undefined);
     if (!row) return notFound(ctx);
     const d = await refundDetail(api, row);
-    const [h] = await api.deps.orm.em.getConnection().execute<Array<{ name: string }>>('select name from hospital where id = ?', [row.hospital_id]);
+    const hospitalName = await hospitalNameOf(api.deps.orm.em, row.hospital_id);
     const billUrl = async (id: number | undefined) => {
       if (!id) return undefined;
       const b = await api.deps.orm.em.fork().findOne(Bill, id);
@@ -69,7 +70,7 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
     ctx.type = 'text/html; charset=utf-8';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = renderRefundPage({
-      hospitalName: h?.name ?? '',
+      hospitalName: hospitalName ?? '',
       refundNo: row.refund_no,
       stateText: d.stateName,
       tone: REFUND_TONE[d.state] ?? 'other',

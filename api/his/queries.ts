@@ -2,6 +2,7 @@
 import { DomainError, fieldError } from '../../common/errors';
 import { formatYuan } from '../../common/money';
 import { Bill, BillingPoint, IssueRequest } from '../../orm/entities';
+import { pointTotals } from '../../orm/repositories/bills';
 import { toIssued } from '../../services/issuance';
 import { validBusDateTime } from '../../domain/bill/issue-request';
 import type { ApiContext } from '../context';
@@ -116,11 +117,7 @@ export async function checkTotalData(api: ApiContext, appid: string, o: Record<s
   const place = await em.findOne(BillingPoint, { hospital: hospitalId, code: placeCode });
   if (!place) throw fieldError('placeCode', `unknown billing point "${placeCode}"`, 'E0020');
   const where = { hospital: hospitalId, place: place.id, busDateTime: { $gte: busDate + '000000000', $lte: busDate + '235959999' } };
-  const conn = em.getConnection();
-  const [agg] = await conn.execute<Array<{ n: number | string; amt: number | string | null }>>(
-    'select count(*) as n, sum(total_amt) as amt from bill where hospital_id = ? and place_id = ? and bus_date_time between ? and ?',
-    [hospitalId, place.id, busDate + '000000000', busDate + '235959999'],
-  );
+  const agg = await pointTotals(em, hospitalId, place.id, busDate + '000000000', busDate + '235959999');
   const page = await em.find(Bill, where, { orderBy: { busDateTime: 'asc', id: 'asc' }, limit: pageSize, offset: (pageNo - 1) * pageSize });
   return {
     placeCode,

@@ -13,6 +13,7 @@ import type Router from '@koa/router';
 import type Koa from 'koa';
 import { PaymentNotice } from '../../orm/entities';
 import { isUniqueViolation, redactDbError } from '../../orm/errors';
+import { countNoticeDelivery } from '../../orm/repositories/payment-notices';
 import { PaymentNoticeError, type PaymentChannelName, type RefundNotice } from '../../adapters/payment/channel';
 import { alipayNotifyPath, wechatNotifyPath } from '../../adapters/payment';
 import type { ApiContext } from '../context';
@@ -56,7 +57,7 @@ export async function recordRefundNotice(api: ApiContext, n: RefundNotice): Prom
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
     first = false;
-    await em.getConnection().execute('update payment_notice set deliveries = deliveries + 1 where channel = ? and out_refund_no = ? and state = ?', [n.channel, n.outRefundNo, n.state], 'run');
+    await countNoticeDelivery(em, key);
   }
   const row = await em.fork().findOneOrFail(PaymentNotice, key);
   const stale = !row.handledAt && Date.now() - row.receivedAt.getTime() > REHANDLE_AFTER_MS;

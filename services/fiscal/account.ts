@@ -9,6 +9,7 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Deps } from '../deps';
 import { FiscalRejectedError } from '../../adapters/fiscal/platform';
 import { recordBillEvent } from '../../orm/repositories/bill-events';
+import { markAccountChecked, markAccounted, uploadedNotAccounted, type AccountCandidateRow } from '../../orm/repositories/upload';
 
 export interface AccountBatchResult {
   /** The highest bill id looked at (the cursor of the next batch). */
@@ -19,22 +20,12 @@ export interface AccountBatchResult {
   errors: string[];
 }
 
-interface AccountRow {
-  id: number;
-  hospital_id: number;
-  code: string;
-  bill_batch_code: string;
-  bill_no: string;
-}
+type AccountRow = AccountCandidateRow;
 
 export function accountActivities(deps: Deps) {
   async function fetchAccountStatus(input: { afterId: number; limit: number }): Promise<AccountBatchResult> {
     const em = deps.orm.em.fork();
-    const rows: AccountRow[] = await em.getConnection().execute(
-      `select b.id, b.hospital_id, h.code, b.bill_batch_code, b.bill_no from bill b join hospital h on h.id = b.hospital_id
-        where b.upload_state = 'uploaded' and b.accounted = 0 and b.id > ? order by b.id limit ?`,
-      [input.afterId, input.limit],
-    );
+    const rows = await uploadedNotAccounted(em, input.afterId, input.limit);
     if (!rows.length) return { lastId: input.afterId, count: 0, accounted: 0, errors: [] };
     const byHospital = new Map<string, AccountRow[]>();
     for (const r of rows) byHospital.set(r.code, [...(byHospital.get(r.code) ?? []), r]);
@@ -57,21 +48,15 @@ export function accountActivities(deps: Deps) {
     }
     const accounted = await em.transactional(async (tx) => {
       const sql = tx as unknown as SqlEntityManager;
-      const p = sql.getPlatform();
       const now = new Date();
       let n = 0;
       for (const a of answers) {
-        const r = await sql.execute<{ affectedRows: number }>(
-          'update bill set accounted = 1, accounted_at = ?, account_checked_at = ? where id = ? and accounted = 0',
-          [p.processDateProperty(a.accountedAt), p.processDateProperty(now), a.id],
-          'run',
-        );
-        if (r.affectedRows !== 1) continue;
+        if (!(await markAccounted(sql, a.id, a.accountedAt, now))) continue;
         n++;
         await recordBillEvent(sql, { billId: a.id, type: 'accounted', actor: 'system:fiscal-account', detail: `入账时间 ${a.accountedAt.toISOString()}`, at: now });
       }
       const ids = rows.map((r) => Number(r.id));
-      await sql.execute(`update bill set account_checked_at = ? where id in (${ids.map(() => '?').join(',')}) and accounted = 0`, [p.processDateProperty(now), ...ids], 'run');
+      await markAccountChecked(sql, ids, now);
       return n;
     });
     return { lastId: Number(rows[rows.length - 1].id), count: rows.length, accounted, errors };

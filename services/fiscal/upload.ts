@@ -19,12 +19,12 @@
 import { Context } from '@temporalio/activity';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { crashPoint } from '../../common/crash-points';
-import { isUniqueViolation } from '../../orm/errors';
 import { Bill } from '../../orm/entities';
 import type { Deps } from '../deps';
 import { FiscalRejectedError, FiscalUnavailableError, type UploadBill } from '../../adapters/fiscal/platform';
 import { planUploadBatch, toUploadBill, uploadBatchNo, type UploadCandidate } from '../../adapters/fiscal/upload-batch';
 import { recordBillEvent } from '../../orm/repositories/bill-events';
+import { closeUploadBatch, nextUploadHospital, noteUploadAttempt, noteUploadError, recordBillUpload, uploadCandidatesOf } from '../../orm/repositories/upload';
 
 export interface UploadBatchRef {
   hospitalId: number;
@@ -67,31 +67,12 @@ function beat(detail: string): void {
   }
 }
 
-interface CandidateRow {
-  id: number;
-  is_scarlet: number | boolean;
-  related_bill_id: number | null;
-  related_upload_state: string | null;
-  code: string;
-}
-
 export function uploadActivities(deps: Deps) {
-  const dateParam = (sql: { getPlatform(): { processDateProperty(d: unknown): unknown } }, d: Date) => sql.getPlatform().processDateProperty(d);
-
   async function nextUploadBatch(input: { limit: number }): Promise<UploadBatchRef | null> {
-    const conn = deps.orm.em.fork().getConnection();
-    // Red bills whose original was rejected cannot go (the fiscal side wants the original first): skip them here.
-    const eligible = `b.upload_state = 'pending' and (b.is_scarlet = 0 or o.upload_state in ('uploaded', 'pending'))`;
-    const [first] = await conn.execute<Array<{ hospital_id: number }>>(
-      `select b.hospital_id from bill b left join bill o on o.id = b.related_bill_id where ${eligible} order by b.id limit 1`,
-    );
-    if (!first) return null;
-    const rows: CandidateRow[] = await conn.execute(
-      `select b.id, b.is_scarlet, b.related_bill_id, o.upload_state as related_upload_state, h.code
-         from bill b left join bill o on o.id = b.related_bill_id join hospital h on h.id = b.hospital_id
-        where b.hospital_id = ? and ${eligible} order by b.id limit ?`,
-      [first.hospital_id, input.limit],
-    );
+    const em = deps.orm.em.fork();
+    const hospitalId = await nextUploadHospital(em);
+    if (hospitalId === undefined) return null;
+    const rows = await uploadCandidatesOf(em, hospitalId, input.limit);
     const candidates: UploadCandidate[] = rows.map((r) => ({
       id: Number(r.id),
       isScarlet: !!Number(r.is_scarlet),
@@ -100,7 +81,7 @@ export function uploadActivities(deps: Deps) {
     }));
     const plan = planUploadBatch(candidates, input.limit);
     if (!plan.billIds.length) return null;
-    return { hospitalId: Number(first.hospital_id), hospitalCode: rows[0].code, billIds: plan.billIds, held: plan.held.length };
+    return { hospitalId: Number(hospitalId), hospitalCode: rows[0].code, billIds: plan.billIds, held: plan.held.length };
   }
 
   /** The bills as they are now, in the given order. */
@@ -142,33 +123,12 @@ export function uploadActivities(deps: Deps) {
   async function noteAttempt(ref: UploadBatchRef, batchNo: string, billIds: number[], workflowId: string | undefined): Promise<void> {
     const em = deps.orm.em.fork();
     await em.transactional(async (tx) => {
-      const sql = tx as unknown as SqlEntityManager;
-      const now = dateParam(sql, new Date());
-      const upd = await sql.execute<{ affectedRows: number }>(
-        `update fiscal_upload_batch set attempts = attempts + 1, updated_at = ?, workflow_id = coalesce(?, workflow_id) where batch_no = ?`,
-        [now, workflowId ?? null, batchNo],
-        'run',
-      );
-      if (upd.affectedRows === 0) {
-        try {
-          await sql.execute(
-            `insert into fiscal_upload_batch (batch_no, hospital_id, bill_count, first_bill_id, last_bill_id, state, attempts, accepted_count, rejected_count, workflow_id, created_at, updated_at)
-             values (?, ?, ?, ?, ?, 'sending', 1, 0, 0, ?, ?, ?)`,
-            [batchNo, ref.hospitalId, billIds.length, Math.min(...billIds), Math.max(...billIds), workflowId ?? null, now, now],
-            'run',
-          );
-        } catch (e) {
-          if (!isUniqueViolation(e)) throw e; // a concurrent try of the same batch
-        }
-      }
-      const marks = billIds.map(() => '?').join(',');
-      await sql.execute(`update bill set upload_attempts = upload_attempts + 1 where id in (${marks}) and upload_state = 'pending'`, billIds, 'run');
+      await noteUploadAttempt(tx as unknown as SqlEntityManager, { batchNo, hospitalId: ref.hospitalId, billIds, workflowId });
     });
   }
 
   async function noteError(batchNo: string, message: string): Promise<void> {
-    const conn = deps.orm.em.fork().getConnection();
-    await conn.execute(`update fiscal_upload_batch set last_error = ?, updated_at = ? where batch_no = ? and state = 'sending'`, [message.slice(0, 2000), conn.getPlatform().processDateProperty(new Date()), batchNo], 'run');
+    await noteUploadError(deps.orm.em.fork(), batchNo, message);
   }
 
   async function uploadFiscalBatch(ref: UploadBatchRef & { workflowId?: string }): Promise<UploadOutcome> {
@@ -219,20 +179,16 @@ export function uploadActivities(deps: Deps) {
     return deps.orm.em.fork().transactional(async (tx) => {
       const sql = tx as unknown as SqlEntityManager;
       const at = new Date();
-      const now = dateParam(sql, at);
       let accepted = 0;
       let rejected = 0;
       let skipped = 0;
       for (const r of results) {
         const ok = r.state === 'accepted';
-        const res = await sql.execute<{ affectedRows: number }>(
-          ok
-            ? `update bill set upload_state = 'uploaded', uploaded_at = ?, upload_batch_no = ?, upload_reason = null where id = ? and upload_state = 'pending' and state = ?`
-            : `update bill set upload_state = 'rejected', upload_batch_no = ?, upload_reason = ? where id = ? and upload_state = 'pending' and state = ?`,
-          ok ? [now, outcome.batchNo, r.billId, r.sentState] : [outcome.batchNo, (r.reason ?? '').slice(0, 2000), r.billId, r.sentState],
-          'run',
+        const recorded = await recordBillUpload(
+          sql,
+          ok ? { billId: r.billId, sentState: r.sentState, batchNo: outcome.batchNo, at, accepted: true } : { billId: r.billId, sentState: r.sentState, batchNo: outcome.batchNo, at, accepted: false, reason: r.reason ?? '' },
         );
-        if (res.affectedRows !== 1) {
+        if (!recorded) {
           skipped++;
           continue;
         }
@@ -249,11 +205,14 @@ export function uploadActivities(deps: Deps) {
       }
       const batchRejected = 'batchRejected' in outcome;
       // Counts add up over re-recordings: the second time every conditional update above finds nothing to do.
-      await sql.execute(
-        `update fiscal_upload_batch set state = ?, accepted_count = accepted_count + ?, rejected_count = rejected_count + ?, last_error = ?, updated_at = ?, finished_at = coalesce(finished_at, ?) where batch_no = ?`,
-        [batchRejected ? 'rejected' : 'done', accepted, rejected, batchRejected ? `E0071 整批被拒（${outcome.batchRejected.code}）：${outcome.batchRejected.message}`.slice(0, 2000) : null, now, now, outcome.batchNo],
-        'run',
-      );
+      await closeUploadBatch(sql, {
+        batchNo: outcome.batchNo,
+        state: batchRejected ? 'rejected' : 'done',
+        accepted,
+        rejected,
+        lastError: batchRejected ? `E0071 整批被拒（${outcome.batchRejected.code}）：${outcome.batchRejected.message}`.slice(0, 2000) : null,
+        at,
+      });
       return { batchNo: outcome.batchNo, accepted, rejected, skipped };
     });
   }
