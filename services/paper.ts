@@ -5,16 +5,14 @@
  * the print job and write the timeline event together. Printing follows in the background
  * (`printJob`), by a job id stored in that transaction, so a retried print never prints twice.
  *
- * Paper numbers are taken like e-bill numbers (see takeNextNumber): a conditional UPDATE of the
- * segment's `next_no` inside the transaction, so two exchanges never share a number and a failed
- * transaction gives it back. `next_no` never points at a voided blank form: whatever advances it
- * also skips the blank-voided numbers right after it.
+ * Paper numbers are taken like e-bill numbers (see takeNextNumber), by takePaperNumber in
+ * orm/repositories/paper.ts: a conditional UPDATE of the segment's `next_no` inside the
+ * transaction, so two exchanges never share a number and a failed transaction gives it back.
  */
 import * as fs from 'node:fs/promises';
 import { dbDate } from '../orm/sql-values';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import type { SqlEntityManager } from '@mikro-orm/knex';
 import { DomainError, fieldError } from '../common/errors';
 import { isUniqueViolation } from '../orm/errors';
 import { formatYuan, yuanInChinese } from '../common/money';
@@ -24,7 +22,37 @@ import { BUS_TYPES } from '../domain/bill/issue-request';
 import { PrinterPermanentError } from '../adapters/printer/printer';
 import { renderPaperFormPdf } from '../adapters/printer/paper-form-pdf';
 import { paperWorkflowId } from '../temporal/ids';
-import { recordBillEvent, type SqlRunner } from '../orm/repositories/bill-events';
+import { recordBillEvent } from '../orm/repositories/bill-events';
+import type { Sql } from '../orm/sql';
+import {
+  billPaperState,
+  billPaperStateNow,
+  cancelQueuedPrintJob,
+  cancelQueuedPrintJobNow,
+  clearBillForm,
+  formReplacedBy,
+  insertBlankVoids,
+  layoutPrintCount,
+  lockBillForPaper,
+  markBillExchanged,
+  moveBillToForm,
+  paperFormOf,
+  paperFormStateNow,
+  paperNo,
+  paperSegmentHolding,
+  printBill,
+  printBillLines,
+  printJobById,
+  printJobFailed,
+  printJobPrinted,
+  queuePrintJob,
+  recordPrintedForm,
+  segmentNextNo,
+  skipVoidedBlanks,
+  takePaperNumber,
+  usedPaperNumbers,
+  voidPrintedForm,
+} from '../orm/repositories/paper';
 
 export type PaperOpKind = 'exchange' | 'reexchange' | 'void' | 'printLayout';
 
@@ -60,124 +88,18 @@ export interface PaperResult {
   repeated: boolean;
 }
 
-export const paperNo = (n: number) => String(n).padStart(10, '0');
 export const paperJobId = (code: string, no: string) => `paper-${code}-${no}`;
 export const paperPrinter = (placeCode: string) => `${placeCode}-paper`;
 export const a4Printer = (placeCode: string) => `${placeCode}-a4`;
 
 const OP_EVENT = { exchange: 'exchanged', reexchange: 'paper_reprinted', void: 'paper_voided', printLayout: 'layout_printed' } as const;
 
-type Sql = SqlEntityManager;
-const now = (sql: SqlRunner, d: Date) => sql.getPlatform().processDateProperty(d);
-
-interface SegmentRow {
-  id: number;
-  p_bill_batch_code: string;
-  bill_kind_id: number;
-  start_no: number | string;
-  end_no: number | string;
-  next_no: number | string;
-}
-
-/**
- * The point's paper segment the next exchange takes from: the given code (or any), for the e-bill
- * kind (or any), with numbers left; first by code and start number. Read-only.
- */
-export async function nextPaperSegment(
-  sql: SqlRunner,
-  placeId: number,
-  opts: { pBillBatchCode?: string; billKindId?: number; forUpdate?: string },
-): Promise<SegmentRow | undefined> {
-  const rows = (await sql.execute(
-    `select id, p_bill_batch_code, bill_kind_id, start_no, end_no, next_no from paper_segment
-      where place_id = ? and status = 'active' and next_no <= end_no ${opts.pBillBatchCode ? 'and p_bill_batch_code = ?' : ''}
-      order by p_bill_batch_code, start_no${opts.forUpdate ?? ''}`,
-    opts.pBillBatchCode ? [placeId, opts.pBillBatchCode] : [placeId],
-  )) as SegmentRow[];
-  return rows.find((r) => opts.billKindId === undefined || Number(r.bill_kind_id) === opts.billKindId);
-}
-
-/**
- * ` for update` on MySQL/MariaDB: inside a transaction a plain SELECT reads the snapshot taken at
- * the transaction's first read (REPEATABLE READ), which may be older than a concurrent commit; a
- * locking read sees the latest. SQLite has no such clause and needs none (one writer at a time).
- */
-export function forUpdate(sql: Sql): string {
-  const client = String((sql.getKnex().client as { config?: { client?: unknown } }).config?.client ?? '');
-  return /mysql|maria/i.test(client) ? ' for update' : '';
-}
-
-/** Moves `next_no` past blank-voided numbers that follow it (only blank voids lie above next_no). */
-async function skipVoidedBlanks(sql: Sql, segmentId: number, from: number): Promise<void> {
-  const rows = await sql.execute<Array<{ p_no: number | string }>>(`select p_no from paper_number where segment_id = ? and p_no >= ? order by p_no limit 1000${forUpdate(sql)}`, [segmentId, from]);
-  let n = from;
-  for (const r of rows) {
-    if (Number(r.p_no) !== n) break;
-    n++;
-  }
-  if (n > from) await sql.execute('update paper_segment set next_no = ? where id = ? and next_no = ?', [n, segmentId, from], 'run');
-}
-
-/**
- * Takes the point's next unused paper number inside the caller's transaction. With `expected`, only
- * that number is taken, and only if it is the next one: else E0034 naming the next one.
- */
-export async function takePaperNumber(
-  sql: Sql,
-  place: { id: number; code: string },
-  opts: { pBillBatchCode?: string; billKindId: number; expected?: string },
-): Promise<{ segmentId: number; pBillBatchCode: string; number: number }> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const seg = await nextPaperSegment(sql, place.id, { ...opts, forUpdate: forUpdate(sql) });
-    if (!seg) {
-      const other = await nextPaperSegment(sql, place.id, { pBillBatchCode: opts.pBillBatchCode });
-      if (other) {
-        throw fieldError(opts.pBillBatchCode ? 'pBillBatchCode' : 'placeCode', `the paper forms ${other.p_bill_batch_code} at billing point "${place.code}" are for another bill kind than this e-bill`, 'E0034');
-      }
-      const what = opts.pBillBatchCode ? `paper forms with code ${opts.pBillBatchCode}` : 'paper forms';
-      throw fieldError(opts.pBillBatchCode ? 'pBillBatchCode' : 'placeCode', `billing point "${place.code}" has no ${what} left (纸质票据库存不足)`, 'E0023');
-    }
-    const next = Number(seg.next_no);
-    if (opts.expected !== undefined && Number(opts.expected) !== next) {
-      throw fieldError('pBillNo', `${opts.expected} is not the next unused paper form of billing point "${place.code}": the next is ${seg.p_bill_batch_code}-${paperNo(next)}`, 'E0034');
-    }
-    const res = await sql.execute<{ affectedRows: number }>(
-      'update paper_segment set next_no = next_no + 1 where id = ? and next_no = ? and next_no <= end_no',
-      [seg.id, next],
-      'run',
-    );
-    if (res.affectedRows !== 1) continue; // a concurrent transaction took it: read again
-    await skipVoidedBlanks(sql, seg.id, next + 1);
-    return { segmentId: Number(seg.id), pBillBatchCode: seg.p_bill_batch_code, number: next };
-  }
-  throw new Error(`could not take a paper number at ${place.code} after 100 attempts`);
-}
-
-interface BillState {
-  id: number;
-  hospital_id: number;
-  bill_batch_code: string;
-  bill_no: string;
-  bill_kind_id: number;
-  state: string;
-  is_scarlet: number | boolean;
-  paper_state: string;
-  paper_bill_batch_code: string | null;
-  paper_bill_no: string | null;
-}
-
-const readBill = async (sql: SqlRunner, id: number) =>
-  ((await sql.execute(
-    'select id, hospital_id, bill_batch_code, bill_no, bill_kind_id, state, is_scarlet, paper_state, paper_bill_batch_code, paper_bill_no from bill where id = ?',
-    [id],
-  )) as BillState[])[0];
-
 class Conflict extends Error {}
 
 export function paperActivities(deps: Deps) {
   async function operate(op: PaperOp): Promise<PaperResult> {
     const em = deps.orm.em.fork();
-    const bill0 = await readBill(em.getConnection(), op.billId);
+    const bill0 = await billPaperStateNow(em, op.billId);
     if (!bill0) throw new DomainError('E0030', `billNo: bill ${op.billId} not found`, 'billNo');
     const label = `${bill0.bill_batch_code}-${bill0.bill_no}`;
     const place = await deps.master.lookup(bill0.hospital_id, (h) => h.places.get(op.placeCode));
@@ -190,46 +112,33 @@ export function paperActivities(deps: Deps) {
       const at = new Date();
       const base = { billId: bill0.id, billBatchCode: bill0.bill_batch_code, billNo: bill0.bill_no };
       const queueJob = async (jobId: string, kind: 'paper_form' | 'layout', printer: string, p?: { code: string; no: string }) =>
-        sql.execute(
-          `insert into print_job (job_id, bill_id, kind, printer, p_bill_batch_code, p_bill_no, state, attempts, operator, created_at) values (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`,
-          [jobId, bill0.id, kind, printer, p?.code ?? null, p?.no ?? null, op.operator.slice(0, 64), now(sql, at)],
-          'run',
-        );
+        queuePrintJob(sql, { jobId, billId: bill0.id, kind, printer, form: p, operator: op.operator, at });
       const event = (detail: string) => recordBillEvent(sql, { billId: bill0.id, type: OP_EVENT[op.op], actor: op.actor ?? op.operator, detail: op.actor && op.actor !== op.operator ? `${detail}，操作员 ${op.operator}` : detail, workflowId, at });
       const printForm = async (seg: { pBillBatchCode: string; number: number; segmentId: number }) => {
         const no = paperNo(seg.number);
-        await sql.execute(
-          `insert into paper_number (segment_id, p_bill_batch_code, p_bill_no, p_no, state, bill_id, operator, printed_at, created_at) values (?, ?, ?, ?, 'printed', ?, ?, ?, ?)`,
-          [seg.segmentId, seg.pBillBatchCode, no, seg.number, bill0.id, op.operator.slice(0, 64), now(sql, at), now(sql, at)],
-          'run',
-        );
+        await recordPrintedForm(sql, { segmentId: seg.segmentId, code: seg.pBillBatchCode, no, number: seg.number, billId: bill0.id, operator: op.operator, at });
         const jobId = paperJobId(seg.pBillBatchCode, no);
         await queueJob(jobId, 'paper_form', paperPrinter(op.placeCode), { code: seg.pBillBatchCode, no });
         return { no, jobId };
       };
       const voidForm = async (code: string, no: string, reason: string) => {
-        const r = await sql.execute<{ affectedRows: number }>(
-          `update paper_number set state = 'voided', void_reason = ?, voided_by = ?, voided_at = ? where p_bill_batch_code = ? and p_bill_no = ? and state = 'printed' and bill_id = ?`,
-          [reason, op.operator.slice(0, 64), now(sql, at), code, no, bill0.id],
-          'run',
-        );
-        if (r.affectedRows !== 1) throw new Conflict();
+        if (!(await voidPrintedForm(sql, { code, no, billId: bill0.id, reason, operator: op.operator, at }))) throw new Conflict();
         // A form voided before its print job ran is not printed any more.
-        await sql.execute(`update print_job set state = 'cancelled' where job_id = ? and state = 'queued'`, [paperJobId(code, no)], 'run');
+        await cancelQueuedPrintJob(sql, paperJobId(code, no));
       };
 
       if (op.op === 'printLayout') {
-        const [{ n }] = await sql.execute<Array<{ n: number | string }>>(`select count(*) as n from print_job where bill_id = ? and kind = 'layout'`, [bill0.id]);
-        const jobId = `layout-${bill0.id}-${Number(n) + 1}`;
+        const n = await layoutPrintCount(sql, bill0.id);
+        const jobId = `layout-${bill0.id}-${n + 1}`;
         await queueJob(jobId, 'layout', a4Printer(op.placeCode));
         await event(`A4 补打（${op.placeCode}，打印任务 ${jobId}）`);
-        const cur = await readBill(sql, bill0.id);
+        const cur = (await billPaperState(sql, bill0.id))!;
         return { ...base, paperState: cur.paper_state as PaperResult['paperState'], pBillBatchCode: cur.paper_bill_batch_code ?? undefined, pBillNo: cur.paper_bill_no ?? undefined, printJobId: jobId, newPrintJob: true, repeated: false };
       }
 
       // Lock the bill first (as the reversal does), then the paper segment: one lock order.
-      await sql.execute('update bill set paper_state = paper_state where id = ?', [bill0.id], 'run');
-      const bill = await readBill(sql, bill0.id);
+      await lockBillForPaper(sql, bill0.id);
+      const bill = (await billPaperState(sql, bill0.id))!;
       const current = bill.paper_state === 'exchanged' && bill.paper_bill_batch_code && bill.paper_bill_no ? { code: bill.paper_bill_batch_code, no: bill.paper_bill_no } : undefined;
       const same = (code?: string, no?: string) => !!current && (!code || code === current.code) && (!no || Number(no) === Number(current.no));
       const repeatAnswer = (): PaperResult => ({ ...base, paperState: 'exchanged', pBillBatchCode: current!.code, pBillNo: current!.no, printJobId: paperJobId(current!.code, current!.no), newPrintJob: false, repeated: true });
@@ -244,12 +153,7 @@ export function paperActivities(deps: Deps) {
           throw new DomainError('E0031', `billNo: ${label} is already exchanged for paper form ${current.code}-${current.no}; use reTurnPaper to re-exchange, or invalidPaper first`, 'billNo');
         }
         const seg = await takePaperNumber(sql, place, { pBillBatchCode: op.pBillBatchCode, billKindId: Number(bill.bill_kind_id), expected: op.pBillNo });
-        const marked = await sql.execute<{ affectedRows: number }>(
-          `update bill set paper_state = 'exchanged', paper_bill_batch_code = ?, paper_bill_no = ? where id = ? and paper_state = 'none' and state = 'normal'`,
-          [seg.pBillBatchCode, paperNo(seg.number), bill.id],
-          'run',
-        );
-        if (marked.affectedRows !== 1) throw new Conflict();
+        if (!(await markBillExchanged(sql, bill.id, { code: seg.pBillBatchCode, no: paperNo(seg.number) }))) throw new Conflict();
         const { no, jobId } = await printForm(seg);
         await event(`纸质票据 ${seg.pBillBatchCode}-${no}（${op.placeCode}）`);
         return { ...base, paperState: 'exchanged', pBillBatchCode: seg.pBillBatchCode, pBillNo: no, printJobId: jobId, newPrintJob: true, repeated: false };
@@ -261,12 +165,7 @@ export function paperActivities(deps: Deps) {
         const reason = op.reason || '纸质票据损坏或遗失，重新换开';
         await voidForm(current.code, current.no, reason);
         const seg = await takePaperNumber(sql, place, { pBillBatchCode: op.pBillBatchCode, billKindId: Number(bill.bill_kind_id), expected: op.pBillNo });
-        const moved = await sql.execute<{ affectedRows: number }>(
-          `update bill set paper_bill_batch_code = ?, paper_bill_no = ? where id = ? and paper_state = 'exchanged' and paper_bill_batch_code = ? and paper_bill_no = ?`,
-          [seg.pBillBatchCode, paperNo(seg.number), bill.id, current.code, current.no],
-          'run',
-        );
-        if (moved.affectedRows !== 1) throw new Conflict();
+        if (!(await moveBillToForm(sql, bill.id, current, { code: seg.pBillBatchCode, no: paperNo(seg.number) }))) throw new Conflict();
         const { no, jobId } = await printForm(seg);
         await event(`原纸质票据 ${current.code}-${current.no} 作废（${reason}），新纸质票据 ${seg.pBillBatchCode}-${no}`);
         return { ...base, paperState: 'exchanged', pBillBatchCode: seg.pBillBatchCode, pBillNo: no, voided: { pBillBatchCode: current.code, pBillNo: current.no }, printJobId: jobId, newPrintJob: true, repeated: false };
@@ -275,7 +174,7 @@ export function paperActivities(deps: Deps) {
       // op === 'void': the printed form pBillBatchCode-pBillNo of this bill.
       const code = op.pBillBatchCode!;
       const no = paperNo(Number(op.pBillNo));
-      const [row] = await sql.execute<Array<{ state: string; bill_id: number | null }>>('select state, bill_id from paper_number where p_bill_batch_code = ? and p_bill_no = ?', [code, no]);
+      const row = await paperFormOf(sql, code, no);
       if (!row || Number(row.bill_id) !== bill.id) throw fieldError('pBillNo', `paper form ${code}-${no} was not exchanged for bill ${label}`, 'E0034');
       if (row.state === 'voided' && !(current && current.code === code && current.no === no)) {
         return { ...base, paperState: bill.paper_state as PaperResult['paperState'], pBillBatchCode: current?.code, pBillNo: current?.no, voided: { pBillBatchCode: code, pBillNo: no }, newPrintJob: false, repeated: true };
@@ -283,12 +182,7 @@ export function paperActivities(deps: Deps) {
       if (!current || current.code !== code || current.no !== no) throw fieldError('pBillNo', `paper form ${code}-${no} is not the current paper form of bill ${label}`, 'E0034');
       const reason = op.reason ?? '';
       await voidForm(code, no, reason);
-      const cleared = await sql.execute<{ affectedRows: number }>(
-        `update bill set paper_state = 'none', paper_bill_batch_code = null, paper_bill_no = null where id = ? and paper_state = 'exchanged' and paper_bill_batch_code = ? and paper_bill_no = ?`,
-        [bill.id, code, no],
-        'run',
-      );
-      if (cleared.affectedRows !== 1) throw new Conflict();
+      if (!(await clearBillForm(sql, bill.id, { code, no }))) throw new Conflict();
       await event(`纸质票据 ${code}-${no} 作废（${reason}）`);
       return { ...base, paperState: 'none', voided: { pBillBatchCode: code, pBillNo: no }, newPrintJob: false, repeated: false };
     });
@@ -314,30 +208,22 @@ export function paperActivities(deps: Deps) {
      * the print service's idempotency key. A paper form voided before it printed is not printed.
      */
     async printJob(jobId: string): Promise<'printed' | 'cancelled'> {
-      const conn = deps.orm.em.getConnection();
-      const [job] = await conn.execute<Array<{ job_id: string; bill_id: number; kind: string; printer: string; p_bill_batch_code: string | null; p_bill_no: string | null; state: string; operator: string }>>(
-        'select job_id, bill_id, kind, printer, p_bill_batch_code, p_bill_no, state, operator from print_job where job_id = ?',
-        [jobId],
-      );
+      const em = deps.orm.em;
+      const job = await printJobById(em, jobId);
       if (!job) throw ApplicationFailure.create({ message: `print job ${jobId} not found`, nonRetryable: true });
       if (job.state === 'printed' || job.state === 'cancelled') return job.state;
-      const bill = await loadPrintBill(conn, job.bill_id);
+      const bill = await printBill(em, job.bill_id);
+      if (!bill) throw ApplicationFailure.create({ message: `bill ${job.bill_id} not found`, nonRetryable: true });
       let pdf: Buffer;
       let title: string;
       if (job.kind === 'paper_form') {
-        const [num] = await conn.execute<Array<{ state: string }>>('select state from paper_number where p_bill_batch_code = ? and p_bill_no = ?', [job.p_bill_batch_code, job.p_bill_no]);
-        if (!num || num.state !== 'printed') {
-          await conn.execute(`update print_job set state = 'cancelled' where job_id = ? and state = 'queued'`, [jobId], 'run');
+        const state = await paperFormStateNow(em, job.p_bill_batch_code, job.p_bill_no);
+        if (state !== 'printed') {
+          await cancelQueuedPrintJobNow(em, jobId);
           return 'cancelled';
         }
-        const [prev] = await conn.execute<Array<{ p_bill_batch_code: string; p_bill_no: string }>>(
-          `select p_bill_batch_code, p_bill_no from paper_number where bill_id = ? and state = 'voided' and id < (select id from paper_number where p_bill_batch_code = ? and p_bill_no = ?) order by id desc limit 1`,
-          [job.bill_id, job.p_bill_batch_code, job.p_bill_no],
-        );
-        const [items, payments] = await Promise.all([
-          conn.execute<Array<{ name: string; number: string | null; amt: number | string }>>('select name, number, amt from bill_item where bill_id = ? order by sort_no, id', [job.bill_id]),
-          conn.execute<Array<{ channel_code: string; amount: number | string }>>('select channel_code, amount from bill_payment where bill_id = ? order by id', [job.bill_id]),
-        ]);
+        const prev = await formReplacedBy(em, job.bill_id, job.p_bill_batch_code, job.p_bill_no);
+        const { items, payments } = await printBillLines(em, job.bill_id);
         pdf = await renderPaperFormPdf(
           {
             pBillBatchCode: job.p_bill_batch_code!,
@@ -373,46 +259,14 @@ export function paperActivities(deps: Deps) {
       try {
         await deps.printer.print({ jobId, printer: job.printer, media: job.kind === 'paper_form' ? 'paper-form' : 'a4', title, pdf });
       } catch (e) {
-        await conn.execute('update print_job set attempts = attempts + 1, last_error = ? where job_id = ?', [String((e as Error).message ?? e).slice(0, 1000), jobId], 'run');
+        await printJobFailed(em, jobId, String((e as Error).message ?? e).slice(0, 1000));
         if (e instanceof PrinterPermanentError) throw ApplicationFailure.create({ message: e.message, type: 'PrinterPermanentError', nonRetryable: true });
         throw e;
       }
-      await conn.execute(
-        `update print_job set state = 'printed', attempts = attempts + 1, last_error = null, printed_at = ? where job_id = ? and state = 'queued'`,
-        [deps.orm.em.getPlatform().processDateProperty(new Date()), jobId],
-        'run',
-      );
+      await printJobPrinted(em, jobId, new Date());
       return 'printed';
     },
   };
-}
-
-
-interface PrintBillRow {
-  bill_batch_code: string;
-  bill_no: string;
-  random: string;
-  issued_at: number | string | Date;
-  payer: string;
-  patient_no: string;
-  bus_no: string;
-  bus_type: string;
-  payee: string;
-  total_amt: number | string;
-  layout_path: string | null;
-  hospital_name: string;
-  kind_name: string;
-}
-
-async function loadPrintBill(conn: { execute: SqlRunner['execute'] }, billId: number): Promise<PrintBillRow> {
-  const [row] = (await conn.execute(
-    `select b.bill_batch_code, b.bill_no, b.random, b.issued_at, b.payer, b.patient_no, b.bus_no, b.bus_type, b.payee, b.total_amt, b.layout_path,
-            h.name as hospital_name, k.name as kind_name
-       from bill b join hospital h on h.id = b.hospital_id join bill_kind k on k.id = b.bill_kind_id where b.id = ?`,
-    [billId],
-  )) as PrintBillRow[];
-  if (!row) throw ApplicationFailure.create({ message: `bill ${billId} not found`, nonRetryable: true });
-  return row;
 }
 
 export interface BlankVoidInput {
@@ -437,17 +291,11 @@ export async function voidBlankRange(deps: Deps, input: BlankVoidInput): Promise
   if (!place) throw fieldError('placeCode', `unknown billing point "${input.placeCode}"`, 'E0020');
   return deps.orm.em.fork().transactional(async (tx) => {
     const sql = tx as unknown as Sql;
-    const [seg] = await sql.execute<SegmentRow[]>(
-      `select id, p_bill_batch_code, bill_kind_id, start_no, end_no, next_no from paper_segment where place_id = ? and p_bill_batch_code = ? and start_no <= ? and end_no >= ?${forUpdate(sql)}`,
-      [place.id, input.pBillBatchCode, input.start, input.start],
-    );
+    const seg = await paperSegmentHolding(sql, place.id, input.pBillBatchCode, input.start);
     if (!seg) throw fieldError('pBillNoStart', `${paperNo(input.start)} is not a paper number of code ${input.pBillBatchCode} at billing point "${input.placeCode}"`, 'E0034');
     if (input.end > Number(seg.end_no)) throw fieldError('pBillNoEnd', `${paperNo(input.end)} is beyond the segment ${paperNo(Number(seg.start_no))}-${paperNo(Number(seg.end_no))}`, 'E0034');
     const next_no = seg.next_no; // read under the row lock (for update; SQLite: one writer)
-    const taken = await sql.execute<Array<{ p_no: number | string; state: string; void_reason: string | null }>>(
-      'select p_no, state, void_reason from paper_number where segment_id = ? and p_no between ? and ? order by p_no',
-      [seg.id, input.start, input.end],
-    );
+    const taken = await usedPaperNumbers(sql, seg.id, input.start, input.end);
     const size = input.end - input.start + 1;
     if (taken.length === size && taken.every((t) => t.state === 'blank_voided' && t.void_reason === input.reason)) {
       return { count: size, repeated: true, nextPBillNo: paperNo(Number(next_no)) };
@@ -459,17 +307,8 @@ export async function voidBlankRange(deps: Deps, input: BlankVoidInput): Promise
     if (input.start < Number(next_no)) {
       throw fieldError('pBillNoStart', `${paperNo(input.start)} is already used: the next unused paper form of "${input.placeCode}" is ${paperNo(Number(next_no))}`, 'E0034');
     }
-    const at = now(sql, new Date());
-    for (let n = input.start; n <= input.end; n += 100) {
-      const chunk = Array.from({ length: Math.min(100, input.end - n + 1) }, (_, i) => n + i);
-      await sql.execute(
-        `insert into paper_number (segment_id, p_bill_batch_code, p_bill_no, p_no, state, void_reason, voided_by, voided_at, created_at) values ${chunk.map(() => "(?, ?, ?, ?, 'blank_voided', ?, ?, ?, ?)").join(', ')}`,
-        chunk.flatMap((k) => [seg.id, input.pBillBatchCode, paperNo(k), k, input.reason, input.author.slice(0, 64), at, at]),
-        'run',
-      );
-    }
+    await insertBlankVoids(sql, { segmentId: seg.id, code: input.pBillBatchCode, start: input.start, end: input.end, reason: input.reason, author: input.author, at: new Date() });
     if (input.start === Number(next_no)) await skipVoidedBlanks(sql, Number(seg.id), input.start);
-    const [after] = await sql.execute<Array<{ next_no: number | string }>>('select next_no from paper_segment where id = ?', [seg.id]);
-    return { count: size, repeated: false, nextPBillNo: paperNo(Number(after.next_no)) };
+    return { count: size, repeated: false, nextPBillNo: paperNo(await segmentNextNo(sql, seg.id)) };
   });
 }

@@ -7,6 +7,7 @@ import { paperRecoveredSignal } from '../workflows/write-off';
 import { refundBillSignal } from '../workflows/refund';
 import { refundWorkflowId, writeOffWorkflowId } from './ids';
 import type { ProcessContext as ApiContext } from './context';
+import { refundsAwaitingReversal } from '../orm/repositories/lifecycle';
 
 /** Wakes the bill's reversal if one is waiting for its paper form, and the refunds waiting for that reversal; does nothing otherwise. */
 export async function onPaperVoided(api: ApiContext, bill: { billBatchCode: string; billNo: string }, actor: string): Promise<void> {
@@ -16,13 +17,9 @@ export async function onPaperVoided(api: ApiContext, bill: { billBatchCode: stri
     // No reversal asked for this bill (or it already finished): nothing is waiting.
     if (!(e instanceof WorkflowNotFoundError)) throw e;
   }
-  const refunds = await api.deps.orm.em.getConnection().execute<Array<{ refund_no: string }>>(
-    `select r.refund_no from refund r join bill b on b.id = r.bill_id where b.bill_batch_code = ? and b.bill_no = ? and r.state = 'reversing'`,
-    [bill.billBatchCode, bill.billNo],
-  );
-  for (const r of refunds) {
+  for (const refundNo of await refundsAwaitingReversal(api.deps.orm.em, bill)) {
     try {
-      await api.client.workflow.getHandle(refundWorkflowId(r.refund_no)).signal(refundBillSignal);
+      await api.client.workflow.getHandle(refundWorkflowId(refundNo)).signal(refundBillSignal);
     } catch (e) {
       if (!(e instanceof WorkflowNotFoundError)) throw e;
     }

@@ -7,7 +7,8 @@
 import type Router from '@koa/router';
 import { dbIso } from '../../orm/sql-values';
 import type { Context, Next } from 'koa';
-import { nextPaperSegment, paperNo, voidBlankRange } from '../../services/paper';
+import { voidBlankRange } from '../../services/paper';
+import { billWithPaper, formsOfBill, hospitalOfPoint, nextPaperForm, paperNo, paperStock, printJobsOfBill, usedNumbersOfSegment, type ConsolePaperBill } from '../../orm/repositories/paper';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
@@ -17,32 +18,17 @@ import { paperWorkflowId, workflowUrl } from '../../temporal/ids';
 const PAPER_ROLES = ['admin', 'finance', 'cashier'];
 const seesAll = (u: SessionUser) => u.roles.some((r) => r === 'admin' || r === 'finance');
 
-interface BillRow {
-  id: number;
-  hospital_id: number;
-  bill_batch_code: string;
-  bill_no: string;
-  bill_kind_id: number;
-  place_id: number;
-  place_code: string;
-  paper_state: string;
-  paper_bill_batch_code: string | null;
-  paper_bill_no: string | null;
-}
+type BillRow = ConsolePaperBill;
 
 export function mountPaperRoutes(router: Router, api: ApiContext): void {
   const auth = requireUser(api);
-  const conn = () => api.deps.orm.em.getConnection();
+  const em = () => api.deps.orm.em;
 
   /** The bill of the URL; a cashier may act only on bills of their own billing point. */
   const loadBill = async (ctx: Context): Promise<BillRow> => {
     const id = Number(ctx.params.id);
     if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: must be a positive integer', 'id');
-    const [b] = await conn().execute<BillRow[]>(
-      `select b.id, b.hospital_id, b.bill_batch_code, b.bill_no, b.bill_kind_id, b.place_id, p.code as place_code, b.paper_state, b.paper_bill_batch_code, b.paper_bill_no
-         from bill b join billing_point p on p.id = b.place_id where b.id = ?`,
-      [id],
-    );
+    const b = await billWithPaper(em(), id);
     if (!b) throw new HttpError(404, 'E0030', `票据 ${id} 不存在`);
     const user = ctx.state.user as SessionUser;
     if (!seesAll(user) && user.placeCode !== b.place_code) throw new HttpError(403, 'E0005', `只能处理本开票点 ${user.placeCode ?? ''} 的票据`);
@@ -71,15 +57,9 @@ export function mountPaperRoutes(router: Router, api: ApiContext): void {
 
   router.get('/api/bills/:id/paper', auth, handle(async (ctx) => {
     const b = await loadBill(ctx);
-    const next = await nextPaperSegment(conn(), b.place_id, { billKindId: Number(b.bill_kind_id) });
-    const forms: FormRow[] = await conn().execute<FormRow[]>(
-      'select p_bill_batch_code, p_bill_no, state, operator, printed_at, void_reason, voided_by, voided_at from paper_number where bill_id = ? order by id',
-      [b.id],
-    );
-    const jobs: JobRow[] = await conn().execute<JobRow[]>(
-      'select job_id, kind, printer, state, attempts, last_error, created_at, printed_at from print_job where bill_id = ? order by id',
-      [b.id],
-    );
+    const next = await nextPaperForm(em(), b.place_id, { billKindId: Number(b.bill_kind_id) });
+    const forms = await formsOfBill(em(), b.id);
+    const jobs = await printJobsOfBill(em(), b.id);
     return {
       state: b.paper_state,
       pBillBatchCode: b.paper_bill_batch_code,
@@ -103,7 +83,7 @@ export function mountPaperRoutes(router: Router, api: ApiContext): void {
     const b = await loadBill(ctx);
     const reason = reasonOf((await readJson(ctx)) as { reason?: unknown }, '重新换开');
     // Name the form: a double click then re-exchanges once (the second call finds the bill on it).
-    const next = await nextPaperSegment(conn(), b.place_id, { billKindId: Number(b.bill_kind_id) });
+    const next = await nextPaperForm(em(), b.place_id, { billKindId: Number(b.bill_kind_id) });
     if (!next) throw new HttpError(409, 'E0023', `开票点 ${b.place_code} 没有可用的纸质票据`);
     return runPaperOp(api, await ref(b), { op: 'reexchange', placeCode: b.place_code, operator: operator(ctx), reason, pBillBatchCode: next.p_bill_batch_code, pBillNo: paperNo(Number(next.next_no)) });
   }));
@@ -125,19 +105,10 @@ export function mountPaperRoutes(router: Router, api: ApiContext): void {
     const q = typeof ctx.query.placeCode === 'string' && ctx.query.placeCode ? ctx.query.placeCode : undefined;
     if (q) checkPlace(ctx, q);
     const placeCode = q ?? (seesAll(user) ? undefined : user.placeCode);
-    const segs = await conn().execute<Array<{ id: number; p_bill_batch_code: string; name: string; start_no: number | string; end_no: number | string; next_no: number | string; status: string; place_code: string; place_name: string; kind_code: string; kind_name: string }>>(
-      `select s.id, s.p_bill_batch_code, s.name, s.start_no, s.end_no, s.next_no, s.status, p.code as place_code, p.name as place_name, k.code as kind_code, k.name as kind_name
-         from paper_segment s join billing_point p on p.id = s.place_id join bill_kind k on k.id = s.bill_kind_id
-        ${placeCode ? 'where p.code = ?' : ''} order by p.code, s.p_bill_batch_code, s.start_no`,
-      placeCode ? [placeCode] : [],
-    );
+    const segs = await paperStock(em(), placeCode);
     const segments = [];
     for (const s of segs) {
-      const used: UsedRow[] = await conn().execute<UsedRow[]>(
-        `select n.p_bill_no, n.p_no, n.state, n.bill_id, b.bill_batch_code, b.bill_no, n.operator, n.printed_at, n.void_reason, n.voided_by, n.voided_at
-           from paper_number n left join bill b on b.id = n.bill_id where n.segment_id = ? order by n.p_no`,
-        [s.id],
-      );
+      const used = await usedNumbersOfSegment(em(), s.id);
       const count = (st: string) => used.filter((u) => u.state === st).length;
       const unused = Number(s.end_no) - Number(s.start_no) + 1 - used.length;
       segments.push({
@@ -188,14 +159,9 @@ export function mountPaperRoutes(router: Router, api: ApiContext): void {
     if (!/^\d{1,10}$/.test(start)) throw new HttpError(400, 'E0010', 'pBillNoStart: 号码必须是数字', 'pBillNoStart');
     if (!/^\d{1,10}$/.test(end)) throw new HttpError(400, 'E0010', 'pBillNoEnd: 号码必须是数字', 'pBillNoEnd');
     const reason = reasonOf(body, '作废');
-    const [place] = await conn().execute<Array<{ hospital_id: number }>>('select hospital_id from billing_point where code = ?', [placeCode]);
-    if (!place) throw new HttpError(400, 'E0020', `placeCode: 开票点 ${placeCode} 不存在`, 'placeCode');
-    const r = await voidBlankRange(api.deps, { hospitalId: Number(place.hospital_id), placeCode, pBillBatchCode, start: Number(start), end: Number(end), author: operator(ctx), reason });
+    const hospitalId = await hospitalOfPoint(em(), placeCode);
+    if (hospitalId === undefined) throw new HttpError(400, 'E0020', `placeCode: 开票点 ${placeCode} 不存在`, 'placeCode');
+    const r = await voidBlankRange(api.deps, { hospitalId, placeCode, pBillBatchCode, start: Number(start), end: Number(end), author: operator(ctx), reason });
     return { placeCode, pBillBatchCode, pBillNoStart: paperNo(Number(start)), pBillNoEnd: paperNo(Number(end)), count: r.count, repeated: r.repeated, nextPBillNo: r.nextPBillNo };
   }));
 }
-
-
-interface FormRow { p_bill_batch_code: string; p_bill_no: string; state: string; operator: string | null; printed_at: unknown; void_reason: string | null; voided_by: string | null; voided_at: unknown }
-interface JobRow { job_id: string; kind: string; printer: string; state: string; attempts: number; last_error: string | null; created_at: unknown; printed_at: unknown }
-interface UsedRow { p_bill_no: string; p_no: number | string; state: string; bill_id: number | null; bill_batch_code: string | null; bill_no: string | null; operator: string | null; printed_at: unknown; void_reason: string | null; voided_by: string | null; voided_at: unknown }

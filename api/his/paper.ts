@@ -8,7 +8,8 @@
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { DomainError, fieldError } from '../../common/errors';
 import { validBusDateTime } from '../../domain/bill/issue-request';
-import { nextPaperSegment, paperNo, voidBlankRange, type PaperOp, type PaperResult } from '../../services/paper';
+import { voidBlankRange, type PaperOp, type PaperResult } from '../../services/paper';
+import { billCodeAndNo, hospitalBill, hospitalPaperForm, nextPaperForm, paperFormsLeft, paperNo, pointEBillSegments, pointPaperSegments } from '../../orm/repositories/paper';
 import { paperUpdate, paperWorkflow } from '../../workflows/paper';
 import { onPaperVoided } from '../../temporal/paper-hooks';
 import type { ApiContext } from '../context';
@@ -62,10 +63,7 @@ interface BillRef {
 }
 
 export async function findBill(api: ApiContext, hospitalId: number, billBatchCode: string, billNo: string): Promise<BillRef> {
-  const [b] = await api.deps.orm.em.getConnection().execute<Array<{ id: number; bus_no: string; bus_type: string; patient_no: string }>>(
-    'select id, bus_no, bus_type, patient_no from bill where bill_batch_code = ? and bill_no = ? and hospital_id = ?',
-    [billBatchCode, billNo, hospitalId],
-  );
+  const b = await hospitalBill(api.deps.orm.em, hospitalId, billBatchCode, billNo);
   if (!b) throw new DomainError('E0030', `billNo: no bill ${billBatchCode}-${billNo} issued by this hospital`, 'billNo');
   return { id: Number(b.id), billBatchCode, billNo, busNo: b.bus_no, busType: b.bus_type, patientNo: b.patient_no };
 }
@@ -115,20 +113,14 @@ export async function getPaperBillNo(api: ApiContext, appid: string, o: Record<s
   const placeCode = str(o, 'placeCode', 32);
   const pBillBatchCode = code8(o, 'pBillBatchCode', false);
   const place = await placeOf(api, await hospitalOf(api, appid), placeCode);
-  const seg = await nextPaperSegment(api.deps.orm.em.getConnection(), place.id, { pBillBatchCode });
+  const seg = await nextPaperForm(api.deps.orm.em, place.id, { pBillBatchCode });
   if (!seg) {
     throw fieldError(pBillBatchCode ? 'pBillBatchCode' : 'placeCode', `billing point "${placeCode}" has no ${pBillBatchCode ? `paper forms with code ${pBillBatchCode}` : 'paper forms'} left (纸质票据库存不足)`, 'E0023');
   }
   return { placeCode, pBillBatchCode: seg.p_bill_batch_code, pBillNo: paperNo(Number(seg.next_no)), remainNum: await remaining(api, seg) };
 }
 
-async function remaining(api: ApiContext, seg: { id: number; next_no: number | string; end_no: number | string }): Promise<number> {
-  const [{ n }] = await api.deps.orm.em.getConnection().execute<Array<{ n: number | string }>>(
-    'select count(*) as n from paper_number where segment_id = ? and p_no >= ?',
-    [seg.id, seg.next_no],
-  );
-  return Math.max(0, Number(seg.end_no) - Number(seg.next_no) + 1 - Number(n));
-}
+const remaining = (api: ApiContext, seg: { id: number; next_no: number | string; end_no: number | string }): Promise<number> => paperFormsLeft(api.deps.orm.em, seg);
 
 /** turnPaper / reTurnPaper share their fields. */
 async function exchange(api: ApiContext, appid: string, o: Record<string, unknown>, op: 'exchange' | 'reexchange') {
@@ -152,15 +144,11 @@ export const reTurnPaper = (api: ApiContext, appid: string, o: Record<string, un
 /** Resolves a printed paper form to its bill; the form must come from the given point's stock. */
 export async function formBill(api: ApiContext, hospitalId: number, placeCode: string, pBillBatchCode: string, pBillNo: string): Promise<BillRef> {
   const place = await placeOf(api, hospitalId, placeCode);
-  const [row] = await api.deps.orm.em.getConnection().execute<Array<{ bill_id: number | null; place_id: number; state: string; place_code: string }>>(
-    `select n.bill_id, s.place_id, n.state, p.code as place_code from paper_number n join paper_segment s on s.id = n.segment_id join billing_point p on p.id = s.place_id
-      where n.p_bill_batch_code = ? and n.p_bill_no = ? and s.hospital_id = ?`,
-    [pBillBatchCode, pBillNo, hospitalId],
-  );
+  const row = await hospitalPaperForm(api.deps.orm.em, hospitalId, pBillBatchCode, pBillNo);
   if (!row) throw fieldError('pBillNo', `paper form ${pBillBatchCode}-${pBillNo} was never printed at this hospital (to void unused blank forms use invalidBlankBillNo)`, 'E0034');
   if (Number(row.place_id) !== place.id) throw fieldError('placeCode', `paper form ${pBillBatchCode}-${pBillNo} belongs to billing point "${row.place_code}", not "${placeCode}"`, 'E0020');
   if (row.state === 'blank_voided' || !row.bill_id) throw fieldError('pBillNo', `paper form ${pBillBatchCode}-${pBillNo} is a voided blank form; it was never printed`, 'E0034');
-  const [b] = await api.deps.orm.em.getConnection().execute<Array<{ bill_batch_code: string; bill_no: string }>>('select bill_batch_code, bill_no from bill where id = ?', [row.bill_id]);
+  const b = (await billCodeAndNo(api.deps.orm.em, row.bill_id))!;
   return findBill(api, hospitalId, b.bill_batch_code, b.bill_no);
 }
 
@@ -222,19 +210,8 @@ export async function getValidBillBatchCode(api: ApiContext, appid: string, o: R
   const kind = opt(o, 'billKindCode', 4);
   if (kind !== undefined && !/^\d{4}$/.test(kind)) throw fieldError('billKindCode', 'must be 4 digits');
   const place = await placeOf(api, await hospitalOf(api, appid), placeCode);
-  const conn = api.deps.orm.em.getConnection();
-  const paper: PaperSegRow[] = await conn.execute<PaperSegRow[]>(
-    `select s.id, s.p_bill_batch_code, s.name, s.start_no, s.end_no, s.next_no, k.code as kind_code, k.name as kind_name
-       from paper_segment s join bill_kind k on k.id = s.bill_kind_id
-      where s.place_id = ? and s.status = 'active' and s.next_no <= s.end_no ${kind ? 'and k.code = ?' : ''} order by s.p_bill_batch_code, s.start_no`,
-    kind ? [place.id, kind] : [place.id],
-  );
-  const ebill: EBillSegRow[] = await conn.execute<EBillSegRow[]>(
-    `select s.bill_batch_code, s.start_no, s.end_no, s.next_no, k.code as kind_code, k.name as kind_name
-       from stock_segment s join bill_kind k on k.id = s.bill_kind_id
-      where s.place_id = ? and s.status = 'active' and s.next_no <= s.end_no ${kind ? 'and k.code = ?' : ''} order by s.bill_batch_code, s.start_no`,
-    kind ? [place.id, kind] : [place.id],
-  );
+  const paper = await pointPaperSegments(api.deps.orm.em, place.id, kind);
+  const ebill = await pointEBillSegments(api.deps.orm.em, place.id, kind);
   return {
     placeCode,
     paperBillList: await Promise.all(
@@ -258,6 +235,3 @@ export async function getValidBillBatchCode(api: ApiContext, appid: string, o: R
     })),
   };
 }
-
-interface PaperSegRow { id: number; p_bill_batch_code: string; name: string; start_no: number | string; end_no: number | string; next_no: number | string; kind_code: string; kind_name: string }
-interface EBillSegRow { bill_batch_code: string; start_no: number | string; end_no: number | string; next_no: number | string; kind_code: string; kind_name: string }
