@@ -17,7 +17,6 @@ export const PENDING: string[] = [
   'api/console/bills.ts',
   'api/console/paper.ts',
   'api/console/refunds.ts',
-  'api/console/stock.ts',
   'api/console/upload.ts',
   'api/h5/routes.ts',
   'api/his/issue.ts',

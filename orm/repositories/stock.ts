@@ -145,3 +145,134 @@ export async function auditSources(conn: Execute, hospitalId: number, billBatchC
   const bills = await conn.execute<AuditSources['bills']>(`select bill_batch_code, bill_no, state, is_scarlet from bill where hospital_id = ?${codeFilter}`, p(hospitalId));
   return { receipts, pool, voids, segments, bills };
 }
+
+// ---- the console's reads (on the ORM's connection) ----
+
+const c = (em: EntityManager): Execute => em.getConnection();
+
+export const billKindList = (em: EntityManager): Promise<Array<{ code: string; name: string; category: string }>> => c(em).execute<Array<{ code: string; name: string; category: string }>>('select code, name, category from bill_kind order by code');
+
+export interface PoolRangeView {
+  code: string;
+  name: string;
+  bill_batch_code: string;
+  start_no: number;
+  end_no: number;
+}
+
+export const poolRanges = (em: EntityManager): Promise<PoolRangeView[]> =>
+  c(em).execute<PoolRangeView[]>(
+    'select k.code, k.name, p.bill_batch_code, p.start_no, p.end_no from stock_pool p join bill_kind k on k.id = p.bill_kind_id order by k.code, p.bill_batch_code, p.start_no',
+  );
+
+export interface SegmentView {
+  place_code: string;
+  place_name: string;
+  code: string;
+  name: string;
+  bill_batch_code: string;
+  start_no: number;
+  end_no: number;
+  next_no: number;
+}
+
+/** The point segments (of one point, or all). */
+export const pointSegments = (em: EntityManager, placeCode?: string): Promise<SegmentView[]> =>
+  c(em).execute<SegmentView[]>(
+    `select p.code as place_code, p.name as place_name, k.code, k.name, s.bill_batch_code, s.start_no, s.end_no, s.next_no
+       from stock_segment s join billing_point p on p.id = s.place_id join bill_kind k on k.id = s.bill_kind_id
+      ${placeCode ? 'where p.code = ?' : ''} order by p.code, k.code, s.bill_batch_code, s.start_no`,
+    placeCode ? [placeCode] : [],
+  );
+
+export interface VoidView {
+  code: string;
+  bill_batch_code: string;
+  start_no: number;
+  end_no: number;
+  place_code: string | null;
+  reason: string;
+  voided_by: string;
+  voided_at: string;
+}
+
+export const latestVoids = (em: EntityManager): Promise<VoidView[]> =>
+  c(em).execute<VoidView[]>(
+    'select k.code, v.bill_batch_code, v.start_no, v.end_no, p.code as place_code, v.reason, v.voided_by, v.voided_at from stock_void v join bill_kind k on k.id = v.bill_kind_id left join billing_point p on p.id = v.place_id order by v.id desc limit 500',
+  );
+
+export interface MovementView {
+  id: number;
+  type: string;
+  code: string;
+  bill_batch_code: string;
+  start_no: number;
+  end_no: number;
+  quantity: number;
+  place_code: string | null;
+  requisition_id: number | null;
+  actor: string;
+  reason: string | null;
+  created_at: string;
+}
+
+/** The latest 500 stock movements (of one type, or all). */
+export const latestMovements = (em: EntityManager, type?: string): Promise<MovementView[]> =>
+  c(em).execute<MovementView[]>(
+    `select m.id, m.type, k.code, m.bill_batch_code, m.start_no, m.end_no, m.quantity, p.code as place_code, m.requisition_id, m.actor, m.reason, m.created_at
+       from stock_movement m join bill_kind k on k.id = m.bill_kind_id left join billing_point p on p.id = m.place_id
+      ${type ? 'where m.type = ?' : ''} order by m.id desc limit 500`,
+    type ? [type] : [],
+  );
+
+export interface PointsOverview {
+  points: Array<{ id: number; code: string; name: string; parent_code: string | null; active: number | boolean; created_at: string }>;
+  kinds: Array<{ id: number; code: string; name: string }>;
+  remaining: Array<{ place_id: number; bill_kind_id: number; remaining: number | string; segments: number }>;
+  thresholds: Array<{ place_id: number; bill_kind_id: number; min_remaining: number | string }>;
+  alarms: Array<{ place_id: number; bill_kind_id: number }>;
+  billPlaces: Array<{ place_id: number }>;
+}
+
+/** The points with their parents, the kinds, each point's unused numbers, thresholds, open alarms, and the points that issued bills. */
+export async function pointsOverview(em: EntityManager): Promise<PointsOverview> {
+  const points = await c(em).execute<PointsOverview['points']>(
+    'select p.id, p.code, p.name, q.code as parent_code, p.active, p.created_at from billing_point p left join billing_point q on q.id = p.parent_id order by p.code',
+  );
+  const kinds = await c(em).execute<PointsOverview['kinds']>('select id, code, name from bill_kind order by code');
+  const remaining = await c(em).execute<PointsOverview['remaining']>(
+    `select place_id, bill_kind_id, sum(case when next_no <= end_no then end_no - next_no + 1 else 0 end) as remaining, count(*) as segments from stock_segment where status = 'active' group by place_id, bill_kind_id`,
+  );
+  const thresholds = await c(em).execute<PointsOverview['thresholds']>('select place_id, bill_kind_id, min_remaining from stock_threshold');
+  const alarms = await c(em).execute<PointsOverview['alarms']>(`select place_id, bill_kind_id from stock_alarm where state = 'open'`);
+  const billPlaces = await c(em).execute<PointsOverview['billPlaces']>('select distinct place_id from bill');
+  return { points, kinds, remaining, thresholds, alarms, billPlaces };
+}
+
+export async function openAlarmCount(em: EntityManager): Promise<number> {
+  const [r] = await c(em).execute<Array<{ n: number | string }>>(`select count(*) as n from stock_alarm where state = 'open'`);
+  return Number(r?.n ?? 0);
+}
+
+export interface AlarmView {
+  id: number;
+  state: string;
+  place_code: string;
+  place_name: string;
+  code: string;
+  name: string;
+  remaining: number;
+  threshold: number;
+  opened_at: string;
+  checked_at: string;
+  closed_at: string | null;
+  closed_reason: string | null;
+}
+
+/** The latest 200 alarms (open ones, or all). */
+export const latestAlarms = (em: EntityManager, openOnly: boolean): Promise<AlarmView[]> =>
+  c(em).execute<AlarmView[]>(
+    `select a.id, a.state, p.code as place_code, p.name as place_name, k.code, k.name, a.remaining, a.threshold, a.opened_at, a.checked_at, a.closed_at, a.closed_reason
+       from stock_alarm a join billing_point p on p.id = a.place_id join bill_kind k on k.id = a.bill_kind_id
+      ${openOnly ? `where a.state = 'open'` : ''} order by a.id desc limit 200`,
+  );
