@@ -13,19 +13,10 @@ import { REPO_ROOT } from '../common/paths';
 
 export const PENDING: string[] = [
   'activities/refund.ts',
-  'api/console/basic-data.ts',
   'api/console/refunds.ts',
-  'api/console/reports.ts',
-  'api/console/stock-reports.ts',
-  'api/console/stock.ts',
   'api/his/issue.ts',
   'api/his/refund.ts',
-  'services/fiscal/basic-data.ts',
   'services/refunds.ts',
-  'services/stock/alarms.ts',
-  'services/stock/audit.ts',
-  'services/stock/requisition.ts',
-  'services/stock/stock.ts',
   'temporal/refund-client.ts',
   'temporal/refund-notice.ts',
 ];

@@ -15,6 +15,7 @@ import { requireRole, requireUser, type SessionUser } from './auth';
 import { isUniqueViolation } from '../../orm/errors';
 import { triggerSchedule } from '../../temporal/schedules';
 import { BASIC_DATA_SYNC_SCHEDULE } from '../../temporal/schedules';
+import * as repo from '../../orm/repositories/basic-data';
 
 type Row = Record<string, any>;
 
@@ -39,8 +40,7 @@ export async function syncNow(client: Client): Promise<void> {
 
 export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
   const guard = [requireUser(api), requireRole('admin', 'finance')];
-  const conn = () => api.deps.orm.em.getConnection();
-  const now = () => api.deps.orm.em.getPlatform().processDateProperty(new Date());
+  const em = () => api.deps.orm.em;
   const actor = (ctx: Context) => (ctx.state.user as SessionUser).displayName;
   const body = async (ctx: Context) => {
     const b = await readJson(ctx);
@@ -49,9 +49,9 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
   };
   /** The console serves one hospital (the first; the demo's). */
   const hospitalId = async (): Promise<number> => {
-    const [h] = await conn().execute<Row[]>('select id from hospital order by id limit 1');
-    if (!h) throw new HttpError(404, 'E0030', '尚未配置医院');
-    return Number(h.id);
+    const h = await repo.firstHospitalId(em());
+    if (h === undefined) throw new HttpError(404, 'E0030', '尚未配置医院');
+    return h;
   };
   const id = (ctx: Context) => {
     const n = Number(ctx.params.id);
@@ -68,13 +68,13 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
     }
   };
   const fiscalItem = async (code: string, field: string) => {
-    const [it] = await conn().execute<Row[]>('select id, code, name, active from fiscal_item where code = ?', [code]);
+    const it = await repo.fiscalItemByCode(em(), code);
     if (!it) throw bad(field, `财政收费项目 ${code} 不存在`, 'E0062');
     if (!bool(it.active)) throw bad(field, `财政收费项目 ${code}（${it.name}）已停用（财政平台不再提供）`, 'E0062');
     return it;
   };
   const billKind = async (code: string, field: string) => {
-    const [k] = await conn().execute<Row[]>('select id, code, name, active from bill_kind where code = ?', [code]);
+    const k = await repo.billKindByCode(em(), code);
     if (!k) throw bad(field, `票据种类 ${code} 不存在`, 'E0064');
     if (!bool(k.active)) throw bad(field, `票据种类 ${code}（${k.name}）已停用（财政平台不再提供）`, 'E0064');
     return k;
@@ -82,16 +82,7 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
 
   // ---- 基础数据 ----
   router.get('/api/basic-data', ...guard, handle(async (ctx) => {
-    const [last] = await conn().execute<Row[]>('select id, version, kinds, items, changes, workflow_id, synced_at from basic_data_sync order by id desc limit 1');
-    const kinds = await conn().execute<Row[]>('select code, name, category, electronic, active, synced_at from bill_kind order by code');
-    const items = await conn().execute<Row[]>(
-      `select f.code, f.name, f.active, f.synced_at, (select count(*) from charge_code_map m where m.fiscal_item_id = f.id) as mapped
-         from fiscal_item f order by f.code`,
-    );
-    const changes = await conn().execute<Row[]>(
-      `select c.entity, c.code, c.change_type, c.old_value, c.new_value, c.created_at, s.version
-         from basic_data_change c join basic_data_sync s on s.id = c.sync_id order by c.id desc limit 100`,
-    );
+    const { last, kinds, items, changes } = await repo.basicDataOverview(em());
     ctx.body = {
       lastSync: last ? { version: last.version, syncedAt: dbIso(last.synced_at), kinds: Number(last.kinds), items: Number(last.items), changes: Number(last.changes), workflowId: last.workflow_id } : null,
       scheduleId: BASIC_DATA_SYNC_SCHEDULE.id,
@@ -113,11 +104,9 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
     id: Number(m.id), hisCode: m.his_code, hisName: m.his_name, fiscalItemCode: m.fiscal_code, fiscalItemName: m.fiscal_name,
     fiscalItemActive: bool(m.fiscal_active), updatedBy: m.updated_by, updatedAt: dbIso(m.updated_at),
   });
-  const mappingSelect = `select m.id, m.his_code, m.his_name, m.updated_by, m.updated_at, f.code as fiscal_code, f.name as fiscal_name, f.active as fiscal_active
-    from charge_code_map m join fiscal_item f on f.id = m.fiscal_item_id where m.hospital_id = ?`;
 
   router.get('/api/code-mappings', ...guard, handle(async (ctx) => {
-    const rows = await conn().execute<Row[]>(`${mappingSelect} order by m.his_code`, [await hospitalId()]);
+    const rows = await repo.codeMappings(em(), await hospitalId());
     ctx.body = { items: rows.map(mappingView) };
   }));
 
@@ -127,15 +116,10 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
     const hisCode = text(b, 'hisCode', HIS_CODE, '须为 1-32 位字母、数字或 _.-')!;
     const hisName = text(b, 'hisName', /^.{1,64}$/s, '至多 64 个字符', true);
     const item = await fiscalItem(text(b, 'fiscalItemCode', /^[\w-]{1,16}$/, '须填写财政收费项目编码')!, 'fiscalItemCode');
-    const [dup] = await conn().execute<Row[]>('select id from charge_code_map where hospital_id = ? and his_code = ?', [hid, hisCode]);
-    if (dup) throw bad('hisCode', `HIS 收费编码 ${hisCode} 已有对照`, 'E0063', 409);
-    const res = await conn().execute<{ insertId: number }>(
-      'insert into charge_code_map (hospital_id, his_code, his_name, fiscal_item_id, updated_by, updated_at) values (?, ?, ?, ?, ?, ?)',
-      [hid, hisCode, hisName ?? item.name, item.id, actor(ctx), now()],
-      'run',
-    );
+    if (await repo.hisCodeMapped(em(), hid, hisCode)) throw bad('hisCode', `HIS 收费编码 ${hisCode} 已有对照`, 'E0063', 409);
+    const newId = await repo.addCodeMapping(em(), { hospitalId: hid, hisCode, hisName: hisName ?? item.name, fiscalItemId: item.id, actor: actor(ctx) });
     changed();
-    const [row] = await conn().execute<Row[]>(`${mappingSelect} and m.id = ?`, [hid, res.insertId]);
+    const row = await repo.codeMapping(em(), hid, newId);
     ctx.status = 201;
     ctx.body = mappingView(row!);
   }));
@@ -144,20 +128,19 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
     const mid = id(ctx);
     const b = await body(ctx);
     const hid = await hospitalId();
-    const [cur] = await conn().execute<Row[]>(`${mappingSelect} and m.id = ?`, [hid, mid]);
+    const cur = await repo.codeMapping(em(), hid, mid);
     if (!cur) throw new HttpError(404, 'E0030', `编码对照 ${mid} 不存在`);
     const hisName = text(b, 'hisName', /^.{1,64}$/s, '至多 64 个字符', true);
     const item = await fiscalItem(text(b, 'fiscalItemCode', /^[\w-]{1,16}$/, '须填写财政收费项目编码')!, 'fiscalItemCode');
-    await conn().execute('update charge_code_map set his_name = ?, fiscal_item_id = ?, updated_by = ?, updated_at = ? where id = ?', [hisName ?? cur.his_name, item.id, actor(ctx), now(), mid], 'run');
+    await repo.changeCodeMapping(em(), mid, { hisName: hisName ?? cur.his_name, fiscalItemId: item.id, actor: actor(ctx) });
     changed();
-    const [row] = await conn().execute<Row[]>(`${mappingSelect} and m.id = ?`, [hid, mid]);
+    const row = await repo.codeMapping(em(), hid, mid);
     ctx.body = mappingView(row!);
   }));
 
   router.delete('/api/code-mappings/:id', ...guard, handle(async (ctx) => {
     const mid = id(ctx);
-    const res = await conn().execute<{ affectedRows: number }>('delete from charge_code_map where id = ? and hospital_id = ?', [mid, await hospitalId()], 'run');
-    if (res.affectedRows !== 1) throw new HttpError(404, 'E0030', `编码对照 ${mid} 不存在`);
+    if (!(await repo.removeCodeMapping(em(), await hospitalId(), mid))) throw new HttpError(404, 'E0030', `编码对照 ${mid} 不存在`);
     changed();
     ctx.status = 204;
   }));
@@ -165,12 +148,8 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
   /** HIS charge codes of refused (E0021) issuance requests that are still unmapped. */
   router.get('/api/code-mappings/unmapped', ...guard, handle(async (ctx) => {
     const hid = await hospitalId();
-    const reqs = await conn().execute<Row[]>(
-      `select r.bus_no, r.payload, r.updated_at from issue_request r join his_app a on a.appid = r.appid
-        where r.status = 'rejected' and r.error_code = 'E0021' and a.hospital_id = ? order by r.id desc limit 5000`,
-      [hid],
-    );
-    const mapped = new Set((await conn().execute<Row[]>('select his_code from charge_code_map where hospital_id = ?', [hid])).map((m: Row) => String(m.his_code)));
+    const reqs = await repo.refusedForUnmappedCode(em(), hid);
+    const mapped = await repo.mappedHisCodes(em(), hid);
     const codes = new Map<string, { hisCode: string; hisName: string; requests: number; lastAt: string | null; lastBusNo: string }>();
     for (const r of reqs) {
       let lines: unknown[] = [];
@@ -198,12 +177,10 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
   }));
 
   // ---- 业务类别: busType -> bill kind ----
-  const catSelect = `select c.id, c.bus_type, c.name, k.code as kind_code, k.name as kind_name, k.active as kind_active
-    from business_category c join bill_kind k on k.id = c.bill_kind_id where c.hospital_id = ?`;
   const catView = (c: Row) => ({ id: Number(c.id), busType: c.bus_type, name: c.name, billKindCode: c.kind_code, billKindName: c.kind_name, billKindActive: bool(c.kind_active) });
 
   router.get('/api/business-categories', ...guard, handle(async (ctx) => {
-    ctx.body = { items: (await conn().execute<Row[]>(`${catSelect} order by c.bus_type`, [await hospitalId()])).map(catView) };
+    ctx.body = { items: (await repo.businessCategories(em(), await hospitalId())).map(catView) };
   }));
   router.post('/api/business-categories', ...guard, handle(async (ctx) => {
     const b = await body(ctx);
@@ -211,29 +188,27 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
     const busType = text(b, 'busType', /^\d{2}$/, '须为 2 位数字')!;
     const name = text(b, 'name', /^.{1,32}$/s, '须填写，至多 32 个字符')!;
     const kind = await billKind(text(b, 'billKindCode', /^\d{4}$/, '须为 4 位票据种类编码')!, 'billKindCode');
-    const [dup] = await conn().execute<Row[]>('select id from business_category where hospital_id = ? and bus_type = ?', [hid, busType]);
-    if (dup) throw bad('busType', `业务类别 ${busType} 已存在`, 'E0063', 409);
-    const res = await conn().execute<{ insertId: number }>('insert into business_category (hospital_id, bus_type, name, bill_kind_id) values (?, ?, ?, ?)', [hid, busType, name, kind.id], 'run');
+    if (await repo.busTypeTaken(em(), hid, busType)) throw bad('busType', `业务类别 ${busType} 已存在`, 'E0063', 409);
+    const newId = await repo.addBusinessCategory(em(), { hospitalId: hid, busType, name, billKindId: kind.id });
     changed();
     ctx.status = 201;
-    ctx.body = catView((await conn().execute<Row[]>(`${catSelect} and c.id = ?`, [hid, res.insertId]))[0]!);
+    ctx.body = catView((await repo.businessCategory(em(), hid, newId))!);
   }));
   router.put('/api/business-categories/:id', ...guard, handle(async (ctx) => {
     const cid = id(ctx);
     const b = await body(ctx);
     const hid = await hospitalId();
-    const [cur] = await conn().execute<Row[]>(`${catSelect} and c.id = ?`, [hid, cid]);
+    const cur = await repo.businessCategory(em(), hid, cid);
     if (!cur) throw new HttpError(404, 'E0030', `业务类别 ${cid} 不存在`);
     const name = text(b, 'name', /^.{1,32}$/s, '须填写，至多 32 个字符')!;
     const kind = await billKind(text(b, 'billKindCode', /^\d{4}$/, '须为 4 位票据种类编码')!, 'billKindCode');
-    await conn().execute('update business_category set name = ?, bill_kind_id = ? where id = ?', [name, kind.id, cid], 'run');
+    await repo.changeBusinessCategory(em(), cid, { name, billKindId: kind.id });
     changed();
-    ctx.body = catView((await conn().execute<Row[]>(`${catSelect} and c.id = ?`, [hid, cid]))[0]!);
+    ctx.body = catView((await repo.businessCategory(em(), hid, cid))!);
   }));
   router.delete('/api/business-categories/:id', ...guard, handle(async (ctx) => {
     const cid = id(ctx);
-    const res = await conn().execute<{ affectedRows: number }>('delete from business_category where id = ? and hospital_id = ?', [cid, await hospitalId()], 'run');
-    if (res.affectedRows !== 1) throw new HttpError(404, 'E0030', `业务类别 ${cid} 不存在`);
+    if (!(await repo.removeBusinessCategory(em(), await hospitalId(), cid))) throw new HttpError(404, 'E0030', `业务类别 ${cid} 不存在`);
     changed();
     ctx.status = 204;
   }));
@@ -244,7 +219,7 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
     const name = text(b, 'name', /^.{1,64}$/s, '须填写，至多 64 个字符')!;
     const remark = text(b, 'remark', /^.{0,200}$/s, '至多 200 个字符', true);
     if (!Array.isArray(b.hisCodes) || b.hisCodes.length === 0 || b.hisCodes.length > 100) throw bad('hisCodes', '须为 1-100 个 HIS 收费编码');
-    const mapped = new Set((await conn().execute<Row[]>('select his_code from charge_code_map where hospital_id = ?', [hid])).map((m: Row) => String(m.his_code)));
+    const mapped = await repo.mappedHisCodes(em(), hid);
     const codes: string[] = [];
     for (const [i, c] of b.hisCodes.entries()) {
       const code = typeof c === 'string' ? c.trim() : '';
@@ -256,39 +231,27 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
   };
 
   router.get('/api/item-groups', ...guard, handle(async (ctx) => {
-    ctx.body = { items: (await conn().execute<Row[]>('select * from item_group where hospital_id = ? order by name', [await hospitalId()])).map(groupView) };
+    ctx.body = { items: (await repo.itemGroups(em(), await hospitalId())).map(groupView) };
   }));
   router.post('/api/item-groups', ...guard, handle(async (ctx) => {
     const hid = await hospitalId();
     const g = await groupInput(await body(ctx), hid);
-    const [dup] = await conn().execute<Row[]>('select id from item_group where hospital_id = ? and name = ?', [hid, g.name]);
-    if (dup) throw bad('name', `项目分组「${g.name}」已存在`, 'E0063', 409);
-    const res = await conn().execute<{ insertId: number }>(
-      'insert into item_group (hospital_id, name, his_codes, remark, updated_by, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)',
-      [hid, g.name, g.hisCodes, g.remark ?? null, actor(ctx), now(), now()],
-      'run',
-    );
+    if (await repo.itemGroupNameTaken(em(), hid, g.name)) throw bad('name', `项目分组「${g.name}」已存在`, 'E0063', 409);
+    const newId = await repo.addItemGroup(em(), hid, g, actor(ctx));
     ctx.status = 201;
-    ctx.body = groupView((await conn().execute<Row[]>('select * from item_group where id = ?', [res.insertId]))[0]!);
+    ctx.body = groupView((await repo.itemGroup(em(), newId))!);
   }));
   router.put('/api/item-groups/:id', ...guard, handle(async (ctx) => {
     const gid = id(ctx);
     const hid = await hospitalId();
     const g = await groupInput(await body(ctx), hid);
-    const [dup] = await conn().execute<Row[]>('select id from item_group where hospital_id = ? and name = ? and id <> ?', [hid, g.name, gid]);
-    if (dup) throw bad('name', `项目分组「${g.name}」已存在`, 'E0063', 409);
-    const res = await conn().execute<{ affectedRows: number }>(
-      'update item_group set name = ?, his_codes = ?, remark = ?, updated_by = ?, updated_at = ? where id = ? and hospital_id = ?',
-      [g.name, g.hisCodes, g.remark ?? null, actor(ctx), now(), gid, hid],
-      'run',
-    );
-    if (res.affectedRows !== 1) throw new HttpError(404, 'E0030', `项目分组 ${gid} 不存在`);
-    ctx.body = groupView((await conn().execute<Row[]>('select * from item_group where id = ?', [gid]))[0]!);
+    if (await repo.itemGroupNameTaken(em(), hid, g.name, gid)) throw bad('name', `项目分组「${g.name}」已存在`, 'E0063', 409);
+    if (!(await repo.changeItemGroup(em(), hid, gid, g, actor(ctx)))) throw new HttpError(404, 'E0030', `项目分组 ${gid} 不存在`);
+    ctx.body = groupView((await repo.itemGroup(em(), gid))!);
   }));
   router.delete('/api/item-groups/:id', ...guard, handle(async (ctx) => {
     const gid = id(ctx);
-    const res = await conn().execute<{ affectedRows: number }>('delete from item_group where id = ? and hospital_id = ?', [gid, await hospitalId()], 'run');
-    if (res.affectedRows !== 1) throw new HttpError(404, 'E0030', `项目分组 ${gid} 不存在`);
+    if (!(await repo.removeItemGroup(em(), await hospitalId(), gid))) throw new HttpError(404, 'E0030', `项目分组 ${gid} 不存在`);
     ctx.status = 204;
   }));
 }

@@ -18,34 +18,12 @@ import { HttpError, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
 import { registerStockReports } from './stock-reports';
+import { billListingGroups, billListingPage, type BillReportRow } from '../../orm/repositories/reports';
 import { dateRange, REPORTS, scopedPlace, type ReportColumn, type ReportDef, type ReportRow } from './report-defs';
 
 export { chinaDayStart, dateRange, registerReport, REPORTS, scopedPlace, type ReportColumn, type ReportDef, type ReportParam, type ReportRow } from './report-defs';
 
 const STATE_NAMES: Record<string, string> = { normal: '正常', reversed: '已冲红' };
-
-interface BillReportRow {
-  id: number;
-  bus_date_time: string;
-  issued_at: string | number | Date;
-  place_code: string;
-  place_name: string;
-  payee: string;
-  payer: string;
-  bus_no: string;
-  extra: string | null;
-  total_amt: number | string;
-  kind_name: string;
-  bill_batch_code: string;
-  bill_no: string;
-  state: string;
-  is_scarlet: number | boolean;
-  paper_bill_no: string | null;
-  red_no: string | null;
-  original_no: string | null;
-  channels: string | null;
-}
-
 
 /**
  * The bills issued in a period, ordered by `groupBy` then time, with a subtotal row after each
@@ -81,19 +59,12 @@ function billListing(id: string, title: string, groupBy: 'place' | 'payee'): Rep
       { key: 'state', header: '状态', width: 8 },
     ],
     async *rows(api, q) {
-      const conn = api.deps.orm.em.getConnection();
-      const platform = api.deps.orm.em.getPlatform();
+      const em = api.deps.orm.em;
       // One group at a time (the points or cashiers of the period), each read in id order by keyset
       // (ids follow the order bills were stored in): every page is one short query, however deep
       // into a year's export it is.
-      const groupCol = groupBy === 'place' ? 'p.code' : 'b.payee';
       const groupKey = (r: BillReportRow) => (groupBy === 'place' ? `${r.place_name}（${r.place_code}）` : r.payee);
-      const where = ['b.issued_at >= ?', 'b.issued_at < ?'];
-      const args: unknown[] = [platform.processDateProperty(q.from), platform.processDateProperty(q.to)];
-      if (q.placeCode) {
-        where.push('p.code = ?');
-        args.push(q.placeCode);
-      }
+      const filter = { from: q.from, to: q.to, placeCode: q.placeCode };
       const pageSize = 500;
       let group: string | undefined;
       let groupCount = 0;
@@ -101,22 +72,10 @@ function billListing(id: string, title: string, groupBy: 'place' | 'payee'): Rep
       let count = 0;
       let sum = 0;
       const subtotal = (): ReportRow => ({ _subtotal: `小计：${group}（${groupCount} 张）`, totalAmt: groupSum });
-      const keys = await conn.execute<Array<{ g: string }>>(
-        `select distinct ${groupCol} as g from bill b join billing_point p on p.id = b.place_id where ${where.join(' and ')} order by g`,
-        args,
-      );
-      for (const { g } of keys)
+      const keys = await billListingGroups(em, groupBy, filter);
+      for (const g of keys)
       for (let afterId = 0; ; ) {
-        const page = await conn.execute<BillReportRow[]>(
-          `select b.id, b.bus_date_time, b.issued_at, p.code as place_code, p.name as place_name, b.payee, b.payer, b.bus_no, b.extra, b.total_amt,
-                  k.name as kind_name, b.bill_batch_code, b.bill_no, b.state, b.is_scarlet, b.paper_bill_no,
-                  r.bill_no as red_no, o.bill_no as original_no,
-                  (select group_concat(distinct bp.channel_code) from bill_payment bp where bp.bill_id = b.id) as channels
-             from bill b join billing_point p on p.id = b.place_id join bill_kind k on k.id = b.bill_kind_id
-             left join bill r on r.id = b.scarlet_bill_id left join bill o on o.id = b.related_bill_id
-            where ${where.join(' and ')} and ${groupCol} = ? and b.id > ? order by b.id limit ${pageSize}`,
-          [...args, g, afterId],
-        );
+        const page = await billListingPage(em, groupBy, filter, g, afterId, pageSize);
         for (const r of page) {
           const key = groupKey(r);
           if (group !== undefined && key !== group) {

@@ -4,9 +4,9 @@
  * tables (stock_receipt, stock_pool, stock_segment, stock_movement, stock_void, requisition*) and the
  * bills; quantities are integers, never floats.
  */
-import type { ApiContext } from '../context';
 import { dbDate } from '../../orm/sql-values';
 import { chinaTime } from '../../domain/bill/facts';
+import { issuedPerPointKind, movedPerPointKind, pointKindsEverStocked, requisitionLineNames, requisitionSegments, requisitionsCreatedIn, stockBalance, stockMovementsIn } from '../../orm/repositories/reports';
 import { dateRange, registerReport, scopedPlace, type ReportDef, type ReportRow } from './report-defs';
 
 const OFFICE = ['admin', 'finance', 'audit'];
@@ -23,7 +23,6 @@ const PERIOD = [
 ];
 
 type Period = { from: Date; to: Date };
-const args = (api: ApiContext, p: Period) => [api.deps.orm.em.getPlatform().processDateProperty(p.from), api.deps.orm.em.getPlatform().processDateProperty(p.to)];
 
 /** 库存结余: what is left now, per location (the hospital pool, each point) and bill code, with a total. */
 const balance: ReportDef<Record<string, never>> = {
@@ -43,32 +42,10 @@ const balance: ReportDef<Record<string, never>> = {
     { key: 'quantity', header: '结余数量', width: 12 },
   ],
   async *rows(api) {
-    const conn = api.deps.orm.em.getConnection();
-    type R = { location: string; kind_name: string; bill_batch_code: string; ranges: number; first_no: number | string; last_no: number | string; quantity: number | string };
-    const parts: Array<[string, string]> = [
-      [
-        '待入库（已下发）',
-        `select '待入库（已下发）' as location, k.name as kind_name, r.bill_batch_code, count(*) as ranges, min(r.start_no) as first_no, max(r.end_no) as last_no, sum(r.end_no - r.start_no + 1) as quantity
-           from stock_receipt r join bill_kind k on k.id = r.bill_kind_id where r.state = 'received' group by k.name, r.bill_batch_code order by r.bill_batch_code`,
-      ],
-      [
-        '医院库存',
-        `select '医院库存' as location, k.name as kind_name, s.bill_batch_code, count(*) as ranges, min(s.start_no) as first_no, max(s.end_no) as last_no, sum(s.end_no - s.start_no + 1) as quantity
-           from stock_pool s join bill_kind k on k.id = s.bill_kind_id group by k.name, s.bill_batch_code order by s.bill_batch_code`,
-      ],
-      [
-        '开票点',
-        `select p.name as location, k.name as kind_name, s.bill_batch_code, count(*) as ranges, min(s.next_no) as first_no, max(s.end_no) as last_no, sum(s.end_no - s.next_no + 1) as quantity
-           from stock_segment s join billing_point p on p.id = s.place_id join bill_kind k on k.id = s.bill_kind_id
-          where s.next_no <= s.end_no group by p.code, p.name, k.name, s.bill_batch_code order by p.code, s.bill_batch_code`,
-      ],
-    ];
     let total = 0;
-    for (const [, sql] of parts) {
-      for (const r of await conn.execute<R[]>(sql)) {
-        total += Number(r.quantity);
-        yield { location: r.location, kindName: r.kind_name, billBatchCode: r.bill_batch_code, ranges: Number(r.ranges), firstNo: no10(r.first_no), lastNo: no10(r.last_no), quantity: Number(r.quantity) };
-      }
+    for await (const r of stockBalance(api.deps.orm.em)) {
+      total += Number(r.quantity);
+      yield { location: r.location, kindName: r.kind_name, billBatchCode: r.bill_batch_code, ranges: Number(r.ranges), firstNo: no10(r.first_no), lastNo: no10(r.last_no), quantity: Number(r.quantity) };
     }
     yield { _subtotal: '合计', quantity: total };
   },
@@ -97,16 +74,12 @@ const requisitions: ReportDef<Period> = {
     { key: 'stockedAt', header: '入库时间', width: 20 },
   ],
   async *rows(api, q) {
-    const conn = api.deps.orm.em.getConnection();
+    const em = api.deps.orm.em;
     const STATES: Record<string, string> = { draft: '草稿', submitted: '已提交', returned: '已退回', received: '待入库', stocked: '已入库', approved: '已审核' };
-    const reqs = await conn.execute<Array<Record<string, unknown>>>(
-      `select id, requisition_no, state, revision, created_by, submitted_at, reviewer, reviewed_at, review_comment, stocked_by, stocked_at
-         from requisition where created_at >= ? and created_at < ? order by id`,
-      args(api, q),
-    );
+    const reqs = await requisitionsCreatedIn(em, q.from, q.to);
     for (const r of reqs) {
-      const lines = await conn.execute<Array<{ name: string; quantity: number }>>('select k.name, l.quantity from requisition_line l join bill_kind k on k.id = l.bill_kind_id where l.requisition_id = ? order by l.id', [r.id]);
-      const segs = await conn.execute<Array<{ bill_batch_code: string; start_no: number | string; end_no: number | string }>>('select bill_batch_code, start_no, end_no from stock_receipt where requisition_id = ? order by id', [r.id]);
+      const lines = await requisitionLineNames(em, r.id);
+      const segs = await requisitionSegments(em, r.id);
       yield {
         requisitionNo: String(r.requisition_no),
         state: STATES[String(r.state)] ?? String(r.state),
@@ -149,18 +122,7 @@ function movements(id: string, title: string, types: string[], description: stri
       { key: 'reason', header: '原因', width: 24 },
     ],
     async *rows(api, q) {
-      const where = [`m.type in (${types.map(() => '?').join(', ')})`, 'm.created_at >= ?', 'm.created_at < ?'];
-      const params: unknown[] = [...types, ...args(api, q)];
-      if (q.placeCode) {
-        where.push('p.code = ?');
-        params.push(q.placeCode);
-      }
-      const rows = await api.deps.orm.em.getConnection().execute<Array<Record<string, unknown>>>(
-        `select m.created_at, m.type, p.name as place_name, k.name as kind_name, m.bill_batch_code, m.start_no, m.end_no, m.quantity, m.actor, m.reason
-           from stock_movement m join bill_kind k on k.id = m.bill_kind_id left join billing_point p on p.id = m.place_id
-          where ${where.join(' and ')} order by m.id`,
-        params,
-      );
+      const rows = await stockMovementsIn(api.deps.orm.em, types, q.from, q.to, q.placeCode);
       let total = 0;
       for (const r of rows) {
         total += Number(r.quantity);
@@ -206,36 +168,21 @@ const usage: ReportDef<Period & { placeCode?: string }> = {
     { key: 'closing', header: '期末结余', width: 12 },
   ],
   async *rows(api, q) {
-    const conn = api.deps.orm.em.getConnection();
-    const [from, to] = args(api, q);
-    const placeFilter = q.placeCode ? ' and p.code = ?' : '';
-    const pf = q.placeCode ? [q.placeCode] : [];
+    const em = api.deps.orm.em;
+    const before = { before: q.from };
+    const within = { from: q.from, to: q.to };
     // Every (point, kind) that ever held stock.
-    const pairs = await conn.execute<Array<{ place_id: number; place_code: string; place_name: string; kind_id: number; kind_name: string }>>(
-      `select distinct p.id as place_id, p.code as place_code, p.name as place_name, k.id as kind_id, k.name as kind_name
-         from stock_segment s join billing_point p on p.id = s.place_id join bill_kind k on k.id = s.bill_kind_id
-        where 1 = 1${placeFilter} order by p.code, k.id`,
-      pf,
-    );
+    const pairs = await pointKindsEverStocked(em, q.placeCode);
     // Movements and bills before the period (opening) and within it, per point and kind.
-    const sums = async (sql: string, params: unknown[]) => {
-      const m = new Map<string, number>();
-      for (const r of await conn.execute<Array<{ place_id: number; kind_id: number; n: number | string }>>(sql, params)) m.set(`${r.place_id}|${r.kind_id}`, Number(r.n));
-      return m;
-    };
-    const move = (type: string, cond: string, params: unknown[]) =>
-      sums(`select m.place_id, m.bill_kind_id as kind_id, sum(m.quantity) as n from stock_movement m where m.type = ? and m.place_id is not null and ${cond} group by m.place_id, m.bill_kind_id`, [type, ...params]);
-    const used = (cond: string, params: unknown[]) =>
-      sums(`select b.place_id, b.bill_kind_id as kind_id, count(*) as n from bill b where ${cond} group by b.place_id, b.bill_kind_id`, params);
     const [inBefore, retBefore, voidBefore, usedBefore, inNow, retNow, voidNow, usedNow] = await Promise.all([
-      move('distribute', 'm.created_at < ?', [from]),
-      move('return', 'm.created_at < ?', [from]),
-      move('void', 'm.created_at < ?', [from]),
-      used('b.issued_at < ?', [from]),
-      move('distribute', 'm.created_at >= ? and m.created_at < ?', [from, to]),
-      move('return', 'm.created_at >= ? and m.created_at < ?', [from, to]),
-      move('void', 'm.created_at >= ? and m.created_at < ?', [from, to]),
-      used('b.issued_at >= ? and b.issued_at < ?', [from, to]),
+      movedPerPointKind(em, 'distribute', before),
+      movedPerPointKind(em, 'return', before),
+      movedPerPointKind(em, 'void', before),
+      issuedPerPointKind(em, before),
+      movedPerPointKind(em, 'distribute', within),
+      movedPerPointKind(em, 'return', within),
+      movedPerPointKind(em, 'void', within),
+      issuedPerPointKind(em, within),
     ]);
     const totals = { opening: 0, received: 0, returned: 0, used: 0, voided: 0, closing: 0 };
     for (const pr of pairs) {

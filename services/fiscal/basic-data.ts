@@ -9,6 +9,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Deps } from '../deps';
 import { FiscalRejectedError, type BasicData } from '../../adapters/fiscal/platform';
+import {
+  addBillKind, addFiscalItem, allBillKinds, allFiscalItems, deactivateBillKind, deactivateFiscalItem, recordSync, recordSyncChange, refreshBillKind, refreshFiscalItem,
+} from '../../orm/repositories/basic-data';
 
 export interface BasicSyncResult {
   syncId: number;
@@ -17,8 +20,6 @@ export interface BasicSyncResult {
   items: number;
   changes: number;
 }
-
-type Row = Record<string, unknown>;
 
 interface Change {
   entity: 'bill_kind' | 'fiscal_item';
@@ -48,13 +49,13 @@ export async function applyBasicData(deps: Deps, bd: BasicData, workflowId?: str
     const now = em.getPlatform().processDateProperty(new Date());
     const changes: Change[] = [];
 
-    const kinds = (await sql.execute('select id, code, name, category, electronic, active from bill_kind')) as Row[];
+    const kinds = await allBillKinds(sql);
     const servedKinds = new Set(bd.billKinds.map((k) => k.code));
     for (const k of bd.billKinds) {
       const cur = kinds.find((r) => r.code === k.code);
       const text = `${k.name}|${k.category}|${k.electronic ? '电子' : '纸质'}`;
       if (!cur) {
-        await sql.execute('insert into bill_kind (code, name, category, electronic, active, synced_at) values (?, ?, ?, ?, ?, ?)', [k.code, k.name, k.category, k.electronic ? 1 : 0, 1, now], 'run');
+        await addBillKind(sql, k, now);
         changes.push({ entity: 'bill_kind', code: k.code, change: 'added', newValue: text });
         continue;
       }
@@ -63,20 +64,20 @@ export async function applyBasicData(deps: Deps, bd: BasicData, workflowId?: str
       if (old !== text || reactivated) {
         changes.push({ entity: 'bill_kind', code: k.code, change: reactivated ? 'reactivated' : 'updated', oldValue: old, newValue: text });
       }
-      await sql.execute('update bill_kind set name = ?, category = ?, electronic = ?, active = ?, synced_at = ? where id = ?', [k.name, k.category, k.electronic ? 1 : 0, 1, now, cur.id], 'run');
+      await refreshBillKind(sql, cur.id, k, now);
     }
     for (const cur of kinds) {
       if (servedKinds.has(String(cur.code)) || !active(cur.active)) continue;
-      await sql.execute('update bill_kind set active = ? where id = ?', [0, cur.id], 'run');
+      await deactivateBillKind(sql, cur.id);
       changes.push({ entity: 'bill_kind', code: String(cur.code), change: 'deactivated', oldValue: String(cur.name) });
     }
 
-    const items = (await sql.execute('select id, code, name, active from fiscal_item')) as Row[];
+    const items = await allFiscalItems(sql);
     const servedItems = new Set(bd.chargeItems.map((i) => i.code));
     for (const i of bd.chargeItems) {
       const cur = items.find((r) => r.code === i.code);
       if (!cur) {
-        await sql.execute('insert into fiscal_item (code, name, active, synced_at) values (?, ?, ?, ?)', [i.code, i.name, 1, now], 'run');
+        await addFiscalItem(sql, i, now);
         changes.push({ entity: 'fiscal_item', code: i.code, change: 'added', newValue: i.name });
         continue;
       }
@@ -84,27 +85,16 @@ export async function applyBasicData(deps: Deps, bd: BasicData, workflowId?: str
       if (cur.name !== i.name || reactivated) {
         changes.push({ entity: 'fiscal_item', code: i.code, change: reactivated ? 'reactivated' : 'updated', oldValue: String(cur.name), newValue: i.name });
       }
-      await sql.execute('update fiscal_item set name = ?, active = ?, synced_at = ? where id = ?', [i.name, 1, now, cur.id], 'run');
+      await refreshFiscalItem(sql, cur.id, i, now);
     }
     for (const cur of items) {
       if (servedItems.has(String(cur.code)) || !active(cur.active)) continue;
-      await sql.execute('update fiscal_item set active = ? where id = ?', [0, cur.id], 'run');
+      await deactivateFiscalItem(sql, cur.id);
       changes.push({ entity: 'fiscal_item', code: String(cur.code), change: 'deactivated', oldValue: String(cur.name) });
     }
 
-    const ins = await sql.execute<{ insertId: number }>(
-      'insert into basic_data_sync (version, kinds, items, changes, workflow_id, synced_at) values (?, ?, ?, ?, ?, ?)',
-      [bd.version, bd.billKinds.length, bd.chargeItems.length, changes.length, workflowId ?? null, now],
-      'run',
-    );
-    const syncId = Number(ins.insertId);
-    for (const c of changes) {
-      await sql.execute(
-        'insert into basic_data_change (sync_id, entity, code, change_type, old_value, new_value, created_at) values (?, ?, ?, ?, ?, ?, ?)',
-        [syncId, c.entity, c.code, c.change, c.oldValue?.slice(0, 200) ?? null, c.newValue?.slice(0, 200) ?? null, now],
-        'run',
-      );
-    }
+    const syncId = await recordSync(sql, { version: bd.version, kinds: bd.billKinds.length, items: bd.chargeItems.length, changes: changes.length, workflowId: workflowId ?? null }, now);
+    for (const c of changes) await recordSyncChange(sql, syncId, c, now);
     return { syncId, version: bd.version, kinds: bd.billKinds.length, items: bd.chargeItems.length, changes: changes.length };
   });
   if (result.changes > 0) deps.master.invalidate();

@@ -8,7 +8,8 @@
  */
 import { log } from '@temporalio/activity';
 import type { Deps } from '../deps';
-import { dbNow, forUpdate, insertRow, remainingAt, retryTransaction, type Sql } from '../../orm/repositories/stock-ranges';
+import { remainingAt, retryTransaction, type Sql } from '../../orm/repositories/stock-ranges';
+import { closeAlarm, openAlarm, openAlarmId, pointEverHeld, pointStatus, refreshAlarm, thresholdSet, watchedAlarmPairs } from '../../orm/repositories/stock';
 
 export interface AlarmCheck {
   placeId: number;
@@ -25,23 +26,19 @@ const openKey = (placeId: number, kindId: number) => `${placeId}-${kindId}`;
 export async function evaluateAlarm(sql: Sql, hospitalId: number, c: Omit<AlarmCheck, 'remaining'> & { remaining?: number; active?: boolean }): Promise<'opened' | 'open' | 'closed' | 'ok'> {
   const remaining = c.remaining ?? (await remainingAt(sql, c.placeId, c.billKindId));
   const key = openKey(c.placeId, c.billKindId);
-  const now = dbNow(sql);
   const low = c.active !== false && remaining < c.threshold;
-  const [open] = await sql.execute<Array<{ id: number }>>(`select id from stock_alarm where open_key = ?${forUpdate(sql)}`, [key]);
+  const open = await openAlarmId(sql, key);
   if (low) {
-    if (open) {
-      await sql.execute('update stock_alarm set remaining = ?, threshold = ?, checked_at = ? where id = ?', [remaining, c.threshold, now, open.id], 'run');
+    if (open !== undefined) {
+      await refreshAlarm(sql, open, remaining, c.threshold);
       return 'open';
     }
-    await insertRow(sql, 'stock_alarm', {
-      hospital_id: hospitalId, place_id: c.placeId, bill_kind_id: c.billKindId, state: 'open', open_key: key,
-      remaining, threshold: c.threshold, opened_at: now, checked_at: now,
-    });
+    await openAlarm(sql, { hospitalId, placeId: c.placeId, billKindId: c.billKindId, openKey: key, remaining, threshold: c.threshold });
     return 'opened';
   }
-  if (open) {
+  if (open !== undefined) {
     const reason = c.active === false ? '开票点已停用' : `库存回升至 ${remaining} 张（阈值 ${c.threshold}）`;
-    await sql.execute(`update stock_alarm set state = 'closed', open_key = null, remaining = ?, checked_at = ?, closed_at = ?, closed_reason = ? where id = ?`, [remaining, now, now, reason, open.id], 'run');
+    await closeAlarm(sql, open, remaining, reason);
     return 'closed';
   }
   return 'ok';
@@ -49,18 +46,17 @@ export async function evaluateAlarm(sql: Sql, hospitalId: number, c: Omit<AlarmC
 
 /** The threshold of a point and kind, or undefined when the pair is not watched (no threshold, never any stock). */
 export async function thresholdOf(sql: Pick<Sql, 'execute'>, placeId: number, kindId: number, dflt: number): Promise<number | undefined> {
-  const [t] = await sql.execute<Array<{ min_remaining: number | string }>>('select min_remaining from stock_threshold where place_id = ? and bill_kind_id = ?', [placeId, kindId]);
-  if (t) return Number(t.min_remaining);
-  const [s] = await sql.execute<Array<{ id: number }>>('select id from stock_segment where place_id = ? and bill_kind_id = ? limit 1', [placeId, kindId]);
-  return s ? dflt : undefined;
+  const t = await thresholdSet(sql, placeId, kindId);
+  if (t !== undefined) return t;
+  return (await pointEverHeld(sql, placeId, kindId)) ? dflt : undefined;
 }
 
 /** Re-checks one point and kind inside the caller's transaction (after a distribution or return). */
 export async function recheckAlarm(sql: Sql, hospitalId: number, placeId: number, kindId: number, dflt: number): Promise<void> {
   const threshold = await thresholdOf(sql, placeId, kindId, dflt);
   if (threshold === undefined) return;
-  const [p] = await sql.execute<Array<{ code: string; active: number | boolean }>>('select code, active from billing_point where id = ?', [placeId]);
-  await evaluateAlarm(sql, hospitalId, { placeId, placeCode: p?.code ?? '', billKindId: kindId, billKindCode: '', threshold, active: Boolean(Number(p?.active ?? 1)) });
+  const p = await pointStatus(sql, placeId);
+  await evaluateAlarm(sql, hospitalId, { placeId, placeCode: p?.code ?? '', billKindId: kindId, billKindCode: '', threshold, active: p?.active ?? true });
 }
 
 export function stockAlarmActivities(deps: Deps) {
@@ -68,15 +64,7 @@ export function stockAlarmActivities(deps: Deps) {
     /** One run of the `stock-alarm` schedule: every watched point and kind, each in its own short transaction. */
     async checkStockAlarms(): Promise<{ checked: number; open: number; opened: AlarmCheck[] }> {
       const em = deps.orm.em.fork();
-      const conn = em.getConnection();
-      const pairs = await conn.execute<Array<{ hospital_id: number; place_id: number; code: string; active: number | boolean; kind_id: number; kind_code: string; min_remaining: number | string | null }>>(
-        `select p.hospital_id, p.id as place_id, p.code, p.active, k.id as kind_id, k.code as kind_code, t.min_remaining
-           from billing_point p cross join bill_kind k
-           left join stock_threshold t on t.place_id = p.id and t.bill_kind_id = k.id
-          where t.id is not null
-             or exists (select 1 from stock_segment s where s.place_id = p.id and s.bill_kind_id = k.id)
-             or exists (select 1 from stock_alarm a where a.place_id = p.id and a.bill_kind_id = k.id and a.state = 'open')`,
-      );
+      const pairs = await watchedAlarmPairs(em);
       const opened: AlarmCheck[] = [];
       let open = 0;
       for (const r of pairs) {

@@ -10,6 +10,7 @@
  * boundaries per bill code, so millions of numbers cost only the rows that describe them.
  */
 import type { Connection } from '@mikro-orm/core';
+import { auditSources } from '../../orm/repositories/stock';
 
 export type AuditCategory = 'issued' | 'reversed' | 'red' | 'voided' | 'pool' | 'point' | 'received';
 export const AUDIT_CATEGORIES: AuditCategory[] = ['issued', 'reversed', 'red', 'voided', 'pool', 'point', 'received'];
@@ -52,8 +53,6 @@ const zero = (): Record<AuditCategory, number> => ({ issued: 0, reversed: 0, red
 
 export async function auditNumbers(conn: Execute, hospitalId: number, opts: { billBatchCode?: string; limit?: number } = {}): Promise<AuditReport> {
   const limit = opts.limit ?? 1000;
-  const codeFilter = opts.billBatchCode ? ' and bill_batch_code = ?' : '';
-  const p = (...xs: unknown[]) => [...xs, ...(opts.billBatchCode ? [opts.billBatchCode] : [])];
   const byCode = new Map<string, Interval[]>();
   const add = (code: string, a: number | string, b: number | string, cat: Interval['cat']) => {
     const x = Number(a);
@@ -63,20 +62,15 @@ export async function auditNumbers(conn: Execute, hospitalId: number, opts: { bi
     if (!list) byCode.set(code, (list = []));
     list.push({ a: x, b: y, cat });
   };
-  type R = { bill_batch_code: string; start_no: number | string; end_no: number | string };
-  for (const r of await conn.execute<Array<R & { state: string }>>(`select bill_batch_code, start_no, end_no, state from stock_receipt where hospital_id = ?${codeFilter}`, p(hospitalId))) {
+  const src = await auditSources(conn, hospitalId, opts.billBatchCode);
+  for (const r of src.receipts) {
     add(r.bill_batch_code, r.start_no, r.end_no, 'receipt');
     if (r.state !== 'stocked') add(r.bill_batch_code, r.start_no, r.end_no, 'received');
   }
-  for (const r of await conn.execute<R[]>(`select bill_batch_code, start_no, end_no from stock_pool where hospital_id = ?${codeFilter}`, p(hospitalId))) add(r.bill_batch_code, r.start_no, r.end_no, 'pool');
-  for (const r of await conn.execute<R[]>(`select bill_batch_code, start_no, end_no from stock_void where hospital_id = ?${codeFilter}`, p(hospitalId))) add(r.bill_batch_code, r.start_no, r.end_no, 'voided');
-  for (const r of await conn.execute<Array<R & { next_no: number | string }>>(`select bill_batch_code, start_no, end_no, next_no from stock_segment where hospital_id = ?${codeFilter}`, p(hospitalId))) {
-    add(r.bill_batch_code, r.next_no, r.end_no, 'point');
-  }
-  for (const r of await conn.execute<Array<{ bill_batch_code: string; bill_no: string; state: string; is_scarlet: number | boolean }>>(
-    `select bill_batch_code, bill_no, state, is_scarlet from bill where hospital_id = ?${codeFilter}`,
-    p(hospitalId),
-  )) {
+  for (const r of src.pool) add(r.bill_batch_code, r.start_no, r.end_no, 'pool');
+  for (const r of src.voids) add(r.bill_batch_code, r.start_no, r.end_no, 'voided');
+  for (const r of src.segments) add(r.bill_batch_code, r.next_no, r.end_no, 'point');
+  for (const r of src.bills) {
     const cat: AuditCategory = Number(r.is_scarlet) ? 'red' : r.state === 'reversed' ? 'reversed' : 'issued';
     add(r.bill_batch_code, r.bill_no, r.bill_no, cat);
   }

@@ -11,11 +11,17 @@
  * received segments are stored once (unique code + start), a repeated stock-in changes nothing.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { Connection, EntityManager } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import { DomainError, fieldError } from '../../common/errors';
 import { FiscalRejectedError, FiscalUnavailableError, type RequisitionReview } from '../../adapters/fiscal/platform';
 import type { Deps } from '../deps';
-import { addToPool, dbNow, insertRow, logMovement, rangeText, type Sql } from '../../orm/repositories/stock-ranges';
+import { addToPool, logMovement, rangeText, type Sql } from '../../orm/repositories/stock-ranges';
+import { kindIdOfCode } from '../../orm/repositories/stock';
+import {
+  addStockReceipt, findRequisition, findRequisitionOnConnection, hasRequisitionEvent, insertDraftRequisition, markReceiptStocked, markRequisitionReceived, markRequisitionReturned, markRequisitionStocked,
+  markRequisitionSubmitted, receivedReceipts, recordRequisitionEvent as recordEvent, replaceRequisitionLines, requisitionState, setFiscalRequisitionNo, setRequisitionNumber,
+  updateRemarkInState, type RequisitionRow,
+} from '../../orm/repositories/requisitions';
 import { requisitionWorkflowId } from '../../temporal/ids';
 import { type SqlRunner } from '../../orm/repositories/bill-events';
 
@@ -50,11 +56,7 @@ export interface RequisitionLineInput {
 type Conn = SqlRunner;
 
 export async function recordRequisitionEvent(sql: Conn, requisitionId: number, type: keyof typeof REQUISITION_EVENTS, actor: string, revision: number, detail?: string): Promise<void> {
-  await sql.execute(
-    'insert into requisition_event (requisition_id, type, actor, revision, detail, created_at) values (?, ?, ?, ?, ?, ?)',
-    [requisitionId, type, actor.slice(0, 64), revision, detail ?? null, sql.getPlatform().processDateProperty(new Date())],
-    'run',
-  );
+  await recordEvent(sql, requisitionId, type, actor, revision, detail);
 }
 
 
@@ -73,26 +75,18 @@ export function parseLines(v: unknown): RequisitionLineInput[] {
   });
 }
 
-async function writeLines(sql: Sql, requisitionId: number, lines: RequisitionLineInput[]): Promise<void> {
-  await sql.execute('delete from requisition_line where requisition_id = ?', [requisitionId], 'run');
-  for (const [i, l] of lines.entries()) {
-    const [k] = await sql.execute<Array<{ id: number }>>('select id from bill_kind where code = ?', [l.billKindCode]);
-    if (!k) throw fieldError(`lines[${i}].billKindCode`, `未知的票据种类 ${l.billKindCode}`);
-    await insertRow(sql, 'requisition_line', { requisition_id: requisitionId, bill_kind_id: k.id, quantity: l.quantity });
-  }
-}
+const writeLines = (sql: Sql, requisitionId: number, lines: RequisitionLineInput[]) => replaceRequisitionLines(sql, requisitionId, lines);
 
 const linesText = (lines: RequisitionLineInput[]) => lines.map((l) => `${l.billKindCode} × ${l.quantity}`).join('，');
 
 export async function createRequisition(em: EntityManager, hospitalId: number, lines: RequisitionLineInput[], remark: string | undefined, actor: string): Promise<number> {
   return em.fork().transactional(async (tx) => {
     const sql = tx as unknown as Sql;
-    const now = dbNow(sql);
     const tmp = `T${Date.now()}${Math.floor(Math.random() * 1e6)}`;
-    const id = await insertRow(sql, 'requisition', { hospital_id: hospitalId, requisition_no: tmp, state: 'draft', revision: 1, remark: remark ?? null, created_by: actor.slice(0, 64), created_at: now, updated_at: now });
+    const id = await insertDraftRequisition(sql, { hospitalId, tmpNo: tmp, remark: remark ?? null, createdBy: actor });
     const d = new Date();
     const no = `SL${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}${String(id).padStart(6, '0')}`;
-    await sql.execute('update requisition set requisition_no = ?, workflow_id = ? where id = ?', [no, requisitionWorkflowId(id), id], 'run');
+    await setRequisitionNumber(sql, id, no, requisitionWorkflowId(id));
     await writeLines(sql, id, lines);
     await recordRequisitionEvent(sql, id, 'created', actor, 1, `${no}：${linesText(lines)}${remark ? `（${remark}）` : ''}`);
     return id;
@@ -103,39 +97,23 @@ export async function createRequisition(em: EntityManager, hospitalId: number, l
 export async function editRequisition(em: EntityManager, id: number, lines: RequisitionLineInput[], remark: string | undefined, actor: string): Promise<void> {
   await em.fork().transactional(async (tx) => {
     const sql = tx as unknown as Sql;
-    const [r] = await sql.execute<Array<{ state: string; revision: number }>>('select state, revision from requisition where id = ?', [id]);
+    const r = await requisitionState(sql, id);
     if (!r) throw new DomainError('E0030', `申领单 ${id} 不存在`);
     if (r.state !== 'draft' && r.state !== 'returned') throw new DomainError('E0065', `state: 申领单${REQUISITION_STATES[r.state] ?? r.state}，不能修改（只有草稿或被退回的申领单可以修改）`, 'state');
-    const changed = await sql.execute<{ affectedRows: number }>('update requisition set remark = ?, updated_at = ? where id = ? and state = ?', [remark ?? null, dbNow(sql), id, r.state], 'run');
-    if (Number(changed.affectedRows) !== 1) throw new DomainError('E0065', 'state: 申领单刚被提交，不能修改', 'state');
+    if (!(await updateRemarkInState(sql, id, r.state, remark ?? null))) throw new DomainError('E0065', 'state: 申领单刚被提交，不能修改', 'state');
     await writeLines(sql, id, lines);
     await recordRequisitionEvent(sql, id, 'edited', actor, Number(r.revision) + (r.state === 'returned' ? 1 : 0), linesText(lines));
   });
 }
 
-interface ReqRow {
-  id: number;
-  hospital_id: number;
-  requisition_no: string;
-  state: string;
-  revision: number;
-  remark: string | null;
-  created_by: string;
-}
-
-async function loadRequisition(runner: Sql | Connection, id: number): Promise<ReqRow & { hospital_code: string; lines: RequisitionLineInput[] }> {
-  const sql = runner as Sql;
-  const [r] = await sql.execute<Array<ReqRow & { hospital_code: string }>>(
-    'select r.id, r.hospital_id, r.requisition_no, r.state, r.revision, r.remark, r.created_by, h.code as hospital_code from requisition r join hospital h on h.id = r.hospital_id where r.id = ?',
-    [id],
-  );
+function required(r: RequisitionRow | undefined, id: number): RequisitionRow {
   if (!r) throw new DomainError('E0030', `申领单 ${id} 不存在`);
-  const lines = await sql.execute<Array<{ code: string; quantity: number }>>(
-    'select k.code, l.quantity from requisition_line l join bill_kind k on k.id = l.bill_kind_id where l.requisition_id = ? order by l.id',
-    [id],
-  );
-  return { ...r, revision: Number(r.revision), lines: lines.map((l) => ({ billKindCode: l.code, quantity: Number(l.quantity) })) };
+  return r;
 }
+/** A requisition and its lines, inside the caller's transaction. */
+const loadRequisition = async (sql: Sql, id: number) => required(await findRequisition(sql, id), id);
+/** The same, read outside any transaction. */
+const readRequisition = async (em: EntityManager, id: number) => required(await findRequisitionOnConnection(em, id), id);
 
 export interface SubmitInput {
   requisitionId: number;
@@ -161,12 +139,7 @@ export function requisitionActivities(deps: Deps) {
             throw new DomainError('E0065', `state: 申领单${REQUISITION_STATES[r.state] ?? r.state}，不能提交`, 'state');
           }
           if (r.lines.length === 0) throw fieldError('lines', '申领单没有明细行，请先填写票据种类与数量');
-          const changed = await sql.execute<{ affectedRows: number }>(
-            `update requisition set state = 'submitted', revision = ?, submitted_at = ?, updated_at = ?, reviewer = null, review_comment = null, reviewed_at = null where id = ? and state = ? and revision = ?`,
-            [input.revision, dbNow(sql), dbNow(sql), r.id, expected.state, expected.revision],
-            'run',
-          );
-          if (Number(changed.affectedRows) !== 1) throw new DomainError('E0065', 'state: 申领单刚被修改，请刷新后重试', 'state');
+          if (!(await markRequisitionSubmitted(sql, r.id, input.revision, expected))) throw new DomainError('E0065', 'state: 申领单刚被修改，请刷新后重试', 'state');
           await recordRequisitionEvent(sql, r.id, input.revision === 1 ? 'submitted' : 'resubmitted', input.actor, input.revision, `第 ${input.revision} 次提交：${linesText(r.lines)}`);
           return { state: 'submitted', revision: input.revision, requisitionNo: r.requisition_no };
         });
@@ -181,8 +154,7 @@ export function requisitionActivities(deps: Deps) {
      * turn into a return the finance user can act on.
      */
     async sendRequisition(input: { requisitionId: number; revision: number }): Promise<{ state: 'sent' | 'rejected'; reason?: string }> {
-      const conn = em().getConnection();
-      const r = await loadRequisition(conn, input.requisitionId);
+      const r = await readRequisition(em(), input.requisitionId);
       try {
         const { fiscalRequisitionNo } = await deps.fiscal.submitRequisition({
           requisitionNo: r.requisition_no,
@@ -194,9 +166,8 @@ export function requisitionActivities(deps: Deps) {
         });
         await em().transactional(async (tx) => {
           const sql = tx as unknown as Sql;
-          await sql.execute('update requisition set fiscal_requisition_no = ?, updated_at = ? where id = ?', [fiscalRequisitionNo, dbNow(sql), r.id], 'run');
-          const [done] = await sql.execute<Array<{ id: number }>>(`select id from requisition_event where requisition_id = ? and type = 'sent' and revision = ?`, [r.id, input.revision]);
-          if (!done) await recordRequisitionEvent(sql, r.id, 'sent', 'system', input.revision, `财政受理号 ${fiscalRequisitionNo}`);
+          await setFiscalRequisitionNo(sql, r.id, fiscalRequisitionNo);
+          if (!(await hasRequisitionEvent(sql, r.id, 'sent', input.revision))) await recordRequisitionEvent(sql, r.id, 'sent', 'system', input.revision, `财政受理号 ${fiscalRequisitionNo}`);
         });
         return { state: 'sent' };
       } catch (e) {
@@ -208,7 +179,7 @@ export function requisitionActivities(deps: Deps) {
 
     /** One poll of the review. Approved: the segments are stored (received, awaiting stock-in); returned: the comment. */
     async pollRequisition(input: { requisitionId: number; revision: number }): Promise<{ state: 'submitted' | 'received' | 'returned'; comment?: string }> {
-      const r = await loadRequisition(em().getConnection(), input.requisitionId);
+      const r = await readRequisition(em(), input.requisitionId);
       if (r.revision !== input.revision) return { state: r.state as 'received' };
       if (r.state === 'received' || r.state === 'stocked') return { state: 'received' };
       if (r.state === 'returned') return { state: 'returned' };
@@ -227,21 +198,13 @@ export function requisitionActivities(deps: Deps) {
       }
       await em().transactional(async (tx) => {
         const sql = tx as unknown as Sql;
-        const changed = await sql.execute<{ affectedRows: number }>(
-          `update requisition set state = 'received', reviewer = ?, reviewed_at = ?, updated_at = ? where id = ? and state = 'submitted' and revision = ?`,
-          [review.reviewer.slice(0, 64), dbNow(sql, new Date(review.reviewedAt)), dbNow(sql), r.id, input.revision],
-          'run',
-        );
-        if (Number(changed.affectedRows) !== 1) return; // stored by an earlier attempt
+        if (!(await markRequisitionReceived(sql, r.id, input.revision, review.reviewer, new Date(review.reviewedAt)))) return; // stored by an earlier attempt
         await recordRequisitionEvent(sql, r.id, 'approved', review.reviewer, input.revision, `审核人 ${review.reviewer}`);
         const texts: string[] = [];
         for (const s of review.segments) {
-          const [k] = await sql.execute<Array<{ id: number }>>('select id from bill_kind where code = ?', [s.billKindCode]);
-          if (!k) throw new Error(`fiscal platform issued a segment of unknown bill kind ${s.billKindCode}`);
-          await insertRow(sql, 'stock_receipt', {
-            hospital_id: r.hospital_id, requisition_id: r.id, bill_kind_id: k.id, bill_batch_code: s.billBatchCode,
-            start_no: s.startNo, end_no: s.endNo, state: 'received', received_at: dbNow(sql),
-          });
+          const kindId = await kindIdOfCode(sql, s.billKindCode);
+          if (kindId === undefined) throw new Error(`fiscal platform issued a segment of unknown bill kind ${s.billKindCode}`);
+          await addStockReceipt(sql, { hospitalId: r.hospital_id, requisitionId: r.id, billKindId: kindId, billBatchCode: s.billBatchCode, startNo: s.startNo, endNo: s.endNo });
           texts.push(rangeText({ billBatchCode: s.billBatchCode, startNo: s.startNo, endNo: s.endNo }));
         }
         await recordRequisitionEvent(sql, r.id, 'received', 'system', input.revision, texts.join('；'));
@@ -262,21 +225,13 @@ export function requisitionActivities(deps: Deps) {
           const r = await loadRequisition(sql, input.requisitionId);
           if (r.state === 'stocked') return { state: 'stocked', quantity: 0 };
           if (r.state !== 'received') throw new DomainError('E0065', `state: 申领单${REQUISITION_STATES[r.state] ?? r.state}，财政下发号段后才能入库`, 'state');
-          const changed = await sql.execute<{ affectedRows: number }>(
-            `update requisition set state = 'stocked', stocked_by = ?, stocked_at = ?, updated_at = ? where id = ? and state = 'received'`,
-            [input.actor.slice(0, 64), dbNow(sql), dbNow(sql), r.id],
-            'run',
-          );
-          if (Number(changed.affectedRows) !== 1) throw new DomainError('E0065', 'state: 申领单刚被入库', 'state');
-          const receipts = await sql.execute<Array<{ id: number; bill_kind_id: number; bill_batch_code: string; start_no: number | string; end_no: number | string }>>(
-            `select id, bill_kind_id, bill_batch_code, start_no, end_no from stock_receipt where requisition_id = ? and state = 'received' order by id`,
-            [r.id],
-          );
+          if (!(await markRequisitionStocked(sql, r.id, input.actor))) throw new DomainError('E0065', 'state: 申领单刚被入库', 'state');
+          const receipts = await receivedReceipts(sql, r.id);
           let quantity = 0;
           const texts: string[] = [];
           for (const s of receipts) {
             const range = { billKindId: Number(s.bill_kind_id), billBatchCode: s.bill_batch_code, startNo: Number(s.start_no), endNo: Number(s.end_no) };
-            await sql.execute(`update stock_receipt set state = 'stocked', stocked_by = ?, stocked_at = ? where id = ?`, [input.actor.slice(0, 64), dbNow(sql), s.id], 'run');
+            await markReceiptStocked(sql, s.id, input.actor);
             await addToPool(sql, r.hospital_id, range);
             await logMovement(sql, { ...range, hospitalId: r.hospital_id, type: 'stock_in', requisitionId: r.id, actor: input.actor });
             quantity += range.endNo - range.startNo + 1;
@@ -295,11 +250,6 @@ export function requisitionActivities(deps: Deps) {
 async function recordReturn(deps: Deps, id: number, revision: number, reviewer: string, comment: string, reviewedAt: string, type: 'returned' | 'rejected'): Promise<void> {
   await deps.orm.em.fork().transactional(async (tx) => {
     const sql = tx as unknown as Sql;
-    const changed = await sql.execute<{ affectedRows: number }>(
-      `update requisition set state = 'returned', reviewer = ?, review_comment = ?, reviewed_at = ?, updated_at = ? where id = ? and state = 'submitted' and revision = ?`,
-      [reviewer.slice(0, 64), comment, dbNow(sql, new Date(reviewedAt)), dbNow(sql), id, revision],
-      'run',
-    );
-    if (Number(changed.affectedRows) === 1) await recordRequisitionEvent(sql, id, type, reviewer, revision, comment);
+    if (await markRequisitionReturned(sql, id, revision, reviewer, comment, new Date(reviewedAt))) await recordRequisitionEvent(sql, id, type, reviewer, revision, comment);
   });
 }

@@ -12,6 +12,7 @@ import {
   addSegment, addToPool, logMovement, retryTransaction, rangeText, takeCountFromPool, takeRangeFromPoint, takeRangeFromPool, takeUnusedFromPoint,
   type Range, type Sql,
 } from '../../orm/repositories/stock-ranges';
+import { findKind, kindIdOfCode, pointCodeOf, poolHolds, recordVoid } from '../../orm/repositories/stock';
 
 export interface PointRef {
   id: number;
@@ -62,15 +63,15 @@ export function parseRangeSpec(body: Record<string, unknown>, allowAll: boolean)
 }
 
 export async function kindByCode(em: EntityManager, code: string, field = 'billKindCode'): Promise<KindRef> {
-  const [k] = await em.getConnection().execute<Array<{ id: number; code: string }>>('select id, code from bill_kind where code = ?', [code]);
+  const k = await findKind(em, code);
   if (!k) throw fieldError(field, `未知的票据种类 ${code}`);
-  return { id: Number(k.id), code: k.code };
+  return k;
 }
 
 const kindOfCode = async (sql: Sql, code: string) => {
-  const [k] = await sql.execute<Array<{ id: number }>>('select id from bill_kind where code = ?', [code.slice(2, 6)]);
-  if (!k) throw fieldError('billBatchCode', `票据代码 ${code} 的票种 ${code.slice(2, 6)} 未知`);
-  return Number(k.id);
+  const k = await kindIdOfCode(sql, code.slice(2, 6));
+  if (k === undefined) throw fieldError('billBatchCode', `票据代码 ${code} 的票种 ${code.slice(2, 6)} 未知`);
+  return k;
 };
 
 export async function distribute(deps: Deps, point: PointRef, spec: RangeSpec, actor: string, reason?: string): Promise<StockOpResult> {
@@ -81,7 +82,7 @@ export async function distribute(deps: Deps, point: PointRef, spec: RangeSpec, a
     if ('billBatchCode' in spec) {
       ranges = [await takeRangeFromPool(sql, point.hospitalId, spec.billBatchCode, spec.startNo, spec.endNo)];
     } else {
-      const kindId = Number((await sql.execute<Array<{ id: number }>>('select id from bill_kind where code = ?', [spec.billKindCode]))[0]?.id ?? 0);
+      const kindId = (await kindIdOfCode(sql, spec.billKindCode)) ?? 0;
       if (!kindId) throw fieldError('billKindCode', `未知的票据种类 ${spec.billKindCode}`);
       ranges = await takeCountFromPool(sql, point.hospitalId, kindId, spec.quantity ?? 0);
     }
@@ -102,7 +103,7 @@ export async function returnToPool(deps: Deps, point: PointRef, spec: RangeSpec,
     if ('billBatchCode' in spec) {
       ranges = [await takeRangeFromPoint(sql, point.hospitalId, point.id, spec.billBatchCode, spec.startNo, spec.endNo)];
     } else {
-      const kindId = Number((await sql.execute<Array<{ id: number }>>('select id from bill_kind where code = ?', [spec.billKindCode]))[0]?.id ?? 0);
+      const kindId = (await kindIdOfCode(sql, spec.billKindCode)) ?? 0;
       if (!kindId) throw fieldError('billKindCode', `未知的票据种类 ${spec.billKindCode}`);
       ranges = await takeUnusedFromPoint(sql, point.id, kindId, spec.quantity);
       if (ranges.length === 0) throw fieldError('billKindCode', `开票点 ${point.code} 没有该票种的未用号码`, 'E0066');
@@ -125,21 +126,14 @@ export async function voidRange(deps: Deps, hospitalId: number, spec: { billBatc
   return retryTransaction(() => deps.orm.em.fork().transactional(async (tx) => {
     const sql = tx as unknown as Sql;
     await kindOfCode(sql, spec.billBatchCode);
-    const [inPool] = await sql.execute<Array<{ id: number }>>(
-      'select id from stock_pool where hospital_id = ? and bill_batch_code = ? and start_no <= ? and end_no >= ?',
-      [hospitalId, spec.billBatchCode, spec.startNo, spec.endNo],
-    );
+    const inPool = await poolHolds(sql, hospitalId, spec.billBatchCode, spec.startNo, spec.endNo);
     let r: Range & { placeId?: number };
     if (inPool && !point) r = await takeRangeFromPool(sql, hospitalId, spec.billBatchCode, spec.startNo, spec.endNo);
     else r = await takeRangeFromPoint(sql, hospitalId, point?.id ?? null, spec.billBatchCode, spec.startNo, spec.endNo);
-    const [p] = r.placeId ? await sql.execute<Array<{ code: string }>>('select code from billing_point where id = ?', [r.placeId]) : [];
-    await sql.execute(
-      'insert into stock_void (hospital_id, bill_kind_id, bill_batch_code, start_no, end_no, place_id, reason, voided_by, voided_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [hospitalId, r.billKindId, r.billBatchCode, r.startNo, r.endNo, r.placeId ?? null, reason.slice(0, 500), actor.slice(0, 64), sql.getPlatform().processDateProperty(new Date())],
-      'run',
-    );
+    const placeCode = r.placeId ? await pointCodeOf(sql, r.placeId) : undefined;
+    await recordVoid(sql, { hospitalId, billKindId: r.billKindId, billBatchCode: r.billBatchCode, startNo: r.startNo, endNo: r.endNo, placeId: r.placeId ?? null, reason, actor });
     await logMovement(sql, { ...r, hospitalId, type: 'void', placeId: r.placeId ?? null, actor, reason });
     if (r.placeId) await recheckAlarm(sql, hospitalId, r.placeId, r.billKindId, deps.cfg.stockDefaultThreshold);
-    return { ...summary([r]), placeCode: p?.code };
+    return { ...summary([r]), placeCode };
   }));
 }
