@@ -17,18 +17,9 @@ export type RefundAction = RefundActionName;
 export type RefundBox = 'todo' | 'done' | 'mine' | 'cc' | 'all';
 export type RefundSource = 'his' | 'patient' | 'console';
 
-/** One step of an approval chain, as configured (退费流程配置). */
-export interface ChainStep {
-  key: string;
-  name: string;
-  /** Roles whose users may decide the step. */
-  roles: string[];
-  deadlineHours: number;
-  /** A reminder this many hours before the deadline. */
-  remindBeforeHours?: number;
-  /** Roles told when the deadline passes (超时上报). */
-  escalateRoles: string[];
-}
+/** One step of an approval chain, as configured (退费流程配置): the platform's own type. */
+export type { ChainStep } from '@domain/refund/chain';
+import type { ChainStep } from '@domain/refund/chain';
 
 export interface RefundBillRef {
   id: BillId;
