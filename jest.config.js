@@ -7,6 +7,8 @@ module.exports = {
   testTimeout: 120000,
   maxWorkers: 2,
   verbose: true,
+  // The console's alias for domain/ (web/vite.config.ts), for tests that import console modules.
+  moduleNameMapper: { '^@domain/(.*)$': '<rootDir>/domain/$1' },
   // Shared platforms, one per jest worker, for the files on the common profile (test/harness.ts).
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',

@@ -17,6 +17,8 @@ import { NOTICE_CHANNEL_NAMES, type RefundNoticeFacts } from '../adapters/notify
 import { PaymentRejectedError, type PaymentChannelName, type RefundResult } from '../adapters/payment/channel';
 import { recordRefund, refundH5Url, type RefundRecord, type RefundTableRow } from '../services/refunds';
 import { CHANNEL_NAMES, ONLINE_CHANNELS } from '../domain/refund/rules';
+import { billOfRefund, payChannelCodesOfBill, refundById, setBillOutcome, setBillWaiting, setMoneyOutcome, setMoneyProcessing, setMoneyRefused, systemLine } from '../orm/repositories/refund-process';
+import { hospitalNameOf } from '../orm/repositories/hospitals';
 
 type RefundRow = RefundTableRow;
 
@@ -26,36 +28,19 @@ export type BillAnswer = { state: 'reversed' | 'reissued' | 'blocked' | 'waiting
 
 export function refundActivities(deps: Deps, processes: ProcessContext) {
   const load = async (refundId: number): Promise<RefundRow> => {
-    const [r] = await deps.orm.em.getConnection().execute<RefundRow[]>('select * from refund where id = ?', [refundId]);
+    const r = await refundById(deps.orm.em, refundId);
     if (!r) throw new DomainError('E0090', `refundNo: refund ${refundId} not found`, 'refundNo');
     return r;
   };
 
   const tx = <T>(fn: (sql: Sql) => Promise<T>) => deps.orm.em.fork().transactional((t) => fn(t as unknown as Sql));
 
-  /** One audit line per key (a retried activity records once). */
-  const line = async (sql: Sql, refundId: number, key: string, action: string, comment: string | null, detail?: Record<string, unknown>) => {
-    try {
-      await insertRow(sql, 'refund_action', {
-        refund_id: refundId, action_key: key, step_index: null, step_name: null, action, actor: 'system', actor_name: '系统',
-        comment, detail: detail ? JSON.stringify(detail) : null, created_at: dbNow(sql),
-      });
-      return true;
-    } catch (e) {
-      if (isUniqueViolation(e)) return false;
-      throw e;
-    }
-  };
+  const line = systemLine;
 
   /** Stores what the channel said about the refund `outRefundNo`. */
   const keepMoney = async (r: RefundRow, outRefundNo: string, res: RefundResult): Promise<MoneyAnswer> => {
     await tx(async (sql) => {
-      const now = dbNow(sql);
-      await sql.execute(
-        `update refund set money_state = ?, channel_refund_id = ?, money_at = ?, money_fail_reason = ?, updated_at = ? where id = ? and out_refund_no = ? and money_state <> 'success'`,
-        [res.state, res.channelRefundId || null, res.state === 'success' ? (res.successTime ? dbNow(sql, new Date(res.successTime)) : now) : null, res.failReason?.slice(0, 200) ?? null, now, r.id, outRefundNo],
-        'run',
-      );
+      await setMoneyOutcome(sql, r.id, outRefundNo, { state: res.state, channelRefundId: res.channelRefundId, successTime: res.successTime ? new Date(res.successTime) : undefined, failReason: res.failReason });
       if (res.state === 'success') await line(sql, r.id, `money_back-${outRefundNo}`, 'money_back', `${formatYuan(Number(res.amountFen ?? r.amount))} 元已退回（${res.channelRefundId}）`, { outRefundNo, channelRefundId: res.channelRefundId, successTime: res.successTime });
     });
     return { state: res.state, failReason: res.failReason };
@@ -92,9 +77,7 @@ export function refundActivities(deps: Deps, processes: ProcessContext) {
       } catch (e) {
         if (e instanceof PaymentRejectedError) {
           // The refusal is the refund's failure (the process records it on the trail, once).
-          await tx((sql) =>
-            sql.execute(`update refund set money_state = 'failed', money_fail_reason = ?, updated_at = ? where id = ? and out_refund_no = ? and money_state <> 'success'`, [e.message.slice(0, 200), dbNow(sql), r.id, i.outRefundNo], 'run'),
-          );
+          await tx((sql) => setMoneyRefused(sql, r.id, i.outRefundNo, e.message));
           return { state: 'failed', failReason: e.message };
         }
         throw e; // unavailable: retried with the same outRefundNo
@@ -102,7 +85,7 @@ export function refundActivities(deps: Deps, processes: ProcessContext) {
       crashPoint(deps.cfg, 'after-refund-accepted');
       await tx(async (sql) => {
         await line(sql, r.id, `money_sent-${i.outRefundNo}`, 'money_sent', `已向${CHANNEL_NAMES[r.channel]}发起退款 ${formatYuan(Number(r.amount))} 元`, { outRefundNo: i.outRefundNo, channelRefundId: res.channelRefundId });
-        await sql.execute(`update refund set money_state = 'processing', channel_refund_id = ? where id = ? and money_state = 'none'`, [res.channelRefundId || null, r.id], 'run');
+        await setMoneyProcessing(sql, r.id, res.channelRefundId);
       });
       return res.state === 'processing' ? { state: 'processing' } : keepMoney(r, i.outRefundNo, res);
     },
@@ -122,11 +105,7 @@ export function refundActivities(deps: Deps, processes: ProcessContext) {
      */
     async reverseRefundBill(i: { refundId: number }): Promise<BillAnswer> {
       const r = await load(i.refundId);
-      const conn = deps.orm.em.getConnection();
-      const [b] = await conn.execute<Array<{ bill_batch_code: string; bill_no: string; total_amt: number | string; state: string; place_code: string }>>(
-        'select b.bill_batch_code, b.bill_no, b.total_amt, b.state, p.code as place_code from bill b join billing_point p on p.id = b.place_id where b.id = ?',
-        [r.bill_id],
-      );
+      const b = (await billOfRefund(deps.orm.em, r.bill_id))!;
       // Waits for the reversal up to 90 s (not the HIS's MEDBILL_ISSUE_TIMEOUT_MS): under load a retry with backoff would only come later.
       const wait = { timeoutMs: Math.max(deps.cfg.issueTimeoutMs, 90_000) };
       const req = {
@@ -140,9 +119,9 @@ export function refundActivities(deps: Deps, processes: ProcessContext) {
       const items = r.items ? (JSON.parse(r.items) as Array<{ sortNo: number; amt: number }>) : undefined;
       const whole = !items && Number(r.amount) === Number(b.total_amt);
       const channelCode = await (async () => {
-        const rows = await conn.execute<Array<{ channel_code: string }>>('select channel_code from bill_payment where bill_id = ?', [r.bill_id]);
+        const paidThrough = await payChannelCodesOfBill(deps.orm.em, r.bill_id);
         const codes = deps.cfg.refundChannelCodes[r.channel as keyof typeof deps.cfg.refundChannelCodes] ?? [];
-        return rows.map((x: { channel_code: string }) => x.channel_code).find((c: string) => codes.includes(c));
+        return paidThrough.find((c: string) => codes.includes(c));
       })();
       let answer: BillAnswer;
       try {
@@ -160,13 +139,13 @@ export function refundActivities(deps: Deps, processes: ProcessContext) {
         if (!(e instanceof DomainError)) throw e;
         // Waiting for the paper form, or the reversal still running: try again later.
         if (e.code === 'E0032' || e.code === 'E0050') {
-          await conn.execute(`update refund set bill_state = 'waiting', bill_reason = ? where id = ?`, [e.message, r.id]);
+          await setBillWaiting(deps.orm.em, r.id, e.message);
           return { state: 'waiting', reason: e.message, code: e.code };
         }
         answer = { state: 'blocked', reason: e.message };
       }
       await tx(async (sql) => {
-        await sql.execute('update refund set bill_state = ?, red_bill_id = ?, reissued_bill_id = ?, bill_reason = ?, updated_at = ? where id = ?', [answer.state, answer.redBillId ?? null, answer.reissuedBillId ?? null, answer.reason ?? null, dbNow(sql), r.id], 'run');
+        await setBillOutcome(sql, r.id, answer);
         if (answer.redBillId) await line(sql, r.id, 'bill_reversed', 'bill_reversed', `原票据 ${b.bill_batch_code}-${b.bill_no} 已冲红`, { redBillId: answer.redBillId });
         if (answer.reissuedBillId) await line(sql, r.id, 'bill_reissued', 'bill_reissued', '剩余金额已重新开具票据', { reissuedBillId: answer.reissuedBillId });
         if (answer.state === 'blocked') await line(sql, r.id, 'bill_blocked', 'bill_blocked', answer.reason ?? null);
@@ -177,7 +156,7 @@ export function refundActivities(deps: Deps, processes: ProcessContext) {
     /** Tells the patient the outcome (WeChat template message to the openid, SMS to the phone); once per refund and outcome. */
     async notifyRefundPatient(i: { refundId: number; kind: RefundNoticeFacts['result'] }): Promise<{ sent: string[] }> {
       const r = await load(i.refundId);
-      const [h] = await deps.orm.em.getConnection().execute<Array<{ name: string }>>('select name from hospital where id = ?', [r.hospital_id]);
+      const hospitalName = await hospitalNameOf(deps.orm.em, r.hospital_id);
       const targets: Array<['wechat' | 'sms', string]> = [];
       if (r.open_id) targets.push(['wechat', r.open_id]);
       if (r.tel) targets.push(['sms', r.tel]);
@@ -190,7 +169,7 @@ export function refundActivities(deps: Deps, processes: ProcessContext) {
           await notifier.send({
             idempotencyKey: `refund-${r.id}-${i.kind}-${channel}`,
             target,
-            hospitalName: h?.name ?? '',
+            hospitalName: hospitalName ?? '',
             payer: r.patient_name,
             billBatchCode: '',
             billNo: '',

@@ -19,6 +19,7 @@ import { allowedActions as allowedActionsAt, isTodoFor as isTodoAt, type RefundA
 import { billStateAttribute } from './search-attributes';
 import { refundWorkflowId, workflowUrl } from './ids';
 import type { ProcessContext as ApiContext } from './context';
+import { billRef, chargeLinesOfBill, consoleUsers, refundRow, refundStateByNo, refundTrail, unstartedRefundIds, type RefundRow } from '../orm/repositories/refund-reads';
 
 /**
  * The request fields a refund's amount and charge lines come in under. The refund rules name them
@@ -74,11 +75,11 @@ async function startRefundProcess(api: ApiContext, r: Omit<StoredRefund, 'create
  * this makes sure no stored request waits for one. Returns how many were started or found running.
  */
 export async function resumeRefunds(api: ApiContext): Promise<number> {
-  const rows = await api.deps.orm.em.getConnection().execute<Array<{ id: number }>>(`select id from refund where state = 'approving' and version = 0`);
+  const rows = await unstartedRefundIds(api.deps.orm.em);
   let n = 0;
   for (const { id } of rows) {
     const r = await findRefund(api, { id });
-    const [b] = await api.deps.orm.em.getConnection().execute<Array<{ bus_no: string }>>('select bus_no from bill where id = ?', [r.bill_id]);
+    const b = await billRef(api.deps.orm.em, r.bill_id);
     await startRefundProcess(api, {
       id: r.id, refundNo: r.refund_no, channel: r.channel, steps: stepsOf(r), doctor: r.doctor ?? undefined, placeCode: r.place_code,
       outRefundNo: r.out_refund_no, busNo: b?.bus_no ?? '', patientNo: r.patient_no, workflowId: r.workflow_id,
@@ -101,34 +102,18 @@ export async function actOnRefund(api: ApiContext, refundNo: string, input: Refu
       }
     }
     if (e instanceof WorkflowNotFoundError || /workflow execution already completed/i.test(String((e as Error)?.message))) {
-      const [row] = await api.deps.orm.em.getConnection().execute<Array<{ state: string }>>('select state from refund where refund_no = ?', [refundNo]);
-      throw new DomainError('E0092', `state: 退费申请当前为${row ? refundStateName(row.state) : '已结束'}，不能再${refundActionName(input.action)}`, 'state');
+      const state = await refundStateByNo(api.deps.orm.em, refundNo);
+      throw new DomainError('E0092', `state: 退费申请当前为${state ? refundStateName(state) : '已结束'}，不能再${refundActionName(input.action)}`, 'state');
     }
     if (e instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw new DomainError('E0050', 'refundNo: 退费流程正忙，请稍后重试', 'refundNo');
     throw e;
   }
 }
 
-/** A refund row with its bill's number and point (REFUND_SELECT). */
-export interface RefundRow extends RefundTableRow {
-  bill_batch_code: string;
-  bill_no: string;
-  bill_total: number | string;
-  place_code: string;
-  assignee_name: string | null;
-  doctor_name: string | null;
-}
-
-export const REFUND_SELECT = `select r.*, b.bill_batch_code, b.bill_no, b.total_amt as bill_total, p.code as place_code,
-    ua.display_name as assignee_name, ud.display_name as doctor_name
-  from refund r join bill b on b.id = r.bill_id join billing_point p on p.id = b.place_id
-  left join user ua on ua.username = r.step_assignee left join user ud on ud.username = r.doctor`;
+export type { RefundRow };
 
 export async function findRefund(api: ApiContext, where: { id?: number; refundNo?: string }): Promise<RefundRow> {
-  const [r] = await api.deps.orm.em.getConnection().execute<RefundRow[]>(
-    `${REFUND_SELECT} where ${where.id !== undefined ? 'r.id = ?' : 'r.refund_no = ?'}`,
-    [where.id ?? where.refundNo],
-  );
+  const r = await refundRow(api.deps.orm.em, where);
   if (!r) throw new DomainError('E0090', `refundNo: 退费申请 ${where.refundNo ?? where.id} 不存在`, 'refundNo');
   return r;
 }
@@ -175,13 +160,9 @@ type UserRow = { username: string; display_name: string; roles: string; active: 
 
 /** The full view of one refund: amounts, chain, trail, money, bill and the live process state. */
 export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActor) {
-  const conn = api.deps.orm.em.getConnection();
+  const db = api.deps.orm.em;
   const steps = stepsOf(r);
-  type Line = { id: number; step_index: number | null; step_name: string | null; action: string; actor: string; actor_name: string; comment: string | null; detail: string | null; created_at: unknown };
-  const trail: Line[] = await conn.execute<Line[]>(
-    'select id, step_index, step_name, action, actor, actor_name, comment, detail, created_at from refund_action where refund_id = ? order by id',
-    [r.id],
-  );
+  const trail = await refundTrail(db, r.id);
   // The chain's view: who decided each step in the current pass (a return reopens the later steps).
   const decided = new Map<number, { by: string; at: string; decision: 'approve' | 'reject' }>();
   for (const t of trail) {
@@ -200,12 +181,10 @@ export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActo
   });
   const items = r.items ? (JSON.parse(r.items) as Array<{ sortNo: number; amt: Fen }>) : null;
   type ItemLine = { sort_no: number; name: string; amt: number | string };
-  const lines: ItemLine[] = items
-    ? await conn.execute<ItemLine[]>('select sort_no, name, amt from bill_item where bill_id = ? order by sort_no', [r.bill_id])
-    : [];
-  const billRef = async (id: number | null) => {
+  const lines: ItemLine[] = items ? await chargeLinesOfBill(db, r.bill_id) : [];
+  const billRefOf = async (id: number | null) => {
     if (!id) return null;
-    const [b] = await conn.execute<Array<{ id: number; bill_batch_code: string; bill_no: string; total_amt: number | string }>>('select id, bill_batch_code, bill_no, total_amt from bill where id = ?', [id]);
+    const b = await billRef(db, id);
     return b ? { id: b.id, billBatchCode: b.bill_batch_code, billNo: b.bill_no, totalAmt: formatYuan(Number(b.total_amt)) } : null;
   };
   const before = await refundedBefore(api.deps, r);
@@ -217,7 +196,7 @@ export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActo
   }
   const transferCandidates =
     r.state === 'approving'
-      ? (await conn.execute<UserRow[]>('select username, display_name, roles, active from user'))
+      ? (await consoleUsers(db))
           .filter((x: UserRow) => Number(x.active) && x.username !== r.step_assignee && x.roles.split(',').some((role: string) => steps[r.step_index].roles.includes(role)))
           .map((x: UserRow) => ({ username: x.username, displayName: x.display_name }))
       : [];
@@ -255,7 +234,7 @@ export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActo
       failReason: r.money_fail_reason,
       voucherNo: r.voucher_no,
     },
-    billStatus: { state: r.bill_state, redBill: await billRef(r.red_bill_id), reissuedBill: await billRef(r.reissued_bill_id), reason: r.bill_reason },
+    billStatus: { state: r.bill_state, redBill: await billRefOf(r.red_bill_id), reissuedBill: await billRefOf(r.reissued_bill_id), reason: r.bill_reason },
     workflow: { workflowId: r.workflow_id, url: workflowUrl(api, r.workflow_id), live: live as unknown as Record<string, unknown> | null },
     actions: u ? allowedActions(r, u) : [],
     version: r.version,

@@ -15,6 +15,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { refundNoticeSignal } from '../workflows/refund';
 import type { PaymentChannelName, RefundState } from '../adapters/payment/channel';
+import { refundNoByOutRefundNo } from '../orm/repositories/refund-reads';
 import { refundWorkflowId } from './ids';
 import type { ProcessContext as ApiContext } from './context';
 
@@ -34,10 +35,10 @@ export interface RefundNoticeFacts {
 export async function onRefundNotice(api: ApiContext, n: RefundNoticeFacts): Promise<void> {
   if (api.deps.cfg.logLevel === 'debug') console.log(`[pay] refund ${n.channel} ${n.outRefundNo} -> ${n.state} (notice row ${n.noticeRowId})`);
   // out_refund_no is the refund number, or `{refundNo}-R{n}` for a retry after a failed refund.
-  const [r] = await api.deps.orm.em.getConnection().execute<Array<{ refund_no: string }>>('select refund_no from refund where out_refund_no = ?', [n.outRefundNo]);
-  if (!r) return; // not a refund of this platform's processes (or one started elsewhere)
+  const refundNo = await refundNoByOutRefundNo(api.deps.orm.em, n.outRefundNo);
+  if (!refundNo) return; // not a refund of this platform's processes (or one started elsewhere)
   try {
-    await api.client.workflow.getHandle(refundWorkflowId(r.refund_no)).signal(refundNoticeSignal, { state: n.state });
+    await api.client.workflow.getHandle(refundWorkflowId(refundNo)).signal(refundNoticeSignal, { state: n.state });
   } catch (e) {
     if (e instanceof WorkflowNotFoundError) return; // the process already finished: the notice changes nothing
     throw e;

@@ -12,7 +12,8 @@ import { fieldError } from '../../common/errors';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
-import { actOnRefund, CONSOLE_REFUND_FIELDS, findRefund, isTodoFor, parseRefundFields, REFUND_SELECT, refundDetail, refundSummary, startRefund, type RefundRow } from '../../temporal/refund-client';
+import { actOnRefund, CONSOLE_REFUND_FIELDS, findRefund, isTodoFor, parseRefundFields, refundDetail, refundSummary, startRefund, type RefundRow } from '../../temporal/refund-client';
+import { billRef, consoleUser, listRefunds } from '../../orm/repositories/refund-reads';
 import { DECISIONS, REFUND_ACTIONS, type RefundActionName } from '../../domain/refund/states';
 import { TODO_STATES, type RefundActor } from '../../domain/refund/permissions';
 
@@ -27,29 +28,18 @@ const cnTime = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0,
 
 export function mountRefundRoutes(router: Router, api: ApiContext): void {
   const auth = requireUser(api);
-  const conn = () => api.deps.orm.em.getConnection();
 
   /** The refunds of one box for a user (newest first). Open to-dos are few; they are filtered here by the chain's roles. */
   async function box(u: SessionUser, which: Box, filter: { state?: string; q?: string }): Promise<RefundRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.state) {
-      where.push('r.state = ?');
-      params.push(filter.state);
-    }
-    if (filter.q) {
-      where.push('(r.refund_no = ? or r.patient_no = ? or r.patient_name like ? or b.bill_no = ?)');
-      params.push(filter.q, filter.q, `%${filter.q}%`, filter.q);
-    }
-    if (which === 'todo') where.push(`r.state in (${TODO_STATES.map(() => '?').join(', ')})`), params.push(...TODO_STATES);
-    if (which === 'mine') where.push('r.applicant = ?'), params.push(u.username);
-    if (which === 'cc') where.push('r.id in (select refund_id from refund_cc where username = ?)'), params.push(u.username);
-    if (which === 'done') {
-      where.push(`r.id in (select refund_id from refund_action where actor = ? and action in (${DECISIONS.map(() => '?').join(', ')}))`);
-      params.push(u.username, ...DECISIONS);
-    }
     if (which === 'all' && !seesAll(u)) throw new HttpError(403, 'E0005', '只有财务和管理员可查看全部退费申请');
-    const rows = await conn().execute<RefundRow[]>(`${REFUND_SELECT}${where.length ? ` where ${where.join(' and ')}` : ''} order by r.id desc limit 2000`, params);
+    const rows = await listRefunds(api.deps.orm.em, {
+      state: filter.state,
+      q: filter.q,
+      states: which === 'todo' ? TODO_STATES : undefined,
+      applicant: which === 'mine' ? u.username : undefined,
+      ccTo: which === 'cc' ? u.username : undefined,
+      decidedBy: which === 'done' ? { username: u.username, actions: DECISIONS } : undefined,
+    });
     return which === 'todo' ? rows.filter((r: RefundRow) => isTodoFor(r, u)) : rows;
   }
 
@@ -115,7 +105,7 @@ export function mountRefundRoutes(router: Router, api: ApiContext): void {
       let to: { username: string; displayName: string; roles: string[] } | undefined;
       if (action === 'transfer') {
         const name = typeof body.to === 'string' ? body.to.trim() : '';
-        const [t] = await conn().execute<Array<{ username: string; display_name: string; roles: string; active: number | boolean }>>('select username, display_name, roles, active from user where username = ?', [name]);
+        const t = await consoleUser(api.deps.orm.em, name);
         if (!t || !Number(t.active)) throw new HttpError(400, 'E0010', `to: 用户 ${name || '（空）'} 不存在或已停用`, 'to');
         to = { username: t.username, displayName: t.display_name, roles: t.roles.split(',') };
       }
@@ -143,7 +133,7 @@ export function mountRefundRoutes(router: Router, api: ApiContext): void {
       const billId = Number(body.billId);
       if (!Number.isInteger(billId) || billId < 1) throw fieldError('billId', 'must be the id of a bill');
       const f = parseRefundFields(body, CONSOLE_REFUND_FIELDS);
-      const [b] = await conn().execute<Array<{ hospital_id: number }>>('select hospital_id from bill where id = ?', [billId]);
+      const b = await billRef(api.deps.orm.em, billId);
       if (!b) throw new HttpError(404, 'E0030', `billId: 票据 ${billId} 不存在`, 'billId');
       const refundNo = typeof body.refundNo === 'string' && body.refundNo ? body.refundNo : `C${cnTime().replace(/\D/g, '')}${randomBytes(3).toString('hex').toUpperCase()}`;
       const r = await startRefund(api, { hospitalId: b.hospital_id, refundNo, source: 'console', billId, ...f, applicant: u.username, applicantName: u.displayName });

@@ -16,6 +16,7 @@ import { billStateAttribute } from '../../temporal/search-attributes';
 import type { ApiContext } from '../context';
 import { billWorkflowId } from '../../temporal/ids';
 import { updateWithStart } from '../../temporal/update-with-start';
+import { insertReceivedRequest, replaceRejectedRequest, requestHashOf, storedRequest } from '../../orm/repositories/issue-requests';
 
 export async function issueAnswer(api: ApiContext, bill: IssuedBill) {
   return {
@@ -69,38 +70,22 @@ async function storeRequest(api: ApiContext, appid: string, method: string, draf
   const busNo = draft.busNo;
   const content = billContent(draft);
   const hash = contentHash(content);
-  const conn = api.deps.orm.em.getConnection();
-  const now = api.deps.orm.em.getPlatform().processDateProperty(new Date());
-  const find = () =>
-    conn.execute<Array<{ id: number; payload_hash: string; status: string; bill_id: number | null }>>(
-      'select id, payload_hash, status, bill_id from issue_request where appid = ? and bus_no = ?',
-      [appid, busNo],
-    );
-  let [req] = await find();
+  const db = api.deps.orm.em;
+  let req = await requestHashOf(db, appid, busNo);
   if (!req) {
     try {
-      await conn.execute(
-        `insert into issue_request (appid, bus_no, method, payload_hash, payload, status, created_at, updated_at) values (?, ?, ?, ?, ?, 'received', ?, ?)`,
-        [appid, busNo, method, hash, JSON.stringify(business), now, now],
-        'run',
-      );
+      await insertReceivedRequest(db, { appid, busNo, method, hash, payload: JSON.stringify(business) });
       return {};
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
-      [req] = await find(); // a concurrent retry stored it first
+      req = (await requestHashOf(db, appid, busNo))!; // a concurrent retry stored it first
     }
   }
   if (req.payload_hash === hash) return { billId: req.bill_id ?? undefined };
   const storedContent = await loadStoredContent(api, req.id);
   if (storedContent && contentHash(storedContent) === hash) return { billId: req.bill_id ?? undefined };
   if (req.status === 'rejected') {
-    const res = await conn.execute<{ affectedRows: number }>(
-      `update issue_request set method = ?, payload_hash = ?, payload = ?, status = 'received', error_code = null, error_message = null, updated_at = ?
-       where id = ? and status = 'rejected' and payload_hash = ?`,
-      [method, hash, JSON.stringify(business), now, req.id, req.payload_hash],
-      'run',
-    );
-    if (res.affectedRows === 1) return {};
+    if (await replaceRejectedRequest(db, req.id, req.payload_hash, { method, hash, payload: JSON.stringify(business) })) return {};
   }
   const billText = req.bill_id ? await billLabel(api, req.bill_id) : '';
   const field = storedContent && firstDifference(storedContent, content);
@@ -109,9 +94,7 @@ async function storeRequest(api: ApiContext, appid: string, method: string, draf
 
 /** The stored request's content, re-derived from its payload (undefined if it no longer parses). */
 async function loadStoredContent(api: ApiContext, requestId: number): Promise<BillContent | undefined> {
-  const [row] = await api.deps.orm.em
-    .getConnection()
-    .execute<Array<{ method: string; payload: string }>>('select method, payload from issue_request where id = ?', [requestId]);
+  const row = await storedRequest(api.deps.orm.em, requestId);
   if (!row) return undefined;
   try {
     return billContent(parseIssueDraft(row.method, JSON.parse(row.payload) as Record<string, unknown>));

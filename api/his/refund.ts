@@ -8,20 +8,20 @@
 import { DomainError, fieldError } from '../../common/errors';
 import { REFUND_NO, refundH5Url } from '../../services/refunds';
 import type { ApiContext } from '../context';
+import { billByNumber, billOfBusNo } from '../../orm/repositories/refund-reads';
 import { actOnRefund, findRefund, HIS_REFUND_FIELDS, parseRefundFields, refundDetail, refundText, startRefund } from '../../temporal/refund-client';
 
 async function billFor(api: ApiContext, hospitalId: number, o: Record<string, unknown>, appid: string): Promise<number> {
-  const conn = api.deps.orm.em.getConnection();
   const code = refundText(o, 'billBatchCode', 8, false);
   const no = refundText(o, 'billNo', 10, false);
   if (code && no) {
-    const [b] = await conn.execute<Array<{ id: number; hospital_id: number }>>('select id, hospital_id from bill where bill_batch_code = ? and bill_no = ?', [code, no]);
+    const b = await billByNumber(api.deps.orm.em, code, no);
     if (!b || b.hospital_id !== hospitalId) throw new DomainError('E0030', `billNo: no bill ${code}-${no} issued by this hospital`, 'billNo');
     return b.id;
   }
   const busNo = refundText(o, 'busNo', 64, false);
   if (!busNo) throw fieldError('billNo', 'billBatchCode + billNo, or busNo, is required');
-  const [b] = await conn.execute<Array<{ id: number }>>('select id from bill where appid = ? and bus_no = ? and is_scarlet = ?', [appid, busNo, 0]);
+  const b = await billOfBusNo(api.deps.orm.em, appid, busNo);
   if (!b) throw new DomainError('E0030', `busNo: no bill for busNo ${busNo}`, 'busNo');
   return b.id;
 }
