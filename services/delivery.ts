@@ -14,6 +14,7 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import { recordBillEvent } from '../orm/repositories/bill-events';
 import { billForDelivery, itemsOfBill, paymentsOfBill, recordLayoutFile, type DeliveryBillRow } from '../orm/repositories/bills';
 import { findNotice, markNoticeAttemptFailed, markNoticeSent, openNotice, type NoticeRow } from '../orm/repositories/notifications';
+import { chinaDayStart } from '../common/china-time';
 
 
 /** A notice target as the timeline shows it: enough to recognise, not enough to harvest. */
@@ -59,10 +60,8 @@ interface NoticePurpose {
 
 /** A HIS date (yyyyMMdd..., or yyyy-MM-dd...) as the instant that China day starts; undefined if not a date. */
 function chinaDate(v: unknown): Date | undefined {
-  const m = typeof v === 'string' ? /^(\d{4})-?(\d{2})-?(\d{2})/.exec(v) : null;
-  if (!m) return undefined;
-  const d = new Date(`${m[1]}-${m[2]}-${m[3]}T00:00:00+08:00`);
-  return Number.isNaN(d.getTime()) ? undefined : d;
+  const d = typeof v === 'string' ? chinaDayStart(v) : undefined;
+  return d && !Number.isNaN(d.getTime()) ? d : undefined;
 }
 
 export function createIssueActivities(deps: Deps) {

@@ -22,6 +22,7 @@ import { CHANNEL_NAMES, checkRefundRules, ONLINE_CHANNELS, REFUND_CHANNELS, refu
 import { countsAsRefunded, FINAL_STATES } from '../domain/refund/states';
 import { BILL_STATE_NAMES, billStateName, type BillRecordState } from '../domain/bill/states';
 import { refundWorkflowId } from '../temporal/ids';
+import { fromHisTime } from '../common/china-time';
 
 export interface NewRefund {
   hospitalId: number;
@@ -66,12 +67,6 @@ export async function refundedBefore(deps: Deps, r: { id: number; bill_id: numbe
   return earlier.reduce((s, x) => s + x.amount, 0);
 }
 
-/** yyyyMMddHHmmssSSS in China time -> the instant. */
-export function busDateTimeToDate(s: string): Date {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})?$/.exec(s);
-  if (!m) return new Date(NaN);
-  return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4] - 8, +m[5], +m[6], Number(m[7] ?? 0)));
-}
 
 /**
  * Stores a refund request after the rules, or finds it again: the same refundNo with the same
@@ -136,7 +131,7 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
       const payType: PayType = req.payType ?? (insuredPaid ? 'insured' : 'self');
       // Asked for, or the sum of the charge lines (the rules refuse an amount that disagrees with them), or everything left.
       const amount = req.amount ?? (req.items ? req.items.reduce((s, it) => s + it.amt, 0) : Math.min(leftOnBillFen, paidFen - refundedFen));
-      const paidAt = busDateTimeToDate(root.bus_date_time);
+      const paidAt = fromHisTime(root.bus_date_time);
       checkRefundRules({ channel: req.channel, payType, amount, items: req.items, paidFen, refundedFen, leftOnBillFen, lines, paidAt, now: new Date(), maxAgeDays: cfg.refundMaxAgeDays });
       if (ONLINE_CHANNELS.includes(req.channel) && !req.outTradeNo && !req.transactionId) {
         throw fieldError('outTradeNo', `缺少原${CHANNEL_NAMES[req.channel]}订单号（outTradeNo 或 transactionId）`);

@@ -38,6 +38,7 @@ import { DECISIONS, type RefundActionName, type RefundState } from '../domain/re
 import { mayAct, type RefundActor } from '../domain/refund/permissions';
 import { billStateAttribute, refundEndState } from '../temporal/search-attributes';
 import type { RefundRecord } from '../services/refunds';
+import { chinaTime } from '../domain/time';
 
 const local = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -130,7 +131,7 @@ export const refundLiveQuery = defineQuery<RefundLive>('refundLive');
 export const refundBillSignal = defineSignal('refundBill');
 
 /** "2026-12-01 19:05:09" in China time (UTC+8). */
-const chinaTimeText = (iso: string) => new Date(new Date(iso).getTime() + 8 * HOUR).toISOString().slice(0, 19).replace('T', ' ');
+const chinaTimeText = (iso: string) => chinaTime(iso).text;
 
 const refuse = (code: 'E0092' | 'E0093' | 'E0010', message: string, field?: string) => refusal({ code, message, field });
 

@@ -21,11 +21,10 @@ import { parseRefundSpec, partialRefundEBillAnswer, writeOffAnswer } from '../hi
 import { DomainError } from '../../common/errors';
 import { BILL_EVENT_TYPES, type BillEventType } from '../../domain/bill/events';
 import { workflowUrl, writeOffWorkflowId } from '../../temporal/ids';
+import { chinaDayStart } from '../../common/china-time';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** A China calendar date (UTC+8) as the UTC instant it starts at. */
-const chinaDayStart = (d: string) => new Date(`${d}T00:00:00+08:00`);
 
 export function placeScope(user: SessionUser): string | undefined {
   const seesAll = user.roles.some((r) => r === 'admin' || r === 'finance' || r === 'audit');

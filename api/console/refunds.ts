@@ -16,6 +16,7 @@ import { actOnRefund, CONSOLE_REFUND_FIELDS, findRefund, isTodoFor, parseRefundF
 import { billRef, consoleUser, listRefunds } from '../../orm/repositories/refund-reads';
 import { DECISIONS, REFUND_ACTIONS, type RefundActionName } from '../../domain/refund/states';
 import { TODO_STATES, type RefundActor } from '../../domain/refund/permissions';
+import { chinaTime } from '../../common/china-time';
 
 const BOXES = ['todo', 'done', 'mine', 'cc', 'all'] as const;
 type Box = (typeof BOXES)[number];
@@ -23,8 +24,6 @@ type Box = (typeof BOXES)[number];
 const seesAll = (u: SessionUser) => u.roles.some((r) => r === 'admin' || r === 'finance' || r === 'audit');
 const actorOf = (u: SessionUser, r?: RefundRow): RefundActor => ({ username: u.username, displayName: u.displayName, roles: u.roles, placeCode: u.placeCode, isApplicant: r ? r.applicant === u.username : false });
 
-/** Chinese time for messages. */
-const cnTime = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
 
 export function mountRefundRoutes(router: Router, api: ApiContext): void {
   const auth = requireUser(api);
@@ -135,7 +134,7 @@ export function mountRefundRoutes(router: Router, api: ApiContext): void {
       const f = parseRefundFields(body, CONSOLE_REFUND_FIELDS);
       const b = await billRef(api.deps.orm.em, billId);
       if (!b) throw new HttpError(404, 'E0030', `billId: 票据 ${billId} 不存在`, 'billId');
-      const refundNo = typeof body.refundNo === 'string' && body.refundNo ? body.refundNo : `C${cnTime().replace(/\D/g, '')}${randomBytes(3).toString('hex').toUpperCase()}`;
+      const refundNo = typeof body.refundNo === 'string' && body.refundNo ? body.refundNo : `C${chinaTime(Date.now()).compact}${randomBytes(3).toString('hex').toUpperCase()}`;
       const r = await startRefund(api, { hospitalId: b.hospital_id, refundNo, source: 'console', billId, ...f, applicant: u.username, applicantName: u.displayName });
       const row = await findRefund(api, { id: r.id });
       ctx.status = r.created ? 201 : 200;

@@ -2,6 +2,7 @@
 import { HttpError } from '../http';
 import type { ApiContext } from '../context';
 import type { SessionUser } from './auth';
+import { chinaDayStart } from '../../common/china-time';
 
 export interface ReportColumn {
   key: string;
@@ -32,8 +33,7 @@ export interface ReportDef<Q = Record<string, string | undefined>> {
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-/** A China calendar date as the UTC instant it starts. */
-export const chinaDayStart = (d: string) => new Date(`${d}T00:00:00+08:00`);
+export { chinaDayStart };
 
 /** Validates a date range (both required, from <= to, at most `maxDays`). */
 export function dateRange(q: Record<string, string | undefined>, maxDays = 366): { from: Date; to: Date; dateFrom: string; dateTo: string } {

@@ -18,6 +18,7 @@ import { findRefund, refundDetail } from '../../temporal/refund-client';
 import { CHANNEL_NAMES, ONLINE_CHANNELS } from '../../domain/refund/rules';
 import { isFinalState, NO_MONEY_STATES } from '../../domain/refund/states';
 import { advanceH5Token } from '../../protocol/his-h5';
+import { chinaTime } from '../../common/china-time';
 
 const STATE_TEXT: Record<string, string> = { normal: '正常', reversed: '已冲红' };
 
@@ -59,7 +60,7 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
     const re = await billUrl(d.billStatus.reissuedBill?.id);
     const money =
       d.money.state === 'success'
-        ? `已退回${d.money.at ? `（${new Date(new Date(d.money.at).getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ')}）` : ''}`
+        ? `已退回${d.money.at ? `（${chinaTime(d.money.at).text.slice(0, 16)}）` : ''}`
         : d.money.state === 'processing'
           ? '退款处理中'
           : (NO_MONEY_STATES as readonly string[]).includes(d.state)
