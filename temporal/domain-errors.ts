@@ -9,7 +9,7 @@ import { domainDetailsOf, domainFailure } from './failures';
 /** A failed update, workflow or activity call as the DomainError it carries; other errors unchanged. */
 export function domainErrorOf(e: unknown, fallback: ErrorCode = 'E9999'): unknown {
   if (e instanceof DomainError) return e;
-  const d = domainDetailsOf(e);
+  const d = domainDetailsOf(e, fallback);
   return d ? new DomainError((d.code as ErrorCode) ?? fallback, d.message, d.field) : e;
 }
 

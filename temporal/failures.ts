@@ -29,12 +29,12 @@ export function domainFailure(e: { code: string; message: string; field?: string
   return refusal({ code: e.code, message: e.message, field: e.field });
 }
 
-/** The domain refusal inside a failure (an activity's, a child's or an update's), or undefined. */
-export function domainDetailsOf(e: unknown): DomainDetails | undefined {
+/** The domain refusal inside a failure (an activity's, a child's or an update's), or undefined; `fallbackCode` when it carries no details. */
+export function domainDetailsOf(e: unknown, fallbackCode = 'E9999'): DomainDetails | undefined {
   let cause: unknown = e;
   for (let i = 0; i < 4 && cause; i++) {
     if (cause instanceof ApplicationFailure && cause.type === DOMAIN_FAILURE_TYPE) {
-      return (cause.details?.[0] as DomainDetails | undefined) ?? { code: 'E9999', message: cause.message };
+      return (cause.details?.[0] as DomainDetails | undefined) ?? { code: fallbackCode, message: cause.message };
     }
     cause = (cause as { cause?: unknown }).cause;
   }

@@ -5,7 +5,7 @@
  * decision on a step someone else decided meanwhile), and read (the row, its trail, the live state).
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { domainErrorOf } from './domain-errors';
 import { DomainError, fieldError } from '../common/errors';
 import { formatYuan, parseYuan, type Fen } from '../common/money';
 import { dbDate, dbIso } from '../orm/sql-values';
@@ -95,11 +95,8 @@ export async function actOnRefund(api: ApiContext, refundNo: string, input: Refu
     return await api.client.workflow.getHandle(refundWorkflowId(refundNo)).executeUpdate(refundActionUpdate, { args: [input] });
   } catch (e) {
     if (e instanceof WorkflowUpdateFailedError) {
-      const cause = e.cause;
-      if (cause instanceof ApplicationFailure && cause.type === 'DomainError') {
-        const d = (cause.details?.[0] ?? {}) as { code?: DomainError['code']; message?: string; field?: string };
-        throw new DomainError(d.code ?? 'E0092', d.message ?? cause.message, d.field);
-      }
+      const refused = domainErrorOf(e, 'E0092');
+      if (refused !== e) throw refused;
     }
     if (e instanceof WorkflowNotFoundError || /workflow execution already completed/i.test(String((e as Error)?.message))) {
       const state = await refundStateByNo(api.deps.orm.em, refundNo);

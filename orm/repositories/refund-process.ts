@@ -5,7 +5,7 @@
 import { dbNow, insertRow, type Sql } from '../sql';
 import { isUniqueViolation } from '../errors';
 import { onConnection, type Db } from './db';
-import type { RefundTableRow } from './refunds';
+import { billPaymentLines, type RefundTableRow } from './refunds';
 
 export async function refundById(db: Db, refundId: number): Promise<RefundTableRow | undefined> {
   const [r] = await onConnection<RefundTableRow[]>(db, 'select * from refund where id = ?', [refundId]);
@@ -57,8 +57,7 @@ export async function billOfRefund(db: Db, billId: number): Promise<{ bill_batch
 }
 
 /** The HIS pay channel codes a bill was paid through. */
-export const payChannelCodesOfBill = async (db: Db, billId: number): Promise<string[]> =>
-  (await onConnection<Array<{ channel_code: string }>>(db, 'select channel_code from bill_payment where bill_id = ?', [billId])).map((x) => x.channel_code);
+export const payChannelCodesOfBill = async (db: Db, billId: number): Promise<string[]> => (await billPaymentLines(db.getConnection(), billId)).map((x) => x.channel_code);
 
 /** The bill's reversal waits (paper form out, or still running). */
 export async function setBillWaiting(db: Db, refundId: number, reason: string): Promise<void> {

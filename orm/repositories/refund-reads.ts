@@ -3,7 +3,7 @@
  * resume, payment notices): on the ORM's connection, through `onConnection`.
  */
 import { onConnection, type Db } from './db';
-import type { RefundTableRow } from './refunds';
+import { billChargeLines, type RefundTableRow } from './refunds';
 
 /** A refund row with its bill's number and point, and the names of its assignee and doctor. */
 export interface RefundRow extends RefundTableRow {
@@ -83,8 +83,8 @@ export interface RefundTrailLine {
 export const refundTrail = (db: Db, refundId: number) =>
   onConnection<RefundTrailLine[]>(db, 'select id, step_index, step_name, action, actor, actor_name, comment, detail, created_at from refund_action where refund_id = ? order by id', [refundId]);
 
-export const chargeLinesOfBill = (db: Db, billId: number) =>
-  onConnection<Array<{ sort_no: number; name: string; amt: number | string }>>(db, 'select sort_no, name, amt from bill_item where bill_id = ? order by sort_no', [billId]);
+/** The bill's charge lines (number, name, amount), as a refund request is checked against them. */
+export const chargeLinesOfBill = (db: Db, billId: number) => billChargeLines(db.getConnection(), billId);
 
 export async function billRef(db: Db, id: number): Promise<{ id: number; bill_batch_code: string; bill_no: string; total_amt: number | string; bus_no: string; hospital_id: number } | undefined> {
   const [b] = await onConnection<Array<{ id: number; bill_batch_code: string; bill_no: string; total_amt: number | string; bus_no: string; hospital_id: number }>>(
