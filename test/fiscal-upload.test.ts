@@ -67,6 +67,19 @@ async function uploadUntilSettled(bills: Array<{ billBatchCode: string; billNo: 
   );
 }
 
+/**
+ * Waits until no upload run is going (an earlier test's triggers may have buffered one more run,
+ * which starts as soon as the running one ends): idle on two looks two seconds apart.
+ */
+async function uploaderIdle(): Promise<void> {
+  const running = async () => (await p.client.schedule.getHandle('fiscal-upload').describe()).info.runningActions.length;
+  await eventually(async () => {
+    if ((await running()) > 0) return false;
+    await new Promise((r) => setTimeout(r, 2000));
+    return (await running()) === 0;
+  }, 'the upload runs of earlier tests to end', 120_000);
+}
+
 const reverse = async (b: { billBatchCode: string; billNo: string }) => {
   const r = await p.hisClient.callWithRetry('writeOffEBill', { billBatchCode: b.billBatchCode, billNo: b.billNo, reason: '退费', operator: '李敏', busDateTime: busDateTime(), placeCode: 'MZ01' });
   expect(r.result).toBe('S0000');
@@ -148,6 +161,8 @@ describe('fiscal batch upload', () => {
   }, 240_000);
 
   test('a bill the fiscal side rejects shows with the reason in the console and can be re-queued', async () => {
+    // No run of an earlier test may upload the bill before its signature is tampered with.
+    await uploaderIdle();
     const bad = await p.his.issueOutpatient();
     const good = await p.his.issueOutpatient();
     const row = await billOf(bad);
