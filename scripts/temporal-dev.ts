@@ -34,11 +34,20 @@ export function findTemporalCli(setup: TemporalSetup, opts: { cli?: string; cach
   const dir = path.dirname(cached);
   fs.mkdirSync(dir, { recursive: true });
   log(`building the Temporal CLI ${version} with go install (once; cached in ${dir}) ...`);
-  const r = spawnSync(go, ['install', `github.com/temporalio/cli/cmd/temporal@${version}`], {
-    env: { ...process.env, GOBIN: dir, CGO_ENABLED: '0' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (r.status !== 0 || !fs.existsSync(cached)) throw new Error(`go install of the Temporal CLI ${version} failed (exit ${r.status})`);
+  // Built into a private folder and renamed into place: a second process building at the same
+  // time, or one killed mid-build, never leaves a half-written binary at the cached path.
+  const tmp = fs.mkdtempSync(path.join(dir, 'build-'));
+  try {
+    const r = spawnSync(go, ['install', `github.com/temporalio/cli/cmd/temporal@${version}`], {
+      env: { ...process.env, GOBIN: tmp, CGO_ENABLED: '0' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const built = path.join(tmp, 'temporal');
+    if (r.status !== 0 || !fs.existsSync(built)) throw new Error(`go install of the Temporal CLI ${version} failed (exit ${r.status})`);
+    fs.renameSync(built, cached);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
   return cached;
 }
 
