@@ -82,7 +82,7 @@ export function refundActivities(deps: Deps, processes: ProcessContext) {
         }
         throw e; // unavailable: retried with the same outRefundNo
       }
-      crashPoint(deps.cfg, 'after-refund-accepted');
+      crashPoint(deps.cfg.server, 'after-refund-accepted');
       await tx(async (sql) => {
         await line(sql, r.id, `money_sent-${i.outRefundNo}`, 'money_sent', `已向${CHANNEL_NAMES[r.channel]}发起退款 ${formatYuan(Number(r.amount))} 元`, { outRefundNo: i.outRefundNo, channelRefundId: res.channelRefundId });
         await setMoneyProcessing(sql, r.id, res.channelRefundId);
@@ -107,7 +107,7 @@ export function refundActivities(deps: Deps, processes: ProcessContext) {
       const r = await load(i.refundId);
       const b = (await billOfRefund(deps.orm.em, r.bill_id))!;
       // Waits for the reversal up to 90 s (not the HIS's MEDBILL_ISSUE_TIMEOUT_MS): under load a retry with backoff would only come later.
-      const wait = { timeoutMs: Math.max(deps.cfg.issueTimeoutMs, 90_000) };
+      const wait = { timeoutMs: Math.max(deps.cfg.bills.issueTimeoutMs, 90_000) };
       const req = {
         hospitalId: r.hospital_id,
         billBatchCode: b.bill_batch_code,
@@ -120,7 +120,7 @@ export function refundActivities(deps: Deps, processes: ProcessContext) {
       const whole = !items && Number(r.amount) === Number(b.total_amt);
       const channelCode = await (async () => {
         const paidThrough = await payChannelCodesOfBill(deps.orm.em, r.bill_id);
-        const codes = deps.cfg.refundChannelCodes[r.channel as keyof typeof deps.cfg.refundChannelCodes] ?? [];
+        const codes = deps.cfg.payment.refundChannelCodes[r.channel as keyof typeof deps.cfg.payment.refundChannelCodes] ?? [];
         return paidThrough.find((c: string) => codes.includes(c));
       })();
       let answer: BillAnswer;
@@ -175,7 +175,7 @@ export function refundActivities(deps: Deps, processes: ProcessContext) {
             billNo: '',
             random: '',
             totalAmt: formatYuan(Number(r.amount)),
-            h5Url: refundH5Url(deps.cfg.publicUrl, deps.masterKey, r.refund_no),
+            h5Url: refundH5Url(deps.cfg.server.publicUrl, deps.masterKey, r.refund_no),
             issuedAt: new Date(),
             refund: { refundNo: r.refund_no, result: i.kind, amount: formatYuan(Number(r.amount)), reason: i.kind === 'rejected' ? r.reject_reason ?? undefined : undefined },
           });

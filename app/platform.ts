@@ -57,8 +57,8 @@ export interface PlatformOptions {
 export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Promise<Platform> {
   const log = opts.log ?? ((m: string) => console.log(m));
   const setup = loadTemporalSetup();
-  const namespace = cfg.temporalNamespace ?? setup.namespace.name;
-  const taskQueue = cfg.taskQueue ?? setup.taskQueue;
+  const namespace = cfg.temporal.namespace ?? setup.namespace.name;
+  const taskQueue = cfg.temporal.taskQueue ?? setup.taskQueue;
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const s of stops.reverse()) {
@@ -72,54 +72,54 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
   };
   try {
     let devServer: DevServer | undefined;
-    let temporalAddress = cfg.temporalAddress;
-    let temporalUiUrl: string | undefined = cfg.temporalUiUrl;
-    if (cfg.embeddedTemporal) {
-      const cli = findTemporalCli(setup, { cli: cfg.temporalCli, cacheDir: cfg.cacheDir, log });
-      const [, portText] = cfg.temporalAddress.split(':');
+    let temporalAddress = cfg.temporal.address;
+    let temporalUiUrl: string | undefined = cfg.temporal.uiUrl;
+    if (cfg.temporal.embedded) {
+      const cli = findTemporalCli(setup, { cli: cfg.temporal.cli, cacheDir: cfg.temporal.cacheDir, log });
+      const [, portText] = cfg.temporal.address.split(':');
       devServer = await startDevServer(cli, setup, {
-        dbFile: path.join(cfg.dataDir, setup.devServer.dataFile),
+        dbFile: path.join(cfg.server.dataDir, setup.devServer.dataFile),
         port: Number(portText) || setup.devServer.port,
-        uiPort: Number(new URL(cfg.temporalUiUrl).port) || setup.devServer.uiPort,
-        headless: opts.headless ?? !cfg.temporalUi,
+        uiPort: Number(new URL(cfg.temporal.uiUrl).port) || setup.devServer.uiPort,
+        headless: opts.headless ?? !cfg.temporal.ui,
         namespace,
-        logFile: path.join(cfg.dataDir, 'temporal.log'),
+        logFile: path.join(cfg.server.dataDir, 'temporal.log'),
       });
       stops.push(() => devServer!.stop());
       temporalAddress = devServer.address;
-      temporalUiUrl = devServer.uiUrl ?? cfg.temporalUiUrl;
+      temporalUiUrl = devServer.uiUrl ?? cfg.temporal.uiUrl;
     }
     const { connection, client } = await connectClient(temporalAddress, namespace);
     stops.push(() => (connection as Connection).close());
     await applyTemporalSetup(connection, setup, namespace);
 
-    const orm = await openOrm(cfg.dbUrl);
+    const orm = await openOrm(cfg.database.url);
     stops.push(() => orm.close(true));
     const key = masterKey(cfg);
-    const seeded = cfg.seedDemo ? await seedDemo(orm.em.fork(), key) : false;
+    const seeded = cfg.server.seedDemo ? await seedDemo(orm.em.fork(), key) : false;
 
     let simUrl: string | undefined;
-    if (cfg.simPort > 0) {
-      const sim = await startNotifySim({ port: cfg.simPort, smtpPort: cfg.simSmtpPort });
+    if (cfg.sim.port > 0) {
+      const sim = await startNotifySim({ port: cfg.sim.port, smtpPort: cfg.sim.smtpPort });
       stops.push(() => sim.close());
       simUrl = sim.url;
     }
-    let printerUrl = cfg.printerUrl;
-    if (cfg.simPort > 0 && cfg.printerSimPort > 0) {
-      const printer = await startPrinterSim({ port: cfg.printerSimPort, dataDir: cfg.dataDir, fallbackToFreePort: true });
+    let printerUrl = cfg.layout.printerUrl;
+    if (cfg.sim.port > 0 && cfg.sim.printerPort > 0) {
+      const printer = await startPrinterSim({ port: cfg.sim.printerPort, dataDir: cfg.server.dataDir, fallbackToFreePort: true });
       stops.push(() => printer.close());
       printerUrl ||= printer.url;
     }
 
-    let fiscalUrl = cfg.fiscalUrl;
-    if (cfg.simPort > 0 && cfg.fiscalSimPort > 0 && !cfg.fiscalUrl) {
+    let fiscalUrl = cfg.fiscal.url;
+    if (cfg.sim.port > 0 && cfg.sim.fiscal.port > 0 && !cfg.fiscal.url) {
       const fiscal = await startFiscalSim({
-        port: cfg.fiscalSimPort,
-        dataDir: cfg.dataDir,
+        port: cfg.sim.fiscal.port,
+        dataDir: cfg.server.dataDir,
         fallbackToFreePort: true,
-        autoApprove: cfg.fiscalSimAutoApprove,
-        reviewDelayMs: cfg.fiscalSimReviewDelayMs,
-        accountAfterMs: cfg.fiscalSimAccountAfterMs,
+        autoApprove: cfg.sim.fiscal.autoApprove,
+        reviewDelayMs: cfg.sim.fiscal.reviewDelayMs,
+        accountAfterMs: cfg.sim.fiscal.accountAfterMs,
       });
       stops.push(() => fiscal.close());
       fiscalUrl = fiscal.url;
@@ -127,14 +127,14 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
     }
 
     const { wechatpayUrl, alipayUrl } = await startPaymentSims(cfg, stops);
-    const deps = createDeps({ ...cfg, printerUrl, fiscalUrl, wechatpayUrl, alipayUrl }, orm, key);
+    const deps = createDeps(withSimulatorUrls(cfg, { printerUrl, fiscalUrl, wechatpayUrl, alipayUrl }), orm, key);
     stops.push(() => deps.close());
-    const api: ApiContext = { deps, client, namespace, taskQueue, temporalUiUrl: temporalUiUrl ?? cfg.temporalUiUrl };
+    const api: ApiContext = { deps, client, namespace, taskQueue, temporalUiUrl: temporalUiUrl ?? cfg.temporal.uiUrl };
 
     await ensureSchedules(client, taskQueue, cfg);
 
     let worker: Worker | undefined;
-    if (cfg.runWorker) {
+    if (cfg.server.runWorker) {
       worker = await createWorker(api, { address: temporalAddress, namespace, taskQueue });
       const running = worker.run();
       stops.push(async () => {
@@ -147,16 +147,16 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
     }
 
     let apiUrl = '';
-    if (cfg.runApi) {
+    if (cfg.server.runApi) {
       const app = createApp(api, { log: (m, e) => log(`${m}: ${(e as Error)?.stack ?? e}`) });
       const server = http.createServer(app.callback());
       server.keepAliveTimeout = 65_000;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(cfg.port, cfg.host, () => resolve());
+        server.listen(cfg.server.port, cfg.server.host, () => resolve());
       });
       const port = (server.address() as { port: number }).port;
-      apiUrl = `http://${cfg.host === '0.0.0.0' ? '127.0.0.1' : cfg.host}:${port}`;
+      apiUrl = `http://${cfg.server.host === '0.0.0.0' ? '127.0.0.1' : cfg.server.host}:${port}`;
       stops.push(
         () =>
           new Promise<void>((resolve) => {
@@ -172,36 +172,47 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
   }
 }
 
+/** The configuration with the URLs of the simulators started here in place of the empty production URLs. */
+function withSimulatorUrls(cfg: Config, urls: { printerUrl: string; fiscalUrl: string; wechatpayUrl: string; alipayUrl: string }): Config {
+  return {
+    ...cfg,
+    layout: { ...cfg.layout, printerUrl: urls.printerUrl },
+    fiscal: { ...cfg.fiscal, url: urls.fiscalUrl },
+    payment: { ...cfg.payment, wechatpay: { ...cfg.payment.wechatpay, url: urls.wechatpayUrl }, alipay: { ...cfg.payment.alipay, url: urls.alipayUrl } },
+  };
+}
+
 /**
- * Starts the WeChat Pay and Alipay simulators (sim port + 4 / + 5, a busy default falls back to a
+ * Starts the WeChat Pay and Alipay simulators (sim port + SIM_PORT_OFFSET.wechatpay / .alipay, a busy default falls back to a
  * free port) unless MEDBILL_WECHATPAY_URL / MEDBILL_ALIPAY_URL name real platforms. The simulated
  * platforms know the merchant's / app's public keys (derived from the configured or demo private
  * keys) and sign with their own demo keys from data/payment-keys/.
  */
 async function startPaymentSims(cfg: Config, stops: Array<() => Promise<unknown>>): Promise<{ wechatpayUrl: string; alipayUrl: string }> {
-  let { wechatpayUrl, alipayUrl } = cfg;
-  if (cfg.simPort <= 0) return { wechatpayUrl, alipayUrl };
+  let wechatpayUrl = cfg.payment.wechatpay.url;
+  let alipayUrl = cfg.payment.alipay.url;
+  if (cfg.sim.port <= 0) return { wechatpayUrl, alipayUrl };
   const keys = paymentKeys(cfg);
   const publicOf = (pem: string) => createPublicKey(pem).export({ type: 'spki', format: 'pem' }) as string;
-  const common = { dataDir: cfg.dataDir, fallbackToFreePort: true, timeScale: cfg.paySimTimeScale, refundDelayMs: cfg.paySimRefundDelayMs, duplicateRate: cfg.paySimDuplicateRate };
-  if (cfg.wechatpaySimPort > 0 && !cfg.wechatpayUrl) {
+  const common = { dataDir: cfg.server.dataDir, fallbackToFreePort: true, timeScale: cfg.sim.payment.timeScale, refundDelayMs: cfg.sim.payment.refundDelayMs, duplicateRate: cfg.sim.payment.duplicateRate };
+  if (cfg.sim.payment.wechatpayPort > 0 && !cfg.payment.wechatpay.url) {
     const sim = await startWeChatPaySim({
       ...common,
-      port: cfg.wechatpaySimPort,
-      partialGapMs: cfg.paySimPartialGapMs,
-      merchant: { mchId: cfg.wechatpayMchId, serial: cfg.wechatpaySerial, publicKey: publicOf(keys.wechatpay.privateKey), apiV3Key: cfg.wechatpayApiV3Key },
-      platform: { serial: cfg.wechatpayPlatformSerial, privateKey: demoKeyPair(cfg.dataDir, 'wechatpay-platform').privateKey },
+      port: cfg.sim.payment.wechatpayPort,
+      partialGapMs: cfg.sim.payment.partialGapMs,
+      merchant: { mchId: cfg.payment.wechatpay.mchId, serial: cfg.payment.wechatpay.serial, publicKey: publicOf(keys.wechatpay.privateKey), apiV3Key: cfg.payment.wechatpay.apiV3Key },
+      platform: { serial: cfg.payment.wechatpay.platformSerial, privateKey: demoKeyPair(cfg.server.dataDir, 'wechatpay-platform').privateKey },
     });
     stops.push(() => sim.close());
     wechatpayUrl = sim.url;
   }
-  if (cfg.alipaySimPort > 0 && !cfg.alipayUrl) {
+  if (cfg.sim.payment.alipayPort > 0 && !cfg.payment.alipay.url) {
     const sim = await startAlipaySim({
       ...common,
-      port: cfg.alipaySimPort,
-      refundWindowMs: cfg.paySimAlipayRefundDays * 86_400_000,
-      app: { appId: cfg.alipayAppId, publicKey: publicOf(keys.alipay.privateKey) },
-      platformPrivateKey: demoKeyPair(cfg.dataDir, 'alipay-platform').privateKey,
+      port: cfg.sim.payment.alipayPort,
+      refundWindowMs: cfg.sim.payment.alipayRefundDays * 86_400_000,
+      app: { appId: cfg.payment.alipay.appId, publicKey: publicOf(keys.alipay.privateKey) },
+      platformPrivateKey: demoKeyPair(cfg.server.dataDir, 'alipay-platform').privateKey,
     });
     stops.push(() => sim.close());
     alipayUrl = sim.gateway;
@@ -236,8 +247,8 @@ export async function registerWithFiscalSim(orm: MikroORM, cfg: Config, simUrl: 
         code: h.code,
         name: h.name,
         regionCode: h.regionCode,
-        appId: i === 0 ? cfg.fiscalAppId : `${cfg.fiscalAppId}-${h.code}`,
-        secret: cfg.fiscalSecret,
+        appId: i === 0 ? cfg.fiscal.appId : `${cfg.fiscal.appId}-${h.code}`,
+        secret: cfg.fiscal.secret,
         publicKey: h.publicKey,
         // Every range the fiscal platform issued: stock_receipt (also what now lies in the hospital
         // pool or at the points); a point segment no receipt covers (data older than the stock

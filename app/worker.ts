@@ -19,7 +19,7 @@ function workflowCode(): { workflowBundle: { codePath: string } } | { workflowsP
 export async function createWorker(processes: ProcessContext, opts: { address: string; namespace: string; taskQueue: string }): Promise<Worker> {
   const deps = processes.deps;
   if (!runtimeInstalled) {
-    const level = ({ debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const)[deps.cfg.logLevel] as LogLevel;
+    const level = ({ debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const)[deps.cfg.server.logLevel] as LogLevel;
     Runtime.install({ logger: new DefaultLogger(level === 'INFO' ? 'WARN' : level) });
     runtimeInstalled = true;
   }

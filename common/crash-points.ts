@@ -9,14 +9,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-/** The settings it reads (config/index.ts: MEDBILL_CRASH_AT, MEDBILL_DATA_DIR). */
-type Config = { crashAt: string; dataDir: string };
+/** The settings it reads (cfg.server in config/server.ts: MEDBILL_CRASH_AT, MEDBILL_DATA_DIR). */
+type ServerSettings = { crashAt: string; dataDir: string };
 
 export type CrashPoint = 'after-reversal' | 'after-upload' | 'after-refund-accepted';
 
-export function crashPoint(cfg: Pick<Config, 'crashAt' | 'dataDir'>, point: CrashPoint): void {
-  if (cfg.crashAt !== point) return;
-  const marker = path.join(cfg.dataDir, `crashed-at-${point}`);
+export function crashPoint(server: ServerSettings, point: CrashPoint): void {
+  if (server.crashAt !== point) return;
+  const marker = path.join(server.dataDir, `crashed-at-${point}`);
   try {
     fs.writeFileSync(marker, new Date().toISOString(), { flag: 'wx' });
   } catch {

@@ -5,7 +5,7 @@ import { findTemporalCli } from './temporal-dev';
 
 const cfg = config();
 try {
-  console.log(findTemporalCli(loadTemporalSetup(), { cli: cfg.temporalCli, cacheDir: cfg.cacheDir, log: (m) => console.error(m) }));
+  console.log(findTemporalCli(loadTemporalSetup(), { cli: cfg.temporal.cli, cacheDir: cfg.temporal.cacheDir, log: (m) => console.error(m) }));
 } catch (e) {
   console.error((e as Error).message);
   process.exit(1);

@@ -2,6 +2,7 @@
 import { config } from '../config';
 import { DEMO } from '../orm/seed';
 import { startPlatform } from '../app/platform';
+import { SIM_HOST } from '../config/simulators';
 
 async function main(): Promise<void> {
   const cfg = config();
@@ -14,17 +15,17 @@ ${line}
 ${line}
  Console (控制台)      ${p.apiUrl}/console/
  HIS interface         POST ${p.apiUrl}/medical-web/api/medical/{method}
- Patient H5 pages      ${cfg.publicUrl}/h5/bill/{billBatchCode}/{billNo}?random={check code}
+ Patient H5 pages      ${cfg.server.publicUrl}/h5/bill/{billBatchCode}/{billNo}?random={check code}
  Health                ${p.apiUrl}/health
  Temporal UI           ${p.temporalUiUrl ?? '(headless)'}   namespace ${p.namespace}
  Temporal frontend     ${p.temporalAddress}
  Simulators            ${p.simUrl ?? '(off)'}  (SMS, e-mail, WeChat, card pack: GET /_sim/messages, /_sim/wechat/cards)
- SMTP simulator        ${p.simUrl ? `127.0.0.1:${p.cfg.simSmtpPort}` : '(off)'}  (e-mail notices go here unless MEDBILL_SMTP_URL is set)
- Fiscal platform       ${p.deps.cfg.fiscalUrl || '(none)'}${cfg.fiscalUrl ? '' : '  (simulator: /_sim/uploads, /_sim/review, /_sim/faults)'}
- Window printers       ${p.deps.cfg.printerUrl || '(none)'}${cfg.printerUrl ? '' : '  (simulator: GET /_sim/print-jobs)'}
- WeChat Pay / Alipay   ${p.deps.cfg.wechatpayUrl || '(none)'}  ${p.deps.cfg.alipayUrl || '(none)'}${cfg.wechatpayUrl ? '' : '  (simulators: /_sim/refunds, /_sim/notices)'}
- Database              ${cfg.dbUrl}
- Data folder           ${cfg.dataDir}
+ SMTP simulator        ${p.simUrl ? `${SIM_HOST}:${p.cfg.sim.smtpPort}` : '(off)'}  (e-mail notices go here unless MEDBILL_SMTP_URL is set)
+ Fiscal platform       ${p.deps.cfg.fiscal.url || '(none)'}${cfg.fiscal.url ? '' : '  (simulator: /_sim/uploads, /_sim/review, /_sim/faults)'}
+ Window printers       ${p.deps.cfg.layout.printerUrl || '(none)'}${cfg.layout.printerUrl ? '' : '  (simulator: GET /_sim/print-jobs)'}
+ WeChat Pay / Alipay   ${p.deps.cfg.payment.wechatpay.url || '(none)'}  ${p.deps.cfg.payment.alipay.url || '(none)'}${cfg.payment.wechatpay.url ? '' : '  (simulators: /_sim/refunds, /_sim/notices)'}
+ Database              ${cfg.database.url}
+ Data folder           ${cfg.server.dataDir}
 ${line}
  Console users         ${DEMO.users.map((u) => `${u.username} / ${u.password}`).join('   ')}
  HIS demo app          appid ${DEMO.appid}   key ${DEMO.appKey}

@@ -6,10 +6,10 @@ import { Connection } from '@temporalio/client';
 (async () => {
   const cfg = config();
   const setup = loadTemporalSetup();
-  const connection = await Connection.connect({ address: cfg.temporalAddress });
-  await applyTemporalSetup(connection, setup, cfg.temporalNamespace ?? setup.namespace.name);
+  const connection = await Connection.connect({ address: cfg.temporal.address });
+  await applyTemporalSetup(connection, setup, cfg.temporal.namespace ?? setup.namespace.name);
   await connection.close();
-  console.log(`temporal setup applied to ${cfg.temporalAddress} (namespace ${cfg.temporalNamespace ?? setup.namespace.name})`);
+  console.log(`temporal setup applied to ${cfg.temporal.address} (namespace ${cfg.temporal.namespace ?? setup.namespace.name})`);
 })().catch((e) => {
   console.error(e);
   process.exit(1);

@@ -104,17 +104,17 @@ export function createIssueActivities(deps: Deps) {
         items: items.map((i) => ({ name: i.name, number: i.number ?? undefined, unit: i.unit ?? undefined, amt: formatYuan(Number(i.amt)), remark: i.remark ?? undefined })),
         payments: payments.map((p) => ({ channelName: PAY_CHANNELS[p.channel_code] ?? p.channel_code, amount: formatYuan(Number(p.amount)) })),
         remark: bill.remark ?? undefined,
-        h5Url: h5Url(deps.cfg.publicUrl, ref),
+        h5Url: h5Url(deps.cfg.server.publicUrl, ref),
         state: bill.state === 'reversed' ? 'reversed' : 'normal',
         isScarlet: !!Number(bill.is_scarlet),
         relatedBillBatchCode: bill.related_code ?? undefined,
         relatedBillNo: bill.related_no ?? undefined,
         signatureHex: bill.signature,
       },
-      { fontPath: deps.cfg.fontPath },
+      { fontPath: deps.cfg.layout.fontPath },
     );
     const rel = layoutRelPath(ref);
-    const abs = path.join(deps.cfg.dataDir, rel);
+    const abs = path.join(deps.cfg.server.dataDir, rel);
     await fs.mkdir(path.dirname(abs), { recursive: true });
     const tmp = `${abs}.${process.pid}.${bill.id}.tmp`;
     await fs.writeFile(tmp, pdf);
@@ -146,14 +146,14 @@ export function createIssueActivities(deps: Deps) {
       const { providerId } = await notifier.send({
         idempotencyKey: why.purpose === 'issue' ? `bill-${bill.id}-${channel}` : `bill-${bill.id}-${channel}-${why.purpose.replace(/^resend:/, 'r-')}`,
         totalFen: Number(bill.total_amt),
-        pdfPath: bill.layout_path ? path.join(deps.cfg.dataDir, bill.layout_path) : undefined,
+        pdfPath: bill.layout_path ? path.join(deps.cfg.server.dataDir, bill.layout_path) : undefined,
         scarlet: !!Number(bill.is_scarlet),
         target,
         hospitalName: bill.hospital_name,
         payer: bill.payer,
         ...ref,
         totalAmt: formatYuan(Number(bill.total_amt)),
-        h5Url: h5Url(deps.cfg.publicUrl, ref),
+        h5Url: h5Url(deps.cfg.server.publicUrl, ref),
         issuedAt: dbDate(bill.issued_at),
       });
       await deps.orm.em.fork().transactional(async (tx) => {

@@ -13,6 +13,7 @@ import type { Printer } from '../adapters/printer/printer';
 import type { FiscalPlatform } from '../adapters/fiscal/platform';
 import { HttpFiscalPlatform } from '../adapters/fiscal/client';
 import { createPaymentChannels, type PaymentChannels } from '../adapters/payment';
+import { simUrl } from '../config/simulators';
 
 export interface Deps {
   cfg: Config;
@@ -34,7 +35,7 @@ export interface Deps {
 
 export function createDeps(cfg: Config, orm: MikroORM, masterKey: string): Deps {
   const signers = new Map<number, Signer>();
-  const layout = createLayoutRenderer(cfg.layoutThreads);
+  const layout = createLayoutRenderer(cfg.layout.threads);
   return {
     layout,
     cfg,
@@ -42,22 +43,22 @@ export function createDeps(cfg: Config, orm: MikroORM, masterKey: string): Deps 
     masterKey,
     master: new MasterData(orm, masterKey),
     notifiers: createNotifiers(cfg),
-    printer: createPrinter(cfg.printerUrl || `http://127.0.0.1:${cfg.printerSimPort}`),
+    printer: createPrinter(cfg.layout.printerUrl || simUrl(cfg.sim.printerPort)),
     fiscal: new HttpFiscalPlatform({
-      url: cfg.fiscalUrl || `http://127.0.0.1:${cfg.fiscalSimPort}`,
-      appId: cfg.fiscalAppId,
-      secret: cfg.fiscalSecret,
-      timeoutMs: cfg.fiscalTimeoutMs,
+      url: cfg.fiscal.url || simUrl(cfg.sim.fiscal.port),
+      appId: cfg.fiscal.appId,
+      secret: cfg.fiscal.secret,
+      timeoutMs: cfg.fiscal.timeoutMs,
     }),
     payments: createPaymentChannels(cfg),
     signerFor(h) {
       let s = signers.get(h.id);
       if (!s) {
         s = createSigner({
-          signerUrl: cfg.signerUrl,
-          signThreads: cfg.signThreads,
+          signerUrl: cfg.signing.signerUrl,
+          signThreads: cfg.signing.threads,
           publicKey: h.publicKey,
-          privateKey: cfg.signerUrl ? undefined : unseal(h.privateKeyEnc, masterKey),
+          privateKey: cfg.signing.signerUrl ? undefined : unseal(h.privateKeyEnc, masterKey),
           keyId: h.code,
         });
         signers.set(h.id, s);

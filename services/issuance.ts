@@ -52,7 +52,7 @@ export function toIssued(
     random: b.random,
     createTime: chinaTime(b.issuedAt).compact + ms,
     placeCode,
-    h5Url: h5Url(deps.cfg.publicUrl, b),
+    h5Url: h5Url(deps.cfg.server.publicUrl, b),
     channels,
   };
 }

@@ -247,13 +247,13 @@ export function paperActivities(deps: Deps) {
             printedAt: new Date(),
             reprint: prev ? { pBillBatchCode: prev.p_bill_batch_code, pBillNo: prev.p_bill_no } : undefined,
           },
-          { fontPath: deps.cfg.fontPath },
+          { fontPath: deps.cfg.layout.fontPath },
         );
         title = `纸质票据 ${job.p_bill_batch_code}-${job.p_bill_no}（电子票据 ${bill.bill_batch_code}-${bill.bill_no}）`;
       } else {
         // The layout file is written by the bill's own process right after issue; wait for it (retry).
         if (!bill.layout_path) throw new Error(`layout file of bill ${bill.bill_batch_code}-${bill.bill_no} not rendered yet`);
-        pdf = await fs.readFile(path.join(deps.cfg.dataDir, bill.layout_path));
+        pdf = await fs.readFile(path.join(deps.cfg.server.dataDir, bill.layout_path));
         title = `电子票据 ${bill.bill_batch_code}-${bill.bill_no}（A4 补打）`;
       }
       try {

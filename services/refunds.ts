@@ -106,7 +106,7 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
       const chain = await paymentBills(sql, bill.id);
       const rootId = chain[chain.length - 1];
       const root = rootId === bill.id ? bill : ((await billForRefund(sql, rootId)) ?? bill);
-      const codes = cfg.refundChannelCodes[req.channel];
+      const codes = cfg.payment.refundChannelCodes[req.channel];
       const paidOn = async (billId: number): Promise<Fen> => {
         const rows = await billPaymentLines(sql, billId);
         return rows.filter((r) => codes.includes(r.channel_code)).reduce((s, r) => s + fen(r.amount), 0);
@@ -132,7 +132,7 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
       // Asked for, or the sum of the charge lines (the rules refuse an amount that disagrees with them), or everything left.
       const amount = req.amount ?? (req.items ? req.items.reduce((s, it) => s + it.amt, 0) : Math.min(leftOnBillFen, paidFen - refundedFen));
       const paidAt = fromHisTime(root.bus_date_time);
-      checkRefundRules({ channel: req.channel, payType, amount, items: req.items, paidFen, refundedFen, leftOnBillFen, lines, paidAt, now: new Date(), maxAgeDays: cfg.refundMaxAgeDays });
+      checkRefundRules({ channel: req.channel, payType, amount, items: req.items, paidFen, refundedFen, leftOnBillFen, lines, paidAt, now: new Date(), maxAgeDays: cfg.payment.refundMaxAgeDays });
       if (ONLINE_CHANNELS.includes(req.channel) && !req.outTradeNo && !req.transactionId) {
         throw fieldError('outTradeNo', `缺少原${CHANNEL_NAMES[req.channel]}订单号（outTradeNo 或 transactionId）`);
       }

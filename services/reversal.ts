@@ -44,7 +44,7 @@ export function writeOffActivity(deps: Deps) {
 
   return async function writeOffBill(input: WriteOffInput): Promise<IssuedBill> {
     const red = await reverse(input);
-    if (input.reissue) crashPoint(deps.cfg, 'after-reversal');
+    if (input.reissue) crashPoint(deps.cfg.server, 'after-reversal');
     return red;
   };
 

@@ -58,7 +58,7 @@ async function startRefundProcess(api: ApiContext, r: Omit<StoredRefund, 'create
   await api.client.workflow.start(refundWorkflow, {
     workflowId: refundWorkflowId(r.refundNo),
     taskQueue: api.taskQueue,
-    args: [{ refundId: r.id, refundNo: r.refundNo, channel: r.channel, steps: r.steps, doctor: r.doctor, placeCode: r.placeCode, outRefundNo: r.outRefundNo, pollMs: api.deps.cfg.refundPollMs }],
+    args: [{ refundId: r.id, refundNo: r.refundNo, channel: r.channel, steps: r.steps, doctor: r.doctor, placeCode: r.placeCode, outRefundNo: r.outRefundNo, pollMs: api.deps.cfg.payment.refundPollMs }],
     workflowIdConflictPolicy: 'USE_EXISTING',
     // A closed process is never started again for the same refund (its row says how it ended).
     workflowIdReusePolicy: 'REJECT_DUPLICATE',

@@ -33,7 +33,7 @@ export interface RefundNoticeFacts {
 }
 
 export async function onRefundNotice(api: ApiContext, n: RefundNoticeFacts): Promise<void> {
-  if (api.deps.cfg.logLevel === 'debug') console.log(`[pay] refund ${n.channel} ${n.outRefundNo} -> ${n.state} (notice row ${n.noticeRowId})`);
+  if (api.deps.cfg.server.logLevel === 'debug') console.log(`[pay] refund ${n.channel} ${n.outRefundNo} -> ${n.state} (notice row ${n.noticeRowId})`);
   // out_refund_no is the refund number, or `{refundNo}-R{n}` for a retry after a failed refund.
   const refundNo = await refundNoByOutRefundNo(api.deps.orm.em, n.outRefundNo);
   if (!refundNo) return; // not a refund of this platform's processes (or one started elsewhere)

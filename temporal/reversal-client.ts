@@ -52,7 +52,7 @@ function startReversal(ctx: ProcessContext, original: Bill, req: WriteOffRequest
         operator: req.operator,
         reissue,
         requestedAt: new Date().toISOString(),
-        paperRemindAfterMs: ctx.deps.cfg.paperRemindAfterMs,
+        paperRemindAfterMs: ctx.deps.cfg.bills.paperRemindAfterMs,
       },
     ],
     workflowIdConflictPolicy: 'USE_EXISTING',

@@ -12,7 +12,7 @@ export interface ScheduleDef {
   id: string;
   /** Workflow type name, exported by workflows/index.ts. */
   workflowType: string;
-  /** How often, from the configuration (e.g. cfg.uploadEveryMs). */
+  /** How often, from the configuration (e.g. cfg.fiscal.uploadEveryMs). */
   everyMs: (cfg: Config) => number;
   args?: (cfg: Config) => unknown[];
   memo?: string;
@@ -22,30 +22,30 @@ export interface ScheduleDef {
 export const BASIC_DATA_SYNC_SCHEDULE: ScheduleDef = {
   id: 'basic-data-sync',
   workflowType: 'basicDataSyncWorkflow',
-  everyMs: (cfg) => cfg.basicSyncEveryMs,
+  everyMs: (cfg) => cfg.fiscal.basicSyncEveryMs,
   memo: '从财政平台同步票据种类与收费项目（基础数据）',
 };
 
 export const STOCK_ALARM_SCHEDULE: ScheduleDef = {
   id: 'stock-alarm',
   workflowType: 'stockAlarmWorkflow',
-  everyMs: (cfg) => cfg.stockAlarmEveryMs,
+  everyMs: (cfg) => cfg.stock.alarmEveryMs,
   memo: '库存预警：比较各开票点剩余号码与阈值 (MEDBILL_STOCK_ALARM_EVERY)',
 };
 
 export const FISCAL_UPLOAD_SCHEDULE: ScheduleDef = {
   id: 'fiscal-upload',
   workflowType: 'fiscalUploadWorkflow',
-  everyMs: (cfg: Config) => cfg.uploadEveryMs,
-  args: (cfg: Config) => [{ batchSize: cfg.uploadBatch, retryMaxMs: cfg.uploadRetryMaxMs } satisfies FiscalUploadInput],
+  everyMs: (cfg: Config) => cfg.fiscal.uploadEveryMs,
+  args: (cfg: Config) => [{ batchSize: cfg.fiscal.uploadBatch, retryMaxMs: cfg.fiscal.uploadRetryMaxMs } satisfies FiscalUploadInput],
   memo: '财政票据批量上传：待上传的票据分批上传到财政平台（原票先于红票），财政平台不可用时退避重试',
 };
 
 export const FISCAL_ACCOUNT_SCHEDULE: ScheduleDef = {
   id: 'fiscal-account-status',
   workflowType: 'fiscalAccountStatusWorkflow',
-  everyMs: (cfg: Config) => cfg.accountEveryMs,
-  args: (cfg: Config) => [{ batchSize: cfg.uploadBatch, retryMaxMs: cfg.uploadRetryMaxMs } satisfies AccountStatusInput],
+  everyMs: (cfg: Config) => cfg.fiscal.accountEveryMs,
+  args: (cfg: Config) => [{ batchSize: cfg.fiscal.uploadBatch, retryMaxMs: cfg.fiscal.uploadRetryMaxMs } satisfies AccountStatusInput],
   memo: '入账状态查询：已上传未入账的票据向财政平台查询入账状态',
 };
 

@@ -25,7 +25,7 @@ export async function updateWithStart<R, A extends unknown[] = []>(
 ): Promise<R> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DomainError('E0050', inProgress.message, inProgress.field)), inProgress.timeoutMs ?? ctx.deps.cfg.issueTimeoutMs);
+    timer = setTimeout(() => reject(new DomainError('E0050', inProgress.message, inProgress.field)), inProgress.timeoutMs ?? ctx.deps.cfg.bills.issueTimeoutMs);
   });
   try {
     const opts = { startWorkflowOperation: start, ...(args.length ? { args } : {}) } as Parameters<typeof ctx.client.workflow.executeUpdateWithStart<Workflow, R, A>>[1];

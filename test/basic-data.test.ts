@@ -46,7 +46,7 @@ afterAll(async () => {
 
 test('the launcher registered the demo hospital with the fiscal simulator, the ranges it received counted as issued', async () => {
   const hospitals = await sim('GET', '/_sim/hospitals');
-  expect(hospitals).toEqual([expect.objectContaining({ code: 'H44000001', appId: p.cfg.fiscalAppId, regionCode: '44' })]);
+  expect(hospitals).toEqual([expect.objectContaining({ code: 'H44000001', appId: p.cfg.fiscal.appId, regionCode: '44' })]);
   const segs = (await sim('GET', '/_sim/segments')) as Row[];
   // What the fiscal platform issued is what the hospital received (stock_receipt), whatever was distributed since.
   const stock = await q('select bill_batch_code, start_no, end_no from stock_receipt order by id');

@@ -302,8 +302,8 @@ test('the notice slip (告知单) is a PDF and its printing is on the timeline',
 
 test('the H5 address computed in advance from appid + busNo: waits before issuance, shows the bill after, 404 with a bad token', async () => {
   const busNo = `MZADV${Date.now()}${uniq()}`;
-  const url = advanceH5Url(p.cfg.publicUrl, DEMO.appid, DEMO.appKey, busNo);
-  expect(url).toBe(`${p.cfg.publicUrl}/h5/b/${DEMO.appid}/${busNo}?t=${advanceH5Token(DEMO.appKey, DEMO.appid, busNo)}`);
+  const url = advanceH5Url(p.cfg.server.publicUrl, DEMO.appid, DEMO.appKey, busNo);
+  expect(url).toBe(`${p.cfg.server.publicUrl}/h5/b/${DEMO.appid}/${busNo}?t=${advanceH5Token(DEMO.appKey, DEMO.appid, busNo)}`);
 
   const before = await fetch(url, { redirect: 'manual' });
   expect(before.status).toBe(200);

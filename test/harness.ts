@@ -19,6 +19,7 @@ import { freePort, reclaimOrphan } from '../scripts/temporal-dev';
 import { openOrm } from '../orm/db';
 import { DEMO } from '../orm/seed';
 import { HisClient, sampleOutpatient } from '../sim/his/client';
+import { DEFAULT_SQLITE_FILE } from '../config/database';
 
 export interface Platform {
   baseUrl: string;
@@ -82,7 +83,7 @@ async function bootPlatform(extraEnv: Record<string, string>) {
   const [apiPort, temporalPort, uiPort, simPort, smtpPort, printerPort, fiscalPort, wechatpayPort, alipayPort] = [
     await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(),
   ];
-  let dbUrl = `sqlite:${path.join(dataDir, 'medbill.sqlite')}`;
+  let dbUrl = `sqlite:${path.join(dataDir, DEFAULT_SQLITE_FILE)}`;
   if (isMysql()) {
     const u = new URL(process.env.MEDBILL_TEST_DB_URL!.replace(/^mariadb:/, 'mysql:'));
     u.pathname = `/medbill_t_${randomBytes(4).toString('hex')}`;
@@ -246,7 +247,7 @@ export async function startPlatform(extraEnv: Record<string, string> = {}, opts:
     dataDir,
     simUrl: `http://127.0.0.1:${simPort}`,
     temporalAddress: `127.0.0.1:${temporalPort}`,
-    temporalUiUrl: cfg.temporalUiUrl,
+    temporalUiUrl: cfg.temporal.uiUrl,
     namespace,
     cfg,
     orm,

@@ -35,7 +35,7 @@ describe('HIS envelope', () => {
     expect(r.message.createTime).toMatch(/^\d{17}$/);
     const png = Buffer.from(r.message.billQRCode, 'base64');
     expect(png.subarray(1, 4).toString()).toBe('PNG');
-    expect(r.message.pictureUrl).toBe(`${p.cfg.publicUrl}/h5/bill/${r.message.billBatchCode}/${r.message.billNo}?random=${r.message.random}`);
+    expect(r.message.pictureUrl).toBe(`${p.cfg.server.publicUrl}/h5/bill/${r.message.billBatchCode}/${r.message.billNo}?random=${r.message.random}`);
   });
 
   test('the sign is MD5 over appid, data, noise, key, version with key before version', () => {

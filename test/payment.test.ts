@@ -100,7 +100,7 @@ describe('refund notices reach the platform once per state change', () => {
     const ts = String(Math.floor(Date.now() / 1000));
     const wx = await fetch(`${p.baseUrl}/pay/notify/wechat`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'wechatpay-timestamp': ts, 'wechatpay-nonce': 'n', 'wechatpay-serial': p.cfg.wechatpayPlatformSerial, 'wechatpay-signature': 'Zm9yZ2Vk' },
+      headers: { 'content-type': 'application/json', 'wechatpay-timestamp': ts, 'wechatpay-nonce': 'n', 'wechatpay-serial': p.cfg.payment.wechatpay.platformSerial, 'wechatpay-signature': 'Zm9yZ2Vk' },
       body: JSON.stringify({ id: 'forged', resource: { algorithm: 'AEAD_AES_256_GCM', ciphertext: 'AAAA', nonce: 'x', associated_data: 'refund' } }),
     });
     expect(wx.status).toBe(401);
@@ -108,7 +108,7 @@ describe('refund notices reach the platform once per state change', () => {
     const ali = await fetch(`${p.baseUrl}/pay/notify/alipay`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ notify_id: 'forged', app_id: p.cfg.alipayAppId, out_biz_no: 'PT-FORGED', gmt_refund: '2026-11-22 10:00:00', sign_type: 'RSA2', sign: 'Zm9yZ2Vk' }).toString(),
+      body: new URLSearchParams({ notify_id: 'forged', app_id: p.cfg.payment.alipay.appId, out_biz_no: 'PT-FORGED', gmt_refund: '2026-11-22 10:00:00', sign_type: 'RSA2', sign: 'Zm9yZ2Vk' }).toString(),
     });
     expect(await ali.text()).toBe('fail');
     expect(await p.orm.em.fork().count(PaymentNotice, { noticeId: 'forged' })).toBe(0);

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { eventually, startPlatform, type Platform } from './harness';
+import { simUrl } from '../config/simulators';
 
 let p: Platform;
 beforeAll(async () => {
@@ -22,7 +23,7 @@ const post = (url: string, body: unknown, token?: string) =>
 const login = async (username: string, password: string) => ((await (await post(`${p.baseUrl}/api/auth/login`, { username, password })).json()) as { token: string }).token;
 
 test('killed after the channel accepted the refund, the process finishes after restart with one refund of money', async () => {
-  const wxSim = `http://127.0.0.1:${p.cfg.wechatpaySimPort}`;
+  const wxSim = simUrl(p.cfg.sim.payment.wechatpayPort);
   // Still processing at the channel when the process is back (it takes ~30 s for the lost attempt to be retried).
   await post(`${wxSim}/_sim/faults`, { refundDelayMs: 45_000 });
   const bill = await p.his.issueOutpatient();

@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startPlatform, type Platform } from './harness';
+import { simUrl } from '../config/simulators';
 
 const CHROMIUM = process.env.MEDBILL_CHROMIUM || '/usr/bin/chromium';
 const RESULTS_DIR = path.resolve(__dirname, '..', 'test-results');
@@ -40,7 +41,7 @@ const post = (url: string, body: unknown) => fetch(url, { method: 'POST', header
 beforeAll(async () => {
   // The refund's money is followed every 2 s (not the production minute), as in test/refund.test.ts.
   platform = await startPlatform({ MEDBILL_REFUND_POLL: '2s' });
-  wxSim = `http://127.0.0.1:${platform.cfg.wechatpaySimPort}`;
+  wxSim = simUrl(platform.cfg.sim.payment.wechatpayPort);
   // Refunds finish quickly at the simulated WeChat Pay.
   expect((await post(`${wxSim}/_sim/faults`, { refundDelayMs: 500, partialGapMs: 0 })).ok).toBe(true);
   browser = await chromium.launch({

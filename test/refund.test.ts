@@ -5,6 +5,7 @@
  */
 import { busDateTime } from '../sim/his/client';
 import { eventually, startPlatform, type Platform } from './harness';
+import { simUrl } from '../config/simulators';
 
 let p: Platform;
 let wxSim: string;
@@ -12,8 +13,8 @@ let aliSim: string;
 beforeAll(async () => {
   // Polling once an hour: every online refund here finishes through the channel's notice (test/refund-crash.test.ts covers the polling).
   p = await startPlatform({ MEDBILL_REFUND_POLL: '1h' });
-  wxSim = `http://127.0.0.1:${p.cfg.wechatpaySimPort}`;
-  aliSim = `http://127.0.0.1:${p.cfg.alipaySimPort}`;
+  wxSim = simUrl(p.cfg.sim.payment.wechatpayPort);
+  aliSim = simUrl(p.cfg.sim.payment.alipayPort);
   // Refunds finish quickly at the simulated channels; partial refunds of one order need no 1-minute gap here.
   await post(`${wxSim}/_sim/faults`, { refundDelayMs: 500, partialGapMs: 0 });
 });

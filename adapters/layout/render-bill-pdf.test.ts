@@ -7,7 +7,7 @@ import { cjkFont } from './cjk-font';
 import { billTitle, LayoutBill, maskIdCard, renderBillPdf } from './render-bill-pdf';
 
 // The font the application would use (MEDBILL_FONT or the first one installed).
-const fontPath = loadConfig(process.env).fontPath;
+const fontPath = loadConfig(process.env).layout.fontPath;
 
 function hasTool(cmd: string): boolean {
   try {

@@ -1,7 +1,7 @@
 import { loadConfig } from '../../config';
 import { renderNoticeSlip, type NoticeSlip } from './render-notice-slip';
 
-const fontPath = loadConfig(process.env).fontPath;
+const fontPath = loadConfig(process.env).layout.fontPath;
 
 const slip = (over: Partial<NoticeSlip> = {}): NoticeSlip => ({
   hospitalName: '杭州市第一人民医院',

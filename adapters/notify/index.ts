@@ -1,6 +1,6 @@
 /**
  * Patient-notice adapters. `createNotifiers(cfg)` makes one per channel whose gateway URL is
- * set (Config.smsUrl, smtpUrl, wechatUrl; by default all point at the simulators), plus the
+ * set (cfg.notify: sms.url, mail.smtpUrl, wechat.url; by default all point at the simulators), plus the
  * WeChat card-pack inserter (channel `card`) beside the WeChat template messages.
  */
 import type { Config } from '../../config';
@@ -31,22 +31,22 @@ export interface NotifierSettings {
 export function createNotifiers(cfg: Config, settings: Partial<NotifierSettings> = {}): Notifier[] {
   const s: NotifierSettings = {
     timeoutMs: 10_000,
-    smsTemplateCode: cfg.smsTemplate,
-    smsScarletTemplateCode: cfg.smsScarletTemplate,
-    smsRefundTemplateCode: cfg.smsRefundTemplate,
-    wechatAppId: cfg.wechatAppId,
-    wechatSecret: cfg.wechatSecret,
-    wechatTemplateId: cfg.wechatTemplateId,
-    wechatRefundTemplateId: cfg.wechatRefundTemplateId,
+    smsTemplateCode: cfg.notify.sms.template,
+    smsScarletTemplateCode: cfg.notify.sms.scarletTemplate,
+    smsRefundTemplateCode: cfg.notify.sms.refundTemplate,
+    wechatAppId: cfg.notify.wechat.appId,
+    wechatSecret: cfg.notify.wechat.secret,
+    wechatTemplateId: cfg.notify.wechat.templateId,
+    wechatRefundTemplateId: cfg.notify.wechat.refundTemplateId,
     ...settings,
   };
   const out: Notifier[] = [];
-  if (cfg.smsUrl) out.push(new SmsNotifier({ url: cfg.smsUrl, templateCode: s.smsTemplateCode, scarletTemplateCode: s.smsScarletTemplateCode, refundTemplateCode: s.smsRefundTemplateCode, timeoutMs: s.timeoutMs }));
-  if (cfg.smtpUrl) out.push(new MailNotifier({ smtpUrl: cfg.smtpUrl, from: cfg.mailFrom, timeoutMs: s.timeoutMs }));
-  if (cfg.wechatUrl) {
-    const wechat = new WechatNotifier({ url: cfg.wechatUrl, appId: s.wechatAppId, secret: s.wechatSecret, templateId: s.wechatTemplateId, refundTemplateId: s.wechatRefundTemplateId, timeoutMs: s.timeoutMs });
+  if (cfg.notify.sms.url) out.push(new SmsNotifier({ url: cfg.notify.sms.url, templateCode: s.smsTemplateCode, scarletTemplateCode: s.smsScarletTemplateCode, refundTemplateCode: s.smsRefundTemplateCode, timeoutMs: s.timeoutMs }));
+  if (cfg.notify.mail.smtpUrl) out.push(new MailNotifier({ smtpUrl: cfg.notify.mail.smtpUrl, from: cfg.notify.mail.from, timeoutMs: s.timeoutMs }));
+  if (cfg.notify.wechat.url) {
+    const wechat = new WechatNotifier({ url: cfg.notify.wechat.url, appId: s.wechatAppId, secret: s.wechatSecret, templateId: s.wechatTemplateId, refundTemplateId: s.wechatRefundTemplateId, timeoutMs: s.timeoutMs });
     out.push(wechat);
-    out.push(new WechatCardInserter({ url: cfg.wechatUrl, appId: s.wechatAppId, cardId: cfg.wechatCardId, tokens: wechat, timeoutMs: s.timeoutMs }));
+    out.push(new WechatCardInserter({ url: cfg.notify.wechat.url, appId: s.wechatAppId, cardId: cfg.notify.wechat.cardId, tokens: wechat, timeoutMs: s.timeoutMs }));
   }
   return out;
 }

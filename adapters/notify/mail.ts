@@ -19,9 +19,9 @@ import { NotifyPermanentError, type NoticeInput, type Notifier } from './notifie
 import { mailHtml, mailSubject, mailText } from './texts';
 
 export interface MailNotifierOptions {
-  /** smtp://user:pass@host:port or smtps://... (Config.smtpUrl). */
+  /** smtp://user:pass@host:port or smtps://... (cfg.notify.mail.smtpUrl). */
   smtpUrl: string;
-  /** Envelope and header sender address (Config.mailFrom). */
+  /** Envelope and header sender address (cfg.notify.mail.from). */
   from: string;
   /** Domain part of the Message-ID; default "medbill". */
   messageIdDomain?: string;

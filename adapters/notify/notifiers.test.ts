@@ -135,7 +135,7 @@ describe('delivery', () => {
     const targets: Record<Notifier['channel'], string> = { sms: '13900000000', email: 'li@example.com', wechat: 'oLiSi000001', card: 'oLiSi000001' };
     for (const n of all.filter((x) => x.channel !== 'card')) await n.send(notice({ idempotencyKey: `bill-9-${n.channel}`, target: targets[n.channel] }));
     expect(sim.messages().map((m) => m.to)).toEqual(['13900000000', 'li@example.com', 'oLiSi000001']);
-    expect(createNotifiers({ ...cfg, wechatUrl: '' }).map((n) => n.channel)).toEqual(['sms', 'email']);
+    expect(createNotifiers({ ...cfg, notify: { ...cfg.notify, wechat: { ...cfg.notify.wechat, url: '' } } }).map((n) => n.channel)).toEqual(['sms', 'email']);
   });
 });
 

@@ -25,7 +25,7 @@ const PERMANENT = new Set([
 // isv.AMOUNT_NOT_ENOUGH (account balance), isv.OUT_OF_SERVICE, and anything unknown.
 
 export interface SmsNotifierOptions {
-  /** Gateway base URL (Config.smsUrl); the path /send is appended. */
+  /** Gateway base URL (cfg.notify.sms.url); the path /send is appended. */
   url: string;
   templateCode?: string;
   /** The template for red bills (冲红). */

@@ -33,7 +33,7 @@ const ALREADY = new Set([72042, 72056]);
 export interface WechatCardOptions {
   url: string;
   appId: string;
-  /** card_id of the non-tax bill card template (Config.wechatCardId). */
+  /** card_id of the non-tax bill card template (cfg.notify.wechat.cardId). */
   cardId: string;
   /** The official account's token source (the template-message notifier). */
   tokens: Pick<WechatNotifier, 'accessToken' | 'invalidate'>;

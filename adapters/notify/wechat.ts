@@ -29,7 +29,7 @@ const PERMANENT = new Map<number, string>([
 export const TOKEN_INVALID = new Set([40001, 40014, 42001]);
 
 export interface WechatNotifierOptions {
-  /** API base URL (Config.wechatUrl), e.g. https://api.weixin.qq.com */
+  /** API base URL (cfg.notify.wechat.url), e.g. https://api.weixin.qq.com */
   url: string;
   appId: string;
   secret: string;

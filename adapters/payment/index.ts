@@ -4,6 +4,7 @@ import { paymentKeys } from './keys';
 import { AlipayChannel } from './alipay';
 import type { PaymentChannel, PaymentChannelName } from './channel';
 import { WeChatPayChannel } from './wechatpay';
+import { simUrl } from '../../config/simulators';
 
 export type PaymentChannels = Record<PaymentChannelName, PaymentChannel>;
 
@@ -15,23 +16,23 @@ export function createPaymentChannels(cfg: Config, urls: { wechatpayUrl?: string
   const keys = paymentKeys(cfg);
   return {
     wechat: new WeChatPayChannel({
-      baseUrl: urls.wechatpayUrl || cfg.wechatpayUrl || `http://127.0.0.1:${cfg.wechatpaySimPort}`,
-      mchId: cfg.wechatpayMchId,
-      serial: cfg.wechatpaySerial,
+      baseUrl: urls.wechatpayUrl || cfg.payment.wechatpay.url || simUrl(cfg.sim.payment.wechatpayPort),
+      mchId: cfg.payment.wechatpay.mchId,
+      serial: cfg.payment.wechatpay.serial,
       privateKey: keys.wechatpay.privateKey,
-      platformSerial: cfg.wechatpayPlatformSerial,
+      platformSerial: cfg.payment.wechatpay.platformSerial,
       platformPublicKey: keys.wechatpay.platformPublicKey,
-      apiV3Key: cfg.wechatpayApiV3Key,
-      notifyUrl: `${cfg.payNotifyBaseUrl}${wechatNotifyPath}`,
-      timeoutMs: cfg.payTimeoutMs,
+      apiV3Key: cfg.payment.wechatpay.apiV3Key,
+      notifyUrl: `${cfg.payment.notifyBaseUrl}${wechatNotifyPath}`,
+      timeoutMs: cfg.payment.timeoutMs,
     }),
     alipay: new AlipayChannel({
-      gateway: urls.alipayUrl || cfg.alipayUrl || `http://127.0.0.1:${cfg.alipaySimPort}/gateway.do`,
-      appId: cfg.alipayAppId,
+      gateway: urls.alipayUrl || cfg.payment.alipay.url || `${simUrl(cfg.sim.payment.alipayPort)}/gateway.do`,
+      appId: cfg.payment.alipay.appId,
       privateKey: keys.alipay.privateKey,
       alipayPublicKey: keys.alipay.alipayPublicKey,
-      notifyUrl: `${cfg.payNotifyBaseUrl}${alipayNotifyPath}`,
-      timeoutMs: cfg.payTimeoutMs,
+      notifyUrl: `${cfg.payment.notifyBaseUrl}${alipayNotifyPath}`,
+      timeoutMs: cfg.payment.timeoutMs,
     }),
   };
 }

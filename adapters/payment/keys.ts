@@ -50,14 +50,14 @@ function readPem(setting: string, file: string): string {
 export function paymentKeys(cfg: Config): { wechatpay: { privateKey: string; platformPublicKey: string }; alipay: { privateKey: string; alipayPublicKey: string } } {
   return {
     wechatpay: {
-      privateKey: cfg.wechatpayPrivateKey ? readPem('MEDBILL_WECHATPAY_PRIVATE_KEY', cfg.wechatpayPrivateKey) : demoKeyPair(cfg.dataDir, 'wechatpay-merchant').privateKey,
-      platformPublicKey: cfg.wechatpayPlatformPublicKey
-        ? readPem('MEDBILL_WECHATPAY_PLATFORM_PUBLIC_KEY', cfg.wechatpayPlatformPublicKey)
-        : demoKeyPair(cfg.dataDir, 'wechatpay-platform').publicKey,
+      privateKey: cfg.payment.wechatpay.privateKey ? readPem('MEDBILL_WECHATPAY_PRIVATE_KEY', cfg.payment.wechatpay.privateKey) : demoKeyPair(cfg.server.dataDir, 'wechatpay-merchant').privateKey,
+      platformPublicKey: cfg.payment.wechatpay.platformPublicKey
+        ? readPem('MEDBILL_WECHATPAY_PLATFORM_PUBLIC_KEY', cfg.payment.wechatpay.platformPublicKey)
+        : demoKeyPair(cfg.server.dataDir, 'wechatpay-platform').publicKey,
     },
     alipay: {
-      privateKey: cfg.alipayPrivateKey ? readPem('MEDBILL_ALIPAY_PRIVATE_KEY', cfg.alipayPrivateKey) : demoKeyPair(cfg.dataDir, 'alipay-app').privateKey,
-      alipayPublicKey: cfg.alipayPublicKey ? readPem('MEDBILL_ALIPAY_PUBLIC_KEY', cfg.alipayPublicKey) : demoKeyPair(cfg.dataDir, 'alipay-platform').publicKey,
+      privateKey: cfg.payment.alipay.privateKey ? readPem('MEDBILL_ALIPAY_PRIVATE_KEY', cfg.payment.alipay.privateKey) : demoKeyPair(cfg.server.dataDir, 'alipay-app').privateKey,
+      alipayPublicKey: cfg.payment.alipay.publicKey ? readPem('MEDBILL_ALIPAY_PUBLIC_KEY', cfg.payment.alipay.publicKey) : demoKeyPair(cfg.server.dataDir, 'alipay-platform').publicKey,
     },
   };
 }

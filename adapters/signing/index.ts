@@ -11,9 +11,9 @@ export { RemoteSigner, type RemoteSignerOptions } from './remote-signer';
 export { SignerConfigError, SIGNATURE_HEX, type Signer } from './signer';
 
 export interface CreateSignerOptions {
-  /** Config.signerUrl: external signing server; empty = local signing. */
+  /** cfg.signing.signerUrl: external signing server; empty = local signing. */
   signerUrl: string;
-  /** Config.signThreads: threads of the local pool. */
+  /** cfg.signing.threads: threads of the local pool. */
   signThreads: number;
   /** The hospital's SM2 private key, decrypted (unseal(hospital.privateKeyEnc, masterKey)); local only. */
   privateKey?: string;

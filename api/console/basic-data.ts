@@ -86,7 +86,7 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
     ctx.body = {
       lastSync: last ? { version: last.version, syncedAt: dbIso(last.synced_at), kinds: Number(last.kinds), items: Number(last.items), changes: Number(last.changes), workflowId: last.workflow_id } : null,
       scheduleId: BASIC_DATA_SYNC_SCHEDULE.id,
-      everyMs: api.deps.cfg.basicSyncEveryMs,
+      everyMs: api.deps.cfg.fiscal.basicSyncEveryMs,
       billKinds: kinds.map((k: Row) => ({ code: k.code, name: k.name, category: k.category, electronic: bool(k.electronic), active: bool(k.active), syncedAt: dbIso(k.synced_at) })),
       fiscalItems: items.map((i: Row) => ({ code: i.code, name: i.name, active: bool(i.active), syncedAt: dbIso(i.synced_at), mappedCount: Number(i.mapped) })),
       changes: changes.map((c: Row) => ({ entity: c.entity, code: c.code, change: c.change_type, oldValue: c.old_value, newValue: c.new_value, at: dbIso(c.created_at), version: c.version })),

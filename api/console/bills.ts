@@ -129,7 +129,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
         em.find(Notification, { bill: bill.id }, { orderBy: { id: 'asc' } }),
         em.find(BillEvent, { bill: bill.id }, { orderBy: { id: 'asc' } }),
       ]);
-      const url = h5Url(api.deps.cfg.publicUrl, bill);
+      const url = h5Url(api.deps.cfg.server.publicUrl, bill);
       ctx.body = {
         bill: {
           id: bill.id,
@@ -293,7 +293,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
 }
 
 export function sendLayout(ctx: Context, api: ApiContext, bill: Bill): void {
-  const abs = path.join(api.deps.cfg.dataDir, bill.layoutPath!);
+  const abs = path.join(api.deps.cfg.server.dataDir, bill.layoutPath!);
   ctx.type = 'application/pdf';
   ctx.set('Content-Disposition', `inline; filename="${bill.billBatchCode}-${bill.billNo}.pdf"`);
   ctx.body = fs.createReadStream(abs);

@@ -86,14 +86,14 @@ export function mountNoticeRoutes(router: Router, api: ApiContext): void {
           placeName: bill.place.name,
           totalAmt: formatYuan(bill.totalAmt),
           totalAmtChinese: yuanInChinese(bill.totalAmt),
-          h5Url: h5Url(api.deps.cfg.publicUrl, bill),
+          h5Url: h5Url(api.deps.cfg.server.publicUrl, bill),
           isScarlet: bill.isScarlet,
           relatedBillBatchCode: related?.billBatchCode,
           relatedBillNo: related?.billNo,
           printedAt: new Date(),
           printedBy: user.displayName,
         },
-        { fontPath: api.deps.cfg.fontPath },
+        { fontPath: api.deps.cfg.layout.fontPath },
       );
       await api.deps.orm.em.fork().transactional(async (tx) => {
         await recordBillEvent(tx as unknown as SqlEntityManager, { billId: bill.id, type: 'slip_printed', actor: user.username, detail: `打印告知单（${user.displayName}）` });

@@ -139,7 +139,7 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
     const start = new WithStartWorkflowOperation(requisitionWorkflow, {
       workflowId: requisitionWorkflowId(r.id),
       taskQueue: api.taskQueue,
-      args: [{ requisitionId: r.id, pollMaxMs: api.deps.cfg.requisitionPollMaxMs, phase: r.state as RequisitionPhase, revision: r.revision }],
+      args: [{ requisitionId: r.id, pollMaxMs: api.deps.cfg.stock.requisitionPollMaxMs, phase: r.state as RequisitionPhase, revision: r.revision }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     });
@@ -224,7 +224,7 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
     const alarmed = new Set(alarms.map((a) => key(a.place_id, a.bill_kind_id)));
     const used = new Set(bills.map((b) => num(b.place_id)));
     return {
-      defaultThreshold: api.deps.cfg.stockDefaultThreshold,
+      defaultThreshold: api.deps.cfg.stock.defaultThreshold,
       items: points.map((p) => ({
         code: p.code,
         name: p.name,
@@ -238,7 +238,7 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
             billKindCode: k.code,
             billKindName: k.name,
             remaining: rem.get(key(p.id, k.id)) ?? 0,
-            threshold: thr.get(key(p.id, k.id)) ?? api.deps.cfg.stockDefaultThreshold,
+            threshold: thr.get(key(p.id, k.id)) ?? api.deps.cfg.stock.defaultThreshold,
             thresholdSet: thr.has(key(p.id, k.id)),
             alarm: alarmed.has(key(p.id, k.id)),
           })),

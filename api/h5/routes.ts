@@ -133,7 +133,7 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
     if (!app || !app.active || !safeEqual(advanceH5Token(app.key, appid, busNo), t)) return notFound(ctx);
     const bill = await api.deps.orm.em.fork().findOne(Bill, { appid, busNo });
     ctx.set('Cache-Control', 'no-store');
-    if (bill) return ctx.redirect(new URL(h5Url(api.deps.cfg.publicUrl, bill)).pathname + `?random=${bill.random}`);
+    if (bill) return ctx.redirect(new URL(h5Url(api.deps.cfg.server.publicUrl, bill)).pathname + `?random=${bill.random}`);
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = renderPendingPage();
   });

@@ -26,7 +26,7 @@ export async function issueAnswer(api: ApiContext, bill: IssuedBill) {
     createTime: bill.createTime,
     billQRCode: await api.deps.layout.qrBase64(bill.h5Url),
     pictureUrl: bill.h5Url,
-    pictureNetUrl: h5Url(api.deps.cfg.publicUrl, bill),
+    pictureNetUrl: h5Url(api.deps.cfg.server.publicUrl, bill),
   };
 }
 

@@ -82,7 +82,7 @@ export async function runPaperOp(api: ApiContext, bill: BillRef, op: Omit<PaperO
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => reject(new DomainError('E0050', `billNo: the paper operation on ${bill.billBatchCode}-${bill.billNo} is still in progress; call again with the same fields`, 'billNo')),
-      api.deps.cfg.issueTimeoutMs,
+      api.deps.cfg.bills.issueTimeoutMs,
     );
   });
   let result: PaperResult;

@@ -38,7 +38,7 @@ async function followAnswer(api: ApiContext, refundNo: string) {
   return {
     refundNo: d.refundNo,
     /** The patient's page of this refund (send it in the official account). */
-    h5Url: refundH5Url(api.deps.cfg.publicUrl, api.deps.masterKey, d.refundNo),
+    h5Url: refundH5Url(api.deps.cfg.server.publicUrl, api.deps.masterKey, d.refundNo),
     state: d.state,
     stateName: d.stateName,
     amount: d.amount,

@@ -32,7 +32,7 @@ export async function scarletAnswer(api: ApiContext, red: IssuedBill) {
     createTime: red.createTime,
     billQRCode: await api.deps.layout.qrBase64(red.h5Url),
     pictureUrl: red.h5Url,
-    pictureNetUrl: h5Url(api.deps.cfg.publicUrl, red),
+    pictureNetUrl: h5Url(api.deps.cfg.server.publicUrl, red),
   };
 }
 
@@ -52,7 +52,7 @@ export async function partialRefundAnswer(api: ApiContext, r: PartialRefundResul
           totalAmt: re.plan?.totalAmt,
           billQRCode: await api.deps.layout.qrBase64(re.bill.h5Url),
           pictureUrl: re.bill.h5Url,
-          pictureNetUrl: h5Url(api.deps.cfg.publicUrl, re.bill),
+          pictureNetUrl: h5Url(api.deps.cfg.server.publicUrl, re.bill),
         }
       : { busNo: re.plan?.busNo, totalAmt: re.plan?.totalAmt, reason: re.error?.message },
   };

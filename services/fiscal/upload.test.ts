@@ -32,7 +32,7 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const acts = () => uploadActivities({ orm, cfg: { crashAt: '', dataDir: dir }, fiscal: fiscal as unknown as FiscalPlatform } as unknown as Deps);
+const acts = () => uploadActivities({ orm, cfg: { server: { crashAt: '', dataDir: dir } }, fiscal: fiscal as unknown as FiscalPlatform } as unknown as Deps);
 
 async function addBill(over: { isScarlet?: boolean; relatedBillId?: number; totalAmt?: number } = {}): Promise<number> {
   const em = orm.em.fork();

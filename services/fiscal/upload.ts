@@ -153,7 +153,7 @@ export function uploadActivities(deps: Deps) {
       throw e;
     }
     // Fault drill: the fiscal side has the batch, we have not recorded it yet.
-    crashPoint(deps.cfg, 'after-upload');
+    crashPoint(deps.cfg.server, 'after-upload');
     const byKey = new Map(answers.map((a) => [`${a.billBatchCode}-${a.billNo}`, a]));
     return {
       batchNo,

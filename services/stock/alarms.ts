@@ -73,7 +73,7 @@ export function stockAlarmActivities(deps: Deps) {
           placeCode: r.code,
           billKindId: Number(r.kind_id),
           billKindCode: r.kind_code,
-          threshold: r.min_remaining === null ? deps.cfg.stockDefaultThreshold : Number(r.min_remaining),
+          threshold: r.min_remaining === null ? deps.cfg.stock.defaultThreshold : Number(r.min_remaining),
           active: Boolean(Number(r.active)),
         };
         const result = await retryTransaction(() =>

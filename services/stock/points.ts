@@ -52,7 +52,7 @@ export async function editPoint(deps: Deps, point: PointRef, change: PointChange
     await updatePoint(sql, point.id, change);
     if (change.active !== undefined) {
       // A deactivated point's alarms close; a reactivated one is watched again.
-      for (const kindId of await kindsWatchedAt(sql, point.id)) await recheckAlarm(sql, point.hospitalId, point.id, kindId, deps.cfg.stockDefaultThreshold);
+      for (const kindId of await kindsWatchedAt(sql, point.id)) await recheckAlarm(sql, point.hospitalId, point.id, kindId, deps.cfg.stock.defaultThreshold);
     }
   });
   deps.master.invalidate();
@@ -78,6 +78,6 @@ export async function setThreshold(deps: Deps, point: PointRef, kind: KindRef, m
   await deps.orm.em.fork().transactional(async (tx) => {
     const sql = tx as unknown as Sql;
     await setThresholdRow(sql, point.id, kind.id, minRemaining, actor);
-    await recheckAlarm(sql, point.hospitalId, point.id, kind.id, deps.cfg.stockDefaultThreshold);
+    await recheckAlarm(sql, point.hospitalId, point.id, kind.id, deps.cfg.stock.defaultThreshold);
   });
 }

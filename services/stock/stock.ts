@@ -90,7 +90,7 @@ export async function distribute(deps: Deps, point: PointRef, spec: RangeSpec, a
       await addSegment(sql, point.hospitalId, point.id, r);
       await logMovement(sql, { ...r, hospitalId: point.hospitalId, type: 'distribute', placeId: point.id, actor, reason });
     }
-    for (const kindId of new Set(ranges.map((r) => r.billKindId))) await recheckAlarm(sql, point.hospitalId, point.id, kindId, deps.cfg.stockDefaultThreshold);
+    for (const kindId of new Set(ranges.map((r) => r.billKindId))) await recheckAlarm(sql, point.hospitalId, point.id, kindId, deps.cfg.stock.defaultThreshold);
     return summary(ranges);
   }));
 }
@@ -112,7 +112,7 @@ export async function returnToPool(deps: Deps, point: PointRef, spec: RangeSpec,
       await addToPool(sql, point.hospitalId, r);
       await logMovement(sql, { ...r, hospitalId: point.hospitalId, type: 'return', placeId: point.id, actor, reason });
     }
-    for (const kindId of new Set(ranges.map((r) => r.billKindId))) await recheckAlarm(sql, point.hospitalId, point.id, kindId, deps.cfg.stockDefaultThreshold);
+    for (const kindId of new Set(ranges.map((r) => r.billKindId))) await recheckAlarm(sql, point.hospitalId, point.id, kindId, deps.cfg.stock.defaultThreshold);
     return summary(ranges);
   }));
 }
@@ -133,7 +133,7 @@ export async function voidRange(deps: Deps, hospitalId: number, spec: { billBatc
     const placeCode = r.placeId ? await pointCodeOf(sql, r.placeId) : undefined;
     await recordVoid(sql, { hospitalId, billKindId: r.billKindId, billBatchCode: r.billBatchCode, startNo: r.startNo, endNo: r.endNo, placeId: r.placeId ?? null, reason, actor });
     await logMovement(sql, { ...r, hospitalId, type: 'void', placeId: r.placeId ?? null, actor, reason });
-    if (r.placeId) await recheckAlarm(sql, hospitalId, r.placeId, r.billKindId, deps.cfg.stockDefaultThreshold);
+    if (r.placeId) await recheckAlarm(sql, hospitalId, r.placeId, r.billKindId, deps.cfg.stock.defaultThreshold);
     return { ...summary([r]), placeCode };
   }));
 }
