@@ -2,8 +2,8 @@
  * The house rules, checked by `npm run lint:deps` (part of `npm test`): layers point one way.
  *
  *   common <- domain <- protocol | config <- orm <- adapters <- services <- temporal <- activities <- api <- app
- *   workflows: domain, common, temporal's ids/messages/failures, and activity/service types only
- *   sim: protocol and common only;  web (console): domain only
+ *   workflows: domain, common, temporal's ids/messages/failures, the bundle-safe config defaults, and activity/service types only
+ *   sim: protocol, common and config/simulators.ts (its defaults) only;  web (console): domain only
  *
  * See README "Architecture" for what each folder holds.
  */
@@ -26,14 +26,14 @@ module.exports = {
     {
       name: 'workflows-deterministic',
       severity: 'error',
-      comment: 'Workflows import only domain/, common/, temporal ids/messages/failures, other workflows, and activity or service types.',
+      comment: 'Workflows import only domain/, common/, temporal ids/messages/failures, other workflows, the defaults of config/bills.ts and config/fiscal.ts (pure, bundle-safe), and activity or service types.',
       from: { path: '^workflows/' },
-      to: { path: SRC, pathNot: '^(workflows|domain|common)/|^temporal/(ids|messages|failures|search-attributes)\\.ts$', dependencyTypesNot: ['type-only'] },
+      to: { path: SRC, pathNot: '^(workflows|domain|common)/|^temporal/(ids|messages|failures|search-attributes)\\.ts$|^config/(bills|fiscal)\\.ts$', dependencyTypesNot: ['type-only'] },
     },
     { name: 'workflows-no-node-builtins', severity: 'error', from: { path: '^workflows/' }, to: { dependencyTypes: ['core'] } },
     { name: 'nothing-below-api-imports-api', severity: 'error', from: { pathNot: any('api', 'app', 'scripts', 'test', 'bench') }, to: { path: '^api/' } },
     { name: 'nobody-imports-app-or-scripts', severity: 'error', from: { pathNot: any('app', 'scripts', 'test', 'bench') }, to: { path: '^(app|scripts)/' } },
-    { name: 'simulators-speak-protocols', severity: 'error', comment: 'A simulator never imports an adapter or a service: it implements the outside system from the protocol.', from: { path: '^sim/', pathNot: '\\.test\\.ts$' }, to: { path: SRC, pathNot: '^(sim|protocol|common)/' } },
+    { name: 'simulators-speak-protocols', severity: 'error', comment: 'A simulator never imports an adapter or a service: it implements the outside system from the protocol (its standalone defaults come from config/simulators.ts).', from: { path: '^sim/', pathNot: '\\.test\\.ts$' }, to: { path: SRC, pathNot: '^(sim|protocol|common)/|^config/simulators\\.ts$' } },
     { name: 'console-imports-domain-only', severity: 'error', from: { path: '^web/' }, to: { path: SRC, pathNot: '^(web|domain)/' } },
   ],
   options: {

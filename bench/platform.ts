@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../scripts/temporal-dev';
+import { DEFAULT_SIM_PORT } from '../config/simulators';
 
 export function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,7 +33,7 @@ export async function waitHealthy(url: string, child?: ChildProcess): Promise<vo
 
 export interface BenchPlatform {
   url: string;
-  /** The simulators' base port (WeChat Pay is at +4, Alipay at +5). */
+  /** The simulators' base port (each simulator at its SIM_PORT_OFFSET). */
   simPort: number;
   /** The platform process (for its memory), absent for an external URL. */
   child?: ChildProcess;
@@ -44,7 +45,7 @@ export interface BenchPlatform {
 /** The platform at `--url`, or one started here on `db` (a fresh MySQL/MariaDB database by default). */
 export async function benchPlatform(db: string, env: Record<string, string> = {}): Promise<BenchPlatform> {
   const external = arg('url', '');
-  if (external) return { url: external, simPort: Number(arg('sim-port', '8090')), peakRssMiB: () => undefined, stop: async () => undefined };
+  if (external) return { url: external, simPort: Number(arg('sim-port', String(DEFAULT_SIM_PORT))), peakRssMiB: () => undefined, stop: async () => undefined };
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medbill-bench-'));
   const [port, tport, uport, sport] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const child = spawn(process.execPath, [path.join(__dirname, '..', 'scripts', 'start.js')], {

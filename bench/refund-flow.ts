@@ -9,6 +9,7 @@
 import { HisClient, sampleOutpatient } from '../sim/his/client';
 import { DEMO } from '../orm/seed';
 import { arg, benchPlatform, pct } from './platform';
+import { SIM_PORT_OFFSET, simUrl } from '../config/simulators';
 
 const post = (url: string, body: unknown, token?: string) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   const db = arg('db', `mysql://root@127.0.0.1:3306/medbill_bench_${Date.now()}`);
   const platform = await benchPlatform(db, { MEDBILL_PAYSIM_REFUND_DELAY: '1s', MEDBILL_PAYSIM_DUPLICATE_RATE: '0.05', MEDBILL_REFUND_POLL: '30s' });
   const his = new HisClient(platform.url, DEMO.appid, DEMO.appKey);
-  const wx = `http://127.0.0.1:${platform.simPort + 4}`;
+  const wx = simUrl(platform.simPort + SIM_PORT_OFFSET.wechatpay);
   const stamp = Date.now().toString(36).toUpperCase();
   try {
     // The bills and their paid WeChat orders (setup, not measured).

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../config/server';
 
 /**
  * The web console. Built from the repository root with
@@ -8,7 +9,8 @@ import vue from '@vitejs/plugin-vue';
  * into web/dist, which the API serves under /console/.
  */
 const webRoot = fileURLToPath(new URL('.', import.meta.url));
-const apiTarget = 'http://127.0.0.1:8080';
+/** `npx vite` (dev server) proxies the API at its default address (config/server.ts). */
+const apiTarget = `http://${DEFAULT_HOST}:${DEFAULT_PORT}`;
 
 export default defineConfig({
   root: webRoot,

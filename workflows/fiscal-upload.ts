@@ -22,7 +22,7 @@
  */
 import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { Config } from '../config';
+import { DEFAULT_UPLOAD_BATCH, DEFAULT_UPLOAD_RETRY_MAX_MS } from '../config/fiscal';
 
 export interface FiscalUploadInput {
   batchSize?: number;
@@ -44,7 +44,7 @@ export interface FiscalUploadTotals {
 export const BATCHES_PER_RUN = 50;
 
 export async function fiscalUploadWorkflow(input: FiscalUploadInput = {}): Promise<FiscalUploadTotals> {
-  const batchSize = input.batchSize ?? 100;
+  const batchSize = input.batchSize ?? DEFAULT_UPLOAD_BATCH;
   const db = proxyActivities<Activities>({
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -55,7 +55,7 @@ export async function fiscalUploadWorkflow(input: FiscalUploadInput = {}): Promi
     // The activity heartbeats right before the fiscal call (whose own timeout is MEDBILL_FISCAL_TIMEOUT_MS, 15 s):
     // a worker killed mid-upload is retried elsewhere after 45 s.
     heartbeatTimeout: '45s',
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: input.retryMaxMs ?? 5 * 60_000 },
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: input.retryMaxMs ?? DEFAULT_UPLOAD_RETRY_MAX_MS },
   });
   const { workflowId } = workflowInfo();
   const totals: FiscalUploadTotals = input.totals ?? { batches: 0, accepted: 0, rejected: 0, batchesRejected: 0 };
@@ -81,10 +81,10 @@ export interface AccountStatusInput {
 }
 
 export async function fiscalAccountStatusWorkflow(input: AccountStatusInput = {}): Promise<{ checked: number; accounted: number; errors: string[] }> {
-  const batchSize = input.batchSize ?? 100;
+  const batchSize = input.batchSize ?? DEFAULT_UPLOAD_BATCH;
   const fiscal = proxyActivities<Activities>({
     startToCloseTimeout: '2 minutes',
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: input.retryMaxMs ?? 5 * 60_000 },
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: input.retryMaxMs ?? DEFAULT_UPLOAD_RETRY_MAX_MS },
   });
   let afterId = input.afterId ?? 0;
   let checked = input.checked ?? 0;

@@ -37,6 +37,7 @@ import { local, runBillProcess, type BillProcessStatus } from './bill-process';
 import { issueBillWorkflow } from './issue-bill';
 import { billWorkflowId } from '../temporal/ids';
 import { billStateAttribute } from '../temporal/search-attributes';
+import { DEFAULT_PAPER_REMIND_AFTER_MS } from '../config/bills';
 
 export const writeOffUpdate = defineUpdate<IssuedBill>('writeOff');
 
@@ -109,7 +110,7 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffSt
     let hold = await local.paperHold(input.billId);
     if (!hold.exchanged) return;
 
-    const every = input.paperRemindAfterMs ?? 4 * 3_600_000;
+    const every = input.paperRemindAfterMs ?? DEFAULT_PAPER_REMIND_AFTER_MS;
     s.paper = { billBatchCode: hold.paperBillBatchCode, billNo: hold.paperBillNo, reminders: 0 };
     s.waitingFor = {
       code: 'E0032',

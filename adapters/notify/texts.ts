@@ -1,19 +1,20 @@
 /** The Chinese texts of the patient notices, one place for all channels. */
 import type { NoticeInput } from './notifier';
 import { chinaTime } from '../../common/china-time';
+import { DEFAULT_SMS_REFUND_TEMPLATE, DEFAULT_SMS_SCARLET_TEMPLATE, DEFAULT_SMS_TEMPLATE } from '../../config/notify';
 
-/** The SMS template code registered at the SMS provider, and its parameters. */
-export const SMS_TEMPLATE_CODE = 'SMS_MEDBILL_ISSUED';
+/** The SMS template code registered at the SMS provider (the default of MEDBILL_SMS_TEMPLATE), and its parameters. */
+export const SMS_TEMPLATE_CODE = DEFAULT_SMS_TEMPLATE;
 
 /** Aliyun-style template: the text registered at the provider for SMS_TEMPLATE_CODE. */
 export const SMS_TEMPLATE_TEXT = '【${hospital}】${payer}您好，您的医疗电子票据已开具，票据号码${billNo}，金额${amount}元，查看：${url}';
 
 /** The template for a red bill (冲红), registered at the provider beside the issue template. */
-export const SMS_SCARLET_TEMPLATE_CODE = 'SMS_MEDBILL_REVERSED';
+export const SMS_SCARLET_TEMPLATE_CODE = DEFAULT_SMS_SCARLET_TEMPLATE;
 export const SMS_SCARLET_TEMPLATE_TEXT = '【${hospital}】${payer}您好，您的医疗电子票据已冲红，红字票据号码${billNo}，金额${amount}元，查看：${url}';
 
 /** A refund's outcome (template registered at the provider beside the bill templates). */
-export const SMS_REFUND_TEMPLATE_CODE = 'SMS_MEDBILL_REFUND';
+export const SMS_REFUND_TEMPLATE_CODE = DEFAULT_SMS_REFUND_TEMPLATE;
 export const SMS_REFUND_TEMPLATE_TEXT = '【${hospital}】${payer}您好，您的退费申请${refundNo}（${amount}元）${result}。';
 
 const REFUND_RESULTS = { done: '已退款，票据已冲红重开', rejected: '未获批准', withdrawn: '已撤回', bill_blocked: '已退款，新票据稍后开具' } as const;

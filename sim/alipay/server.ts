@@ -25,6 +25,7 @@ import Router from '@koa/router';
 import { formatYuan, parseYuan } from '../../common/money';
 import { heldDelays, listenWithFallback, readJsonObject } from '../http-server';
 import { ALIPAY_NOTICE_SCHEDULE, applyPaymentFaults, cst, loadState, NoticeSender, readText, saveState, type SimNotice } from '../payment/notices';
+import { DEFAULT_PAYSIM_ALIPAY_REFUND_DAYS, DEFAULT_PAYSIM_REFUND_DELAY_MS, DEFAULT_PAYSIM_TIME_SCALE } from '../../config/simulators';
 
 export interface AlipaySimOptions {
   port: number;
@@ -99,11 +100,11 @@ export async function startAlipaySim(opts: AlipaySimOptions): Promise<AlipaySim>
     errorCode: '',
     errorCount: 0,
     refundOutcome: 'SUCCESS' as SimRefund['outcome'],
-    refundDelayMs: opts.refundDelayMs ?? 3000,
+    refundDelayMs: opts.refundDelayMs ?? DEFAULT_PAYSIM_REFUND_DELAY_MS,
     duplicateRate: opts.duplicateRate ?? 0,
-    timeScale: opts.timeScale ?? 1,
+    timeScale: opts.timeScale ?? DEFAULT_PAYSIM_TIME_SCALE,
   };
-  const refundWindowMs = opts.refundWindowMs ?? 90 * 86_400_000;
+  const refundWindowMs = opts.refundWindowMs ?? DEFAULT_PAYSIM_ALIPAY_REFUND_DAYS * 86_400_000;
   const { sleep, closeServer } = heldDelays();
   const finishTimers = new Map<string, NodeJS.Timeout>();
   const rsaSign = (content: string) => crypto.createSign('RSA-SHA256').update(content, 'utf8').sign(opts.platformPrivateKey, 'base64');

@@ -43,6 +43,7 @@ export { FISCAL_HEADERS, fiscalSignature };
 import type {
   FiscalBillKind, FiscalChargeItem, IssuedSegment, RequisitionLine, UploadBill, UploadResult,
 } from '../../protocol/fiscal-wire';
+import { DEFAULT_FISCAL_SIM_AUTO_APPROVE, DEFAULT_FISCAL_SIM_REVIEW_DELAY_MS } from '../../config/simulators';
 
 export type FiscalFaultMode = 'ok' | 'down' | 'slow' | 'flaky';
 
@@ -196,8 +197,8 @@ export async function startFiscalSim(opts: FiscalSimOptions): Promise<FiscalSim>
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const file = path.join(opts.dataDir, 'fiscal-sim.json');
   const now = opts.now ?? Date.now;
-  const autoApprove = opts.autoApprove ?? true;
-  const reviewDelayMs = opts.reviewDelayMs ?? 2000;
+  const autoApprove = opts.autoApprove ?? DEFAULT_FISCAL_SIM_AUTO_APPROVE;
+  const reviewDelayMs = opts.reviewDelayMs ?? DEFAULT_FISCAL_SIM_REVIEW_DELAY_MS;
   let st: SimState = emptyState();
   if (fs.existsSync(file)) st = { ...emptyState(), ...(JSON.parse(fs.readFileSync(file, 'utf8')) as SimState) };
   const save = () => {

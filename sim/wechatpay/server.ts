@@ -27,6 +27,7 @@ import Router from '@koa/router';
 import { Aes, Formatter, Rsa } from 'wechatpay-axios-plugin';
 import { heldDelays, listenWithFallback, readJsonObject } from '../http-server';
 import { applyPaymentFaults, cst, loadState, NoticeSender, readText, saveState, WECHAT_NOTICE_SCHEDULE, type SimNotice } from '../payment/notices';
+import { DEFAULT_PAYSIM_PARTIAL_GAP_MS, DEFAULT_PAYSIM_REFUND_DELAY_MS, DEFAULT_PAYSIM_TIME_SCALE } from '../../config/simulators';
 
 export interface WeChatPaySimOptions {
   port: number;
@@ -98,10 +99,10 @@ export async function startWeChatPaySim(opts: WeChatPaySimOptions): Promise<WeCh
     errorCode: '',
     errorCount: 0,
     refundOutcome: 'SUCCESS' as SimRefund['outcome'],
-    refundDelayMs: opts.refundDelayMs ?? 3000,
-    partialGapMs: opts.partialGapMs ?? 60_000,
+    refundDelayMs: opts.refundDelayMs ?? DEFAULT_PAYSIM_REFUND_DELAY_MS,
+    partialGapMs: opts.partialGapMs ?? DEFAULT_PAYSIM_PARTIAL_GAP_MS,
     duplicateRate: opts.duplicateRate ?? 0,
-    timeScale: opts.timeScale ?? 1,
+    timeScale: opts.timeScale ?? DEFAULT_PAYSIM_TIME_SCALE,
   };
   const refundWindowMs = opts.refundWindowMs ?? 365 * 86_400_000;
   const { sleep, closeServer } = heldDelays();
