@@ -7,8 +7,11 @@ import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../common/paths';
+import { loadHisConfig, type HisConfig } from './his';
 
 export interface Config {
+  /** The HIS interface's input rules and replay guard (config/his.ts, MEDBILL_HIS_*). */
+  his: HisConfig;
   /** MEDBILL_DATA_DIR: folder for the embedded database, Temporal's file, layout files, keys. */
   dataDir: string;
   /** MEDBILL_DB_URL: `sqlite:<file>` (embedded default) or `mysql://user:pass@host:port/db`. */
@@ -222,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const level = (env.MEDBILL_LOG_LEVEL || 'info') as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new Error(`MEDBILL_LOG_LEVEL must be debug|info|warn|error, got "${level}"`);
   return {
+    his: loadHisConfig(env),
     dataDir,
     dbUrl: env.MEDBILL_DB_URL || `sqlite:${path.join(dataDir, 'medbill.sqlite')}`,
     masterKey: env.MEDBILL_MASTER_KEY || undefined,

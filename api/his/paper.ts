@@ -8,6 +8,7 @@
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { DomainError, fieldError } from '../../common/errors';
 import { validBusDateTime } from '../../domain/bill/issue-request';
+import { sm3Hex } from '../../common/gm';
 import { voidBlankRange, type PaperOp, type PaperResult } from '../../services/paper';
 import { billCodeAndNo, hospitalBill, hospitalPaperForm, nextPaperForm, paperFormsLeft, paperNo, pointEBillSegments, pointPaperSegments } from '../../orm/repositories/paper';
 import { paperUpdate, paperWorkflow } from '../../workflows/paper';
@@ -191,11 +192,14 @@ export async function printPaperBill(api: ApiContext, appid: string, o: Record<s
   const billNo = str(o, 'billNo', 10);
   const placeCode = str(o, 'placeCode', 32);
   const operator = str(o, 'operator', 64);
-  busTime(o);
+  const at = busTime(o);
   const hospitalId = await hospitalOf(api, appid);
   await placeOf(api, hospitalId, placeCode);
   const bill = await findBill(api, hospitalId, billBatchCode, billNo);
-  const r = await runPaperOp(api, bill, { op: 'printLayout', placeCode, operator, actor: `HIS:${appid}` });
+  // Idempotent per request without a request number: the request is its bill, point, operator and
+  // busDateTime (a retry repeats the HIS's business time; a new print request has a new one).
+  const requestKey = sm3Hex(`printPaperBill|${appid}|${billBatchCode}|${billNo}|${placeCode}|${operator}|${at}`).slice(0, 24);
+  const r = await runPaperOp(api, bill, { op: 'printLayout', placeCode, operator, actor: `HIS:${appid}`, requestKey });
   return { billBatchCode, billNo, printJobId: r.printJobId ?? '', printState: 'queued' };
 }
 
