@@ -148,6 +148,18 @@ describe('replays', () => {
   });
 });
 
+test('printPaperBill: a rebuilt retry of the same request (same busDateTime) queues no second print job', async () => {
+  const bill = await p.his.issueOutpatient();
+  const business = { billBatchCode: bill.billBatchCode, billNo: bill.billNo, placeCode: 'MZ01', operator: '李敏', busDateTime: busDateTime() };
+  const first = await p.hisClient.call('printPaperBill', business);
+  expect(first.result).toBe('S0000');
+  const again = await p.hisClient.call('printPaperBill', business); // new noise and sign
+  expect(again.message).toEqual(first.message);
+  const next = await p.hisClient.call('printPaperBill', { ...business, busDateTime: busDateTime(new Date(Date.now() + 1000)) });
+  expect(next.result).toBe('S0000');
+  expect(next.message.printJobId).not.toBe(first.message.printJobId);
+});
+
 /** mulberry32: a small deterministic PRNG so the fuzz set is the same on every run. */
 function prng(seed: number): () => number {
   let a = seed >>> 0;
