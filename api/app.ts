@@ -21,9 +21,12 @@ import { mountNoticeRoutes } from './console/notices';
 import { mountStockRoutes } from './console/stock';
 import { mountUploadRoutes } from './console/upload';
 import { mountPaymentNotifyRoutes } from './pay/routes';
+import { bodyLimits } from './http';
 
 export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: string, e?: unknown) => void } = {}): Koa {
   const app = new Koa();
+  bodyLimits.maxBytes = api.deps.cfg.his.maxBodyBytes;
+  bodyLimits.maxDepth = api.deps.cfg.his.maxJsonDepth;
   app.proxy = true;
   const log = opts.log ?? ((m: string, e?: unknown) => console.error(m, e));
   app.on('error', (err, ctx) => log(`[api] ${ctx?.method ?? ''} ${ctx?.path ?? ''} failed`, redactDbError(err)));

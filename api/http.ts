@@ -1,24 +1,33 @@
 /** Small HTTP helpers: a bounded body reader and the one place errors become HTTP answers. */
 import type { Context } from 'koa';
 import { DomainError } from '../common/errors';
+import { JsonLimitError, parseJsonBounded } from '../common/json';
 
-export async function readBody(ctx: Context, limit = 5 * 1024 * 1024): Promise<string> {
+/** Body size and JSON depth bounds of every endpoint (cfg.his.maxBodyBytes / maxJsonDepth, set by createApp). */
+export const bodyLimits = { maxBytes: 5 * 1024 * 1024, maxDepth: 32 };
+
+/** Reads the body, refusing one larger than `limit` bytes (HTTP 413, E0001) before reading it all. */
+export async function readBody(ctx: Context, limit = bodyLimits.maxBytes): Promise<string> {
+  const declared = Number(ctx.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, 'E0001', `body: 请求体超过 ${limit} 字节`, 'body');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new DomainError('E0001', `request body larger than ${limit} bytes`);
+    if (size > limit) throw new HttpError(413, 'E0001', `body: 请求体超过 ${limit} 字节`, 'body');
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** A JSON body, bounded in size and depth: too big 413, too deep or not JSON 400 (E0001, field `body`). */
 export async function readJson(ctx: Context): Promise<unknown> {
   const text = await readBody(ctx);
   if (!text.trim()) return {};
   try {
-    return JSON.parse(text);
+    return parseJsonBounded(text, bodyLimits.maxDepth);
   } catch (e) {
+    if (e instanceof JsonLimitError && e.reason === 'depth') throw new HttpError(400, 'E0001', `body: ${e.message}`, 'body');
     throw new DomainError('E0001', `body: not valid JSON (${(e as Error).message})`, 'body');
   }
 }

@@ -7,6 +7,7 @@
 import { loadBillsConfig, type BillsConfig } from './bills';
 import { loadDatabaseConfig, type DatabaseConfig } from './database';
 import { loadFiscalConfig, type FiscalConfig } from './fiscal';
+import { loadHisConfig, type HisConfig } from './his';
 import { loadLayoutConfig, type LayoutConfig } from './layout';
 import { loadNotifyConfig, type NotifyConfig } from './notify';
 import { loadPaymentConfig, type PaymentConfig } from './payment';
@@ -16,13 +17,15 @@ import { loadSimulatorConfig, type SimulatorConfig } from './simulators';
 import { loadStockConfig, type StockConfig } from './stock';
 import { loadTemporalConfig, type TemporalConfig } from './temporal';
 
-export type { BillsConfig, DatabaseConfig, FiscalConfig, LayoutConfig, NotifyConfig, PaymentConfig, ServerConfig, SigningConfig, SimulatorConfig, StockConfig, TemporalConfig };
+export type { BillsConfig, DatabaseConfig, FiscalConfig, HisConfig, LayoutConfig, NotifyConfig, PaymentConfig, ServerConfig, SigningConfig, SimulatorConfig, StockConfig, TemporalConfig };
 
 export interface Config {
   server: ServerConfig;
   database: DatabaseConfig;
   temporal: TemporalConfig;
   bills: BillsConfig;
+  /** The HIS interface's input rules and replay guard (MEDBILL_HIS_*). */
+  his: HisConfig;
   fiscal: FiscalConfig;
   stock: StockConfig;
   payment: PaymentConfig;
@@ -42,6 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: loadDatabaseConfig(env, server),
     temporal: loadTemporalConfig(env),
     bills: loadBillsConfig(env),
+    his: loadHisConfig(env),
     fiscal: loadFiscalConfig(env),
     stock: loadStockConfig(env),
     payment: loadPaymentConfig(env, server),

@@ -1,10 +1,12 @@
 /** Opens the database, creating it (MySQL) and migrating it to the latest schema. */
 import { MikroORM } from '@mikro-orm/core';
 import { dbKind, ormOptions } from './config';
+import { bindParameters } from './bind-parameters';
 
 export async function openOrm(url: string, opts: { migrate?: boolean; pool?: number } = {}): Promise<MikroORM> {
   if (dbKind(url) === 'mysql') await ensureMysqlDatabase(url);
   const orm = await MikroORM.init(ormOptions(url, { pool: opts.pool }));
+  bindParameters(orm);
   if (opts.migrate !== false) await orm.getMigrator().up();
   return orm;
 }

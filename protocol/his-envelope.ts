@@ -7,6 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DomainError } from '../common/errors';
 import { safeEqual } from '../common/compare';
+import { JsonLimitError, parseJsonBounded } from '../common/json';
 
 export const ENVELOPE_VERSION = '1.0';
 
@@ -56,12 +57,13 @@ export function verifyEnvelopeSign(env: RequestEnvelope, key: string): void {
 }
 
 /** Decodes `data` into the business request object. */
-export function decodeData(env: RequestEnvelope): Record<string, unknown> {
+export function decodeData(env: RequestEnvelope, maxDepth = 32): Record<string, unknown> {
   const text = Buffer.from(env.data, 'base64').toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseJsonBounded(text, maxDepth);
   } catch (e) {
+    if (e instanceof JsonLimitError && e.reason === 'depth') throw new DomainError('E0001', `data: ${e.message}`, 'data');
     throw new DomainError('E0001', `data: not valid JSON after Base64 decoding (${(e as Error).message})`, 'data');
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {

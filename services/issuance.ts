@@ -9,8 +9,12 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { DomainError, fieldError } from '../common/errors';
 import { formatYuan } from '../common/money';
-import { isUniqueViolation } from '../orm/errors';
+import { ConstraintViolationException } from '@mikro-orm/core';
+import { Context } from '@temporalio/activity';
+import { isUniqueViolation, redactDbError } from '../orm/errors';
+import { openIssueTodo, closeIssueTodo } from '../orm/repositories/todos';
 import { Bill, IssueRequest } from '../orm/entities';
+import { SignerConfigError } from '../adapters/signing/signer';
 import type { Deps } from './deps';
 import { parseIssueDraft, type IssueDraft } from '../domain/bill/issue-request';
 import { insertBill } from '../orm/repositories/bill-store';
@@ -57,7 +61,35 @@ export function toIssued(
   };
 }
 
+/**
+ * A database error that the same statement would hit again (a constraint other than the bill's own
+ * unique keys, a value too long or malformed for its column): retrying cannot help, so it refuses
+ * the request like a validation error. Its SQL text and values are never part of the message.
+ */
+export function permanentDbError(e: unknown): DomainError | undefined {
+  const code = String((e as { code?: unknown })?.code ?? '');
+  const permanent =
+    !isUniqueViolation(e) &&
+    (/^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code) ||
+    ['ER_DATA_TOO_LONG', 'ER_TRUNCATED_WRONG_VALUE', 'ER_TRUNCATED_WRONG_VALUE_FOR_FIELD', 'ER_WARN_DATA_OUT_OF_RANGE', 'ER_BAD_NULL_ERROR', 'ER_NO_REFERENCED_ROW_2', 'ER_NO_DEFAULT_FOR_FIELD', 'ER_CHECK_CONSTRAINT_VIOLATED', 'ER_INVALID_CHARACTER_STRING', 'ER_WRONG_VALUE_COUNT_ON_ROW'].includes(code) ||
+    e instanceof ConstraintViolationException);
+  if (!permanent) return undefined;
+  return new DomainError('E0010', `request: 数据库拒绝保存该请求（${code || 'constraint'}），请更正后用同一 busNo 重新提交`, 'request');
+}
+
+/** The attempt of the running activity (1 outside an activity). */
+function currentAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
 export function issueBillActivity(deps: Deps) {
+  const rejectRequest = (id: number, e: DomainError) =>
+    deps.orm.em.fork().nativeUpdate(IssueRequest, { id }, { status: 'rejected', errorCode: e.code, errorMessage: e.message.slice(0, 500), updatedAt: new Date() });
+
   return async function issueBill(input: IssueBillInput): Promise<IssuedBill> {
     const em = deps.orm.em.fork();
     const request = await issueRequestOf(em, input.appid, input.busNo);
@@ -66,25 +98,46 @@ export function issueBillActivity(deps: Deps) {
       const bill = await em.findOneOrFail(Bill, request.bill_id, { populate: ['place'] });
       return toIssued(deps, bill, bill.place.code);
     }
+    let placeCode = '';
     try {
-      const draft = parseIssueDraft(request.method, JSON.parse(request.payload));
+      const draft = parseIssueDraft(request.method, JSON.parse(request.payload), deps.cfg.his);
+      placeCode = draft.placeCode;
       return await issueInTransaction(deps, em, input, request, draft);
     } catch (e) {
       if (isUniqueViolation(e)) {
         // A concurrent attempt stored this bill first: answer with it.
         const again = await deps.orm.em.fork().findOne(Bill, { appid: input.appid, busNo: input.busNo }, { populate: ['place'] });
         if (again) return toIssued(deps, again, again.place.code);
-        throw e;
       }
-      if (e instanceof DomainError) {
-        await deps.orm.em.fork().nativeUpdate(
-          IssueRequest,
-          { id: request.id },
-          { status: 'rejected', errorCode: e.code, errorMessage: e.message, updatedAt: new Date() },
-        );
-        throw e;
+      // Refusals that cannot change on retry: the request is marked refused at once (a corrected
+      // request may take its busNo) and the process fails with the code.
+      const refusal = e instanceof DomainError ? e : e instanceof SyntaxError ? fieldError('request', '保存的请求不是有效的 JSON') : permanentDbError(e);
+      if (refusal) {
+        await rejectRequest(request.id, refusal);
+        throw refusal;
       }
-      throw e;
+      if (e instanceof SignerConfigError) throw e;
+      // Unexpected: retried by the activity's retry policy a bounded number of times, then the
+      // request is refused with E9999 (the busNo stays usable) and a to-do is opened for a person.
+      const reason = redactDbError(e);
+      if (currentAttempt() >= deps.cfg.his.issueMaxAttempts) {
+        const gaveUp = new DomainError('E9999', `internal error: 开票在 ${deps.cfg.his.issueMaxAttempts} 次尝试后仍失败，已转人工待办；可用同一 busNo 重试`);
+        await rejectRequest(request.id, gaveUp);
+        await openIssueTodo(deps.orm.em.fork(), {
+          appid: input.appid,
+          busNo: input.busNo,
+          placeCode,
+          workflowId: billWorkflowId(input.appid, input.busNo),
+          title: `开票失败：业务流水号 ${input.busNo}`,
+          detail: `${deps.cfg.his.issueMaxAttempts} 次尝试均失败：${reason}`.slice(0, 1000),
+          at: new Date(),
+        });
+        throw gaveUp;
+      }
+      // The retry carries the redacted reason only (no SQL text, no values).
+      const err = new Error(`issuing ${input.busNo} failed (attempt ${currentAttempt()} of ${deps.cfg.his.issueMaxAttempts}): ${reason}`);
+      err.name = 'IssueAttemptFailed';
+      throw err;
     }
   };
 }
@@ -191,6 +244,7 @@ async function issueInTransaction(deps: Deps, em: EntityManager, input: IssueBil
       });
     }
     await markRequestIssued(sql, request.id, billId);
+    await closeIssueTodo(sql, input.appid, input.busNo, { closedBy: `HIS:${input.appid}`, at: issuedAt });
     return toIssued(deps, { id: billId, billBatchCode, billNo, random, issuedAt, tel: draft.tel, email: draft.email, openId: draft.openId, extra }, place.code);
   });
 }

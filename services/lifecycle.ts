@@ -149,7 +149,7 @@ export function createLifecycleActivities(deps: Deps) {
         if (!req) throw new DomainError('E0031', `billNo: ${b.bill_batch_code}-${b.bill_no} has no stored issuance request to reissue from`, 'billNo');
         const original = JSON.parse(req.payload) as Record<string, unknown>;
         const { payload, refundAmt, totalAmt } = computeReissue(original, { billBatchCode: b.bill_batch_code, billNo: b.bill_no }, i.refund, i.operator, new Date(i.requestedAt));
-        const draft = parseIssueDraft(req.method, payload); // the reissue must be a valid issuance, checked before the reversal
+        const draft = parseIssueDraft(req.method, payload, deps.cfg.his); // the reissue must be a valid issuance, checked before the reversal
         const plan: ReissuePlan = {
           appid: b.appid,
           busNo: draft.busNo,

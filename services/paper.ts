@@ -69,6 +69,8 @@ export interface PaperOp {
   pBillNo?: string;
   reason?: string;
   copies?: number;
+  /** printLayout: the request's idempotency key (the HIS's printPaperBill): the same key again queues nothing more. */
+  requestKey?: string;
 }
 
 export interface PaperResult {
@@ -128,8 +130,16 @@ export function paperActivities(deps: Deps) {
       };
 
       if (op.op === 'printLayout') {
+        const current = async () => (await billPaperState(sql, bill0.id))!;
+        if (op.requestKey) {
+          const prior = await printJobById(tx, `layout-${bill0.id}-r${op.requestKey}`);
+          if (prior) {
+            const cur = await current();
+            return { ...base, paperState: cur.paper_state as PaperResult['paperState'], pBillBatchCode: cur.paper_bill_batch_code ?? undefined, pBillNo: cur.paper_bill_no ?? undefined, printJobId: prior.job_id, newPrintJob: false, repeated: true };
+          }
+        }
         const n = await layoutPrintCount(sql, bill0.id);
-        const jobId = `layout-${bill0.id}-${n + 1}`;
+        const jobId = op.requestKey ? `layout-${bill0.id}-r${op.requestKey}` : `layout-${bill0.id}-${n + 1}`;
         await queueJob(jobId, 'layout', a4Printer(op.placeCode));
         await event(`A4 补打（${op.placeCode}，打印任务 ${jobId}）`);
         const cur = (await billPaperState(sql, bill0.id))!;

@@ -14,6 +14,7 @@ import { onPaperVoided } from '../../temporal/paper-hooks';
 import { findBill, runPaperOp } from '../his/paper';
 import type { Bill } from '../../orm/entities';
 import { workflowUrl } from '../../temporal/ids';
+import { issueTodos } from '../../orm/repositories/todos';
 
 /**
  * The cashier has the paper form back: it is voided exactly as the HIS's `invalidPaper` would
@@ -57,6 +58,19 @@ export function mountTodoRoutes(router: Router, api: ApiContext): void {
       const u = ctx.state.user as SessionUser;
       const todos = await api.deps.orm.em.fork().find(Todo, scoped(u, 'open'), { fields: ['id', 'remindCount'] });
       ctx.body = { open: todos.length, overdue: todos.filter((t) => t.remindCount > 0).length };
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+
+  /** Issuances that gave up on an unexpected error (no bill yet): finance, audit and admins see all, a cashier their point's. */
+  router.get('/api/todos/issuance', auth, async (ctx: Context) => {
+    try {
+      const u = ctx.state.user as SessionUser;
+      const state = String(ctx.query.state ?? 'open');
+      if (!['open', 'closed', 'all'].includes(state)) throw new HttpError(400, 'E0010', 'state: 须为 open、closed 或 all', 'state');
+      const rows = await issueTodos(api.deps.orm.em, { state: state as 'open' | 'closed' | 'all', placeCode: seesAll(u) ? undefined : (u.placeCode ?? '-') });
+      ctx.body = { items: rows.map((t) => ({ ...t, kind: 'issue_failed', kindName: '开票失败', createdAt: t.createdAt.toISOString(), workflowUrl: workflowUrl(api, t.workflowId) })) };
     } catch (e) {
       sendError(ctx, e);
     }

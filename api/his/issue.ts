@@ -31,7 +31,7 @@ export async function issueAnswer(api: ApiContext, bill: IssuedBill) {
 }
 
 export async function issueViaHis(api: ApiContext, appid: string, method: string, business: Record<string, unknown>) {
-  const draft = parseIssueDraft(method, business);
+  const draft = parseIssueDraft(method, business, api.deps.cfg.his);
   const stored = await storeRequest(api, appid, method, draft, business);
   if (stored.billId) {
     const bill = await api.deps.orm.em.fork().findOneOrFail(Bill, stored.billId, { populate: ['place'] });
@@ -97,7 +97,7 @@ async function loadStoredContent(api: ApiContext, requestId: number): Promise<Bi
   const row = await storedRequest(api.deps.orm.em, requestId);
   if (!row) return undefined;
   try {
-    return billContent(parseIssueDraft(row.method, JSON.parse(row.payload) as Record<string, unknown>));
+    return billContent(parseIssueDraft(row.method, JSON.parse(row.payload) as Record<string, unknown>, api.deps.cfg.his));
   } catch {
     return undefined;
   }

@@ -11,7 +11,11 @@ import { DomainError, fieldError } from '../../common/errors';
 import { Bill } from '../../orm/entities';
 import type { Channel } from '../../domain/bill/facts';
 import type { ApiContext } from '../context';
-import { checkTarget, newRequestKey, REQUEST_KEY, startNoticeResend } from '../../temporal/notice-client';
+import { checkTarget, REQUEST_KEY, startNoticeResend } from '../../temporal/notice-client';
+import { sm3Hex } from '../../common/gm';
+
+/** Without a requestNo, one notice request per bill and notice list in each window of this length. */
+export const NOTICE_WINDOW_MS = 10 * 60_000;
 
 const NOTICE_TYPES: Record<string, Channel> = { '1201': 'sms', '1202': 'email' };
 
@@ -45,8 +49,13 @@ export async function sendEBillNotice(api: ApiContext, appid: string, o: Record<
     seen.add(t.channel);
   });
   let requestNo: string;
-  if (o.requestNo === undefined || o.requestNo === null || o.requestNo === '') requestNo = newRequestKey();
-  else {
+  if (o.requestNo === undefined || o.requestNo === null || o.requestNo === '') {
+    // Idempotent without a request number: the same bill and notice list within the same 10-minute
+    // window is the same request (a rebuilt retry sends nothing more); a later request sends again.
+    const bucket = Math.floor(Date.now() / NOTICE_WINDOW_MS);
+    const list = targets.map((t) => `${t.channel}:${t.target}`).sort().join(',');
+    requestNo = `auto${sm3Hex(`sendEBillNotice|${appid}|${billBatchCode}|${billNo}|${list}|${bucket}`).slice(0, 32)}`;
+  } else {
     requestNo = String(o.requestNo).trim();
     if (!REQUEST_KEY.test(requestNo)) throw fieldError('requestNo', 'must be 8-64 characters of A-Z a-z 0-9 _ -');
   }

@@ -8,6 +8,8 @@
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { DomainError, fieldError } from '../../common/errors';
 import { validBusDateTime } from '../../domain/bill/issue-request';
+import { sm3Hex } from '../../common/gm';
+import { claimEnvelope, dropReplayBefore, finishEnvelope, releaseEnvelope, replayOf } from '../../orm/repositories/his-replays';
 import { voidBlankRange, type PaperOp, type PaperResult } from '../../services/paper';
 import { billCodeAndNo, hospitalBill, hospitalPaperForm, nextPaperForm, paperFormsLeft, paperNo, pointEBillSegments, pointPaperSegments } from '../../orm/repositories/paper';
 import { paperUpdate, paperWorkflow } from '../../workflows/paper';
@@ -191,12 +193,32 @@ export async function printPaperBill(api: ApiContext, appid: string, o: Record<s
   const billNo = str(o, 'billNo', 10);
   const placeCode = str(o, 'placeCode', 32);
   const operator = str(o, 'operator', 64);
-  busTime(o);
+  const at = busTime(o);
   const hospitalId = await hospitalOf(api, appid);
   await placeOf(api, hospitalId, placeCode);
   const bill = await findBill(api, hospitalId, billBatchCode, billNo);
-  const r = await runPaperOp(api, bill, { op: 'printLayout', placeCode, operator, actor: `HIS:${appid}` });
-  return { billBatchCode, billNo, printJobId: r.printJobId ?? '', printState: 'queued' };
+  // Idempotent per request without a request number: the request is its bill, point, operator and
+  // busDateTime (a retry repeats the HIS's business time; a new print request has a new one). Its
+  // answer is kept in the replay table under that key for the replay window.
+  const k = { appid, noise: `print-${sm3Hex(`${billBatchCode}|${billNo}|${placeCode}|${operator}|${at}`).slice(0, 40)}`, sign: 'printPaperBill' };
+  const db = api.deps.orm.em;
+  const deadline = Date.now() + api.deps.cfg.bills.issueTimeoutMs;
+  while (!(await claimEnvelope(db, k, 'printPaperBill'))) {
+    const prior = await replayOf(db, k);
+    if (prior && Date.now() - prior.createdAt.getTime() > api.deps.cfg.his.replayWindowMs) await dropReplayBefore(db, prior.id, new Date(Date.now() - api.deps.cfg.his.replayWindowMs));
+    else if (prior?.state === 'done' && prior.answer) return JSON.parse(prior.answer) as Record<string, string>;
+    else if (Date.now() > deadline) throw new DomainError('E0050', `billNo: the same print request for ${billBatchCode}-${billNo} is still in progress; call again with the same fields`, 'billNo');
+    else await new Promise((r) => setTimeout(r, 100));
+  }
+  try {
+    const r = await runPaperOp(api, bill, { op: 'printLayout', placeCode, operator, actor: `HIS:${appid}` });
+    const out = { billBatchCode, billNo, printJobId: r.printJobId ?? '', printState: 'queued' };
+    await finishEnvelope(db, k, JSON.stringify(out));
+    return out;
+  } catch (e) {
+    await releaseEnvelope(db, k);
+    throw e;
+  }
 }
 
 /**

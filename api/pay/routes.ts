@@ -18,6 +18,8 @@ import { PaymentNoticeError, type PaymentChannelName, type RefundNotice } from '
 import { alipayNotifyPath, wechatNotifyPath } from '../../adapters/payment';
 import type { ApiContext } from '../context';
 import { onRefundNotice } from '../../temporal/refund-notice';
+import { jsonDepth } from '../../common/json';
+import { bodyLimits } from '../http';
 
 /** A state change whose first handling did not finish (error, crash) goes to the hook again after this long. */
 const REHANDLE_AFTER_MS = 10_000;
@@ -30,7 +32,10 @@ async function readBody(ctx: Koa.Context): Promise<string> {
     if (size > 256 * 1024) throw new PaymentNoticeError('E0083', 'notice body too large');
     chunks.push(c as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  const text = Buffer.concat(chunks).toString('utf8');
+  // Bounded like every other endpoint: a body nested deeper than the limit is refused before it is parsed.
+  if (jsonDepth(text, bodyLimits.maxDepth) > bodyLimits.maxDepth) throw new PaymentNoticeError('E0083', `notice JSON nested deeper than ${bodyLimits.maxDepth}`);
+  return text;
 }
 
 /**

@@ -40,36 +40,48 @@ export interface SignedFacts {
 }
 
 /**
+ * A field value as it stands in the canonical text: a backslash, the line separators and the
+ * separators inside composite values (`|` between parts, `;` between pay channels, `:` between a
+ * channel and its amount) are escaped with a backslash (`\\`, `\n`, `\r`, `\|`, `\;`, `\:`), so no
+ * field can end its line, add a line or shift a part, whatever it holds. A value without them is
+ * written as it is.
+ */
+export function canonicalValue(s: string | undefined): string {
+  return (s ?? '').replace(/[\\\n\r|;:]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\${c}`));
+}
+
+/**
  * The canonical text that is SM2-signed: the fiscal main element's fields in their order
- * (INTERFACES.md §2) as `Name=value` lines, then the SM3 digest of the item lines.
+ * (INTERFACES.md §2) as `Name=value` lines, then the SM3 digest of the item lines. Every value that
+ * comes from a request is escaped by canonicalValue.
  */
 export function canonicalBillText(f: SignedFacts): string {
   const t = chinaTime(f.issuedAt);
-  const clean = (s: string | undefined) => (s ?? '').replace(/[\r\n]/g, ' ');
-  const items = f.items.map((i) => `${i.fiscalCode}|${clean(i.name)}|${i.number ?? ''}|${formatYuan(i.amt)}`).join('\n');
+  const v = canonicalValue;
+  const items = f.items.map((i) => `${v(i.fiscalCode)}|${v(i.name)}|${v(i.number)}|${formatYuan(i.amt)}`).join('\n');
   const lines: Array<[string, string]> = [
-    ['EInvoiceName', f.billKindName],
-    ['EInvoiceCode', f.billBatchCode],
-    ['EInvoiceNumber', f.billNo],
-    ['RandomNumber', f.random],
-    ['EInvoiceSpecimenCode', f.billKindCode],
-    ['SupervisorAreaCode', f.regionCode],
+    ['EInvoiceName', v(f.billKindName)],
+    ['EInvoiceCode', v(f.billBatchCode)],
+    ['EInvoiceNumber', v(f.billNo)],
+    ['RandomNumber', v(f.random)],
+    ['EInvoiceSpecimenCode', v(f.billKindCode)],
+    ['SupervisorAreaCode', v(f.regionCode)],
     ['TotalAmount', formatYuan(f.totalAmt)],
     ['IssueDate', t.date.replace(/-/g, '')],
     ['IssueTime', t.time],
-    ['InvoicingParty', `${f.hospitalCode}|${clean(f.hospitalName)}`],
-    ['PayerParty', `${clean(f.payer)}|${f.idCardNo ?? ''}`],
-    ['PayMode', f.payments.map((p) => `${p.channelCode}:${formatYuan(p.amount)}`).join(';')],
-    ['BizCode', f.busNo],
+    ['InvoicingParty', `${v(f.hospitalCode)}|${v(f.hospitalName)}`],
+    ['PayerParty', `${v(f.payer)}|${v(f.idCardNo)}`],
+    ['PayMode', f.payments.map((p) => `${v(p.channelCode)}:${formatYuan(p.amount)}`).join(';')],
+    ['BizCode', v(f.busNo)],
     ['CurrencyType', 'CNY'],
     ['ExchangeRate', '1'],
-    ['Remark', clean(f.remark)],
-    ['HandlingPerson', clean(f.payee)],
-    ['Checker', clean(f.checker)],
-    ['RelatedInvoice', f.relatedBillBatchCode ? `${f.relatedBillBatchCode}|${f.relatedBillNo}` : ''],
+    ['Remark', v(f.remark)],
+    ['HandlingPerson', v(f.payee)],
+    ['Checker', v(f.checker)],
+    ['RelatedInvoice', f.relatedBillBatchCode ? `${v(f.relatedBillBatchCode)}|${v(f.relatedBillNo)}` : ''],
     ['ItemsSM3', sm3Hex(items)],
   ];
-  return lines.map(([k, v]) => `${k}=${v}`).join('\n');
+  return lines.map(([k, val]) => `${k}=${val}`).join('\n');
 }
 
 

@@ -6,6 +6,7 @@
 import { DomainError, fieldError } from '../../common/errors';
 import { type Fen, formatYuan, parseYuan } from '../../common/money';
 import { sm3Hex } from '../../common/gm';
+import { checkHisText, checkIdCardNo, HIS_LIMIT_DEFAULTS, type HisLimits } from '../his-input';
 
 export const ISSUE_METHODS = {
   invEBillRegistration: 'registration',
@@ -104,6 +105,50 @@ const yuan = (o: Record<string, unknown>, f: string, path = f, required = true):
   return fen;
 };
 
+/** Integer fen summed in BigInt: exact whatever the count and size (the bounds keep it a safe Number). */
+function exactSum(fens: Fen[]): Fen {
+  const total = fens.reduce((s, f) => s + BigInt(f), 0n);
+  if (total > BigInt(Number.MAX_SAFE_INTEGER)) return Number.MAX_SAFE_INTEGER;
+  return Number(total);
+}
+
+/** Extra fields that are amounts in yuan (money splits of the settlement). */
+const MONEY_EXTRA = new Set([
+  'accountPay', 'fundPay', 'otherfundPay', 'ownPay', 'selfConceitedAmt', 'selfPayAmt', 'selfCashPay', 'cashPay', 'chequePay',
+  'transferAccountPay', 'cashRecharge', 'cashRefund', 'reimbursementAmt', 'ownAcBalance',
+]);
+/** Extra fields that carry structured data (bounded in size; nesting bounded by the request's). */
+const STRUCTURED_EXTRA: Record<string, number> = { otherInfo: 4096, otherMedicalList: 16384 };
+
+/**
+ * An extra field, typed and bounded before it is stored: money as yuan (at most the bill bound),
+ * text (string, number or boolean) at most 128 characters, `otherInfo` (text or JSON) at most 4 KiB
+ * and `otherMedicalList` (a list) at most 16 KiB of JSON. Anything else is refused naming the field.
+ */
+function checkExtra(f: string, v: unknown, limits: HisLimits): unknown {
+  if (MONEY_EXTRA.has(f)) {
+    const fen = parseYuan(v);
+    if (fen === undefined) throw fieldError(f, `must be an amount in yuan with at most 2 decimal places, got ${JSON.stringify(v).slice(0, 40)}`);
+    if (Math.abs(fen) > limits.maxBillFen) throw fieldError(f, `金额超过上限 ${formatYuan(limits.maxBillFen)} 元`, 'E0011');
+    return v;
+  }
+  const max = STRUCTURED_EXTRA[f];
+  if (max !== undefined) {
+    if (f === 'otherMedicalList' && !Array.isArray(v)) throw fieldError(f, '须为列表');
+    const size = typeof v === 'string' ? v.length : JSON.stringify(v).length;
+    if (size > max) throw fieldError(f, `至多 ${max} 个字符（JSON）`);
+    return v;
+  }
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw fieldError(f, '须为有限数字');
+    return v;
+  }
+  if (typeof v === 'boolean') return v;
+  if (typeof v !== 'string') throw fieldError(f, '须为文本');
+  if (v.length > 128) throw fieldError(f, '至多 128 个字符');
+  return v;
+}
+
 const BUS_DATE_TIME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})$/;
 export const TEL = /^1\d{10}$|^0\d{2,3}-?\d{7,8}$/;
 export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -116,8 +161,14 @@ export function validBusDateTime(s: string): boolean {
   return dt.getUTCFullYear() === y && dt.getUTCMonth() === mo - 1 && dt.getUTCDate() === d && h < 24 && mi < 60 && se < 60;
 }
 
-export function parseIssueDraft(method: string, o: Record<string, unknown>): IssueDraft {
+export function parseIssueDraft(method: string, o: Record<string, unknown>, limits: HisLimits = HIS_LIMIT_DEFAULTS): IssueDraft {
   if (!isIssueMethod(method)) throw new DomainError('E0040', `method: unknown issuance method "${method}"`, 'method');
+  // The same text rules as every HIS method (the API ran them already; the stored payload and a reissue's get them here).
+  checkHisText(o);
+  const bounded = (path: string, fen: Fen, max: number, what: string) => {
+    if (fen > max) throw fieldError(path, `${what}超过上限 ${formatYuan(max)} 元`, 'E0011');
+    return fen;
+  };
   const busNo = req(o, 'busNo', 'busNo', 64);
   if (!/^[\x21-\x7e]+$/.test(busNo)) throw fieldError('busNo', 'must be printable ASCII without spaces');
   const busType = req(o, 'busType');
@@ -129,6 +180,7 @@ export function parseIssueDraft(method: string, o: Record<string, unknown>): Iss
   if (!validBusDateTime(busDateTime)) throw fieldError('busDateTime', 'must be a valid time as yyyyMMddHHmmssSSS');
   const totalAmt = yuan(o, 'totalAmt')!;
   if (totalAmt <= 0) throw fieldError('totalAmt', 'must be greater than 0', 'E0011');
+  bounded('totalAmt', totalAmt, limits.maxBillFen, '票据金额');
 
   const tel = str(o, 'tel', 'tel', 32);
   if (tel && !TEL.test(tel)) throw fieldError('tel', 'must be a mobile number (11 digits) or a landline');
@@ -137,13 +189,20 @@ export function parseIssueDraft(method: string, o: Record<string, unknown>): Iss
 
   const pcd = o.payChannelDetail;
   if (!Array.isArray(pcd) || pcd.length === 0) throw fieldError('payChannelDetail', 'is required: a non-empty list of {payChannelCode, payChannelValue}');
+  if (pcd.length > 20) throw fieldError('payChannelDetail', '至多 20 个支付渠道');
   const payments = pcd.map((p, i) => {
     const path = `payChannelDetail[${i}]`;
-    if (!p || typeof p !== 'object') throw fieldError(path, 'must be an object');
+    if (!p || typeof p !== 'object' || Array.isArray(p)) throw fieldError(path, 'must be an object');
     const r = p as Record<string, unknown>;
-    return { channelCode: req(r, 'payChannelCode', `${path}.payChannelCode`, 8), amount: yuan(r, 'payChannelValue', `${path}.payChannelValue`)! };
+    const channelCode = req(r, 'payChannelCode', `${path}.payChannelCode`, 8);
+    if (!limits.payChannelCodes.includes(channelCode)) {
+      throw fieldError(`${path}.payChannelCode`, `未配置的支付渠道编码 "${channelCode}"（可用：${limits.payChannelCodes.join('、')}）`);
+    }
+    const amount = yuan(r, 'payChannelValue', `${path}.payChannelValue`)!;
+    if (amount <= 0) throw fieldError(`${path}.payChannelValue`, '须大于 0', 'E0011');
+    return { channelCode, amount: bounded(`${path}.payChannelValue`, amount, limits.maxLineFen, '单个支付渠道金额') };
   });
-  const paySum = payments.reduce((s, p) => s + p.amount, 0);
+  const paySum = exactSum(payments.map((p) => p.amount));
   if (paySum !== totalAmt) {
     throw fieldError('payChannelDetail', `payChannelValue adds up to ${formatYuan(paySum)} but totalAmt is ${formatYuan(totalAmt)}`, 'E0011');
   }
@@ -151,12 +210,26 @@ export function parseIssueDraft(method: string, o: Record<string, unknown>): Iss
   const cd = o.chargeDetail;
   if (!Array.isArray(cd) || cd.length === 0) throw fieldError('chargeDetail', 'is required: a non-empty list of charge categories');
   if (cd.length > 500) throw fieldError('chargeDetail', 'at most 500 entries');
+  const sortNos = new Map<number, number>();
   const charges: DraftCharge[] = cd.map((c, i) => {
     const path = `chargeDetail[${i}]`;
-    if (!c || typeof c !== 'object') throw fieldError(path, 'must be an object');
+    if (!c || typeof c !== 'object' || Array.isArray(c)) throw fieldError(path, 'must be an object');
     const r = c as Record<string, unknown>;
-    const sortNo = r.sortNo === undefined ? i + 1 : Number(r.sortNo);
+    const rawSort = r.sortNo;
+    if (rawSort !== undefined && typeof rawSort !== 'number' && !(typeof rawSort === 'string' && /^\d{1,4}$/.test(rawSort.trim()))) {
+      throw fieldError(`${path}.sortNo`, '须为 1-9999 的整数');
+    }
+    const sortNo = rawSort === undefined ? i + 1 : Number(rawSort);
     if (!Number.isInteger(sortNo)) throw fieldError(`${path}.sortNo`, 'must be an integer');
+    if (sortNo < 1 || sortNo > 9999) throw fieldError(`${path}.sortNo`, '须为 1-9999 的整数');
+    if (sortNos.has(sortNo)) throw fieldError(`${path}.sortNo`, `与 chargeDetail[${sortNos.get(sortNo)}] 重复（${sortNo}）`);
+    sortNos.set(sortNo, i);
+    const amt = yuan(r, 'amt', `${path}.amt`)!;
+    if (amt <= 0) throw fieldError(`${path}.amt`, '须大于 0', 'E0011');
+    bounded(`${path}.amt`, amt, limits.maxLineFen, '单条收费金额');
+    const selfAmt = yuan(r, 'selfAmt', `${path}.selfAmt`, false) ?? 0;
+    if (selfAmt < 0) throw fieldError(`${path}.selfAmt`, '不能为负数', 'E0011');
+    bounded(`${path}.selfAmt`, selfAmt, limits.maxLineFen, '自费金额');
     return {
       sortNo,
       chargeCode: req(r, 'chargeCode', `${path}.chargeCode`, 32),
@@ -164,12 +237,12 @@ export function parseIssueDraft(method: string, o: Record<string, unknown>): Iss
       unit: str(r, 'unit', `${path}.unit`, 16),
       std: str(r, 'std', `${path}.std`, 24),
       number: str(r, 'number', `${path}.number`, 24),
-      amt: yuan(r, 'amt', `${path}.amt`)!,
-      selfAmt: yuan(r, 'selfAmt', `${path}.selfAmt`, false) ?? 0,
+      amt,
+      selfAmt,
       remark: str(r, 'remark', `${path}.remark`, 255),
     };
   });
-  const chargeSum = charges.reduce((s, c) => s + c.amt, 0);
+  const chargeSum = exactSum(charges.map((c) => c.amt));
   if (chargeSum !== totalAmt) {
     throw fieldError('chargeDetail', `amt adds up to ${formatYuan(chargeSum)} but totalAmt is ${formatYuan(totalAmt)}`, 'E0011');
   }
@@ -179,8 +252,17 @@ export function parseIssueDraft(method: string, o: Record<string, unknown>): Iss
     if (!Array.isArray(o.listDetail)) throw fieldError('listDetail', 'must be a list');
     if (o.listDetail.length > 5000) throw fieldError('listDetail', 'at most 5000 entries');
     o.listDetail.forEach((l, i) => {
-      if (!l || typeof l !== 'object') throw fieldError(`listDetail[${i}]`, 'must be an object');
-      yuan(l as Record<string, unknown>, 'amt', `listDetail[${i}].amt`);
+      if (!l || typeof l !== 'object' || Array.isArray(l)) throw fieldError(`listDetail[${i}]`, 'must be an object');
+      const entries = Object.entries(l as Record<string, unknown>);
+      if (entries.length > 40) throw fieldError(`listDetail[${i}]`, '至多 40 个字段');
+      for (const [k, v] of entries) {
+        if (v !== null && typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw fieldError(`listDetail[${i}].${k}`, '须为文本或数字');
+        if (typeof v === 'string' && v.length > 256) throw fieldError(`listDetail[${i}].${k}`, '至多 256 个字符');
+        if (typeof v === 'number' && !Number.isFinite(v)) throw fieldError(`listDetail[${i}].${k}`, '须为有限数字');
+      }
+      const amt = yuan(l as Record<string, unknown>, 'amt', `listDetail[${i}].amt`)!;
+      if (amt < 0) throw fieldError(`listDetail[${i}].amt`, '不能为负数', 'E0011');
+      bounded(`listDetail[${i}].amt`, amt, limits.maxLineFen, '明细金额');
     });
     listDetail = o.listDetail;
   }
@@ -188,6 +270,7 @@ export function parseIssueDraft(method: string, o: Record<string, unknown>): Iss
   const noticeList: DraftNotice[] = [];
   if (o.noticeList !== undefined && o.noticeList !== null) {
     if (!Array.isArray(o.noticeList)) throw fieldError('noticeList', 'must be a list of {noticeType, noticeValue}');
+    if (o.noticeList.length > 10) throw fieldError('noticeList', '至多 10 个通知');
     o.noticeList.forEach((n, i) => {
       const r = (n ?? {}) as Record<string, unknown>;
       const t = req(r, 'noticeType', `noticeList[${i}].noticeType`);
@@ -203,13 +286,16 @@ export function parseIssueDraft(method: string, o: Record<string, unknown>): Iss
   if (method === 'invEBillCheckUp') req(o, 'checkUpNo');
 
   const extra: Record<string, unknown> = {};
-  for (const f of EXTRA_FIELDS) if (o[f] !== undefined && o[f] !== null && o[f] !== '') extra[f] = o[f];
+  for (const f of EXTRA_FIELDS) if (o[f] !== undefined && o[f] !== null && o[f] !== '') extra[f] = checkExtra(f, o[f], limits);
+  const rawIdCard = str(o, 'idCardNo', 'idCardNo', 32);
+  const cardType = typeof extra.cardType === 'string' ? extra.cardType.trim() : typeof extra.cardType === 'number' ? String(extra.cardType) : undefined;
+  const idCardNo = rawIdCard === undefined ? undefined : checkIdCardNo(rawIdCard, cardType);
 
   return {
     method,
     busNo,
     busType,
-    payer: req(o, 'payer'),
+    payer: req(o, 'payer', 'payer', 128),
     busDateTime,
     placeCode: req(o, 'placeCode', 'placeCode', 32),
     payee: req(o, 'payee', 'payee', 64),
@@ -218,7 +304,7 @@ export function parseIssueDraft(method: string, o: Record<string, unknown>): Iss
     totalAmt,
     patientNo: req(o, 'patientNo', 'patientNo', 64),
     patientId: str(o, 'patientId', 'patientId', 64),
-    idCardNo: str(o, 'idCardNo', 'idCardNo', 32),
+    idCardNo,
     tel,
     email,
     openId: str(o, 'openID', 'openID', 64),

@@ -78,7 +78,7 @@ export function sampleOutpatient(overrides: Record<string, unknown> = {}): Recor
     tel: '13800138000',
     email: 'zhangsan@example.com',
     payerType: '1',
-    idCardNo: '440101199001011234',
+    idCardNo: '440101199001031234',
     cardType: '1',
     cardNo: 'JZK0001',
     patientNo: 'P0001',
