@@ -7,14 +7,17 @@ import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../common/paths';
+import { loadKeysConfig, type KeysConfig } from './keys';
 
 export interface Config {
   /** MEDBILL_DATA_DIR: folder for the embedded database, Temporal's file, layout files, keys. */
   dataDir: string;
   /** MEDBILL_DB_URL: `sqlite:<file>` (embedded default) or `mysql://user:pass@host:port/db`. */
   dbUrl: string;
-  /** MEDBILL_MASTER_KEY: 32 hex chars, the SM4 key that encrypts stored secrets; default: data/master.key, made on first run. */
+  /** MEDBILL_MASTER_KEY: 32 hex chars, the SM4 key that encrypts stored secrets and derives the patient-data keys; default: MEDBILL_MASTER_KEY_FILE, else a demo key (common/keys.ts). */
   masterKey?: string;
+  /** Keys of patient data sealed at rest (config/keys.ts). */
+  keys: KeysConfig;
   /** MEDBILL_TEMPORAL_ADDRESS: host:port of the Temporal frontend. */
   temporalAddress: string;
   /** MEDBILL_TEMPORAL_NAMESPACE: overrides temporal.yaml's namespace (tests use this). */
@@ -225,6 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     dbUrl: env.MEDBILL_DB_URL || `sqlite:${path.join(dataDir, 'medbill.sqlite')}`,
     masterKey: env.MEDBILL_MASTER_KEY || undefined,
+    keys: loadKeysConfig(env),
     temporalAddress: env.MEDBILL_TEMPORAL_ADDRESS || '127.0.0.1:7233',
     temporalNamespace: env.MEDBILL_TEMPORAL_NAMESPACE || undefined,
     taskQueue: env.MEDBILL_TEMPORAL_TASK_QUEUE || undefined,

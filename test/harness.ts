@@ -17,6 +17,7 @@ import { loadConfig, type Config } from '../config';
 import { connectClient, loadTemporalSetup, REPO_ROOT } from '../temporal/setup';
 import { freePort, reclaimOrphan } from '../scripts/temporal-dev';
 import { openOrm } from '../orm/db';
+import { sealerFromConfig } from '../orm/sealed';
 import { DEMO } from '../orm/seed';
 import { HisClient, sampleOutpatient } from '../sim/his/client';
 
@@ -232,7 +233,7 @@ export async function startPlatform(extraEnv: Record<string, string> = {}, opts:
   }
   const { baseUrl, dbUrl, dataDir, simPort, temporalPort, env } = info;
   const cfg = loadConfig({ ...process.env, ...env });
-  const orm = await openOrm(dbUrl, { migrate: false, pool: 5 });
+  const orm = await openOrm(dbUrl, { migrate: false, pool: 5, sealer: sealerFromConfig(cfg) });
   const namespace = loadTemporalSetup().namespace.name;
   const { connection, client } = await connectClient(`127.0.0.1:${temporalPort}`, namespace);
   const hisClient = new HisClient(baseUrl, DEMO.appid, DEMO.appKey);

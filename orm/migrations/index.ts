@@ -11,6 +11,7 @@ import { Migration20261122000009_upload } from './Migration20261122000009_upload
 import { Migration20261122000010_payment } from './Migration20261122000010_payment';
 import { Migration20261122000011_child_indexes } from './Migration20261122000011_child_indexes';
 import { Migration20261122000012_refund } from './Migration20261122000012_refund';
+import { Migration20261203000050_sealed } from './Migration20261203000050_sealed';
 
 export const migrationsList = [
   { name: 'Migration20261122000001_initial', class: Migration20261122000001_initial },
@@ -25,4 +26,5 @@ export const migrationsList = [
   { name: 'Migration20261122000010_payment', class: Migration20261122000010_payment },
   { name: 'Migration20261122000011_child_indexes', class: Migration20261122000011_child_indexes },
   { name: 'Migration20261122000012_refund', class: Migration20261122000012_refund },
+  { name: 'Migration20261203000050_sealed', class: Migration20261203000050_sealed },
 ];
