@@ -79,6 +79,14 @@ export class SealedType extends Type<string | null | undefined, string | null | 
     return 'string';
   }
 
+  /** The snapshot holds sealed values with random IVs: compare what they open to. */
+  override compareValues(a: string | null | undefined, b: string | null | undefined): boolean {
+    if (a === b) return true;
+    if (a === null || a === undefined || b === null || b === undefined || !this.platform) return false;
+    const s = sealerOf(this.platform);
+    return s.open(a) === s.open(b);
+  }
+
   override ensureComparable(): boolean {
     return false;
   }
@@ -242,4 +250,39 @@ export async function noteKeyInUse(db: Runner, keyId: string): Promise<void> {
   if (mine) return;
   for (const k of states) if (k.state === 'current') await recordKeyState(db, k.key_id, 'retiring');
   await recordKeyState(db, keyId, 'current');
+}
+
+export interface RotationReport {
+  toKeyId: string;
+  columns: ResealProgress[];
+  /** values per key id (and `plain`) after the pass */
+  census: Record<string, number>;
+  /** key ids marked retired by this pass (no value under them any more) */
+  retired: string[];
+  /** true when every sealed value is under `toKeyId` */
+  done: boolean;
+}
+
+/**
+ * A key rotation (npm run rotate-keys): `toKeyId` recorded as current (the others retiring), every
+ * sealed value not under it re-sealed in batches (plaintext included), then each other key id
+ * under which no value is left marked retired. The db's Sealer must write under `toKeyId`; values
+ * under the old ids are read with them until the pass is through. Stopped halfway, the next run
+ * goes on where it stopped; run again after it is done, it changes nothing.
+ */
+export async function rotateKeys(db: Runner, opts: { toKeyId: string; batch: number; onProgress?: (p: ResealProgress) => void }): Promise<RotationReport> {
+  if (sealerOf(db).currentKeyId !== opts.toKeyId) throw new Error(`the Sealer writes under ${sealerOf(db).currentKeyId}, not ${opts.toKeyId}`);
+  const before = await keyStates(db);
+  for (const k of before) if (k.key_id !== opts.toKeyId && k.state === 'current') await recordKeyState(db, k.key_id, 'retiring');
+  await recordKeyState(db, opts.toKeyId, 'current');
+  const columns = await resealAll(db, { toKeyId: opts.toKeyId, batch: opts.batch, onProgress: opts.onProgress });
+  const census = await sealedKeyCensus(db);
+  const retired: string[] = [];
+  for (const k of await keyStates(db)) {
+    if (k.key_id === opts.toKeyId || k.state === 'retired' || census[k.key_id]) continue;
+    await recordKeyState(db, k.key_id, 'retired');
+    retired.push(k.key_id);
+  }
+  const done = Object.keys(census).every((k) => k === opts.toKeyId);
+  return { toKeyId: opts.toKeyId, columns, census, retired, done };
 }
