@@ -18,6 +18,7 @@
 import { loadConfig } from '../config';
 import { openOrm } from '../orm/db';
 import { rotateKeys, sealerFromConfig } from '../orm/sealed';
+import { redactDbError } from '../orm/errors';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -49,7 +50,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e) => {
-    console.error(`rotate-keys failed: ${(e as Error)?.message ?? e}`);
+    console.error(`rotate-keys failed: ${redactDbError(e)}`);
     process.exit(2);
   },
 );
