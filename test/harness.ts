@@ -18,6 +18,7 @@ import { connectClient, loadTemporalSetup, REPO_ROOT } from '../temporal/setup';
 import { freePort, reclaimOrphan } from '../scripts/temporal-dev';
 import { openOrm } from '../orm/db';
 import { sealerFromConfig } from '../orm/sealed';
+import { demoMasterKeyFile } from '../common/keys';
 import { DEMO } from '../orm/seed';
 import { HisClient, sampleOutpatient } from '../sim/his/client';
 
@@ -152,6 +153,8 @@ async function cleanUp(info: Pick<PlatformInfo, 'dataDir' | 'dbUrl'>): Promise<v
   if (isMysql()) await dropMysqlDb(info.dbUrl);
   if (process.env.MEDBILL_TEST_LOGS) console.log(fs.readFileSync(path.join(info.dataDir, 'platform.log'), 'utf8'));
   fs.rmSync(info.dataDir, { recursive: true, force: true });
+  // the demo master key the platform made for this data folder (common/keys.ts), outside it
+  fs.rmSync(demoMasterKeyFile(loadConfig({ ...process.env, MEDBILL_DATA_DIR: info.dataDir })), { force: true });
 }
 
 /**
