@@ -13,6 +13,7 @@ import type { Config } from '../config';
 import { masterKey } from '../common/keys';
 import { applyTemporalSetup, connectClient, loadTemporalSetup, type TemporalSetup } from '../temporal/setup';
 import { openOrm } from '../orm/db';
+import { sealerFromConfig } from '../orm/sealed';
 import { seedDemo } from '../orm/seed';
 import { receivedRanges } from '../orm/repositories/stock-receipts';
 import { createDeps, type Deps } from '../services/deps';
@@ -93,7 +94,7 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
     stops.push(() => (connection as Connection).close());
     await applyTemporalSetup(connection, setup, namespace);
 
-    const orm = await openOrm(cfg.database.url);
+    const orm = await openOrm(cfg.database.url, { sealer: sealerFromConfig(cfg), sealBatch: cfg.keys.sealBatch });
     stops.push(() => orm.close(true));
     const key = masterKey(cfg);
     const seeded = cfg.server.seedDemo ? await seedDemo(orm.em.fork(), key) : false;

@@ -8,6 +8,8 @@
  * sampling RSS every 50 ms. Prints: bills, rows written, seconds, rows/s, file size, peak RSS, the
  * RSS before the export, and the heap after a GC (run with --expose-gc) against before: what stays.
  */
+import { Sealer } from '../common/sealed';
+import { MasterKeyProvider } from '../common/keys';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,7 +25,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medbill-bench-report-'));
 const url = process.argv[3] ?? `sqlite:${path.join(dir, 'bench.sqlite')}`;
 
 async function main() {
-  const orm = await openOrm(url);
+  const orm = await openOrm(url, { sealer: new Sealer(new MasterKeyProvider(randomBytes(16).toString('hex')), 'k1') });
   await seedDemo(orm.em.fork(), randomBytes(16).toString('hex'));
   const conn = orm.em.getConnection();
   const platform = orm.em.getPlatform();

@@ -8,6 +8,7 @@ import { loadBillsConfig, type BillsConfig } from './bills';
 import { loadDatabaseConfig, type DatabaseConfig } from './database';
 import { loadFiscalConfig, type FiscalConfig } from './fiscal';
 import { loadHisConfig, type HisConfig } from './his';
+import { loadKeysConfig, type KeysConfig } from './keys';
 import { loadLayoutConfig, type LayoutConfig } from './layout';
 import { loadNotifyConfig, type NotifyConfig } from './notify';
 import { loadPaymentConfig, type PaymentConfig } from './payment';
@@ -17,11 +18,13 @@ import { loadSimulatorConfig, type SimulatorConfig } from './simulators';
 import { loadStockConfig, type StockConfig } from './stock';
 import { loadTemporalConfig, type TemporalConfig } from './temporal';
 
-export type { BillsConfig, DatabaseConfig, FiscalConfig, HisConfig, LayoutConfig, NotifyConfig, PaymentConfig, ServerConfig, SigningConfig, SimulatorConfig, StockConfig, TemporalConfig };
+export type { BillsConfig, DatabaseConfig, FiscalConfig, HisConfig, KeysConfig, LayoutConfig, NotifyConfig, PaymentConfig, ServerConfig, SigningConfig, SimulatorConfig, StockConfig, TemporalConfig };
 
 export interface Config {
   server: ServerConfig;
   database: DatabaseConfig;
+  /** Keys of patient data sealed at rest (MEDBILL_MASTER_KEY_FILE, MEDBILL_DATA_KEY_ID...). */
+  keys: KeysConfig;
   temporal: TemporalConfig;
   bills: BillsConfig;
   /** The HIS interface's input rules and replay guard (MEDBILL_HIS_*). */
@@ -43,6 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     server,
     database: loadDatabaseConfig(env, server),
+    keys: loadKeysConfig(env),
     temporal: loadTemporalConfig(env),
     bills: loadBillsConfig(env),
     his: loadHisConfig(env),

@@ -9,6 +9,7 @@ import { entities } from './entities';
 import { migrationsList } from './migrations';
 import { Migrator } from '@mikro-orm/migrations';
 import { REPO_ROOT } from '../common/paths';
+import { redactLogText } from '../common/redact';
 
 export type DbKind = 'sqlite' | 'mysql';
 
@@ -28,6 +29,8 @@ export function ormOptions(url: string, opts: { debug?: boolean; pool?: number }
     extensions: [Migrator],
     baseDir: REPO_ROOT,
     debug: opts.debug ?? false,
+    // Query logs (debug) and the ORM's own messages go out without SQL values (common/redact.ts).
+    logger: (message: string) => console.log(redactLogText(message)),
     allowGlobalContext: false,
     forceUtcTimezone: true,
     migrations: { migrationsList, transactional: kind === 'sqlite', allOrNothing: kind === 'sqlite', silent: true, disableForeignKeys: false, snapshot: false },

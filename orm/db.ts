@@ -1,13 +1,32 @@
 /** Opens the database, creating it (MySQL) and migrating it to the latest schema. */
 import { MikroORM } from '@mikro-orm/core';
 import { dbKind, ormOptions } from './config';
+import type { Sealer } from '../common/sealed';
 import { bindParameters } from './bind-parameters';
+import { noteKeyInUse, registerSealer, sealPlaintextRows } from './sealed';
 
-export async function openOrm(url: string, opts: { migrate?: boolean; pool?: number } = {}): Promise<MikroORM> {
+/**
+ * `sealer` seals and opens the patient data at rest (orm/sealed.ts); without it a sealed column
+ * cannot be read or written. With both a sealer and the migrations, the values an older version
+ * left in plaintext are sealed before the ORM is handed out.
+ */
+export async function openOrm(url: string, opts: { migrate?: boolean; pool?: number; sealer?: Sealer; sealBatch?: number } = {}): Promise<MikroORM> {
   if (dbKind(url) === 'mysql') await ensureMysqlDatabase(url);
   const orm = await MikroORM.init(ormOptions(url, { pool: opts.pool }));
   bindParameters(orm);
-  if (opts.migrate !== false) await orm.getMigrator().up();
+  try {
+    if (opts.sealer) registerSealer(orm, opts.sealer);
+    if (opts.migrate !== false) {
+      await orm.getMigrator().up();
+      if (opts.sealer) {
+        await noteKeyInUse(orm.em, opts.sealer.currentKeyId);
+        await sealPlaintextRows(orm.em, opts.sealBatch);
+      }
+    }
+  } catch (e) {
+    await orm.close(true);
+    throw e;
+  }
   return orm;
 }
 

@@ -3,6 +3,10 @@
  * Money columns are integer fen (BIGINT mapped to number); no float column anywhere.
  */
 import { BigIntType, EntitySchema } from '@mikro-orm/core';
+import { SealedType } from './sealed';
+
+/** A column sealed at rest (orm/sealed.ts): the entity holds the plain value. */
+const sealed = (nullable = true) => ({ type: SealedType, columnType: 'text', nullable }) as const;
 
 const money = () => ({ type: new BigIntType('number'), default: 0 }) as const;
 const now = () => new Date();
@@ -124,9 +128,13 @@ export class Bill {
   payer!: string;
   patientNo!: string;
   patientId?: string;
+  /** ID number, phone and e-mail: sealed at rest, each with its blind index (orm/sealed.ts). */
   idCardNo?: string;
   tel?: string;
   email?: string;
+  idCardBidx?: string;
+  telBidx?: string;
+  emailBidx?: string;
   openId?: string;
   payee!: string;
   author!: string;
@@ -424,7 +432,7 @@ export const IssueRequestSchema = new EntitySchema<IssueRequest>({
     busNo: { type: 'string', length: 64 },
     method: { type: 'string', length: 64 },
     payloadHash: { type: 'string', length: 64 },
-    payload: { type: 'text' },
+    payload: sealed(false),
     status: { type: 'string', length: 16, default: 'received' },
     errorCode: { type: 'string', length: 8, nullable: true },
     errorMessage: { type: 'text', nullable: true },
@@ -460,9 +468,12 @@ export const BillSchema = new EntitySchema<Bill>({
     payer: { type: 'string', length: 128 },
     patientNo: { type: 'string', length: 64 },
     patientId: { type: 'string', length: 64, nullable: true },
-    idCardNo: { type: 'string', length: 32, nullable: true },
-    tel: { type: 'string', length: 32, nullable: true },
-    email: { type: 'string', length: 128, nullable: true },
+    idCardNo: sealed(),
+    tel: sealed(),
+    email: sealed(),
+    idCardBidx: { type: 'string', length: 64, nullable: true },
+    telBidx: { type: 'string', length: 64, nullable: true },
+    emailBidx: { type: 'string', length: 64, nullable: true },
     openId: { type: 'string', length: 64, nullable: true },
     payee: { type: 'string', length: 64 },
     author: { type: 'string', length: 64 },
@@ -472,9 +483,9 @@ export const BillSchema = new EntitySchema<Bill>({
     state: { type: 'string', length: 16, default: 'normal' },
     isScarlet: { type: 'boolean', default: false },
     remark: { type: 'text', nullable: true },
-    extra: { type: 'text', nullable: true },
+    extra: sealed(),
     listDetail: { type: 'text', nullable: true, lazy: true },
-    signedData: { type: 'text' },
+    signedData: sealed(false),
     signature: { type: 'string', length: 160 },
     layoutPath: { type: 'string', length: 255, nullable: true },
     layoutSha256: { type: 'string', length: 64, nullable: true },
@@ -597,7 +608,7 @@ export const NotificationSchema = new EntitySchema<Notification>({
     channel: { type: 'string', length: 16 },
     purpose: { type: 'string', length: 96, default: 'issue' },
     actor: { type: 'string', length: 64, default: 'system' },
-    target: { type: 'string', length: 128 },
+    target: sealed(false),
     status: { type: 'string', length: 16, default: 'pending' },
     attempts: { type: 'number', default: 0 },
     lastError: { type: 'text', nullable: true },

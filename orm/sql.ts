@@ -4,6 +4,7 @@
  */
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { isUniqueViolation } from './errors';
+import { SEALED_COLUMNS, sealerOf } from './sealed';
 
 export type Sql = SqlEntityManager;
 export const dbNow = (sql: Sql, d = new Date()) => sql.getPlatform().processDateProperty(d);
@@ -29,7 +30,15 @@ export async function retryTransaction<T>(fn: () => Promise<T>, attempts = 5): P
   }
 }
 
+/** Inserts one row; a sealed column of the table (orm/sealed.ts SEALED_COLUMNS) is sealed, with its blind index. */
 export async function insertRow(sql: Sql, table: string, row: Record<string, unknown>): Promise<number> {
+  row = { ...row };
+  for (const c of SEALED_COLUMNS) {
+    if (c.table !== table || typeof row[c.column] !== 'string') continue;
+    const s = sealerOf(sql);
+    if (c.bidx) row[c.bidx.column] = s.blindIndex(c.bidx.kind, row[c.column] as string);
+    row[c.column] = s.seal(row[c.column] as string);
+  }
   const cols = Object.keys(row);
   const res = await sql.execute<{ insertId: number }>(
     `insert into ${table} (${cols.join(', ')}) values (${cols.map(() => '?').join(', ')})`,

@@ -5,6 +5,8 @@
 import type { ActivityInboundCallsInterceptor, ActivityExecuteInput, Next } from '@temporalio/worker';
 import { DomainError, type ErrorCode } from '../common/errors';
 import { domainDetailsOf, domainFailure } from './failures';
+import { isDbDriverError } from '../common/redact';
+import { redactDbError } from '../orm/errors';
 
 /** A failed update, workflow or activity call as the DomainError it carries; other errors unchanged. */
 export function domainErrorOf(e: unknown, fallback: ErrorCode = 'E9999'): unknown {
@@ -15,7 +17,7 @@ export function domainErrorOf(e: unknown, fallback: ErrorCode = 'E9999'): unknow
 
 /**
  * Every activity: a DomainError (a refusal) becomes the non-retryable failure that keeps its code
- * and field. Its subclasses name their own failure type and keep their retry rules (a payment
+ * and field; a database driver's error loses its statement and values (common/redact.ts). Its subclasses name their own failure type and keep their retry rules (a payment
  * channel that is unavailable, PaymentUnavailableError, is retried).
  */
 export class DomainFailureInterceptor implements ActivityInboundCallsInterceptor {
@@ -24,6 +26,9 @@ export class DomainFailureInterceptor implements ActivityInboundCallsInterceptor
       return await next(input);
     } catch (e) {
       if (e instanceof DomainError && e.name === 'DomainError') throw domainFailure(e);
+      // A failed statement's message holds the statement with its values: Temporal keeps and shows
+      // the failure (history, UI, the worker log), so it goes out redacted (still retried).
+      if (isDbDriverError(e)) throw Object.assign(new Error(redactDbError(e)), { name: 'DatabaseError' });
       throw e;
     }
   }

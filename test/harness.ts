@@ -17,6 +17,8 @@ import { loadConfig, type Config } from '../config';
 import { connectClient, loadTemporalSetup, REPO_ROOT } from '../temporal/setup';
 import { freePort, reclaimOrphan } from '../scripts/temporal-dev';
 import { openOrm } from '../orm/db';
+import { sealerFromConfig } from '../orm/sealed';
+import { demoMasterKeyFile } from '../common/keys';
 import { DEMO } from '../orm/seed';
 import { HisClient, sampleOutpatient } from '../sim/his/client';
 import { DEFAULT_SQLITE_FILE } from '../config/database';
@@ -152,6 +154,8 @@ async function cleanUp(info: Pick<PlatformInfo, 'dataDir' | 'dbUrl'>): Promise<v
   if (isMysql()) await dropMysqlDb(info.dbUrl);
   if (process.env.MEDBILL_TEST_LOGS) console.log(fs.readFileSync(path.join(info.dataDir, 'platform.log'), 'utf8'));
   fs.rmSync(info.dataDir, { recursive: true, force: true });
+  // the demo master key the platform made for this data folder (common/keys.ts), outside it
+  fs.rmSync(demoMasterKeyFile(loadConfig({ ...process.env, MEDBILL_DATA_DIR: info.dataDir })), { force: true });
 }
 
 /**
@@ -233,7 +237,7 @@ export async function startPlatform(extraEnv: Record<string, string> = {}, opts:
   }
   const { baseUrl, dbUrl, dataDir, simPort, temporalPort, env } = info;
   const cfg = loadConfig({ ...process.env, ...env });
-  const orm = await openOrm(dbUrl, { migrate: false, pool: 5 });
+  const orm = await openOrm(dbUrl, { migrate: false, pool: 5, sealer: sealerFromConfig(cfg) });
   const namespace = loadTemporalSetup().namespace.name;
   const { connection, client } = await connectClient(`127.0.0.1:${temporalPort}`, namespace);
   const hisClient = new HisClient(baseUrl, DEMO.appid, DEMO.appKey);

@@ -8,6 +8,7 @@ import type { FilterQuery } from '@mikro-orm/core';
 import { formatYuan, yuanInChinese } from '../../common/money';
 import { refundsOfBill } from '../../orm/repositories/bills';
 import { dbIso } from '../../orm/sql-values';
+import { billContactFilters } from '../../orm/sealed';
 import { sm2Verify } from '../../common/gm';
 import { Bill, BillEvent, BillItem, BillPayment, BillingPoint, BusinessCategory, Hospital, Notification } from '../../orm/entities';
 import { BUS_TYPES } from '../../domain/bill/issue-request';
@@ -75,7 +76,8 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
       if (q.billNo) where.billNo = q.billNo.trim();
       if (q.patient) {
         const p = q.patient.trim();
-        where.$or = [{ patientNo: p }, { payer: { $like: `%${p.replace(/[%_\\]/g, (c) => '\\' + c)}%` } }];
+        // name (part), patient number, or exactly a phone / ID number / e-mail through its blind index (orm/sealed.ts)
+        where.$or = [{ patientNo: p }, { payer: { $like: `%${p.replace(/[%_\\]/g, (c) => '\\' + c)}%` } }, ...billContactFilters(api.deps.orm.em, p)];
       }
       const [bills, total] = await api.deps.orm.em.fork().findAndCount(Bill, where, {
         populate: ['place'],

@@ -5,6 +5,7 @@
  * run inside its transaction; the console's reads and one-statement changes run on the ORM's
  * connection (each statement its own transaction), as they always did.
  */
+import { openFields } from '../sealed';
 import type { Connection, EntityManager } from '@mikro-orm/core';
 import type { Sql } from '../sql';
 
@@ -173,11 +174,13 @@ export async function removeCodeMapping(em: EntityManager, hospitalId: number, i
 
 /** The latest 5000 issuance requests of the hospital refused for an unmapped charge code (E0021). */
 export async function refusedForUnmappedCode(em: EntityManager, hospitalId: number): Promise<Array<{ bus_no: string; payload: string; updated_at: unknown }>> {
-  return conn(em).execute(
+  const rows = await conn(em).execute<Array<{ bus_no: string; payload: string; updated_at: unknown }>>(
     `select r.bus_no, r.payload, r.updated_at from issue_request r join his_app a on a.appid = r.appid
       where r.status = 'rejected' and r.error_code = 'E0021' and a.hospital_id = ? order by r.id desc limit 5000`,
     [hospitalId],
   );
+  for (const r of rows) openFields(em, r, ['payload']); // sealed at rest (orm/sealed.ts)
+  return rows;
 }
 
 // ---- 业务类别: busType -> bill kind ----

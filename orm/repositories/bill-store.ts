@@ -2,10 +2,12 @@
  * Writes a signed bill with its items and payments, inside the caller's transaction (the one that
  * holds the billing point's number). Plain INSERTs: that transaction holds the segment's lock, so
  * it must be short, and the ORM's unit of work would triple its CPU time (bench/RESULTS.md).
- * Issuance and reversal both store bills through here.
+ * Issuance and reversal both store bills through here. The patient's ID number, phone and e-mail,
+ * the signed text and the extra fields are sealed here (orm/sealed.ts), with the blind indexes.
  */
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Fen } from '../../common/money';
+import { sealIn, sealedBillContacts } from '../sealed';
 
 export interface NewBill {
   hospitalId: number;
@@ -62,10 +64,10 @@ export async function insertBill(sql: SqlEntityManager, b: NewBill, items: NewBi
     ['hospital_id', b.hospitalId], ['appid', b.appid], ['bus_no', b.busNo], ['bus_type', b.busType], ['method', b.method],
     ['bill_kind_id', b.billKindId], ['place_id', b.placeId], ['bill_batch_code', b.billBatchCode], ['bill_no', b.billNo],
     ['random', b.random], ['total_amt', b.totalAmt], ['payer', b.payer], ['patient_no', b.patientNo], ['patient_id', b.patientId ?? null],
-    ['id_card_no', b.idCardNo ?? null], ['tel', b.tel ?? null], ['email', b.email ?? null], ['open_id', b.openId ?? null],
+    ...sealedBillContacts(sql, b), ['open_id', b.openId ?? null],
     ['payee', b.payee], ['author', b.author], ['checker', b.checker ?? null], ['bus_date_time', b.busDateTime],
     ['issued_at', sql.getPlatform().processDateProperty(b.issuedAt)], ['state', 'normal'], ['is_scarlet', b.isScarlet ? 1 : 0],
-    ['remark', b.remark ?? null], ['extra', b.extra ?? null], ['list_detail', b.listDetail ?? null], ['signed_data', b.signedData],
+    ['remark', b.remark ?? null], ['extra', sealIn(sql, b.extra ?? null)], ['list_detail', b.listDetail ?? null], ['signed_data', sealIn(sql, b.signedData)],
     ['signature', b.signature], ['upload_state', 'pending'], ['workflow_id', b.workflowId], ['related_bill_id', b.relatedBillId ?? null],
     ['origin_bill_id', b.originBillId ?? null],
   ];

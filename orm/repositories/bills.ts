@@ -6,6 +6,7 @@
 import { fieldError } from '../../common/errors';
 import type { Sql } from '../sql';
 import { onConnection, type Db } from './db';
+import { openFields } from '../sealed';
 
 /**
  * Takes the next number of the point's stock for the bill kind, inside the caller's transaction.
@@ -116,7 +117,7 @@ export async function billForDelivery(db: Db, billId: number): Promise<DeliveryB
       where b.id = ?`,
     [billId],
   );
-  return row;
+  return openFields(db, row, ['id_card_no', 'tel', 'email', 'extra']);
 }
 
 /** Records where a bill's layout file lies (relative to the data folder) and its SHA-256. */

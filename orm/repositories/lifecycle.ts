@@ -6,6 +6,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { dbNow, type Sql } from '../sql';
 import type { SqlRunner } from './bill-events';
+import { openFields, sealIn } from '../sealed';
 
 type Em = Pick<EntityManager, 'getConnection'>;
 const conn = (em: Em) => em.getConnection() as unknown as SqlRunner;
@@ -59,7 +60,7 @@ export async function reissueSourceBill(em: Em, billId: number): Promise<Reissue
 /** The issuance request the bill was issued from (method and payload). */
 export async function issueRequestOfBill(em: Em, billId: number): Promise<{ method: string; payload: string } | undefined> {
   const [req] = (await conn(em).execute('select method, payload from issue_request where bill_id = ?', [billId])) as Array<{ method: string; payload: string }>;
-  return req;
+  return openFields(em, req, ['payload']);
 }
 
 export interface StoredIssueRequest {
@@ -73,7 +74,7 @@ export interface StoredIssueRequest {
 /** The issuance request stored under (appid, busNo), in the caller's transaction. */
 export async function issueRequestByBusNo(sql: Sql, appid: string, busNo: string): Promise<StoredIssueRequest | undefined> {
   const [existing] = await sql.execute<StoredIssueRequest[]>('select id, payload_hash, payload, bill_id, origin_bill_id from issue_request where appid = ? and bus_no = ?', [appid, busNo]);
-  return existing;
+  return openFields(sql, existing, ['payload']);
 }
 
 export interface PlannedReissue {
@@ -88,7 +89,7 @@ export interface PlannedReissue {
 export async function replanReissueRequest(sql: Sql, id: number, r: PlannedReissue): Promise<void> {
   await sql.execute(
     `update issue_request set method = ?, payload_hash = ?, payload = ?, status = 'received', error_code = null, error_message = null, origin_bill_id = ?, updated_at = ? where id = ?`,
-    [r.method, r.payloadHash, r.payload, r.originBillId, dbNow(sql, r.at), id],
+    [r.method, r.payloadHash, sealIn(sql, r.payload), r.originBillId, dbNow(sql, r.at), id],
     'run',
   );
 }
@@ -98,7 +99,7 @@ export async function insertReissueRequest(sql: Sql, appid: string, busNo: strin
   const now = dbNow(sql, r.at);
   await sql.execute(
     `insert into issue_request (appid, bus_no, method, payload_hash, payload, status, origin_bill_id, created_at, updated_at) values (?, ?, ?, ?, ?, 'received', ?, ?, ?)`,
-    [appid, busNo, r.method, r.payloadHash, r.payload, r.originBillId, now, now],
+    [appid, busNo, r.method, r.payloadHash, sealIn(sql, r.payload), r.originBillId, now, now],
     'run',
   );
 }

@@ -1,10 +1,12 @@
 /**
  * A bill's patient notices (notification): one row per bill, channel and purpose (the issuance
- * notice or one resend request), which remembers a sent notice so it is sent at most once.
+ * notice or one resend request), which remembers a sent notice so it is sent at most once. The
+ * target (phone, e-mail, openid) is sealed at rest (orm/sealed.ts).
  */
 import { isUniqueViolation } from '../errors';
 import type { Sql } from '../sql';
 import { connectionNow, onConnection, type Db } from './db';
+import { openFields, sealIn } from '../sealed';
 
 export interface NoticeRow {
   id: number;
@@ -15,7 +17,7 @@ export interface NoticeRow {
 
 export async function findNotice(db: Db, billId: number, channel: string, purpose: string): Promise<NoticeRow | undefined> {
   const [row] = await onConnection<NoticeRow[]>(db, 'select id, status, attempts, target from notification where bill_id = ? and channel = ? and purpose = ?', [billId, channel, purpose]);
-  return row;
+  return openFields(db, row, ['target']);
 }
 
 /** A pending notice (nothing when a concurrent attempt opened it first). */
@@ -24,7 +26,7 @@ export async function openNotice(db: Db, n: { billId: number; channel: string; p
     await onConnection(
       db,
       `insert into notification (bill_id, channel, purpose, actor, target, status, attempts, created_at) values (?, ?, ?, ?, ?, 'pending', 0, ?)`,
-      [n.billId, n.channel, n.purpose, n.actor.slice(0, 64), n.target, connectionNow(db)],
+      [n.billId, n.channel, n.purpose, n.actor.slice(0, 64), sealIn(db, n.target), connectionNow(db)],
       'run',
     );
   } catch (e) {

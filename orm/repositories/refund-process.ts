@@ -5,11 +5,12 @@
 import { dbNow, insertRow, type Sql } from '../sql';
 import { isUniqueViolation } from '../errors';
 import { onConnection, type Db } from './db';
-import { billPaymentLines, type RefundTableRow } from './refunds';
+import { billPaymentLines, REFUND_SEALED, type RefundTableRow } from './refunds';
+import { openFields } from '../sealed';
 
 export async function refundById(db: Db, refundId: number): Promise<RefundTableRow | undefined> {
   const [r] = await onConnection<RefundTableRow[]>(db, 'select * from refund where id = ?', [refundId]);
-  return r;
+  return openFields(db, r, REFUND_SEALED);
 }
 
 /** One system line of the refund's trail, once per key (a retried activity records once): false if it was there. */

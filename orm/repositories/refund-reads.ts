@@ -3,7 +3,8 @@
  * resume, payment notices): on the ORM's connection, through `onConnection`.
  */
 import { onConnection, type Db } from './db';
-import { billChargeLines, type RefundTableRow } from './refunds';
+import { billChargeLines, REFUND_SEALED, type RefundTableRow } from './refunds';
+import { blindIndex, openFields } from '../sealed';
 
 /** A refund row with its bill's number and point, and the names of its assignee and doctor. */
 export interface RefundRow extends RefundTableRow {
@@ -22,13 +23,13 @@ const REFUND_SELECT = `select r.*, b.bill_batch_code, b.bill_no, b.total_amt as 
 
 export async function refundRow(db: Db, where: { id?: number; refundNo?: string }): Promise<RefundRow | undefined> {
   const [r] = await onConnection<RefundRow[]>(db, `${REFUND_SELECT} where ${where.id !== undefined ? 'r.id = ?' : 'r.refund_no = ?'}`, [where.id ?? where.refundNo]);
-  return r;
+  return openFields(db, r, REFUND_SEALED);
 }
 
 /** The filters of the console's refund lists (退费审批), newest first, at most 2000. */
 export interface RefundListFilter {
   state?: string;
-  /** refund number, patient number, bill number, or part of the patient's name */
+  /** refund number, patient number, bill number, part of the patient's name, or the phone (exactly, by its blind index) */
   q?: string;
   /** only these states */
   states?: readonly string[];
@@ -43,7 +44,7 @@ export async function listRefunds(db: Db, f: RefundListFilter): Promise<RefundRo
   const where: string[] = [];
   const params: unknown[] = [];
   if (f.state) where.push('r.state = ?'), params.push(f.state);
-  if (f.q) where.push('(r.refund_no = ? or r.patient_no = ? or r.patient_name like ? or b.bill_no = ?)'), params.push(f.q, f.q, `%${f.q}%`, f.q);
+  if (f.q) where.push('(r.refund_no = ? or r.patient_no = ? or r.patient_name like ? or b.bill_no = ? or r.tel_bidx = ?)'), params.push(f.q, f.q, `%${f.q}%`, f.q, blindIndex(db, 'phone', f.q));
   if (f.states) where.push(`r.state in (${f.states.map(() => '?').join(', ')})`), params.push(...f.states);
   if (f.applicant) where.push('r.applicant = ?'), params.push(f.applicant);
   if (f.ccTo) where.push('r.id in (select refund_id from refund_cc where username = ?)'), params.push(f.ccTo);
@@ -51,7 +52,9 @@ export async function listRefunds(db: Db, f: RefundListFilter): Promise<RefundRo
     where.push(`r.id in (select refund_id from refund_action where actor = ? and action in (${f.decidedBy.actions.map(() => '?').join(', ')}))`);
     params.push(f.decidedBy.username, ...f.decidedBy.actions);
   }
-  return onConnection<RefundRow[]>(db, `${REFUND_SELECT}${where.length ? ` where ${where.join(' and ')}` : ''} order by r.id desc limit 2000`, params);
+  const rows = await onConnection<RefundRow[]>(db, `${REFUND_SELECT}${where.length ? ` where ${where.join(' and ')}` : ''} order by r.id desc limit 2000`, params);
+  for (const r of rows) openFields(db, r, REFUND_SEALED);
+  return rows;
 }
 
 /** Requests stored but never acted on (version 0, approving): their process may never have started. */

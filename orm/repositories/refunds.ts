@@ -9,8 +9,14 @@ import type { Fen } from '../../common/money';
 import { DEFAULT_CHAINS, type Chain, type ChainStep, type PayType } from '../../domain/refund/chain';
 import type { RefundChannel } from '../../domain/refund/rules';
 import { countsAsRefunded } from '../../domain/refund/states';
+import { openFields } from '../sealed';
 
-type SqlReader = Pick<Sql, 'execute'>;
+/** The sealed columns of a bill row read with `b.*` or by name (orm/sealed.ts). */
+const BILL_SEALED = ['id_card_no', 'tel', 'email', 'extra', 'signed_data'] as const;
+/** The sealed columns of a refund row. */
+export const REFUND_SEALED = ['tel'] as const;
+
+type SqlReader = Pick<Sql, 'execute'> & { getPlatform(): import('@mikro-orm/core').Platform };
 
 /** One `refund` row as the drivers return it. */
 export interface RefundTableRow {
@@ -172,13 +178,13 @@ export async function lockBillForRefund(sql: Sql, billId: number): Promise<BillF
        from bill b join billing_point p on p.id = b.place_id where b.id = ?${forUpdate(sql)}`,
     [billId],
   );
-  return bill;
+  return openFields(sql, bill, BILL_SEALED);
 }
 
 /** A bill of the payment's chain (the original a reissue replaced). */
 export async function billForRefund(sql: SqlReader, billId: number): Promise<BillFacts | undefined> {
   const [b] = await sql.execute<BillFacts[]>('select b.*, null as place_code from bill b where b.id = ?', [billId]);
-  return b;
+  return openFields(sql, b, BILL_SEALED);
 }
 
 /** A refund of the bill still in progress (not in one of `finalStates`). */
@@ -199,7 +205,7 @@ export const billChargeLines = (sql: SqlReader, billId: number) =>
 /** The HIS request the bill was issued from (its insurance split decides the payment type). */
 export async function issuePayloadOfBill(sql: SqlReader, billId: number): Promise<{ payload: string } | undefined> {
   const [issue] = await sql.execute<Array<{ payload: string }>>('select payload from issue_request where bill_id = ?', [billId]);
-  return issue;
+  return openFields(sql, issue, ['payload']);
 }
 
 /** A stored request as its process needs it. */

@@ -3,6 +3,7 @@
  * listings in keyset pages, and the stock tables (stock_receipt, stock_pool, stock_segment,
  * stock_movement, requisition*). All on the ORM's connection, outside any transaction.
  */
+import { openFields } from '../sealed';
 import type { Connection, EntityManager } from '@mikro-orm/core';
 
 type Execute = Pick<Connection, 'execute'>;
@@ -67,7 +68,7 @@ export async function billListingGroups(em: EntityManager, groupBy: BillListingG
 export async function billListingPage(em: EntityManager, groupBy: BillListingGroup, f: BillListingFilter, group: string, afterId: number, pageSize: number): Promise<BillReportRow[]> {
   const { where, args } = listingWhere(em, f);
   const groupCol = groupColumn(groupBy);
-  return conn(em).execute<BillReportRow[]>(
+  const rows = await conn(em).execute<BillReportRow[]>(
     `select b.id, b.bus_date_time, b.issued_at, p.code as place_code, p.name as place_name, b.payee, b.payer, b.bus_no, b.extra, b.total_amt,
             k.name as kind_name, b.bill_batch_code, b.bill_no, b.state, b.is_scarlet, b.paper_bill_no,
             r.bill_no as red_no, o.bill_no as original_no,
@@ -77,6 +78,8 @@ export async function billListingPage(em: EntityManager, groupBy: BillListingGro
       where ${where.join(' and ')} and ${groupCol} = ? and b.id > ? order by b.id limit ${Number(pageSize)}`,
     [...args, group, afterId],
   );
+  for (const r of rows) openFields(em, r, ['extra']); // sealed at rest (orm/sealed.ts)
+  return rows;
 }
 
 // ---- stock ----

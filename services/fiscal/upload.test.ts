@@ -3,6 +3,8 @@
  * refused, an outage, a bill reversed while its batch was in flight, recording twice, and a red bill
  * held back while its original is rejected.
  */
+import { Sealer } from '../../common/sealed';
+import { MasterKeyProvider } from '../../common/keys';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,7 +26,7 @@ let fiscal: { uploadBills: jest.Mock };
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medbill-upload-'));
-  orm = await openOrm(`sqlite:${path.join(dir, 'db.sqlite')}`);
+  orm = await openOrm(`sqlite:${path.join(dir, 'db.sqlite')}`, { sealer: new Sealer(new MasterKeyProvider(randomKeyHex()), 'k1') });
   await seedDemo(orm.em.fork(), randomKeyHex());
 });
 afterAll(async () => {
