@@ -1,3 +1,6 @@
+import { randomKeyHex } from '../common/gm';
+import { MasterKeyProvider } from '../common/keys';
+import { Sealer } from '../common/sealed';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,7 +14,7 @@ describe('statements bind their parameters (SQLite)', () => {
   let dir: string;
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medbill-bind-'));
-    orm = await openOrm(`sqlite:${path.join(dir, 'db.sqlite')}`);
+    orm = await openOrm(`sqlite:${path.join(dir, 'db.sqlite')}`, { sealer: new Sealer(new MasterKeyProvider(randomKeyHex()), 'k1') });
   });
   afterAll(async () => {
     await orm.close(true);

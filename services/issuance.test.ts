@@ -1,3 +1,6 @@
+import { randomKeyHex } from '../common/gm';
+import { MasterKeyProvider } from '../common/keys';
+import { Sealer } from '../common/sealed';
 /**
  * The issuing step's error rules without the platform: an unexpected error is retried a bounded
  * number of times, then refused with E9999 and an issuance to-do; an error that cannot change on
@@ -20,7 +23,7 @@ let orm: MikroORM;
 let dir: string;
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medbill-issue-'));
-  orm = await openOrm(`sqlite:${path.join(dir, 'db.sqlite')}`);
+  orm = await openOrm(`sqlite:${path.join(dir, 'db.sqlite')}`, { sealer: new Sealer(new MasterKeyProvider(randomKeyHex()), 'k1') });
 });
 afterAll(async () => {
   await orm.close(true);
