@@ -2,8 +2,9 @@
 import { MikroORM } from '@mikro-orm/core';
 import { dbKind, ormOptions } from './config';
 import { bindParameters } from './bind-parameters';
+import type { SqlOrm } from './sql';
 
-export async function openOrm(url: string, opts: { migrate?: boolean; pool?: number } = {}): Promise<MikroORM> {
+export async function openOrm(url: string, opts: { migrate?: boolean; pool?: number } = {}): Promise<SqlOrm> {
   if (dbKind(url) === 'mysql') await ensureMysqlDatabase(url);
   const orm = await MikroORM.init(ormOptions(url, { pool: opts.pool }));
   bindParameters(orm);

@@ -5,10 +5,9 @@
  */
 import type { EntityManager } from '@mikro-orm/core';
 import { dbNow, type Sql } from '../sql';
-import type { SqlRunner } from './bill-events';
 
 type Em = Pick<EntityManager, 'getConnection'>;
-const conn = (em: Em) => em.getConnection() as unknown as SqlRunner;
+const conn = (em: Em) => em.getConnection();
 
 export interface BillPaperHoldRow {
   paper_state: string;
