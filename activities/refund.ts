@@ -33,7 +33,7 @@ export function refundActivities(deps: Deps, processes: ProcessContext) {
     return r;
   };
 
-  const tx = <T>(fn: (sql: Sql) => Promise<T>) => deps.orm.em.fork().transactional((t) => fn(t as unknown as Sql));
+  const tx = <T>(fn: (sql: Sql) => Promise<T>) => deps.orm.em.fork().transactional((t) => fn(t));
 
   const line = systemLine;
 

@@ -5,7 +5,7 @@
  */
 import * as http from 'node:http';
 import * as path from 'node:path';
-import type { MikroORM } from '@mikro-orm/core';
+import type { SqlOrm } from '../orm/sql';
 import type { Worker } from '@temporalio/worker';
 import type { Connection } from '@temporalio/client';
 import { resumeRefunds } from '../temporal/refund-client';
@@ -42,7 +42,7 @@ export interface Platform {
   simUrl?: string;
   deps: Deps;
   api: ApiContext;
-  orm: MikroORM;
+  orm: SqlOrm;
   worker?: Worker;
   devServer?: DevServer;
   seeded: boolean;
@@ -227,7 +227,7 @@ async function startPaymentSims(cfg: Config, stops: Array<() => Promise<unknown>
  * `{appId}-{code}` and the same secret; their SM2 public keys; every stock segment already in the
  * database counts as issued to that hospital.
  */
-async function issuedRanges(em: ReturnType<MikroORM['em']['fork']>, hospitalId: number, kinds: Map<number, string>, segs: StockSegment[]) {
+async function issuedRanges(em: ReturnType<SqlOrm['em']['fork']>, hospitalId: number, kinds: Map<number, string>, segs: StockSegment[]) {
   const receipts = await receivedRanges(em, hospitalId);
   type Range = { billKindCode: string; billBatchCode: string; startNo: number; endNo: number };
   const covered = (s: StockSegment) => (receipts as Range[]).some((r: Range) => r.billBatchCode === s.billBatchCode && r.startNo <= s.startNo && s.endNo <= r.endNo);
@@ -235,7 +235,7 @@ async function issuedRanges(em: ReturnType<MikroORM['em']['fork']>, hospitalId: 
   return [...receipts, ...loose];
 }
 
-export async function registerWithFiscalSim(orm: MikroORM, cfg: Config, simUrl: string): Promise<void> {
+export async function registerWithFiscalSim(orm: SqlOrm, cfg: Config, simUrl: string): Promise<void> {
   const em = orm.em.fork();
   const hospitals = await em.find(Hospital, {}, { orderBy: { id: 'asc' } });
   const kinds = new Map((await em.find(BillKind, {})).map((k) => [k.id, k.code]));

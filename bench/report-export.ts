@@ -14,7 +14,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { SqlEntityManager } from '@mikro-orm/knex';
 import { openOrm } from '../orm/db';
 import { seedDemo } from '../orm/seed';
 import { REPORTS, writeXlsx } from '../api/console/reports';
@@ -36,8 +35,7 @@ async function main() {
   const t0 = Date.now();
   const chunk = 400; // 23 values a row: under SQLite's limit of bound parameters
   for (let start = 0; start < N; start += chunk) {
-    await orm.em.fork().transactional(async (tx) => {
-      const sql = tx as unknown as SqlEntityManager; // runs inside the transaction
+    await orm.em.fork().transactional(async (sql) => { // runs inside the transaction
       const n = Math.min(chunk, N - start);
       const rows: unknown[] = [];
       for (let i = 0; i < n; i++) {

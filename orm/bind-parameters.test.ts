@@ -4,13 +4,13 @@ import { Sealer } from '../common/sealed';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { MikroORM } from '@mikro-orm/core';
+import type { SqlOrm } from './sql';
 import { openOrm } from './db';
 import { insertReceivedRequest, requestHashOf, storedRequest } from './repositories/issue-requests';
 import { IssueRequest } from './entities';
 
 describe('statements bind their parameters (SQLite)', () => {
-  let orm: MikroORM;
+  let orm: SqlOrm;
   let dir: string;
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medbill-bind-'));

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Options } from '@mikro-orm/core';
+import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/knex';
 import { entities } from './entities';
 import { migrationsList } from './migrations';
 import { Migrator } from '@mikro-orm/migrations';
@@ -19,7 +20,10 @@ export function dbKind(url: string): DbKind {
   throw new Error(`MEDBILL_DB_URL must start with sqlite: or mysql://, got "${url}"`);
 }
 
-export function ormOptions(url: string, opts: { debug?: boolean; pool?: number } = {}): Options {
+/** Options for one of MikroORM's SQL drivers (both extend AbstractSqlDriver), so `MikroORM.init` gives a SqlOrm. */
+export type SqlOptions = Options<AbstractSqlDriver, SqlEntityManager>;
+
+export function ormOptions(url: string, opts: { debug?: boolean; pool?: number } = {}): SqlOptions {
   const kind = dbKind(url);
   const common = {
     // MySQL commits DDL implicitly, so migrations there are not wrapped in a transaction.
@@ -54,7 +58,7 @@ export function ormOptions(url: string, opts: { debug?: boolean; pool?: number }
           done(null, conn);
         },
       },
-    } as Options;
+    } as SqlOptions;
   }
   const u = new URL(url.replace(/^mariadb:/, 'mysql:'));
   const { MySqlDriver } = require('@mikro-orm/mysql');
@@ -68,5 +72,5 @@ export function ormOptions(url: string, opts: { debug?: boolean; pool?: number }
     dbName: u.pathname.replace(/^\//, '') || 'medbill',
     pool: { min: 2, max: opts.pool ?? 20 },
     driverOptions: { connection: { timezone: 'Z', charset: 'utf8mb4' } },
-  } as Options;
+  } as SqlOptions;
 }

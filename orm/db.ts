@@ -3,6 +3,7 @@ import { MikroORM } from '@mikro-orm/core';
 import { dbKind, ormOptions } from './config';
 import type { Sealer } from '../common/sealed';
 import { bindParameters } from './bind-parameters';
+import type { SqlOrm } from './sql';
 import { noteKeyInUse, registerSealer, sealPlaintextRows } from './sealed';
 
 /**
@@ -10,7 +11,7 @@ import { noteKeyInUse, registerSealer, sealPlaintextRows } from './sealed';
  * cannot be read or written. With both a sealer and the migrations, the values an older version
  * left in plaintext are sealed before the ORM is handed out.
  */
-export async function openOrm(url: string, opts: { migrate?: boolean; pool?: number; sealer?: Sealer; sealBatch?: number } = {}): Promise<MikroORM> {
+export async function openOrm(url: string, opts: { migrate?: boolean; pool?: number; sealer?: Sealer; sealBatch?: number } = {}): Promise<SqlOrm> {
   if (dbKind(url) === 'mysql') await ensureMysqlDatabase(url);
   const orm = await MikroORM.init(ormOptions(url, { pool: opts.pool }));
   bindParameters(orm);

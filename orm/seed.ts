@@ -3,8 +3,7 @@
  * charge items with HIS code mapping, business categories, number segments at both points,
  * one HIS application and console users. Runs only on an empty database; the README lists it.
  */
-import type { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { Sql, SqlEm } from './sql';
 import {
   BillKind, BillingPoint, BusinessCategory, ChargeCodeMap, FiscalItem, HisApp, Hospital, StockSegment, User,
 } from './entities';
@@ -79,7 +78,7 @@ export function billBatchCode(region: string, kindCode: string, year: number): s
   return `${region}${kindCode}${String(year % 100).padStart(2, '0')}`;
 }
 
-export async function seedDemo(em: EntityManager, masterKey: string, year = new Date().getFullYear()): Promise<boolean> {
+export async function seedDemo(em: SqlEm, masterKey: string, year = new Date().getFullYear()): Promise<boolean> {
   if ((await em.count(Hospital, {})) > 0) return false;
   await em.transactional(async (tx) => {
     const keys = sm2KeyPair();
@@ -121,7 +120,7 @@ export async function seedDemo(em: EntityManager, masterKey: string, year = new 
     // Paper stock (table without an entity: written with SQL once the ids exist).
     await tx.flush();
     for (const [place, kind, paperKind, name, start, end] of DEMO.paperSegments) {
-      await (tx as unknown as SqlEntityManager).execute(
+      await tx.execute(
         'insert into paper_segment (hospital_id, place_id, bill_kind_id, p_bill_batch_code, name, start_no, end_no, next_no, status, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         [hospital.id, places.get(place)!.id, kinds.get(kind)!.id, billBatchCode(DEMO.regionCode, paperKind, year), name, start, end, start, 'active', tx.getPlatform().processDateProperty(new Date())],
         'run',
@@ -129,7 +128,7 @@ export async function seedDemo(em: EntityManager, masterKey: string, year = new 
     }
     // The demo stock as the model keeps it: received from a requisition, confirmed into stock,
     // distributed to the points (nothing left in the pool).
-    await seedStockHistory(tx as unknown as SqlEntityManager, hospital.id, places, kinds, year);
+    await seedStockHistory(tx, hospital.id, places, kinds, year);
     tx.create(HisApp, { appid: DEMO.appid, name: 'HIS（演示）', keyEnc: seal(DEMO.appKey, masterKey), hospital, active: true });
     for (const u of DEMO.users) {
       tx.create(User, {
@@ -146,7 +145,7 @@ export async function seedDemo(em: EntityManager, masterKey: string, year = new 
   return true;
 }
 
-async function seedStockHistory(sql: SqlEntityManager, hospitalId: number, places: Map<string, BillingPoint>, kinds: Map<string, BillKind>, year: number): Promise<void> {
+async function seedStockHistory(sql: Sql, hospitalId: number, places: Map<string, BillingPoint>, kinds: Map<string, BillKind>, year: number): Promise<void> {
   const at = sql.getPlatform().processDateProperty(new Date());
   const run = async (q: string, params: unknown[]) => Number((await sql.execute<{ insertId: number }>(q, params, 'run')).insertId);
   const reqId = await run(

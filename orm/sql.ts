@@ -2,11 +2,21 @@
  * The data layer's SQL helpers: every repository (orm/repositories/*) runs its statements through
  * these, inside the caller's transaction (a MikroORM SqlEntityManager) or on the ORM's connection.
  */
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { MikroORM } from '@mikro-orm/core';
+import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/knex';
 import { isUniqueViolation } from './errors';
 import { SEALED_COLUMNS, sealerOf } from './sealed';
 
-export type Sql = SqlEntityManager;
+/**
+ * The ORM as the platform opens it (orm/db.ts): one of MikroORM's SQL drivers (better-sqlite3 or
+ * MySQL/MariaDB), so its `em`, every `em.fork()` and every `transactional` callback are typed as
+ * the SQL EntityManager the repositories take: no cast between them anywhere.
+ */
+export type SqlOrm = MikroORM<AbstractSqlDriver, SqlEntityManager>;
+/** A SQL EntityManager: the ORM's, a fork, or a transaction's. */
+export type SqlEm = SqlEntityManager;
+/** What a repository function runs its statements through: a transaction's (or a fork's) SqlEm. */
+export type Sql = SqlEm;
 export const dbNow = (sql: Sql, d = new Date()) => sql.getPlatform().processDateProperty(d);
 
 /**

@@ -10,7 +10,6 @@ import { h5Url, noticeTargets, type Channel } from '../domain/bill/facts';
 import { BUS_TYPES } from '../domain/bill/issue-request';
 import { NotifyPermanentError } from '../adapters/notify';
 import { NOTICE_CHANNEL_NAMES } from '../adapters/notify/notifier';
-import type { SqlEntityManager } from '@mikro-orm/knex';
 import { recordBillEvent } from '../orm/repositories/bill-events';
 import { billForDelivery, itemsOfBill, paymentsOfBill, recordLayoutFile, type DeliveryBillRow } from '../orm/repositories/bills';
 import { findNotice, markNoticeAttemptFailed, markNoticeSent, openNotice, type NoticeRow } from '../orm/repositories/notifications';
@@ -156,8 +155,7 @@ export function createIssueActivities(deps: Deps) {
         h5Url: h5Url(deps.cfg.server.publicUrl, ref),
         issuedAt: dbDate(bill.issued_at),
       });
-      await deps.orm.em.fork().transactional(async (tx) => {
-        const sql = tx as unknown as SqlEntityManager;
+      await deps.orm.em.fork().transactional(async (sql) => {
         await markNoticeSent(sql, noticeId, providerId);
         await recordBillEvent(sql, { billId: bill.id, type: why.event, actor: why.actor, detail: `${NOTICE_CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}` });
       });
@@ -165,8 +163,7 @@ export function createIssueActivities(deps: Deps) {
     } catch (e) {
       const permanent = e instanceof NotifyPermanentError;
       const message = String((e as Error).message ?? e).slice(0, 1000);
-      await deps.orm.em.fork().transactional(async (tx) => {
-        const sql = tx as unknown as SqlEntityManager;
+      await deps.orm.em.fork().transactional(async (sql) => {
         await markNoticeAttemptFailed(sql, noticeId, permanent, message);
         if (permanent) await recordBillEvent(sql, { billId: bill.id, type: 'notice_failed', actor: why.actor, detail: `${NOTICE_CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}：${message.slice(0, 200)}` });
       });

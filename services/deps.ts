@@ -1,5 +1,5 @@
 /** What activities and API handlers share: configuration, the ORM, master data and the adapters. */
-import type { MikroORM } from '@mikro-orm/core';
+import type { SqlOrm } from '../orm/sql';
 import type { Config } from '../config';
 import { unseal } from '../common/keys';
 import { MasterData, type HospitalInfo } from './master-data';
@@ -17,7 +17,7 @@ import { simUrl } from '../config/simulators';
 
 export interface Deps {
   cfg: Config;
-  orm: MikroORM;
+  orm: SqlOrm;
   masterKey: string;
   master: MasterData;
   signerFor(h: HospitalInfo): Signer;
@@ -33,7 +33,7 @@ export interface Deps {
   close(): Promise<void>;
 }
 
-export function createDeps(cfg: Config, orm: MikroORM, masterKey: string): Deps {
+export function createDeps(cfg: Config, orm: SqlOrm, masterKey: string): Deps {
   const signers = new Map<number, Signer>();
   const layout = createLayoutRenderer(cfg.layout.threads);
   return {

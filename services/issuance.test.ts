@@ -9,7 +9,7 @@ import { Sealer } from '../common/sealed';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { MikroORM } from '@mikro-orm/core';
+import type { SqlOrm } from '../orm/sql';
 import { openOrm } from '../orm/db';
 import { insertReceivedRequest, issueRequestOf } from '../orm/repositories/issue-requests';
 import { issueTodos } from '../orm/repositories/todos';
@@ -19,7 +19,7 @@ import { HIS_LIMIT_DEFAULTS } from '../domain/his-input';
 import { DomainError } from '../common/errors';
 import type { Deps } from './deps';
 
-let orm: MikroORM;
+let orm: SqlOrm;
 let dir: string;
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medbill-issue-'));

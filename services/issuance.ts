@@ -5,8 +5,6 @@
  * number is never used twice and never skipped (a failed transaction gives the number back).
  * Idempotent by (appid, busNo): a retry after a crash finds the stored bill and returns it.
  */
-import type { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/knex';
 import { DomainError, fieldError } from '../common/errors';
 import { formatYuan } from '../common/money';
 import { ConstraintViolationException } from '@mikro-orm/core';
@@ -16,6 +14,7 @@ import { openIssueTodo, closeIssueTodo } from '../orm/repositories/todos';
 import { Bill, IssueRequest } from '../orm/entities';
 import { SignerConfigError } from '../adapters/signing/signer';
 import type { Deps } from './deps';
+import type { Sql } from '../orm/sql';
 import { parseIssueDraft, type IssueDraft } from '../domain/bill/issue-request';
 import { insertBill } from '../orm/repositories/bill-store';
 import { takeNextNumber } from '../orm/repositories/bills';
@@ -142,7 +141,7 @@ export function issueBillActivity(deps: Deps) {
   };
 }
 
-async function issueInTransaction(deps: Deps, em: EntityManager, input: IssueBillInput, request: { id: number; origin_bill_id: number | null }, draft: IssueDraft): Promise<IssuedBill> {
+async function issueInTransaction(deps: Deps, em: Sql, input: IssueBillInput, request: { id: number; origin_bill_id: number | null }, draft: IssueDraft): Promise<IssuedBill> {
   const app = await deps.master.app(input.appid);
   if (!app) throw new DomainError('E0003', `appid: unknown application ${input.appid}`, 'appid');
   const hospital = await deps.master.hospital(app.hospitalId);
@@ -159,8 +158,7 @@ async function issueInTransaction(deps: Deps, em: EntityManager, input: IssueBil
   }
   const signer = deps.signerFor(hospital);
 
-  return em.transactional(async (tx) => {
-    const sql = tx as unknown as SqlEntityManager;
+  return em.transactional(async (sql) => {
     const { billBatchCode, number } = await takeNextNumber(sql, place.id, category.kind.id, draft.placeCode);
     const billNo = String(number).padStart(10, '0');
     const issuedAt = new Date();

@@ -4,7 +4,7 @@
  * of a partial-refund reissue. Each is one transaction and idempotent, because Temporal may run an
  * activity again after a crash: a to-do is opened once per (kind, bill), a reminder counted once.
  */
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { Sql } from '../orm/sql';
 import { DomainError } from '../common/errors';
 import { formatYuan } from '../common/money';
 import { isUniqueViolation } from '../orm/errors';
@@ -73,7 +73,7 @@ export interface ReissuePlan {
 }
 
 export function createLifecycleActivities(deps: Deps) {
-  const tx = <T>(fn: (sql: SqlEntityManager) => Promise<T>) => deps.orm.em.fork().transactional((t) => fn(t as unknown as SqlEntityManager));
+  const tx = <T>(fn: (sql: Sql) => Promise<T>) => deps.orm.em.fork().transactional((t) => fn(t));
 
   return {
     /** Whether the bill is exchanged for a paper form right now (a reversal must wait for its recovery). */

@@ -3,7 +3,7 @@
  * code mapping) cached per process for a few seconds; a miss reloads at once, so a mapping added
  * in the console is seen by the next bill.
  */
-import type { MikroORM } from '@mikro-orm/core';
+import type { SqlOrm } from '../orm/sql';
 import { BillKind, BillingPoint, BusinessCategory, ChargeCodeMap, HisApp, Hospital } from '../orm/entities';
 import { unseal } from '../common/keys';
 
@@ -46,7 +46,7 @@ export class MasterData {
   private loading?: Promise<void>;
 
   constructor(
-    private readonly orm: MikroORM,
+    private readonly orm: SqlOrm,
     private readonly masterKey: string,
   ) {}
 

@@ -109,8 +109,7 @@ export function paperActivities(deps: Deps) {
     if (!place.active) throw fieldError('placeCode', `billing point "${op.placeCode}" is deactivated`, 'E0020');
     const workflowId = paperWorkflowId({ billBatchCode: bill0.bill_batch_code, billNo: bill0.bill_no });
 
-    return em.transactional(async (tx) => {
-      const sql = tx as unknown as Sql;
+    return em.transactional(async (sql) => {
       const at = new Date();
       const base = { billId: bill0.id, billBatchCode: bill0.bill_batch_code, billNo: bill0.bill_no };
       const queueJob = async (jobId: string, kind: 'paper_form' | 'layout', printer: string, p?: { code: string; no: string }) =>
@@ -132,7 +131,7 @@ export function paperActivities(deps: Deps) {
       if (op.op === 'printLayout') {
         const current = async () => (await billPaperState(sql, bill0.id))!;
         if (op.requestKey) {
-          const prior = await printJobById(tx, `layout-${bill0.id}-r${op.requestKey}`);
+          const prior = await printJobById(sql, `layout-${bill0.id}-r${op.requestKey}`);
           if (prior) {
             const cur = await current();
             return { ...base, paperState: cur.paper_state as PaperResult['paperState'], pBillBatchCode: cur.paper_bill_batch_code ?? undefined, pBillNo: cur.paper_bill_no ?? undefined, printJobId: prior.job_id, newPrintJob: false, repeated: true };
@@ -299,8 +298,7 @@ export async function voidBlankRange(deps: Deps, input: BlankVoidInput): Promise
   if (input.end - input.start + 1 > 1000) throw fieldError('pBillNoEnd', 'at most 1000 numbers at a time');
   const place = await deps.master.lookup(input.hospitalId, (h) => h.places.get(input.placeCode));
   if (!place) throw fieldError('placeCode', `unknown billing point "${input.placeCode}"`, 'E0020');
-  return deps.orm.em.fork().transactional(async (tx) => {
-    const sql = tx as unknown as Sql;
+  return deps.orm.em.fork().transactional(async (sql) => {
     const seg = await paperSegmentHolding(sql, place.id, input.pBillBatchCode, input.start);
     if (!seg) throw fieldError('pBillNoStart', `${paperNo(input.start)} is not a paper number of code ${input.pBillBatchCode} at billing point "${input.placeCode}"`, 'E0034');
     if (input.end > Number(seg.end_no)) throw fieldError('pBillNoEnd', `${paperNo(input.end)} is beyond the segment ${paperNo(Number(seg.start_no))}-${paperNo(Number(seg.end_no))}`, 'E0034');

@@ -55,14 +55,14 @@ const fen = (v: unknown): Fen => Number(v);
 
 export async function saveChain(deps: Deps, code: PayType, steps: ChainStep[], actor: string): Promise<Chain> {
   const em = deps.orm.em.fork();
-  await em.transactional((t) => storeChain(t as unknown as Sql, code, DEFAULT_CHAINS[code].name, steps, actor));
-  return loadChain(em as unknown as Sql, code);
+  await em.transactional((t) => storeChain(t, code, DEFAULT_CHAINS[code].name, steps, actor));
+  return loadChain(em, code);
 }
 
 
 /** What earlier refunds already took from this refund's payment through its channel, when it was filed (its 已退). */
 export async function refundedBefore(deps: Deps, r: { id: number; bill_id: number; channel: RefundChannel }): Promise<Fen> {
-  const sql = deps.orm.em.fork() as unknown as Sql;
+  const sql = deps.orm.em.fork();
   const earlier = await countedRefunds(sql, await paymentBills(sql, r.bill_id), r.channel, r.id);
   return earlier.reduce((s, x) => s + x.amount, 0);
 }
@@ -79,8 +79,7 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
   const requestHash = hash({ ...req, applicantName: undefined });
   const cfg = deps.cfg;
   return retryTransaction(() =>
-    deps.orm.em.fork().transactional(async (t) => {
-      const sql = t as unknown as Sql;
+    deps.orm.em.fork().transactional(async (sql) => {
       const existing = await refundByNo(sql, req.refundNo);
       if (existing) {
         if (existing.request_hash !== requestHash) throw new DomainError('E0094', `refundNo: 退费单号 ${req.refundNo} 已被另一笔内容不同的退费申请使用`, 'refundNo');
@@ -197,7 +196,7 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
 
 /** Mirrors one change of the workflow: the row's process columns and its audit line, in one transaction. */
 export async function recordRefund(deps: Deps, r: RefundRecord): Promise<void> {
-  await retryTransaction(() => deps.orm.em.fork().transactional((t) => writeRefundRecord(t as unknown as Sql, r)));
+  await retryTransaction(() => deps.orm.em.fork().transactional((t) => writeRefundRecord(t, r)));
 }
 
 /**

@@ -5,7 +5,6 @@
  * pointing to the original) and store it. Reversing twice returns the same red bill: the
  * conditional UPDATE lets one transaction through, and `related_bill_id` is unique.
  */
-import type { SqlEntityManager } from '@mikro-orm/knex';
 import { DomainError, fieldError } from '../common/errors';
 import { isUniqueViolation } from '../orm/errors';
 import { Bill } from '../orm/entities';
@@ -64,8 +63,7 @@ export function writeOffActivity(deps: Deps) {
       const [items, payments] = await Promise.all([itemsOfBill(em, original.id), paymentsOfBill(em, original.id)]);
       const signer = deps.signerFor(hospital);
       const busNo = scarletBusNo(original);
-      return await em.transactional(async (tx) => {
-        const sql = tx as unknown as SqlEntityManager;
+      return await em.transactional(async (sql) => {
         const now = new Date();
         // upload_state back to pending: the fiscal side learns of the reversal (the original goes again, as reversed, before its red bill).
         if (!(await markReversed(sql, original.id, { at: now, reason: input.reason, operator: input.operator }))) {

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { MikroORM } from '@mikro-orm/core';
+import type { SqlOrm } from '../orm/sql';
 import type { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../config';
 import { connectClient, loadTemporalSetup, REPO_ROOT } from '../temporal/setup';
@@ -32,7 +32,7 @@ export interface Platform {
   temporalUiUrl: string;
   namespace: string;
   cfg: Config;
-  orm: MikroORM;
+  orm: SqlOrm;
   client: Client;
   hisClient: HisClient;
   his: {

@@ -17,7 +17,6 @@ import { requireRole, requireUser, type SessionUser } from './auth';
 import { placeScope } from './bills';
 import { CHANNELS, checkTarget, newRequestKey, REQUEST_KEY, startNoticeResend } from '../../temporal/notice-client';
 import { DomainError } from '../../common/errors';
-import type { SqlEntityManager } from '@mikro-orm/knex';
 import { recordBillEvent } from '../../orm/repositories/bill-events';
 
 export function mountNoticeRoutes(router: Router, api: ApiContext): void {
@@ -96,7 +95,7 @@ export function mountNoticeRoutes(router: Router, api: ApiContext): void {
         { fontPath: api.deps.cfg.layout.fontPath },
       );
       await api.deps.orm.em.fork().transactional(async (tx) => {
-        await recordBillEvent(tx as unknown as SqlEntityManager, { billId: bill.id, type: 'slip_printed', actor: user.username, detail: `打印告知单（${user.displayName}）` });
+        await recordBillEvent(tx, { billId: bill.id, type: 'slip_printed', actor: user.username, detail: `打印告知单（${user.displayName}）` });
       });
       ctx.type = 'application/pdf';
       ctx.set('Content-Disposition', `inline; filename="notice-slip-${bill.billBatchCode}-${bill.billNo}.pdf"`);

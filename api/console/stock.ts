@@ -35,7 +35,7 @@ const num = (v: unknown) => Number(v ?? 0);
 export function mountStockRoutes(router: Router, api: ApiContext): void {
   const guard = [requireUser(api), requireRole(...STOCK_ROLES)] as const;
   const em = () => api.deps.orm.em;
-  const conn = () => api.deps.orm.em.fork() as unknown as Sql;
+  const conn = () => api.deps.orm.em.fork();
   const actor = (ctx: Context) => (ctx.state.user as SessionUser).displayName;
   const handle = (fn: (ctx: Context) => Promise<unknown>) => async (ctx: Context, _next: Next) => {
     try {

@@ -5,7 +5,6 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type { SqlEntityManager } from '@mikro-orm/knex';
 import { formatYuan } from '../../common/money';
 import { Bill, FiscalUploadBatch } from '../../orm/entities';
 import { triggerSchedule } from '../../temporal/schedules';
@@ -123,8 +122,7 @@ export function mountUploadRoutes(router: Router, api: ApiContext): void {
         throw new HttpError(400, 'E0010', 'billIds: 须为 1 至 500 个票据 ID', 'billIds');
       }
       const user = ctx.state.user as SessionUser;
-      const { requeued, refused } = await api.deps.orm.em.fork().transactional(async (tx) => {
-        const sql = tx as unknown as SqlEntityManager;
+      const { requeued, refused } = await api.deps.orm.em.fork().transactional(async (sql) => {
         const at = new Date();
         const requeued: number[] = [];
         const refused: number[] = [];

@@ -9,7 +9,7 @@ import type { SqlRunner } from './bill-events';
 import { openFields, sealIn } from '../sealed';
 
 type Em = Pick<EntityManager, 'getConnection'>;
-const conn = (em: Em) => em.getConnection() as unknown as SqlRunner;
+const conn = (em: Em) => em.getConnection();
 
 export interface BillPaperHoldRow {
   paper_state: string;

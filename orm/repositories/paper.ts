@@ -17,7 +17,7 @@ import { dbNow, forUpdate, type Sql } from '../sql';
 import type { SqlRunner } from './bill-events';
 
 type Em = Pick<EntityManager, 'getConnection'>;
-const conn = (em: Em) => em.getConnection() as unknown as SqlRunner;
+const conn = (em: Em) => em.getConnection();
 const affected = (res: unknown) => (res as { affectedRows: number }).affectedRows;
 
 /** A paper number as printed on the form: 10 digits. */

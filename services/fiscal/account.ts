@@ -5,7 +5,6 @@
  * idempotent (only `accounted = 0` rows change). The fiscal side down throws (Temporal retries);
  * a refusal is returned so the run goes on with the next batch and the next run asks again.
  */
-import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Deps } from '../deps';
 import { FiscalRejectedError } from '../../adapters/fiscal/platform';
 import { recordBillEvent } from '../../orm/repositories/bill-events';
@@ -46,8 +45,7 @@ export function accountActivities(deps: Deps) {
         errors.push(`E0074 ${code}: 财政平台拒绝入账状态查询（${e.code}）：${e.message}`);
       }
     }
-    const accounted = await em.transactional(async (tx) => {
-      const sql = tx as unknown as SqlEntityManager;
+    const accounted = await em.transactional(async (sql) => {
       const now = new Date();
       let n = 0;
       for (const a of answers) {

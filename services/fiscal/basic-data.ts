@@ -6,7 +6,6 @@
  * fiscal side changes nothing but records the run (version and time), so a retried activity is harmless.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Deps } from '../deps';
 import { FiscalRejectedError, type BasicData } from '../../adapters/fiscal/platform';
 import {
@@ -44,9 +43,8 @@ export function validateBasicData(bd: BasicData): void {
 /** Applies one fetched basic-data answer (one transaction). */
 export async function applyBasicData(deps: Deps, bd: BasicData, workflowId?: string): Promise<BasicSyncResult> {
   validateBasicData(bd);
-  const result = await deps.orm.em.fork().transactional(async (em) => {
-    const sql = em as unknown as SqlEntityManager;
-    const now = em.getPlatform().processDateProperty(new Date());
+  const result = await deps.orm.em.fork().transactional(async (sql) => {
+    const now = sql.getPlatform().processDateProperty(new Date());
     const changes: Change[] = [];
 
     const kinds = await allBillKinds(sql);

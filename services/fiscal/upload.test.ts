@@ -8,8 +8,7 @@ import { MasterKeyProvider } from '../../common/keys';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { MikroORM } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { SqlOrm } from '../../orm/sql';
 import { openOrm } from '../../orm/db';
 import { seedDemo } from '../../orm/seed';
 import { randomKeyHex } from '../../common/gm';
@@ -19,7 +18,7 @@ import type { Deps } from '../deps';
 import { FiscalRejectedError, FiscalUnavailableError, type FiscalPlatform, type UploadBill } from '../../adapters/fiscal/platform';
 import { uploadActivities } from './upload';
 
-let orm: MikroORM;
+let orm: SqlOrm;
 let dir: string;
 let seq = 0;
 let fiscal: { uploadBills: jest.Mock };
@@ -43,7 +42,7 @@ async function addBill(over: { isScarlet?: boolean; relatedBillId?: number; tota
   seq++;
   return em.transactional((tx) =>
     insertBill(
-      tx as unknown as SqlEntityManager,
+      tx,
       {
         hospitalId: place.hospital.id, appid: 'APP', busNo: `U${seq}`, busType: '02', method: 'invoiceEBillOutpatient', billKindId: kind.id, placeId: place.id,
         billBatchCode: '44040126', billNo: String(900000 + seq).padStart(10, '0'), random: 'abc123', totalAmt: over.totalAmt ?? 1000, payer: '张三', patientNo: 'P1',

@@ -17,7 +17,6 @@
  * different contents except when the bill itself changed (reversed) in between.
  */
 import { Context } from '@temporalio/activity';
-import type { SqlEntityManager } from '@mikro-orm/knex';
 import { crashPoint } from '../../common/crash-points';
 import { Bill } from '../../orm/entities';
 import type { Deps } from '../deps';
@@ -123,7 +122,7 @@ export function uploadActivities(deps: Deps) {
   async function noteAttempt(ref: UploadBatchRef, batchNo: string, billIds: number[], workflowId: string | undefined): Promise<void> {
     const em = deps.orm.em.fork();
     await em.transactional(async (tx) => {
-      await noteUploadAttempt(tx as unknown as SqlEntityManager, { batchNo, hospitalId: ref.hospitalId, billIds, workflowId });
+      await noteUploadAttempt(tx, { batchNo, hospitalId: ref.hospitalId, billIds, workflowId });
     });
   }
 
@@ -176,8 +175,7 @@ export function uploadActivities(deps: Deps) {
             state: 'rejected' as const,
             reason: `整批被拒（${outcome.batchRejected.code}）：${outcome.batchRejected.message}`,
           }));
-    return deps.orm.em.fork().transactional(async (tx) => {
-      const sql = tx as unknown as SqlEntityManager;
+    return deps.orm.em.fork().transactional(async (sql) => {
       const at = new Date();
       let accepted = 0;
       let rejected = 0;

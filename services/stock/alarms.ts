@@ -77,8 +77,7 @@ export function stockAlarmActivities(deps: Deps) {
           active: Boolean(Number(r.active)),
         };
         const result = await retryTransaction(() =>
-          em.fork().transactional(async (tx) => {
-            const sql = tx as unknown as Sql;
+          em.fork().transactional(async (sql) => {
             const remaining = await remainingAt(sql, check.placeId, check.billKindId);
             return { remaining, state: await evaluateAlarm(sql, Number(r.hospital_id), { ...check, remaining }) };
           }),

@@ -47,8 +47,7 @@ export async function createPoint(deps: Deps, hospitalId: number, p: { code: str
 
 /** Edits a point (one transaction); a change of `active` re-checks its alarms. */
 export async function editPoint(deps: Deps, point: PointRef, change: PointChange): Promise<void> {
-  await deps.orm.em.fork().transactional(async (tx) => {
-    const sql = tx as unknown as Sql;
+  await deps.orm.em.fork().transactional(async (sql) => {
     await updatePoint(sql, point.id, change);
     if (change.active !== undefined) {
       // A deactivated point's alarms close; a reactivated one is watched again.
@@ -64,19 +63,18 @@ const USES: Array<[PointUse, string]> = [
 
 /** Only a point that never held stock nor issued a bill can be deleted; any other is deactivated. */
 export async function deletePoint(deps: Deps, point: PointRef): Promise<void> {
-  const conn = deps.orm.em.fork() as unknown as Sql;
+  const conn = deps.orm.em.fork();
   for (const [table, why] of USES) {
     if (await pointUsedIn(conn, table, point.id)) throw fieldError('code', `开票点 ${point.code} ${why}，不能删除，只能停用`, 'E0067');
   }
   if (await hasChildPoint(conn, point.id)) throw fieldError('code', `开票点 ${point.code} 有下级开票点，不能删除`, 'E0067');
-  await deps.orm.em.fork().transactional(async (tx) => deletePointRows(tx as unknown as Sql, point.id));
+  await deps.orm.em.fork().transactional(async (tx) => deletePointRows(tx, point.id));
   deps.master.invalidate();
 }
 
 /** Sets a point's threshold for a kind and re-checks its alarm (one transaction). */
 export async function setThreshold(deps: Deps, point: PointRef, kind: KindRef, minRemaining: number, actor: string): Promise<void> {
-  await deps.orm.em.fork().transactional(async (tx) => {
-    const sql = tx as unknown as Sql;
+  await deps.orm.em.fork().transactional(async (sql) => {
     await setThresholdRow(sql, point.id, kind.id, minRemaining, actor);
     await recheckAlarm(sql, point.hospitalId, point.id, kind.id, deps.cfg.stock.defaultThreshold);
   });

@@ -11,10 +11,10 @@
  * received segments are stored once (unique code + start), a repeated stock-in changes nothing.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { EntityManager } from '@mikro-orm/core';
 import { DomainError, fieldError } from '../../common/errors';
 import { FiscalRejectedError, FiscalUnavailableError, type RequisitionReview } from '../../adapters/fiscal/platform';
 import type { Deps } from '../deps';
+import type { SqlEm } from '../../orm/sql';
 import { addToPool, logMovement, rangeText, type Sql } from '../../orm/repositories/stock-ranges';
 import { kindIdOfCode } from '../../orm/repositories/stock';
 import {
@@ -79,9 +79,8 @@ const writeLines = (sql: Sql, requisitionId: number, lines: RequisitionLineInput
 
 const linesText = (lines: RequisitionLineInput[]) => lines.map((l) => `${l.billKindCode} × ${l.quantity}`).join('，');
 
-export async function createRequisition(em: EntityManager, hospitalId: number, lines: RequisitionLineInput[], remark: string | undefined, actor: string): Promise<number> {
-  return em.fork().transactional(async (tx) => {
-    const sql = tx as unknown as Sql;
+export async function createRequisition(em: SqlEm, hospitalId: number, lines: RequisitionLineInput[], remark: string | undefined, actor: string): Promise<number> {
+  return em.fork().transactional(async (sql) => {
     const tmp = `T${Date.now()}${Math.floor(Math.random() * 1e6)}`;
     const id = await insertDraftRequisition(sql, { hospitalId, tmpNo: tmp, remark: remark ?? null, createdBy: actor });
     const d = new Date();
@@ -94,9 +93,8 @@ export async function createRequisition(em: EntityManager, hospitalId: number, l
 }
 
 /** Edits a draft, or a returned requisition before it is resubmitted. */
-export async function editRequisition(em: EntityManager, id: number, lines: RequisitionLineInput[], remark: string | undefined, actor: string): Promise<void> {
-  await em.fork().transactional(async (tx) => {
-    const sql = tx as unknown as Sql;
+export async function editRequisition(em: SqlEm, id: number, lines: RequisitionLineInput[], remark: string | undefined, actor: string): Promise<void> {
+  await em.fork().transactional(async (sql) => {
     const r = await requisitionState(sql, id);
     if (!r) throw new DomainError('E0030', `申领单 ${id} 不存在`);
     if (r.state !== 'draft' && r.state !== 'returned') throw new DomainError('E0065', `state: 申领单${REQUISITION_STATES[r.state] ?? r.state}，不能修改（只有草稿或被退回的申领单可以修改）`, 'state');
@@ -113,7 +111,7 @@ function required(r: RequisitionRow | undefined, id: number): RequisitionRow {
 /** A requisition and its lines, inside the caller's transaction. */
 const loadRequisition = async (sql: Sql, id: number) => required(await findRequisition(sql, id), id);
 /** The same, read outside any transaction. */
-const readRequisition = async (em: EntityManager, id: number) => required(await findRequisitionOnConnection(em, id), id);
+const readRequisition = async (em: SqlEm, id: number) => required(await findRequisitionOnConnection(em, id), id);
 
 export interface SubmitInput {
   requisitionId: number;
@@ -130,8 +128,7 @@ export function requisitionActivities(deps: Deps) {
     /** The submit step (the `submit` update's transaction): draft/returned -> submitted. */
     async markRequisitionSubmitted(input: SubmitInput): Promise<{ state: string; revision: number; requisitionNo: string }> {
       try {
-        return await em().transactional(async (tx) => {
-          const sql = tx as unknown as Sql;
+        return await em().transactional(async (sql) => {
           const r = await loadRequisition(sql, input.requisitionId);
           if (r.state === 'submitted' && r.revision === input.revision) return { state: r.state, revision: r.revision, requisitionNo: r.requisition_no };
           const expected = input.revision === 1 ? { state: 'draft', revision: 1 } : { state: 'returned', revision: input.revision - 1 };
@@ -164,8 +161,7 @@ export function requisitionActivities(deps: Deps) {
           applicant: r.created_by,
           remark: r.remark ?? undefined,
         });
-        await em().transactional(async (tx) => {
-          const sql = tx as unknown as Sql;
+        await em().transactional(async (sql) => {
           await setFiscalRequisitionNo(sql, r.id, fiscalRequisitionNo);
           if (!(await hasRequisitionEvent(sql, r.id, 'sent', input.revision))) await recordRequisitionEvent(sql, r.id, 'sent', 'system', input.revision, `财政受理号 ${fiscalRequisitionNo}`);
         });
@@ -196,8 +192,7 @@ export function requisitionActivities(deps: Deps) {
         await recordReturn(deps, r.id, input.revision, review.reviewer, review.comment, review.reviewedAt, 'returned');
         return { state: 'returned', comment: review.comment };
       }
-      await em().transactional(async (tx) => {
-        const sql = tx as unknown as Sql;
+      await em().transactional(async (sql) => {
         if (!(await markRequisitionReceived(sql, r.id, input.revision, review.reviewer, new Date(review.reviewedAt)))) return; // stored by an earlier attempt
         await recordRequisitionEvent(sql, r.id, 'approved', review.reviewer, input.revision, `审核人 ${review.reviewer}`);
         const texts: string[] = [];
@@ -220,8 +215,7 @@ export function requisitionActivities(deps: Deps) {
     /** 确认入库: the received segments enter the hospital pool. */
     async confirmRequisitionStockIn(input: { requisitionId: number; actor: string }): Promise<{ state: string; quantity: number }> {
       try {
-        return await em().transactional(async (tx) => {
-          const sql = tx as unknown as Sql;
+        return await em().transactional(async (sql) => {
           const r = await loadRequisition(sql, input.requisitionId);
           if (r.state === 'stocked') return { state: 'stocked', quantity: 0 };
           if (r.state !== 'received') throw new DomainError('E0065', `state: 申领单${REQUISITION_STATES[r.state] ?? r.state}，财政下发号段后才能入库`, 'state');
@@ -248,8 +242,7 @@ export function requisitionActivities(deps: Deps) {
 }
 
 async function recordReturn(deps: Deps, id: number, revision: number, reviewer: string, comment: string, reviewedAt: string, type: 'returned' | 'rejected'): Promise<void> {
-  await deps.orm.em.fork().transactional(async (tx) => {
-    const sql = tx as unknown as Sql;
+  await deps.orm.em.fork().transactional(async (sql) => {
     if (await markRequisitionReturned(sql, id, revision, reviewer, comment, new Date(reviewedAt))) await recordRequisitionEvent(sql, id, type, reviewer, revision, comment);
   });
 }

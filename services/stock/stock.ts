@@ -76,8 +76,7 @@ const kindOfCode = async (sql: Sql, code: string) => {
 
 export async function distribute(deps: Deps, point: PointRef, spec: RangeSpec, actor: string, reason?: string): Promise<StockOpResult> {
   if (!point.active) throw fieldError('placeCode', `开票点 ${point.code} 已停用，不能分发`, 'E0020');
-  return retryTransaction(() => deps.orm.em.fork().transactional(async (tx) => {
-    const sql = tx as unknown as Sql;
+  return retryTransaction(() => deps.orm.em.fork().transactional(async (sql) => {
     let ranges: Range[];
     if ('billBatchCode' in spec) {
       ranges = [await takeRangeFromPool(sql, point.hospitalId, spec.billBatchCode, spec.startNo, spec.endNo)];
@@ -97,8 +96,7 @@ export async function distribute(deps: Deps, point: PointRef, spec: RangeSpec, a
 
 /** Returns a point's unused numbers to the pool: a range, a quantity from the end, or all of a kind. */
 export async function returnToPool(deps: Deps, point: PointRef, spec: RangeSpec, actor: string, reason?: string): Promise<StockOpResult> {
-  return retryTransaction(() => deps.orm.em.fork().transactional(async (tx) => {
-    const sql = tx as unknown as Sql;
+  return retryTransaction(() => deps.orm.em.fork().transactional(async (sql) => {
     let ranges: Range[];
     if ('billBatchCode' in spec) {
       ranges = [await takeRangeFromPoint(sql, point.hospitalId, point.id, spec.billBatchCode, spec.startNo, spec.endNo)];
@@ -123,8 +121,7 @@ export async function returnToPool(deps: Deps, point: PointRef, spec: RangeSpec,
  */
 export async function voidRange(deps: Deps, hospitalId: number, spec: { billBatchCode: string; startNo: number; endNo: number }, point: PointRef | undefined, actor: string, reason: string): Promise<StockOpResult & { placeCode?: string }> {
   if (!reason.trim()) throw fieldError('reason', '请填写作废原因');
-  return retryTransaction(() => deps.orm.em.fork().transactional(async (tx) => {
-    const sql = tx as unknown as Sql;
+  return retryTransaction(() => deps.orm.em.fork().transactional(async (sql) => {
     await kindOfCode(sql, spec.billBatchCode);
     const inPool = await poolHolds(sql, hospitalId, spec.billBatchCode, spec.startNo, spec.endNo);
     let r: Range & { placeId?: number };
