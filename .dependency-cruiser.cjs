@@ -2,6 +2,7 @@
  * The house rules, checked by `npm run lint:deps` (part of `npm test`): layers point one way.
  *
  *   common <- domain <- protocol | config <- orm <- adapters <- services <- temporal <- activities <- api <- app
+ *   (no Temporal SDK below temporal/: services are use cases, activities/ wrap them)
  *   workflows: domain, common, temporal's ids/messages/failures, the bundle-safe config defaults, and activity/service types only
  *   sim: protocol, common and config/simulators.ts (its defaults) only;  web (console): domain only
  *
@@ -21,6 +22,13 @@ module.exports = {
     { name: 'orm-below-services', severity: 'error', from: { path: '^orm/' }, to: { path: any('adapters', 'services', 'temporal', 'activities', 'workflows', 'api', 'app', 'scripts', 'sim', 'test', 'bench', 'web') } },
     { name: 'adapters-below-services', severity: 'error', comment: 'An adapter talks to one outside system; it knows no use case, process or route.', from: { path: '^adapters/', pathNot: '\\.test\\.ts$' }, to: { path: any('orm', 'services', 'temporal', 'activities', 'workflows', 'api', 'app', 'scripts', 'sim', 'test', 'bench', 'web') } },
     { name: 'services-below-temporal', severity: 'error', comment: 'Use cases are transactions; processes are started by temporal/ clients above them (workflow IDs excepted: a bill row names its process).', from: { path: '^services/', pathNot: '\\.test\\.ts$' }, to: { pathNot: '^temporal/ids\\.ts$', path: any('temporal', 'activities', 'workflows', 'api', 'app', 'scripts', 'sim', 'test', 'bench', 'web') } },
+    {
+      name: 'use-cases-know-no-temporal',
+      severity: 'error',
+      comment: 'services/ are use cases (transactions) and everything below them is plain code: no Temporal SDK. Activity wrappers (attempts, heartbeats, ApplicationFailure, logging) live in activities/; a service that needs progress or cancellation takes a callback or an AbortSignal; a refusal is a DomainError (the worker turns it into a failure).',
+      from: { path: '^(common|domain|protocol|config|orm|adapters|services)/' },
+      to: { path: '^node_modules/@temporalio/' },
+    },
     { name: 'temporal-below-activities', severity: 'error', from: { path: '^temporal/', pathNot: '\\.test\\.ts$' }, to: { path: any('activities', 'api', 'app', 'scripts', 'sim', 'test', 'bench', 'web') } },
     { name: 'activities-below-api', severity: 'error', from: { path: '^activities/' }, to: { path: any('api', 'app', 'scripts', 'sim', 'test', 'bench', 'web', 'workflows') } },
     {
@@ -38,7 +46,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(dist|web/dist|node_modules)/' },
+    // Packages are leaves (doNotFollow); the Temporal SDK stays visible so use-cases-know-no-temporal can see it.
+    exclude: { path: '^(dist|web/dist)/|^node_modules/(?!@temporalio/)' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { extensions: ['.ts', '.js', '.vue', '.json'] },

@@ -24,7 +24,6 @@ import { REQUISITION_EVENTS, REQUISITION_STATES, createRequisition, editRequisit
 import { requisitionWorkflow, stockInUpdate, submitRequisitionUpdate, type RequisitionPhase } from '../../workflows/requisition';
 import { triggerSchedule } from '../../temporal/schedules';
 import { STOCK_ALARM_SCHEDULE } from '../../temporal/schedules';
-import type { Sql } from '../../orm/repositories/stock-ranges';
 import { requisitionWorkflowId, workflowUrl } from '../../temporal/ids';
 
 export const STOCK_ROLES = ['finance', 'admin'];
