@@ -3,7 +3,8 @@
  *
  *   common <- domain <- protocol | config <- orm <- adapters <- services <- temporal <- activities <- api <- app
  *   (no Temporal SDK below temporal/: services are use cases, activities/ wrap them)
- *   workflows: domain, common, temporal's ids/messages/failures, the bundle-safe config defaults, and activity/service types only
+ *   workflows: domain, common, temporal's ids/messages/failures, the bundle-safe config defaults, and activity/service types only;
+ *   nobody but the worker loads workflow code (clients: type-only imports and temporal/messages.ts)
  *   sim: protocol, common and config/simulators.ts (its defaults) only;  web (console): domain only
  *
  * See README "Architecture" for what each folder holds.
@@ -37,6 +38,13 @@ module.exports = {
       comment: 'Workflows import only domain/, common/, temporal ids/messages/failures, other workflows, the defaults of config/bills.ts and config/fiscal.ts (pure, bundle-safe), and activity or service types.',
       from: { path: '^workflows/' },
       to: { path: SRC, pathNot: '^(workflows|domain|common)/|^temporal/(ids|messages|failures|search-attributes)\\.ts$|^config/(bills|fiscal)\\.ts$', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'workflow-code-stays-in-the-worker',
+      severity: 'error',
+      comment: 'Only the worker (and its bundle, and tests) loads workflow code. Clients name a workflow by its type name (temporal/workflow-types.ts: a type-only import) and send the messages of temporal/messages.ts.',
+      from: { path: SRC, pathNot: '^(workflows|test)/|^app/worker\\.ts$|^scripts/bundle-workflows\\.ts$|\\.test\\.ts$' },
+      to: { path: '^workflows/', dependencyTypesNot: ['type-only'] },
     },
     { name: 'workflows-no-node-builtins', severity: 'error', from: { path: '^workflows/' }, to: { dependencyTypes: ['core'] } },
     { name: 'nothing-below-api-imports-api', severity: 'error', from: { pathNot: any('api', 'app', 'scripts', 'test', 'bench') }, to: { path: '^api/' } },
