@@ -2,7 +2,9 @@
  * The house rules, checked by `npm run lint:deps` (part of `npm test`): layers point one way.
  *
  *   common <- domain <- protocol | config <- orm <- adapters <- services <- temporal <- activities <- api <- app
- *   workflows: domain, common, temporal's ids/messages/failures, the bundle-safe config defaults, and activity/service types only
+ *   (no Temporal SDK below temporal/: services are use cases, activities/ wrap them)
+ *   workflows: domain, common, temporal's ids/messages/failures, the bundle-safe config defaults, and activity/service types only;
+ *   nobody but the worker loads workflow code (clients: type-only imports and temporal/messages.ts)
  *   sim: protocol, common and config/simulators.ts (its defaults) only;  web (console): domain only
  *
  * See README "Architecture" for what each folder holds.
@@ -21,6 +23,13 @@ module.exports = {
     { name: 'orm-below-services', severity: 'error', from: { path: '^orm/' }, to: { path: any('adapters', 'services', 'temporal', 'activities', 'workflows', 'api', 'app', 'scripts', 'sim', 'test', 'bench', 'web') } },
     { name: 'adapters-below-services', severity: 'error', comment: 'An adapter talks to one outside system; it knows no use case, process or route.', from: { path: '^adapters/', pathNot: '\\.test\\.ts$' }, to: { path: any('orm', 'services', 'temporal', 'activities', 'workflows', 'api', 'app', 'scripts', 'sim', 'test', 'bench', 'web') } },
     { name: 'services-below-temporal', severity: 'error', comment: 'Use cases are transactions; processes are started by temporal/ clients above them (workflow IDs excepted: a bill row names its process).', from: { path: '^services/', pathNot: '\\.test\\.ts$' }, to: { pathNot: '^temporal/ids\\.ts$', path: any('temporal', 'activities', 'workflows', 'api', 'app', 'scripts', 'sim', 'test', 'bench', 'web') } },
+    {
+      name: 'use-cases-know-no-temporal',
+      severity: 'error',
+      comment: 'services/ are use cases (transactions) and everything below them is plain code: no Temporal SDK. Activity wrappers (attempts, heartbeats, ApplicationFailure, logging) live in activities/; a service that needs progress or cancellation takes a callback or an AbortSignal; a refusal is a DomainError (the worker turns it into a failure).',
+      from: { path: '^(common|domain|protocol|config|orm|adapters|services)/' },
+      to: { path: '^node_modules/@temporalio/' },
+    },
     { name: 'temporal-below-activities', severity: 'error', from: { path: '^temporal/', pathNot: '\\.test\\.ts$' }, to: { path: any('activities', 'api', 'app', 'scripts', 'sim', 'test', 'bench', 'web') } },
     { name: 'activities-below-api', severity: 'error', from: { path: '^activities/' }, to: { path: any('api', 'app', 'scripts', 'sim', 'test', 'bench', 'web', 'workflows') } },
     {
@@ -30,6 +39,13 @@ module.exports = {
       from: { path: '^workflows/' },
       to: { path: SRC, pathNot: '^(workflows|domain|common)/|^temporal/(ids|messages|failures|search-attributes)\\.ts$|^config/(bills|fiscal)\\.ts$', dependencyTypesNot: ['type-only'] },
     },
+    {
+      name: 'workflow-code-stays-in-the-worker',
+      severity: 'error',
+      comment: 'Only the worker (and its bundle, and tests) loads workflow code. Clients name a workflow by its type name (temporal/workflow-types.ts: a type-only import) and send the messages of temporal/messages.ts.',
+      from: { path: SRC, pathNot: '^(workflows|test)/|^app/worker\\.ts$|^scripts/bundle-workflows\\.ts$|\\.test\\.ts$' },
+      to: { path: '^workflows/', dependencyTypesNot: ['type-only'] },
+    },
     { name: 'workflows-no-node-builtins', severity: 'error', from: { path: '^workflows/' }, to: { dependencyTypes: ['core'] } },
     { name: 'nothing-below-api-imports-api', severity: 'error', from: { pathNot: any('api', 'app', 'scripts', 'test', 'bench') }, to: { path: '^api/' } },
     { name: 'nobody-imports-app-or-scripts', severity: 'error', from: { pathNot: any('app', 'scripts', 'test', 'bench') }, to: { path: '^(app|scripts)/' } },
@@ -38,7 +54,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(dist|web/dist|node_modules)/' },
+    // Packages are leaves (doNotFollow); the Temporal SDK stays visible so use-cases-know-no-temporal can see it.
+    exclude: { path: '^(dist|web/dist)/|^node_modules/(?!@temporalio/)' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { extensions: ['.ts', '.js', '.vue', '.json'] },

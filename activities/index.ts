@@ -1,28 +1,24 @@
-/** Every activity the worker serves, built from the shared Deps. Workflows import this only as a type. */
+/**
+ * Every activity the worker serves, built from the shared Deps: thin wrappers over the use cases
+ * in services/ (the Temporal side of them: attempts, heartbeats, failure types, logging). Workflows
+ * import this only as a type.
+ */
 import type { Deps } from '../services/deps';
 import type { ProcessContext } from '../temporal/context';
-import { createIssueActivities } from '../services/delivery';
-import { writeOffActivity } from '../services/reversal';
-import { createLifecycleActivities } from '../services/lifecycle';
-import { paperActivities } from '../services/paper';
-import { basicDataActivities } from '../services/fiscal/basic-data';
-import { requisitionActivities } from '../services/stock/requisition';
-import { stockAlarmActivities } from '../services/stock/alarms';
-import { uploadActivities } from '../services/fiscal/upload';
-import { accountActivities } from '../services/fiscal/account';
+import { issueActivities } from './issuance';
+import { lifecycleActivities } from './lifecycle';
+import { paperActivities } from './paper';
+import { fiscalActivities } from './fiscal';
+import { stockActivities } from './stock';
 import { refundActivities } from './refund';
 
 export function createActivities(deps: Deps, processes: ProcessContext) {
   return {
-    ...createIssueActivities(deps),
-    ...createLifecycleActivities(deps),
-    writeOffBill: writeOffActivity(deps),
+    ...issueActivities(deps),
+    ...lifecycleActivities(deps),
     ...paperActivities(deps),
-    ...basicDataActivities(deps),
-    ...requisitionActivities(deps),
-    ...stockAlarmActivities(deps),
-    ...uploadActivities(deps),
-    ...accountActivities(deps),
+    ...fiscalActivities(deps),
+    ...stockActivities(deps),
     ...refundActivities(deps, processes),
   };
 }

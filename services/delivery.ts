@@ -1,11 +1,10 @@
-/** The issue workflow's activities: the issuing local activity, the layout file, the patient notices. */
+/** A bill's delivery after issue (the issue workflow's activities, activities/delivery.ts): the layout file and the patient notices. */
 import * as fs from 'node:fs/promises';
 import { dbDate } from '../orm/sql-values';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { formatYuan, yuanInChinese } from '../common/money';
 import type { Deps } from './deps';
-import { issueBillActivity } from './issuance';
 import { h5Url, noticeTargets, type Channel } from '../domain/bill/facts';
 import { BUS_TYPES } from '../domain/bill/issue-request';
 import { NotifyPermanentError } from '../adapters/notify';
@@ -63,152 +62,144 @@ function chinaDate(v: unknown): Date | undefined {
   return d && !Number.isNaN(d.getTime()) ? d : undefined;
 }
 
-export function createIssueActivities(deps: Deps) {
-  const db = () => deps.orm.em;
+async function loadBill(deps: Deps, billId: number): Promise<BillRow> {
+  const row = await billForDelivery(deps.orm.em, billId);
+  if (!row) throw new Error(`bill ${billId} not found`);
+  return row;
+}
 
-  async function loadBill(billId: number): Promise<BillRow> {
-    const row = await billForDelivery(db(), billId);
-    if (!row) throw new Error(`bill ${billId} not found`);
-    return row;
-  }
-
-  /** Renders the PDF layout file, writes it atomically and records its path and SHA-256. Idempotent. */
-  async function renderLayout(bill: BillRow): Promise<string> {
-    if (bill.layout_path) return bill.layout_path;
-    const [items, payments] = await Promise.all([itemsOfBill(db(), bill.id), paymentsOfBill(db(), bill.id)]);
-    const extra = bill.extra ? JSON.parse(bill.extra) : {};
-    const ref = { billBatchCode: bill.bill_batch_code, billNo: bill.bill_no, random: bill.random };
-    const pdf = await deps.layout.pdf(
-      {
-        hospitalName: bill.hospital_name,
-        regionName: REGION_NAMES[bill.region_code] ?? '',
-        billKindName: bill.kind_name,
-        ...ref,
-        issuedAt: dbDate(bill.issued_at),
-        payer: bill.payer,
-        idCardNo: bill.id_card_no ?? undefined,
-        patientNo: bill.patient_no,
-        busNo: bill.bus_no,
-        busType: bill.bus_type,
-        busTypeName: BUS_TYPES[bill.bus_type] ?? bill.bus_type,
-        medicalCareType: extra.medicalCareType,
-        visitDate: chinaDate(extra.consultationDate),
-        institutionType: extra.medicalInstitution,
-        placeName: bill.place_name,
-        payee: bill.payee,
-        checker: bill.checker ?? undefined,
-        author: bill.author,
-        totalAmt: formatYuan(Number(bill.total_amt)),
-        totalAmtChinese: yuanInChinese(Number(bill.total_amt)),
-        items: items.map((i) => ({ name: i.name, number: i.number ?? undefined, unit: i.unit ?? undefined, amt: formatYuan(Number(i.amt)), remark: i.remark ?? undefined })),
-        payments: payments.map((p) => ({ channelName: PAY_CHANNELS[p.channel_code] ?? p.channel_code, amount: formatYuan(Number(p.amount)) })),
-        remark: bill.remark ?? undefined,
-        h5Url: h5Url(deps.cfg.server.publicUrl, ref),
-        state: bill.state === 'reversed' ? 'reversed' : 'normal',
-        isScarlet: !!Number(bill.is_scarlet),
-        relatedBillBatchCode: bill.related_code ?? undefined,
-        relatedBillNo: bill.related_no ?? undefined,
-        signatureHex: bill.signature,
-      },
-      { fontPath: deps.cfg.layout.fontPath },
-    );
-    const rel = layoutRelPath(ref);
-    const abs = path.join(deps.cfg.server.dataDir, rel);
-    await fs.mkdir(path.dirname(abs), { recursive: true });
-    const tmp = `${abs}.${process.pid}.${bill.id}.tmp`;
-    await fs.writeFile(tmp, pdf);
-    await fs.rename(tmp, abs);
-    const sha = createHash('sha256').update(pdf).digest('hex');
-    await recordLayoutFile(db(), bill.id, rel, sha);
-    return rel;
-  }
-
-  /**
-   * Sends one channel's notice at most once: the notification row remembers a sent notice, and the
-   * provider dedupes by the idempotency key if we crash between sending and recording. A permanent
-   * error (bad number) is recorded and not retried; anything else is thrown for a retry.
-   */
-  async function notify(bill: BillRow, channel: Channel, target: string, why: NoticePurpose = { purpose: 'issue', actor: 'system', event: channel === 'card' ? 'card_inserted' : 'notified' }): Promise<'sent' | 'failed'> {
-    const find = () => findNotice(db(), bill.id, channel, why.purpose);
-    let row = (await find()) as NoticeRow;
-    if (!row) {
-      await openNotice(db(), { billId: bill.id, channel, purpose: why.purpose, actor: why.actor, target });
-      row = (await find()) as NoticeRow;
-    }
-    if (row.status === 'sent' || row.status === 'failed') return row.status;
-    const noticeId = row.id;
-    target = row.target; // the target of the first attempt, whatever a retry was given
-    const notifier = deps.notifiers.find((n) => n.channel === channel);
-    if (!notifier) throw new Error(`no notifier configured for ${channel}`);
-    const ref = { billBatchCode: bill.bill_batch_code, billNo: bill.bill_no, random: bill.random };
-    try {
-      const { providerId } = await notifier.send({
-        idempotencyKey: why.purpose === 'issue' ? `bill-${bill.id}-${channel}` : `bill-${bill.id}-${channel}-${why.purpose.replace(/^resend:/, 'r-')}`,
-        totalFen: Number(bill.total_amt),
-        pdfPath: bill.layout_path ? path.join(deps.cfg.server.dataDir, bill.layout_path) : undefined,
-        scarlet: !!Number(bill.is_scarlet),
-        target,
-        hospitalName: bill.hospital_name,
-        payer: bill.payer,
-        ...ref,
-        totalAmt: formatYuan(Number(bill.total_amt)),
-        h5Url: h5Url(deps.cfg.server.publicUrl, ref),
-        issuedAt: dbDate(bill.issued_at),
-      });
-      await deps.orm.em.fork().transactional(async (sql) => {
-        await markNoticeSent(sql, noticeId, providerId);
-        await recordBillEvent(sql, { billId: bill.id, type: why.event, actor: why.actor, detail: `${NOTICE_CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}` });
-      });
-      return 'sent';
-    } catch (e) {
-      const permanent = e instanceof NotifyPermanentError;
-      const message = String((e as Error).message ?? e).slice(0, 1000);
-      await deps.orm.em.fork().transactional(async (sql) => {
-        await markNoticeAttemptFailed(sql, noticeId, permanent, message);
-        if (permanent) await recordBillEvent(sql, { billId: bill.id, type: 'notice_failed', actor: why.actor, detail: `${NOTICE_CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}：${message.slice(0, 200)}` });
-      });
-      if (permanent) return 'failed';
-      throw e;
-    }
-  }
-
-  return {
-    issueBill: issueBillActivity(deps),
-
-    /**
-     * Everything after the HIS has its answer, in one activity so that a bill costs the Temporal
-     * server one activity task: the layout file, then every notice channel in parallel. Each step
-     * is idempotent, so a retry (a channel was down) redoes only what is not done yet.
-     */
-    async deliverBill(billId: number): Promise<DeliveryResult> {
-      const bill = await loadBill(billId);
-      bill.layout_path = await renderLayout(bill);
-      const targets = noticeTargets({ tel: bill.tel, email: bill.email, openId: bill.open_id, extra: bill.extra, isScarlet: bill.is_scarlet });
-      const entries = Object.entries(targets) as Array<[Channel, string]>;
-      const results = await Promise.allSettled(entries.map(([c, t]) => notify(bill, c, t)));
-      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${entries[i][0]}: ${(r.reason as Error)?.message ?? r.reason}`] : []));
-      if (failed.length) throw new Error(`notice not delivered yet (will retry): ${failed.join('; ')}`);
-      const notices: DeliveryResult['notices'] = {};
-      results.forEach((r, i) => (notices[entries[i][0]] = (r as PromiseFulfilledResult<'sent' | 'failed'>).value));
-      return { layout: 'done', notices };
+/** Renders the PDF layout file, writes it atomically and records its path and SHA-256. Idempotent. */
+async function renderLayout(deps: Deps, bill: BillRow): Promise<string> {
+  if (bill.layout_path) return bill.layout_path;
+  const [items, payments] = await Promise.all([itemsOfBill(deps.orm.em, bill.id), paymentsOfBill(deps.orm.em, bill.id)]);
+  const extra = bill.extra ? JSON.parse(bill.extra) : {};
+  const ref = { billBatchCode: bill.bill_batch_code, billNo: bill.bill_no, random: bill.random };
+  const pdf = await deps.layout.pdf(
+    {
+      hospitalName: bill.hospital_name,
+      regionName: REGION_NAMES[bill.region_code] ?? '',
+      billKindName: bill.kind_name,
+      ...ref,
+      issuedAt: dbDate(bill.issued_at),
+      payer: bill.payer,
+      idCardNo: bill.id_card_no ?? undefined,
+      patientNo: bill.patient_no,
+      busNo: bill.bus_no,
+      busType: bill.bus_type,
+      busTypeName: BUS_TYPES[bill.bus_type] ?? bill.bus_type,
+      medicalCareType: extra.medicalCareType,
+      visitDate: chinaDate(extra.consultationDate),
+      institutionType: extra.medicalInstitution,
+      placeName: bill.place_name,
+      payee: bill.payee,
+      checker: bill.checker ?? undefined,
+      author: bill.author,
+      totalAmt: formatYuan(Number(bill.total_amt)),
+      totalAmtChinese: yuanInChinese(Number(bill.total_amt)),
+      items: items.map((i) => ({ name: i.name, number: i.number ?? undefined, unit: i.unit ?? undefined, amt: formatYuan(Number(i.amt)), remark: i.remark ?? undefined })),
+      payments: payments.map((p) => ({ channelName: PAY_CHANNELS[p.channel_code] ?? p.channel_code, amount: formatYuan(Number(p.amount)) })),
+      remark: bill.remark ?? undefined,
+      h5Url: h5Url(deps.cfg.server.publicUrl, ref),
+      state: bill.state === 'reversed' ? 'reversed' : 'normal',
+      isScarlet: !!Number(bill.is_scarlet),
+      relatedBillBatchCode: bill.related_code ?? undefined,
+      relatedBillNo: bill.related_no ?? undefined,
+      signatureHex: bill.signature,
     },
+    { fontPath: deps.cfg.layout.fontPath },
+  );
+  const rel = layoutRelPath(ref);
+  const abs = path.join(deps.cfg.server.dataDir, rel);
+  await fs.mkdir(path.dirname(abs), { recursive: true });
+  const tmp = `${abs}.${process.pid}.${bill.id}.tmp`;
+  await fs.writeFile(tmp, pdf);
+  await fs.rename(tmp, abs);
+  const sha = createHash('sha256').update(pdf).digest('hex');
+  await recordLayoutFile(deps.orm.em, bill.id, rel, sha);
+  return rel;
+}
 
-    /**
-     * A resend request's notices (console or HIS), each sent at most once for the request:
-     * the notification row (bill, channel, `resend:{requestKey}`) remembers it. Retried like
-     * deliverBill while a channel is down; a permanent refusal is recorded, not retried.
-     */
-    async sendNotices(req: NoticeRequest): Promise<Partial<Record<Channel, 'sent' | 'failed'>>> {
-      const bill = await loadBill(req.billId);
-      bill.layout_path = await renderLayout(bill);
-      const why = (c: Channel): NoticePurpose => ({ purpose: `resend:${req.requestKey}`, actor: req.actor, event: c === 'card' ? 'card_inserted' : 'notice_resent' });
-      // the card pack holds a bill once: whoever asks, it is the bill's one card-pack row
-      const results = await Promise.allSettled(req.targets.map((t) => (t.channel === 'card' ? notify(bill, 'card', t.target, { purpose: 'issue', actor: req.actor, event: 'card_inserted' }) : notify(bill, t.channel, t.target, why(t.channel)))));
-      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${req.targets[i].channel}: ${(r.reason as Error)?.message ?? r.reason}`] : []));
-      if (failed.length) throw new Error(`notice not delivered yet (will retry): ${failed.join('; ')}`);
-      const out: Partial<Record<Channel, 'sent' | 'failed'>> = {};
-      results.forEach((r, i) => (out[req.targets[i].channel] = (r as PromiseFulfilledResult<'sent' | 'failed'>).value));
-      return out;
-    },
-  };
+/**
+ * Sends one channel's notice at most once: the notification row remembers a sent notice, and the
+ * provider dedupes by the idempotency key if we crash between sending and recording. A permanent
+ * error (bad number) is recorded and not retried; anything else is thrown for a retry.
+ */
+async function notify(deps: Deps, bill: BillRow, channel: Channel, target: string, why: NoticePurpose = { purpose: 'issue', actor: 'system', event: channel === 'card' ? 'card_inserted' : 'notified' }): Promise<'sent' | 'failed'> {
+  const find = () => findNotice(deps.orm.em, bill.id, channel, why.purpose);
+  let row = (await find()) as NoticeRow;
+  if (!row) {
+    await openNotice(deps.orm.em, { billId: bill.id, channel, purpose: why.purpose, actor: why.actor, target });
+    row = (await find()) as NoticeRow;
+  }
+  if (row.status === 'sent' || row.status === 'failed') return row.status;
+  const noticeId = row.id;
+  target = row.target; // the target of the first attempt, whatever a retry was given
+  const notifier = deps.notifiers.find((n) => n.channel === channel);
+  if (!notifier) throw new Error(`no notifier configured for ${channel}`);
+  const ref = { billBatchCode: bill.bill_batch_code, billNo: bill.bill_no, random: bill.random };
+  try {
+    const { providerId } = await notifier.send({
+      idempotencyKey: why.purpose === 'issue' ? `bill-${bill.id}-${channel}` : `bill-${bill.id}-${channel}-${why.purpose.replace(/^resend:/, 'r-')}`,
+      totalFen: Number(bill.total_amt),
+      pdfPath: bill.layout_path ? path.join(deps.cfg.server.dataDir, bill.layout_path) : undefined,
+      scarlet: !!Number(bill.is_scarlet),
+      target,
+      hospitalName: bill.hospital_name,
+      payer: bill.payer,
+      ...ref,
+      totalAmt: formatYuan(Number(bill.total_amt)),
+      h5Url: h5Url(deps.cfg.server.publicUrl, ref),
+      issuedAt: dbDate(bill.issued_at),
+    });
+    await deps.orm.em.fork().transactional(async (sql) => {
+      await markNoticeSent(sql, noticeId, providerId);
+      await recordBillEvent(sql, { billId: bill.id, type: why.event, actor: why.actor, detail: `${NOTICE_CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}` });
+    });
+    return 'sent';
+  } catch (e) {
+    const permanent = e instanceof NotifyPermanentError;
+    const message = String((e as Error).message ?? e).slice(0, 1000);
+    await deps.orm.em.fork().transactional(async (sql) => {
+      await markNoticeAttemptFailed(sql, noticeId, permanent, message);
+      if (permanent) await recordBillEvent(sql, { billId: bill.id, type: 'notice_failed', actor: why.actor, detail: `${NOTICE_CHANNEL_NAMES[channel]} ${maskTarget(channel, target)}：${message.slice(0, 200)}` });
+    });
+    if (permanent) return 'failed';
+    throw e;
+  }
+}
+
+/**
+ * Everything after the HIS has its answer, in one activity so that a bill costs the Temporal
+ * server one activity task: the layout file, then every notice channel in parallel. Each step
+ * is idempotent, so a retry (a channel was down) redoes only what is not done yet.
+ */
+export async function deliverBill(deps: Deps, billId: number): Promise<DeliveryResult> {
+  const bill = await loadBill(deps, billId);
+  bill.layout_path = await renderLayout(deps, bill);
+  const targets = noticeTargets({ tel: bill.tel, email: bill.email, openId: bill.open_id, extra: bill.extra, isScarlet: bill.is_scarlet });
+  const entries = Object.entries(targets) as Array<[Channel, string]>;
+  const results = await Promise.allSettled(entries.map(([c, t]) => notify(deps, bill, c, t)));
+  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${entries[i][0]}: ${(r.reason as Error)?.message ?? r.reason}`] : []));
+  if (failed.length) throw new Error(`notice not delivered yet (will retry): ${failed.join('; ')}`);
+  const notices: DeliveryResult['notices'] = {};
+  results.forEach((r, i) => (notices[entries[i][0]] = (r as PromiseFulfilledResult<'sent' | 'failed'>).value));
+  return { layout: 'done', notices };
+}
+
+/**
+ * A resend request's notices (console or HIS), each sent at most once for the request:
+ * the notification row (bill, channel, `resend:{requestKey}`) remembers it. Retried like
+ * deliverBill while a channel is down; a permanent refusal is recorded, not retried.
+ */
+export async function sendNotices(deps: Deps, req: NoticeRequest): Promise<Partial<Record<Channel, 'sent' | 'failed'>>> {
+  const bill = await loadBill(deps, req.billId);
+  bill.layout_path = await renderLayout(deps, bill);
+  const why = (c: Channel): NoticePurpose => ({ purpose: `resend:${req.requestKey}`, actor: req.actor, event: c === 'card' ? 'card_inserted' : 'notice_resent' });
+  // the card pack holds a bill once: whoever asks, it is the bill's one card-pack row
+  const results = await Promise.allSettled(req.targets.map((t) => (t.channel === 'card' ? notify(deps, bill, 'card', t.target, { purpose: 'issue', actor: req.actor, event: 'card_inserted' }) : notify(deps, bill, t.channel, t.target, why(t.channel)))));
+  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${req.targets[i].channel}: ${(r.reason as Error)?.message ?? r.reason}`] : []));
+  if (failed.length) throw new Error(`notice not delivered yet (will retry): ${failed.join('; ')}`);
+  const out: Partial<Record<Channel, 'sent' | 'failed'>> = {};
+  results.forEach((r, i) => (out[req.targets[i].channel] = (r as PromiseFulfilledResult<'sent' | 'failed'>).value));
+  return out;
 }

@@ -13,7 +13,7 @@ import type { SqlOrm } from '../orm/sql';
 import { openOrm } from '../orm/db';
 import { insertReceivedRequest, issueRequestOf } from '../orm/repositories/issue-requests';
 import { issueTodos } from '../orm/repositories/todos';
-import { issueBillActivity, permanentDbError } from './issuance';
+import { issueBill, permanentDbError } from './issuance';
 import { sampleOutpatient } from '../sim/his/client';
 import { HIS_LIMIT_DEFAULTS } from '../domain/his-input';
 import { DomainError } from '../common/errors';
@@ -40,14 +40,14 @@ test('an unexpected error is retried while attempts are left, then refused with 
   const boom = () => {
     throw new Error("insert into bill values ('440101199001031234') - connection reset");
   };
-  const retry = await issueBillActivity(depsWith(2, boom))({ appid: 'A', busNo: 'U1' }).catch((e: unknown) => e as Error);
+  const retry = await issueBill(depsWith(2, boom), { appid: 'A', busNo: 'U1' }, { attempt: 1 }).catch((e: unknown) => e as Error);
   expect(retry).not.toBeInstanceOf(DomainError);
   expect((retry as Error).name).toBe('IssueAttemptFailed');
   expect((retry as Error).message).not.toContain('440101199001031234');
   expect((await issueRequestOf(orm.em, 'A', 'U1'))!.status).toBe('received');
   expect(await issueTodos(orm.em, { state: 'open' })).toEqual([]);
 
-  const gaveUp = await issueBillActivity(depsWith(1, boom))({ appid: 'A', busNo: 'U1' }).catch((e: unknown) => e as DomainError);
+  const gaveUp = await issueBill(depsWith(2, boom), { appid: 'A', busNo: 'U1' }, { attempt: 2 }).catch((e: unknown) => e as DomainError);
   expect(gaveUp).toBeInstanceOf(DomainError);
   expect((gaveUp as DomainError).code).toBe('E9999');
   expect((await issueRequestOf(orm.em, 'A', 'U1'))!.status).toBe('rejected');
@@ -58,7 +58,7 @@ test('an unexpected error is retried while attempts are left, then refused with 
 
 test('a validation error refuses the stored request at once, whatever attempt it is', async () => {
   await store('V1', sampleOutpatient({ busNo: 'V1', placeCode: 'MZ01\u0000' }));
-  const e = (await issueBillActivity(depsWith(5, () => ({})))({ appid: 'A', busNo: 'V1' }).catch((x: unknown) => x)) as DomainError;
+  const e = (await issueBill(depsWith(5, () => ({})), { appid: 'A', busNo: 'V1' }, { attempt: 1 }).catch((x: unknown) => x)) as DomainError;
   expect(e).toBeInstanceOf(DomainError);
   expect(e.code).toBe('E0010');
   expect(e.field).toBe('placeCode');

@@ -1,6 +1,6 @@
 /**
  * Issues one bill: the synchronous heart of issuance, run as a local activity of the issue
- * workflow. In ONE database transaction it takes the billing point's next number, computes the
+ * workflow (activities/issuance.ts passes the activity's attempt). In ONE database transaction it takes the billing point's next number, computes the
  * check code, signs the canonical bill text with the hospital's SM2 key and stores the bill; so a
  * number is never used twice and never skipped (a failed transaction gives the number back).
  * Idempotent by (appid, busNo): a retry after a crash finds the stored bill and returns it.
@@ -8,7 +8,6 @@
 import { DomainError, fieldError } from '../common/errors';
 import { formatYuan } from '../common/money';
 import { ConstraintViolationException } from '@mikro-orm/core';
-import { Context } from '@temporalio/activity';
 import { isUniqueViolation, redactDbError } from '../orm/errors';
 import { openIssueTodo, closeIssueTodo } from '../orm/repositories/todos';
 import { Bill, IssueRequest } from '../orm/entities';
@@ -76,70 +75,69 @@ export function permanentDbError(e: unknown): DomainError | undefined {
   return new DomainError('E0010', `request: 数据库拒绝保存该请求（${code || 'constraint'}），请更正后用同一 busNo 重新提交`, 'request');
 }
 
-/** The attempt of the running activity (1 outside an activity). */
-function currentAttempt(): number {
+export interface IssueAttempt {
+  /** Which attempt this is (1 the first; the issuing activity's retry count): an unexpected error on attempt `cfg.his.issueMaxAttempts` refuses the request. */
+  attempt: number;
+}
+
+/**
+ * Issues the stored request (appid, busNo), or answers with its bill when it is issued already.
+ * A refusal that cannot change on retry is a DomainError (the request is marked refused); an
+ * unexpected error is thrown for a retry until `attempt` reaches the limit, then refused with E9999.
+ */
+export async function issueBill(deps: Deps, input: IssueBillInput, { attempt }: IssueAttempt): Promise<IssuedBill> {
+  const em = deps.orm.em.fork();
+  const request = await issueRequestOf(em, input.appid, input.busNo);
+  if (!request) throw new DomainError('E0030', `busNo: no issuance request stored for ${input.busNo}`, 'busNo');
+  if (request.bill_id) {
+    const bill = await em.findOneOrFail(Bill, request.bill_id, { populate: ['place'] });
+    return toIssued(deps, bill, bill.place.code);
+  }
+  let placeCode = '';
   try {
-    return Context.current().info.attempt;
-  } catch {
-    return 1;
+    const draft = parseIssueDraft(request.method, JSON.parse(request.payload), deps.cfg.his);
+    placeCode = draft.placeCode;
+    return await issueInTransaction(deps, em, input, request, draft);
+  } catch (e) {
+    if (isUniqueViolation(e)) {
+      // A concurrent attempt stored this bill first: answer with it.
+      const again = await deps.orm.em.fork().findOne(Bill, { appid: input.appid, busNo: input.busNo }, { populate: ['place'] });
+      if (again) return toIssued(deps, again, again.place.code);
+    }
+    // Refusals that cannot change on retry: the request is marked refused at once (a corrected
+    // request may take its busNo) and the process fails with the code.
+    const refusal = e instanceof DomainError ? e : e instanceof SyntaxError ? fieldError('request', '保存的请求不是有效的 JSON') : permanentDbError(e);
+    if (refusal) {
+      await rejectRequest(deps, request.id, refusal);
+      throw refusal;
+    }
+    if (e instanceof SignerConfigError) throw e;
+    // Unexpected: retried by the activity's retry policy a bounded number of times, then the
+    // request is refused with E9999 (the busNo stays usable) and a to-do is opened for a person.
+    const reason = redactDbError(e);
+    if (attempt >= deps.cfg.his.issueMaxAttempts) {
+      const gaveUp = new DomainError('E9999', `internal error: 开票在 ${deps.cfg.his.issueMaxAttempts} 次尝试后仍失败，已转人工待办；可用同一 busNo 重试`);
+      await rejectRequest(deps, request.id, gaveUp);
+      await openIssueTodo(deps.orm.em.fork(), {
+        appid: input.appid,
+        busNo: input.busNo,
+        placeCode,
+        workflowId: billWorkflowId(input.appid, input.busNo),
+        title: `开票失败：业务流水号 ${input.busNo}`,
+        detail: `${deps.cfg.his.issueMaxAttempts} 次尝试均失败：${reason}`.slice(0, 1000),
+        at: new Date(),
+      });
+      throw gaveUp;
+    }
+    // The retry carries the redacted reason only (no SQL text, no values).
+    const err = new Error(`issuing ${input.busNo} failed (attempt ${attempt} of ${deps.cfg.his.issueMaxAttempts}): ${reason}`);
+    err.name = 'IssueAttemptFailed';
+    throw err;
   }
 }
 
-export function issueBillActivity(deps: Deps) {
-  const rejectRequest = (id: number, e: DomainError) =>
-    deps.orm.em.fork().nativeUpdate(IssueRequest, { id }, { status: 'rejected', errorCode: e.code, errorMessage: e.message.slice(0, 500), updatedAt: new Date() });
-
-  return async function issueBill(input: IssueBillInput): Promise<IssuedBill> {
-    const em = deps.orm.em.fork();
-    const request = await issueRequestOf(em, input.appid, input.busNo);
-    if (!request) throw new DomainError('E0030', `busNo: no issuance request stored for ${input.busNo}`, 'busNo');
-    if (request.bill_id) {
-      const bill = await em.findOneOrFail(Bill, request.bill_id, { populate: ['place'] });
-      return toIssued(deps, bill, bill.place.code);
-    }
-    let placeCode = '';
-    try {
-      const draft = parseIssueDraft(request.method, JSON.parse(request.payload), deps.cfg.his);
-      placeCode = draft.placeCode;
-      return await issueInTransaction(deps, em, input, request, draft);
-    } catch (e) {
-      if (isUniqueViolation(e)) {
-        // A concurrent attempt stored this bill first: answer with it.
-        const again = await deps.orm.em.fork().findOne(Bill, { appid: input.appid, busNo: input.busNo }, { populate: ['place'] });
-        if (again) return toIssued(deps, again, again.place.code);
-      }
-      // Refusals that cannot change on retry: the request is marked refused at once (a corrected
-      // request may take its busNo) and the process fails with the code.
-      const refusal = e instanceof DomainError ? e : e instanceof SyntaxError ? fieldError('request', '保存的请求不是有效的 JSON') : permanentDbError(e);
-      if (refusal) {
-        await rejectRequest(request.id, refusal);
-        throw refusal;
-      }
-      if (e instanceof SignerConfigError) throw e;
-      // Unexpected: retried by the activity's retry policy a bounded number of times, then the
-      // request is refused with E9999 (the busNo stays usable) and a to-do is opened for a person.
-      const reason = redactDbError(e);
-      if (currentAttempt() >= deps.cfg.his.issueMaxAttempts) {
-        const gaveUp = new DomainError('E9999', `internal error: 开票在 ${deps.cfg.his.issueMaxAttempts} 次尝试后仍失败，已转人工待办；可用同一 busNo 重试`);
-        await rejectRequest(request.id, gaveUp);
-        await openIssueTodo(deps.orm.em.fork(), {
-          appid: input.appid,
-          busNo: input.busNo,
-          placeCode,
-          workflowId: billWorkflowId(input.appid, input.busNo),
-          title: `开票失败：业务流水号 ${input.busNo}`,
-          detail: `${deps.cfg.his.issueMaxAttempts} 次尝试均失败：${reason}`.slice(0, 1000),
-          at: new Date(),
-        });
-        throw gaveUp;
-      }
-      // The retry carries the redacted reason only (no SQL text, no values).
-      const err = new Error(`issuing ${input.busNo} failed (attempt ${currentAttempt()} of ${deps.cfg.his.issueMaxAttempts}): ${reason}`);
-      err.name = 'IssueAttemptFailed';
-      throw err;
-    }
-  };
-}
+const rejectRequest = (deps: Deps, id: number, e: DomainError) =>
+  deps.orm.em.fork().nativeUpdate(IssueRequest, { id }, { status: 'rejected', errorCode: e.code, errorMessage: e.message.slice(0, 500), updatedAt: new Date() });
 
 async function issueInTransaction(deps: Deps, em: Sql, input: IssueBillInput, request: { id: number; origin_bill_id: number | null }, draft: IssueDraft): Promise<IssuedBill> {
   const app = await deps.master.app(input.appid);

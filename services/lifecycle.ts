@@ -1,5 +1,5 @@
 /**
- * Activities of the reversal process beyond the red bill itself: the paper-form check, the
+ * The reversal process's steps beyond the red bill itself (its activities: activities/lifecycle.ts): the paper-form check, the
  * to-do items a person must work (recover a paper form, unblock a reissue), reminders, and the plan
  * of a partial-refund reissue. Each is one transaction and idempotent, because Temporal may run an
  * activity again after a crash: a to-do is opened once per (kind, bill), a reminder counted once.
@@ -72,124 +72,121 @@ export interface ReissuePlan {
   refundAmt: string;
 }
 
-export function createLifecycleActivities(deps: Deps) {
-  const tx = <T>(fn: (sql: Sql) => Promise<T>) => deps.orm.em.fork().transactional((t) => fn(t));
+/** One transaction on a fresh fork. */
+const tx = <T>(deps: Deps, fn: (sql: Sql) => Promise<T>) => deps.orm.em.fork().transactional(fn);
 
+/** Whether the bill is exchanged for a paper form right now (a reversal must wait for its recovery). */
+export async function paperHold(deps: Deps, billId: number): Promise<PaperHold> {
+  const b = await billPaperHold(deps.orm.em, billId);
+  if (!b) throw new DomainError('E0030', `billNo: bill ${billId} not found`, 'billNo');
   return {
-    /** Whether the bill is exchanged for a paper form right now (a reversal must wait for its recovery). */
-    async paperHold(billId: number): Promise<PaperHold> {
-      const b = await billPaperHold(deps.orm.em, billId);
-      if (!b) throw new DomainError('E0030', `billNo: bill ${billId} not found`, 'billNo');
-      return {
-        exchanged: b.paper_state === 'exchanged',
-        paperBillBatchCode: b.paper_bill_batch_code ?? undefined,
-        paperBillNo: b.paper_bill_no ?? undefined,
-        placeCode: b.place_code,
-        billBatchCode: b.bill_batch_code,
-        billNo: b.bill_no,
-      };
-    },
+    exchanged: b.paper_state === 'exchanged',
+    paperBillBatchCode: b.paper_bill_batch_code ?? undefined,
+    paperBillNo: b.paper_bill_no ?? undefined,
+    placeCode: b.place_code,
+    billBatchCode: b.bill_batch_code,
+    billNo: b.bill_no,
+  };
+}
 
-    /** Opens (or reopens) the to-do; the timeline gets `event` only when it was not open already. */
-    async openTodo(i: OpenTodoInput): Promise<void> {
-      await tx(async (sql) => {
-        const now = new Date();
-        const row = await todoOfBill(sql, i.kind, i.billId);
-        if (row?.state === 'open') return;
-        const fields = { placeCode: i.placeCode, workflowId: i.workflowId, title: i.title, detail: i.detail ?? null, createdAt: now, remindAt: i.remindAt ? new Date(i.remindAt) : null };
-        if (row) {
-          await reopenTodo(sql, row.id, fields);
-        } else {
-          try {
-            await insertTodo(sql, i.kind, i.billId, fields);
-          } catch (e) {
-            if (isUniqueViolation(e)) return; // a concurrent attempt opened it
-            throw e;
-          }
-        }
-        await recordBillEvent(sql, { billId: i.billId, type: i.event, actor: i.actor, detail: i.detail ?? i.title, workflowId: i.workflowId, at: now });
-      });
-    },
-
-    /** Closes the to-do if it is open; records `event` when it did. */
-    async closeTodo(i: CloseTodoInput): Promise<boolean> {
-      return tx(async (sql) => {
-        const closed = await closeOpenTodo(sql, i.kind, i.billId, { state: i.state, closedBy: i.actor, at: new Date() });
-        if (closed && i.event) await recordBillEvent(sql, { billId: i.billId, type: i.event, actor: i.actor, detail: i.detail, workflowId: i.workflowId });
-        return closed;
-      });
-    },
-
-    /** The `count`-th reminder for a paper form still out; counted once however often it is retried. */
-    async remindPaperRecovery(i: { billId: number; count: number; nextRemindAt: string; workflowId: string }): Promise<void> {
-      await tx(async (sql) => {
-        if (!(await countPaperReminder(sql, i.billId, { count: i.count, at: new Date(), nextRemindAt: new Date(i.nextRemindAt) }))) return;
-        const b = await billPaperForm(sql, i.billId);
-        await recordBillEvent(sql, {
-          billId: i.billId,
-          type: 'paper_reminder',
-          actor: 'system',
-          detail: `第 ${i.count} 次催收：纸质票据 ${b?.paper_bill_batch_code ?? ''}-${b?.paper_bill_no ?? ''} 尚未收回作废，冲红等待中`,
-          workflowId: i.workflowId,
-        });
-      });
-    },
-
-    /**
-     * Plans the reissue of a partial refund BEFORE anything is reversed: checks the refund against
-     * the bill, computes the new bill's request and stores it (under the derived busNo, linked to
-     * the original) so that the issuance later runs exactly as a HIS issuance would.
-     */
-    async planReissue(i: PlanReissueInput): Promise<ReissuePlan> {
+/** Opens (or reopens) the to-do; the timeline gets `event` only when it was not open already. */
+export async function openTodo(deps: Deps, i: OpenTodoInput): Promise<void> {
+  await tx(deps, async (sql) => {
+    const now = new Date();
+    const row = await todoOfBill(sql, i.kind, i.billId);
+    if (row?.state === 'open') return;
+    const fields = { placeCode: i.placeCode, workflowId: i.workflowId, title: i.title, detail: i.detail ?? null, createdAt: now, remindAt: i.remindAt ? new Date(i.remindAt) : null };
+    if (row) {
+      await reopenTodo(sql, row.id, fields);
+    } else {
       try {
-        const b = await reissueSourceBill(deps.orm.em, i.billId);
-        if (!b) throw new DomainError('E0030', `billNo: bill ${i.billId} not found`, 'billNo');
-        if (Number(b.is_scarlet)) throw new DomainError('E0031', `billNo: ${b.bill_batch_code}-${b.bill_no} is a red bill; it cannot be refunded`, 'billNo');
-        const req = await issueRequestOfBill(deps.orm.em, b.id);
-        if (!req) throw new DomainError('E0031', `billNo: ${b.bill_batch_code}-${b.bill_no} has no stored issuance request to reissue from`, 'billNo');
-        const original = JSON.parse(req.payload) as Record<string, unknown>;
-        const { payload, refundAmt, totalAmt } = computeReissue(original, { billBatchCode: b.bill_batch_code, billNo: b.bill_no }, i.refund, i.operator, new Date(i.requestedAt));
-        const draft = parseIssueDraft(req.method, payload, deps.cfg.his); // the reissue must be a valid issuance, checked before the reversal
-        const plan: ReissuePlan = {
-          appid: b.appid,
-          busNo: draft.busNo,
-          placeCode: draft.placeCode,
-          busType: draft.busType,
-          patientNo: draft.patientNo,
-          totalAmt: formatYuan(totalAmt),
-          refundAmt: formatYuan(refundAmt),
-        };
-        const hash = payloadHash(payload);
-        await tx(async (sql) => {
-          const existing = await issueRequestByBusNo(sql, b.appid, draft.busNo);
-          if (existing?.payload_hash === hash && existing.origin_bill_id === b.id) return; // planned already (a retry)
-          if (existing?.origin_bill_id === b.id) {
-            // The same refund asked again later (its busDateTime is the first request's): answer with that plan.
-            const first = JSON.parse(existing.payload) as Record<string, unknown>;
-            if (payloadHash({ ...payload, busDateTime: first.busDateTime }) === existing.payload_hash) return;
-          }
-          if (existing?.bill_id) throw new DomainError('E0012', `busNo: the reissue serial ${draft.busNo} already has a bill`, 'busNo');
-          if (b.state !== 'normal') throw new DomainError('E0031', `billNo: ${b.bill_batch_code}-${b.bill_no} is already reversed; a partial refund needs a bill in force`, 'billNo');
-          const planned = { method: req.method, payloadHash: hash, payload: JSON.stringify(payload), originBillId: b.id, at: new Date() };
-          if (existing) {
-            // A previous refund attempt that never reversed the bill: this request replaces it.
-            await replanReissueRequest(sql, existing.id, planned);
-          } else {
-            await insertReissueRequest(sql, b.appid, draft.busNo, planned);
-          }
-          await recordBillEvent(sql, {
-            billId: b.id,
-            type: 'reissue_requested',
-            actor: i.operator,
-            detail: `退费 ${plan.refundAmt} 元，重开 ${plan.totalAmt} 元（业务流水号 ${plan.busNo}）；原因：${i.reason}`,
-            workflowId: i.workflowId,
-          });
-        });
-        return plan;
+        await insertTodo(sql, i.kind, i.billId, fields);
       } catch (e) {
-        if (e instanceof DomainError) throw e;
+        if (isUniqueViolation(e)) return; // a concurrent attempt opened it
         throw e;
       }
-    },
-  };
+    }
+    await recordBillEvent(sql, { billId: i.billId, type: i.event, actor: i.actor, detail: i.detail ?? i.title, workflowId: i.workflowId, at: now });
+  });
+}
+
+/** Closes the to-do if it is open; records `event` when it did. */
+export async function closeTodo(deps: Deps, i: CloseTodoInput): Promise<boolean> {
+  return tx(deps, async (sql) => {
+    const closed = await closeOpenTodo(sql, i.kind, i.billId, { state: i.state, closedBy: i.actor, at: new Date() });
+    if (closed && i.event) await recordBillEvent(sql, { billId: i.billId, type: i.event, actor: i.actor, detail: i.detail, workflowId: i.workflowId });
+    return closed;
+  });
+}
+
+/** The `count`-th reminder for a paper form still out; counted once however often it is retried. */
+export async function remindPaperRecovery(deps: Deps, i: { billId: number; count: number; nextRemindAt: string; workflowId: string }): Promise<void> {
+  await tx(deps, async (sql) => {
+    if (!(await countPaperReminder(sql, i.billId, { count: i.count, at: new Date(), nextRemindAt: new Date(i.nextRemindAt) }))) return;
+    const b = await billPaperForm(sql, i.billId);
+    await recordBillEvent(sql, {
+      billId: i.billId,
+      type: 'paper_reminder',
+      actor: 'system',
+      detail: `第 ${i.count} 次催收：纸质票据 ${b?.paper_bill_batch_code ?? ''}-${b?.paper_bill_no ?? ''} 尚未收回作废，冲红等待中`,
+      workflowId: i.workflowId,
+    });
+  });
+}
+
+/**
+ * Plans the reissue of a partial refund BEFORE anything is reversed: checks the refund against
+ * the bill, computes the new bill's request and stores it (under the derived busNo, linked to
+ * the original) so that the issuance later runs exactly as a HIS issuance would.
+ */
+export async function planReissue(deps: Deps, i: PlanReissueInput): Promise<ReissuePlan> {
+  try {
+    const b = await reissueSourceBill(deps.orm.em, i.billId);
+    if (!b) throw new DomainError('E0030', `billNo: bill ${i.billId} not found`, 'billNo');
+    if (Number(b.is_scarlet)) throw new DomainError('E0031', `billNo: ${b.bill_batch_code}-${b.bill_no} is a red bill; it cannot be refunded`, 'billNo');
+    const req = await issueRequestOfBill(deps.orm.em, b.id);
+    if (!req) throw new DomainError('E0031', `billNo: ${b.bill_batch_code}-${b.bill_no} has no stored issuance request to reissue from`, 'billNo');
+    const original = JSON.parse(req.payload) as Record<string, unknown>;
+    const { payload, refundAmt, totalAmt } = computeReissue(original, { billBatchCode: b.bill_batch_code, billNo: b.bill_no }, i.refund, i.operator, new Date(i.requestedAt));
+    const draft = parseIssueDraft(req.method, payload, deps.cfg.his); // the reissue must be a valid issuance, checked before the reversal
+    const plan: ReissuePlan = {
+      appid: b.appid,
+      busNo: draft.busNo,
+      placeCode: draft.placeCode,
+      busType: draft.busType,
+      patientNo: draft.patientNo,
+      totalAmt: formatYuan(totalAmt),
+      refundAmt: formatYuan(refundAmt),
+    };
+    const hash = payloadHash(payload);
+    await tx(deps, async (sql) => {
+      const existing = await issueRequestByBusNo(sql, b.appid, draft.busNo);
+      if (existing?.payload_hash === hash && existing.origin_bill_id === b.id) return; // planned already (a retry)
+      if (existing?.origin_bill_id === b.id) {
+        // The same refund asked again later (its busDateTime is the first request's): answer with that plan.
+        const first = JSON.parse(existing.payload) as Record<string, unknown>;
+        if (payloadHash({ ...payload, busDateTime: first.busDateTime }) === existing.payload_hash) return;
+      }
+      if (existing?.bill_id) throw new DomainError('E0012', `busNo: the reissue serial ${draft.busNo} already has a bill`, 'busNo');
+      if (b.state !== 'normal') throw new DomainError('E0031', `billNo: ${b.bill_batch_code}-${b.bill_no} is already reversed; a partial refund needs a bill in force`, 'billNo');
+      const planned = { method: req.method, payloadHash: hash, payload: JSON.stringify(payload), originBillId: b.id, at: new Date() };
+      if (existing) {
+        // A previous refund attempt that never reversed the bill: this request replaces it.
+        await replanReissueRequest(sql, existing.id, planned);
+      } else {
+        await insertReissueRequest(sql, b.appid, draft.busNo, planned);
+      }
+      await recordBillEvent(sql, {
+        billId: b.id,
+        type: 'reissue_requested',
+        actor: i.operator,
+        detail: `退费 ${plan.refundAmt} 元，重开 ${plan.totalAmt} 元（业务流水号 ${plan.busNo}）；原因：${i.reason}`,
+        workflowId: i.workflowId,
+      });
+    });
+    return plan;
+  } catch (e) {
+    if (e instanceof DomainError) throw e;
+    throw e;
+  }
 }

@@ -11,7 +11,7 @@ import { formatYuan, parseYuan, type Fen } from '../common/money';
 import { isUniqueViolation } from '../orm/errors';
 import { dbDate } from '../orm/sql-values';
 import type { Deps } from './deps';
-import { dbNow, insertRow, retryTransaction, type Sql } from '../orm/sql';
+import { dbNow, insertRow, retryTransaction } from '../orm/sql';
 import { type RefundRecord, type RefundTableRow, type StoredRefund, billChargeLines, billForRefund, billPaymentLines, countedRefunds, issuePayloadOfBill, loadChain, lockBillForRefund, openRefundOfBill, paymentBills, refundByNo, storeChain, storedRefund, writeRefundRecord } from '../orm/repositories/refunds';
 
 export { countedRefunds, loadChain, paymentBills };

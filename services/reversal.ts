@@ -35,125 +35,127 @@ export interface WriteOffInput {
 /** The red bill's business serial: unique per original, never one a HIS sends (HIS serials are the originals'). */
 export const scarletBusNo = (b: { billBatchCode: string; billNo: string }) => `R-${b.billBatchCode}${b.billNo}`;
 
-export function writeOffActivity(deps: Deps) {
-  const existingRed = async (originalId: number): Promise<IssuedBill | undefined> => {
-    const red = await deps.orm.em.fork().findOne(Bill, { relatedBillId: originalId }, { populate: ['place'] });
-    return red ? toIssued(deps, red, red.place.code) : undefined;
-  };
+const existingRed = async (deps: Deps, originalId: number): Promise<IssuedBill | undefined> => {
+  const red = await deps.orm.em.fork().findOne(Bill, { relatedBillId: originalId }, { populate: ['place'] });
+  return red ? toIssued(deps, red, red.place.code) : undefined;
+};
 
-  return async function writeOffBill(input: WriteOffInput): Promise<IssuedBill> {
-    const red = await reverse(input);
-    if (input.reissue) crashPoint(deps.cfg.server, 'after-reversal');
-    return red;
-  };
+/**
+ * Reverses a bill (冲红): the red bill, stored in the transaction that marks the original reversed.
+ * Reversing again answers with the same red bill.
+ */
+export async function writeOffBill(deps: Deps, input: WriteOffInput): Promise<IssuedBill> {
+  const red = await reverse(deps, input);
+  if (input.reissue) crashPoint(deps.cfg.server, 'after-reversal');
+  return red;
+}
 
-  async function reverse(input: WriteOffInput): Promise<IssuedBill> {
-    const em = deps.orm.em.fork();
-    const original = await em.findOne(Bill, input.billId, { populate: ['place', 'billKind', 'hospital'] });
-    try {
-      if (!original) throw new DomainError('E0030', `billNo: bill ${input.billId} not found`, 'billNo');
-      if (original.isScarlet) throw new DomainError('E0031', `billNo: ${original.billBatchCode}-${original.billNo} is a red bill; a red bill cannot be reversed`, 'billNo');
-      const done = await existingRed(original.id);
-      if (done) return done;
-      if (original.paperState === 'exchanged') throw paperOut(original);
-      const hospital = await deps.master.hospital(original.hospital.id);
-      const place = await deps.master.lookup(hospital.id, (h) => h.places.get(input.placeCode));
-      if (!place) throw fieldError('placeCode', `unknown billing point "${input.placeCode}"`, 'E0020');
-      if (!place.active) throw fieldError('placeCode', `billing point "${input.placeCode}" is deactivated`, 'E0020');
-      const [items, payments] = await Promise.all([itemsOfBill(em, original.id), paymentsOfBill(em, original.id)]);
-      const signer = deps.signerFor(hospital);
-      const busNo = scarletBusNo(original);
-      return await em.transactional(async (sql) => {
-        const now = new Date();
-        // upload_state back to pending: the fiscal side learns of the reversal (the original goes again, as reversed, before its red bill).
-        if (!(await markReversed(sql, original.id, { at: now, reason: input.reason, operator: input.operator }))) {
-          // Exchanged for paper since we looked (never reverse a bill whose paper form is out), or reversed by another call.
-          const now_ = await paperFormOf(sql, original.id);
-          if (now_?.paper_state === 'exchanged') throw paperOut({ ...original, paperBillBatchCode: now_.paper_bill_batch_code ?? undefined, paperBillNo: now_.paper_bill_no ?? undefined });
-          throw new AlreadyReversed();
-        }
-        const { billBatchCode, number } = await takeNextNumber(sql, place.id, original.billKind.id, input.placeCode);
-        const billNo = String(number).padStart(10, '0');
-        const totalAmt = -original.totalAmt;
-        const random = checkCode(hospital.checkSecret, { billBatchCode, billNo, totalAmt, busNo, issuedAt: now });
-        const signedData = canonicalBillText({
-          billKindName: original.billKind.name,
+async function reverse(deps: Deps, input: WriteOffInput): Promise<IssuedBill> {
+  const em = deps.orm.em.fork();
+  const original = await em.findOne(Bill, input.billId, { populate: ['place', 'billKind', 'hospital'] });
+  try {
+    if (!original) throw new DomainError('E0030', `billNo: bill ${input.billId} not found`, 'billNo');
+    if (original.isScarlet) throw new DomainError('E0031', `billNo: ${original.billBatchCode}-${original.billNo} is a red bill; a red bill cannot be reversed`, 'billNo');
+    const done = await existingRed(deps, original.id);
+    if (done) return done;
+    if (original.paperState === 'exchanged') throw paperOut(original);
+    const hospital = await deps.master.hospital(original.hospital.id);
+    const place = await deps.master.lookup(hospital.id, (h) => h.places.get(input.placeCode));
+    if (!place) throw fieldError('placeCode', `unknown billing point "${input.placeCode}"`, 'E0020');
+    if (!place.active) throw fieldError('placeCode', `billing point "${input.placeCode}" is deactivated`, 'E0020');
+    const [items, payments] = await Promise.all([itemsOfBill(em, original.id), paymentsOfBill(em, original.id)]);
+    const signer = deps.signerFor(hospital);
+    const busNo = scarletBusNo(original);
+    return await em.transactional(async (sql) => {
+      const now = new Date();
+      // upload_state back to pending: the fiscal side learns of the reversal (the original goes again, as reversed, before its red bill).
+      if (!(await markReversed(sql, original.id, { at: now, reason: input.reason, operator: input.operator }))) {
+        // Exchanged for paper since we looked (never reverse a bill whose paper form is out), or reversed by another call.
+        const now_ = await paperFormOf(sql, original.id);
+        if (now_?.paper_state === 'exchanged') throw paperOut({ ...original, paperBillBatchCode: now_.paper_bill_batch_code ?? undefined, paperBillNo: now_.paper_bill_no ?? undefined });
+        throw new AlreadyReversed();
+      }
+      const { billBatchCode, number } = await takeNextNumber(sql, place.id, original.billKind.id, input.placeCode);
+      const billNo = String(number).padStart(10, '0');
+      const totalAmt = -original.totalAmt;
+      const random = checkCode(hospital.checkSecret, { billBatchCode, billNo, totalAmt, busNo, issuedAt: now });
+      const signedData = canonicalBillText({
+        billKindName: original.billKind.name,
+        billBatchCode,
+        billNo,
+        random,
+        billKindCode: original.billKind.code,
+        regionCode: hospital.regionCode,
+        totalAmt,
+        issuedAt: now,
+        hospitalCode: hospital.code,
+        hospitalName: hospital.name,
+        payer: original.payer,
+        idCardNo: original.idCardNo,
+        payments: payments.map((p) => ({ channelCode: p.channel_code, amount: -Number(p.amount) })),
+        busNo,
+        remark: input.reason,
+        payee: input.operator,
+        checker: original.checker,
+        items: items.map((i) => ({ fiscalCode: i.fiscal_code, name: i.name, number: i.number ?? undefined, amt: -Number(i.amt) })),
+        relatedBillBatchCode: original.billBatchCode,
+        relatedBillNo: original.billNo,
+      });
+      const signature = signer.signInline ? signer.signInline(signedData) : await signer.sign(signedData);
+      const redId = await insertBill(
+        sql,
+        {
+          hospitalId: hospital.id,
+          appid: original.appid,
+          busNo,
+          busType: original.busType,
+          method: 'writeOffEBill',
+          billKindId: original.billKind.id,
+          placeId: place.id,
           billBatchCode,
           billNo,
           random,
-          billKindCode: original.billKind.code,
-          regionCode: hospital.regionCode,
           totalAmt,
-          issuedAt: now,
-          hospitalCode: hospital.code,
-          hospitalName: hospital.name,
           payer: original.payer,
+          patientNo: original.patientNo,
+          patientId: original.patientId,
           idCardNo: original.idCardNo,
-          payments: payments.map((p) => ({ channelCode: p.channel_code, amount: -Number(p.amount) })),
-          busNo,
-          remark: input.reason,
+          tel: original.tel,
+          email: original.email,
+          openId: original.openId,
           payee: input.operator,
+          author: input.operator,
           checker: original.checker,
-          items: items.map((i) => ({ fiscalCode: i.fiscal_code, name: i.name, number: i.number ?? undefined, amt: -Number(i.amt) })),
-          relatedBillBatchCode: original.billBatchCode,
-          relatedBillNo: original.billNo,
-        });
-        const signature = signer.signInline ? signer.signInline(signedData) : await signer.sign(signedData);
-        const redId = await insertBill(
-          sql,
-          {
-            hospitalId: hospital.id,
-            appid: original.appid,
-            busNo,
-            busType: original.busType,
-            method: 'writeOffEBill',
-            billKindId: original.billKind.id,
-            placeId: place.id,
-            billBatchCode,
-            billNo,
-            random,
-            totalAmt,
-            payer: original.payer,
-            patientNo: original.patientNo,
-            patientId: original.patientId,
-            idCardNo: original.idCardNo,
-            tel: original.tel,
-            email: original.email,
-            openId: original.openId,
-            payee: input.operator,
-            author: input.operator,
-            checker: original.checker,
-            busDateTime: original.busDateTime,
-            issuedAt: now,
-            isScarlet: true,
-            remark: input.reason,
-            extra: original.extra,
-            signedData,
-            signature,
-            workflowId: writeOffWorkflowId(original),
-            relatedBillId: original.id,
-          },
-          items.map((i) => ({
-            sortNo: i.sort_no, hisCode: i.his_code, fiscalCode: i.fiscal_code, name: i.name, unit: i.unit, std: i.std, number: i.number,
-            amt: -Number(i.amt), selfAmt: -Number(i.self_amt), remark: i.remark,
-          })),
-          payments.map((p) => ({ channelCode: p.channel_code, amount: -Number(p.amount) })),
-        );
-        await linkScarletBill(sql, original.id, redId);
-        const workflowId = writeOffWorkflowId(original);
-        await recordBillEvent(sql, { billId: original.id, type: 'reversed', actor: input.operator, detail: `红票 ${billBatchCode}-${billNo}；原因：${input.reason}`, workflowId, at: now });
-        await recordBillEvent(sql, { billId: redId, type: 'issued', actor: input.operator, detail: `冲红 ${original.billBatchCode}-${original.billNo}，${formatYuan(totalAmt)} 元`, workflowId, at: now });
-        return toIssued(deps, { id: redId, billBatchCode, billNo, random, issuedAt: now, tel: original.tel, email: original.email, openId: original.openId, extra: original.extra, isScarlet: true }, place.code);
-      });
-    } catch (e) {
-      if (e instanceof AlreadyReversed || isUniqueViolation(e)) {
-        // Another reversal of this bill committed first: answer with its red bill.
-        const red = original && (await existingRed(original.id));
-        if (red) return red;
-      }
-      if (e instanceof DomainError) throw e;
-      throw e;
+          busDateTime: original.busDateTime,
+          issuedAt: now,
+          isScarlet: true,
+          remark: input.reason,
+          extra: original.extra,
+          signedData,
+          signature,
+          workflowId: writeOffWorkflowId(original),
+          relatedBillId: original.id,
+        },
+        items.map((i) => ({
+          sortNo: i.sort_no, hisCode: i.his_code, fiscalCode: i.fiscal_code, name: i.name, unit: i.unit, std: i.std, number: i.number,
+          amt: -Number(i.amt), selfAmt: -Number(i.self_amt), remark: i.remark,
+        })),
+        payments.map((p) => ({ channelCode: p.channel_code, amount: -Number(p.amount) })),
+      );
+      await linkScarletBill(sql, original.id, redId);
+      const workflowId = writeOffWorkflowId(original);
+      await recordBillEvent(sql, { billId: original.id, type: 'reversed', actor: input.operator, detail: `红票 ${billBatchCode}-${billNo}；原因：${input.reason}`, workflowId, at: now });
+      await recordBillEvent(sql, { billId: redId, type: 'issued', actor: input.operator, detail: `冲红 ${original.billBatchCode}-${original.billNo}，${formatYuan(totalAmt)} 元`, workflowId, at: now });
+      return toIssued(deps, { id: redId, billBatchCode, billNo, random, issuedAt: now, tel: original.tel, email: original.email, openId: original.openId, extra: original.extra, isScarlet: true }, place.code);
+    });
+  } catch (e) {
+    if (e instanceof AlreadyReversed || isUniqueViolation(e)) {
+      // Another reversal of this bill committed first: answer with its red bill.
+      const red = original && (await existingRed(deps, original.id));
+      if (red) return red;
     }
+    if (e instanceof DomainError) throw e;
+    throw e;
   }
 }
 

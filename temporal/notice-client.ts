@@ -8,7 +8,7 @@ import { DomainError, fieldError } from '../common/errors';
 import { EMAIL, TEL } from '../domain/bill/issue-request';
 import type { Channel } from '../domain/bill/facts';
 import type { NoticeRequest } from '../services/delivery';
-import { noticeWorkflow } from '../workflows/notice';
+import { startWorkflow } from './workflow-types';
 import type { ProcessContext as ApiContext } from './context';
 import { noticeWorkflowId } from './ids';
 
@@ -38,7 +38,7 @@ export async function startNoticeResend(
     throw new DomainError('E0031', 'channel: a red bill (红字票据) does not go into the WeChat card pack', 'channel');
   }
   const workflowId = noticeWorkflowId(bill, req.requestKey);
-  await api.client.workflow.start(noticeWorkflow, {
+  await startWorkflow(api.client, 'noticeWorkflow', {
     workflowId,
     taskQueue: api.taskQueue,
     args: [{ billId: bill.id, ...req }],

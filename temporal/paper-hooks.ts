@@ -3,8 +3,7 @@
  * `invalidPaper`, the console) calls `onPaperVoided` after its transaction committed.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { paperRecoveredSignal } from '../workflows/write-off';
-import { refundBillSignal } from '../workflows/refund';
+import { paperRecoveredSignal, refundBillSignal } from './messages';
 import { refundWorkflowId, writeOffWorkflowId } from './ids';
 import type { ProcessContext as ApiContext } from './context';
 import { refundsAwaitingReversal } from '../orm/repositories/lifecycle';

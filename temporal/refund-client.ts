@@ -13,7 +13,8 @@ import type { ChainStep } from '../domain/refund/chain';
 import { refundActionName, refundStateName } from '../domain/refund/names';
 import { CHANNEL_NAMES, REFUND_CHANNELS, type RefundChannel } from '../domain/refund/rules';
 import { createRefund, refundedBefore, type NewRefund, type RefundTableRow, type StoredRefund } from '../services/refunds';
-import { refundActionUpdate, refundLiveQuery, refundWorkflow, type RefundActionInput, type RefundLive } from '../workflows/refund';
+import { refundActionUpdate, refundLiveQuery, type RefundActionInput, type RefundLive } from './messages';
+import { startWorkflow } from './workflow-types';
 import { NO_MONEY_STATES, type RefundActionName } from '../domain/refund/states';
 import { allowedActions as allowedActionsAt, isTodoFor as isTodoAt, type RefundActor, type RefundPosition } from '../domain/refund/permissions';
 import { billStateAttribute } from './search-attributes';
@@ -55,7 +56,7 @@ export async function startRefund(api: ApiContext, req: NewRefund, names: Refund
 
 /** The refund's process, started once: a second start finds the running one, a closed one is never started again. */
 async function startRefundProcess(api: ApiContext, r: Omit<StoredRefund, 'created'>): Promise<void> {
-  await api.client.workflow.start(refundWorkflow, {
+  await startWorkflow(api.client, 'refundWorkflow', {
     workflowId: refundWorkflowId(r.refundNo),
     taskQueue: api.taskQueue,
     args: [{ refundId: r.id, refundNo: r.refundNo, channel: r.channel, steps: r.steps, doctor: r.doctor, placeCode: r.placeCode, outRefundNo: r.outRefundNo, pollMs: api.deps.cfg.payment.refundPollMs }],

@@ -13,7 +13,7 @@
  * MEDBILL_REFUND_POLL).
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { refundNoticeSignal } from '../workflows/refund';
+import { refundNoticeSignal } from './messages';
 import type { PaymentChannelName, RefundState } from '../adapters/payment/channel';
 import { refundNoByOutRefundNo } from '../orm/repositories/refund-reads';
 import { refundWorkflowId } from './ids';

@@ -4,12 +4,12 @@
  * reissue) a bill through here, so concurrent or repeated calls for one bill make one red bill.
  * Answers with the bills themselves; each caller words its own answer.
  */
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import { DomainError, fieldError } from '../common/errors';
 import { Bill } from '../orm/entities';
 import type { RefundSpec } from '../domain/bill/reissue-plan';
 import type { IssuedBill } from '../services/issuance';
-import { partialRefundUpdate, refundSpecKey, writeOffUpdate, writeOffWorkflow, type PartialRefundResult } from '../workflows/write-off';
+import { partialRefundUpdate, refundSpecKey, writeOffUpdate, type PartialRefundResult } from './messages';
+import { startOperation } from './workflow-types';
 import type { ProcessContext } from './context';
 import { writeOffWorkflowId } from './ids';
 import { billStateAttribute } from './search-attributes';
@@ -41,7 +41,7 @@ async function findOriginal(ctx: ProcessContext, req: WriteOffRequest): Promise<
 }
 
 function startReversal(ctx: ProcessContext, original: Bill, req: WriteOffRequest, reissue?: RefundSpec) {
-  return new WithStartWorkflowOperation(writeOffWorkflow, {
+  return startOperation('writeOffWorkflow', {
     workflowId: writeOffWorkflowId(original),
     taskQueue: ctx.taskQueue,
     args: [

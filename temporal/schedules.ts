@@ -6,12 +6,13 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { AccountStatusInput, FiscalUploadInput } from '../workflows/fiscal-upload';
+import type { WorkflowName } from './workflow-types';
 
 export interface ScheduleDef {
   /** Schedule ID (also the prefix of each run's workflow ID). */
   id: string;
   /** Workflow type name, exported by workflows/index.ts. */
-  workflowType: string;
+  workflowType: WorkflowName;
   /** How often, from the configuration (e.g. cfg.fiscal.uploadEveryMs). */
   everyMs: (cfg: Config) => number;
   args?: (cfg: Config) => unknown[];

@@ -7,7 +7,6 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  defineQuery,
   log,
   proxyActivities,
   proxyLocalActivities,
@@ -19,6 +18,7 @@ import { domainDetailsOf, refusal } from '../temporal/failures';
 import type { IssuedBill } from '../services/issuance';
 import type { Activities } from '../activities';
 import { billStateAttribute, type BillState } from '../temporal/search-attributes';
+import { statusQuery, type BillProcessStatus } from '../temporal/messages';
 
 export const local = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -36,21 +36,6 @@ export const backgroundOptions = {
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
 } as const;
 const background = proxyActivities<Activities>(backgroundOptions);
-
-/** `waiting`: the process waits for a person (a paper form to recover) before it can make the bill. */
-export type BillProcessState = 'issuing' | 'waiting' | 'issued' | 'rejected';
-
-export interface BillProcessStatus {
-  state: BillProcessState;
-  bill?: IssuedBill;
-  error?: { code: string; message: string; field?: string };
-  /** While `waiting`: what for, as the caller is told (code, message, field). */
-  waitingFor?: { code: string; message: string; field?: string };
-  layout: 'pending' | 'done' | 'failed';
-  notices: Record<string, 'pending' | 'done' | 'failed'>;
-}
-
-export const statusQuery = defineQuery<BillProcessStatus>('status');
 
 export interface BillProcessSteps {
   /** The bill-making step, a local activity. */

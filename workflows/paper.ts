@@ -9,14 +9,13 @@
 import {
   allHandlersFinished,
   condition,
-  defineQuery,
-  defineUpdate,
   log,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
 } from '@temporalio/workflow';
 import type { PaperOp, PaperResult } from '../services/paper';
+import { paperStatusQuery, paperUpdate, type PaperProcessStatus } from '../temporal/messages';
 import type { Activities } from '../activities';
 import { passOnRefusal } from '../temporal/failures';
 
@@ -32,13 +31,6 @@ const printing = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['PrinterPermanentError'] },
 });
 
-export const paperUpdate = defineUpdate<PaperResult, [PaperOp]>('paper');
-
-export interface PaperProcessStatus {
-  operations: number;
-  prints: Record<string, 'pending' | 'printed' | 'cancelled' | 'failed'>;
-}
-export const paperStatusQuery = defineQuery<PaperProcessStatus>('paperStatus');
 
 export async function paperWorkflow(): Promise<PaperProcessStatus> {
   const status: PaperProcessStatus = { operations: 0, prints: {} };

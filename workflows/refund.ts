@@ -21,9 +21,6 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -39,6 +36,7 @@ import { mayAct, type RefundActor } from '../domain/refund/permissions';
 import { billStateAttribute, refundEndState } from '../temporal/search-attributes';
 import type { RefundRecord } from '../services/refunds';
 import { chinaTime } from '../domain/time';
+import { refundActionUpdate, refundBillSignal, refundLiveQuery, refundNoticeSignal, type LastDecision, type RefundActionInput, type RefundLive } from '../temporal/messages';
 
 const local = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -65,25 +63,6 @@ const patientNotices = proxyActivities<Activities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
 });
 
-export type { RefundActionName, RefundState } from '../domain/refund/states';
-export type { RefundActor } from '../domain/refund/permissions';
-
-export interface RefundActionInput {
-  action: RefundActionName;
-  actor: RefundActor;
-  /** The version the person saw; a decision on an older one is refused (E0093). */
-  version?: number;
-  comment?: string;
-  /** return: the earlier step to go back to. */
-  toStep?: number;
-  /** transfer: the user to hand the step to, and that user's roles (checked by the API). */
-  to?: { username: string; displayName: string; roles: string[] };
-  /** extend: hours to add to the deadline. */
-  hours?: number;
-  /** cashier_confirm: the cashier's receipt / UnionPay reference. */
-  voucherNo?: string;
-}
-
 export interface RefundWorkflowInput {
   refundId: number;
   refundNo: string;
@@ -97,38 +76,6 @@ export interface RefundWorkflowInput {
   pollMs: number;
 }
 
-export interface LastDecision {
-  action: RefundActionName;
-  actor: string;
-  actorName: string;
-  at: string;
-  stepIndex: number;
-}
-
-export interface RefundLive {
-  state: RefundState;
-  stepIndex: number;
-  stepKey?: string;
-  assignee?: string | null;
-  /** ISO times; absent once the chain is through. */
-  remindAt?: string;
-  deadline?: string;
-  reminded: boolean;
-  overdue: boolean;
-  version: number;
-  lastDecision?: LastDecision;
-  /** Who decided each step (index -> decision), for the chain view. */
-  decided: Record<number, LastDecision>;
-  money: { state: 'none' | 'processing' | 'success' | 'failed'; outRefundNo: string; attempts: number; queries: number; notices: number; failReason?: string };
-  bill?: { state: string; redBillId?: number; reissuedBillId?: number; reason?: string };
-}
-
-export const refundActionUpdate = defineUpdate<RefundLive, [RefundActionInput]>('refundAction');
-/** A verified result notice of this refund's channel arrived (api/pay/hooks.ts): query the channel now. */
-export const refundNoticeSignal = defineSignal<[{ state: string }]>('refundNotice');
-export const refundLiveQuery = defineQuery<RefundLive>('refundLive');
-/** The bill's reversal may go on now (its paper form was voided: api/lifecycle/hooks.ts). */
-export const refundBillSignal = defineSignal('refundBill');
 
 /** "2026-12-01 19:05:09" in China time (UTC+8). */
 const chinaTimeText = (iso: string) => chinaTime(iso).text;

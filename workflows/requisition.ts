@@ -11,8 +11,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineUpdate,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -21,6 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { passOnRefusal, refusal } from '../temporal/failures';
+import { requisitionStatusQuery, stockInUpdate, submitRequisitionUpdate, type RequisitionPhase, type RequisitionStatus } from '../temporal/messages';
 
 const local = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -33,8 +32,6 @@ const fiscal = proxyActivities<Activities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: ['DomainError', 'FiscalRejectedError'] },
 });
 
-export type RequisitionPhase = 'draft' | 'submitted' | 'returned' | 'received' | 'stocked';
-
 export interface RequisitionWorkflowInput {
   requisitionId: number;
   /** Longest wait between two polls of the review (MEDBILL_REQUISITION_POLL_MAX). */
@@ -46,16 +43,6 @@ export interface RequisitionWorkflowInput {
   sent?: boolean;
 }
 
-export interface RequisitionStatus {
-  requisitionId: number;
-  phase: RequisitionPhase;
-  revision: number;
-  polls: number;
-}
-
-export const submitRequisitionUpdate = defineUpdate<{ state: string; revision: number; requisitionNo: string }, [{ actor: string }]>('submit');
-export const stockInUpdate = defineUpdate<{ state: string; quantity: number }, [{ actor: string }]>('stockIn');
-export const requisitionStatusQuery = defineQuery<RequisitionStatus>('requisitionStatus');
 
 /** A refusal the console shows with its code and field (E0065 and the activities' DomainErrors). */
 const refuse = (message: string) => refusal({ code: 'E0065', message, field: 'state' });

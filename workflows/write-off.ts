@@ -20,9 +20,6 @@ import {
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   log,
   setHandler,
   startChild,
@@ -33,54 +30,16 @@ import type { IssuedBill } from '../services/issuance';
 import type { WriteOffInput } from '../services/reversal';
 import type { ReissuePlan } from '../services/lifecycle';
 import { domainDetailsOf, refusal } from '../temporal/failures';
-import { local, runBillProcess, type BillProcessStatus } from './bill-process';
+import { local, runBillProcess } from './bill-process';
+import {
+  abandonReissueSignal, lifecycleQuery, partialRefundUpdate, paperRecoveredSignal, refundSpecKey, retryReissueSignal, writeOffUpdate,
+  type BillProcessStatus, type ReissueStatus, type WriteOffStatus,
+} from '../temporal/messages';
 import { issueBillWorkflow } from './issue-bill';
 import { billWorkflowId } from '../temporal/ids';
 import { billStateAttribute } from '../temporal/search-attributes';
 import { DEFAULT_PAPER_REMIND_AFTER_MS } from '../config/bills';
 
-export const writeOffUpdate = defineUpdate<IssuedBill>('writeOff');
-
-/**
- * The paper form of an exchanged bill was recovered and voided (console confirmation or the HIS's
- * `invalidPaper`): a reversal waiting in "awaiting paper recovery" goes on. Sent by
- * api/lifecycle/hooks.ts; the workflow re-reads the bill before it acts, so a stray signal is harmless.
- */
-export const paperRecoveredSignal = defineSignal<[{ actor: string }]>('paperRecovered');
-/** A person fixed what blocked the reissue (added stock, mapped a code): try again. */
-export const retryReissueSignal = defineSignal<[{ actor: string }]>('retryReissue');
-/** A person gives the reissue up (the rest is settled otherwise), with the reason. */
-export const abandonReissueSignal = defineSignal<[{ actor: string; reason: string }]>('abandonReissue');
-
-export type ReissueState = 'planned' | 'issuing' | 'issued' | 'blocked' | 'abandoned';
-
-export interface ReissueStatus {
-  state: ReissueState;
-  plan?: ReissuePlan;
-  bill?: IssuedBill;
-  /** Why it is blocked (the issuance's refusal), or why it was abandoned. */
-  error?: { code: string; message: string; field?: string };
-  attempts: number;
-}
-
-export interface WriteOffStatus extends BillProcessStatus {
-  /** Set while waiting for a paper form. */
-  paper?: { billBatchCode?: string; billNo?: string; reminders: number };
-  reissue?: ReissueStatus;
-}
-
-export interface PartialRefundResult {
-  red: IssuedBill;
-  reissue: ReissueStatus;
-}
-
-/** The partial refund's caller: answers once the red bill exists and the reissue is issued or blocked. */
-export const partialRefundUpdate = defineUpdate<PartialRefundResult, [{ specKey: string }]>('partialRefund');
-export const lifecycleQuery = defineQuery<WriteOffStatus>('lifecycle');
-
-
-/** The key of a refund spec, so that a second request for the same bill with other amounts is told apart. */
-export const refundSpecKey = (spec: WriteOffInput['reissue']) => JSON.stringify(spec ?? null);
 
 export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffStatus> {
   const workflowId = workflowInfo().workflowId;

@@ -7,7 +7,6 @@
 import type Router from '@koa/router';
 import { dbIso } from '../../orm/sql-values';
 import type { Context, Next } from 'koa';
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import { DomainError, fieldError } from '../../common/errors';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
@@ -21,10 +20,10 @@ import { firstHospitalId } from '../../orm/repositories/basic-data';
 import { latestRequisitionIds, requisitionEvents, requisitionLinesNamed, requisitionReceipts, requisitionRecord } from '../../orm/repositories/requisitions';
 import type { PointChange } from '../../orm/repositories/billing-points';
 import { REQUISITION_EVENTS, REQUISITION_STATES, createRequisition, editRequisition, parseLines } from '../../services/stock/requisition';
-import { requisitionWorkflow, stockInUpdate, submitRequisitionUpdate, type RequisitionPhase } from '../../workflows/requisition';
+import { stockInUpdate, submitRequisitionUpdate, type RequisitionPhase } from '../../temporal/messages';
+import { startOperation } from '../../temporal/workflow-types';
 import { triggerSchedule } from '../../temporal/schedules';
 import { STOCK_ALARM_SCHEDULE } from '../../temporal/schedules';
-import type { Sql } from '../../orm/repositories/stock-ranges';
 import { requisitionWorkflowId, workflowUrl } from '../../temporal/ids';
 
 export const STOCK_ROLES = ['finance', 'admin'];
@@ -136,7 +135,7 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
   /** 提交 / 重新提交: the `submit` update of the requisition's workflow (started by this call if needed). */
   router.post('/api/stock/requisitions/:id/submit', ...guard, handle(async (ctx) => {
     const r = await loadReq(reqId(ctx));
-    const start = new WithStartWorkflowOperation(requisitionWorkflow, {
+    const start = startOperation('requisitionWorkflow', {
       workflowId: requisitionWorkflowId(r.id),
       taskQueue: api.taskQueue,
       args: [{ requisitionId: r.id, pollMaxMs: api.deps.cfg.stock.requisitionPollMaxMs, phase: r.state as RequisitionPhase, revision: r.revision }],

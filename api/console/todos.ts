@@ -6,7 +6,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { Todo } from '../../orm/entities';
-import { abandonReissueSignal, retryReissueSignal } from '../../workflows/write-off';
+import { abandonReissueSignal, retryReissueSignal } from '../../temporal/messages';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireUser, type SessionUser } from './auth';

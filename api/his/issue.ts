@@ -3,7 +3,6 @@
  * workflow and answer with the bill as soon as it is stored. The same busNo again answers with
  * the same bill; the same busNo with other content is refused.
  */
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import { DomainError } from '../../common/errors';
 import { isUniqueViolation } from '../../orm/errors';
 import { Bill } from '../../orm/entities';
@@ -11,7 +10,8 @@ import { parseIssueDraft, type IssueDraft } from '../../domain/bill/issue-reques
 import { billContent, contentHash, firstDifference, type BillContent } from '../../domain/bill/request-content';
 import { h5Url } from '../../domain/bill/facts';
 import { toIssued, type IssuedBill } from '../../services/issuance';
-import { issueBillWorkflow, issueUpdate } from '../../workflows/issue-bill';
+import { issueUpdate } from '../../temporal/messages';
+import { startOperation } from '../../temporal/workflow-types';
 import { billStateAttribute } from '../../temporal/search-attributes';
 import type { ApiContext } from '../context';
 import { billWorkflowId } from '../../temporal/ids';
@@ -38,7 +38,7 @@ export async function issueViaHis(api: ApiContext, appid: string, method: string
     return issueAnswer(api, toIssued(api.deps, bill, bill.place.code));
   }
 
-  const start = new WithStartWorkflowOperation(issueBillWorkflow, {
+  const start = startOperation('issueBillWorkflow', {
     workflowId: billWorkflowId(appid, draft.busNo),
     taskQueue: api.taskQueue,
     args: [{ appid, busNo: draft.busNo }],

@@ -5,14 +5,14 @@
  * (update-with-start), so concurrent or repeated calls never take two paper numbers for one
  * exchange. The console (api/console/paper.ts) calls the same functions.
  */
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import { DomainError, fieldError } from '../../common/errors';
 import { validBusDateTime } from '../../domain/bill/issue-request';
 import { sm3Hex } from '../../common/gm';
 import { claimEnvelope, dropReplayBefore, finishEnvelope, releaseEnvelope, replayOf } from '../../orm/repositories/his-replays';
 import { voidBlankRange, type PaperOp, type PaperResult } from '../../services/paper';
 import { billCodeAndNo, hospitalBill, hospitalPaperForm, nextPaperForm, paperFormsLeft, paperNo, pointEBillSegments, pointPaperSegments } from '../../orm/repositories/paper';
-import { paperUpdate, paperWorkflow } from '../../workflows/paper';
+import { paperUpdate } from '../../temporal/messages';
+import { startOperation } from '../../temporal/workflow-types';
 import { onPaperVoided } from '../../temporal/paper-hooks';
 import type { ApiContext } from '../context';
 import { domainErrorOf } from '../../temporal/domain-errors';
@@ -72,7 +72,7 @@ export async function findBill(api: ApiContext, hospitalId: number, billBatchCod
 
 /** Runs one paper operation through the bill's paper workflow and waits for its answer. */
 export async function runPaperOp(api: ApiContext, bill: BillRef, op: Omit<PaperOp, 'billId'>): Promise<PaperResult> {
-  const start = new WithStartWorkflowOperation(paperWorkflow, {
+  const start = startOperation('paperWorkflow', {
     workflowId: paperWorkflowId(bill),
     taskQueue: api.taskQueue,
     args: [],

@@ -6,7 +6,7 @@
 import { DomainError, fieldError } from '../../common/errors';
 import { validBusDateTime } from '../../domain/bill/issue-request';
 import { h5Url } from '../../domain/bill/facts';
-import type { PartialRefundResult } from '../../workflows/write-off';
+import type { PartialRefundResult } from '../../temporal/messages';
 import type { RefundSpec } from '../../domain/bill/reissue-plan';
 import type { IssuedBill } from '../../services/issuance';
 import { parseYuan } from '../../common/money';

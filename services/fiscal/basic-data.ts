@@ -5,7 +5,7 @@
  * `basic_data_change` under the run's `basic_data_sync` row. Running again without changes on the
  * fiscal side changes nothing but records the run (version and time), so a retried activity is harmless.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { DomainError } from '../../common/errors';
 import type { Deps } from '../deps';
 import { FiscalRejectedError, type BasicData } from '../../adapters/fiscal/platform';
 import {
@@ -32,7 +32,8 @@ const active = (v: unknown) => v === true || v === 1 || v === '1';
 
 export function validateBasicData(bd: BasicData): void {
   const bad = (m: string) => {
-    throw ApplicationFailure.create({ message: `fiscal basic data: ${m}`, type: 'BadBasicData', nonRetryable: true });
+    // Malformed data the next fetch would give again: a refusal (not retried), nothing applied.
+    throw new DomainError('E0061', `basicData: 财政平台返回的基础数据无效（${m}）`, 'basicData');
   };
   if (!bd || typeof bd.version !== 'string' || !bd.version) bad('version missing');
   if (!Array.isArray(bd.billKinds) || !Array.isArray(bd.chargeItems)) bad('billKinds / chargeItems missing');
@@ -99,18 +100,17 @@ export async function applyBasicData(deps: Deps, bd: BasicData, workflowId?: str
   return result;
 }
 
-export function basicDataActivities(deps: Deps) {
-  return {
-    /** Fetches basic data and applies it. An outage is retried by Temporal; a refusal is not. */
-    async syncBasicData(workflowId?: string): Promise<BasicSyncResult> {
-      let bd: BasicData;
-      try {
-        bd = await deps.fiscal.basicData();
-      } catch (e) {
-        if (e instanceof FiscalRejectedError) throw ApplicationFailure.create({ message: `${e.code}: ${e.message}`, type: 'FiscalRejectedError', nonRetryable: true });
-        throw e;
-      }
-      return applyBasicData(deps, bd, workflowId);
-    },
-  };
+/**
+ * Fetches basic data and applies it (the sync workflow's activity). An outage is thrown for a
+ * retry; a refusal of the fiscal platform is a DomainError (E0061), not retried.
+ */
+export async function syncBasicData(deps: Deps, workflowId?: string): Promise<BasicSyncResult> {
+  let bd: BasicData;
+  try {
+    bd = await deps.fiscal.basicData();
+  } catch (e) {
+    if (e instanceof FiscalRejectedError) throw new DomainError('E0061', `财政平台拒绝基础数据查询（${e.code}）：${e.message}`);
+    throw e;
+  }
+  return applyBasicData(deps, bd, workflowId);
 }

@@ -16,7 +16,7 @@ import { Bill, BillKind, BillingPoint, FiscalUploadBatch } from '../../orm/entit
 import { insertBill } from '../../orm/repositories/bill-store';
 import type { Deps } from '../deps';
 import { FiscalRejectedError, FiscalUnavailableError, type FiscalPlatform, type UploadBill } from '../../adapters/fiscal/platform';
-import { uploadActivities } from './upload';
+import { nextUploadBatch, recordUploadResults, uploadFiscalBatch } from './upload';
 
 let orm: SqlOrm;
 let dir: string;
@@ -33,7 +33,14 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const acts = () => uploadActivities({ orm, cfg: { server: { crashAt: '', dataDir: dir } }, fiscal: fiscal as unknown as FiscalPlatform } as unknown as Deps);
+const acts = () => {
+  const deps = { orm, cfg: { server: { crashAt: '', dataDir: dir } }, fiscal: fiscal as unknown as FiscalPlatform } as unknown as Deps;
+  return {
+    nextUploadBatch: (i: Parameters<typeof nextUploadBatch>[1]) => nextUploadBatch(deps, i),
+    uploadFiscalBatch: (ref: Parameters<typeof uploadFiscalBatch>[1]) => uploadFiscalBatch(deps, ref),
+    recordUploadResults: (i: Parameters<typeof recordUploadResults>[1]) => recordUploadResults(deps, i),
+  };
+};
 
 async function addBill(over: { isScarlet?: boolean; relatedBillId?: number; totalAmt?: number } = {}): Promise<number> {
   const em = orm.em.fork();

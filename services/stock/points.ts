@@ -6,7 +6,6 @@
  */
 import { fieldError } from '../../common/errors';
 import { isUniqueViolation } from '../../orm/errors';
-import type { Sql } from '../../orm/repositories/stock-ranges';
 import {
   deletePoint as deletePointRows, hasChildPoint, insertPoint, kindsWatchedAt, parentOf, pointOfCode, pointUsedIn, setThreshold as setThresholdRow, updatePoint,
   type PointChange, type PointUse,

@@ -1,6 +1,6 @@
 /**
- * Bill-stock requisition (票据申领), the activities of workflow `requisition-{id}` and the draft
- * editing the console does directly. States (requisition.state):
+ * Bill-stock requisition (票据申领): the steps of workflow `requisition-{id}` (its activities:
+ * activities/requisition.ts) and the draft editing the console does directly. States (requisition.state):
  *
  *   draft --submit--> submitted --(fiscal review)--> received --stock-in--> stocked
  *                        ^             `--> returned (comment) --edit, resubmit (revision + 1)--'
@@ -10,9 +10,8 @@
  * (requisition, revision): the fiscal platform dedupes a submission by (requisitionNo, revision),
  * received segments are stored once (unique code + start), a repeated stock-in changes nothing.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { DomainError, fieldError } from '../../common/errors';
-import { FiscalRejectedError, FiscalUnavailableError, type RequisitionReview } from '../../adapters/fiscal/platform';
+import { FiscalRejectedError, type RequisitionReview } from '../../adapters/fiscal/platform';
 import type { Deps } from '../deps';
 import type { SqlEm } from '../../orm/sql';
 import { addToPool, logMovement, rangeText, type Sql } from '../../orm/repositories/stock-ranges';
@@ -120,125 +119,107 @@ export interface SubmitInput {
   actor: string;
 }
 
-const nonRetryable = (e: unknown) => e; // a DomainError is made non-retryable by the worker's interceptor
+/** The submit step (the `submit` update's transaction): draft/returned -> submitted. */
+export async function submitRequisition(deps: Deps, input: SubmitInput): Promise<{ state: string; revision: number; requisitionNo: string }> {
+  return deps.orm.em.fork().transactional(async (sql) => {
+    const r = await loadRequisition(sql, input.requisitionId);
+    if (r.state === 'submitted' && r.revision === input.revision) return { state: r.state, revision: r.revision, requisitionNo: r.requisition_no };
+    const expected = input.revision === 1 ? { state: 'draft', revision: 1 } : { state: 'returned', revision: input.revision - 1 };
+    if (r.state !== expected.state || r.revision !== expected.revision) {
+      throw new DomainError('E0065', `state: 申领单${REQUISITION_STATES[r.state] ?? r.state}，不能提交`, 'state');
+    }
+    if (r.lines.length === 0) throw fieldError('lines', '申领单没有明细行，请先填写票据种类与数量');
+    if (!(await markRequisitionSubmitted(sql, r.id, input.revision, expected))) throw new DomainError('E0065', 'state: 申领单刚被修改，请刷新后重试', 'state');
+    await recordRequisitionEvent(sql, r.id, input.revision === 1 ? 'submitted' : 'resubmitted', input.actor, input.revision, `第 ${input.revision} 次提交：${linesText(r.lines)}`);
+    return { state: 'submitted', revision: input.revision, requisitionNo: r.requisition_no };
+  });
+}
 
-export function requisitionActivities(deps: Deps) {
-  const em = () => deps.orm.em.fork();
-  return {
-    /** The submit step (the `submit` update's transaction): draft/returned -> submitted. */
-    async markRequisitionSubmitted(input: SubmitInput): Promise<{ state: string; revision: number; requisitionNo: string }> {
-      try {
-        return await em().transactional(async (sql) => {
-          const r = await loadRequisition(sql, input.requisitionId);
-          if (r.state === 'submitted' && r.revision === input.revision) return { state: r.state, revision: r.revision, requisitionNo: r.requisition_no };
-          const expected = input.revision === 1 ? { state: 'draft', revision: 1 } : { state: 'returned', revision: input.revision - 1 };
-          if (r.state !== expected.state || r.revision !== expected.revision) {
-            throw new DomainError('E0065', `state: 申领单${REQUISITION_STATES[r.state] ?? r.state}，不能提交`, 'state');
-          }
-          if (r.lines.length === 0) throw fieldError('lines', '申领单没有明细行，请先填写票据种类与数量');
-          if (!(await markRequisitionSubmitted(sql, r.id, input.revision, expected))) throw new DomainError('E0065', 'state: 申领单刚被修改，请刷新后重试', 'state');
-          await recordRequisitionEvent(sql, r.id, input.revision === 1 ? 'submitted' : 'resubmitted', input.actor, input.revision, `第 ${input.revision} 次提交：${linesText(r.lines)}`);
-          return { state: 'submitted', revision: input.revision, requisitionNo: r.requisition_no };
-        });
-      } catch (e) {
-        throw nonRetryable(e);
-      }
-    },
+/**
+ * Sends the submission to the fiscal platform (idempotent there by requisitionNo + revision).
+ * An outage is thrown (FiscalUnavailableError: retried); a refusal comes back as `rejected` for
+ * the workflow to turn into a return the finance user can act on.
+ */
+export async function sendRequisition(deps: Deps, input: { requisitionId: number; revision: number }): Promise<{ state: 'sent' | 'rejected'; reason?: string }> {
+  const r = await readRequisition(deps.orm.em.fork(), input.requisitionId);
+  let fiscalRequisitionNo: string;
+  try {
+    ({ fiscalRequisitionNo } = await deps.fiscal.submitRequisition({
+      requisitionNo: r.requisition_no,
+      revision: input.revision,
+      hospitalCode: r.hospital_code,
+      lines: r.lines,
+      applicant: r.created_by,
+      remark: r.remark ?? undefined,
+    }));
+  } catch (e) {
+    if (e instanceof FiscalRejectedError) return { state: 'rejected', reason: `${e.code}: ${e.message}` };
+    throw e;
+  }
+  await deps.orm.em.fork().transactional(async (sql) => {
+    await setFiscalRequisitionNo(sql, r.id, fiscalRequisitionNo);
+    if (!(await hasRequisitionEvent(sql, r.id, 'sent', input.revision))) await recordRequisitionEvent(sql, r.id, 'sent', 'system', input.revision, `财政受理号 ${fiscalRequisitionNo}`);
+  });
+  return { state: 'sent' };
+}
 
-    /**
-     * Sends the submission to the fiscal platform (idempotent there by requisitionNo + revision).
-     * An outage is retried by Temporal; a refusal comes back as `rejected` for the workflow to
-     * turn into a return the finance user can act on.
-     */
-    async sendRequisition(input: { requisitionId: number; revision: number }): Promise<{ state: 'sent' | 'rejected'; reason?: string }> {
-      const r = await readRequisition(em(), input.requisitionId);
-      try {
-        const { fiscalRequisitionNo } = await deps.fiscal.submitRequisition({
-          requisitionNo: r.requisition_no,
-          revision: input.revision,
-          hospitalCode: r.hospital_code,
-          lines: r.lines,
-          applicant: r.created_by,
-          remark: r.remark ?? undefined,
-        });
-        await em().transactional(async (sql) => {
-          await setFiscalRequisitionNo(sql, r.id, fiscalRequisitionNo);
-          if (!(await hasRequisitionEvent(sql, r.id, 'sent', input.revision))) await recordRequisitionEvent(sql, r.id, 'sent', 'system', input.revision, `财政受理号 ${fiscalRequisitionNo}`);
-        });
-        return { state: 'sent' };
-      } catch (e) {
-        if (e instanceof FiscalRejectedError) return { state: 'rejected', reason: `${e.code}: ${e.message}` };
-        if (e instanceof FiscalUnavailableError) throw ApplicationFailure.create({ message: e.message, type: 'FiscalUnavailableError' });
-        throw e;
-      }
-    },
+/**
+ * One poll of the review. Approved: the segments are stored (received, awaiting stock-in);
+ * returned: the comment. The fiscal side down or refusing the query is thrown as it is
+ * (FiscalUnavailableError, FiscalRejectedError).
+ */
+export async function pollRequisition(deps: Deps, input: { requisitionId: number; revision: number }): Promise<{ state: 'submitted' | 'received' | 'returned'; comment?: string }> {
+  const r = await readRequisition(deps.orm.em.fork(), input.requisitionId);
+  if (r.revision !== input.revision) return { state: r.state as 'received' };
+  if (r.state === 'received' || r.state === 'stocked') return { state: 'received' };
+  if (r.state === 'returned') return { state: 'returned' };
+  const review: RequisitionReview = await deps.fiscal.requisitionStatus(r.hospital_code, r.requisition_no, input.revision);
+  if (review.state === 'submitted') return { state: 'submitted' };
+  if (review.state === 'returned') {
+    await recordReturn(deps, r.id, input.revision, review.reviewer, review.comment, review.reviewedAt, 'returned');
+    return { state: 'returned', comment: review.comment };
+  }
+  await deps.orm.em.fork().transactional(async (sql) => {
+    if (!(await markRequisitionReceived(sql, r.id, input.revision, review.reviewer, new Date(review.reviewedAt)))) return; // stored by an earlier attempt
+    await recordRequisitionEvent(sql, r.id, 'approved', review.reviewer, input.revision, `审核人 ${review.reviewer}`);
+    const texts: string[] = [];
+    for (const s of review.segments) {
+      const kindId = await kindIdOfCode(sql, s.billKindCode);
+      if (kindId === undefined) throw new Error(`fiscal platform issued a segment of unknown bill kind ${s.billKindCode}`);
+      await addStockReceipt(sql, { hospitalId: r.hospital_id, requisitionId: r.id, billKindId: kindId, billBatchCode: s.billBatchCode, startNo: s.startNo, endNo: s.endNo });
+      texts.push(rangeText({ billBatchCode: s.billBatchCode, startNo: s.startNo, endNo: s.endNo }));
+    }
+    await recordRequisitionEvent(sql, r.id, 'received', 'system', input.revision, texts.join('；'));
+  });
+  return { state: 'received' };
+}
 
-    /** One poll of the review. Approved: the segments are stored (received, awaiting stock-in); returned: the comment. */
-    async pollRequisition(input: { requisitionId: number; revision: number }): Promise<{ state: 'submitted' | 'received' | 'returned'; comment?: string }> {
-      const r = await readRequisition(em(), input.requisitionId);
-      if (r.revision !== input.revision) return { state: r.state as 'received' };
-      if (r.state === 'received' || r.state === 'stocked') return { state: 'received' };
-      if (r.state === 'returned') return { state: 'returned' };
-      let review: RequisitionReview;
-      try {
-        review = await deps.fiscal.requisitionStatus(r.hospital_code, r.requisition_no, input.revision);
-      } catch (e) {
-        if (e instanceof FiscalUnavailableError) throw ApplicationFailure.create({ message: e.message, type: 'FiscalUnavailableError' });
-        if (e instanceof FiscalRejectedError) throw ApplicationFailure.create({ message: `${e.code}: ${e.message}`, type: 'FiscalRejectedError' });
-        throw e;
-      }
-      if (review.state === 'submitted') return { state: 'submitted' };
-      if (review.state === 'returned') {
-        await recordReturn(deps, r.id, input.revision, review.reviewer, review.comment, review.reviewedAt, 'returned');
-        return { state: 'returned', comment: review.comment };
-      }
-      await em().transactional(async (sql) => {
-        if (!(await markRequisitionReceived(sql, r.id, input.revision, review.reviewer, new Date(review.reviewedAt)))) return; // stored by an earlier attempt
-        await recordRequisitionEvent(sql, r.id, 'approved', review.reviewer, input.revision, `审核人 ${review.reviewer}`);
-        const texts: string[] = [];
-        for (const s of review.segments) {
-          const kindId = await kindIdOfCode(sql, s.billKindCode);
-          if (kindId === undefined) throw new Error(`fiscal platform issued a segment of unknown bill kind ${s.billKindCode}`);
-          await addStockReceipt(sql, { hospitalId: r.hospital_id, requisitionId: r.id, billKindId: kindId, billBatchCode: s.billBatchCode, startNo: s.startNo, endNo: s.endNo });
-          texts.push(rangeText({ billBatchCode: s.billBatchCode, startNo: s.startNo, endNo: s.endNo }));
-        }
-        await recordRequisitionEvent(sql, r.id, 'received', 'system', input.revision, texts.join('；'));
-      });
-      return { state: 'received' };
-    },
+/** A refusal of the submission itself, recorded as a return (finance edits and resubmits). */
+export async function recordRequisitionRejected(deps: Deps, input: { requisitionId: number; revision: number; reason: string }): Promise<void> {
+  await recordReturn(deps, input.requisitionId, input.revision, '财政平台', input.reason, new Date().toISOString(), 'rejected');
+}
 
-    /** A refusal of the submission itself, recorded as a return (finance edits and resubmits). */
-    async recordRequisitionRejected(input: { requisitionId: number; revision: number; reason: string }): Promise<void> {
-      await recordReturn(deps, input.requisitionId, input.revision, '财政平台', input.reason, new Date().toISOString(), 'rejected');
-    },
-
-    /** 确认入库: the received segments enter the hospital pool. */
-    async confirmRequisitionStockIn(input: { requisitionId: number; actor: string }): Promise<{ state: string; quantity: number }> {
-      try {
-        return await em().transactional(async (sql) => {
-          const r = await loadRequisition(sql, input.requisitionId);
-          if (r.state === 'stocked') return { state: 'stocked', quantity: 0 };
-          if (r.state !== 'received') throw new DomainError('E0065', `state: 申领单${REQUISITION_STATES[r.state] ?? r.state}，财政下发号段后才能入库`, 'state');
-          if (!(await markRequisitionStocked(sql, r.id, input.actor))) throw new DomainError('E0065', 'state: 申领单刚被入库', 'state');
-          const receipts = await receivedReceipts(sql, r.id);
-          let quantity = 0;
-          const texts: string[] = [];
-          for (const s of receipts) {
-            const range = { billKindId: Number(s.bill_kind_id), billBatchCode: s.bill_batch_code, startNo: Number(s.start_no), endNo: Number(s.end_no) };
-            await markReceiptStocked(sql, s.id, input.actor);
-            await addToPool(sql, r.hospital_id, range);
-            await logMovement(sql, { ...range, hospitalId: r.hospital_id, type: 'stock_in', requisitionId: r.id, actor: input.actor });
-            quantity += range.endNo - range.startNo + 1;
-            texts.push(rangeText(range));
-          }
-          await recordRequisitionEvent(sql, r.id, 'stocked', input.actor, r.revision, `入库 ${quantity} 张：${texts.join('；')}`);
-          return { state: 'stocked', quantity };
-        });
-      } catch (e) {
-        throw nonRetryable(e);
-      }
-    },
-  };
+/** 确认入库: the received segments enter the hospital pool. */
+export async function confirmRequisitionStockIn(deps: Deps, input: { requisitionId: number; actor: string }): Promise<{ state: string; quantity: number }> {
+  return deps.orm.em.fork().transactional(async (sql) => {
+    const r = await loadRequisition(sql, input.requisitionId);
+    if (r.state === 'stocked') return { state: 'stocked', quantity: 0 };
+    if (r.state !== 'received') throw new DomainError('E0065', `state: 申领单${REQUISITION_STATES[r.state] ?? r.state}，财政下发号段后才能入库`, 'state');
+    if (!(await markRequisitionStocked(sql, r.id, input.actor))) throw new DomainError('E0065', 'state: 申领单刚被入库', 'state');
+    const receipts = await receivedReceipts(sql, r.id);
+    let quantity = 0;
+    const texts: string[] = [];
+    for (const s of receipts) {
+      const range = { billKindId: Number(s.bill_kind_id), billBatchCode: s.bill_batch_code, startNo: Number(s.start_no), endNo: Number(s.end_no) };
+      await markReceiptStocked(sql, s.id, input.actor);
+      await addToPool(sql, r.hospital_id, range);
+      await logMovement(sql, { ...range, hospitalId: r.hospital_id, type: 'stock_in', requisitionId: r.id, actor: input.actor });
+      quantity += range.endNo - range.startNo + 1;
+      texts.push(rangeText(range));
+    }
+    await recordRequisitionEvent(sql, r.id, 'stocked', input.actor, r.revision, `入库 ${quantity} 张：${texts.join('；')}`);
+    return { state: 'stocked', quantity };
+  });
 }
 
 async function recordReturn(deps: Deps, id: number, revision: number, reviewer: string, comment: string, reviewedAt: string, type: 'returned' | 'rejected'): Promise<void> {
