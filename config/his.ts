@@ -4,6 +4,7 @@
  */
 import { HIS_LIMIT_DEFAULTS, type HisLimits } from '../domain/his-input';
 import { duration, int } from './parse';
+import { parseYuan } from '../common/money';
 
 export interface HisConfig extends HisLimits {
   /** MEDBILL_HIS_REPLAY_WINDOW: how long an envelope (appid + noise + sign) is remembered and answered again byte for byte (e.g. 24h). */
@@ -32,8 +33,7 @@ export const DEFAULT_MAX_JSON_DEPTH = 32;
 function fenOf(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined || v === '') return dflt;
   if (!/^\d{1,11}(\.\d{1,2})?$/.test(v.trim())) throw new Error(`${name} must be an amount in yuan (at most 2 decimals), got "${v}"`);
-  const [i, f = ''] = v.trim().split('.');
-  return Number(i) * 100 + Number((f + '00').slice(0, 2));
+  return parseYuan(v)!; // the pattern above is a subset of what parseYuan accepts
 }
 
 export function loadHisConfig(env: NodeJS.ProcessEnv): HisConfig {

@@ -20,6 +20,6 @@ export function loadKeysConfig(env: NodeJS.ProcessEnv = process.env): KeysConfig
   const dataKeyId = env.MEDBILL_DATA_KEY_ID || DEFAULT_DATA_KEY_ID;
   if (!/^[a-z0-9]{1,16}$/.test(dataKeyId)) throw new Error(`MEDBILL_DATA_KEY_ID must be 1-16 of a-z 0-9, got "${dataKeyId}"`);
   const sealBatch = int('MEDBILL_SEAL_BATCH', env.MEDBILL_SEAL_BATCH, DEFAULT_SEAL_BATCH);
-  if (!Number.isInteger(sealBatch) || sealBatch < 1 || sealBatch > 10_000) throw new Error(`MEDBILL_SEAL_BATCH must be an integer 1-10000, got "${env.MEDBILL_SEAL_BATCH}"`);
+  if (sealBatch < 1 || sealBatch > 10_000) throw new Error(`MEDBILL_SEAL_BATCH must be an integer 1-10000, got "${env.MEDBILL_SEAL_BATCH}"`);
   return { masterKeyFile: env.MEDBILL_MASTER_KEY_FILE || undefined, dataKeyId, sealBatch };
 }
