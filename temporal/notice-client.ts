@@ -4,6 +4,7 @@
  * workflow and the same notification rows, so a request retried by its caller sends once.
  */
 import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { DomainError, fieldError } from '../common/errors';
 import { EMAIL, TEL } from '../domain/bill/issue-request';
 import type { Channel } from '../domain/bill/facts';
@@ -28,6 +29,21 @@ export function checkTarget(channel: Channel, target: string, field: string): st
 }
 
 export const newRequestKey = () => randomUUID().replace(/-/g, '');
+
+/** When the notice request `requestKey` of a bill started (ms since the epoch), or undefined if there is none. */
+export async function noticeRequestStartedAt(
+  api: ApiContext,
+  bill: { billBatchCode: string; billNo: string },
+  requestKey: string,
+): Promise<number | undefined> {
+  try {
+    const d = await api.client.workflow.getHandle(noticeWorkflowId(bill, requestKey)).describe();
+    return d.startTime.getTime();
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) return undefined;
+    throw e;
+  }
+}
 
 export async function startNoticeResend(
   api: ApiContext,

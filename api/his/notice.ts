@@ -11,7 +11,7 @@ import { DomainError, fieldError } from '../../common/errors';
 import { Bill } from '../../orm/entities';
 import type { Channel } from '../../domain/bill/facts';
 import type { ApiContext } from '../context';
-import { checkTarget, REQUEST_KEY, startNoticeResend } from '../../temporal/notice-client';
+import { checkTarget, noticeRequestStartedAt, REQUEST_KEY, startNoticeResend } from '../../temporal/notice-client';
 import { sm3Hex } from '../../common/gm';
 
 /** Without a requestNo, one notice request per bill and notice list in each window of this length. */
@@ -50,11 +50,18 @@ export async function sendEBillNotice(api: ApiContext, appid: string, o: Record<
   });
   let requestNo: string;
   if (o.requestNo === undefined || o.requestNo === null || o.requestNo === '') {
-    // Idempotent without a request number: the same bill and notice list within the same 10-minute
-    // window is the same request (a rebuilt retry sends nothing more); a later request sends again.
-    const bucket = Math.floor(Date.now() / NOTICE_WINDOW_MS);
+    // Idempotent without a request number: the same bill and notice list within 10 minutes of the
+    // first such request is the same request (a rebuilt retry sends nothing more); a later one sends
+    // again. Keys are per 10-minute slot; a retry early in a slot reuses the previous slot's request
+    // when that one started less than 10 minutes ago, so a retry across a slot boundary is no resend.
+    const now = Date.now();
+    const slot = Math.floor(now / NOTICE_WINDOW_MS);
     const list = targets.map((t) => `${t.channel}:${t.target}`).sort().join(',');
-    requestNo = `auto${sm3Hex(`sendEBillNotice|${appid}|${billBatchCode}|${billNo}|${list}|${bucket}`).slice(0, 32)}`;
+    const keyOf = (s: number) => `auto${sm3Hex(`sendEBillNotice|${appid}|${billBatchCode}|${billNo}|${list}|${s}`).slice(0, 32)}`;
+    requestNo = keyOf(slot);
+    const previous = keyOf(slot - 1);
+    const startedAt = await noticeRequestStartedAt(api, { billBatchCode, billNo }, `his-${previous}`);
+    if (startedAt !== undefined && now - startedAt < NOTICE_WINDOW_MS) requestNo = previous;
   } else {
     requestNo = String(o.requestNo).trim();
     if (!REQUEST_KEY.test(requestNo)) throw fieldError('requestNo', 'must be 8-64 characters of A-Z a-z 0-9 _ -');
