@@ -13,17 +13,11 @@ import { recordBillEvent } from '../orm/repositories/bill-events';
 import { billForDelivery, itemsOfBill, paymentsOfBill, recordLayoutFile, type DeliveryBillRow } from '../orm/repositories/bills';
 import { findNotice, markNoticeAttemptFailed, markNoticeSent, openNotice, type NoticeRow } from '../orm/repositories/notifications';
 import { chinaDayStart } from '../common/china-time';
+import { maskTarget } from '../domain/access';
 
 
-/** A notice target as the timeline shows it: enough to recognise, not enough to harvest. */
-export function maskTarget(channel: Channel, target: string): string {
-  if (channel === 'sms') return target.length >= 7 ? `${target.slice(0, 3)}****${target.slice(-4)}` : '****';
-  if (channel === 'email') {
-    const [user, domain] = target.split('@');
-    return `${user.slice(0, 1)}***@${domain ?? ''}`;
-  }
-  return `${target.slice(0, 4)}…`;
-}
+/** A notice target as the timeline shows it (one mask for every answer: domain/access.ts). */
+export { maskTarget };
 
 export const PAY_CHANNELS: Record<string, string> = {
   '01': '医保', '02': '现金', '03': '支票', '04': '支付宝', '05': '微信', '06': '转账', '07': '医保个账', '08': '银联卡', '09': '自助机',

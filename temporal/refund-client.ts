@@ -16,7 +16,8 @@ import { createRefund, refundedBefore, type NewRefund, type RefundTableRow, type
 import { refundActionUpdate, refundLiveQuery, type RefundActionInput, type RefundLive } from './messages';
 import { startWorkflow } from './workflow-types';
 import { NO_MONEY_STATES, type RefundActionName } from '../domain/refund/states';
-import { allowedActions as allowedActionsAt, isTodoFor as isTodoAt, type RefundActor, type RefundPosition } from '../domain/refund/permissions';
+import { refundPosition } from '../services/access';
+import { allowedActions as allowedActionsAt, isTodoFor as isTodoAt, type RefundActor } from '../domain/refund/permissions';
 import { billStateAttribute } from './search-attributes';
 import { refundWorkflowId, workflowUrl } from './ids';
 import type { ProcessContext as ApiContext } from './context';
@@ -146,7 +147,7 @@ export function refundSummary(r: RefundRow) {
 }
 
 /** Where the refund stands, for the permission rule (domain/refund/permissions.ts). */
-export const refundPosition = (r: RefundRow): RefundPosition => ({ state: r.state, stepIndex: r.step_index, steps: stepsOf(r), assignee: r.step_assignee, placeCode: r.place_code });
+export { refundPosition };
 
 /** What a signed-in user may do with the refund now: the workflow's validator's own rule. */
 export const allowedActions = (r: RefundRow, u: RefundActor): RefundActionName[] => allowedActionsAt(refundPosition(r), u);

@@ -76,6 +76,15 @@ test('a cashier exchanges a bill for paper and voids it from the bill page; the 
 test('a doctor sees the paper state but no paper buttons, and no 纸质票据 menu entry', async () => {
   const issued = await p.his.issueOutpatient();
   const [bill] = await p.orm.em.fork().getConnection().execute<Array<{ id: number }>>('select id from bill where bill_no = ? and bill_batch_code = ?', [issued.billNo, issued.billBatchCode]);
+  // A doctor reads only the bills of refunds they are a party to: the cashier starts one naming them.
+  const login = await fetch(`${p.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'cashier', password: 'cashier123' }) });
+  const cookie = login.headers.getSetCookie().find((c) => c.startsWith('medbill_session='))!.split(';')[0];
+  const refund = await fetch(`${p.baseUrl}/api/refunds`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json' },
+    body: JSON.stringify({ billId: bill.id, channel: 'cash', amount: '1.00', reason: '检查未做', doctor: 'doctor' }),
+  });
+  expect(refund.status).toBe(201);
   const page = await signIn('doctor', 'doctor123');
   await page.goto(`${p.baseUrl}/console/bills/${bill.id}`);
   await page.locator(`${sel('paper-state')}:has-text("未换开")`).waitFor();

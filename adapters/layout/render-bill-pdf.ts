@@ -5,6 +5,7 @@
  * seal and the fiscal supervision seal, reviewer and payee. Bills with more items than the face
  * holds continue on 明细 pages. Amounts are printed from their text; nothing here does money maths.
  */
+import { maskIdCard } from '../../domain/access';
 import PDFDocument from 'pdfkit';
 import { CJK_FAMILY, cjkFont } from './cjk-font';
 import { qrMatrix, QR_QUIET_ZONE } from './qr';
@@ -173,12 +174,8 @@ function signedWords(words: string, scarlet: boolean): string {
   return scarlet && !words.startsWith('负') ? `负${words}` : words;
 }
 
-/** Keeps the last 4 characters of an ID number. */
-export function maskIdCard(id: string): string {
-  const s = id.trim();
-  if (s.length <= 4) return '*'.repeat(s.length);
-  return '*'.repeat(s.length - 4) + s.slice(-4);
-}
+/** Keeps the last 4 characters of an ID number (domain/access.ts). */
+export { maskIdCard };
 
 /** 门诊号 or 住院号, from the business type. */
 function patientNoLabel(bill: LayoutBill): string {

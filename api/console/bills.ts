@@ -23,14 +23,11 @@ import { DomainError } from '../../common/errors';
 import { BILL_EVENT_TYPES, type BillEventType } from '../../domain/bill/events';
 import { workflowUrl, writeOffWorkflowId } from '../../temporal/ids';
 import { chinaDayStart } from '../../common/china-time';
+import { assertActOnBill, assertReadBill, billListScope } from '../../services/access';
+import { identityView, revealsIdentity, seesSignedText } from '../../domain/access';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-
-export function placeScope(user: SessionUser): string | undefined {
-  const seesAll = user.roles.some((r) => r === 'admin' || r === 'finance' || r === 'audit');
-  return seesAll ? undefined : user.placeCode;
-}
 
 export function mountBillRoutes(router: Router, api: ApiContext): void {
   const auth = requireUser(api);
@@ -68,10 +65,9 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
         issuedAt.$lt = new Date(chinaDayStart(q.dateTo).getTime() + 86400_000);
       }
       if (Object.keys(issuedAt).length) where.issuedAt = issuedAt;
-      const scope = placeScope(ctx.state.user);
-      if (scope && q.placeCode && q.placeCode !== scope) throw new HttpError(403, 'E0005', `placeCode: 只能查询本开票点 ${scope} 的票据`, 'placeCode');
-      const placeCode = scope ?? q.placeCode;
-      if (placeCode) where.place = { code: placeCode };
+      const scope = await billListScope(api.deps.orm.em, ctx.state.user as SessionUser, q.placeCode || undefined);
+      if (scope.kind === 'points') where.place = { code: { $in: scope.points.length ? scope.points : ['-'] } };
+      if (scope.kind === 'bills') where.id = { $in: scope.billIds.length ? scope.billIds : [0] };
       if (q.busNo) where.busNo = q.busNo.trim();
       if (q.billNo) where.billNo = q.billNo.trim();
       if (q.patient) {
@@ -116,8 +112,8 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
     const id = Number(ctx.params.id);
     if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: must be a positive integer', 'id');
     const bill = await api.deps.orm.em.fork().findOne(Bill, id, { populate: ['place', 'billKind', 'hospital', 'listDetail'] });
-    const scope = placeScope(ctx.state.user);
-    if (!bill || (scope && bill.place.code !== scope)) throw new HttpError(404, 'E0030', `票据 ${id} 不存在`);
+    if (!bill) throw new HttpError(404, 'E0030', `票据 ${id} 不存在`);
+    await assertReadBill(api.deps.orm.em, ctx.state.user as SessionUser, { id: bill.id, placeCode: bill.place.code });
     return bill;
   };
 
@@ -132,6 +128,8 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
         em.find(BillEvent, { bill: bill.id }, { orderBy: { id: 'asc' } }),
       ]);
       const url = h5Url(api.deps.cfg.server.publicUrl, bill);
+      const viewer = ctx.state.user as SessionUser;
+      const shown = identityView(viewer);
       ctx.body = {
         bill: {
           id: bill.id,
@@ -148,9 +146,10 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
           billKindName: bill.billKind.name,
           payer: bill.payer,
           patientNo: bill.patientNo,
-          patientId: bill.patientId,
-          tel: bill.tel,
-          email: bill.email,
+          patientId: shown.patientId(bill.patientId),
+          tel: shown.phone(bill.tel),
+          email: shown.email(bill.email),
+          identityMasked: !revealsIdentity(viewer),
           payee: bill.payee,
           author: bill.author,
           checker: bill.checker,
@@ -182,7 +181,8 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
             valid: sm2Verify(bill.signedData, bill.signature, bill.hospital.publicKey),
             algorithm: 'SM3withSM2 (GB/T 32918, user ID 1234567812345678)',
             publicKey: bill.hospital.publicKey,
-            signedData: bill.signedData,
+            // The signed text holds the full ID number: only for the roles that act on bills.
+            signedData: seesSignedText(viewer) ? bill.signedData : undefined,
             value: bill.signature,
           },
           layoutReady: !!bill.layoutPath,
@@ -199,7 +199,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
           writeOff: bill.reversedAt
             ? { reason: bill.writeOffReason, operator: bill.writeOffOperator, reversedAt: bill.reversedAt.toISOString(), workflowUrl: workflowUrl(api, writeOffWorkflowId(bill)) }
             : undefined,
-          notifications: notices.map((n) => ({ id: n.id, channel: n.channel, purpose: n.purpose, actor: n.actor, target: n.target, status: n.status, attempts: n.attempts, createdAt: n.createdAt.toISOString(), sentAt: n.sentAt?.toISOString(), lastError: n.lastError })),
+          notifications: notices.map((n) => ({ id: n.id, channel: n.channel, purpose: n.purpose, actor: n.actor, target: shown.target(n.channel, n.target), status: n.status, attempts: n.attempts, createdAt: n.createdAt.toISOString(), sentAt: n.sentAt?.toISOString(), lastError: n.lastError })),
           paper: { state: bill.paperState, billBatchCode: bill.paperBillBatchCode, billNo: bill.paperBillNo },
           // Refund requests (退费申请) of this bill, newest first.
           refunds: (
@@ -233,6 +233,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
   router.post('/api/bills/:id/write-off', auth, requireRole('admin', 'finance', 'cashier'), async (ctx: Context) => {
     try {
       const bill = await loadBill(ctx);
+      assertActOnBill(ctx.state.user as SessionUser, { placeCode: bill.place.code });
       const body = (await readJson(ctx)) as { reason?: unknown };
       const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
       if (!reason) throw new HttpError(400, 'E0010', 'reason: 请填写冲红原因', 'reason');
@@ -261,6 +262,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
   router.post('/api/bills/:id/partial-refund', auth, requireRole('admin', 'finance', 'cashier'), async (ctx: Context) => {
     try {
       const bill = await loadBill(ctx);
+      assertActOnBill(ctx.state.user as SessionUser, { placeCode: bill.place.code });
       const body = (await readJson(ctx)) as Record<string, unknown>;
       const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
       if (!reason) throw new HttpError(400, 'E0010', 'reason: 请填写退费原因', 'reason');

@@ -14,7 +14,8 @@ import { h5Url, noticeTargets, type Channel } from '../../domain/bill/facts';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
-import { placeScope } from './bills';
+import { assertActOnBill, assertReadBill } from '../../services/access';
+import { identityView } from '../../domain/access';
 import { CHANNELS, checkTarget, newRequestKey, REQUEST_KEY, startNoticeResend } from '../../temporal/notice-client';
 import { DomainError } from '../../common/errors';
 import { recordBillEvent } from '../../orm/repositories/bill-events';
@@ -26,14 +27,15 @@ export function mountNoticeRoutes(router: Router, api: ApiContext): void {
     const id = Number(ctx.params.id);
     if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: must be a positive integer', 'id');
     const bill = await api.deps.orm.em.fork().findOne(Bill, id, { populate: ['place', 'billKind', 'hospital'] });
-    const scope = placeScope(ctx.state.user);
-    if (!bill || (scope && bill.place.code !== scope)) throw new HttpError(404, 'E0030', `票据 ${id} 不存在`);
+    if (!bill) throw new HttpError(404, 'E0030', `票据 ${id} 不存在`);
+    await assertReadBill(api.deps.orm.em, ctx.state.user as SessionUser, { id: bill.id, placeCode: bill.place.code });
     return bill;
   };
 
   router.post('/api/bills/:id/notices/resend', auth, requireRole('admin', 'finance', 'cashier'), async (ctx: Context) => {
     try {
       const bill = await loadBill(ctx);
+      assertActOnBill(ctx.state.user as SessionUser, { placeCode: bill.place.code });
       const body = (await readJson(ctx)) as { channel?: unknown; target?: unknown; requestId?: unknown };
       const channel = body.channel as Channel;
       if (typeof body.channel !== 'string' || !CHANNELS.includes(channel)) throw new HttpError(400, 'E0010', 'channel: 请选择通知渠道（sms、email、wechat 或 card）', 'channel');
@@ -59,7 +61,7 @@ export function mountNoticeRoutes(router: Router, api: ApiContext): void {
       const user = ctx.state.user as SessionUser;
       const { workflowId } = await startNoticeResend(api, bill, { requestKey: `c-${requestId}`.slice(0, 64), actor: user.username, targets: [{ channel, target }] });
       ctx.status = 202;
-      ctx.body = { workflowId, requestId, channel, target };
+      ctx.body = { workflowId, requestId, channel, target: identityView(user).target(channel, target) };
     } catch (e) {
       if (e instanceof DomainError && e.code === 'E0031') return sendError(ctx, new HttpError(400, 'E0031', 'channel: 红字票据不能插入微信卡包', 'channel'));
       sendError(ctx, e);

@@ -12,11 +12,11 @@ import { billWithPaper, formsOfBill, hospitalOfPoint, nextPaperForm, paperNo, pa
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requireRole, requireUser, type SessionUser } from './auth';
+import { assertActOnBill, assertPoint, assertReadBill, placeFilter } from '../../services/access';
 import { findBill, runPaperOp } from '../his/paper';
 import { paperWorkflowId, workflowUrl } from '../../temporal/ids';
 
 const PAPER_ROLES = ['admin', 'finance', 'cashier'];
-const seesAll = (u: SessionUser) => u.roles.some((r) => r === 'admin' || r === 'finance');
 
 type BillRow = ConsolePaperBill;
 
@@ -31,13 +31,13 @@ export function mountPaperRoutes(router: Router, api: ApiContext): void {
     const b = await billWithPaper(em(), id);
     if (!b) throw new HttpError(404, 'E0030', `票据 ${id} 不存在`);
     const user = ctx.state.user as SessionUser;
-    if (!seesAll(user) && user.placeCode !== b.place_code) throw new HttpError(403, 'E0005', `只能处理本开票点 ${user.placeCode ?? ''} 的票据`);
+    await assertReadBill(em(), user, { id: b.id, placeCode: b.place_code });
+    if (ctx.method !== 'GET') assertActOnBill(user, { placeCode: b.place_code });
     return b;
   };
   /** A point the user may manage: finance/admin any, a cashier their own. */
   const checkPlace = (ctx: Context, placeCode: string) => {
-    const user = ctx.state.user as SessionUser;
-    if (!seesAll(user) && user.placeCode !== placeCode) throw new HttpError(403, 'E0005', `placeCode: 只能管理本开票点 ${user.placeCode ?? ''} 的纸质票据`, 'placeCode');
+    assertPoint(ctx.state.user as SessionUser, placeCode);
   };
   const reasonOf = (body: { reason?: unknown }, what: string) => {
     const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
@@ -101,10 +101,8 @@ export function mountPaperRoutes(router: Router, api: ApiContext): void {
   }));
 
   router.get('/api/paper/stock', auth, requireRole(...PAPER_ROLES), handle(async (ctx) => {
-    const user = ctx.state.user as SessionUser;
     const q = typeof ctx.query.placeCode === 'string' && ctx.query.placeCode ? ctx.query.placeCode : undefined;
-    if (q) checkPlace(ctx, q);
-    const placeCode = q ?? (seesAll(user) ? undefined : user.placeCode);
+    const placeCode = placeFilter(ctx.state.user as SessionUser, q);
     const segs = await paperStock(em(), placeCode);
     const segments = [];
     for (const s of segs) {

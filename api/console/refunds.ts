@@ -17,11 +17,13 @@ import { billRef, consoleUser, listRefunds } from '../../orm/repositories/refund
 import { DECISIONS, REFUND_ACTIONS, type RefundActionName } from '../../domain/refund/states';
 import { TODO_STATES, type RefundActor } from '../../domain/refund/permissions';
 import { chinaTime } from '../../common/china-time';
+import { assertActOnBill, assertReadBill, assertReadRefund } from '../../services/access';
+import { dataScope } from '../../domain/access';
 
 const BOXES = ['todo', 'done', 'mine', 'cc', 'all'] as const;
 type Box = (typeof BOXES)[number];
 
-const seesAll = (u: SessionUser) => u.roles.some((r) => r === 'admin' || r === 'finance' || r === 'audit');
+const seesAll = (u: SessionUser) => dataScope(u).kind === 'hospital';
 const actorOf = (u: SessionUser, r?: RefundRow): RefundActor => ({ username: u.username, displayName: u.displayName, roles: u.roles, placeCode: u.placeCode, isApplicant: r ? r.applicant === u.username : false });
 
 
@@ -42,10 +44,13 @@ export function mountRefundRoutes(router: Router, api: ApiContext): void {
     return which === 'todo' ? rows.filter((r: RefundRow) => isTodoFor(r, u)) : rows;
   }
 
+  /** The refund of the URL, if it is in the user's scope (else "not found"). */
   const loadFor = async (ctx: Context) => {
     const id = Number(ctx.params.id);
     if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: must be a positive integer', 'id');
-    return findRefund(api, { id });
+    const r = await findRefund(api, { id });
+    await assertReadRefund(api.deps.orm.em, ctx.state.user as SessionUser, r);
+    return r;
   };
 
   router.get('/api/refunds/counts', auth, async (ctx: Context) => {
@@ -134,6 +139,10 @@ export function mountRefundRoutes(router: Router, api: ApiContext): void {
       const f = parseRefundFields(body, CONSOLE_REFUND_FIELDS);
       const b = await billRef(api.deps.orm.em, billId);
       if (!b) throw new HttpError(404, 'E0030', `billId: 票据 ${billId} 不存在`, 'billId');
+      await assertReadBill(api.deps.orm.em, u, { id: b.id, placeCode: b.place_code }).catch(() => {
+        throw new HttpError(404, 'E0030', `billId: 票据 ${billId} 不存在`, 'billId');
+      });
+      assertActOnBill(u, { placeCode: b.place_code });
       const refundNo = typeof body.refundNo === 'string' && body.refundNo ? body.refundNo : `C${chinaTime(Date.now()).compact}${randomBytes(3).toString('hex').toUpperCase()}`;
       const r = await startRefund(api, { hospitalId: b.hospital_id, refundNo, source: 'console', billId, ...f, applicant: u.username, applicantName: u.displayName });
       const row = await findRefund(api, { id: r.id });

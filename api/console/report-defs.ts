@@ -2,6 +2,7 @@
 import { HttpError } from '../http';
 import type { ApiContext } from '../context';
 import type { SessionUser } from './auth';
+import { placeFilter } from '../../services/access';
 import { chinaDayStart } from '../../common/china-time';
 
 export interface ReportColumn {
@@ -48,12 +49,9 @@ export function dateRange(q: Record<string, string | undefined>, maxDays = 366):
   return { from, to, dateFrom: q.dateFrom!, dateTo: q.dateTo! };
 }
 
-/** A cashier's reports cover only their own billing point. */
+/** A report covers the billing point asked for if it is in the user's scope (services/access.ts), else the user's own point; finance, audit and admin the hospital. */
 export function scopedPlace(q: Record<string, string | undefined>, user: SessionUser): string | undefined {
-  const office = user.roles.some((r) => r === 'admin' || r === 'finance' || r === 'audit');
-  if (office) return q.placeCode || undefined;
-  if (q.placeCode && q.placeCode !== user.placeCode) throw new HttpError(403, 'E0031', `placeCode: 只能查询本开票点 ${user.placeCode ?? ''} 的数据`, 'placeCode');
-  return user.placeCode ?? '-';
+  return placeFilter(user, q.placeCode || undefined);
 }
 
 /** Every report (the bill reports of reports.ts, the stock reports of stock-reports.ts). */

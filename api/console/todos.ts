@@ -4,6 +4,8 @@
  * workflow closes the item itself once it goes on, so the list never disagrees with the processes.
  */
 import type Router from '@koa/router';
+import { placeFilter } from '../../services/access';
+import { pointInScope } from '../../domain/access';
 import type { Context } from 'koa';
 import { Todo } from '../../orm/entities';
 import { abandonReissueSignal, retryReissueSignal } from '../../temporal/messages';
@@ -32,8 +34,6 @@ export const TODO_KINDS: Record<string, string> = {
   reissue_blocked: '部分退费重开受阻',
 };
 
-const seesAll = (u: SessionUser) => u.roles.some((r) => r === 'admin' || r === 'finance' || r === 'audit');
-
 /** Who may act on an item: paper recovery by the point's cashiers, finance, admins; a blocked reissue by finance and admins (retry also by the point's cashiers). */
 export function canAct(u: SessionUser, t: Pick<Todo, 'kind' | 'placeCode'>, action: 'confirm' | 'retry' | 'abandon'): boolean {
   const office = u.roles.includes('admin') || u.roles.includes('finance');
@@ -49,7 +49,8 @@ export function mountTodoRoutes(router: Router, api: ApiContext): void {
   const scoped = (u: SessionUser, state: string) => {
     const where: Record<string, unknown> = {};
     if (state !== 'all') where.state = state === 'open' ? 'open' : { $ne: 'open' };
-    if (!seesAll(u)) where.placeCode = u.placeCode ?? '-';
+    const place = placeFilter(u);
+    if (place !== undefined) where.placeCode = place;
     return where;
   };
 
@@ -69,7 +70,7 @@ export function mountTodoRoutes(router: Router, api: ApiContext): void {
       const u = ctx.state.user as SessionUser;
       const state = String(ctx.query.state ?? 'open');
       if (!['open', 'closed', 'all'].includes(state)) throw new HttpError(400, 'E0010', 'state: 须为 open、closed 或 all', 'state');
-      const rows = await issueTodos(api.deps.orm.em, { state: state as 'open' | 'closed' | 'all', placeCode: seesAll(u) ? undefined : (u.placeCode ?? '-') });
+      const rows = await issueTodos(api.deps.orm.em, { state: state as 'open' | 'closed' | 'all', placeCode: placeFilter(u) });
       ctx.body = { items: rows.map((t) => ({ ...t, kind: 'issue_failed', kindName: '开票失败', createdAt: t.createdAt.toISOString(), workflowUrl: workflowUrl(api, t.workflowId) })) };
     } catch (e) {
       sendError(ctx, e);
@@ -113,7 +114,7 @@ export function mountTodoRoutes(router: Router, api: ApiContext): void {
     if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: must be a positive integer', 'id');
     const u = ctx.state.user as SessionUser;
     const t = await api.deps.orm.em.fork().findOne(Todo, id, { populate: ['bill'] });
-    if (!t || (!seesAll(u) && t.placeCode !== u.placeCode)) throw new HttpError(404, 'E0030', `待办 ${id} 不存在`);
+    if (!t || !pointInScope(u, t.placeCode)) throw new HttpError(404, 'E0030', `待办 ${id} 不存在`);
     if (!canAct(u, t, action)) throw new HttpError(403, 'E0005', '无权处理该待办事项');
     if (t.state !== 'open') throw new HttpError(409, 'E0031', `该待办事项已处理（${t.closedBy ?? ''}）`);
     return t;

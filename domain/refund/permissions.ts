@@ -75,8 +75,8 @@ function check(action: RefundActionName, p: RefundPosition, a: RefundActor, over
       if (refused) return refused;
       if (office) return OK;
       if (!has(a, 'cashier')) return no('actor', '窗口退款须由收费员确认');
-      // A cashier of a billing point confirms the window refunds of that point; one without a point, any.
-      if (a.placeCode && p.placeCode && a.placeCode !== p.placeCode) return no('actor', `窗口退款须由开票点 ${p.placeCode} 的收费员确认`);
+      // A cashier confirms the window refunds of their own billing point (one without a point, none: domain/access.ts).
+      if (!a.placeCode || (p.placeCode && a.placeCode !== p.placeCode)) return no('actor', `窗口退款须由开票点 ${p.placeCode ?? ''} 的收费员确认`);
       return OK;
     }
     case 'retry_money':

@@ -89,10 +89,12 @@ export const refundTrail = (db: Db, refundId: number) =>
 /** The bill's charge lines (number, name, amount), as a refund request is checked against them. */
 export const chargeLinesOfBill = (db: Db, billId: number) => billChargeLines(db.getConnection(), billId);
 
-export async function billRef(db: Db, id: number): Promise<{ id: number; bill_batch_code: string; bill_no: string; total_amt: number | string; bus_no: string; hospital_id: number } | undefined> {
-  const [b] = await onConnection<Array<{ id: number; bill_batch_code: string; bill_no: string; total_amt: number | string; bus_no: string; hospital_id: number }>>(
+type BillRefRow = { id: number; bill_batch_code: string; bill_no: string; total_amt: number | string; bus_no: string; hospital_id: number; place_code: string };
+
+export async function billRef(db: Db, id: number): Promise<BillRefRow | undefined> {
+  const [b] = await onConnection<BillRefRow[]>(
     db,
-    'select id, bill_batch_code, bill_no, total_amt, bus_no, hospital_id from bill where id = ?',
+    'select b.id, b.bill_batch_code, b.bill_no, b.total_amt, b.bus_no, b.hospital_id, p.code as place_code from bill b join billing_point p on p.id = b.place_id where b.id = ?',
     [id],
   );
   return b;
@@ -122,4 +124,26 @@ export const consoleUsers = (db: Db) => onConnection<ConsoleUserRow[]>(db, 'sele
 export async function consoleUser(db: Db, username: string): Promise<ConsoleUserRow | undefined> {
   const [u] = await onConnection<ConsoleUserRow[]>(db, 'select username, display_name, roles, active from user where username = ?', [username]);
   return u;
+}
+
+/**
+ * The refunds `username` is a party to by name (applicant, the patient's doctor, the user the step
+ * was transferred to, an actor on it, copied to it), with their bills: a party-scoped viewer's
+ * reach (services/access.ts adds the refunds on their to-do list by role).
+ */
+export const partyRefunds = (db: Db, username: string) =>
+  onConnection<Array<{ id: number; bill_id: number }>>(
+    db,
+    `select r.id, r.bill_id from refund r where r.applicant = ? or r.doctor = ? or r.step_assignee = ?
+       or r.id in (select refund_id from refund_action where actor = ?) or r.id in (select refund_id from refund_cc where username = ?)`,
+    [username, username, username, username, username],
+  );
+
+/** Whether `username` has acted on the refund or it was copied to them. */
+/** Whether `username` has acted on the refund or it was copied to them, and the furthest step any action was taken at. */
+export async function refundTies(db: Db, refundId: number, username: string): Promise<{ actedOn: boolean; copied: boolean; maxActedStep: number | null }> {
+  const [acted] = await onConnection<unknown[]>(db, 'select 1 as x from refund_action where refund_id = ? and actor = ? limit 1', [refundId, username]);
+  const [copied] = await onConnection<unknown[]>(db, 'select 1 as x from refund_cc where refund_id = ? and username = ? limit 1', [refundId, username]);
+  const [max] = await onConnection<Array<{ m: number | string | null }>>(db, 'select max(step_index) as m from refund_action where refund_id = ?', [refundId]);
+  return { actedOn: !!acted, copied: !!copied, maxActedStep: max?.m === null || max?.m === undefined ? null : Number(max.m) };
 }
