@@ -15,14 +15,17 @@ import { partialRefund, writeOff } from '../temporal/reversal-client';
 import { NotifyPermanentError } from '../adapters/notify';
 import { NOTICE_CHANNEL_NAMES, type RefundNoticeFacts } from '../adapters/notify/notifier';
 import { PaymentRejectedError, type PaymentChannelName, type RefundResult } from '../adapters/payment/channel';
-import { recordRefund, refundH5Url, type RefundRecord, type RefundTableRow } from '../services/refunds';
+import { billChangedForRefund, openBillChangedTodo, recordRefund, refundH5Url, type RefundRecord, type RefundTableRow } from '../services/refunds';
+import { verifyRefundAction } from '../services/refund-proof';
+import type { RefundActionInput } from '../temporal/messages';
 import { CHANNEL_NAMES, ONLINE_CHANNELS } from '../domain/refund/rules';
 import { billOfRefund, payChannelCodesOfBill, refundById, setBillOutcome, setBillWaiting, setMoneyOutcome, setMoneyProcessing, setMoneyRefused, systemLine } from '../orm/repositories/refund-process';
 import { hospitalNameOf } from '../orm/repositories/hospitals';
 
 type RefundRow = RefundTableRow;
 
-export type MoneyAnswer = { state: 'processing' | 'success' | 'failed'; failReason?: string };
+/** `bill_changed`: nothing was sent, the bill is no longer the one the refund was filed against (reason says how). */
+export type MoneyAnswer = { state: 'processing' | 'success' | 'failed' | 'bill_changed'; failReason?: string };
 /** `waiting`: the bill's reversal waits (E0032 its paper form, E0050 still running); the refund asks again when woken or later. */
 export type BillAnswer = { state: 'reversed' | 'reissued' | 'blocked' | 'waiting'; redBillId?: number; reissuedBillId?: number; reason?: string; code?: string };
 
@@ -59,12 +62,34 @@ export function refundActivities(deps: Deps, processes: ProcessContext) {
     },
 
     /**
+     * A local activity of the refund's update handler: the action's proof (services/refund-proof.ts),
+     * its age, and its nonce used once. Refuses with E0092 「操作凭证无效」 (a DomainError: not retried).
+     */
+    async verifyRefundAction(v: { refundNo: string; updateKey: string; input: RefundActionInput }): Promise<void> {
+      try {
+        await verifyRefundAction(deps, v);
+      } catch (e) {
+        if (e instanceof DomainError) log.warn('refund action proof refused', { refundNo: v.refundNo, action: v.input?.action, actor: v.input?.actor?.username });
+        throw e;
+      }
+    },
+
+    /**
      * Asks the channel to refund. The same outRefundNo on every attempt: a retry after a timeout,
      * an outage or a crash returns the refund the channel already accepted, never a second one.
      */
     async sendRefundMoney(i: { refundId: number; outRefundNo: string }): Promise<MoneyAnswer> {
       const r = await load(i.refundId);
       const channel = channelOf(r);
+      // Money never leaves twice: the bill must still be the one the refund was filed against. Not
+      // asked again once the channel accepted a refund of this refund (a retry after a lost answer).
+      if (r.money_state !== 'processing' && r.money_state !== 'success') {
+        const changed = await billChangedForRefund(deps, r);
+        if (changed) {
+          await openBillChangedTodo(deps, r, changed);
+          return { state: 'bill_changed', failReason: changed };
+        }
+      }
       let res: RefundResult;
       try {
         res = await channel.refund({
@@ -115,6 +140,7 @@ export function refundActivities(deps: Deps, processes: ProcessContext) {
         placeCode: b.place_code,
         reason: `退费 ${r.refund_no}：${r.reason}`.slice(0, 200),
         operator: `退费 ${r.refund_no}`.slice(0, 64),
+        forRefundId: r.id,
       };
       const items = r.items ? (JSON.parse(r.items) as Array<{ sortNo: number; amt: number }>) : undefined;
       const whole = !items && Number(r.amount) === Number(b.total_amt);

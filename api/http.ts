@@ -47,6 +47,7 @@ const HTTP_STATUS: Partial<Record<DomainError['code'], number>> = {
   E0092: 409,
   E0093: 409,
   E0094: 409,
+  E0095: 409,
 };
 
 /** Console / JSON API error answer: {error: {code, message, field}}. */

@@ -46,6 +46,7 @@ export type ErrorCode =
   | 'E0092' // refund action not allowed now (its state, or the user's role on the current step)
   | 'E0093' // refund step already decided by someone else (a stale version): reload and decide again
   | 'E0094' // refundNo already used with different content
+  | 'E0095' // the bill has a refund in progress: no reversal, partial refund or second refund until it is settled
   | 'E9999'; // internal error (never for bad input)
 
 export class DomainError extends Error {

@@ -9,6 +9,8 @@ import { hmacSm3Hex } from '../common/gm';
 import { DomainError, fieldError } from '../common/errors';
 import { formatYuan, parseYuan, type Fen } from '../common/money';
 import { isUniqueViolation } from '../orm/errors';
+import { billOfRefund } from '../orm/repositories/refund-process';
+import { insertTodo, reopenTodo, todoOfBill, type TodoFields } from '../orm/repositories/todos';
 import { dbDate } from '../orm/sql-values';
 import type { Deps } from './deps';
 import { dbNow, insertRow, retryTransaction } from '../orm/sql';
@@ -98,8 +100,8 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
       if (req.source === 'patient' && bill.paper_state === 'exchanged') {
         throw refuseRefund('billNo', `${ref} 已换开纸质票据 ${bill.paper_bill_batch_code}-${bill.paper_bill_no}，不允许线上退费，请持纸质票据到收费窗口办理`);
       }
-      const busy = await openRefundOfBill(sql, bill.id, FINAL_STATES);
-      if (busy) throw refuseRefund('billNo', `${ref} 的退费申请 ${busy.refund_no} 正在办理中（${refundStateName(busy.state)}），同一张票据同时只能有一笔退费`);
+      // One refund at a time per bill (the bill row is locked: two requests cannot both pass).
+      await refuseWhileRefundOpen(sql, bill.id);
 
       // The bills of this payment: the one in force and those it replaced (partial refunds reissue).
       const chain = await paymentBills(sql, bill.id);
@@ -168,6 +170,7 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
         out_refund_no: req.refundNo,
         money_state: 'none',
         bill_state: 'pending',
+        bill_total_amt: fen(bill.total_amt),
         request_hash: requestHash,
         workflow_id: refundWorkflowId(req.refundNo),
         created_at: now,
@@ -192,6 +195,66 @@ export async function createRefund(deps: Deps, req: NewRefund): Promise<StoredRe
     if (isUniqueViolation(e)) return createRefund(deps, req);
     throw e;
   });
+}
+
+type Reader = Parameters<typeof openRefundOfBill>[0];
+
+/** The bill's refund still in progress (any state but a final one), if any. */
+export const openRefundOf = (sql: Reader, billId: number, exceptRefundId?: number) => openRefundOfBill(sql, billId, FINAL_STATES, exceptRefundId);
+
+/**
+ * Money never leaves twice (issue 13 point 5): while a refund of the bill is open, the bill is not
+ * reversed, partially refunded or refunded again, by any way in (the console, the HIS, a second
+ * refund request). The one rule every such path calls; E0095 names the open refund.
+ * (The refund's own reversal, after its money went back, goes through temporal/reversal-client.ts
+ * directly and is not refused.)
+ */
+export async function refuseWhileRefundOpen(sql: Reader, billId: number, exceptRefundId?: number): Promise<void> {
+  const busy = await openRefundOf(sql, billId, exceptRefundId);
+  if (busy) {
+    throw new DomainError('E0095', `billNo: 票据 ${busy.bill_batch_code}-${busy.bill_no} 有进行中的退费申请 ${busy.refund_no}（${refundStateName(busy.state)}），请先处理`, 'billNo');
+  }
+}
+
+/**
+ * Right before the payout: is the refund's bill still the one it was filed against (in force, not
+ * reversed, not red, the same total)? Undefined if so, else what changed, in Chinese.
+ */
+export async function billChangedForRefund(deps: Deps, r: Pick<RefundTableRow, 'bill_id' | 'bill_total_amt'>): Promise<string | undefined> {
+  const b = await billForRefund(deps.orm.em.fork(), r.bill_id);
+  if (!b) return `票据 ${r.bill_id} 已不存在`;
+  const ref = `${b.bill_batch_code}-${b.bill_no}`;
+  if (Number(b.is_scarlet)) return `票据 ${ref} 是红票`;
+  if (b.state !== ('normal' satisfies BillRecordState)) return `票据 ${ref} ${b.state in BILL_STATE_NAMES ? billStateName(b.state) : `状态为 ${b.state}`}`;
+  if (r.bill_total_amt !== null && r.bill_total_amt !== undefined && fen(b.total_amt) !== fen(r.bill_total_amt)) {
+    return `票据 ${ref} 金额已由 ${formatYuan(fen(r.bill_total_amt))} 元变为 ${formatYuan(fen(b.total_amt))} 元`;
+  }
+  return undefined;
+}
+
+export const BILL_CHANGED_TODO = 'refund_bill_changed';
+
+/**
+ * The payout was stopped because the bill changed: a to-do for finance (one per bill, opened again
+ * if an earlier one of the bill was closed), naming the refund and what changed.
+ */
+export async function openBillChangedTodo(deps: Deps, r: Pick<RefundTableRow, 'bill_id' | 'refund_no' | 'workflow_id' | 'amount'>, reason: string): Promise<void> {
+  const b = await billOfRefund(deps.orm.em, r.bill_id);
+  await retryTransaction(() =>
+    deps.orm.em.fork().transactional(async (sql) => {
+      const t: TodoFields = {
+        placeCode: b?.place_code ?? '-',
+        workflowId: r.workflow_id,
+        title: `退费 ${r.refund_no} 未退款：票据已变更`.slice(0, 200),
+        detail: `${reason}。退费申请 ${r.refund_no}（${formatYuan(fen(r.amount))} 元）已停止，未向患者退款；请核对票据${b ? ` ${b.bill_batch_code}-${b.bill_no}` : ''}后另行处理。`,
+        createdAt: new Date(),
+        remindAt: null,
+      };
+      const old = await todoOfBill(sql, BILL_CHANGED_TODO, r.bill_id);
+      if (!old) await insertTodo(sql, BILL_CHANGED_TODO, r.bill_id, t);
+      else if (old.state !== 'open') await reopenTodo(sql, old.id, t);
+    }),
+  );
 }
 
 /** Mirrors one change of the workflow: the row's process columns and its audit line, in one transaction. */

@@ -14,6 +14,7 @@ import type { ReissuePlan } from '../services/lifecycle';
 import type { PaperOp, PaperResult } from '../services/paper';
 import type { RefundActionName, RefundState } from '../domain/refund/states';
 import type { RefundActor } from '../domain/refund/permissions';
+import type { RefundActionInput, RefundActionProof } from '../services/refund-proof';
 
 // ---- every bill-making process (issue, reversal): workflows/bill-process.ts
 
@@ -113,21 +114,11 @@ export const requisitionStatusQuery = defineQuery<RequisitionStatus>('requisitio
 export type { RefundActionName, RefundState } from '../domain/refund/states';
 export type { RefundActor } from '../domain/refund/permissions';
 
-export interface RefundActionInput {
-  action: RefundActionName;
-  actor: RefundActor;
-  /** The version the person saw; a decision on an older one is refused (E0093). */
-  version?: number;
-  comment?: string;
-  /** return: the earlier step to go back to. */
-  toStep?: number;
-  /** transfer: the user to hand the step to, and that user's roles (checked by the API). */
-  to?: { username: string; displayName: string; roles: string[] };
-  /** extend: hours to add to the deadline. */
-  hours?: number;
-  /** cashier_confirm: the cashier's receipt / UnionPay reference. */
-  voucherNo?: string;
-}
+/**
+ * One person's action on a refund (its fields are documented where the proof covers them,
+ * services/refund-proof.ts): the API signs it, the worker verifies it before applying it.
+ */
+export type { RefundActionInput, RefundActionProof };
 
 export interface LastDecision {
   action: RefundActionName;

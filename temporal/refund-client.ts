@@ -12,6 +12,7 @@ import { dbDate, dbIso } from '../orm/sql-values';
 import type { ChainStep } from '../domain/refund/chain';
 import { refundActionName, refundStateName } from '../domain/refund/names';
 import { CHANNEL_NAMES, REFUND_CHANNELS, type RefundChannel } from '../domain/refund/rules';
+import { signRefundAction } from '../services/refund-proof';
 import { createRefund, refundedBefore, type NewRefund, type RefundTableRow, type StoredRefund } from '../services/refunds';
 import { refundActionUpdate, refundLiveQuery, type RefundActionInput, type RefundLive } from './messages';
 import { startWorkflow } from './workflow-types';
@@ -91,10 +92,15 @@ export async function resumeRefunds(api: ApiContext): Promise<number> {
   return n;
 }
 
-/** Acts on a refund through its process; the validator's refusal comes back as the DomainError it names. */
+/**
+ * Acts on a refund through its process; the validator's refusal comes back as the DomainError it
+ * names. Every action goes out signed (services/refund-proof.ts): the worker applies none without
+ * the API's proof.
+ */
 export async function actOnRefund(api: ApiContext, refundNo: string, input: RefundActionInput): Promise<RefundLive> {
   try {
-    return await api.client.workflow.getHandle(refundWorkflowId(refundNo)).executeUpdate(refundActionUpdate, { args: [input] });
+    const signed = signRefundAction(api.deps.masterKey, refundNo, input);
+    return await api.client.workflow.getHandle(refundWorkflowId(refundNo)).executeUpdate(refundActionUpdate, { args: [signed] });
   } catch (e) {
     if (e instanceof WorkflowUpdateFailedError) {
       const refused = domainErrorOf(e, 'E0092');

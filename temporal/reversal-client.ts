@@ -6,6 +6,7 @@
  */
 import { DomainError, fieldError } from '../common/errors';
 import { Bill } from '../orm/entities';
+import { refuseWhileRefundOpen } from '../services/refunds';
 import type { RefundSpec } from '../domain/bill/reissue-plan';
 import type { IssuedBill } from '../services/issuance';
 import { partialRefundUpdate, refundSpecKey, writeOffUpdate, type PartialRefundResult } from './messages';
@@ -22,6 +23,8 @@ export interface WriteOffRequest {
   placeCode: string;
   reason: string;
   operator: string;
+  /** Set by a refund's own reversal (after its money went back): that refund does not hold the bill. */
+  forRefundId?: number;
 }
 
 /** How long a caller waits for the process's answer (default: MEDBILL_ISSUE_TIMEOUT_MS). */
@@ -37,6 +40,8 @@ async function findOriginal(ctx: ProcessContext, req: WriteOffRequest): Promise<
   if (original.isScarlet) throw new DomainError('E0031', `billNo: ${req.billBatchCode}-${req.billNo} is a red bill; a red bill cannot be reversed`, 'billNo');
   const place = await ctx.deps.master.lookup(req.hospitalId, (h) => h.places.get(req.placeCode));
   if (!place) throw fieldError('placeCode', `unknown billing point "${req.placeCode}"`, 'E0020');
+  // Money never leaves twice: no reversal or partial refund (console, HIS) while a refund of the bill is open.
+  await refuseWhileRefundOpen(ctx.deps.orm.em.fork(), original.id, req.forRefundId);
   return original;
 }
 

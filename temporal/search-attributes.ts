@@ -29,6 +29,7 @@ export const REFUND_PROCESS_STATES = [
   'refund_rejected',
   'refund_withdrawn',
   'refund_bill_blocked',
+  'refund_bill_changed',
 ] as const;
 
 export type BillProcessState = (typeof BILL_PROCESS_STATES)[number];
@@ -41,4 +42,4 @@ export const BILL_STATES: readonly BillState[] = [...BILL_PROCESS_STATES, ...REF
 export const billStateAttribute = (state: BillState): { BillState: [BillState] } => ({ BillState: [state] });
 
 /** A refund that ended: `refund_done`, `refund_bill_blocked`, ... */
-export const refundEndState = <S extends 'done' | 'bill_blocked' | 'rejected' | 'withdrawn'>(state: S) => `refund_${state}` as const;
+export const refundEndState = <S extends 'done' | 'bill_blocked' | 'bill_changed' | 'rejected' | 'withdrawn'>(state: S) => `refund_${state}` as const;

@@ -339,10 +339,10 @@ test('a cashier starts a refund from the bill page through 发起退费, then wi
   await dialog.locator(sel('create-refund-reason')).fill('重复申请（浏览器测试）');
   const refused = cashier.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/refunds');
   await dialog.locator(sel('create-refund-confirm')).click();
-  expect((await refused).status()).toBe(422);
-  const toast = cashier.locator('.el-message--error', { hasText: '同一张票据同时只能有一笔退费' });
+  expect((await refused).status()).toBe(409);
+  const toast = cashier.locator('.el-message--error', { hasText: '有进行中的退费申请' });
   await toast.waitFor();
-  expect(await toast.textContent()).toBe(`${bill.billBatchCode}-${bill.billNo} 的退费申请 ${refund.refundNo} 正在办理中（审批中），同一张票据同时只能有一笔退费`);
+  expect(await toast.textContent()).toBe(`票据 ${bill.billBatchCode}-${bill.billNo} 有进行中的退费申请 ${refund.refundNo}（审批中），请先处理`);
   await dialog.locator(sel('create-refund-cancel')).click();
   await cashier.goto(`${base()}/console/refunds/${refund.id}`);
   await withText(cashier, 'refund-state', '审批中').waitFor();

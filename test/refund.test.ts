@@ -282,8 +282,8 @@ test('10 concurrent replays of one apply call and 15 duplicate notices give one 
     expect(other.message).toBe(`refundNo: 退费单号 ${no} 已被另一笔内容不同的退费申请使用`);
     // A second refund of the same bill waits until this one is over.
     const second = await his('applyRefund', { ...body, refundNo: refundNo(), refundAmt: '1.00' });
-    expect(second.result).toBe('E0091');
-    expect(second.message).toBe(`billNo: ${bill.billBatchCode}-${bill.billNo} 的退费申请 ${no} 正在办理中（审批中），同一张票据同时只能有一笔退费`);
+    expect(second.result).toBe('E0095');
+    expect(second.message).toBe(`billNo: 票据 ${bill.billBatchCode}-${bill.billNo} 有进行中的退费申请 ${no}（审批中），请先处理`);
     await approveAll(n.id);
     await eventually(async () => (await detail('finance', n.id)).state === 'done', 'refund done', 90_000);
     await eventually(async () => {

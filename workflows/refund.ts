@@ -21,13 +21,15 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  currentUpdateInfo,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { refusal } from '../temporal/failures';
+import { domainDetailsOf, refusal } from '../temporal/failures';
 import { stepTimes, type ChainStep } from '../domain/refund/chain';
 import { refundActionName, refundStateName } from '../domain/refund/names';
 import { ONLINE_CHANNELS, type RefundChannel } from '../domain/refund/rules';
@@ -41,6 +43,16 @@ import { refundActionUpdate, refundBillSignal, refundLiveQuery, refundNoticeSign
 const local = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+
+/**
+ * The proof of an action (services/refund-proof.ts) is checked by the worker, where the key is:
+ * a refusal (DomainError) is final; a database hiccup is tried a few times, then the action is
+ * refused as busy (the person tries again, with a new proof).
+ */
+const proofs = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5, nonRetryableErrorTypes: ['DomainError'] },
 });
 
 /** Money: a channel outage is retried with the same out_refund_no, forever (backoff up to 5 minutes). */
@@ -80,7 +92,14 @@ export interface RefundWorkflowInput {
 /** "2026-12-01 19:05:09" in China time (UTC+8). */
 const chinaTimeText = (iso: string) => chinaTime(iso).text;
 
-const refuse = (code: 'E0092' | 'E0093' | 'E0010', message: string, field?: string) => refusal({ code, message, field });
+const refuse = (code: 'E0092' | 'E0093' | 'E0010' | 'E0050', message: string, field?: string) => refusal({ code, message, field });
+
+/** An action without a proof of the API's form (services/refund-proof.ts) is refused before it is even accepted. */
+const PROOF_REFUSED = 'proof: 操作凭证无效';
+const hasProofForm = (i: RefundActionInput) => {
+  const p = i.proof;
+  return !!p && typeof p.nonce === 'string' && typeof p.issuedAt === 'string' && typeof p.mac === 'string';
+};
 
 const HOUR = 3_600_000;
 
@@ -131,6 +150,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   upsertSearchAttributes(billStateAttribute('refund_approving'));
 
   const validate = (i: RefundActionInput): void => {
+    if (!i || typeof i !== 'object' || !hasProofForm(i)) throw refuse('E0092', PROOF_REFUSED, 'proof');
     const a = i.actor;
     if (!a?.username) throw refuse('E0010', 'actor: 缺少操作人', 'actor');
     if (DECISIONS.includes(i.action) && i.version !== undefined && i.version !== st.version) {
@@ -194,6 +214,16 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   setHandler(
     refundActionUpdate,
     async (i) => {
+      // The workflow trusts no caller: the API's proof is verified (HMAC, age, nonce used once) by
+      // the worker before anything changes. Then the action is checked again: others may have acted meanwhile.
+      try {
+        await proofs.verifyRefundAction({ refundNo: input.refundNo, updateKey: `${workflowInfo().runId}/${currentUpdateInfo()?.id ?? ''}`, input: i });
+      } catch (e) {
+        const d = domainDetailsOf(e);
+        if (d?.code === 'E0092') throw refuse('E0092', PROOF_REFUSED, 'proof');
+        throw refuse('E0050', 'refundNo: 退费流程正忙，请稍后重试', 'refundNo');
+      }
+      validate(i);
       const a = i.actor;
       const step = steps[st.stepIndex];
       const base = { action: i.action, actor: a.username, actorName: a.displayName, comment: i.comment?.trim() || null, stepIndex: st.stepIndex, stepName: step?.name ?? null };
@@ -321,7 +351,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   upsertSearchAttributes(billStateAttribute('refund_money'));
   while (st.money.state !== 'success') {
     if (st.state === 'refunding') {
-      let r: { state: 'processing' | 'success' | 'failed'; failReason?: string };
+      let r: { state: 'processing' | 'success' | 'failed' | 'bill_changed'; failReason?: string };
       // A notice may come while the request is still on its way: count from before it.
       let seen = notices;
       try {
@@ -331,13 +361,19 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
         if (!(cause instanceof ApplicationFailure)) throw e;
         r = { state: 'failed', failReason: cause.message };
       }
+      if (r.state === 'bill_changed') {
+        // The bill was reversed or changed behind the refund's back: nothing is paid; finance has a to-do.
+        st.state = 'bill_changed';
+        st.money.failReason = r.failReason;
+        break;
+      }
       st.money.state = r.state === 'processing' ? 'processing' : r.state;
       while (r.state === 'processing') {
         await condition(() => notices !== seen, input.pollMs);
         seen = notices;
         st.money.queries += 1;
         r = await money.syncRefundMoney({ refundId: input.refundId, outRefundNo: st.money.outRefundNo });
-        st.money.state = r.state === 'processing' ? 'processing' : r.state;
+        st.money.state = r.state === 'processing' ? 'processing' : r.state === 'bill_changed' ? 'failed' : r.state;
       }
       if (r.state === 'failed') {
         st.money.failReason = r.failReason;
@@ -353,6 +389,14 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     // awaiting_cashier or refund_failed: a person moves it on (cashier_confirm, retry_money, offline).
     const was = st.state;
     await condition(() => st.state !== was);
+  }
+
+  if (st.state === 'bill_changed') {
+    await record({ action: 'bill_changed', actor: 'system', actorName: '系统', stepIndex: null, stepName: null, comment: st.money.failReason ?? null, key: `bill_changed-${st.money.outRefundNo}` });
+    upsertSearchAttributes(billStateAttribute(refundEndState('bill_changed')));
+    await persisted;
+    await condition(allHandlersFinished);
+    return st;
   }
 
   // ---- then the bill: reversed (whole) or reversed and reissued (partial) by its own process ----

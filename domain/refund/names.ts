@@ -13,6 +13,7 @@ export const REFUND_STATE_NAMES: Record<string, string> = {
   reversing: '票据冲红中',
   done: '已完成',
   bill_blocked: '票据重开受阻',
+  bill_changed: '票据已变更，未退款',
 };
 
 export const REFUND_ACTION_NAMES: Record<string, string> = {
@@ -36,6 +37,7 @@ export const REFUND_ACTION_NAMES: Record<string, string> = {
   bill_reissued: '票据已重开',
   bill_blocked: '票据重开受阻',
   notified: '已通知患者',
+  bill_changed: '票据已变更，停止退款',
 };
 
 export const refundStateName = (state: string) => REFUND_STATE_NAMES[state] ?? state;

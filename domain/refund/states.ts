@@ -12,15 +12,19 @@ export type RefundState =
   | 'refund_failed'
   | 'reversing'
   | 'done'
-  | 'bill_blocked';
+  | 'bill_blocked'
+  | 'bill_changed';
 
-export const REFUND_STATES: readonly RefundState[] = ['approving', 'withdrawn', 'rejected', 'refunding', 'awaiting_cashier', 'refund_failed', 'reversing', 'done', 'bill_blocked'];
+export const REFUND_STATES: readonly RefundState[] = ['approving', 'withdrawn', 'rejected', 'refunding', 'awaiting_cashier', 'refund_failed', 'reversing', 'done', 'bill_blocked', 'bill_changed'];
 
 /** States a refund never leaves: its process has ended. */
-export const FINAL_STATES: readonly RefundState[] = ['withdrawn', 'rejected', 'done', 'bill_blocked'];
+export const FINAL_STATES: readonly RefundState[] = ['withdrawn', 'rejected', 'done', 'bill_blocked', 'bill_changed'];
 
-/** Ended before any money moved: the amount of a refund in one of these never counts as refunded. */
-export const NO_MONEY_STATES: readonly RefundState[] = ['withdrawn', 'rejected'];
+/**
+ * Ended before any money moved: the amount of a refund in one of these never counts as refunded.
+ * `bill_changed`: the bill was reversed or changed behind the refund's back before the payout; nothing was paid.
+ */
+export const NO_MONEY_STATES: readonly RefundState[] = ['withdrawn', 'rejected', 'bill_changed'];
 
 export const isFinalState = (state: string): boolean => (FINAL_STATES as readonly string[]).includes(state);
 

@@ -12,6 +12,7 @@ import { Migration20261122000010_payment } from './Migration20261122000010_payme
 import { Migration20261122000011_child_indexes } from './Migration20261122000011_child_indexes';
 import { Migration20261122000012_refund } from './Migration20261122000012_refund';
 import { Migration20261203000010_his_replay } from './Migration20261203000010_his_replay';
+import { Migration20261203000040_refund_trust } from './Migration20261203000040_refund_trust';
 import { Migration20261203000050_sealed } from './Migration20261203000050_sealed';
 
 export const migrationsList = [
@@ -28,5 +29,6 @@ export const migrationsList = [
   { name: 'Migration20261122000011_child_indexes', class: Migration20261122000011_child_indexes },
   { name: 'Migration20261122000012_refund', class: Migration20261122000012_refund },
   { name: 'Migration20261203000010_his_replay', class: Migration20261203000010_his_replay },
+  { name: 'Migration20261203000040_refund_trust', class: Migration20261203000040_refund_trust },
   { name: 'Migration20261203000050_sealed', class: Migration20261203000050_sealed },
 ];

@@ -60,6 +60,8 @@ export interface RefundTableRow {
   bill_reason: string | null;
   reject_reason: string | null;
   workflow_id: string;
+  /** The bill's total when the refund was filed (null: filed before it was kept). */
+  bill_total_amt: number | string | null;
   created_at: unknown;
   updated_at: unknown;
 }
@@ -187,11 +189,17 @@ export async function billForRefund(sql: SqlReader, billId: number): Promise<Bil
   return openFields(sql, b, BILL_SEALED);
 }
 
-/** A refund of the bill still in progress (not in one of `finalStates`). */
-export async function openRefundOfBill(sql: SqlReader, billId: number, finalStates: readonly string[]): Promise<{ refund_no: string; state: string } | undefined> {
-  const [busy] = await sql.execute<Array<{ refund_no: string; state: string }>>(
-    `select refund_no, state from refund where bill_id = ? and state not in (${finalStates.map(() => '?').join(', ')})`,
-    [billId, ...finalStates],
+/** A refund of the bill still in progress (not in one of `finalStates`), with the bill's number. */
+export async function openRefundOfBill(
+  sql: SqlReader,
+  billId: number,
+  finalStates: readonly string[],
+  exceptRefundId?: number,
+): Promise<{ id: number; refund_no: string; state: string; bill_batch_code: string; bill_no: string } | undefined> {
+  const [busy] = await sql.execute<Array<{ id: number; refund_no: string; state: string; bill_batch_code: string; bill_no: string }>>(
+    `select r.id, r.refund_no, r.state, b.bill_batch_code, b.bill_no from refund r join bill b on b.id = r.bill_id
+      where r.bill_id = ? and r.id <> ? and r.state not in (${finalStates.map(() => '?').join(', ')}) order by r.id limit 1`,
+    [billId, exceptRefundId ?? 0, ...finalStates],
   );
   return busy;
 }

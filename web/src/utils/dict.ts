@@ -113,6 +113,7 @@ const REFUND_STATE_TYPE: Record<string, TagType> = {
   reversing: 'warning',
   done: 'success',
   bill_blocked: 'danger',
+  bill_changed: 'danger',
 };
 /** Each state's name is the API's (domain/refund/names.ts); the colour is the console's. */
 export const REFUND_STATE: Record<string, DictEntry> = Object.fromEntries(
@@ -169,6 +170,7 @@ export const REFUND_TIMELINE_TYPE: Record<string, TagType> = {
   bill_reversed: 'danger',
   bill_reissued: 'success',
   bill_blocked: 'danger',
+  bill_changed: 'danger',
   notified: 'primary',
 };
 
