@@ -55,6 +55,9 @@ export interface PlatformOptions {
   headless?: boolean;
 }
 
+/** mTLS to an outside Temporal frontend only: the embedded dev server speaks plain gRPC on loopback. */
+const temporalTlsOf = (cfg: Config) => (cfg.temporal.embedded ? undefined : cfg.temporal.tls);
+
 export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Promise<Platform> {
   const log = opts.log ?? ((m: string) => console.log(m));
   const setup = loadTemporalSetup();
@@ -90,7 +93,7 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
       temporalAddress = devServer.address;
       temporalUiUrl = devServer.uiUrl ?? cfg.temporal.uiUrl;
     }
-    const { connection, client } = await connectClient(temporalAddress, namespace);
+    const { connection, client } = await connectClient(temporalAddress, namespace, temporalTlsOf(cfg));
     stops.push(() => (connection as Connection).close());
     await applyTemporalSetup(connection, setup, namespace);
 
@@ -136,7 +139,7 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
 
     let worker: Worker | undefined;
     if (cfg.server.runWorker) {
-      worker = await createWorker(api, { address: temporalAddress, namespace, taskQueue });
+      worker = await createWorker(api, { address: temporalAddress, namespace, taskQueue, tls: temporalTlsOf(cfg) });
       const running = worker.run();
       stops.push(async () => {
         if (worker!.getState() === 'RUNNING') worker!.shutdown();

@@ -3,7 +3,8 @@ import { NativeConnection, Worker, Runtime, DefaultLogger, type LogEntry, type L
 import { redactLogMeta, redactLogText } from '../common/redact';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPO_ROOT } from '../temporal/setup';
+import { REPO_ROOT, temporalTls } from '../temporal/setup';
+import type { TemporalConfig } from '../config/temporal';
 import type { ProcessContext } from '../temporal/context';
 import { createActivities } from '../activities';
 import { DomainFailureInterceptor } from '../temporal/domain-errors';
@@ -27,14 +28,14 @@ function workflowCode(): { workflowBundle: { codePath: string } } | { workflowsP
   return { workflowsPath: require.resolve('../workflows') };
 }
 
-export async function createWorker(processes: ProcessContext, opts: { address: string; namespace: string; taskQueue: string }): Promise<Worker> {
+export async function createWorker(processes: ProcessContext, opts: { address: string; namespace: string; taskQueue: string; tls?: TemporalConfig['tls'] }): Promise<Worker> {
   const deps = processes.deps;
   if (!runtimeInstalled) {
     const level = ({ debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const)[deps.cfg.server.logLevel] as LogLevel;
     Runtime.install({ logger: new DefaultLogger(level === 'INFO' ? 'WARN' : level, redactingLogFunction) });
     runtimeInstalled = true;
   }
-  const connection = await NativeConnection.connect({ address: opts.address });
+  const connection = await NativeConnection.connect({ address: opts.address, tls: temporalTls(opts.tls) });
   return Worker.create({
     connection,
     namespace: opts.namespace,

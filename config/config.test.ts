@@ -88,6 +88,14 @@ describe('loadConfig', () => {
   ])('refuses %s=%j with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(name);
   });
+
+  it('reads mTLS to the Temporal frontend, and refuses half of it', () => {
+    expect(loadConfig({}).temporal.tls).toBeUndefined();
+    const tls = { MEDBILL_TEMPORAL_TLS_CERT: '/certs/client.pem', MEDBILL_TEMPORAL_TLS_KEY: '/certs/client-key.pem', MEDBILL_TEMPORAL_TLS_CA: '/certs/ca.pem', MEDBILL_TEMPORAL_TLS_SERVER_NAME: 'temporal' };
+    expect(loadConfig(tls).temporal.tls).toEqual({ certFile: '/certs/client.pem', keyFile: '/certs/client-key.pem', caFile: '/certs/ca.pem', serverName: 'temporal' });
+    expect(() => loadConfig({ MEDBILL_TEMPORAL_TLS_CERT: '/certs/client.pem' })).toThrow('MEDBILL_TEMPORAL_TLS_KEY');
+    expect(() => loadConfig({ MEDBILL_TEMPORAL_TLS_CA: '/certs/ca.pem' })).toThrow('MEDBILL_TEMPORAL_TLS_CERT');
+  });
 });
 
 describe('README Configuration section', () => {

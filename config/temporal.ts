@@ -29,6 +29,26 @@ export interface TemporalConfig {
   cli?: string;
   /** MEDBILL_CACHE_DIR: where the built Temporal CLI is cached, outside the repository. */
   cacheDir: string;
+  /**
+   * mTLS to the Temporal frontend (production: the frontend takes only clients with a certificate
+   * its CA signed): MEDBILL_TEMPORAL_TLS_CERT and MEDBILL_TEMPORAL_TLS_KEY (PEM files, both or
+   * neither), MEDBILL_TEMPORAL_TLS_CA (the server's CA, PEM; default the system's),
+   * MEDBILL_TEMPORAL_TLS_SERVER_NAME (the name in the server's certificate, if not the host).
+   */
+  tls?: { certFile: string; keyFile: string; caFile?: string; serverName?: string };
+}
+
+function loadTls(env: NodeJS.ProcessEnv): TemporalConfig['tls'] {
+  const certFile = optional(env.MEDBILL_TEMPORAL_TLS_CERT);
+  const keyFile = optional(env.MEDBILL_TEMPORAL_TLS_KEY);
+  const caFile = optional(env.MEDBILL_TEMPORAL_TLS_CA);
+  const serverName = optional(env.MEDBILL_TEMPORAL_TLS_SERVER_NAME);
+  if (!certFile && !keyFile) {
+    if (caFile || serverName) throw new Error('MEDBILL_TEMPORAL_TLS_CA / MEDBILL_TEMPORAL_TLS_SERVER_NAME need MEDBILL_TEMPORAL_TLS_CERT and MEDBILL_TEMPORAL_TLS_KEY (mTLS)');
+    return undefined;
+  }
+  if (!certFile || !keyFile) throw new Error('MEDBILL_TEMPORAL_TLS_CERT and MEDBILL_TEMPORAL_TLS_KEY must be set together (the client certificate and its key)');
+  return { certFile, keyFile, caFile, serverName };
 }
 
 export function loadTemporalConfig(env: NodeJS.ProcessEnv): TemporalConfig {
@@ -41,5 +61,6 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv): TemporalConfig {
     ui: bool(env.MEDBILL_TEMPORAL_UI, DEFAULT_TEMPORAL_UI),
     cli: optional(env.MEDBILL_TEMPORAL_CLI),
     cacheDir: path.resolve(env.MEDBILL_CACHE_DIR || DEFAULT_CACHE_DIR),
+    tls: loadTls(env),
   };
 }

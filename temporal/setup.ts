@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../common/paths';
-import { Connection, Client } from '@temporalio/client';
+import { Connection, Client, type TLSConfig } from '@temporalio/client';
+import type { TemporalConfig } from '../config/temporal';
 import { temporal } from '@temporalio/proto';
 import { msToTs } from '@temporalio/common/lib/time';
 
@@ -79,7 +80,20 @@ export async function applyTemporalSetup(connection: Connection, setup: Temporal
   }
 }
 
-export async function connectClient(address: string, namespace: string): Promise<{ connection: Connection; client: Client }> {
-  const connection = await Connection.connect({ address });
+/**
+ * The client side of mTLS to the Temporal frontend (cfg.temporal.tls): the certificate pair and
+ * the server's CA read from their files; undefined without TLS (the embedded dev server).
+ */
+export function temporalTls(tls: TemporalConfig['tls']): TLSConfig | undefined {
+  if (!tls) return undefined;
+  return {
+    clientCertPair: { crt: fs.readFileSync(tls.certFile), key: fs.readFileSync(tls.keyFile) },
+    serverRootCACertificate: tls.caFile ? fs.readFileSync(tls.caFile) : undefined,
+    serverNameOverride: tls.serverName,
+  };
+}
+
+export async function connectClient(address: string, namespace: string, tls?: TemporalConfig['tls']): Promise<{ connection: Connection; client: Client }> {
+  const connection = await Connection.connect({ address, tls: temporalTls(tls) });
   return { connection, client: new Client({ connection, namespace }) };
 }
