@@ -27,6 +27,7 @@ test('killed after the channel accepted the refund, the process finishes after r
   // Still processing at the channel when the process is back (it takes ~30 s for the lost attempt to be retried).
   await post(`${wxSim}/_sim/faults`, { refundDelayMs: 45_000 });
   const bill = await p.his.issueOutpatient();
+  const otherBill = await p.his.issueOutpatient(); // for the orphan request below
   const outTradeNo = `WX${bill.billNo}`;
   await post(`${wxSim}/_sim/orders`, { out_trade_no: outTradeNo, total: 10000 });
   const refundNo = `CRASH${Date.now().toString(36)}`.toUpperCase();
@@ -58,16 +59,18 @@ test('killed after the channel accepted the refund, the process finishes after r
   expect(Number(sent.n)).toBe(0);
 
   // A request stored just before the crash whose process never started (what a death between the
-  // insert and the start leaves): the restart starts its process.
+  // insert and the start leaves): the restart starts its process. On a bill of its own: one bill
+  // has one open refund at a time (a second would hold the first one's reversal).
   const orphan = `${refundNo}X`;
+  const [other] = await conn().execute<Array<{ id: number }>>('select id from bill where bill_batch_code = ? and bill_no = ?', [otherBill.billBatchCode, otherBill.billNo]);
   await conn().execute(
     `insert into refund (hospital_id, refund_no, source, appid, bill_id, pay_type, channel, out_trade_no, transaction_id, paid_amt, amount, items, reason, patient_name,
        patient_no, open_id, tel, applicant, applicant_name, doctor, chain_code, chain_steps, state, step_index, step_assignee, step_deadline, step_overdue, version,
        out_refund_no, money_state, bill_state, request_hash, workflow_id, created_at, updated_at)
-     select hospital_id, ?, source, appid, bill_id, pay_type, channel, out_trade_no, transaction_id, paid_amt, amount, items, reason, patient_name,
+     select hospital_id, ?, source, appid, ?, pay_type, channel, out_trade_no, transaction_id, paid_amt, amount, items, reason, patient_name,
        patient_no, open_id, tel, applicant, applicant_name, doctor, chain_code, chain_steps, 'approving', 0, null, null, 0, 0,
        ?, 'none', 'pending', request_hash, ?, created_at, updated_at from refund where id = ?`,
-    [orphan, orphan, `refund-${orphan}`, row.id],
+    [orphan, other.id, orphan, `refund-${orphan}`, row.id],
     'run',
   );
 
