@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Koa from 'koa';
+import { consoleQueryGuard } from './console/query';
 import Router from '@koa/router';
 import serve from 'koa-static';
 import { REPO_ROOT } from '../temporal/setup';
@@ -65,6 +66,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountPaymentNotifyRoutes(router, api, log);
   router.get('/', (ctx) => ctx.redirect('/console/'));
 
+  app.use(consoleQueryGuard);
   app.use(router.routes());
   app.use(router.allowedMethods());
 
