@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Koa from 'koa';
 import { consoleQueryGuard } from './console/query';
+import { consoleWriteGuard, securityHeaders } from './security';
 import Router from '@koa/router';
 import serve from 'koa-static';
 import { REPO_ROOT } from '../temporal/setup';
@@ -28,7 +29,9 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   const app = new Koa();
   bodyLimits.maxBytes = api.deps.cfg.his.maxBodyBytes;
   bodyLimits.maxDepth = api.deps.cfg.his.maxJsonDepth;
-  app.proxy = true;
+  // Forwarded headers only from the hospital's own reverse proxy (MEDBILL_TRUST_PROXY).
+  app.proxy = api.deps.cfg.server.trustProxy;
+  app.use(securityHeaders);
   const log = opts.log ?? ((m: string, e?: unknown) => console.error(m, e));
   app.on('error', (err, ctx) => log(`[api] ${ctx?.method ?? ''} ${ctx?.path ?? ''} failed`, redactDbError(err)));
 
@@ -67,6 +70,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   router.get('/', (ctx) => ctx.redirect('/console/'));
 
   app.use(consoleQueryGuard);
+  app.use(consoleWriteGuard(api.deps.cfg.server.publicUrl));
   app.use(router.routes());
   app.use(router.allowedMethods());
 

@@ -13,6 +13,7 @@ export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 export const DEFAULT_RUN_API = true;
 export const DEFAULT_RUN_WORKER = true;
 export const DEFAULT_SEED_DEMO = true;
+export const DEFAULT_TRUST_PROXY = false;
 /** The default public URL: the API on this machine. */
 export const defaultPublicUrl = (port: number) => `http://127.0.0.1:${port}`;
 
@@ -33,6 +34,8 @@ export interface ServerConfig {
   runWorker: boolean;
   /** MEDBILL_DEMO: `1` seeds the demo hospital on an empty database. */
   seedDemo: boolean;
+  /** MEDBILL_TRUST_PROXY: `1` when a reverse proxy the hospital runs sits in front: X-Forwarded-For/-Proto are then believed (client address, HTTPS). */
+  trustProxy: boolean;
   /** MEDBILL_CRASH_AT: fault drill; the process kills itself (SIGKILL) once at the named point (see common/crash-points.ts). */
   crashAt: string;
 }
@@ -48,6 +51,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     runApi: bool(env.MEDBILL_API, DEFAULT_RUN_API),
     runWorker: bool(env.MEDBILL_WORKER, DEFAULT_RUN_WORKER),
     seedDemo: bool(env.MEDBILL_DEMO, DEFAULT_SEED_DEMO),
+    trustProxy: bool(env.MEDBILL_TRUST_PROXY, DEFAULT_TRUST_PROXY),
     crashAt: env.MEDBILL_CRASH_AT || '',
   };
 }
