@@ -31,6 +31,8 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   bodyLimits.maxDepth = api.deps.cfg.his.maxJsonDepth;
   // Forwarded headers only from the hospital's own reverse proxy (MEDBILL_TRUST_PROXY).
   app.proxy = api.deps.cfg.server.trustProxy;
+  // The client's address is the one the trusted proxy appended (the last), not what the client sent first.
+  app.maxIpsCount = 1;
   app.use(securityHeaders);
   const log = opts.log ?? ((m: string, e?: unknown) => console.error(m, e));
   app.on('error', (err, ctx) => log(`[api] ${ctx?.method ?? ''} ${ctx?.path ?? ''} failed`, redactDbError(err)));

@@ -35,6 +35,9 @@ export async function readJson(ctx: Context): Promise<unknown> {
 const HTTP_STATUS: Partial<Record<DomainError['code'], number>> = {
   E0004: 401,
   E0005: 403,
+  E0006: 423,
+  E0007: 429,
+  E0008: 403,
   E0030: 404,
   E0031: 409,
   E0050: 503,

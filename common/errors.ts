@@ -8,6 +8,9 @@ export type ErrorCode =
   | 'E0003' // unknown or disabled appid
   | 'E0004' // console: not signed in, session expired, or wrong user name / password (HTTP 401)
   | 'E0005' // console: signed in, but no permission for this (role, or another billing point's data) (HTTP 403)
+  | 'E0006' // console: the user name is locked after too many wrong passwords (HTTP 423)
+  | 'E0007' // too many failed attempts from this address (sign-in, H5 check codes) (HTTP 429)
+  | 'E0008' // console: the password must be changed first (reset or expired) (HTTP 403)
   | 'E0010' // a required field is missing or has the wrong form
   | 'E0011' // amounts do not add up
   | 'E0012' // busNo already used with different content

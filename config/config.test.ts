@@ -11,7 +11,7 @@ describe('loadConfig', () => {
     const cfg = loadConfig({});
     expect(cfg.server).toEqual({
       host: '127.0.0.1', port: 8080, publicUrl: 'http://127.0.0.1:8080', dataDir: path.resolve(DEFAULT_DATA_DIR),
-      logLevel: 'info', runApi: true, runWorker: true, seedDemo: true, trustProxy: false, crashAt: '',
+      logLevel: 'info', runApi: true, runWorker: true, seedDemo: true, trustProxy: false, production: false, crashAt: '',
     });
     expect(cfg.database).toEqual({ url: `sqlite:${path.join(path.resolve(DEFAULT_DATA_DIR), 'medbill.sqlite')}`, masterKey: undefined });
     expect(cfg.temporal).toEqual({

@@ -13,16 +13,19 @@ import { loadLayoutConfig, type LayoutConfig } from './layout';
 import { loadNotifyConfig, type NotifyConfig } from './notify';
 import { loadPaymentConfig, type PaymentConfig } from './payment';
 import { loadServerConfig, type ServerConfig } from './server';
+import { loadSessionsConfig, type SessionsConfig } from './sessions';
 import { loadSigningConfig, type SigningConfig } from './signing';
 import { loadSimulatorConfig, type SimulatorConfig } from './simulators';
 import { loadStockConfig, type StockConfig } from './stock';
 import { loadTemporalConfig, type TemporalConfig } from './temporal';
 
-export type { BillsConfig, DatabaseConfig, FiscalConfig, HisConfig, KeysConfig, LayoutConfig, NotifyConfig, PaymentConfig, ServerConfig, SigningConfig, SimulatorConfig, StockConfig, TemporalConfig };
+export type { BillsConfig, DatabaseConfig, FiscalConfig, HisConfig, KeysConfig, LayoutConfig, NotifyConfig, PaymentConfig, ServerConfig, SessionsConfig, SigningConfig, SimulatorConfig, StockConfig, TemporalConfig };
 
 export interface Config {
   server: ServerConfig;
   database: DatabaseConfig;
+  /** Console sign-in, sessions, password policy and the H5 check-code limit (MEDBILL_SESSION_*, MEDBILL_LOGIN_*, MEDBILL_PASSWORD_*, MEDBILL_H5_CODE_*). */
+  sessions: SessionsConfig;
   /** Keys of patient data sealed at rest (MEDBILL_MASTER_KEY_FILE, MEDBILL_DATA_KEY_ID...). */
   keys: KeysConfig;
   temporal: TemporalConfig;
@@ -46,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     server,
     database: loadDatabaseConfig(env, server),
+    sessions: loadSessionsConfig(env),
     keys: loadKeysConfig(env),
     temporal: loadTemporalConfig(env),
     bills: loadBillsConfig(env),

@@ -14,6 +14,7 @@ export const DEFAULT_RUN_API = true;
 export const DEFAULT_RUN_WORKER = true;
 export const DEFAULT_SEED_DEMO = true;
 export const DEFAULT_TRUST_PROXY = false;
+export const DEFAULT_PRODUCTION = false;
 /** The default public URL: the API on this machine. */
 export const defaultPublicUrl = (port: number) => `http://127.0.0.1:${port}`;
 
@@ -36,6 +37,8 @@ export interface ServerConfig {
   seedDemo: boolean;
   /** MEDBILL_TRUST_PROXY: `1` when a reverse proxy the hospital runs sits in front: X-Forwarded-For/-Proto are then believed (client address, HTTPS). */
   trustProxy: boolean;
+  /** MEDBILL_PRODUCTION: `1` is a production start: it refuses to run while a demo password, a demo secret, the demo seed or the simulators are in force (services/production-check.ts). */
+  production: boolean;
   /** MEDBILL_CRASH_AT: fault drill; the process kills itself (SIGKILL) once at the named point (see common/crash-points.ts). */
   crashAt: string;
 }
@@ -52,6 +55,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     runWorker: bool(env.MEDBILL_WORKER, DEFAULT_RUN_WORKER),
     seedDemo: bool(env.MEDBILL_DEMO, DEFAULT_SEED_DEMO),
     trustProxy: bool(env.MEDBILL_TRUST_PROXY, DEFAULT_TRUST_PROXY),
+    production: bool(env.MEDBILL_PRODUCTION, DEFAULT_PRODUCTION),
     crashAt: env.MEDBILL_CRASH_AT || '',
   };
 }

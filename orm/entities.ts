@@ -318,6 +318,11 @@ export class User {
   roles!: string;
   placeCode?: string;
   active = true;
+  /** When the password was last set (the expiry counts from here). */
+  passwordChangedAt?: Date;
+  /** Set by a reset: the user must choose a new password before anything else. */
+  mustChangePassword = false;
+  lastLoginAt?: Date;
   createdAt: Date = now();
 }
 
@@ -628,6 +633,9 @@ export const UserSchema = new EntitySchema<User>({
     roles: { type: 'string', length: 128 },
     placeCode: { type: 'string', length: 32, nullable: true },
     active: { type: 'boolean', default: true },
+    passwordChangedAt: { type: 'datetime', nullable: true },
+    mustChangePassword: { type: 'boolean', default: false },
+    lastLoginAt: { type: 'datetime', nullable: true },
     createdAt: { type: 'datetime' },
   },
 });

@@ -59,7 +59,7 @@ test('an older version\'s plaintext rows: sealed by the startup step, read back 
   let orm = await openOrm(url, { migrate: false });
   opened.push(orm);
   await orm.getMigrator().up({ to: 'Migration20261122000012_refund' });
-  await seedDemo(orm.em.fork(), MASTER);
+  await seedDemo(orm.em.fork(), MASTER, undefined, { users: false }); // the user table of 012 lacks today's columns
   let exec = execOf(orm);
   const [place] = await exec("select id, hospital_id from billing_point where code = 'MZ01'");
   const [kind] = await exec("select id from bill_kind where code = '0401'");

@@ -78,7 +78,8 @@ export function billBatchCode(region: string, kindCode: string, year: number): s
   return `${region}${kindCode}${String(year % 100).padStart(2, '0')}`;
 }
 
-export async function seedDemo(em: SqlEm, masterKey: string, year = new Date().getFullYear()): Promise<boolean> {
+/** `opts.users: false` seeds no console users (a test that builds an older schema, whose user table lacks today's columns). */
+export async function seedDemo(em: SqlEm, masterKey: string, year = new Date().getFullYear(), opts: { users?: boolean } = {}): Promise<boolean> {
   if ((await em.count(Hospital, {})) > 0) return false;
   await em.transactional(async (tx) => {
     const keys = sm2KeyPair();
@@ -130,14 +131,16 @@ export async function seedDemo(em: SqlEm, masterKey: string, year = new Date().g
     // distributed to the points (nothing left in the pool).
     await seedStockHistory(tx, hospital.id, places, kinds, year);
     tx.create(HisApp, { appid: DEMO.appid, name: 'HIS（演示）', keyEnc: seal(DEMO.appKey, masterKey), hospital, active: true });
-    for (const u of DEMO.users) {
+    for (const u of opts.users === false ? [] : DEMO.users) {
       tx.create(User, {
         username: u.username,
         displayName: u.displayName,
-        passwordHash: hashPassword(u.password),
+        passwordHash: await hashPassword(u.password),
         roles: u.roles,
         placeCode: u.placeCode,
         active: true,
+        mustChangePassword: false,
+        passwordChangedAt: new Date(),
         createdAt: new Date(),
       });
     }

@@ -105,6 +105,10 @@ async function bootPlatform(extraEnv: Record<string, string>) {
     MEDBILL_TEMPORAL_UI_URL: `http://127.0.0.1:${uiPort}`,
     MEDBILL_TEMPORAL_UI: '0',
     MEDBILL_LOG_LEVEL: 'warn',
+    // Every test file of a jest worker reaches its shared platform from 127.0.0.1: the per-address
+    // limits are for one person; test/sign-in.test.ts tries them on its own platform.
+    MEDBILL_LOGIN_IP_LIMIT: '10000',
+    MEDBILL_H5_CODE_LIMIT_PER_ADDRESS: '10000',
     ...extraEnv,
   };
   const logFile = path.join(dataDir, 'platform.log');
@@ -278,6 +282,27 @@ export async function startPlatform(extraEnv: Record<string, string> = {}, opts:
       if (own) await cleanUp(info);
     },
   };
+}
+
+/**
+ * Signs in to the console as a browser does and returns the `cookie` header value that carries
+ * the session (`medbill_session=...`); throws with the answer when the sign-in is refused.
+ */
+export async function signIn(baseUrl: string, username: string, password: string): Promise<string> {
+  const r = await fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  if (r.status !== 200) throw new Error(`sign-in of ${username} refused: ${r.status} ${await r.text()}`);
+  const cookie = sessionCookieOf(r);
+  if (!cookie) throw new Error(`sign-in of ${username}: no session cookie in the answer`);
+  return cookie;
+}
+
+/** The `medbill_session=...` pair of an answer's Set-Cookie, if any. */
+export function sessionCookieOf(r: Response): string | undefined {
+  for (const c of r.headers.getSetCookie()) {
+    const pair = c.split(';')[0];
+    if (pair.startsWith('medbill_session=') && pair.length > 'medbill_session='.length) return pair;
+  }
+  return undefined;
 }
 
 /** Polls until fn returns a truthy value (no timing assertions: only a bound on waiting). */

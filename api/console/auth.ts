@@ -1,51 +1,41 @@
 /**
- * Console sign-in: scrypt passwords, a session token `userId.expiresAt.hmac` (HMAC-SM3 with a key
- * derived from the master key) carried in an HttpOnly cookie or an Authorization bearer header.
+ * Console sign-in routes and the session check every console route runs (the rules and the
+ * session store are services/sign-in.ts). The session travels only in the `medbill_session`
+ * cookie: HttpOnly, SameSite=Strict, Secure over HTTPS; the login answer carries the user, never
+ * the token.
  */
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import { hmacSm3Hex } from '../../common/gm';
-import { safeEqual } from '../../common/compare';
-import { verifyPassword } from '../../common/password';
-import { User } from '../../orm/entities';
+import { policyText, PASSWORD_MAX_LENGTH } from '../../domain/sign-in';
+import { SignInService, type OpenSession, type SessionUser } from '../../services/sign-in';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 
+export type { SessionUser };
 export const SESSION_COOKIE = 'medbill_session';
-const SESSION_HOURS = 12;
 
-export interface SessionUser {
-  id: number;
-  username: string;
-  displayName: string;
-  roles: string[];
-  placeCode?: string;
+const services = new WeakMap<ApiContext, SignInService>();
+/** The process's one sign-in service for this API (it holds the per-address failure counts). */
+export function signInOf(api: ApiContext): SignInService {
+  let s = services.get(api);
+  if (!s) services.set(api, (s = new SignInService(api.deps)));
+  return s;
 }
 
-const sessionKey = (api: ApiContext) => hmacSm3Hex(api.deps.masterKey, 'medbill console session v1');
+/** Routes a user who must change the password may still reach. */
+const WHILE_PASSWORD_CHANGE = new Set(['/api/auth/me', '/api/auth/password', '/api/auth/logout', '/api/auth/sessions']);
 
-export function issueToken(api: ApiContext, userId: number, now = Date.now()): string {
-  const exp = now + SESSION_HOURS * 3600_000;
-  return `${userId}.${exp}.${hmacSm3Hex(sessionKey(api), `${userId}.${exp}`)}`;
-}
-
-export function readToken(api: ApiContext, token: string | undefined): number | undefined {
-  if (!token) return undefined;
-  const [id, exp, mac] = token.split('.');
-  if (!id || !exp || !mac || Number(exp) < Date.now()) return undefined;
-  return safeEqual(hmacSm3Hex(sessionKey(api), `${id}.${exp}`), mac) ? Number(id) : undefined;
-}
-
-const view = (u: User): SessionUser => ({ id: u.id, username: u.username, displayName: u.displayName, roles: u.roles.split(',').filter(Boolean), placeCode: u.placeCode });
-
-/** Sets ctx.state.user, or answers 401. */
+/** Sets ctx.state.user (and ctx.state.session), or answers 401; a user who must change the password reaches only the auth routes (403 E0008). */
 export function requireUser(api: ApiContext) {
   return async (ctx: Context, next: Next) => {
-    const bearer = /^Bearer (.+)$/.exec(ctx.get('authorization'))?.[1];
-    const id = readToken(api, bearer ?? ctx.cookies.get(SESSION_COOKIE));
-    const user = id ? await api.deps.orm.em.fork().findOne(User, { id, active: true }) : null;
-    if (!user) return sendError(ctx, new HttpError(401, 'E0004', '请先登录 (not signed in or session expired)'));
-    ctx.state.user = view(user);
+    const session = await signInOf(api).authenticate(ctx.cookies.get(SESSION_COOKIE));
+    if (!session) return sendError(ctx, new HttpError(401, 'E0004', '请先登录（未登录或会话已过期）'));
+    if (session.user.passwordChange && !WHILE_PASSWORD_CHANGE.has(ctx.path)) {
+      const why = session.user.passwordChange === 'reset' ? '密码已被重置' : '密码已过期';
+      return sendError(ctx, new HttpError(403, 'E0008', `${why}，请先修改密码`));
+    }
+    ctx.state.user = session.user;
+    ctx.state.session = session;
     await next();
   };
 }
@@ -58,26 +48,56 @@ export function requireRole(...roles: string[]) {
   };
 }
 
+function text(body: Record<string, unknown>, field: string, label: string, max: number): string {
+  const v = body[field];
+  if (typeof v !== 'string' || !v) throw new HttpError(400, 'E0010', `${field}: 请输入${label}`, field);
+  if (v.length > max) throw new HttpError(400, 'E0010', `${field}: ${label}最多 ${max} 个字符`, field);
+  return v;
+}
+
 export function mountAuthRoutes(router: Router, api: ApiContext): void {
+  const signIn = signInOf(api);
+  const cookie = (ctx: Context, value: string, maxAge: number) =>
+    ctx.cookies.set(SESSION_COOKIE, value, { httpOnly: true, sameSite: 'strict', secure: ctx.secure, path: '/', maxAge, overwrite: true });
+
   router.post('/api/auth/login', async (ctx) => {
     try {
-      const body = (await readJson(ctx)) as { username?: unknown; password?: unknown };
-      if (typeof body.username !== 'string' || !body.username) throw new HttpError(400, 'E0010', 'username: 请输入用户名', 'username');
-      if (typeof body.password !== 'string' || !body.password) throw new HttpError(400, 'E0010', 'password: 请输入密码', 'password');
-      const user = await api.deps.orm.em.fork().findOne(User, { username: body.username });
-      if (!user || !user.active || !verifyPassword(body.password, user.passwordHash)) throw new HttpError(401, 'E0004', '用户名或密码错误');
-      const token = issueToken(api, user.id);
-      ctx.cookies.set(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', maxAge: SESSION_HOURS * 3600_000, overwrite: true });
-      ctx.body = { token, user: view(user) };
+      const body = (await readJson(ctx)) as Record<string, unknown>;
+      const username = text(body, 'username', '用户名', 64);
+      const password = text(body, 'password', '密码', PASSWORD_MAX_LENGTH);
+      const r = await signIn.login({ username, password, address: ctx.ip, userAgent: ctx.get('user-agent') });
+      cookie(ctx, r.token, api.deps.cfg.sessions.maxMs);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = { user: r.user, session: { idleMinutes: Math.round(api.deps.cfg.sessions.idleMs / 60_000) } };
     } catch (e) {
       sendError(ctx, e);
     }
   });
   router.post('/api/auth/logout', async (ctx) => {
-    ctx.cookies.set(SESSION_COOKIE, '', { httpOnly: true, maxAge: 0, overwrite: true });
-    ctx.body = { ok: true };
+    try {
+      await signIn.logout(ctx.cookies.get(SESSION_COOKIE));
+      cookie(ctx, '', 0);
+      ctx.body = { ok: true };
+    } catch (e) {
+      sendError(ctx, e);
+    }
   });
   router.get('/api/auth/me', requireUser(api), async (ctx) => {
-    ctx.body = { user: ctx.state.user };
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { user: ctx.state.user, passwordPolicy: policyText(signIn.policy) };
+  });
+  router.get('/api/auth/sessions', requireUser(api), async (ctx) => {
+    ctx.body = { sessions: await signIn.sessionsOf(ctx.state.session as OpenSession) };
+  });
+  router.post('/api/auth/password', requireUser(api), async (ctx) => {
+    try {
+      const body = (await readJson(ctx)) as Record<string, unknown>;
+      const currentPassword = text(body, 'currentPassword', '当前密码', PASSWORD_MAX_LENGTH);
+      const newPassword = text(body, 'newPassword', '新密码', PASSWORD_MAX_LENGTH);
+      await signIn.changePassword(ctx.state.session as OpenSession, { currentPassword, newPassword });
+      ctx.body = { ok: true };
+    } catch (e) {
+      sendError(ctx, e);
+    }
   });
 }

@@ -14,6 +14,7 @@ import { Migration20261122000012_refund } from './Migration20261122000012_refund
 import { Migration20261203000010_his_replay } from './Migration20261203000010_his_replay';
 import { Migration20261203000040_refund_trust } from './Migration20261203000040_refund_trust';
 import { Migration20261203000050_sealed } from './Migration20261203000050_sealed';
+import { Migration20261203000060_sessions } from './Migration20261203000060_sessions';
 
 export const migrationsList = [
   { name: 'Migration20261122000001_initial', class: Migration20261122000001_initial },
@@ -31,4 +32,5 @@ export const migrationsList = [
   { name: 'Migration20261203000010_his_replay', class: Migration20261203000010_his_replay },
   { name: 'Migration20261203000040_refund_trust', class: Migration20261203000040_refund_trust },
   { name: 'Migration20261203000050_sealed', class: Migration20261203000050_sealed },
+  { name: 'Migration20261203000060_sessions', class: Migration20261203000060_sessions },
 ];

@@ -1,0 +1,119 @@
+/**
+ * Console sessions, sign-in guards and password history (services/sign-in.ts decides; this file
+ * only reads and writes the rows). The session id stored is the HMAC of the cookie's token.
+ */
+import { dbNow, forUpdate, retryTransaction, type Sql } from '../sql';
+import { dbDate } from '../sql-values';
+
+export interface SessionRow {
+  id: string;
+  userId: number;
+  address: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  revokedAt: Date | null;
+}
+
+type Raw = { id: string; user_id: number; address: string; created_at: string | number | Date; last_seen_at: string | number | Date; revoked_at: string | number | Date | null };
+const toRow = (r: Raw): SessionRow => ({
+  id: r.id,
+  userId: Number(r.user_id),
+  address: r.address,
+  createdAt: dbDate(r.created_at),
+  lastSeenAt: dbDate(r.last_seen_at),
+  revokedAt: r.revoked_at === null || r.revoked_at === undefined ? null : dbDate(r.revoked_at),
+});
+
+export async function insertSession(sql: Sql, s: { id: string; userId: number; address: string; userAgent: string; at: Date }): Promise<void> {
+  await sql.execute(
+    'insert into console_session (id, user_id, address, user_agent, created_at, last_seen_at) values (?, ?, ?, ?, ?, ?)',
+    [s.id, s.userId, s.address.slice(0, 64), s.userAgent.slice(0, 200), dbNow(sql, s.at), dbNow(sql, s.at)],
+    'run',
+  );
+}
+
+export async function sessionById(sql: Sql, id: string): Promise<SessionRow | undefined> {
+  const [r] = await sql.execute<Raw[]>('select id, user_id, address, created_at, last_seen_at, revoked_at from console_session where id = ?', [id]);
+  return r && toRow(r);
+}
+
+/** The sessions of a user that are not revoked (newest first); the service filters out the ended ones. */
+export async function openSessionsOf(sql: Sql, userId: number): Promise<SessionRow[]> {
+  const rows = await sql.execute<Raw[]>('select id, user_id, address, created_at, last_seen_at, revoked_at from console_session where user_id = ? and revoked_at is null order by created_at desc', [userId]);
+  return rows.map(toRow);
+}
+
+export async function touchSession(sql: Sql, id: string, at: Date): Promise<void> {
+  await sql.execute('update console_session set last_seen_at = ? where id = ? and revoked_at is null', [dbNow(sql, at), id], 'run');
+}
+
+export async function revokeSession(sql: Sql, id: string, reason: string, at: Date): Promise<boolean> {
+  const r = await sql.execute<{ affectedRows: number }>('update console_session set revoked_at = ?, revoked_reason = ? where id = ? and revoked_at is null', [dbNow(sql, at), reason.slice(0, 32), id], 'run');
+  return r.affectedRows === 1;
+}
+
+/** Revokes every open session of a user but `keep` (the one that changed the password); returns how many. */
+export async function revokeSessionsOf(sql: Sql, userId: number, reason: string, at: Date, keep?: string): Promise<number> {
+  const r = await sql.execute<{ affectedRows: number }>(
+    `update console_session set revoked_at = ?, revoked_reason = ? where user_id = ? and revoked_at is null${keep ? ' and id <> ?' : ''}`,
+    [dbNow(sql, at), reason.slice(0, 32), userId, ...(keep ? [keep] : [])],
+    'run',
+  );
+  return r.affectedRows;
+}
+
+/** Deletes sessions that began before `before` (past the absolute lifetime, so ended whatever their state). */
+export async function pruneSessions(sql: Sql, before: Date): Promise<number> {
+  const r = await sql.execute<{ affectedRows: number }>('delete from console_session where created_at < ?', [dbNow(sql, before)], 'run');
+  return r.affectedRows;
+}
+
+export interface GuardRow {
+  failures: number;
+  lockedUntil: Date | null;
+}
+
+export async function loginGuardOf(sql: Sql, username: string): Promise<GuardRow | undefined> {
+  const [r] = await sql.execute<Array<{ failures: number; locked_until: string | number | Date | null }>>('select failures, locked_until from login_guard where username = ?', [username]);
+  return r && { failures: Number(r.failures), lockedUntil: r.locked_until === null || r.locked_until === undefined ? null : dbDate(r.locked_until) };
+}
+
+/**
+ * Reads and rewrites a user name's guard in one transaction (the row locked on MySQL), so that
+ * parallel wrong passwords each count: `next` computes the new state from the stored one.
+ */
+export async function updateLoginGuard(sql: Sql, username: string, next: (g: GuardRow | undefined) => GuardRow, at: Date): Promise<GuardRow> {
+  return retryTransaction(() =>
+    sql.transactional(async (tx) => {
+      const [r] = await tx.execute<Array<{ failures: number; locked_until: string | number | Date | null }>>(`select failures, locked_until from login_guard where username = ?${forUpdate(tx)}`, [username]);
+      const before = r && { failures: Number(r.failures), lockedUntil: r.locked_until === null || r.locked_until === undefined ? null : dbDate(r.locked_until) };
+      const g = next(before);
+      const params = [g.failures, g.lockedUntil ? dbNow(tx, g.lockedUntil) : null, dbNow(tx, at), username];
+      if (before) await tx.execute('update login_guard set failures = ?, locked_until = ?, updated_at = ? where username = ?', params, 'run');
+      // A parallel first failure may win the insert: retryTransaction runs this again, which then updates.
+      else await tx.execute('insert into login_guard (failures, locked_until, updated_at, username) values (?, ?, ?, ?)', params, 'run');
+      return g;
+    }),
+  );
+}
+
+export async function clearLoginGuard(sql: Sql, username: string): Promise<void> {
+  await sql.execute('delete from login_guard where username = ?', [username], 'run');
+}
+
+/** Deletes guards not touched since `before` whose lock (if any) has run out. */
+export async function pruneLoginGuards(sql: Sql, before: Date): Promise<number> {
+  const r = await sql.execute<{ affectedRows: number }>('delete from login_guard where updated_at < ? and (locked_until is null or locked_until < ?)', [dbNow(sql, before), dbNow(sql, before)], 'run');
+  return r.affectedRows;
+}
+
+/** The user's previous password hashes, newest first. */
+export async function passwordHistoryOf(sql: Sql, userId: number, n: number): Promise<string[]> {
+  if (n <= 0) return [];
+  const rows = await sql.execute<Array<{ password_hash: string }>>('select password_hash from password_history where user_id = ? order by id desc', [userId]);
+  return rows.slice(0, n).map((r) => r.password_hash);
+}
+
+export async function addPasswordHistory(sql: Sql, userId: number, hash: string, at: Date): Promise<void> {
+  await sql.execute('insert into password_history (user_id, password_hash, created_at) values (?, ?, ?)', [userId, hash, dbNow(sql, at)], 'run');
+}

@@ -1,0 +1,245 @@
+/**
+ * Console sign-in and sessions (issue 13 point 3; the rules are domain/sign-in.ts):
+ * - a session is a row of `console_session`; the browser holds a random 256-bit token in an
+ *   HttpOnly cookie, the table only its HMAC-SM3, so neither a copy of the table nor JavaScript on
+ *   the page can open a session. Logout, a password change and a reset revoke rows; a session
+ *   ends when unused for `idleMs` or `maxMs` after sign-in;
+ * - a user name (known to the platform or not: the answer and the work are the same) is locked
+ *   for `lockMs` after `maxFailures` wrong passwords in a row (423); an address that fails
+ *   `ipLimit` times within `ipWindowMs` gets 429 (counted in this process);
+ * - every sign-in runs one scrypt, against the user's hash or a dummy one, off the event loop;
+ * - a new password follows the policy and repeats none of the last `passwordHistory`; a reset
+ *   or an expired password admits the user only to the change-password page.
+ */
+import { randomBytes } from 'node:crypto';
+import { hmacSm3Hex } from '../common/gm';
+import { DomainError, fieldError } from '../common/errors';
+import { FailureWindow, waitText } from '../common/failure-window';
+import { DUMMY_HASH, hashPassword, verifyPassword } from '../common/password';
+import { afterFailure, isLocked, mustChangePassword, passwordProblem, sessionEnded, TOUCH_EVERY_MS, type PasswordPolicy } from '../domain/sign-in';
+import { User } from '../orm/entities';
+import type { SqlEm } from '../orm/sql';
+import {
+  addPasswordHistory, clearLoginGuard, insertSession, loginGuardOf, openSessionsOf, passwordHistoryOf, pruneLoginGuards, pruneSessions,
+  revokeSession, revokeSessionsOf, sessionById, touchSession, updateLoginGuard,
+} from '../orm/repositories/sessions';
+import type { SessionsConfig } from '../config/sessions';
+import type { Deps } from './deps';
+
+/** A DomainError with its own HTTP status (the API maps code -> status; these need 423/429). */
+class SignInError extends DomainError {
+  constructor(
+    readonly status: number,
+    code: DomainError['code'],
+    message: string,
+    field?: string,
+  ) {
+    super(code, message, field);
+  }
+}
+
+export interface SessionUser {
+  id: number;
+  username: string;
+  displayName: string;
+  roles: string[];
+  placeCode?: string;
+  /** Set when the user must choose a new password before anything else: after a reset, or when it expired. */
+  passwordChange?: 'reset' | 'expired';
+}
+
+export interface SignedIn {
+  /** The cookie's value: never stored, never logged, never sent to JavaScript. */
+  token: string;
+  user: SessionUser;
+}
+
+export interface OpenSession {
+  sessionId: string;
+  user: SessionUser;
+}
+
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+const PRUNE_EVERY_MS = 3_600_000;
+
+export const guardKey = (username: string) => username.trim().toLowerCase().slice(0, 64);
+
+export class SignInService {
+  private readonly addresses: FailureWindow;
+  private readonly key: string;
+  private lastPrune = 0;
+
+  private readonly verify: typeof verifyPassword;
+
+  constructor(
+    private readonly deps: Pick<Deps, 'orm' | 'masterKey'> & { cfg: { sessions: SessionsConfig } },
+    opts: { verify?: typeof verifyPassword } = {},
+  ) {
+    this.verify = opts.verify ?? verifyPassword;
+    const s = deps.cfg.sessions;
+    this.addresses = new FailureWindow(s.ipLimit, s.ipWindowMs);
+    this.key = hmacSm3Hex(deps.masterKey, 'medbill console session v2');
+  }
+
+  private get cfg(): SessionsConfig {
+    return this.deps.cfg.sessions;
+  }
+
+  get policy(): PasswordPolicy {
+    return { minLength: this.cfg.passwordMinLength, history: this.cfg.passwordHistory };
+  }
+
+  private sessionIdOf(token: string): string {
+    return hmacSm3Hex(this.key, token);
+  }
+
+  private view(u: User, now: Date): SessionUser {
+    return {
+      id: u.id,
+      username: u.username,
+      displayName: u.displayName,
+      roles: u.roles.split(',').filter(Boolean),
+      placeCode: u.placeCode,
+      passwordChange: mustChangePassword(u, this.cfg.passwordMaxAgeMs, now),
+    };
+  }
+
+  async login(input: { username: string; password: string; address: string; userAgent: string }, now = new Date()): Promise<SignedIn> {
+    const wait = this.addresses.retryAfter(input.address, now.getTime());
+    if (wait > 0) throw new SignInError(429, 'E0007', `登录失败次数过多，请 ${waitText(wait)}后再试`);
+    const em = this.deps.orm.em.fork();
+    const key = guardKey(input.username);
+    const guard = await loginGuardOf(em, key);
+    const user = await em.findOne(User, { username: input.username });
+    // One scrypt whatever happens next: an unknown name costs what a wrong password costs.
+    const ok = await this.verify(input.password, user?.passwordHash ?? DUMMY_HASH);
+    const locked = (until: Date) =>
+      new SignInError(423, 'E0006', `账号已锁定（连续 ${this.cfg.maxFailures} 次密码错误），请 ${waitText(until.getTime() - now.getTime())}后再试，或请安全管理员解锁`, 'username');
+    if (isLocked(guard, now)) {
+      this.addresses.fail(input.address, now.getTime());
+      throw locked(guard!.lockedUntil!);
+    }
+    if (!user || !user.active || !ok || user.username !== input.username) {
+      this.addresses.fail(input.address, now.getTime());
+      const g = await updateLoginGuard(em, key, (before) => afterFailure(before, this.cfg, now), now);
+      if (isLocked(g, now)) throw locked(g.lockedUntil!);
+      const left = this.cfg.maxFailures - g.failures;
+      throw new SignInError(401, 'E0004', `用户名或密码错误（再错 ${left} 次将锁定 ${waitText(this.cfg.lockMs)}）`);
+    }
+    if (guard) await clearLoginGuard(em, key);
+    const token = randomBytes(32).toString('base64url');
+    await insertSession(em, { id: this.sessionIdOf(token), userId: user.id, address: input.address, userAgent: input.userAgent, at: now });
+    user.lastLoginAt = now;
+    user.passwordChangedAt ??= now; // a password set before sessions existed: its clock starts now
+    await em.flush();
+    await this.pruneNowAndThen(em, now);
+    return { token, user: this.view(user, now) };
+  }
+
+  /** The session a cookie's token opens, or undefined (unknown, revoked, idle, expired, user inactive). Records the use. */
+  async authenticate(token: string | undefined, now = new Date()): Promise<OpenSession | undefined> {
+    if (!token || !TOKEN.test(token)) return undefined;
+    const em = this.deps.orm.em.fork();
+    const id = this.sessionIdOf(token);
+    const s = await sessionById(em, id);
+    if (!s) return undefined;
+    const ended = sessionEnded(s, this.cfg, now);
+    if (ended) {
+      if (ended !== 'revoked') await revokeSession(em, id, ended, now);
+      return undefined;
+    }
+    const user = await em.findOne(User, { id: s.userId, active: true });
+    if (!user) return undefined;
+    if (now.getTime() - s.lastSeenAt.getTime() >= TOUCH_EVERY_MS) await touchSession(em, id, now);
+    return { sessionId: id, user: this.view(user, now) };
+  }
+
+  /** Ends the session of this token (if any); true when one was open. */
+  async logout(token: string | undefined, now = new Date()): Promise<boolean> {
+    if (!token || !TOKEN.test(token)) return false;
+    return revokeSession(this.deps.orm.em.fork(), this.sessionIdOf(token), 'logout', now);
+  }
+
+  /** The user's sessions still in force (for the console's "where am I signed in"), `current` marking the asking one. */
+  async sessionsOf(session: OpenSession, now = new Date()): Promise<Array<{ address: string; createdAt: Date; lastSeenAt: Date; current: boolean }>> {
+    const rows = await openSessionsOf(this.deps.orm.em.fork(), session.user.id);
+    return rows
+      .filter((s) => !sessionEnded(s, this.cfg, now))
+      .map((s) => ({ address: s.address, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, current: s.id === session.sessionId }));
+  }
+
+  /** Why `password` may not become `user`'s password (policy, or one of the last N), or undefined. */
+  private async refusal(em: SqlEm, user: User, password: string): Promise<string | undefined> {
+    const problem = passwordProblem(password, user.username, this.policy);
+    if (problem) return problem;
+    const previous = [user.passwordHash, ...(await passwordHistoryOf(em, user.id, this.cfg.passwordHistory))].slice(0, Math.max(1, this.cfg.passwordHistory));
+    for (const h of previous) if (await verifyPassword(password, h)) return `新密码不能与最近 ${this.cfg.passwordHistory} 次使用过的密码相同`;
+    return undefined;
+  }
+
+  private async setPassword(em: SqlEm, user: User, password: string, opts: { mustChange: boolean; now: Date }): Promise<void> {
+    const hash = await hashPassword(password);
+    await em.transactional(async (tx) => {
+      const u = await tx.findOneOrFail(User, user.id);
+      u.passwordHash = hash;
+      u.passwordChangedAt = opts.now;
+      u.mustChangePassword = opts.mustChange;
+      await addPasswordHistory(tx, u.id, hash, opts.now);
+    });
+  }
+
+  /**
+   * The signed-in user sets a new password: the current one must be given; every other session of
+   * the user ends (the one making the change stays).
+   */
+  async changePassword(session: OpenSession, input: { currentPassword: string; newPassword: string }, now = new Date()): Promise<void> {
+    const em = this.deps.orm.em.fork();
+    const user = await em.findOneOrFail(User, session.user.id);
+    if (!(await verifyPassword(input.currentPassword, user.passwordHash))) throw fieldError('currentPassword', '当前密码不正确');
+    if (input.newPassword === input.currentPassword) throw fieldError('newPassword', '新密码不能与当前密码相同');
+    const refusal = await this.refusal(em, user, input.newPassword);
+    if (refusal) throw fieldError('newPassword', refusal);
+    await this.setPassword(em, user, input.newPassword, { mustChange: false, now });
+    await revokeSessionsOf(em, user.id, 'password', now, session.sessionId);
+  }
+
+  /**
+   * An administrator resets a user's password (scripts/users.ts today, the user page of the
+   * console later): a one-time password the user must change at the next sign-in; the user's
+   * sessions end and a lock is lifted. Returns the one-time password.
+   */
+  async resetPassword(username: string, now = new Date()): Promise<string> {
+    const em = this.deps.orm.em.fork();
+    const user = await em.findOne(User, { username });
+    if (!user) throw fieldError('username', `用户 ${username} 不存在`);
+    const temporary = oneTimePassword();
+    await this.setPassword(em, user, temporary, { mustChange: true, now });
+    await revokeSessionsOf(em, user.id, 'reset', now);
+    await clearLoginGuard(em, guardKey(username));
+    return temporary;
+  }
+
+  /** Lifts the lock of a user name (the security administrator's unlock). */
+  async unlock(username: string): Promise<void> {
+    await clearLoginGuard(this.deps.orm.em.fork(), guardKey(username));
+  }
+
+  private async pruneNowAndThen(em: SqlEm, now: Date): Promise<void> {
+    if (now.getTime() - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = now.getTime();
+    await pruneSessions(em, new Date(now.getTime() - this.cfg.maxMs));
+    await pruneLoginGuards(em, new Date(now.getTime() - Math.max(this.cfg.lockMs, this.cfg.ipWindowMs)));
+  }
+}
+
+/** 12 characters from all four classes (no look-alikes), for a reset. */
+export function oneTimePassword(): string {
+  const sets = ['abcdefghijkmnpqrstuvwxyz', 'ABCDEFGHJKLMNPQRSTUVWXYZ', '23456789', '#%+=@'];
+  const pick = (set: string) => set[randomBytes(1)[0] % set.length];
+  const chars = [...sets.map(pick), ...Array.from({ length: 8 }, () => pick(sets.join('')))];
+  for (let i = chars.length - 1; i > 0; i--) {
+    const j = randomBytes(1)[0] % (i + 1);
+    [chars[i], chars[j]] = [chars[j], chars[i]];
+  }
+  return chars.join('');
+}
