@@ -12,7 +12,7 @@ import { arg, benchPlatform, pct } from './platform';
 import { SIM_PORT_OFFSET, simUrl } from '../config/simulators';
 
 const post = (url: string, body: unknown, token?: string) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { cookie: token } : {}) }, body: JSON.stringify(body) });
 
 /** Runs `fn` over `items`, `n` at a time; returns each call's milliseconds. */
 async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<number[]> {
@@ -62,18 +62,24 @@ async function main(): Promise<void> {
       const r = await his.callWithRetry('applyRefund', { refundNo: b.refundNo, billBatchCode: b.billBatchCode, billNo: b.billNo, channel: 'wechat', outTradeNo: b.outTradeNo, refundDetail: [{ sortNo: 3, amt: '25.50' }], reason: '压测退费' });
       if (r.result !== 'S0000') throw new Error(`applyRefund: ${r.result} ${JSON.stringify(r.message)}`);
     });
-    const token = async (username: string, password: string) => ((await (await post(`${platform.url}/api/auth/login`, { username, password })).json()) as { token: string }).token;
+    // The session travels only in the HttpOnly cookie: keep its name=value pair as a browser would.
+    const token = async (username: string, password: string) => {
+      const r = await post(`${platform.url}/api/auth/login`, { username, password });
+      const pair = r.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('medbill_session='));
+      if (!pair) throw new Error(`sign-in of ${username}: HTTP ${r.status}`);
+      return pair;
+    };
     const ids = new Map<string, number>();
     const byNo = async (t: string, no: string) => {
       if (!ids.has(no)) {
-        const list = (await (await fetch(`${platform.url}/api/refunds?box=all&q=${no}`, { headers: { authorization: `Bearer ${t}` } })).json()) as { items: Array<{ id: number }> };
+        const list = (await (await fetch(`${platform.url}/api/refunds?box=all&q=${no}`, { headers: { cookie: t } })).json()) as { items: Array<{ id: number }> };
         ids.set(no, list.items[0].id);
       }
       return ids.get(no)!;
     };
     const approveAs = async (t: string, no: string) => {
       const id = await byNo(t, no);
-      const d = (await (await fetch(`${platform.url}/api/refunds/${id}`, { headers: { authorization: `Bearer ${t}` } })).json()) as { version: number };
+      const d = (await (await fetch(`${platform.url}/api/refunds/${id}`, { headers: { cookie: t } })).json()) as { version: number };
       const r = await post(`${platform.url}/api/refunds/${id}/actions`, { action: 'approve', version: d.version }, t);
       if (r.status !== 200) throw new Error(`approve ${no}: HTTP ${r.status} ${await r.text()}`);
     };

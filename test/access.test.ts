@@ -8,7 +8,7 @@
  */
 import { hashPassword } from '../common/password';
 import { User } from '../orm/entities';
-import { eventually, startPlatform, type Platform } from './harness';
+import { eventually, startPlatform, type Platform, signIn } from './harness';
 
 let p: Platform;
 beforeAll(async () => {
@@ -35,15 +35,7 @@ const DEMO_PASSWORDS: Record<string, string> = { admin: 'admin123', finance: 'fi
 const cookies = new Map<string, string>();
 async function cookieOf(username: string): Promise<string> {
   if (!cookies.has(username)) {
-    const r = await fetch(`${p.baseUrl}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password: DEMO_PASSWORDS[username] ?? PASSWORD }),
-    });
-    if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${await r.text()}`);
-    const set = r.headers.getSetCookie().find((c) => c.startsWith('medbill_session='));
-    if (!set) throw new Error(`login ${username}: no session cookie`);
-    cookies.set(username, set.split(';')[0]);
+    cookies.set(username, await signIn(p.baseUrl, username, DEMO_PASSWORDS[username] ?? PASSWORD));
   }
   return cookies.get(username)!;
 }

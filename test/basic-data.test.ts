@@ -7,7 +7,7 @@
  */
 import { sampleOutpatient } from '../sim/his/client';
 import { freePort } from '../scripts/temporal-dev';
-import { eventually, startPlatform, type Platform } from './harness';
+import { eventually, signIn, startPlatform, type Platform } from './harness';
 
 let p: Platform;
 let fiscalUrl: string;
@@ -19,11 +19,11 @@ let doctor: string;
 type Row = Record<string, any>;
 const q = (sql: string, params: unknown[] = []) => p.orm.em.fork().getConnection().execute<Row[]>(sql, params);
 const login = async (username: string, password: string) =>
-  ((await (await fetch(`${p.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })).json()) as { token: string }).token;
+  signIn(p.baseUrl, username, password);
 const api = async (token: string | undefined, method: string, path: string, body?: unknown) => {
   const r = await fetch(`${p.baseUrl}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+    headers: { ...(token ? { cookie: token } : {}), 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await r.text();

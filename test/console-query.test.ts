@@ -3,14 +3,13 @@
  * (api/console/query.ts): control and bidi characters, impossible dates, repeated and oversized
  * parameters, against the console's GET routes. The same routes answer 200 to good queries.
  */
-import { startPlatform, type Platform } from './harness';
+import { startPlatform, type Platform, signIn } from './harness';
 
 let p: Platform;
 let cookie: string;
 beforeAll(async () => {
   p = await startPlatform();
-  const r = await fetch(`${p.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'admin123' }) });
-  cookie = r.headers.getSetCookie().find((c) => c.startsWith('medbill_session='))!.split(';')[0];
+  cookie = await signIn(p.baseUrl, 'admin', 'admin123');
 });
 afterAll(async () => {
   await p?.stop();

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { Bill, BillEvent, Notification } from '../orm/entities';
 import { DEMO } from '../orm/seed';
-import { eventually, startPlatform, type Platform } from './harness';
+import { eventually, startPlatform, type Platform, signIn } from './harness';
 import { advanceH5Token } from '../protocol/his-h5';
 import { advanceH5Url } from '../sim/his/client';
 
@@ -46,11 +46,10 @@ const events = (billId: number, type?: string) => p.orm.em.fork().find(BillEvent
 const billWorkflow = (busNo: string) => p.client.workflow.getHandle(`bill-${DEMO.appid}-${busNo}`);
 
 async function login(username: string, password: string): Promise<string> {
-  const r = await fetch(`${p.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
-  return ((await r.json()) as { token: string }).token;
+  return signIn(p.baseUrl, username, password);
 }
 const resend = (token: string, id: number, body: unknown) =>
-  fetch(`${p.baseUrl}/api/bills/${id}/notices/resend`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${p.baseUrl}/api/bills/${id}/notices/resend`, { method: 'POST', headers: { cookie: token, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('e-mail over SMTP', () => {
   test('the issuance e-mail reaches the SMTP server with the layout PDF attached and the H5 link', async () => {
@@ -238,7 +237,7 @@ describe('console resend', () => {
     expect((await resend(finance, zyBill.id, { channel: 'sms' })).status).toBe(202);
 
     // the red bill of a reversal: resent with the red-bill wording
-    const wo = await fetch(`${p.baseUrl}/api/bills/${bill.id}/write-off`, { method: 'POST', headers: { authorization: `Bearer ${finance}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: '退费' }) });
+    const wo = await fetch(`${p.baseUrl}/api/bills/${bill.id}/write-off`, { method: 'POST', headers: { cookie: finance, 'content-type': 'application/json' }, body: JSON.stringify({ reason: '退费' }) });
     expect(wo.status).toBe(200);
     const red = (await wo.json()) as { eScarletBillBatchCode: string; eScarletBillNo: string };
     const redBill = await billOf(red.eScarletBillBatchCode, red.eScarletBillNo);
@@ -290,7 +289,7 @@ test('the notice slip (告知单) is a PDF and its printing is on the timeline',
   const r = await p.his.issueOutpatient({});
   const bill = await billOf(r.billBatchCode, r.billNo);
   expect((await fetch(`${p.baseUrl}/api/bills/${bill.id}/notice-slip`)).status).toBe(401);
-  const res = await fetch(`${p.baseUrl}/api/bills/${bill.id}/notice-slip`, { headers: { authorization: `Bearer ${cashier}` } });
+  const res = await fetch(`${p.baseUrl}/api/bills/${bill.id}/notice-slip`, { headers: { cookie: cashier } });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('application/pdf');
   const pdf = Buffer.from(await res.arrayBuffer());

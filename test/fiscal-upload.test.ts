@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Bill } from '../orm/entities';
 import { busDateTime } from '../sim/his/client';
 import { freePort } from '../scripts/temporal-dev';
-import { eventually, startPlatform, type Platform } from './harness';
+import { eventually, signIn, startPlatform, type Platform } from './harness';
 
 interface SimUpload {
   billBatchCode: string;
@@ -28,11 +28,11 @@ let fiscalUrl: string;
 let finance: string;
 
 const login = async (username: string, password: string) =>
-  ((await (await fetch(`${p.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })).json()) as { token: string }).token;
+  signIn(p.baseUrl, username, password);
 const api = async (token: string, path: string, body?: unknown) => {
   const res = await fetch(`${p.baseUrl}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: { cookie: token, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as any };

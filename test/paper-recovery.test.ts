@@ -5,7 +5,7 @@
  */
 import { Bill, BillEvent, Todo } from '../orm/entities';
 import { busDateTime } from '../sim/his/client';
-import { BACKGROUND_EVENTS, eventually, startPlatform, type Platform } from './harness';
+import { BACKGROUND_EVENTS, eventually, signIn, startPlatform, type Platform } from './harness';
 
 let p: Platform;
 beforeAll(async () => {
@@ -18,11 +18,11 @@ afterAll(async () => {
 type Ref = { billBatchCode: string; billNo: string };
 
 const login = async (username: string, password: string) =>
-  ((await (await fetch(`${p.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })).json()) as { token: string }).token;
+  signIn(p.baseUrl, username, password);
 const api = (token: string, path: string, body?: unknown) =>
   fetch(`${p.baseUrl}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: { cookie: token, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 

@@ -5,7 +5,7 @@
  */
 import { busDateTime, HisClient } from '../sim/his/client';
 import { freePort } from '../scripts/temporal-dev';
-import { eventually, startPlatform, type Platform } from './harness';
+import { eventually, signIn, startPlatform, type Platform } from './harness';
 
 let p: Platform;
 let printerUrl: string;
@@ -360,9 +360,9 @@ test('number continuity: every number of the paper segment is printed, voided, b
 
 test('console: cashier of the point, finance and admin run paper operations; a doctor gets 403; stock and blank void', async () => {
   const login = async (username: string, password: string) =>
-    ((await (await fetch(`${p.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })).json()) as { token: string }).token;
+    signIn(p.baseUrl, username, password);
   const req = (token: string, method: string, path: string, body?: unknown) =>
-    fetch(`${p.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    fetch(`${p.baseUrl}${path}`, { method, headers: { cookie: token, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const [doctor, cashier, finance] = await Promise.all([login('doctor', 'doctor123'), login('cashier', 'cashier123'), login('finance', 'finance123')]);
   const bill = await billRow(await p.his.issueOutpatient());
   const zyBill = await billRow(await p.his.issueOutpatient({ placeCode: 'ZY01' }));

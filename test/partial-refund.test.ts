@@ -6,7 +6,7 @@
 import { Bill, BillEvent, BillPayment, BillItem, StockSegment, Todo } from '../orm/entities';
 import { busDateTime } from '../sim/his/client';
 import { DEMO } from '../orm/seed';
-import { BACKGROUND_EVENTS, eventually, startPlatform, type Platform } from './harness';
+import { BACKGROUND_EVENTS, eventually, signIn, startPlatform, type Platform } from './harness';
 
 let p: Platform;
 beforeAll(async () => {
@@ -24,11 +24,11 @@ const refund = (b: Ref, extra: Record<string, unknown>, placeCode = 'MZ01') =>
   p.hisClient.callWithRetry('partialRefundEBill', { billBatchCode: b.billBatchCode, billNo: b.billNo, reason: '部分药品退费', operator: '李敏', busDateTime: busDateTime(), placeCode, ...extra });
 
 const login = async (username: string, password: string) =>
-  ((await (await fetch(`${p.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })).json()) as { token: string }).token;
+  signIn(p.baseUrl, username, password);
 const api = (token: string, path: string, body?: unknown) =>
   fetch(`${p.baseUrl}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: { cookie: token, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 

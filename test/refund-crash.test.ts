@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { eventually, startPlatform, type Platform } from './harness';
+import { eventually, startPlatform, type Platform, signIn } from './harness';
 import { simUrl } from '../config/simulators';
 
 let p: Platform;
@@ -19,8 +19,8 @@ afterAll(async () => {
 });
 
 const post = (url: string, body: unknown, token?: string) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-const login = async (username: string, password: string) => ((await (await post(`${p.baseUrl}/api/auth/login`, { username, password })).json()) as { token: string }).token;
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { cookie: token } : {}) }, body: JSON.stringify(body) });
+const login = (username: string, password: string) => signIn(p.baseUrl, username, password);
 
 test('killed after the channel accepted the refund, the process finishes after restart with one refund of money', async () => {
   const wxSim = simUrl(p.cfg.sim.payment.wechatpayPort);
@@ -38,7 +38,7 @@ test('killed after the channel accepted the refund, the process finishes after r
 
   for (const [user, password] of [['doctor', 'doctor123'], ['finance', 'finance123']]) {
     const token = await login(user, password);
-    const d = (await (await fetch(`${p.baseUrl}/api/refunds/${row.id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { version: number };
+    const d = (await (await fetch(`${p.baseUrl}/api/refunds/${row.id}`, { headers: { cookie: token } })).json()) as { version: number };
     const a = await post(`${p.baseUrl}/api/refunds/${row.id}/actions`, { action: 'approve', version: d.version }, token).catch((e: Error) => e);
     // Finance's answer may be cut off: the refund goes to the channel (and the process dies) right after the approval.
     if (user === 'doctor') expect((a as Response).status).toBe(200);

@@ -12,7 +12,7 @@ import { signRefundAction } from '../services/refund-proof';
 import { masterKey } from '../common/keys';
 import { busDateTime } from '../sim/his/client';
 import { simUrl } from '../config/simulators';
-import { eventually, startPlatform, type Platform } from './harness';
+import { eventually, startPlatform, type Platform, signIn } from './harness';
 
 let p: Platform;
 beforeAll(async () => {
@@ -26,8 +26,7 @@ const PASSWORDS: Record<string, string> = { admin: 'admin123', finance: 'finance
 const cookies = new Map<string, string>();
 async function cookieOf(username: string): Promise<string> {
   if (!cookies.has(username)) {
-    const r = await fetch(`${p.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORDS[username] }) });
-    cookies.set(username, r.headers.getSetCookie().find((c) => c.startsWith('medbill_session='))!.split(';')[0]);
+    cookies.set(username, await signIn(p.baseUrl, username, PASSWORDS[username]));
   }
   return cookies.get(username)!;
 }

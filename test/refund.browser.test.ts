@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startPlatform, type Platform } from './harness';
+import { startPlatform, type Platform, signIn as sessionOf } from './harness';
 import { simUrl } from '../config/simulators';
 
 const CHROMIUM = process.env.MEDBILL_CHROMIUM || '/usr/bin/chromium';
@@ -93,15 +93,13 @@ async function signIn(username: string, password: string): Promise<Page> {
   return page;
 }
 
-/** The API as a signed-in user (bearer token), for what the test sets up without the browser. */
+/** The API as a signed-in user (the session cookie), for what the test sets up without the browser. */
 async function apiAs(username: string, password: string) {
-  const login = await fetch(`${base()}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) });
-  expect(login.status).toBe(200);
-  const { token } = (await login.json()) as { token: string };
+  const token = await sessionOf(base(), username, password);
   return async (method: string, p: string, body?: unknown) => {
     const res = await fetch(`${base()}${p}`, {
       method,
-      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      headers: { cookie: token, Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const data = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;

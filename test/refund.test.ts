@@ -4,7 +4,7 @@
  * once, the bill reversed and reissued, the patient told, deadlines that remind and escalate.
  */
 import { busDateTime } from '../sim/his/client';
-import { eventually, startPlatform, type Platform } from './harness';
+import { eventually, startPlatform, type Platform, signIn } from './harness';
 import { simUrl } from '../config/simulators';
 
 let p: Platform;
@@ -27,15 +27,14 @@ const tokens = new Map<string, string>();
 async function login(username: string): Promise<string> {
   if (!tokens.has(username)) {
     const password = { admin: 'admin123', finance: 'finance123', cashier: 'cashier123', doctor: 'doctor123', doctor2: 'doctor123', dept: 'dept123' }[username]!;
-    const r = (await (await post(`${p.baseUrl}/api/auth/login`, { username, password })).json()) as { token: string };
-    tokens.set(username, r.token);
+    tokens.set(username, await signIn(p.baseUrl, username, password));
   }
   return tokens.get(username)!;
 }
 async function consoleApi<T = Record<string, any>>(user: string, path: string, body?: unknown, method?: string): Promise<{ status: number; body: T }> {
   const r = await fetch(`${p.baseUrl}${path}`, {
     method: method ?? (body === undefined ? 'GET' : 'POST'),
-    headers: { authorization: `Bearer ${await login(user)}`, 'content-type': 'application/json' },
+    headers: { cookie: await login(user), 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: r.status, body: (await r.json()) as T };
@@ -547,7 +546,7 @@ test("the console's 401 and 403 carry their own codes (E0004 not signed in, E000
   const anonymous = await fetch(`${p.baseUrl}/api/refunds`);
   expect(anonymous.status).toBe(401);
   expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('E0004');
-  const expired = await fetch(`${p.baseUrl}/api/refunds`, { headers: { authorization: 'Bearer 1.1000.abc' } });
+  const expired = await fetch(`${p.baseUrl}/api/refunds`, { headers: { cookie: `medbill_session=${'A'.repeat(43)}` } });
   expect(expired.status).toBe(401);
   expect(((await expired.json()) as { error: { code: string } }).error.code).toBe('E0004');
   const wrongPassword = await post(`${p.baseUrl}/api/auth/login`, { username: 'doctor', password: 'nope' });

@@ -8,7 +8,7 @@ import ExcelJS from 'exceljs';
 import { chromium } from 'playwright-core';
 import { busDateTime } from '../sim/his/client';
 import { Bill } from '../orm/entities';
-import { startPlatform, type Platform } from './harness';
+import { signIn, startPlatform, type Platform } from './harness';
 
 let p: Platform;
 beforeAll(async () => {
@@ -19,8 +19,8 @@ afterAll(async () => {
 });
 
 const login = async (username: string, password: string) =>
-  ((await (await fetch(`${p.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })).json()) as { token: string }).token;
-const get = (token: string, path: string) => fetch(`${p.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  signIn(p.baseUrl, username, password);
+const get = (token: string, path: string) => fetch(`${p.baseUrl}${path}`, { headers: { cookie: token } });
 const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 
 type Preview = { columns: Array<{ key: string; header: string }>; rows: Array<Record<string, string> & { _subtotal?: string }>; truncated: boolean };
@@ -126,7 +126,7 @@ test('stock reports: 库存结余 equals the points\' unused numbers, 领用存 
   const finance = await login('finance', 'finance123');
   const q = `dateFrom=${today()}&dateTo=${today()}`;
   const post = (path: string, body: unknown) =>
-    fetch(`${p.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${finance}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${p.baseUrl}${path}`, { method: 'POST', headers: { cookie: finance, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   // Void ten unused numbers at MZ01's end of range, with a reason.
   const [seg] = await p.orm.em.getConnection().execute<Array<{ bill_batch_code: string; next_no: number; end_no: number }>>(
     "select s.bill_batch_code, s.next_no, s.end_no from stock_segment s join billing_point p on p.id = s.place_id where p.code = 'MZ01' order by s.id limit 1",

@@ -13,7 +13,7 @@ import { DEMO } from '../orm/seed';
 import { openOrm } from '../orm/db';
 import { Bill } from '../orm/entities';
 import { rotateKeys, sealedKeyCensus, sealPlaintextRows, sealerFromConfig, SEALED_COLUMNS } from '../orm/sealed';
-import { eventually, startPlatform, type Platform } from './harness';
+import { eventually, startPlatform, type Platform, signIn } from './harness';
 
 let p: Platform;
 beforeAll(async () => {
@@ -35,8 +35,8 @@ const exec = (q: string, params: unknown[] = []) => p.orm.em.getConnection().exe
 
 let token: string | undefined;
 async function consoleGet<T = any>(path: string): Promise<{ status: number; body: T }> {
-  token ??= ((await (await fetch(`${p.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'admin123' }) })).json()) as { token: string }).token;
-  const r = await fetch(`${p.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  token ??= await signIn(p.baseUrl, 'admin', 'admin123');
+  const r = await fetch(`${p.baseUrl}${path}`, { headers: { cookie: token } });
   return { status: r.status, body: (await r.json()) as T };
 }
 const search = async (patient: string) => ((await consoleGet<{ items: Array<{ id: number }> }>(`/api/bills?patient=${encodeURIComponent(patient)}`)).body.items ?? []).map((b) => b.id);

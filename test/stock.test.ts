@@ -8,7 +8,7 @@ import { busDateTime } from '../sim/his/client';
 import { triggerSchedule } from '../temporal/schedules';
 import type { AuditReport } from '../services/stock/audit';
 import { freePort } from '../scripts/temporal-dev';
-import { eventually, startPlatform, type Platform } from './harness';
+import { eventually, signIn, startPlatform, type Platform } from './harness';
 
 let p: Platform;
 let finance: string;
@@ -30,13 +30,12 @@ afterAll(async () => {
 });
 
 async function login(username: string, password: string): Promise<string> {
-  const r = await fetch(`${p.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
-  return ((await r.json()) as { token: string }).token;
+  return signIn(p.baseUrl, username, password);
 }
 async function call(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const r = await fetch(`${p.baseUrl}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: { cookie: token, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: r.status, json: await r.json() };

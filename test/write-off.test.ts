@@ -6,7 +6,7 @@
 import { Bill, BillItem, StockSegment } from '../orm/entities';
 import { verifyRef } from '../adapters/signing/reference-verify';
 import { busDateTime, HisClient } from '../sim/his/client';
-import { eventually, startPlatform, type Platform } from './harness';
+import { eventually, signIn, startPlatform, type Platform } from './harness';
 
 let p: Platform;
 beforeAll(async () => {
@@ -110,9 +110,9 @@ test('the console reverses a bill for finance and refuses a doctor', async () =>
   const original = await p.his.issueOutpatient();
   const bill = await p.orm.em.fork().findOneOrFail(Bill, { billNo: original.billNo, billBatchCode: original.billBatchCode });
   const login = async (username: string, password: string) =>
-    ((await (await fetch(`${p.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })).json()) as { token: string }).token;
+    signIn(p.baseUrl, username, password);
   const post = (token: string, body: unknown) =>
-    fetch(`${p.baseUrl}/api/bills/${bill.id}/write-off`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${p.baseUrl}/api/bills/${bill.id}/write-off`, { method: 'POST', headers: { cookie: token, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   const doctor = await login('doctor', 'doctor123');
   expect((await post(doctor, { reason: '退费' })).status).toBe(403);
@@ -123,7 +123,7 @@ test('the console reverses a bill for finance and refuses a doctor', async () =>
   const ok = await post(finance, { reason: '收费错误' });
   expect(ok.status).toBe(200);
   const red = (await ok.json()) as { eScarletBillNo: string };
-  const detail = (await (await fetch(`${p.baseUrl}/api/bills/${bill.id}`, { headers: { authorization: `Bearer ${finance}` } })).json()) as { bill: { state: string; scarletBill: { billNo: string }; writeOff: { reason: string; operator: string } } };
+  const detail = (await (await fetch(`${p.baseUrl}/api/bills/${bill.id}`, { headers: { cookie: finance } })).json()) as { bill: { state: string; scarletBill: { billNo: string }; writeOff: { reason: string; operator: string } } };
   expect(detail.bill.state).toBe('reversed');
   expect(detail.bill.scarletBill.billNo).toBe(red.eScarletBillNo);
   expect(detail.bill.writeOff).toMatchObject({ reason: '收费错误', operator: '财务科 王会计' });

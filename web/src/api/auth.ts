@@ -6,6 +6,8 @@ export interface User {
   roles: string[];
   /** The billing point the user works at (cashiers), if any. */
   placeCode?: string;
+  /** Set when the user must choose a new password first: after a reset by an administrator, or when it expired. */
+  passwordChange?: 'reset' | 'expired';
 }
 
 export interface LoginParams {
@@ -14,15 +16,22 @@ export interface LoginParams {
 }
 
 export interface LoginResult {
-  token: string;
   user: User;
 }
 
-/** Signs in; the API also sets the HttpOnly session cookie. Errors are shown by the login form. */
+/** Signs in; the session is the HttpOnly cookie the API sets (never seen by this code). Errors are shown by the login form. */
 export const login = (params: LoginParams) =>
   http.post<LoginResult>('/auth/login', params, { silent: true, skipAuthRedirect: true });
 
 export const logout = () => http.post<{ ok: boolean }>('/auth/logout', undefined, { silent: true, skipAuthRedirect: true });
 
 /** The signed-in user, or a 401 ApiError; never redirects (used by the route guard). */
-export const fetchCurrentUser = () => http.get<{ user: User }>('/auth/me', undefined, { silent: true, skipAuthRedirect: true });
+export const fetchCurrentUser = () => http.get<{ user: User; passwordPolicy: string }>('/auth/me', undefined, { silent: true, skipAuthRedirect: true });
+
+export interface ChangePasswordParams {
+  currentPassword: string;
+  newPassword: string;
+}
+
+/** Sets a new password; the user's other sessions end. Errors (naming the field) are shown by the form. */
+export const changePassword = (params: ChangePasswordParams) => http.post<{ ok: boolean }>('/auth/password', params, { silent: true });

@@ -22,7 +22,7 @@ router.beforeEach(async (to: RouteLocationNormalized) => {
     if (to.name === 'login') {
       // Already signed in (e.g. a bookmarked login page): go straight in.
       const user = await ensureUser().catch(() => null);
-      if (user) return safeRedirect(to.query.redirect) ?? { name: 'bills' };
+      if (user) return user.passwordChange ? { name: 'password' } : (safeRedirect(to.query.redirect) ?? { name: 'bills' });
     }
     return true;
   }
@@ -36,6 +36,8 @@ router.beforeEach(async (to: RouteLocationNormalized) => {
     const plain = to.fullPath === '/' || to.fullPath === '/bills';
     return { name: 'login', query: plain ? {} : { redirect: to.fullPath } };
   }
+  // After a reset, or when the password expired, the change-password page is the only way on.
+  if (user.passwordChange && to.name !== 'password') return { name: 'password' };
   const roles = to.matched.flatMap((r) => r.meta.roles ?? []);
   if (roles.length > 0 && !hasAnyRole(roles)) return { name: 'forbidden' };
   return true;

@@ -119,6 +119,12 @@ export const layoutChildren: RouteRecordRaw[] = [
   },
 
   {
+    path: 'password',
+    name: 'password',
+    component: () => import('@/views/password/index.vue'),
+    meta: { title: '修改密码' },
+  },
+  {
     path: '403',
     name: 'forbidden',
     component: () => import('@/views/error/forbidden.vue'),

@@ -9,11 +9,13 @@ import { ALL_PLACES_ROLES } from '@/utils/dict';
 
 interface UserState {
   user: User | null;
+  /** The password policy as the server states it (shown on the change-password page). */
+  passwordPolicy: string;
   /** /api/auth/me has been asked at least once in this page load. */
   checked: boolean;
 }
 
-const state = reactive<UserState>({ user: null, checked: false });
+const state = reactive<UserState>({ user: null, passwordPolicy: '', checked: false });
 let pending: Promise<User | null> | null = null;
 
 export const userState = readonly(state);
@@ -41,7 +43,10 @@ export function hasAnyRole(wanted?: readonly string[] | null): boolean {
 export function ensureUser(): Promise<User | null> {
   if (state.checked) return Promise.resolve(state.user);
   pending ??= fetchCurrentUser()
-    .then(({ user }) => user)
+    .then(({ user, passwordPolicy }) => {
+      state.passwordPolicy = passwordPolicy;
+      return user;
+    })
     .catch((err: unknown) => {
       if (err instanceof ApiError && err.status === 401) return null;
       throw err;
@@ -62,6 +67,17 @@ export async function signIn(params: LoginParams): Promise<User> {
   state.user = user;
   state.checked = true;
   return user;
+}
+
+/** The password was changed: the user may go anywhere again. */
+export function passwordChanged(): void {
+  if (state.user) state.user = { ...state.user, passwordChange: undefined };
+}
+
+/** After sign-in the policy text comes with the next /api/auth/me (the change-password page asks). */
+export async function loadPasswordPolicy(): Promise<string> {
+  if (!state.passwordPolicy) state.passwordPolicy = (await fetchCurrentUser()).passwordPolicy;
+  return state.passwordPolicy;
 }
 
 export async function signOut(): Promise<void> {
