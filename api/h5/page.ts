@@ -178,6 +178,11 @@ export function renderNotFoundPage(): string {
   return NOT_FOUND;
 }
 
+/** After too many wrong check codes (per bill number or per address): try again after `wait`. */
+export function renderTooManyPage(wait: string): string {
+  return messagePage('warn', '!', '查询过于频繁', `校验码错误次数过多，请 ${wait}后再试`, '请核对票据上的校验码，或扫描票据上的二维码');
+}
+
 /** For an H5 link computed in advance whose bill is not issued yet. */
 export function renderPendingPage(): string {
   return PENDING;

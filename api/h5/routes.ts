@@ -12,7 +12,9 @@ import { h5Url } from '../../domain/bill/facts';
 import { startNoticeResend } from '../../temporal/notice-client';
 import type { ApiContext } from '../context';
 import { sendLayout } from '../console/bills';
-import { renderBillPage, renderNotFoundPage, renderPendingPage, renderRefundPage } from './page';
+import { renderBillPage, renderNotFoundPage, renderPendingPage, renderRefundPage, renderTooManyPage } from './page';
+import { FailureWindow, waitText } from '../../common/failure-window';
+import type { SessionsConfig } from '../../config/sessions';
 import { refundH5Token } from '../../services/refunds';
 import { findRefund, refundDetail } from '../../temporal/refund-client';
 import { CHANNEL_NAMES, ONLINE_CHANNELS } from '../../domain/refund/rules';
@@ -22,14 +24,55 @@ import { chinaTime } from '../../common/china-time';
 
 const STATE_TEXT: Record<string, string> = { normal: '正常', reversed: '已冲红' };
 
-async function findByCheckCode(api: ApiContext, ctx: Context): Promise<Bill | undefined> {
+/**
+ * Wrong check codes are counted per bill number and per address (cfg.sessions.h5Code*): past the
+ * limit the page answers 429 until the window ends, whether the bill exists or not, so the
+ * 6-character code cannot be guessed by trying (a right code is never counted).
+ */
+class CheckCodeGuard {
+  private readonly perBill: FailureWindow;
+  private readonly perAddress: FailureWindow;
+  constructor(cfg: SessionsConfig) {
+    this.perBill = new FailureWindow(cfg.h5CodeLimitPerBill, cfg.h5CodeWindowMs);
+    this.perAddress = new FailureWindow(cfg.h5CodeLimitPerAddress, cfg.h5CodeWindowMs);
+  }
+  retryAfter(bill: string, address: string): number {
+    return Math.max(this.perBill.retryAfter(bill), this.perAddress.retryAfter(address));
+  }
+  fail(bill: string, address: string): void {
+    this.perBill.fail(bill);
+    this.perAddress.fail(address);
+  }
+}
+
+/** The bill a (code, number, check code) opens; 'limited' (and a 429 page sent) past the wrong-code limit. */
+async function findByCheckCode(api: ApiContext, ctx: Context, guard: CheckCodeGuard): Promise<Bill | undefined> {
   const code = String(ctx.params.code ?? '');
   const no = String(ctx.params.no ?? '');
   const random = String(ctx.query.random ?? '');
-  if (!/^\d{8}$/.test(code) || !/^\d{10}$/.test(no) || !/^[0-9a-z]{6}$/.test(random)) return undefined;
-  const bill = await api.deps.orm.em.fork().findOne(Bill, { billBatchCode: code, billNo: no }, { populate: ['hospital', 'billKind'] });
-  if (!bill || !safeEqual(bill.random, random)) return undefined;
+  const key = `${code.slice(0, 8)}/${no.slice(0, 10)}`;
+  const wait = guard.retryAfter(key, ctx.ip);
+  if (wait > 0) {
+    tooMany(ctx, wait);
+    return undefined;
+  }
+  const bill =
+    /^\d{8}$/.test(code) && /^\d{10}$/.test(no) && /^[0-9a-z]{6}$/.test(random)
+      ? await api.deps.orm.em.fork().findOne(Bill, { billBatchCode: code, billNo: no }, { populate: ['hospital', 'billKind'] })
+      : null;
+  if (!bill || !safeEqual(bill.random, random)) {
+    guard.fail(key, ctx.ip);
+    notFound(ctx);
+    return undefined;
+  }
   return bill;
+}
+
+function tooMany(ctx: Context, waitMs: number): void {
+  ctx.status = 429;
+  ctx.set('Retry-After', String(Math.ceil(waitMs / 1000)));
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = renderTooManyPage(waitText(waitMs));
 }
 
 function notFound(ctx: Context): void {
@@ -41,6 +84,7 @@ function notFound(ctx: Context): void {
 const REFUND_TONE: Record<string, 'ok' | 'red' | 'other'> = { done: 'ok', rejected: 'red', withdrawn: 'other', refund_failed: 'red' };
 
 export function mountH5Routes(router: Router, api: ApiContext): void {
+  const guard = new CheckCodeGuard(api.deps.cfg.sessions);
   // A refund as the patient follows it (the link in the refund notices): the token, not the number, opens it.
   router.get('/h5/refund/:refundNo', async (ctx) => {
     const refundNo = String(ctx.params.refundNo ?? '');
@@ -89,8 +133,8 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
   });
 
   router.get('/h5/bill/:code/:no', async (ctx) => {
-    const bill = await findByCheckCode(api, ctx);
-    if (!bill) return notFound(ctx);
+    const bill = await findByCheckCode(api, ctx, guard);
+    if (!bill) return;
     const items = await api.deps.orm.em.fork().find(BillItem, { bill: bill.id }, { orderBy: { sortNo: 'asc' } });
     const cardRow = bill.openId && !bill.isScarlet ? await api.deps.orm.em.fork().findOne(Notification, { bill: bill.id, channel: 'card', purpose: 'issue' }) : null;
     const cardState = !cardRow ? 'none' : cardRow.status === 'sent' ? 'inserted' : cardRow.status === 'failed' ? 'failed' : 'pending';
@@ -117,8 +161,9 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
   // 插入微信卡包 from the H5 page: the bill's one card-pack insert (idempotent), for the payer's openID.
   // (In WeChat the page would learn the openID through web authorisation; here it is the bill's openID.)
   router.post('/h5/bill/:code/:no/card', async (ctx) => {
-    const bill = await findByCheckCode(api, ctx);
-    if (!bill || !bill.openId || bill.isScarlet) return notFound(ctx);
+    const bill = await findByCheckCode(api, ctx, guard);
+    if (!bill) return;
+    if (!bill.openId || bill.isScarlet) return notFound(ctx);
     await startNoticeResend(api, bill, { requestKey: 'h5-card', actor: 'patient', targets: [{ channel: 'card', target: bill.openId }] });
     ctx.status = 303;
     ctx.redirect(`/h5/bill/${bill.billBatchCode}/${bill.billNo}?random=${bill.random}`);
@@ -138,8 +183,9 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
     ctx.body = renderPendingPage();
   });
   router.get('/h5/bill/:code/:no/pdf', async (ctx) => {
-    const bill = await findByCheckCode(api, ctx);
-    if (!bill || !bill.layoutPath) return notFound(ctx);
+    const bill = await findByCheckCode(api, ctx, guard);
+    if (!bill) return;
+    if (!bill.layoutPath) return notFound(ctx);
     sendLayout(ctx, api, bill);
   });
 }
