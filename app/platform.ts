@@ -26,6 +26,7 @@ import { startFiscalSim } from '../sim/fiscal/server';
 import { startWeChatPaySim } from '../sim/wechatpay/server';
 import { startAlipaySim } from '../sim/alipay/server';
 import { demoKeyPair, paymentKeys } from '../adapters/payment/keys';
+import { configProblems, dataProblems, refuseProduction } from '../services/production-check';
 import { createPublicKey } from 'node:crypto';
 import { BillKind, Hospital, StockSegment } from '../orm/entities';
 import { ensureSchedules } from '../temporal/schedules';
@@ -75,6 +76,7 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
     stops.length = 0;
   };
   try {
+    if (cfg.server.production) refuseProduction(configProblems(cfg));
     let devServer: DevServer | undefined;
     let temporalAddress = cfg.temporal.address;
     let temporalUiUrl: string | undefined = cfg.temporal.uiUrl;
@@ -100,6 +102,7 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
     const orm = await openOrm(cfg.database.url, { sealer: sealerFromConfig(cfg), sealBatch: cfg.keys.sealBatch });
     stops.push(() => orm.close(true));
     const key = masterKey(cfg);
+    if (cfg.server.production) refuseProduction(await dataProblems(orm.em.fork(), key));
     const seeded = cfg.server.seedDemo ? await seedDemo(orm.em.fork(), key) : false;
 
     let simUrl: string | undefined;

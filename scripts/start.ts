@@ -4,6 +4,25 @@ import { DEMO } from '../orm/seed';
 import { startPlatform } from '../app/platform';
 import { SIM_HOST } from '../config/simulators';
 
+/** A database URL as it may be shown: without its password. */
+const withoutPassword = (url: string) => url.replace(/^([a-z]+:\/\/[^:/@]+):[^@]*@/i, '$1:***@');
+
+/**
+ * The demo's sign-in names and passwords only on the start that has just seeded them (later starts
+ * may run with changed passwords: the README lists the demo ones); never the HIS key (README).
+ */
+function demoLines(seeded: boolean): string {
+  const common = [
+    ` HIS demo app          appid ${DEMO.appid}   (its key: README, "Demo data")`,
+    ` Billing points        ${DEMO.places.map((x) => `${x.code} ${x.name}`).join('   ')}`,
+    ` HIS charge codes      ${DEMO.items.map(([, name, codes]) => `${codes[0]}=${name}`).join(' ')}`,
+  ];
+  const users = seeded
+    ? ` Console users         ${DEMO.users.map((u) => `${u.username} / ${u.password}`).join('   ')}  (demo passwords: change them)`
+    : ` Console users         as seeded (README, "Demo data")`;
+  return [users, ...common].join('\n');
+}
+
 async function main(): Promise<void> {
   const cfg = config();
   const t0 = Date.now();
@@ -24,13 +43,10 @@ ${line}
  Fiscal platform       ${p.deps.cfg.fiscal.url || '(none)'}${cfg.fiscal.url ? '' : '  (simulator: /_sim/uploads, /_sim/review, /_sim/faults)'}
  Window printers       ${p.deps.cfg.layout.printerUrl || '(none)'}${cfg.layout.printerUrl ? '' : '  (simulator: GET /_sim/print-jobs)'}
  WeChat Pay / Alipay   ${p.deps.cfg.payment.wechatpay.url || '(none)'}  ${p.deps.cfg.payment.alipay.url || '(none)'}${cfg.payment.wechatpay.url ? '' : '  (simulators: /_sim/refunds, /_sim/notices)'}
- Database              ${cfg.database.url}
+ Database              ${withoutPassword(cfg.database.url)}
  Data folder           ${cfg.server.dataDir}
 ${line}
- Console users         ${DEMO.users.map((u) => `${u.username} / ${u.password}`).join('   ')}
- HIS demo app          appid ${DEMO.appid}   key ${DEMO.appKey}
- Billing points        ${DEMO.places.map((x) => `${x.code} ${x.name}`).join('   ')}
- HIS charge codes      ${DEMO.items.map(([, name, codes]) => `${codes[0]}=${name}`).join(' ')}
+${demoLines(p.seeded)}
 ${line}
  Ctrl-C stops everything; running it again resumes where it stopped.
 `);
