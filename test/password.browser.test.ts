@@ -36,7 +36,7 @@ test('after a reset the user must choose a new password before anything else; lo
   await page.locator(`${sel('password-forced')}:has-text("您的密码已被管理员重置")`).waitFor();
   await page.locator(`${sel('password-policy')}:has-text("至少 8 位")`).waitFor();
   // The session is not readable by the page's JavaScript.
-  expect(await page.evaluate(() => document.cookie)).not.toContain('medbill_session');
+  expect(await page.evaluate('document.cookie')).not.toContain('medbill_session');
 
   // Any other page leads back here.
   await page.goto(`${p.baseUrl}/console/bills`);
