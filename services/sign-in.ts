@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hmacSm3Hex } from '../common/gm';
-import { DomainError, fieldError } from '../common/errors';
+import { DomainError, fieldError } from '../common/errors'; // E0004 401, E0006 423, E0007 429 (api/http.ts)
 import { FailureWindow, waitText } from '../common/failure-window';
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../common/password';
 import { afterFailure, isLocked, mustChangePassword, passwordProblem, sessionEnded, TOUCH_EVERY_MS, type PasswordPolicy } from '../domain/sign-in';
@@ -25,18 +25,6 @@ import {
 } from '../orm/repositories/sessions';
 import type { SessionsConfig } from '../config/sessions';
 import type { Deps } from './deps';
-
-/** A DomainError with its own HTTP status (the API maps code -> status; these need 423/429). */
-class SignInError extends DomainError {
-  constructor(
-    readonly status: number,
-    code: DomainError['code'],
-    message: string,
-    field?: string,
-  ) {
-    super(code, message, field);
-  }
-}
 
 export interface SessionUser {
   id: number;
@@ -106,7 +94,7 @@ export class SignInService {
 
   async login(input: { username: string; password: string; address: string; userAgent: string }, now = new Date()): Promise<SignedIn> {
     const wait = this.addresses.retryAfter(input.address, now.getTime());
-    if (wait > 0) throw new SignInError(429, 'E0007', `登录失败次数过多，请 ${waitText(wait)}后再试`);
+    if (wait > 0) throw new DomainError('E0007', `登录失败次数过多，请 ${waitText(wait)}后再试`);
     const em = this.deps.orm.em.fork();
     const key = guardKey(input.username);
     const guard = await loginGuardOf(em, key);
@@ -114,7 +102,7 @@ export class SignInService {
     // One scrypt whatever happens next: an unknown name costs what a wrong password costs.
     const ok = await this.verify(input.password, user?.passwordHash ?? DUMMY_HASH);
     const locked = (until: Date) =>
-      new SignInError(423, 'E0006', `账号已锁定（连续 ${this.cfg.maxFailures} 次密码错误），请 ${waitText(until.getTime() - now.getTime())}后再试，或请安全管理员解锁`, 'username');
+      new DomainError('E0006', `账号已锁定（连续 ${this.cfg.maxFailures} 次密码错误），请 ${waitText(until.getTime() - now.getTime())}后再试，或请安全管理员解锁`, 'username');
     if (isLocked(guard, now)) {
       this.addresses.fail(input.address, now.getTime());
       throw locked(guard!.lockedUntil!);
@@ -124,7 +112,7 @@ export class SignInService {
       const g = await updateLoginGuard(em, key, (before) => afterFailure(before, this.cfg, now), now);
       if (isLocked(g, now)) throw locked(g.lockedUntil!);
       const left = this.cfg.maxFailures - g.failures;
-      throw new SignInError(401, 'E0004', `用户名或密码错误（再错 ${left} 次将锁定 ${waitText(this.cfg.lockMs)}）`);
+      throw new DomainError('E0004', `用户名或密码错误（再错 ${left} 次将锁定 ${waitText(this.cfg.lockMs)}）`);
     }
     if (guard) await clearLoginGuard(em, key);
     const token = randomBytes(32).toString('base64url');

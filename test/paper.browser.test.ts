@@ -5,10 +5,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './browser';
 import { startPlatform, type Platform } from './harness';
 
-const CHROMIUM = process.env.MEDBILL_CHROMIUM || '/usr/bin/chromium';
 const RESULTS_DIR = path.resolve(__dirname, '..', 'test-results');
 const sel = (name: string) => `[data-test="${name}"]`;
 
@@ -17,7 +17,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   p = await startPlatform();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'] });
+  browser = await launchChromium();
 }, 180_000);
 afterAll(async () => {
   await browser?.close().catch(() => undefined);

@@ -4,19 +4,19 @@
  * leads back to it, a weak password is refused under its field in Chinese, a good one lets the
  * user in; logout ends the session on the server. Own platform: it resets a demo user.
  */
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './browser';
 import { masterKey } from '../common/keys';
 import { SignInService } from '../services/sign-in';
 import { startPlatform, type Platform } from './harness';
 
-const CHROMIUM = process.env.MEDBILL_CHROMIUM || '/usr/bin/chromium';
 const sel = (name: string) => `[data-test="${name}"]`;
 
 let p: Platform;
 let browser: Browser;
 beforeAll(async () => {
   p = await startPlatform({}, { own: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'] });
+  browser = await launchChromium();
 }, 180_000);
 afterAll(async () => {
   await browser?.close().catch(() => undefined);
