@@ -7,8 +7,8 @@ import './styles/index.css';
 import App from './App.vue';
 import router from './router';
 import { setupDirectives } from './directives';
-import { setUnauthorizedHandler } from './api/http';
-import { clearUser } from './store/user';
+import { setPasswordChangeHandler, setUnauthorizedHandler } from './api/http';
+import { clearUser, requirePasswordChange } from './store/user';
 
 // Any 401 from the API (expired or revoked session): forget the user and open the login page,
 // coming back to the same page after signing in.
@@ -17,6 +17,12 @@ setUnauthorizedHandler(() => {
   const current = router.currentRoute.value;
   if (current.name === 'login') return;
   void router.replace({ name: 'login', query: { redirect: current.fullPath } });
+});
+
+// The password expired or was reset during the session: only the change-password page is open.
+setPasswordChangeHandler(() => {
+  requirePasswordChange();
+  if (router.currentRoute.value.name !== 'password') void router.replace({ name: 'password' });
 });
 
 const app = createApp(App);

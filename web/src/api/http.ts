@@ -45,6 +45,12 @@ export interface RequestOptions {
 
 type UnauthorizedHandler = () => void;
 let onUnauthorized: UnauthorizedHandler | undefined;
+let onPasswordChange: UnauthorizedHandler | undefined;
+
+/** Registered once by main.ts: a 403 E0008 (the password expired or was reset meanwhile) opens the change-password page. */
+export function setPasswordChangeHandler(handler: UnauthorizedHandler): void {
+  onPasswordChange = handler;
+}
 
 /** Registered once by main.ts; keeps this module free of router and store imports. */
 export function setUnauthorizedHandler(handler: UnauthorizedHandler): void {
@@ -146,6 +152,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     onUnauthorized?.();
     throw err;
   }
+  if (res.status === 403 && err.code === 'E0008') onPasswordChange?.();
   if (!silent) toast(err.message);
   throw err;
 }

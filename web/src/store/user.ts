@@ -69,6 +69,11 @@ export async function signIn(params: LoginParams): Promise<User> {
   return user;
 }
 
+/** The API answered E0008: the password must be changed before anything else. */
+export function requirePasswordChange(): void {
+  if (state.user && !state.user.passwordChange) state.user = { ...state.user, passwordChange: 'expired' };
+}
+
 /** The password was changed: the user may go anywhere again. */
 export function passwordChanged(): void {
   if (state.user) state.user = { ...state.user, passwordChange: undefined };
