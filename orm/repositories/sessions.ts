@@ -14,14 +14,17 @@ export interface SessionRow {
   revokedAt: Date | null;
 }
 
-type Raw = { id: string; user_id: number; address: string; created_at: string | number | Date; last_seen_at: string | number | Date; revoked_at: string | number | Date | null };
+type DbTime = string | number | Date;
+const dateOrNull = (v: DbTime | null | undefined): Date | null => (v === null || v === undefined ? null : dbDate(v));
+
+type Raw = { id: string; user_id: number; address: string; created_at: DbTime; last_seen_at: DbTime; revoked_at: DbTime | null };
 const toRow = (r: Raw): SessionRow => ({
   id: r.id,
   userId: Number(r.user_id),
   address: r.address,
   createdAt: dbDate(r.created_at),
   lastSeenAt: dbDate(r.last_seen_at),
-  revokedAt: r.revoked_at === null || r.revoked_at === undefined ? null : dbDate(r.revoked_at),
+  revokedAt: dateOrNull(r.revoked_at),
 });
 
 export async function insertSession(sql: Sql, s: { id: string; userId: number; address: string; userAgent: string; at: Date }): Promise<void> {
@@ -73,10 +76,12 @@ export interface GuardRow {
   lockedUntil: Date | null;
 }
 
-export async function loginGuardOf(sql: Sql, username: string): Promise<GuardRow | undefined> {
-  const [r] = await sql.execute<Array<{ failures: number; locked_until: string | number | Date | null }>>('select failures, locked_until from login_guard where username = ?', [username]);
-  return r && { failures: Number(r.failures), lockedUntil: r.locked_until === null || r.locked_until === undefined ? null : dbDate(r.locked_until) };
+async function readGuard(sql: Sql, username: string, lock: string): Promise<GuardRow | undefined> {
+  const [r] = await sql.execute<Array<{ failures: number; locked_until: DbTime | null }>>(`select failures, locked_until from login_guard where username = ?${lock}`, [username]);
+  return r && { failures: Number(r.failures), lockedUntil: dateOrNull(r.locked_until) };
 }
+
+export const loginGuardOf = (sql: Sql, username: string) => readGuard(sql, username, '');
 
 /**
  * Reads and rewrites a user name's guard in one transaction (the row locked on MySQL), so that
@@ -85,8 +90,7 @@ export async function loginGuardOf(sql: Sql, username: string): Promise<GuardRow
 export async function updateLoginGuard(sql: Sql, username: string, next: (g: GuardRow | undefined) => GuardRow, at: Date): Promise<GuardRow> {
   return retryTransaction(() =>
     sql.transactional(async (tx) => {
-      const [r] = await tx.execute<Array<{ failures: number; locked_until: string | number | Date | null }>>(`select failures, locked_until from login_guard where username = ?${forUpdate(tx)}`, [username]);
-      const before = r && { failures: Number(r.failures), lockedUntil: r.locked_until === null || r.locked_until === undefined ? null : dbDate(r.locked_until) };
+      const before = await readGuard(tx, username, forUpdate(tx));
       const g = next(before);
       const params = [g.failures, g.lockedUntil ? dbNow(tx, g.lockedUntil) : null, dbNow(tx, at), username];
       if (before) await tx.execute('update login_guard set failures = ?, locked_until = ?, updated_at = ? where username = ?', params, 'run');
