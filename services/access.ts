@@ -9,7 +9,7 @@
  */
 import { DomainError } from '../common/errors';
 import { dataScope, pointInScope, refundInScope, type Viewer } from '../domain/access';
-import { isTodoFor, TODO_STATES, type RefundActor, type RefundPosition } from '../domain/refund/permissions';
+import { isTodoFor, otherDeciders, TODO_STATES, type RefundActor, type RefundPosition, type StepDeciders } from '../domain/refund/permissions';
 import type { ChainStep } from '../domain/refund/chain';
 import type { Db } from '../orm/repositories/db';
 import { listRefunds, partyRefunds, refundTies, type RefundRow } from '../orm/repositories/refund-reads';
@@ -23,6 +23,8 @@ export const refundPosition = (r: RefundRow): RefundPosition => ({
   steps: JSON.parse(r.chain_steps) as ChainStep[],
   assignee: r.step_assignee,
   placeCode: r.place_code,
+  decidedBy: otherDeciders(r.decided_by ? (JSON.parse(r.decided_by) as StepDeciders) : null, r.step_index),
+  applicant: r.applicant,
 });
 
 const actorOf = (v: Viewer & { displayName?: string }): RefundActor => ({ username: v.username, displayName: v.displayName ?? v.username, roles: [...v.roles], placeCode: v.placeCode });

@@ -142,6 +142,11 @@ export interface RefundLive {
   lastDecision?: LastDecision;
   /** Who decided each step (index -> decision), for the chain view. */
   decided: Record<number, LastDecision>;
+  /**
+   * Four eyes: everyone who decided (approved, rejected, returned) each step, kept across returns
+   * (domain/refund/permissions.ts). Absent in the state of a workflow replayed from before it: rebuilt on replay.
+   */
+  decidedBy?: Record<number, string[]>;
   money: { state: 'none' | 'processing' | 'success' | 'failed'; outRefundNo: string; attempts: number; queries: number; notices: number; failReason?: string };
   bill?: { state: string; redBillId?: number; reissuedBillId?: number; reason?: string };
 }

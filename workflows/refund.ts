@@ -34,7 +34,7 @@ import { stepTimes, type ChainStep } from '../domain/refund/chain';
 import { refundActionName, refundStateName } from '../domain/refund/names';
 import { ONLINE_CHANNELS, type RefundChannel } from '../domain/refund/rules';
 import { DECISIONS, type RefundActionName, type RefundState } from '../domain/refund/states';
-import { mayAct, type RefundActor } from '../domain/refund/permissions';
+import { mayAct, otherDeciders, withDecider, type RefundActor } from '../domain/refund/permissions';
 import { billStateAttribute, refundEndState } from '../temporal/search-attributes';
 import type { RefundRecord } from '../services/refunds';
 import { chinaTime } from '../domain/time';
@@ -112,6 +112,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     overdue: false,
     version: 0,
     decided: {},
+    decidedBy: {},
     money: { state: 'none', outRefundNo: input.outRefundNo, attempts: 0, queries: 0, notices: 0 },
   };
   let seq = 0;
@@ -127,6 +128,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       stepDeadline: st.deadline ?? null,
       stepOverdue: st.overdue,
       version: st.version,
+      decidedBy: st.decidedBy ?? {},
     };
     const rec: RefundRecord = { ...r, refundId: input.refundId, actionKey: r.key ?? `${seq}-${r.action}`, row };
     delete (rec as { key?: string }).key;
@@ -161,7 +163,11 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       throw refuse('E0093', msg, 'version');
     }
     // Who may act now (the state, the actor's roles on the step): the rule the API's actions and the to-do list use too.
-    const may = mayAct(i.action, { state: st.state, stepIndex: st.stepIndex, steps, assignee: st.assignee, placeCode: input.placeCode }, a);
+    const may = mayAct(
+      i.action,
+      { state: st.state, stepIndex: st.stepIndex, steps, assignee: st.assignee, placeCode: input.placeCode, decidedBy: otherDeciders(st.decidedBy, st.stepIndex) },
+      a,
+    );
     if (!may.ok) throw refuse(may.code, may.message, may.field);
     const needComment = () => {
       if (!i.comment?.trim()) throw refuse('E0010', 'comment: 请填写原因', 'comment');
@@ -202,6 +208,8 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   const decide = (i: RefundActionInput, what: RefundActionName) => {
     st.version += 1;
     st.lastDecision = { action: what, actor: i.actor.username, actorName: i.actor.displayName, at: new Date().toISOString(), stepIndex: st.stepIndex };
+    // Four eyes: approve, reject and return decide the step (a transfer hands it on); kept across returns.
+    if (what === 'approve' || what === 'reject' || what === 'return') st.decidedBy = withDecider(st.decidedBy, st.stepIndex, i.actor.username);
   };
 
   let billNudges = 0;

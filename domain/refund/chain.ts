@@ -7,7 +7,7 @@
  */
 import { fieldError } from '../../common/errors';
 
-export const REFUND_ROLES = ['doctor', 'department', 'finance', 'cashier', 'admin'] as const;
+export const REFUND_ROLES = ['doctor', 'department', 'finance', 'cashier'] as const;
 
 export interface ChainStep {
   /** Stable key (doctor, department, finance...): the step `finance` ends the patient's right to withdraw. */
@@ -39,17 +39,17 @@ export const DEFAULT_CHAINS: Record<PayType, Chain> = {
     code: 'self',
     name: '自费退费',
     steps: [
-      { key: 'doctor', name: '门诊医生审核', roles: ['doctor'], deadlineHours: 24, remindBeforeHours: 4, escalateRoles: ['admin'] },
-      { key: 'finance', name: '计财科审核', roles: ['finance'], deadlineHours: 48, remindBeforeHours: 8, escalateRoles: ['admin'] },
+      { key: 'doctor', name: '门诊医生审核', roles: ['doctor'], deadlineHours: 24, remindBeforeHours: 4, escalateRoles: ['finance'] },
+      { key: 'finance', name: '计财科审核', roles: ['finance'], deadlineHours: 48, remindBeforeHours: 8, escalateRoles: ['finance'] },
     ],
   },
   insured: {
     code: 'insured',
     name: '医保退费',
     steps: [
-      { key: 'doctor', name: '门诊医生审核', roles: ['doctor'], deadlineHours: 24, remindBeforeHours: 4, escalateRoles: ['admin'] },
-      { key: 'department', name: '执收科室反确认', roles: ['department'], deadlineHours: 24, remindBeforeHours: 4, escalateRoles: ['admin'] },
-      { key: 'finance', name: '计财科审核', roles: ['finance'], deadlineHours: 48, remindBeforeHours: 8, escalateRoles: ['admin'] },
+      { key: 'doctor', name: '门诊医生审核', roles: ['doctor'], deadlineHours: 24, remindBeforeHours: 4, escalateRoles: ['finance'] },
+      { key: 'department', name: '执收科室反确认', roles: ['department'], deadlineHours: 24, remindBeforeHours: 4, escalateRoles: ['finance'] },
+      { key: 'finance', name: '计财科审核', roles: ['finance'], deadlineHours: 48, remindBeforeHours: 8, escalateRoles: ['finance'] },
     ],
   },
 };

@@ -29,7 +29,37 @@ export interface RefundPosition {
   assignee?: string | null;
   /** The refund's billing point: a cashier confirms window refunds of their own point. */
   placeCode?: string | null;
+  /**
+   * Four eyes: the users who decided (approved, rejected or returned; a transfer is no decision)
+   * another step of this request than the current one (`otherDeciders`). They may not decide this
+   * one. The decider of the current step itself, after a return to it, may decide it again.
+   */
+  decidedBy?: readonly string[];
+  /** The console user who applied (the row's `applicant`); they may decide no step of it. */
+  applicant?: string | null;
 }
+
+/** Who decided which step: step index -> usernames, in order (the workflow's state, the row's `decided_by`). */
+export type StepDeciders = Readonly<Record<number, readonly string[]>>;
+
+/** The users who decided a step of the request other than `stepIndex`. */
+export function otherDeciders(d: StepDeciders | null | undefined, stepIndex: number): string[] {
+  const out = new Set<string>();
+  for (const [k, users] of Object.entries(d ?? {})) if (Number(k) !== stepIndex) for (const u of users) out.add(u);
+  return [...out];
+}
+
+/** `d` with `username` added as a decider of `stepIndex` (a new object; `d` is left as is). */
+export function withDecider(d: StepDeciders | null | undefined, stepIndex: number, username: string): Record<number, string[]> {
+  const out: Record<number, string[]> = {};
+  for (const [k, users] of Object.entries(d ?? {})) out[Number(k)] = [...users];
+  const list = out[stepIndex] ?? (out[stepIndex] = []);
+  if (!list.includes(username)) list.push(username);
+  return out;
+}
+
+export const APPLICANT_REFUSED = '申请人不能审批自己发起的退费申请';
+export const FOUR_EYES_REFUSED = '同一人不能审批同一退费申请的两个环节（四眼原则）';
 
 export type Permission = { ok: true } | { ok: false; code: 'E0092' | 'E0010'; message: string; field: string };
 
@@ -38,18 +68,18 @@ const no = (field: string, message: string, code: 'E0092' | 'E0010' = 'E0092'): 
 
 const has = (a: RefundActor, ...roles: string[]) => roles.some((r) => a.roles.includes(r));
 
-/** `override`: an admin may act on any step (not a to-do of theirs, though). */
-function decides(p: RefundPosition, a: RefundActor, override: boolean): boolean {
-  if (override && has(a, 'admin')) return true;
+/** Whether the step is `a`'s by its roles or a transfer (four eyes aside). */
+function decides(p: RefundPosition, a: RefundActor): boolean {
   if (p.assignee) return a.username === p.assignee;
   return (p.steps[p.stepIndex]?.roles ?? []).some((r) => a.roles.includes(r));
 }
 
-function check(action: RefundActionName, p: RefundPosition, a: RefundActor, override: boolean): Permission {
+function check(action: RefundActionName, p: RefundPosition, a: RefundActor): Permission {
   const needState = (...states: RefundState[]): Permission | undefined =>
     states.includes(p.state as RefundState) ? undefined : no('state', `退费申请当前为${refundStateName(p.state)}，不能${refundActionName(action)}`);
   const stepName = p.steps[p.stepIndex]?.name ?? '';
-  const office = (override && has(a, 'admin')) || has(a, 'finance');
+  const office = has(a, 'finance');
+  const isApplicant = !!a.isApplicant || (!!p.applicant && p.applicant === a.username);
   switch (action) {
     case 'approve':
     case 'reject':
@@ -57,19 +87,23 @@ function check(action: RefundActionName, p: RefundPosition, a: RefundActor, over
     case 'transfer':
       return (
         needState('approving') ??
-        (!decides(p, a, override)
+        (!decides(p, a)
           ? no('actor', `${a.displayName} 无权处理「${stepName}」${p.assignee ? `（已转办给 ${p.assignee}）` : ''}`)
-          : action === 'return' && p.stepIndex < 1
+          : isApplicant
+            ? no('actor', APPLICANT_REFUSED)
+            : (p.decidedBy ?? []).includes(a.username)
+              ? no('actor', FOUR_EYES_REFUSED)
+              : action === 'return' && p.stepIndex < 1
             ? no('toStep', '第一步之前没有可退回的步骤', 'E0010')
             : OK)
       );
     case 'comment':
       return OK;
     case 'extend':
-      return needState('approving') ?? (decides(p, a, override) || office ? OK : no('actor', `${a.displayName} 无权延期「${stepName}」`));
+      return needState('approving') ?? (decides(p, a) || office ? OK : no('actor', `${a.displayName} 无权延期「${stepName}」`));
     case 'withdraw':
       if (p.state !== 'approving') return no('state', `退费申请已审批通过（${refundStateName(p.state)}），不能撤回`);
-      return a.isApplicant || (override && has(a, 'admin')) ? OK : no('actor', '只有申请人可以撤回退费申请');
+      return a.isApplicant ? OK : no('actor', '只有申请人可以撤回退费申请');
     case 'cashier_confirm': {
       const refused = needState('awaiting_cashier');
       if (refused) return refused;
@@ -89,7 +123,7 @@ function check(action: RefundActionName, p: RefundPosition, a: RefundActor, over
 
 /** Whether `actor` may take `action` on the refund now: ok, or the refusal (code, field, Chinese message). */
 export function mayAct(action: RefundActionName, p: RefundPosition, actor: RefundActor): Permission {
-  return check(action, p, actor, true);
+  return check(action, p, actor);
 }
 
 /** Every action `actor` may take on the refund now, in the order the console shows them. */
@@ -104,9 +138,10 @@ export const TODO_STATES = Object.keys(TURN) as RefundState[];
 
 /**
  * Whether the refund is on `actor`'s to-do list: it waits for a person, and `actor` is one whose
- * turn it is (by the step's roles or transfer, not by an admin's override).
+ * turn it is (by the step's roles or transfer) and who may decide it (not the applicant, not the
+ * decider of another step: the four-eyes rules of `mayAct`).
  */
 export function isTodoFor(p: RefundPosition, actor: RefundActor): boolean {
   const turn = TURN[p.state as RefundState];
-  return turn !== undefined && check(turn, p, actor, false).ok;
+  return turn !== undefined && check(turn, p, actor).ok;
 }

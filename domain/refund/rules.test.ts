@@ -74,8 +74,8 @@ test('channel settings parse and refuse what they cannot read', () => {
 });
 
 test('a chain is checked step by step with the field named', () => {
-  const ok = parseChainSteps([{ key: 'doctor', name: '医生', roles: ['doctor'], deadlineHours: '2', escalateRoles: ['admin'] }]);
-  expect(ok[0]).toEqual({ key: 'doctor', name: '医生', roles: ['doctor'], deadlineHours: 2, remindBeforeHours: undefined, escalateRoles: ['admin'] });
+  const ok = parseChainSteps([{ key: 'doctor', name: '医生', roles: ['doctor'], deadlineHours: '2', escalateRoles: ['finance'] }]);
+  expect(ok[0]).toEqual({ key: 'doctor', name: '医生', roles: ['doctor'], deadlineHours: 2, remindBeforeHours: undefined, escalateRoles: ['finance'] });
   expect(stepTimes(ok[0])).toEqual({ remindAfterMs: 1.5 * 3_600_000, deadlineMs: 2 * 3_600_000 });
   const bad = (v: unknown) => {
     try {

@@ -15,6 +15,7 @@ import { Migration20261203000010_his_replay } from './Migration20261203000010_hi
 import { Migration20261203000040_refund_trust } from './Migration20261203000040_refund_trust';
 import { Migration20261203000050_sealed } from './Migration20261203000050_sealed';
 import { Migration20261203000060_sessions } from './Migration20261203000060_sessions';
+import { Migration20261204000040_refund_decided_by } from './Migration20261204000040_refund_decided_by';
 
 export const migrationsList = [
   { name: 'Migration20261122000001_initial', class: Migration20261122000001_initial },
@@ -33,4 +34,5 @@ export const migrationsList = [
   { name: 'Migration20261203000040_refund_trust', class: Migration20261203000040_refund_trust },
   { name: 'Migration20261203000050_sealed', class: Migration20261203000050_sealed },
   { name: 'Migration20261203000060_sessions', class: Migration20261203000060_sessions },
+  { name: 'Migration20261204000040_refund_decided_by', class: Migration20261204000040_refund_decided_by },
 ];

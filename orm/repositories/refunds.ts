@@ -47,6 +47,8 @@ export interface RefundTableRow {
   step_assignee: string | null;
   step_deadline: unknown;
   step_overdue: number | boolean;
+  /** JSON { "<stepIndex>": [username, ...] }: who decided which step (four eyes); null before any decision or migration. */
+  decided_by?: string | null;
   version: number;
   out_refund_no: string;
   money_state: string;
@@ -98,7 +100,7 @@ export interface RefundRecord {
   /** Copy every active user holding one of these roles. */
   ccRoles?: string[];
   money?: { state: 'none' | 'success'; voucherNo?: string; outRefundNo?: string };
-  row: { state: string; stepIndex: number; stepAssignee: string | null; stepDeadline: string | null; stepOverdue: boolean; version: number };
+  row: { state: string; stepIndex: number; stepAssignee: string | null; stepDeadline: string | null; stepOverdue: boolean; version: number; decidedBy?: Record<number, string[]> };
 }
 
 const fen = (v: unknown): Fen => Number(v);
@@ -269,6 +271,7 @@ export async function writeRefundRecord(sql: Sql, r: RefundRecord): Promise<void
     version: r.row.version,
     updated_at: now,
   };
+  if (r.row.decidedBy) set.decided_by = JSON.stringify(r.row.decidedBy);
   if (r.rejectReason) set.reject_reason = r.rejectReason.slice(0, 500);
   if (r.money?.state === 'success') Object.assign(set, { money_state: 'success', money_at: now, voucher_no: r.money.voucherNo ?? null });
   if (r.money?.state === 'none') Object.assign(set, { money_state: 'none', money_fail_reason: null, channel_refund_id: null, out_refund_no: r.money.outRefundNo });
