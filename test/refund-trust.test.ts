@@ -59,7 +59,8 @@ async function openRefund() {
 }
 
 describe('the workflow trusts no caller', () => {
-  const admin = { username: 'admin', displayName: '系统管理员', roles: ['admin', 'finance', 'cashier', 'audit'] };
+  // One who may decide the open step by role: only the missing or forged proof stops them.
+  const admin = { username: 'doctor', displayName: '门诊医生 张医生', roles: ['doctor'] };
 
   test('an update sent straight to Temporal, without a proof or with a forged one, decides nothing', async () => {
     const { refundId, refundNo } = await openRefund();

@@ -319,7 +319,7 @@ test('cash refunds wait for the cashier at the window, who confirms with the rec
   expect(done.billStatus.reissuedBill.totalAmt).toBe('100.00');
 });
 
-test('a step past its deadline reminds, then escalates (overdue, admins copied); extending clears it', async () => {
+test('a step past its deadline reminds, then escalates (overdue, finance copied); extending clears it', async () => {
   const chains = (await consoleApi('admin', '/api/refund-chains')).body as Array<{ code: string; steps: unknown[] }>;
   const original = chains.find((c) => c.code === 'self')!.steps;
   const bad = await consoleApi('admin', '/api/refund-chains/self', { steps: [{ key: 'doctor', name: '医生', roles: ['nurse'], deadlineHours: 1, escalateRoles: [] }] }, 'PUT');
@@ -328,8 +328,8 @@ test('a step past its deadline reminds, then escalates (overdue, admins copied);
   expect((await consoleApi('finance', '/api/refund-chains/self', { steps: original }, 'PUT')).status).toBe(403);
   const put = await consoleApi('admin', '/api/refund-chains/self', {
     steps: [
-      { key: 'doctor', name: '门诊医生审核', roles: ['doctor'], deadlineHours: 4 / 3600, remindBeforeHours: 2 / 3600, escalateRoles: ['admin'] },
-      { key: 'finance', name: '计财科审核', roles: ['finance'], deadlineHours: 48, escalateRoles: ['admin'] },
+      { key: 'doctor', name: '门诊医生审核', roles: ['doctor'], deadlineHours: 4 / 3600, remindBeforeHours: 2 / 3600, escalateRoles: ['finance'] },
+      { key: 'finance', name: '计财科审核', roles: ['finance'], deadlineHours: 48, escalateRoles: ['finance'] },
     ],
   }, 'PUT');
   expect(put.status).toBe(200);
@@ -343,7 +343,7 @@ test('a step past its deadline reminds, then escalates (overdue, admins copied);
     const acts = d.timeline.map((t: { action: string }) => t.action);
     expect(acts.indexOf('remind')).toBeGreaterThan(0);
     expect(acts.indexOf('escalate')).toBeGreaterThan(acts.indexOf('remind'));
-    expect((await consoleApi('admin', '/api/refunds?box=cc')).body.items.map((i: { id: number }) => i.id)).toContain(a.id);
+    expect((await consoleApi('finance', '/api/refunds?box=cc')).body.items.map((i: { id: number }) => i.id)).toContain(a.id);
     expect((await consoleApi('doctor', '/api/refunds/counts')).body.overdue).toBeGreaterThanOrEqual(1);
     const ext = await act('doctor', a.id, { action: 'extend', hours: 24, comment: '等待处方' });
     expect(ext.status).toBe(200);
@@ -532,7 +532,7 @@ test("already refunded is one figure: after a partial refund reissued the bill, 
   expect(cash.status).toBe(201);
   const cashDetail = await detail('finance', cash.body.id);
   expect(cashDetail.refundedBefore).toBe('0.00');
-  const wd = await act('admin', cash.body.id, { action: 'withdraw', version: cashDetail.version, comment: '改为微信退费' });
+  const wd = await act('cashier', cash.body.id, { action: 'withdraw', version: cashDetail.version, comment: '改为微信退费' });
   expect(wd.body.state).toBe('withdrawn');
 
   // The console's 已退 of the next WeChat refund says the same 20.00.
