@@ -14,6 +14,7 @@ import type { FiscalPlatform } from '../adapters/fiscal/platform';
 import { HttpFiscalPlatform } from '../adapters/fiscal/client';
 import { createPaymentChannels, type PaymentChannels } from '../adapters/payment';
 import { simUrl } from '../config/simulators';
+import { NO_EXCHANGE_LOG, type ExchangeSink } from '../common/exchange';
 
 export interface Deps {
   cfg: Config;
@@ -30,27 +31,33 @@ export interface Deps {
   fiscal: FiscalPlatform;
   /** Refund channels (WeChat Pay v3, Alipay): MEDBILL_WECHATPAY_URL / MEDBILL_ALIPAY_URL, else their simulators. */
   payments: PaymentChannels;
+  /** The exchange log every adapter records its outside calls on (and the HIS and payment-notice routes their inbound ones). */
+  exchangeLog: ExchangeSink;
   close(): Promise<void>;
 }
 
 export function createDeps(cfg: Config, orm: SqlOrm, masterKey: string): Deps {
   const signers = new Map<number, Signer>();
   const layout = createLayoutRenderer(cfg.layout.threads);
+  // LOGS: createExchangeLog(...) replaces this line
+  const exchangeLog: ExchangeSink = NO_EXCHANGE_LOG;
   return {
+    exchangeLog,
     layout,
     cfg,
     orm,
     masterKey,
     master: new MasterData(orm, masterKey),
-    notifiers: createNotifiers(cfg),
-    printer: createPrinter(cfg.layout.printerUrl || simUrl(cfg.sim.printerPort)),
+    notifiers: createNotifiers(cfg, {}, exchangeLog),
+    printer: createPrinter(cfg.layout.printerUrl || simUrl(cfg.sim.printerPort), exchangeLog),
     fiscal: new HttpFiscalPlatform({
       url: cfg.fiscal.url || simUrl(cfg.sim.fiscal.port),
       appId: cfg.fiscal.appId,
       secret: cfg.fiscal.secret,
       timeoutMs: cfg.fiscal.timeoutMs,
+      exchangeLog,
     }),
-    payments: createPaymentChannels(cfg),
+    payments: createPaymentChannels(cfg, {}, exchangeLog),
     signerFor(h) {
       let s = signers.get(h.id);
       if (!s) {
@@ -60,6 +67,7 @@ export function createDeps(cfg: Config, orm: SqlOrm, masterKey: string): Deps {
           publicKey: h.publicKey,
           privateKey: cfg.signing.signerUrl ? undefined : unseal(h.privateKeyEnc, masterKey),
           keyId: h.code,
+          exchangeLog,
         });
         signers.set(h.id, s);
       }

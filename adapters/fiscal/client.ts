@@ -10,6 +10,8 @@ import type {
 } from './platform';
 import { FiscalRejectedError, FiscalUnavailableError } from './platform';
 import { FISCAL_HEADERS, fiscalSignature } from '../../protocol/fiscal-wire';
+import { NO_EXCHANGE_LOG, type ExchangeSink, type ExchangeEntry } from '../../common/exchange';
+import { failureCode } from '../exchange-code';
 
 export interface FiscalClientOptions {
   /** base URL, e.g. http://127.0.0.1:8093 */
@@ -20,6 +22,8 @@ export interface FiscalClientOptions {
   timeoutMs?: number;
   /** clock for the request timestamp (tests) */
   now?: () => number;
+  /** The exchange log: one entry per request (the secret and the signature headers are not recorded). */
+  exchangeLog?: ExchangeSink;
 }
 
 export class HttpFiscalPlatform implements FiscalPlatform {
@@ -55,6 +59,24 @@ export class HttpFiscalPlatform implements FiscalPlatform {
   }
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const sink = this.opts.exchangeLog ?? NO_EXCHANGE_LOG;
+    if (sink === NO_EXCHANGE_LOG) return this.send<T>(method, path, body);
+    const at = new Date();
+    const started = performance.now();
+    const keys = fiscalKeys(body);
+    const base = { at, system: 'fiscal' as const, method: `${method} ${path}`, direction: 'out' as const, ...keys };
+    try {
+      const data = await this.send<T>(method, path, body);
+      sink.record({ ...base, resultCode: '0000', durationMs: Math.round(performance.now() - started), request: body ?? null, response: data });
+      return data;
+    } catch (e) {
+      const resultCode = e instanceof FiscalRejectedError ? e.code : failureCode(e);
+      sink.record({ ...base, resultCode, durationMs: Math.round(performance.now() - started), request: body ?? null, response: { error: (e as Error).message.slice(0, 2000) } });
+      throw e;
+    }
+  }
+
+  private async send<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const text = body === undefined ? '' : JSON.stringify(body);
     const timestamp = String((this.opts.now ?? Date.now)());
     const nonce = randomBytes(12).toString('hex');
@@ -90,4 +112,14 @@ export class HttpFiscalPlatform implements FiscalPlatform {
     }
     return parsed.data as T;
   }
+}
+
+/** The business keys of a fiscal request a search can use: the batch (as busNo) or the one bill's number. */
+function fiscalKeys(body: unknown): Pick<ExchangeEntry, 'busNo' | 'billNo'> {
+  const b = body as { batchNo?: unknown; requisitionNo?: unknown; bills?: Array<{ billNo?: unknown }> } | undefined;
+  const out: Pick<ExchangeEntry, 'busNo' | 'billNo'> = {};
+  if (typeof b?.batchNo === 'string') out.busNo = b.batchNo;
+  else if (typeof b?.requisitionNo === 'string') out.busNo = b.requisitionNo;
+  if (Array.isArray(b?.bills) && b.bills.length === 1 && typeof b.bills[0]?.billNo === 'string') out.billNo = b.bills[0].billNo;
+  return out;
 }

@@ -4,6 +4,8 @@
  * WeChat card-pack inserter (channel `card`) beside the WeChat template messages.
  */
 import type { Config } from '../../config';
+import { NO_EXCHANGE_LOG, type ExchangeSink } from '../../common/exchange';
+import { recordedNotifier } from './recorded';
 import { MailNotifier } from './mail';
 import type { Notifier } from './notifier';
 import { SmsNotifier } from './sms';
@@ -11,6 +13,7 @@ import { WechatNotifier } from './wechat';
 import { WechatCardInserter } from './wechat-card';
 
 export { NotifyPermanentError, type NoticeChannel, type NoticeInput, type Notifier } from './notifier';
+export { recordedNotifier } from './recorded';
 export { SmsNotifier, type SmsNotifierOptions } from './sms';
 export { MailNotifier, type MailNotifierOptions } from './mail';
 export { WechatNotifier, type WechatNotifierOptions } from './wechat';
@@ -28,7 +31,7 @@ export interface NotifierSettings {
   wechatRefundTemplateId: string;
 }
 
-export function createNotifiers(cfg: Config, settings: Partial<NotifierSettings> = {}): Notifier[] {
+export function createNotifiers(cfg: Config, settings: Partial<NotifierSettings> = {}, exchangeLog: ExchangeSink = NO_EXCHANGE_LOG): Notifier[] {
   const s: NotifierSettings = {
     timeoutMs: 10_000,
     smsTemplateCode: cfg.notify.sms.template,
@@ -48,5 +51,5 @@ export function createNotifiers(cfg: Config, settings: Partial<NotifierSettings>
     out.push(wechat);
     out.push(new WechatCardInserter({ url: cfg.notify.wechat.url, appId: s.wechatAppId, cardId: cfg.notify.wechat.cardId, tokens: wechat, timeoutMs: s.timeoutMs }));
   }
-  return out;
+  return out.map((n) => recordedNotifier(n, exchangeLog));
 }

@@ -10,6 +10,8 @@
  * fund_change=Y means the money moved in this call; N means "already refunded" or "not yet": the
  * adapter then asks the query interface, as Alipay's docs say to.
  */
+import { NO_EXCHANGE_LOG, type ExchangeSink } from '../../common/exchange';
+import { failureCode } from '../exchange-code';
 import { AlipayRequestError, AlipaySdk } from 'alipay-sdk';
 import { formatYuan, parseYuan } from '../../common/money';
 import {
@@ -35,6 +37,8 @@ export interface AlipayOptions {
   /** Default notify_url of refunds. */
   notifyUrl: string;
   timeoutMs?: number;
+  /** The exchange log: one entry per gateway call (the app's key and the sign are not part of the recorded request). */
+  exchangeLog?: ExchangeSink;
 }
 
 /** Sub-codes that mean "try again later with the same out_request_no". */
@@ -65,7 +69,7 @@ export class AlipayChannel implements PaymentChannel {
 
   async refund(req: RefundRequest): Promise<RefundResult> {
     checkRefundRequest('alipay', req);
-    const r = await this.call('alipay.trade.refund', {
+    const r = await this.call('alipay.trade.refund', { refundNo: req.outRefundNo, orderNo: req.orderRef.outTradeNo ?? req.orderRef.transactionId }, {
       notify_url: req.notifyUrl ?? this.opts.notifyUrl,
       bizContent: {
         ...orderFields(req.orderRef),
@@ -83,7 +87,7 @@ export class AlipayChannel implements PaymentChannel {
 
   async queryRefund(outRefundNo: string, orderRef?: OrderRef): Promise<RefundResult> {
     if (!orderRef?.outTradeNo && !orderRef?.transactionId) throw new PaymentRejectedError('alipay', 'PARAM_ERROR', 'orderRef: alipay.trade.fastpay.refund.query needs out_trade_no or trade_no', 'orderRef');
-    const r = await this.call('alipay.trade.fastpay.refund.query', {
+    const r = await this.call('alipay.trade.fastpay.refund.query', { refundNo: outRefundNo, orderNo: orderRef.outTradeNo ?? orderRef.transactionId }, {
       bizContent: { ...orderFields(orderRef), out_request_no: outRefundNo, query_options: ['gmt_refund_pay'] },
     });
     const status = typeof r.refund_status === 'string' ? r.refund_status : '';
@@ -123,7 +127,23 @@ export class AlipayChannel implements PaymentChannel {
     };
   }
 
-  private async call(method: string, params: Record<string, unknown>): Promise<AlipayAnswer> {
+  private async call(method: string, keys: { refundNo?: string; orderNo?: string }, params: Record<string, unknown>): Promise<AlipayAnswer> {
+    const sink = this.opts.exchangeLog ?? NO_EXCHANGE_LOG;
+    if (sink === NO_EXCHANGE_LOG) return this.send(method, params);
+    const at = new Date();
+    const started = performance.now();
+    const base = { at, system: 'alipay' as const, method, direction: 'out' as const, refundNo: keys.refundNo, ...(keys.orderNo ? { orderNo: keys.orderNo } : {}) };
+    try {
+      const r = await this.send(method, params);
+      sink.record({ ...base, resultCode: String(r.code ?? 'ok'), durationMs: Math.round(performance.now() - started), request: params, response: r });
+      return r;
+    } catch (e) {
+      sink.record({ ...base, resultCode: failureCode(e), durationMs: Math.round(performance.now() - started), request: params, response: { error: (e as Error).message.slice(0, 2000) } });
+      throw e;
+    }
+  }
+
+  private async send(method: string, params: Record<string, unknown>): Promise<AlipayAnswer> {
     let r: AlipayAnswer;
     try {
       r = (await this.sdk.exec(method, params, { validateSign: true })) as AlipayAnswer;

@@ -7,6 +7,8 @@
  *   POST /v3/refund/domestic/refunds                  refund (accepted = PROCESSING, usually)
  *   GET  /v3/refund/domestic/refunds/{out_refund_no}  query
  */
+import { NO_EXCHANGE_LOG, type ExchangeSink } from '../../common/exchange';
+import { failureCode } from '../exchange-code';
 import { Aes, Formatter, Rsa, Wechatpay } from 'wechatpay-axios-plugin';
 import {
   checkRefundRequest,
@@ -39,6 +41,8 @@ export interface WeChatPayOptions {
   /** Default notify_url of refunds. */
   notifyUrl: string;
   timeoutMs?: number;
+  /** The exchange log: one entry per API call (keys and signatures are not part of the recorded body). */
+  exchangeLog?: ExchangeSink;
 }
 
 /** The notice signature may be this old (s): WeChat Pay's guidance against replays. */
@@ -92,11 +96,13 @@ export class WeChatPayChannel implements PaymentChannel {
       notify_url: req.notifyUrl ?? this.opts.notifyUrl,
       amount: { refund: req.amountFen, total: req.totalFen, currency: 'CNY' },
     };
-    return toResult(await this.call(() => this.wx.v3.refund.domestic.refunds.post(body)));
+    const keys = { refundNo: req.outRefundNo, orderNo: req.orderRef.outTradeNo ?? req.orderRef.transactionId };
+    return toResult(await this.call('POST /v3/refund/domestic/refunds', keys, body, () => this.wx.v3.refund.domestic.refunds.post(body)));
   }
 
   async queryRefund(outRefundNo: string, _orderRef?: OrderRef): Promise<RefundResult> {
-    return toResult(await this.call(() => this.wx.v3.refund.domestic.refunds._out_refund_no_.get({ out_refund_no: outRefundNo })));
+    const keys = { refundNo: outRefundNo, orderNo: _orderRef?.outTradeNo ?? _orderRef?.transactionId };
+    return toResult(await this.call('GET /v3/refund/domestic/refunds/{out_refund_no}', keys, { out_refund_no: outRefundNo }, () => this.wx.v3.refund.domestic.refunds._out_refund_no_.get({ out_refund_no: outRefundNo })));
   }
 
   verifyNotice(headers: Record<string, string | string[] | undefined>, body: string): RefundNotice {
@@ -140,7 +146,23 @@ export class WeChatPayChannel implements PaymentChannel {
   }
 
   /** One SDK call, its errors split into retryable and permanent. */
-  private async call(fn: () => Promise<{ data: unknown }>): Promise<WxRefund> {
+  private async call(method: string, keys: { refundNo?: string; orderNo?: string }, request: unknown, fn: () => Promise<{ data: unknown }>): Promise<WxRefund> {
+    const sink = this.opts.exchangeLog ?? NO_EXCHANGE_LOG;
+    if (sink === NO_EXCHANGE_LOG) return this.send(fn);
+    const at = new Date();
+    const started = performance.now();
+    const base = { at, system: 'wechatpay' as const, method, direction: 'out' as const, refundNo: keys.refundNo, ...(keys.orderNo ? { orderNo: keys.orderNo } : {}) };
+    try {
+      const r = await this.send(fn);
+      sink.record({ ...base, resultCode: String(r.status ?? 'ok'), durationMs: Math.round(performance.now() - started), request, response: r });
+      return r;
+    } catch (e) {
+      sink.record({ ...base, resultCode: failureCode(e), durationMs: Math.round(performance.now() - started), request, response: { error: (e as Error).message.slice(0, 2000) } });
+      throw e;
+    }
+  }
+
+  private async send(fn: () => Promise<{ data: unknown }>): Promise<WxRefund> {
     try {
       return (await fn()).data as WxRefund;
     } catch (e) {

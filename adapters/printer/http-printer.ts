@@ -3,15 +3,35 @@
  * 2xx = printed; 4xx = the job is refused (permanent); anything else, or no answer, is thrown for a retry.
  */
 import { fetchJson, snippet } from '../notify/http';
+import { NO_EXCHANGE_LOG, type ExchangeSink } from '../../common/exchange';
+import { failureCode } from '../exchange-code';
 import { PrinterPermanentError, type PrintJob, type Printer, type PrintResult } from './printer';
 
 export class HttpPrinter implements Printer {
   constructor(
     private readonly baseUrl: string,
     private readonly timeoutMs = 20_000,
+    private readonly exchangeLog: ExchangeSink = NO_EXCHANGE_LOG,
   ) {}
 
   async print(job: PrintJob): Promise<PrintResult> {
+    if (this.exchangeLog === NO_EXCHANGE_LOG) return this.send(job);
+    const at = new Date();
+    const started = performance.now();
+    // the document itself is not recorded (its bill is kept elsewhere): its size says what was sent
+    const request = { jobId: job.jobId, printer: job.printer, media: job.media, title: job.title, copies: job.copies ?? 1, documentBytes: job.pdf.length };
+    const base = { at, system: 'printer' as const, method: 'POST /printer/jobs', direction: 'out' as const };
+    try {
+      const r = await this.send(job);
+      this.exchangeLog.record({ ...base, resultCode: r.state, durationMs: Math.round(performance.now() - started), request, response: { ...r } });
+      return r;
+    } catch (e) {
+      this.exchangeLog.record({ ...base, resultCode: failureCode(e), durationMs: Math.round(performance.now() - started), request, response: { error: (e as Error).message.slice(0, 2000) } });
+      throw e;
+    }
+  }
+
+  private async send(job: PrintJob): Promise<PrintResult> {
     const r = await fetchJson('printer', `${this.baseUrl}/printer/jobs`, {
       method: 'POST',
       timeoutMs: this.timeoutMs,
@@ -26,6 +46,6 @@ export class HttpPrinter implements Printer {
   }
 }
 
-export function createPrinter(baseUrl: string): Printer {
-  return new HttpPrinter(baseUrl.replace(/\/$/, ''));
+export function createPrinter(baseUrl: string, exchangeLog: ExchangeSink = NO_EXCHANGE_LOG): Printer {
+  return new HttpPrinter(baseUrl.replace(/\/$/, ''), undefined, exchangeLog);
 }

@@ -2,6 +2,7 @@
  * Signing adapter entry point: `createSigner` picks the external signing server when
  * `signerUrl` is set, else the local worker-thread pool with the (decrypted) private key.
  */
+import type { ExchangeSink } from '../../common/exchange';
 import { LocalSigner } from './local-signer';
 import { RemoteSigner } from './remote-signer';
 import { SignerConfigError, type Signer } from './signer';
@@ -23,12 +24,14 @@ export interface CreateSignerOptions {
   keyId?: string;
   /** Remote request timeout; default 5000 ms. */
   timeoutMs?: number;
+  /** The exchange log for the signing server's calls. Local signing records nothing: an in-process SM2 signature is no exchange with an outside system. */
+  exchangeLog?: ExchangeSink;
 }
 
 export function createSigner(opts: CreateSignerOptions): Signer {
   if (opts.signerUrl) {
     if (!opts.keyId) throw new SignerConfigError(`a key id is required to sign with the signing server ${opts.signerUrl}`);
-    return new RemoteSigner({ url: opts.signerUrl, keyId: opts.keyId, publicKey: opts.publicKey, timeoutMs: opts.timeoutMs });
+    return new RemoteSigner({ url: opts.signerUrl, keyId: opts.keyId, publicKey: opts.publicKey, timeoutMs: opts.timeoutMs, exchangeLog: opts.exchangeLog });
   }
   if (!opts.privateKey) {
     throw new SignerConfigError('no SM2 private key for local signing, and no signing server (MEDBILL_SIGNER_URL) configured');

@@ -14,6 +14,8 @@
  * garbage) are plain Errors, worth retrying; a refusal or a key mismatch is a
  * SignerConfigError.
  */
+import { NO_EXCHANGE_LOG, type ExchangeSink } from '../../common/exchange';
+import { failureCode } from '../exchange-code';
 import { sm2 } from 'sm-crypto-v2';
 import { SM2_DEFAULT_USER_ID } from '../../common/gm';
 import { SIGNATURE_HEX, SignerConfigError, type Signer } from './signer';
@@ -29,6 +31,8 @@ export interface RemoteSignerOptions {
   timeoutMs?: number;
   /** Verify every returned signature locally; default true. */
   verify?: boolean;
+  /** The exchange log: one entry per call to the signing server. */
+  exchangeLog?: ExchangeSink;
 }
 
 interface SignResponse {
@@ -45,9 +49,11 @@ export class RemoteSigner implements Signer {
   private readonly timeoutMs: number;
   private readonly verify: boolean;
   private readonly closeCtl = new AbortController();
+  private readonly exchangeLog: ExchangeSink;
   private pubPoint?: ReturnType<typeof sm2.precomputePublicKey>;
 
   constructor(opts: RemoteSignerOptions) {
+    this.exchangeLog = opts.exchangeLog ?? NO_EXCHANGE_LOG;
     if (!opts.url) throw new SignerConfigError('RemoteSigner: the signing server URL is empty');
     if (!opts.keyId) throw new SignerConfigError(`RemoteSigner: no key id for signing server ${opts.url}`);
     if (!opts.publicKey || !sm2.verifyPublicKey(opts.publicKey)) {
@@ -61,6 +67,22 @@ export class RemoteSigner implements Signer {
   }
 
   async sign(message: string): Promise<string> {
+    const sink = this.exchangeLog;
+    if (sink === NO_EXCHANGE_LOG) return this.signOnce(message);
+    const at = new Date();
+    const started = performance.now();
+    const request = { keyId: this.keyId, alg: 'SM3withSM2', data: message };
+    try {
+      const signature = await this.signOnce(message);
+      sink.record({ at, system: 'signer', method: 'POST /sign', direction: 'out', resultCode: '0', durationMs: Math.round(performance.now() - started), request, response: { code: 0, signature } });
+      return signature;
+    } catch (e) {
+      sink.record({ at, system: 'signer', method: 'POST /sign', direction: 'out', resultCode: failureCode(e), durationMs: Math.round(performance.now() - started), request, response: { error: String((e as Error).message ?? e).slice(0, 2000) } });
+      throw e;
+    }
+  }
+
+  private async signOnce(message: string): Promise<string> {
     if (typeof message !== 'string') throw new TypeError(`message to sign must be a string, got ${typeof message}`);
     if (this.closeCtl.signal.aborted) throw new Error('RemoteSigner is closed');
     const where = `signing server ${this.endpoint} (key "${this.keyId}")`;

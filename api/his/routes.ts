@@ -89,6 +89,20 @@ async function firstAnswer(api: ApiContext, k: EnvelopeKey, method: string): Pro
 export function mountHisRoutes(router: Router, api: ApiContext): void {
   router.post('/medical-web/api/medical/:method', async (ctx: Context) => {
     const method = String(ctx.params.method);
+    const at = new Date();
+    const started = performance.now();
+    let request: unknown = null;
+    let out: unknown;
+    const exchange = (resultCode: string, response: unknown) => {
+      const b = request as { busNo?: unknown; billNo?: unknown; refundNo?: unknown } | null;
+      api.deps.exchangeLog.record({
+        at, system: 'his', method: method.slice(0, 64), direction: 'in',
+        ...(typeof b?.busNo === 'string' ? { busNo: b.busNo } : {}),
+        ...(typeof b?.billNo === 'string' ? { billNo: b.billNo } : {}),
+        ...(typeof b?.refundNo === 'string' ? { refundNo: b.refundNo } : {}),
+        resultCode, durationMs: Math.round(performance.now() - started), request, response,
+      });
+    };
     const his = api.deps.cfg.his;
     let appid = '';
     let key: string | undefined;
@@ -110,6 +124,8 @@ export function mountHisRoutes(router: Router, api: ApiContext): void {
       verifyEnvelopeSign(env, app.key);
       key = app.key;
       const business = decodeData(env, his.maxJsonDepth);
+      // the decoded request as the HIS sent it (a fresh object of this request; handlers only read it)
+      request = business;
       checkNoise(env.noise);
       const k: EnvelopeKey = { appid, noise: env.noise, sign: env.sign.toUpperCase() };
       pruneNow(api);
@@ -118,11 +134,11 @@ export function mountHisRoutes(router: Router, api: ApiContext): void {
         ctx.status = 200;
         ctx.type = 'application/json';
         ctx.body = earlier;
+        exchange(replayResult(earlier), { replay: true });
         return;
       }
       claimed = k;
       checkHisText(business, his.maxJsonDepth);
-      let out: unknown;
       const handler = HANDLERS.get(method);
       if (isIssueMethod(method)) out = await issueViaHis(api, appid, method, business);
       else if (handler) out = await handler(api, appid, business);
@@ -133,6 +149,7 @@ export function mountHisRoutes(router: Router, api: ApiContext): void {
       const err = e instanceof DomainError ? e : new DomainError('E9999', 'internal error; the request can be retried with the same busNo');
       // Errors answer with plain text (what HIS integrations display), starting with the field at fault.
       answer = { result: err.code, text: JSON.stringify(buildResponse(err.code, err.message, appid, key)) };
+      out = { message: err.message };
     }
     if (claimed) {
       try {
@@ -145,5 +162,18 @@ export function mountHisRoutes(router: Router, api: ApiContext): void {
     ctx.status = 200;
     ctx.type = 'application/json';
     ctx.body = answer.text;
+    exchange(answer.result, out);
   });
 }
+
+/** The result code of a stored answer sent again (a replay: rare, so decoding it here is cheap enough). */
+function replayResult(text: string): string {
+  try {
+    const env = JSON.parse(text) as { data?: string };
+    const r = JSON.parse(Buffer.from(String(env.data ?? ''), 'base64').toString('utf8')) as { result?: unknown };
+    return typeof r.result === 'string' ? r.result : 'replay';
+  } catch {
+    return 'replay';
+  }
+}
+

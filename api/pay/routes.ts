@@ -75,20 +75,41 @@ export async function recordRefundNotice(api: ApiContext, n: RefundNotice): Prom
 
 export function mountPaymentNotifyRoutes(router: Router, api: ApiContext, log: (m: string, e?: unknown) => void = console.error): void {
   const handle = (channel: PaymentChannelName, answer: { ok(ctx: Koa.Context): void; refuse(ctx: Koa.Context, status: number, message: string): void }) => async (ctx: Koa.Context) => {
+    const at = new Date();
+    const started = performance.now();
+    // every delivery is an exchange, refused, duplicate or first: recorded once the answer is set
+    const exchange = (resultCode: string, request: unknown, response: unknown, n?: RefundNotice) =>
+      api.deps.exchangeLog.record({
+        at, system: channel === 'wechat' ? 'wechatpay' : 'alipay', method: `POST ${channel === 'wechat' ? wechatNotifyPath : alipayNotifyPath}`, direction: 'in',
+        ...(n ? { refundNo: n.outRefundNo, ...(n.outTradeNo ? { orderNo: n.outTradeNo } : {}) } : {}),
+        resultCode, durationMs: Math.round(performance.now() - started), request, response,
+      });
     let notice: RefundNotice;
+    let text = '';
     try {
-      notice = api.deps.payments[channel].verifyNotice(ctx.headers, await readBody(ctx));
+      text = await readBody(ctx);
+      notice = api.deps.payments[channel].verifyNotice(ctx.headers, text);
     } catch (e) {
-      if (e instanceof PaymentNoticeError) return answer.refuse(ctx, e.code === 'E0082' ? 401 : 400, e.message);
+      if (e instanceof PaymentNoticeError) {
+        answer.refuse(ctx, e.code === 'E0082' ? 401 : 400, e.message);
+        exchange(e.code, { body: text.slice(0, 64 * 1024) }, { status: ctx.status, error: e.message });
+        return;
+      }
       throw e;
     }
+    // the verified (decrypted) notice, not the raw body: what the channel told us
+    const request = { ...notice, raw: notice.raw };
+    let first: boolean;
     try {
-      await recordRefundNotice(api, notice);
+      first = (await recordRefundNotice(api, notice)).first;
     } catch (e) {
       log(`[pay] recording a ${channel} notice for ${notice.outRefundNo} failed`, redactDbError(e));
-      return answer.refuse(ctx, 500, '处理失败，请重发');
+      answer.refuse(ctx, 500, '处理失败，请重发');
+      exchange('failed', request, { status: ctx.status }, notice);
+      return;
     }
     answer.ok(ctx);
+    exchange(first ? 'ok' : 'duplicate', request, { status: ctx.status, first }, notice);
   };
   router.post(
     wechatNotifyPath,
