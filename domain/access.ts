@@ -29,6 +29,13 @@ export type DataScope =
   /** Only the refunds the viewer is a party to, and their bills. */
   | { kind: 'parties' };
 
+/** A user's stored data scope (CONTRACT issue 14): a campus or a point covers every point nested below it. */
+export type DataScopeSetting =
+  | { kind: 'hospital' }
+  | { kind: 'campus'; campuses: string[] }
+  | { kind: 'points'; points: string[] }
+  | { kind: 'parties' };
+
 const has = (v: Viewer, ...roles: string[]) => roles.some((r) => v.roles.includes(r));
 
 /** The roles that see the whole hospital. */

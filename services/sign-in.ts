@@ -25,13 +25,20 @@ import {
 } from '../orm/repositories/sessions';
 import type { SessionsConfig } from '../config/sessions';
 import type { Deps } from './deps';
+import { BUILTIN_ROLES } from '../domain/permissions';
+import type { DataScopeSetting } from '../domain/access';
 
 export interface SessionUser {
   id: number;
   username: string;
   displayName: string;
   roles: string[];
+  /** The names of `roles` (Chinese), in the same order. */
+  roleNames: string[];
+  /** The union of the roles' permissions (domain/permissions.ts codes). */
+  permissions: string[];
   placeCode?: string;
+  scope: DataScopeSetting;
   /** Set when the user must choose a new password before anything else: after a reset, or when it expired. */
   passwordChange?: 'reset' | 'expired';
 }
@@ -82,12 +89,18 @@ export class SignInService {
   }
 
   private view(u: User, now: Date): SessionUser {
+    // TODO(issue 14, RBAC): read user_role / role_permission / the stored scope once the migration lands.
+    const roles = u.roles.split(',').filter(Boolean);
+    const defs = roles.map((code) => BUILTIN_ROLES.find((r) => r.code === code));
     return {
       id: u.id,
       username: u.username,
       displayName: u.displayName,
-      roles: u.roles.split(',').filter(Boolean),
+      roles,
+      roleNames: roles.map((code, i) => defs[i]?.name ?? code),
+      permissions: [...new Set(defs.flatMap((d) => d?.permissions ?? []))].sort(),
       placeCode: u.placeCode,
+      scope: defaultScope(roles, u.placeCode),
       passwordChange: mustChangePassword(u, this.cfg.passwordMaxAgeMs, now),
     };
   }
@@ -230,4 +243,11 @@ export function oneTimePassword(): string {
     [chars[i], chars[j]] = [chars[j], chars[i]];
   }
   return chars.join('');
+}
+
+/** Today's data scope by role, for a user without a stored scope (CONTRACT: finance/audit hospital, cashier its point, others parties). */
+export function defaultScope(roles: readonly string[], placeCode?: string): DataScopeSetting {
+  if (roles.some((r) => r === 'finance' || r === 'audit' || r === 'admin')) return { kind: 'hospital' };
+  if (roles.includes('cashier') && placeCode) return { kind: 'points', points: [placeCode] };
+  return { kind: 'parties' };
 }

@@ -7,6 +7,7 @@
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { policyText, PASSWORD_MAX_LENGTH } from '../../domain/sign-in';
+import { BUILTIN_ROLES, mfaRequired, permissionDef, type RoleKind } from '../../domain/permissions';
 import { SignInService, type OpenSession, type SessionUser } from '../../services/sign-in';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
@@ -48,6 +49,18 @@ export function requireRole(...roles: string[]) {
   };
 }
 
+/** Admits a user holding any of `codes` (domain/permissions.ts), else 403 E0005 naming the permission in Chinese. */
+export function requirePermission(...codes: string[]) {
+  return async (ctx: Context, next: Next) => {
+    const user = ctx.state.user as SessionUser;
+    if (!codes.some((c) => user.permissions.includes(c))) {
+      const names = codes.map((c) => permissionDef(c)?.name ?? c).join('、');
+      return sendError(ctx, new HttpError(403, 'E0005', `需要权限：${names}`));
+    }
+    await next();
+  };
+}
+
 function text(body: Record<string, unknown>, field: string, label: string, max: number): string {
   const v = body[field];
   if (typeof v !== 'string' || !v) throw new HttpError(400, 'E0010', `${field}: 请输入${label}`, field);
@@ -84,7 +97,9 @@ export function mountAuthRoutes(router: Router, api: ApiContext): void {
   });
   router.get('/api/auth/me', requireUser(api), async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { user: ctx.state.user, passwordPolicy: policyText(signIn.policy) };
+    const user = ctx.state.user as SessionUser;
+    // mfa.enrolled stays false until the MFA helper's enrolment lands (issue 14 point 3).
+    ctx.body = { user: { ...user, mfa: { required: mfaRequired(user.roles.map((code) => ({ code, kind: (BUILTIN_ROLES.find((r) => r.code === code)?.kind ?? (code === 'admin' ? 'sysadmin' : 'business')) as RoleKind }))), enrolled: false } }, passwordPolicy: policyText(signIn.policy) };
   });
   router.get('/api/auth/sessions', requireUser(api), async (ctx) => {
     ctx.body = { sessions: await signIn.sessionsOf(ctx.state.session as OpenSession) };

@@ -1,6 +1,6 @@
 import { canAct } from './todos';
 
-const user = (roles: string[], placeCode?: string) => ({ id: 1, username: 'u', displayName: 'u', roles, placeCode });
+const user = (roles: string[], placeCode?: string) => ({ id: 1, username: 'u', displayName: 'u', roles, roleNames: roles, permissions: [], placeCode, scope: { kind: 'parties' as const } });
 
 test('paper recovery is confirmed by the cashiers of its point, finance and admins only', () => {
   const t = { kind: 'paper_recovery', placeCode: 'MZ01' };
