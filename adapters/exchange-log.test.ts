@@ -15,7 +15,7 @@ import { FiscalUnavailableError } from './fiscal/platform';
 import { createPrinter } from './printer/http-printer';
 import { createSigner } from './signing';
 import { MailNotifier, SmsNotifier, WechatNotifier, WechatCardInserter, recordedNotifier, type NoticeInput } from './notify';
-import { demoKeyPair } from './payment/keys';
+import { paymentTestIdentities } from './payment/test-identities';
 import { WeChatPayChannel } from './payment/wechatpay';
 import { AlipayChannel } from './payment/alipay';
 import { startNotifySim, type NotifySim } from '../sim/notify/server';
@@ -191,14 +191,7 @@ describe('notices', () => {
 });
 
 describe('payment channels', () => {
-  const merchant = demoKeyPair(dataDir, 'wechatpay-merchant');
-  const wxPlatform = demoKeyPair(dataDir, 'wechatpay-platform');
-  const aliApp = demoKeyPair(dataDir, 'alipay-app');
-  const aliPlatform = demoKeyPair(dataDir, 'alipay-platform');
-  const API_V3_KEY = 'testApiV3Key0123456789abcdefABCD';
-  const MCH = { mchId: '1900000109', serial: '5157F09EFDC096DE15EBE81A47057A7232F1B8E1' };
-  const PLATFORM_SERIAL = 'PUB_KEY_ID_0119000001092026112200000000000001';
-  const APP_ID = '2021004100000001';
+  const { merchant, wxPlatform, aliApp, aliPlatform, API_V3_KEY, MCH, PLATFORM_SERIAL, APP_ID } = paymentTestIdentities(dataDir);
   let wxSim: WeChatPaySim;
   let aliSim: AlipaySim;
   const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { demoKeyPair } from './keys';
+import { paymentTestIdentities } from './test-identities';
 import { startWeChatPaySim, type WeChatPaySim } from '../../sim/wechatpay/server';
 import { startAlipaySim, type AlipaySim } from '../../sim/alipay/server';
 import { WeChatPayChannel, type WeChatPayOptions } from './wechatpay';
@@ -16,14 +16,7 @@ import { AlipayChannel, type AlipayOptions } from './alipay';
 import { PaymentNoticeError, PaymentRejectedError, PaymentUnavailableError, type PaymentChannel, type RefundNotice } from './channel';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medbill-pay-'));
-const merchant = demoKeyPair(dataDir, 'wechatpay-merchant');
-const wxPlatform = demoKeyPair(dataDir, 'wechatpay-platform');
-const aliApp = demoKeyPair(dataDir, 'alipay-app');
-const aliPlatform = demoKeyPair(dataDir, 'alipay-platform');
-const API_V3_KEY = 'testApiV3Key0123456789abcdefABCD';
-const MCH = { mchId: '1900000109', serial: '5157F09EFDC096DE15EBE81A47057A7232F1B8E1' };
-const PLATFORM_SERIAL = 'PUB_KEY_ID_0119000001092026112200000000000001';
-const APP_ID = '2021004100000001';
+const { merchant, wxPlatform, aliApp, aliPlatform, API_V3_KEY, MCH, PLATFORM_SERIAL, APP_ID } = paymentTestIdentities(dataDir);
 
 /** A merchant notify endpoint: verifies each notice with the channel and records it. */
 function receiver(channel: () => PaymentChannel, ok: (status: number) => { status: number; body: string }) {
