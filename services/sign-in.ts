@@ -26,7 +26,7 @@ import {
 import type { SessionsConfig } from '../config/sessions';
 import type { Deps } from './deps';
 import { BUILTIN_ROLES } from '../domain/permissions';
-import type { DataScopeSetting } from '../domain/access';
+import { dataScope, type DataScopeSetting } from '../domain/access';
 
 export interface SessionUser {
   id: number;
@@ -245,9 +245,7 @@ export function oneTimePassword(): string {
   return chars.join('');
 }
 
-/** Today's data scope by role, for a user without a stored scope (CONTRACT: finance/audit hospital, cashier its point, others parties). */
+/** Today's data scope by role, for a user without a stored scope: the one rule of domain/access.ts (a cashier without a point sees none). */
 export function defaultScope(roles: readonly string[], placeCode?: string): DataScopeSetting {
-  if (roles.some((r) => r === 'finance' || r === 'audit' || r === 'admin')) return { kind: 'hospital' };
-  if (roles.includes('cashier') && placeCode) return { kind: 'points', points: [placeCode] };
-  return { kind: 'parties' };
+  return dataScope({ username: '', roles, placeCode });
 }
