@@ -11,7 +11,10 @@ export type ErrorCode =
   | 'E0006' // console: the user name is locked after too many wrong passwords (HTTP 423)
   | 'E0007' // too many failed attempts from this address (sign-in, H5 check codes) (HTTP 429)
   | 'E0008' // console: the password must be changed first (reset or expired) (HTTP 403)
+  | 'E0009' // console: the user must enrol a second factor first (administrators and finance) (HTTP 403)
   | 'E0010' // a required field is missing or has the wrong form
+  | 'E0013' // system management: refused by a rule (三员分立, one's own account, a role in use, a built-in administrator role) (HTTP 409)
+  | 'E0014' // system management: user or role not found (HTTP 404)
   | 'E0011' // amounts do not add up
   | 'E0012' // busNo already used with different content
   | 'E0020' // unknown or inactive billing point

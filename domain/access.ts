@@ -2,14 +2,16 @@
  * Who sees what: the one data-scope and disclosure policy of the console. Routes never decide
  * scope themselves; they ask services/access.ts, which applies these rules to the data.
  *
- * - Data scope by job: finance, audit and admin see the whole hospital; a cashier sees the bills
- *   and refunds of their billing point (a cashier with no point sees none); doctors and
- *   department users see only the refunds they are a party to (on their to-do now or once, decided,
+ * - Data scope: a user's stored scope (hospital, campuses or billing points; a campus or a point
+ *   covers every point nested below it), set by the security administrator; without one, the
+ *   role's default: finance and audit see the whole hospital; a cashier sees the bills and refunds
+ *   of their billing point (a cashier with no point sees none); doctors, department users and the
+ *   administrators see only the refunds they are a party to (on their to-do now or once, decided,
  *   applied for, copied to, transferred to, or the patient's own doctor) and the bills of the
  *   refunds on their to-do now or that name them.
- * - Disclosure by job: the patient's ID number, phone and e-mail are masked for every role that
- *   does not serve the patient or check the money (doctor, department, audit); the signed text
- *   (which carries the full ID number) goes only to roles that act on bills (cashier, finance, admin).
+ * - Disclosure by permission: the patient's ID number, phone and e-mail in clear need
+ *   `bill:identity` (the window and finance); the signed text (which carries the full ID number)
+ *   needs `bill:signed-text`. Every other viewer gets them masked.
  *
  * Pure (domain only): the console imports the masks to render the same way.
  */
@@ -19,6 +21,10 @@ export interface Viewer {
   roles: readonly string[];
   /** The billing point a cashier works at. */
   placeCode?: string | null;
+  /** The permissions of the viewer's roles (domain/permissions.ts codes). */
+  permissions?: readonly string[];
+  /** The viewer's stored scope, resolved against the billing-point tree (resolveScope); absent: the role's default. */
+  scope?: DataScope;
 }
 
 export type DataScope =
@@ -29,22 +35,69 @@ export type DataScope =
   /** Only the refunds the viewer is a party to, and their bills. */
   | { kind: 'parties' };
 
-/** A user's stored data scope (CONTRACT issue 14): a campus or a point covers every point nested below it. */
+/** A user's stored data scope: a campus or a point covers every point nested below it. */
 export type DataScopeSetting =
   | { kind: 'hospital' }
   | { kind: 'campus'; campuses: string[] }
   | { kind: 'points'; points: string[] }
   | { kind: 'parties' };
 
-const has = (v: Viewer, ...roles: string[]) => roles.some((r) => v.roles.includes(r));
+export const SCOPE_KIND_NAMES: Record<DataScopeSetting['kind'], string> = { hospital: '全院', campus: '院区', points: '开票点', parties: '仅本人相关' };
 
-/** The roles that see the whole hospital. */
-export const HOSPITAL_ROLES = ['admin', 'finance', 'audit'] as const;
+
+/** The roles whose default scope is the whole hospital. */
+export const HOSPITAL_ROLES = ['finance', 'audit'] as const;
+
+/** The role's default scope (a user without a stored one). */
+export function defaultDataScope(v: Pick<Viewer, 'roles' | 'placeCode'>): DataScope {
+  if (HOSPITAL_ROLES.some((r) => v.roles.includes(r))) return { kind: 'hospital' };
+  if (v.roles.includes('cashier')) return { kind: 'points', points: v.placeCode ? [v.placeCode] : [] };
+  return { kind: 'parties' };
+}
 
 export function dataScope(v: Viewer): DataScope {
-  if (has(v, ...HOSPITAL_ROLES)) return { kind: 'hospital' };
-  if (has(v, 'cashier')) return { kind: 'points', points: v.placeCode ? [v.placeCode] : [] };
-  return { kind: 'parties' };
+  return v.scope ?? defaultDataScope(v);
+}
+
+/** A billing point of the tree a scope is resolved against. */
+export interface PointNode {
+  code: string;
+  parentCode: string | null;
+}
+
+/** The stored setting as the points it covers: a campus or a point with every point nested below it (cycles and unknown codes tolerated). */
+export function resolveScope(setting: DataScopeSetting, tree: readonly PointNode[]): DataScope {
+  if (setting.kind === 'hospital' || setting.kind === 'parties') return { kind: setting.kind };
+  const roots = setting.kind === 'campus' ? setting.campuses : setting.points;
+  const children = new Map<string, string[]>();
+  for (const p of tree) if (p.parentCode) children.set(p.parentCode, [...(children.get(p.parentCode) ?? []), p.code]);
+  const known = new Set(tree.map((p) => p.code));
+  const seen = new Set<string>();
+  const walk = (code: string) => {
+    if (seen.has(code) || !known.has(code)) return;
+    seen.add(code);
+    for (const c of children.get(code) ?? []) walk(c);
+  };
+  roots.forEach(walk);
+  return { kind: 'points', points: [...seen].sort() };
+}
+
+/** Why a stored scope setting is malformed (Chinese, naming the field), or undefined. */
+export function scopeSettingProblem(v: unknown, tree: readonly (PointNode & { kind?: string })[]): string | undefined {
+  if (v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) return 'scope: 数据范围格式不正确';
+  const s = v as Record<string, unknown>;
+  if (s.kind === 'hospital' || s.kind === 'parties') return Object.keys(s).length === 1 ? undefined : 'scope: 数据范围格式不正确';
+  const field = s.kind === 'campus' ? 'campuses' : s.kind === 'points' ? 'points' : undefined;
+  if (!field) return 'scope.kind: 数据范围应为 全院、院区、开票点 或 仅本人相关';
+  const list = s[field];
+  if (!Array.isArray(list) || list.length === 0 || list.length > 200 || list.some((c) => typeof c !== 'string')) return `scope.${field}: 请选择 1 至 200 个${field === 'campuses' ? '院区' : '开票点'}`;
+  for (const code of list as string[]) {
+    const p = tree.find((t) => t.code === code);
+    if (!p) return `scope.${field}: ${field === 'campuses' ? '院区' : '开票点'} ${code.slice(0, 32)} 不存在`;
+    if (field === 'campuses' && p.kind !== 'campus') return `scope.campuses: ${code} 不是院区`;
+  }
+  return undefined;
 }
 
 /** Whether the billing point `placeCode` is in a point-scoped or hospital-wide viewer's scope (parties: false; their rows are checked one by one). */
@@ -84,11 +137,11 @@ export function refundInScope(v: Viewer, r: RefundParties): boolean {
   return r.isTodo || r.actedOn || r.copied || [r.applicant, r.doctor, r.assignee].includes(v.username) || wasOnTodo(v, r);
 }
 
-/** Whether the viewer's job needs the patient's identity in clear: the window (cashier) and finance. */
-export const revealsIdentity = (v: Viewer): boolean => has(v, 'cashier', 'finance');
+/** Whether the viewer may see the patient's identity in clear (`bill:identity`: the window and finance by default). */
+export const revealsIdentity = (v: Viewer): boolean => !!v.permissions?.includes('bill:identity');
 
-/** Whether the viewer gets the signed canonical text (it holds the full ID number): roles that act on bills. */
-export const seesSignedText = (v: Viewer): boolean => has(v, 'cashier', 'finance', 'admin');
+/** Whether the viewer gets the signed canonical text (it holds the full ID number): `bill:signed-text`. */
+export const seesSignedText = (v: Viewer): boolean => !!v.permissions?.includes('bill:signed-text');
 
 /** `110101199003071234` -> `**************1234`: all but the last 4 characters starred. */
 export function maskIdCard(id: string): string {
