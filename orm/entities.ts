@@ -32,6 +32,8 @@ export class BillingPoint {
   code!: string;
   name!: string;
   parent?: BillingPoint;
+  /** `campus` (院区: a node whose children are billing points) or `point` (the column's default; left out on insert so older schemas still seed). */
+  kind?: string;
   active = true;
   createdAt: Date = now();
 }
@@ -314,9 +316,13 @@ export class User {
   username!: string;
   displayName!: string;
   passwordHash!: string;
-  /** Comma-separated roles: admin, finance, cashier, doctor, department, audit. */
+  /** Comma-separated role codes (`role.code`: cashier, doctor, department, finance, audit, sysadmin, secadmin, auditadmin, or a role of the hospital's). */
   roles!: string;
   placeCode?: string;
+  /** The user's data scope (domain/access.ts DataScopeSetting) as JSON; null: the role's default. */
+  scopeJson?: string | null;
+  /** The hospital identity platform's subject (OIDC `sub`) for single sign-on. */
+  oidcSubject?: string | null;
   active = true;
   /** When the password was last set (the expiry counts from here). */
   passwordChangedAt?: Date;
@@ -349,6 +355,7 @@ export const BillingPointSchema = new EntitySchema<BillingPoint>({
     code: { type: 'string', length: 32 },
     name: { type: 'string', length: 128 },
     parent: { kind: 'm:1', entity: () => BillingPoint, nullable: true },
+    kind: { type: 'string', length: 8, nullable: true },
     active: { type: 'boolean', default: true },
     createdAt: { type: 'datetime' },
   },
@@ -632,6 +639,8 @@ export const UserSchema = new EntitySchema<User>({
     passwordHash: { type: 'string', length: 200 },
     roles: { type: 'string', length: 128 },
     placeCode: { type: 'string', length: 32, nullable: true },
+    scopeJson: { type: 'text', nullable: true },
+    oidcSubject: { type: 'string', length: 128, nullable: true },
     active: { type: 'boolean', default: true },
     passwordChangedAt: { type: 'datetime', nullable: true },
     mustChangePassword: { type: 'boolean', default: false },

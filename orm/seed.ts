@@ -64,7 +64,12 @@ export const DEMO = {
     ['ZY01', '0401', '0101', '医疗门诊收费票据（纸质）', 1001, 1500],
   ] as Array<[string, string, string, string, number, number]>,
   users: [
-    { username: 'admin', password: 'admin123', displayName: '系统管理员', roles: 'admin,finance,cashier,audit' },
+    // A business user holding every business role (the demo's all-round account; no administrator role: 三员分立).
+    { username: 'admin', password: 'admin123', displayName: '演示综合账号', roles: 'finance,cashier,audit' },
+    // The three administrators (三员分立): configuration, users and roles, the logs.
+    { username: 'sysadmin', password: 'Sysadmin#2026', displayName: '系统管理员 周强', roles: 'sysadmin' },
+    { username: 'secadmin', password: 'Secadmin#2026', displayName: '安全管理员 吴静', roles: 'secadmin' },
+    { username: 'auditadmin', password: 'Auditadmin#2026', displayName: '审计管理员 郑敏', roles: 'auditadmin' },
     { username: 'finance', password: 'finance123', displayName: '财务科 王会计', roles: 'finance' },
     { username: 'cashier', password: 'cashier123', displayName: '门诊收费员 李敏', roles: 'cashier', placeCode: 'MZ01' },
     { username: 'doctor', password: 'doctor123', displayName: '门诊医生 张伟', roles: 'doctor' },

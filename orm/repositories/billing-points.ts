@@ -27,13 +27,15 @@ export async function parentOf(em: EntityManager, id: number): Promise<number | 
 }
 
 /** A new active point (one statement). */
-export async function insertPoint(em: EntityManager, p: { hospitalId: number; code: string; name: string; parentId: number | null }): Promise<void> {
-  await em.getConnection().execute('insert into billing_point (hospital_id, code, name, parent_id, active, created_at) values (?, ?, ?, ?, ?, ?)', [p.hospitalId, p.code, p.name, p.parentId, 1, em.getPlatform().processDateProperty(new Date())], 'run');
+export async function insertPoint(em: EntityManager, p: { hospitalId: number; code: string; name: string; parentId: number | null; kind?: 'campus' | 'point' }): Promise<void> {
+  await em.getConnection().execute('insert into billing_point (hospital_id, code, name, parent_id, kind, active, created_at) values (?, ?, ?, ?, ?, ?, ?)', [p.hospitalId, p.code, p.name, p.parentId, p.kind ?? 'point', 1, em.getPlatform().processDateProperty(new Date())], 'run');
 }
 
 export interface PointChange {
   name?: string;
   parentId?: number | null;
+  /** `campus` (院区) or `point`. */
+  kind?: 'campus' | 'point';
   active?: boolean;
 }
 
@@ -48,6 +50,10 @@ export async function updatePoint(sql: Sql, id: number, c: PointChange): Promise
   if (c.parentId !== undefined) {
     sets.push('parent_id = ?');
     params.push(c.parentId);
+  }
+  if (c.kind !== undefined) {
+    sets.push('kind = ?');
+    params.push(c.kind);
   }
   if (c.active !== undefined) {
     sets.push('active = ?');

@@ -226,7 +226,7 @@ export const latestMovements = (em: EntityManager, type?: string): Promise<Movem
   );
 
 export interface PointsOverview {
-  points: Array<{ id: number; code: string; name: string; parent_code: string | null; active: number | boolean; created_at: string }>;
+  points: Array<{ id: number; code: string; name: string; kind: string | null; parent_code: string | null; active: number | boolean; created_at: string }>;
   kinds: Array<{ id: number; code: string; name: string }>;
   remaining: Array<{ place_id: number; bill_kind_id: number; remaining: number | string; segments: number }>;
   thresholds: Array<{ place_id: number; bill_kind_id: number; min_remaining: number | string }>;
@@ -237,7 +237,7 @@ export interface PointsOverview {
 /** The points with their parents, the kinds, each point's unused numbers, thresholds, open alarms, and the points that issued bills. */
 export async function pointsOverview(em: EntityManager): Promise<PointsOverview> {
   const points = await c(em).execute<PointsOverview['points']>(
-    'select p.id, p.code, p.name, q.code as parent_code, p.active, p.created_at from billing_point p left join billing_point q on q.id = p.parent_id order by p.code',
+    'select p.id, p.code, p.name, p.kind, q.code as parent_code, p.active, p.created_at from billing_point p left join billing_point q on q.id = p.parent_id order by p.code',
   );
   const kinds = await c(em).execute<PointsOverview['kinds']>('select id, code, name from bill_kind order by code');
   const remaining = await c(em).execute<PointsOverview['remaining']>(
