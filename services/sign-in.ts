@@ -25,20 +25,27 @@ import {
 } from '../orm/repositories/sessions';
 import type { SessionsConfig } from '../config/sessions';
 import type { Deps } from './deps';
-import { BUILTIN_ROLES } from '../domain/permissions';
-import { dataScope, type DataScopeSetting } from '../domain/access';
+import type { RoleKind } from '../domain/permissions';
+import { defaultDataScope, resolveScope, type DataScope, type DataScopeSetting } from '../domain/access';
+import { pointTree, rolesOfCodes } from '../orm/repositories/rbac';
 
 export interface SessionUser {
   id: number;
   username: string;
   displayName: string;
+  /** The codes of the user's roles (`role` rows; a code without a row grants nothing and is left out). */
   roles: string[];
   /** The names of `roles` (Chinese), in the same order. */
   roleNames: string[];
-  /** The union of the roles' permissions (domain/permissions.ts codes). */
+  /** The kinds of `roles` (business, or one of the three administrators), in the same order. */
+  roleKinds: RoleKind[];
+  /** The union of the roles' permissions (domain/permissions.ts codes), as `role_permission` holds them now. */
   permissions: string[];
   placeCode?: string;
-  scope: DataScopeSetting;
+  /** The data scope in force: the stored one resolved against the billing-point tree, or the role's default. */
+  scope: DataScope;
+  /** The stored scope (null: the role's default). */
+  scopeSetting: DataScopeSetting | null;
   /** Set when the user must choose a new password before anything else: after a reset, or when it expired. */
   passwordChange?: 'reset' | 'expired';
 }
@@ -88,21 +95,9 @@ export class SignInService {
     return hmacSm3Hex(this.key, token);
   }
 
-  private view(u: User, now: Date): SessionUser {
-    // TODO(issue 14, RBAC): read user_role / role_permission / the stored scope once the migration lands.
-    const roles = u.roles.split(',').filter(Boolean);
-    const defs = roles.map((code) => BUILTIN_ROLES.find((r) => r.code === code));
-    return {
-      id: u.id,
-      username: u.username,
-      displayName: u.displayName,
-      roles,
-      roleNames: roles.map((code, i) => defs[i]?.name ?? code),
-      permissions: [...new Set(defs.flatMap((d) => d?.permissions ?? []))].sort(),
-      placeCode: u.placeCode,
-      scope: defaultScope(roles, u.placeCode),
-      passwordChange: mustChangePassword(u, this.cfg.passwordMaxAgeMs, now),
-    };
+  /** The user as a session sees it: roles and permissions as the role tables hold them now, the scope resolved. */
+  async view(em: SqlEm, u: User, now: Date): Promise<SessionUser> {
+    return sessionUserOf(em, u, mustChangePassword(u, this.cfg.passwordMaxAgeMs, now));
   }
 
   async login(input: { username: string; password: string; address: string; userAgent: string }, now = new Date()): Promise<SignedIn> {
@@ -134,7 +129,7 @@ export class SignInService {
     user.passwordChangedAt ??= now; // a password set before sessions existed: its clock starts now
     await em.flush();
     await this.pruneNowAndThen(em, now);
-    return { token, user: this.view(user, now) };
+    return { token, user: await this.view(em, user, now) };
   }
 
   /** The session a cookie's token opens, or undefined (unknown, revoked, idle, expired, user inactive). Records the use. */
@@ -152,7 +147,7 @@ export class SignInService {
     const user = await em.findOne(User, { id: s.userId, active: true });
     if (!user) return undefined;
     if (now.getTime() - s.lastSeenAt.getTime() >= TOUCH_EVERY_MS) await touchSession(em, id, now);
-    return { sessionId: id, user: this.view(user, now) };
+    return { sessionId: id, user: await this.view(em, user, now) };
   }
 
   /** Ends the session of this token (if any); true when one was open. */
@@ -245,7 +240,31 @@ export function oneTimePassword(): string {
   return chars.join('');
 }
 
-/** Today's data scope by role, for a user without a stored scope: the one rule of domain/access.ts (a cashier without a point sees none). */
-export function defaultScope(roles: readonly string[], placeCode?: string): DataScopeSetting {
-  return dataScope({ username: '', roles, placeCode });
+/** The stored scope of a user row (null: none, or unreadable). */
+export function storedScope(u: Pick<User, 'scopeJson'>): DataScopeSetting | null {
+  if (!u.scopeJson) return null;
+  try {
+    return JSON.parse(u.scopeJson) as DataScopeSetting;
+  } catch {
+    return null;
+  }
+}
+
+/** A user's roles, permissions and data scope as the tables hold them now. */
+export async function sessionUserOf(em: SqlEm, u: User, passwordChange?: SessionUser['passwordChange']): Promise<SessionUser> {
+  const roles = await rolesOfCodes(em, u.roles.split(',').filter(Boolean));
+  const setting = storedScope(u);
+  return {
+    id: u.id,
+    username: u.username,
+    displayName: u.displayName,
+    roles: roles.map((r) => r.code),
+    roleNames: roles.map((r) => r.name),
+    roleKinds: roles.map((r) => r.kind as RoleKind),
+    permissions: [...new Set(roles.flatMap((r) => r.permissions))].sort(),
+    placeCode: u.placeCode,
+    scope: setting ? resolveScope(setting, await pointTree(em)) : defaultDataScope({ roles: roles.map((r) => r.code), placeCode: u.placeCode }),
+    scopeSetting: setting,
+    passwordChange,
+  };
 }

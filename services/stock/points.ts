@@ -34,7 +34,7 @@ export async function checkParent(deps: Deps, selfId: number | undefined, parent
   return parent.id;
 }
 
-export async function createPoint(deps: Deps, hospitalId: number, p: { code: string; name: string; parentId: number | null }): Promise<void> {
+export async function createPoint(deps: Deps, hospitalId: number, p: { code: string; name: string; parentId: number | null; kind?: 'campus' | 'point' }): Promise<void> {
   try {
     await insertPoint(deps.orm.em, { hospitalId, ...p });
   } catch (e) {
