@@ -22,6 +22,7 @@ import { mountH5Routes } from './h5/routes';
 import { mountNoticeRoutes } from './console/notices';
 import { mountStockRoutes } from './console/stock';
 import { mountUploadRoutes } from './console/upload';
+import { mountSystemRoutes } from './console/system';
 import { mountPaymentNotifyRoutes } from './pay/routes';
 import { bodyLimits } from './http';
 
@@ -67,6 +68,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountBasicDataRoutes(router, api);
   mountStockRoutes(router, api);
   mountUploadRoutes(router, api);
+  mountSystemRoutes(router, api);
   mountH5Routes(router, api);
   mountPaymentNotifyRoutes(router, api, log);
   router.get('/', (ctx) => ctx.redirect('/console/'));

@@ -39,6 +39,8 @@ const HTTP_STATUS: Partial<Record<DomainError['code'], number>> = {
   E0007: 429,
   E0008: 403,
   E0030: 404,
+  E0013: 409,
+  E0014: 404,
   E0031: 409,
   E0050: 503,
   E0065: 409,

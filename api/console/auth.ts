@@ -7,7 +7,7 @@
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { policyText, PASSWORD_MAX_LENGTH } from '../../domain/sign-in';
-import { BUILTIN_ROLES, mfaRequired, permissionDef, type RoleKind } from '../../domain/permissions';
+import { mfaRequired, permissionDef } from '../../domain/permissions';
 import { SignInService, type OpenSession, type SessionUser } from '../../services/sign-in';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
@@ -98,8 +98,8 @@ export function mountAuthRoutes(router: Router, api: ApiContext): void {
   router.get('/api/auth/me', requireUser(api), async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     const user = ctx.state.user as SessionUser;
-    // mfa.enrolled stays false until the MFA helper's enrolment lands (issue 14 point 3).
-    ctx.body = { user: { ...user, mfa: { required: mfaRequired(user.roles.map((code) => ({ code, kind: (BUILTIN_ROLES.find((r) => r.code === code)?.kind ?? (code === 'admin' ? 'sysadmin' : 'business')) as RoleKind }))), enrolled: false } }, passwordPolicy: policyText(signIn.policy) };
+    // mfa.enrolled stays false until TOTP enrolment lands (issue 14 point 3).
+    ctx.body = { user: { ...user, mfa: { required: mfaRequired(user.roles.map((code, i) => ({ code, kind: user.roleKinds[i] }))), enrolled: false } }, passwordPolicy: policyText(signIn.policy) };
   });
   router.get('/api/auth/sessions', requireUser(api), async (ctx) => {
     ctx.body = { sessions: await signIn.sessionsOf(ctx.state.session as OpenSession) };

@@ -11,7 +11,7 @@ import type { Context } from 'koa';
 import type { Client } from '@temporalio/client';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
-import { requireRole, requireUser, type SessionUser } from './auth';
+import { requirePermission, requireUser, type SessionUser } from './auth';
 import { isUniqueViolation } from '../../orm/errors';
 import { triggerSchedule } from '../../temporal/schedules';
 import { BASIC_DATA_SYNC_SCHEDULE } from '../../temporal/schedules';
@@ -39,7 +39,8 @@ export async function syncNow(client: Client): Promise<void> {
 }
 
 export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
-  const guard = [requireUser(api), requireRole('admin', 'finance')];
+  const auth = requireUser(api);
+  const may = (...codes: string[]) => [auth, requirePermission(...codes)] as const;
   const em = () => api.deps.orm.em;
   const actor = (ctx: Context) => (ctx.state.user as SessionUser).displayName;
   const body = async (ctx: Context) => {
@@ -81,7 +82,7 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
   };
 
   // ---- 基础数据 ----
-  router.get('/api/basic-data', ...guard, handle(async (ctx) => {
+  router.get('/api/basic-data', ...may('menu:basic-data', 'menu:code-mapping'), handle(async (ctx) => {
     const { last, kinds, items, changes } = await repo.basicDataOverview(em());
     ctx.body = {
       lastSync: last ? { version: last.version, syncedAt: dbIso(last.synced_at), kinds: Number(last.kinds), items: Number(last.items), changes: Number(last.changes), workflowId: last.workflow_id } : null,
@@ -93,7 +94,7 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
     };
   }));
 
-  router.post('/api/basic-data/sync', ...guard, handle(async (ctx) => {
+  router.post('/api/basic-data/sync', ...may('basic-data:edit'), handle(async (ctx) => {
     await syncNow(api.client);
     ctx.status = 202;
     ctx.body = { scheduleId: BASIC_DATA_SYNC_SCHEDULE.id, triggeredBy: actor(ctx) };
@@ -105,12 +106,12 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
     fiscalItemActive: bool(m.fiscal_active), updatedBy: m.updated_by, updatedAt: dbIso(m.updated_at),
   });
 
-  router.get('/api/code-mappings', ...guard, handle(async (ctx) => {
+  router.get('/api/code-mappings', ...may('menu:basic-data', 'menu:code-mapping'), handle(async (ctx) => {
     const rows = await repo.codeMappings(em(), await hospitalId());
     ctx.body = { items: rows.map(mappingView) };
   }));
 
-  router.post('/api/code-mappings', ...guard, handle(async (ctx) => {
+  router.post('/api/code-mappings', ...may('code-mapping:edit'), handle(async (ctx) => {
     const b = await body(ctx);
     const hid = await hospitalId();
     const hisCode = text(b, 'hisCode', HIS_CODE, '须为 1-32 位字母、数字或 _.-')!;
@@ -124,7 +125,7 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
     ctx.body = mappingView(row!);
   }));
 
-  router.put('/api/code-mappings/:id', ...guard, handle(async (ctx) => {
+  router.put('/api/code-mappings/:id', ...may('code-mapping:edit'), handle(async (ctx) => {
     const mid = id(ctx);
     const b = await body(ctx);
     const hid = await hospitalId();
@@ -138,7 +139,7 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
     ctx.body = mappingView(row!);
   }));
 
-  router.delete('/api/code-mappings/:id', ...guard, handle(async (ctx) => {
+  router.delete('/api/code-mappings/:id', ...may('code-mapping:edit'), handle(async (ctx) => {
     const mid = id(ctx);
     if (!(await repo.removeCodeMapping(em(), await hospitalId(), mid))) throw new HttpError(404, 'E0030', `编码对照 ${mid} 不存在`);
     changed();
@@ -146,7 +147,7 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
   }));
 
   /** HIS charge codes of refused (E0021) issuance requests that are still unmapped. */
-  router.get('/api/code-mappings/unmapped', ...guard, handle(async (ctx) => {
+  router.get('/api/code-mappings/unmapped', ...may('menu:basic-data', 'menu:code-mapping'), handle(async (ctx) => {
     const hid = await hospitalId();
     const reqs = await repo.refusedForUnmappedCode(em(), hid);
     const mapped = await repo.mappedHisCodes(em(), hid);
@@ -179,10 +180,10 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
   // ---- 业务类别: busType -> bill kind ----
   const catView = (c: Row) => ({ id: Number(c.id), busType: c.bus_type, name: c.name, billKindCode: c.kind_code, billKindName: c.kind_name, billKindActive: bool(c.kind_active) });
 
-  router.get('/api/business-categories', ...guard, handle(async (ctx) => {
+  router.get('/api/business-categories', ...may('menu:basic-data', 'menu:code-mapping'), handle(async (ctx) => {
     ctx.body = { items: (await repo.businessCategories(em(), await hospitalId())).map(catView) };
   }));
-  router.post('/api/business-categories', ...guard, handle(async (ctx) => {
+  router.post('/api/business-categories', ...may('basic-data:edit'), handle(async (ctx) => {
     const b = await body(ctx);
     const hid = await hospitalId();
     const busType = text(b, 'busType', /^\d{2}$/, '须为 2 位数字')!;
@@ -194,7 +195,7 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
     ctx.status = 201;
     ctx.body = catView((await repo.businessCategory(em(), hid, newId))!);
   }));
-  router.put('/api/business-categories/:id', ...guard, handle(async (ctx) => {
+  router.put('/api/business-categories/:id', ...may('basic-data:edit'), handle(async (ctx) => {
     const cid = id(ctx);
     const b = await body(ctx);
     const hid = await hospitalId();
@@ -206,7 +207,7 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
     changed();
     ctx.body = catView((await repo.businessCategory(em(), hid, cid))!);
   }));
-  router.delete('/api/business-categories/:id', ...guard, handle(async (ctx) => {
+  router.delete('/api/business-categories/:id', ...may('basic-data:edit'), handle(async (ctx) => {
     const cid = id(ctx);
     if (!(await repo.removeBusinessCategory(em(), await hospitalId(), cid))) throw new HttpError(404, 'E0030', `业务类别 ${cid} 不存在`);
     changed();
@@ -230,10 +231,10 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
     return { name, remark, hisCodes: codes.join(',') };
   };
 
-  router.get('/api/item-groups', ...guard, handle(async (ctx) => {
+  router.get('/api/item-groups', ...may('menu:basic-data', 'menu:code-mapping'), handle(async (ctx) => {
     ctx.body = { items: (await repo.itemGroups(em(), await hospitalId())).map(groupView) };
   }));
-  router.post('/api/item-groups', ...guard, handle(async (ctx) => {
+  router.post('/api/item-groups', ...may('basic-data:edit'), handle(async (ctx) => {
     const hid = await hospitalId();
     const g = await groupInput(await body(ctx), hid);
     if (await repo.itemGroupNameTaken(em(), hid, g.name)) throw bad('name', `项目分组「${g.name}」已存在`, 'E0063', 409);
@@ -241,7 +242,7 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
     ctx.status = 201;
     ctx.body = groupView((await repo.itemGroup(em(), newId))!);
   }));
-  router.put('/api/item-groups/:id', ...guard, handle(async (ctx) => {
+  router.put('/api/item-groups/:id', ...may('basic-data:edit'), handle(async (ctx) => {
     const gid = id(ctx);
     const hid = await hospitalId();
     const g = await groupInput(await body(ctx), hid);
@@ -249,7 +250,7 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
     if (!(await repo.changeItemGroup(em(), hid, gid, g, actor(ctx)))) throw new HttpError(404, 'E0030', `项目分组 ${gid} 不存在`);
     ctx.body = groupView((await repo.itemGroup(em(), gid))!);
   }));
-  router.delete('/api/item-groups/:id', ...guard, handle(async (ctx) => {
+  router.delete('/api/item-groups/:id', ...may('basic-data:edit'), handle(async (ctx) => {
     const gid = id(ctx);
     if (!(await repo.removeItemGroup(em(), await hospitalId(), gid))) throw new HttpError(404, 'E0030', `项目分组 ${gid} 不存在`);
     ctx.status = 204;

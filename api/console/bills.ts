@@ -16,7 +16,7 @@ import { h5Url } from '../../domain/bill/facts';
 import { PAY_CHANNELS } from '../../services/delivery';
 import { HttpError, sendError } from '../http';
 import type { ApiContext } from '../context';
-import { requireRole, requireUser, type SessionUser } from './auth';
+import { requirePermission, requireUser, type SessionUser } from './auth';
 import { readJson } from '../http';
 import { parseRefundSpec, partialRefundEBillAnswer, writeOffAnswer } from '../his/write-off';
 import { DomainError } from '../../common/errors';
@@ -230,7 +230,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
   });
 
   // Reversal from the console: finance and admins for any point, a cashier for their own point.
-  router.post('/api/bills/:id/write-off', auth, requireRole('admin', 'finance', 'cashier'), async (ctx: Context) => {
+  router.post('/api/bills/:id/write-off', auth, requirePermission('bill:write-off'), async (ctx: Context) => {
     try {
       const bill = await loadBill(ctx);
       assertActOnBill(ctx.state.user as SessionUser, { placeCode: bill.place.code });
@@ -259,7 +259,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
   });
 
   // Partial refund (部分退费): reverse and reissue the rest, one process. Same roles as a reversal.
-  router.post('/api/bills/:id/partial-refund', auth, requireRole('admin', 'finance', 'cashier'), async (ctx: Context) => {
+  router.post('/api/bills/:id/partial-refund', auth, requirePermission('bill:partial-refund'), async (ctx: Context) => {
     try {
       const bill = await loadBill(ctx);
       assertActOnBill(ctx.state.user as SessionUser, { placeCode: bill.place.code });

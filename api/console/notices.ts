@@ -13,7 +13,7 @@ import { Bill, Notification } from '../../orm/entities';
 import { h5Url, noticeTargets, type Channel } from '../../domain/bill/facts';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
-import { requireRole, requireUser, type SessionUser } from './auth';
+import { requirePermission, requireUser, type SessionUser } from './auth';
 import { assertActOnBill, assertReadBill } from '../../services/access';
 import { identityView } from '../../domain/access';
 import { CHANNELS, checkTarget, newRequestKey, REQUEST_KEY, startNoticeResend } from '../../temporal/notice-client';
@@ -32,7 +32,7 @@ export function mountNoticeRoutes(router: Router, api: ApiContext): void {
     return bill;
   };
 
-  router.post('/api/bills/:id/notices/resend', auth, requireRole('admin', 'finance', 'cashier'), async (ctx: Context) => {
+  router.post('/api/bills/:id/notices/resend', auth, requirePermission('bill:notice-resend'), async (ctx: Context) => {
     try {
       const bill = await loadBill(ctx);
       assertActOnBill(ctx.state.user as SessionUser, { placeCode: bill.place.code });

@@ -11,12 +11,11 @@ import { voidBlankRange } from '../../services/paper';
 import { billWithPaper, formsOfBill, hospitalOfPoint, nextPaperForm, paperNo, paperStock, printJobsOfBill, usedNumbersOfSegment, type ConsolePaperBill } from '../../orm/repositories/paper';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
-import { requireRole, requireUser, type SessionUser } from './auth';
+import { requirePermission, requireUser, type SessionUser } from './auth';
 import { assertActOnBill, assertPoint, assertReadBill, placeFilter } from '../../services/access';
 import { findBill, runPaperOp } from '../his/paper';
 import { paperWorkflowId, workflowUrl } from '../../temporal/ids';
 
-const PAPER_ROLES = ['admin', 'finance', 'cashier'];
 
 type BillRow = ConsolePaperBill;
 
@@ -72,14 +71,14 @@ export function mountPaperRoutes(router: Router, api: ApiContext): void {
     };
   }));
 
-  router.post('/api/bills/:id/paper/exchange', auth, requireRole(...PAPER_ROLES), handle(async (ctx) => {
+  router.post('/api/bills/:id/paper/exchange', auth, requirePermission('paper:act'), handle(async (ctx) => {
     const b = await loadBill(ctx);
     const body = (await readJson(ctx)) as { pBillBatchCode?: unknown };
     const code = typeof body.pBillBatchCode === 'string' && body.pBillBatchCode ? body.pBillBatchCode : undefined;
     return runPaperOp(api, await ref(b), { op: 'exchange', placeCode: b.place_code, operator: operator(ctx), pBillBatchCode: code });
   }));
 
-  router.post('/api/bills/:id/paper/re-exchange', auth, requireRole(...PAPER_ROLES), handle(async (ctx) => {
+  router.post('/api/bills/:id/paper/re-exchange', auth, requirePermission('paper:act'), handle(async (ctx) => {
     const b = await loadBill(ctx);
     const reason = reasonOf((await readJson(ctx)) as { reason?: unknown }, '重新换开');
     // Name the form: a double click then re-exchanges once (the second call finds the bill on it).
@@ -88,19 +87,19 @@ export function mountPaperRoutes(router: Router, api: ApiContext): void {
     return runPaperOp(api, await ref(b), { op: 'reexchange', placeCode: b.place_code, operator: operator(ctx), reason, pBillBatchCode: next.p_bill_batch_code, pBillNo: paperNo(Number(next.next_no)) });
   }));
 
-  router.post('/api/bills/:id/paper/void', auth, requireRole(...PAPER_ROLES), handle(async (ctx) => {
+  router.post('/api/bills/:id/paper/void', auth, requirePermission('paper:act'), handle(async (ctx) => {
     const b = await loadBill(ctx);
     const reason = reasonOf((await readJson(ctx)) as { reason?: unknown }, '作废');
     if (b.paper_state !== 'exchanged' || !b.paper_bill_batch_code || !b.paper_bill_no) throw new HttpError(409, 'E0031', '该票据未换开纸质票据');
     return runPaperOp(api, await ref(b), { op: 'void', placeCode: b.place_code, operator: operator(ctx), reason, pBillBatchCode: b.paper_bill_batch_code, pBillNo: b.paper_bill_no });
   }));
 
-  router.post('/api/bills/:id/print-layout', auth, requireRole(...PAPER_ROLES), handle(async (ctx) => {
+  router.post('/api/bills/:id/print-layout', auth, requirePermission('paper:act'), handle(async (ctx) => {
     const b = await loadBill(ctx);
     return runPaperOp(api, await ref(b), { op: 'printLayout', placeCode: b.place_code, operator: operator(ctx) });
   }));
 
-  router.get('/api/paper/stock', auth, requireRole(...PAPER_ROLES), handle(async (ctx) => {
+  router.get('/api/paper/stock', auth, requirePermission('menu:paper'), handle(async (ctx) => {
     const q = typeof ctx.query.placeCode === 'string' && ctx.query.placeCode ? ctx.query.placeCode : undefined;
     const placeCode = placeFilter(ctx.state.user as SessionUser, q);
     const segs = await paperStock(em(), placeCode);
@@ -142,7 +141,7 @@ export function mountPaperRoutes(router: Router, api: ApiContext): void {
     return { segments };
   }));
 
-  router.post('/api/paper/blank-void', auth, requireRole(...PAPER_ROLES), handle(async (ctx) => {
+  router.post('/api/paper/blank-void', auth, requirePermission('paper:act'), handle(async (ctx) => {
     const body = (await readJson(ctx)) as Record<string, unknown>;
     const s = (f: string, label: string) => {
       const v = typeof body[f] === 'number' ? String(body[f]) : typeof body[f] === 'string' ? (body[f] as string).trim() : '';

@@ -11,7 +11,7 @@ import { loadChain, saveChain } from '../../services/refunds';
 import { fieldError } from '../../common/errors';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
-import { requireRole, requireUser, type SessionUser } from './auth';
+import { requirePermission, requireUser, type SessionUser } from './auth';
 import { actOnRefund, CONSOLE_REFUND_FIELDS, findRefund, isTodoFor, parseRefundFields, refundDetail, refundSummary, startRefund, type RefundRow } from '../../temporal/refund-client';
 import { billRef, consoleUser, listRefunds } from '../../orm/repositories/refund-reads';
 import { DECISIONS, REFUND_ACTIONS, type RefundActionName } from '../../domain/refund/states';
@@ -130,7 +130,7 @@ export function mountRefundRoutes(router: Router, api: ApiContext): void {
   });
 
   // A refund started at the window (a cashier or finance for the patient in front of them).
-  router.post('/api/refunds', auth, requireRole('cashier', 'finance', 'admin'), async (ctx: Context) => {
+  router.post('/api/refunds', auth, requirePermission('refund:apply'), async (ctx: Context) => {
     try {
       const u = ctx.state.user as SessionUser;
       const body = (await readJson(ctx)) as Record<string, unknown>;
@@ -162,7 +162,7 @@ export function mountRefundRoutes(router: Router, api: ApiContext): void {
     }
   });
 
-  router.put('/api/refund-chains/:code', auth, requireRole('admin'), async (ctx: Context) => {
+  router.put('/api/refund-chains/:code', auth, requirePermission('refund-chain:edit'), async (ctx: Context) => {
     try {
       const code = String(ctx.params.code) as PayType;
       if (code !== 'self' && code !== 'insured') throw new HttpError(404, 'E0010', 'code: 须为 self 或 insured', 'code');

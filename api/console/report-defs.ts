@@ -26,7 +26,8 @@ export interface ReportDef<Q = Record<string, string | undefined>> {
   id: string;
   title: string;
   description: string;
-  roles: string[];
+  /** The permission that opens it (domain/permissions.ts). */
+  permission: string;
   params: ReportParam[];
   parse(q: Record<string, string | undefined>, user: SessionUser): Q;
   columns: ReportColumn[];

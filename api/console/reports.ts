@@ -16,7 +16,7 @@ import { chinaTime } from '../../domain/bill/facts';
 import { PAY_CHANNELS } from '../../services/delivery';
 import { HttpError, sendError } from '../http';
 import type { ApiContext } from '../context';
-import { requireRole, requireUser, type SessionUser } from './auth';
+import { requirePermission, requireUser, type SessionUser } from './auth';
 import { registerStockReports } from './stock-reports';
 import { billListingGroups, billListingPage, type BillReportRow } from '../../orm/repositories/reports';
 import { dateRange, REPORTS, scopedPlace, type ReportColumn, type ReportDef, type ReportRow } from './report-defs';
@@ -34,7 +34,7 @@ function billListing(id: string, title: string, groupBy: 'place' | 'payee'): Rep
     id,
     title,
     description: `${title}：按${groupBy === 'place' ? '开票点' : '收费员'}汇总的开票明细（业务日期、开票日期、开票点、收费员、患者、业务标识、科室、交费渠道、金额、票据、关联红票与纸质票、状态），含小计与合计`,
-    roles: ['admin', 'finance', 'audit', 'cashier'],
+    permission: 'menu:reports',
     params: [
       { name: 'dateFrom', label: '开票日期起', type: 'date', required: true },
       { name: 'dateTo', label: '开票日期止', type: 'date', required: true },
@@ -162,7 +162,7 @@ export function mountReportRoutes(router: Router, api: ApiContext): void {
   router.get('/api/reports', auth, async (ctx: Context) => {
     const u = ctx.state.user as SessionUser;
     ctx.body = {
-      reports: REPORTS.filter((r) => r.roles.some((x) => u.roles.includes(x))).map((r) => ({ id: r.id, title: r.title, description: r.description, params: r.params, columns: r.columns })),
+      reports: REPORTS.filter((r) => u.permissions.includes(r.permission)).map((r) => ({ id: r.id, title: r.title, description: r.description, params: r.params, columns: r.columns })),
     };
   });
 
@@ -170,7 +170,7 @@ export function mountReportRoutes(router: Router, api: ApiContext): void {
     const def = REPORTS.find((r) => r.id === ctx.params.id);
     if (!def) throw new HttpError(404, 'E0030', `报表 ${String(ctx.params.id)} 不存在`);
     const u = ctx.state.user as SessionUser;
-    if (!def.roles.some((x) => u.roles.includes(x))) throw new HttpError(403, 'E0005', `无权查看报表「${def.title}」`);
+    if (!u.permissions.includes(def.permission)) throw new HttpError(403, 'E0005', `无权查看报表「${def.title}」`);
     return { def, q: def.parse(ctx.query as Record<string, string | undefined>, u) };
   };
 
@@ -195,7 +195,7 @@ export function mountReportRoutes(router: Router, api: ApiContext): void {
     }
   });
 
-  router.get('/api/reports/:id/export', auth, requireRole('admin', 'finance', 'audit', 'cashier'), async (ctx: Context) => {
+  router.get('/api/reports/:id/export', auth, requirePermission('report:export'), async (ctx: Context) => {
     let def: ReportDef<any>;
     let q: unknown;
     try {

@@ -9,7 +9,8 @@ import { chinaTime } from '../../domain/bill/facts';
 import { issuedPerPointKind, movedPerPointKind, pointKindsEverStocked, requisitionLineNames, requisitionSegments, requisitionsCreatedIn, stockBalance, stockMovementsIn } from '../../orm/repositories/reports';
 import { dateRange, registerReport, scopedPlace, type ReportDef, type ReportRow } from './report-defs';
 
-const OFFICE = ['admin', 'finance', 'audit'];
+/** The stock reports: finance and the audit office (not the window). */
+const OFFICE = 'report:stock';
 const when = (v: number | string | Date | null) => {
   if (v === null) return '';
   const d = dbDate(v);
@@ -29,7 +30,7 @@ const balance: ReportDef<Record<string, never>> = {
   id: 'stock-balance',
   title: '库存结余',
   description: '库存结余：当前医院库存（待入库、已入库未分发）与各开票点未使用号码，按票据代码列出号段数与数量，含合计',
-  roles: OFFICE,
+  permission: OFFICE,
   params: [],
   parse: () => ({}),
   columns: [
@@ -56,7 +57,7 @@ const requisitions: ReportDef<Period> = {
   id: 'requisitions',
   title: '申领情况',
   description: '申领情况：期间内创建的票据申领单，含申领明细、状态、审核与入库（谁、何时）及下发号段',
-  roles: OFFICE,
+  permission: OFFICE,
   params: PERIOD,
   parse: (q) => dateRange(q),
   columns: [
@@ -106,7 +107,7 @@ function movements(id: string, title: string, types: string[], description: stri
     id,
     title,
     description,
-    roles: OFFICE,
+    permission: OFFICE,
     params: [...PERIOD, { name: 'placeCode', label: '开票点', type: 'place' }],
     parse: (q, user) => ({ ...dateRange(q), placeCode: scopedPlace(q, user) }),
     columns: [
@@ -154,7 +155,7 @@ const usage: ReportDef<Period & { placeCode?: string }> = {
   id: 'usage-per-point',
   title: '领用存',
   description: '领用存：各开票点、各票据种类在期间内的期初结余、领用（分发）、退回、使用（含红票）、作废与期末结余',
-  roles: [...OFFICE, 'cashier'],
+  permission: 'menu:reports',
   params: [...PERIOD, { name: 'placeCode', label: '开票点', type: 'place' }],
   parse: (q, user) => ({ ...dateRange(q), placeCode: scopedPlace(q, user) }),
   columns: [

@@ -10,7 +10,7 @@ import type { Context, Next } from 'koa';
 import { DomainError, fieldError } from '../../common/errors';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
-import { requireRole, requireUser, type SessionUser } from './auth';
+import { requirePermission, requireUser, type SessionUser } from './auth';
 import { domainErrorOf } from '../../temporal/domain-errors';
 import { auditNumbers } from '../../services/stock/audit';
 import { distribute, kindByCode, parseRangeSpec, returnToPool, voidRange, type PointRef } from '../../services/stock/stock';
@@ -26,13 +26,13 @@ import { triggerSchedule } from '../../temporal/schedules';
 import { STOCK_ALARM_SCHEDULE } from '../../temporal/schedules';
 import { requisitionWorkflowId, workflowUrl } from '../../temporal/ids';
 
-export const STOCK_ROLES = ['finance', 'admin'];
 
 const no10 = (v: number | string) => String(v).padStart(10, '0');
 const num = (v: unknown) => Number(v ?? 0);
 
 export function mountStockRoutes(router: Router, api: ApiContext): void {
-  const guard = [requireUser(api), requireRole(...STOCK_ROLES)] as const;
+  const auth = requireUser(api);
+  const may = (...codes: string[]) => [auth, requirePermission(...codes)] as const;
   const em = () => api.deps.orm.em;
   const conn = () => api.deps.orm.em.fork();
   const actor = (ctx: Context) => (ctx.state.user as SessionUser).displayName;
@@ -61,7 +61,7 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
     return v.trim();
   };
 
-  router.get('/api/stock/kinds', ...guard, handle(async () => {
+  router.get('/api/stock/kinds', ...may('menu:requisitions', 'menu:stock', 'menu:points'), handle(async () => {
     return { items: await billKindList(em()) };
   }));
 
@@ -97,14 +97,14 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
     };
   };
 
-  router.get('/api/stock/requisitions', ...guard, handle(async (ctx) => {
+  router.get('/api/stock/requisitions', ...may('menu:requisitions'), handle(async (ctx) => {
     const state = typeof ctx.query.state === 'string' && ctx.query.state ? ctx.query.state : undefined;
     if (state && !(state in REQUISITION_STATES)) throw fieldError('state', `须为 ${Object.keys(REQUISITION_STATES).join('、')}`);
     const ids = await latestRequisitionIds(conn(), state);
     return { items: await Promise.all(ids.map((id) => loadReq(id))) };
   }));
 
-  router.get('/api/stock/requisitions/:id', ...guard, handle(async (ctx) => {
+  router.get('/api/stock/requisitions/:id', ...may('menu:requisitions'), handle(async (ctx) => {
     const r = await loadReq(reqId(ctx));
     const events = await requisitionEvents(conn(), r.id);
     const receipts = await requisitionReceipts(conn(), r.id);
@@ -118,14 +118,14 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
     };
   }));
 
-  router.post('/api/stock/requisitions', ...guard, handle(async (ctx) => {
+  router.post('/api/stock/requisitions', ...may('stock:act'), handle(async (ctx) => {
     const b = await body(ctx);
     const lines = parseLines(b.lines);
     const id = await createRequisition(api.deps.orm.em, await hospitalId(), lines, text(b.remark, 'remark', 200), actor(ctx));
     return loadReq(id);
   }));
 
-  router.put('/api/stock/requisitions/:id', ...guard, handle(async (ctx) => {
+  router.put('/api/stock/requisitions/:id', ...may('stock:act'), handle(async (ctx) => {
     const id = reqId(ctx);
     const b = await body(ctx);
     await editRequisition(api.deps.orm.em, id, parseLines(b.lines), text(b.remark, 'remark', 200), actor(ctx));
@@ -133,7 +133,7 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
   }));
 
   /** 提交 / 重新提交: the `submit` update of the requisition's workflow (started by this call if needed). */
-  router.post('/api/stock/requisitions/:id/submit', ...guard, handle(async (ctx) => {
+  router.post('/api/stock/requisitions/:id/submit', ...may('stock:act'), handle(async (ctx) => {
     const r = await loadReq(reqId(ctx));
     const start = startOperation('requisitionWorkflow', {
       workflowId: requisitionWorkflowId(r.id),
@@ -147,7 +147,7 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
   }));
 
   /** 确认入库: the `stockIn` update; the received segments enter the hospital pool. */
-  router.post('/api/stock/requisitions/:id/stock-in', ...guard, handle(async (ctx) => {
+  router.post('/api/stock/requisitions/:id/stock-in', ...may('stock:act'), handle(async (ctx) => {
     const r = await loadReq(reqId(ctx));
     if (r.state !== 'received') throw new DomainError('E0065', `state: 申领单${r.stateName}，财政下发号段后才能确认入库`, 'state');
     const result = await api.client.workflow.getHandle(requisitionWorkflowId(r.id)).executeUpdate(stockInUpdate, { args: [{ actor: actor(ctx) }] });
@@ -155,7 +155,7 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
   }));
 
   // ---- hospital pool, point stock, distribution, return, void ----
-  router.get('/api/stock/pool', ...guard, handle(async () => {
+  router.get('/api/stock/pool', ...may('menu:stock'), handle(async () => {
     const rows = await poolRanges(em());
     const totals = new Map<string, { billKindCode: string; billKindName: string; quantity: number }>();
     for (const r of rows) {
@@ -169,7 +169,7 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
     };
   }));
 
-  router.get('/api/stock/segments', ...guard, handle(async (ctx) => {
+  router.get('/api/stock/segments', ...may('menu:stock'), handle(async (ctx) => {
     const placeCode = typeof ctx.query.placeCode === 'string' && ctx.query.placeCode ? ctx.query.placeCode : undefined;
     const rows = await pointSegments(em(), placeCode);
     return {
@@ -181,19 +181,19 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
     };
   }));
 
-  router.post('/api/stock/distributions', ...guard, handle(async (ctx) => {
+  router.post('/api/stock/distributions', ...may('stock:act'), handle(async (ctx) => {
     const b = await body(ctx);
     const point = await pointByCode(b.placeCode);
     return distribute(api.deps, point, parseRangeSpec(b, false), actor(ctx), text(b.reason, 'reason', 200));
   }));
 
-  router.post('/api/stock/returns', ...guard, handle(async (ctx) => {
+  router.post('/api/stock/returns', ...may('stock:act'), handle(async (ctx) => {
     const b = await body(ctx);
     const point = await pointByCode(b.placeCode);
     return returnToPool(api.deps, point, parseRangeSpec(b, true), actor(ctx), text(b.reason, 'reason', 200));
   }));
 
-  router.post('/api/stock/voids', ...guard, handle(async (ctx) => {
+  router.post('/api/stock/voids', ...may('stock:act'), handle(async (ctx) => {
     const b = await body(ctx);
     const reason = text(b.reason, 'reason', 200, true)!;
     const spec = parseRangeSpec(b, false);
@@ -202,12 +202,12 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
     return voidRange(api.deps, await hospitalId(), spec, point, actor(ctx), reason);
   }));
 
-  router.get('/api/stock/voids', ...guard, handle(async () => {
+  router.get('/api/stock/voids', ...may('menu:stock'), handle(async () => {
     const rows = await latestVoids(em());
     return { items: rows.map((v) => ({ billKindCode: v.code, billBatchCode: v.bill_batch_code, startNo: no10(v.start_no), endNo: no10(v.end_no), quantity: num(v.end_no) - num(v.start_no) + 1, placeCode: v.place_code, reason: v.reason, voidedBy: v.voided_by, voidedAt: dbIso(v.voided_at) })) };
   }));
 
-  router.get('/api/stock/movements', ...guard, handle(async (ctx) => {
+  router.get('/api/stock/movements', ...may('menu:stock'), handle(async (ctx) => {
     const type = typeof ctx.query.type === 'string' && ctx.query.type ? ctx.query.type : undefined;
     if (type && !['stock_in', 'distribute', 'return', 'void'].includes(type)) throw fieldError('type', '须为 stock_in、distribute、return 或 void');
     const rows = await latestMovements(em(), type);
@@ -215,7 +215,13 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
   }));
 
   // ---- billing points (开票点): tree, create, edit, deactivate, thresholds ----
-  router.get('/api/stock/points', ...guard, handle(async () => {
+  /** `campus` (院区: its nested points are what a campus data scope covers) or `point`. */
+  const pointKind = (v: unknown): 'campus' | 'point' | undefined => {
+    if (v === undefined || v === null || v === '') return undefined;
+    if (v !== 'campus' && v !== 'point') throw fieldError('kind', '类型应为 campus（院区）或 point（开票点）');
+    return v;
+  };
+  router.get('/api/stock/points', ...may('menu:points', 'menu:stock'), handle(async () => {
     const { points, kinds, remaining, thresholds, alarms, billPlaces: bills } = await pointsOverview(em());
     const key = (p: unknown, k: unknown) => `${num(p)}-${num(k)}`;
     const rem = new Map(remaining.map((r) => [key(r.place_id, r.bill_kind_id), num(r.remaining)]));
@@ -228,6 +234,7 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
         code: p.code,
         name: p.name,
         parentCode: p.parent_code,
+        kind: p.kind === 'campus' ? 'campus' : 'point',
         active: Boolean(Number(p.active)),
         createdAt: dbIso(p.created_at),
         hasBills: used.has(num(p.id)),
@@ -245,22 +252,24 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
     };
   }));
 
-  router.post('/api/stock/points', ...guard, handle(async (ctx) => {
+  router.post('/api/stock/points', ...may('point:edit'), handle(async (ctx) => {
     const b = await body(ctx);
     const code = text(b.code, 'code', 32, true)!;
     if (!/^[A-Za-z0-9_-]{1,32}$/.test(code)) throw fieldError('code', '开票点编码只能含字母、数字、- 和 _');
     const name = text(b.name, 'name', 128, true)!;
     const parentId = await checkParent(api.deps, undefined, b.parentCode);
-    await createPoint(api.deps, await hospitalId(), { code, name, parentId });
-    return { code, name, parentCode: b.parentCode || null, active: true };
+    const kind = pointKind(b.kind) ?? 'point';
+    await createPoint(api.deps, await hospitalId(), { code, name, parentId, kind });
+    return { code, name, kind, parentCode: b.parentCode || null, active: true };
   }));
 
-  router.put('/api/stock/points/:code', ...guard, handle(async (ctx) => {
+  router.put('/api/stock/points/:code', ...may('point:edit'), handle(async (ctx) => {
     const point = await pointByCode(ctx.params.code, 'code');
     const b = await body(ctx);
     const change: PointChange = {};
     if (b.name !== undefined) change.name = text(b.name, 'name', 128, true);
     if (b.parentCode !== undefined) change.parentId = await checkParent(api.deps, point.id, b.parentCode);
+    if (b.kind !== undefined) change.kind = pointKind(b.kind);
     if (b.active !== undefined) {
       if (typeof b.active !== 'boolean') throw fieldError('active', '须为 true 或 false');
       change.active = b.active;
@@ -271,13 +280,13 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
   }));
 
   /** Only a point that never held stock nor issued a bill can be deleted; any other is deactivated. */
-  router.delete('/api/stock/points/:code', ...guard, handle(async (ctx) => {
+  router.delete('/api/stock/points/:code', ...may('point:edit'), handle(async (ctx) => {
     const point = await pointByCode(ctx.params.code, 'code');
     await deletePoint(api.deps, point);
     return { ok: true };
   }));
 
-  router.put('/api/stock/thresholds', ...guard, handle(async (ctx) => {
+  router.put('/api/stock/thresholds', ...may('stock:act'), handle(async (ctx) => {
     const b = await body(ctx);
     const point = await pointByCode(b.placeCode);
     const kind = await kindByCode(api.deps.orm.em, typeof b.billKindCode === 'string' ? b.billKindCode : '');
@@ -288,11 +297,11 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
   }));
 
   // ---- stock alarms (库存预警) ----
-  router.get('/api/stock/alarms/count', ...guard, handle(async () => {
+  router.get('/api/stock/alarms/count', ...may('menu:stock'), handle(async () => {
     return { open: await openAlarmCount(em()) };
   }));
 
-  router.get('/api/stock/alarms', ...guard, handle(async (ctx) => {
+  router.get('/api/stock/alarms', ...may('menu:stock'), handle(async (ctx) => {
     const state = String(ctx.query.state ?? 'open');
     if (!['open', 'all'].includes(state)) throw fieldError('state', '须为 open 或 all');
     const rows = await latestAlarms(em(), state === 'open');
@@ -306,13 +315,13 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
   }));
 
   /** 立即检查: runs the `stock-alarm` schedule now. */
-  router.post('/api/stock/alarms/check', ...guard, handle(async () => {
+  router.post('/api/stock/alarms/check', ...may('stock:act'), handle(async () => {
     await triggerSchedule(api.client, STOCK_ALARM_SCHEDULE.id);
     return { ok: true };
   }));
 
   // ---- number-continuity audit ----
-  router.get('/api/stock/audit', ...guard, handle(async (ctx) => {
+  router.get('/api/stock/audit', ...may('menu:stock'), handle(async (ctx) => {
     const code = typeof ctx.query.billBatchCode === 'string' && ctx.query.billBatchCode ? ctx.query.billBatchCode : undefined;
     if (code && !/^\d{8}$/.test(code)) throw fieldError('billBatchCode', '票据代码须为 8 位数字');
     return auditNumbers(conn(), await hospitalId(), { billBatchCode: code });

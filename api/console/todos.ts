@@ -36,7 +36,7 @@ export const TODO_KINDS: Record<string, string> = {
 
 /** Who may act on an item: paper recovery by the point's cashiers, finance, admins; a blocked reissue by finance and admins (retry also by the point's cashiers). */
 export function canAct(u: SessionUser, t: Pick<Todo, 'kind' | 'placeCode'>, action: 'confirm' | 'retry' | 'abandon'): boolean {
-  const office = u.roles.includes('admin') || u.roles.includes('finance');
+  const office = u.roles.includes('finance');
   const pointCashier = u.roles.includes('cashier') && u.placeCode === t.placeCode;
   if (t.kind === 'paper_recovery') return action === 'confirm' && (office || pointCashier);
   if (t.kind === 'reissue_blocked') return action === 'abandon' ? office : action === 'retry' && (office || pointCashier);

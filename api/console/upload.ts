@@ -11,7 +11,7 @@ import { triggerSchedule } from '../../temporal/schedules';
 import { FISCAL_ACCOUNT_SCHEDULE, FISCAL_UPLOAD_SCHEDULE } from '../../temporal/schedules';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
-import { requireRole, requireUser, type SessionUser } from './auth';
+import { requirePermission, requireUser, type SessionUser } from './auth';
 import { workflowUrl } from '../../temporal/ids';
 import { recordBillEvent } from '../../orm/repositories/bill-events';
 import { requeueRejectedBill, uploadSummaryCounts } from '../../orm/repositories/upload';
@@ -39,8 +39,8 @@ async function scheduleInfo(api: ApiContext, id: string) {
 
 export function mountUploadRoutes(router: Router, api: ApiContext): void {
   const auth = requireUser(api);
-  const readers = requireRole('admin', 'finance', 'audit');
-  const actors = requireRole('admin', 'finance');
+  const readers = requirePermission('menu:upload');
+  const actors = requirePermission('upload:act');
 
   router.get('/api/upload/summary', auth, readers, async (ctx: Context) => {
     try {
