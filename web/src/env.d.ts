@@ -7,8 +7,8 @@ declare module 'vue-router' {
     title?: string;
     /** Icon component for the menu entry. */
     icon?: import('vue').Component;
-    /** Roles allowed to open the page; absent = every signed-in user. */
-    roles?: string[];
+    /** The permission (domain/permissions.ts `menu:*`) that opens the page, as the server answers it in /api/auth/me; absent = every signed-in user. */
+    perm?: string;
     /** Pages reachable without signing in (login, errors). */
     public?: boolean;
     /** Show in the left menu. */
@@ -27,8 +27,8 @@ declare module 'vue-router' {
 
 declare module 'vue' {
   interface GlobalDirectives {
-    /** v-role="['admin','cashier']": hide the element unless the user has one of these roles. */
-    vRole: typeof import('./directives/role').vRole;
+    /** v-perm="'bill:write-off'": hide the element unless the server granted the user one of these permissions. */
+    vPerm: typeof import('./directives/perm').vPerm;
     /** Element Plus's v-loading (registered by app.use(ElementPlus)). */
     vLoading: typeof import('element-plus')['vLoading'];
   }

@@ -4,6 +4,12 @@ export interface User {
   username: string;
   displayName: string;
   roles: string[];
+  /** The roles' names (Chinese), in the order of `roles`. */
+  roleNames?: string[];
+  /** What the server lets the user open and do (domain/permissions.ts codes): the console's menus and buttons follow this, never a role list of its own. */
+  permissions: string[];
+  /** The data scope in force: the whole hospital, some billing points, or only the refunds the user is a party to. */
+  scope?: { kind: 'hospital' } | { kind: 'points'; points: string[] } | { kind: 'parties' };
   /** The billing point the user works at (cashiers), if any. */
   placeCode?: string;
   /** Set when the user must choose a new password first: after a reset by an administrator, or when it expired. */

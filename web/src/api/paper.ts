@@ -99,7 +99,6 @@ export const fetchPaperStock = (placeCode?: string) => http.get<{ segments: Pape
 export const voidBlankForms = (params: BlankVoidParams, options?: { silent?: boolean }) =>
   http.post<{ count: number; repeated: boolean; nextPBillNo?: string }>('/paper/blank-void', params, options);
 
-export const PAPER_ROLES = ['admin', 'finance', 'cashier'] as const;
 export const PAPER_NUMBER_STATE: Record<string, { label: string; type: 'success' | 'danger' | 'info' | 'warning' }> = {
   printed: { label: '已换开', type: 'success' },
   voided: { label: '已作废', type: 'danger' },

@@ -1,8 +1,8 @@
 import type { App } from 'vue';
-import { vRole } from './role';
+import { vPerm } from './perm';
 
 export function setupDirectives(app: App): void {
-  app.directive('role', vRole);
+  app.directive('perm', vPerm);
 }
 
-export { vRole };
+export { vPerm };

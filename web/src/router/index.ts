@@ -1,6 +1,6 @@
 import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router';
 import { routes, layoutChildren } from './routes';
-import { ensureUser, hasAnyRole } from '@/store/user';
+import { can, ensureUser } from '@/store/user';
 
 export const APP_TITLE = '医疗电子票据管理平台';
 
@@ -38,9 +38,11 @@ router.beforeEach(async (to: RouteLocationNormalized) => {
   }
   // After a reset, or when the password expired, the change-password page is the only way on.
   if (user.passwordChange && to.name !== 'password') return { name: 'password' };
-  const roles = to.matched.flatMap((r) => r.meta.roles ?? []);
-  if (roles.length > 0 && !hasAnyRole(roles)) return { name: 'forbidden' };
-  return true;
+  const perms = to.matched.flatMap((r) => (r.meta.perm ? [r.meta.perm] : []));
+  if (perms.every((p) => can(p))) return true;
+  // The default landing (票据查询) for a user without it (the three administrators): their first menu page.
+  if (to.name === 'bills') return homeRoute();
+  return { name: 'forbidden' };
 });
 
 router.afterEach((to) => {
@@ -50,8 +52,14 @@ router.afterEach((to) => {
 /** Menu entries (layout children with `meta.menu`) the current user may open, in menu order. */
 export function menuRoutes(): RouteRecordRaw[] {
   return layoutChildren
-    .filter((r) => r.meta?.menu && hasAnyRole(r.meta.roles))
+    .filter((r) => r.meta?.menu && can(r.meta.perm))
     .sort((a, b) => (a.meta?.order ?? 0) - (b.meta?.order ?? 0));
+}
+
+/** Where a signed-in user lands: the first menu page they may open (修改密码 when there is none). */
+export function homeRoute(): { name: string } {
+  const first = menuRoutes()[0];
+  return { name: typeof first?.name === 'string' ? first.name : 'password' };
 }
 
 export default router;

@@ -1,7 +1,8 @@
 /**
- * All console pages. Entries with `meta.menu` appear in the left menu, filtered by `meta.roles`
- * (absent = every signed-in user). To add a page: create views/<page>/index.vue, add a child of
- * the layout route below, and give it a title, an icon and the roles that may open it.
+ * All console pages. Entries with `meta.menu` appear in the left menu, filtered by `meta.perm`
+ * (a `menu:*` permission the server granted the user in /api/auth/me; absent = every signed-in
+ * user). To add a page: create views/<page>/index.vue, add a child of the layout route below, and
+ * give it a title, an icon and the menu permission that opens it (domain/permissions.ts).
  */
 import type { RouteRecordRaw } from 'vue-router';
 import {
@@ -25,28 +26,28 @@ export const layoutChildren: RouteRecordRaw[] = [
     path: 'bills',
     name: 'bills',
     component: () => import('@/views/bills/index.vue'),
-    meta: { title: '票据查询', icon: Tickets, menu: true, order: 10 },
+    meta: { title: '票据查询', icon: Tickets, menu: true, order: 10, perm: 'menu:bills' },
   },
   {
     path: 'bills/:id',
     name: 'bill-detail',
     component: () => import('@/views/bill-detail/index.vue'),
     props: true,
-    meta: { title: '票据详情', activeMenu: '/bills' },
+    meta: { title: '票据详情', activeMenu: '/bills', perm: 'menu:bills' },
   },
   {
     path: 'todos',
     name: 'todos',
     component: () => import('@/views/todos/index.vue'),
     // Paper recovery and blocked reissues: the points' cashiers, finance, admins (audit reads).
-    meta: { title: '待办事项', icon: Bell, menu: true, order: 15, roles: ['admin', 'finance', 'cashier', 'audit'], badge: 'todos' },
+    meta: { title: '待办事项', icon: Bell, menu: true, order: 15, perm: 'menu:todos', badge: 'todos' },
   },
 
   {
     path: 'paper',
     name: 'paper',
     component: () => import('@/views/paper/index.vue'),
-    meta: { title: '纸质票据', icon: Document, menu: true, order: 15, roles: ['admin', 'finance', 'cashier'] },
+    meta: { title: '纸质票据', icon: Document, menu: true, order: 15, perm: 'menu:paper' },
   },
 
   {
@@ -54,20 +55,20 @@ export const layoutChildren: RouteRecordRaw[] = [
     name: 'basic-data',
     component: () => import('@/views/basic-data/index.vue'),
     // Bill kinds and fiscal items synced from the fiscal platform: finance and admins.
-    meta: { title: '基础数据', icon: Files, menu: true, order: 50, roles: ['admin', 'finance'] },
+    meta: { title: '基础数据', icon: Files, menu: true, order: 50, perm: 'menu:basic-data' },
   },
   {
     path: 'code-mapping',
     name: 'code-mapping',
     component: () => import('@/views/code-mapping/index.vue'),
-    meta: { title: '编码对照', icon: Connection, menu: true, order: 51, roles: ['admin', 'finance'] },
+    meta: { title: '编码对照', icon: Connection, menu: true, order: 51, perm: 'menu:code-mapping' },
   },
   {
     path: 'upload',
     name: 'upload',
     component: () => import('@/views/upload/index.vue'),
     // The fiscal upload is a back-office matter: finance and admins act, auditors read; cashiers see a bill's upload state on its page.
-    meta: { title: '上传管理', icon: Upload, menu: true, order: 25, roles: ['admin', 'finance', 'audit'] },
+    meta: { title: '上传管理', icon: Upload, menu: true, order: 25, perm: 'menu:upload' },
   },
 
   {
@@ -75,47 +76,47 @@ export const layoutChildren: RouteRecordRaw[] = [
     name: 'refunds',
     component: () => import('@/views/refunds/index.vue'),
     // Everyone in an approval chain, and the cashiers who pay back at the window. The badge: refunds waiting for the user.
-    meta: { title: '退费审批', icon: RefreshLeft, menu: true, order: 20, roles: ['doctor', 'department', 'finance', 'cashier', 'admin'], badge: 'refunds' },
+    meta: { title: '退费审批', icon: RefreshLeft, menu: true, order: 20, perm: 'menu:refunds', badge: 'refunds' },
   },
   {
     path: 'refunds/:id',
     name: 'refund-detail',
     component: () => import('@/views/refund-detail/index.vue'),
     props: true,
-    meta: { title: '退费详情', activeMenu: '/refunds', roles: ['doctor', 'department', 'finance', 'cashier', 'admin'] },
+    meta: { title: '退费详情', activeMenu: '/refunds', perm: 'menu:refunds' },
   },
   {
     path: 'refund-chains',
     name: 'refund-chains',
     component: () => import('@/views/refund-chains/index.vue'),
     // Admins edit the chains; finance reads them.
-    meta: { title: '退费流程配置', icon: SetUp, menu: true, order: 21, roles: ['admin', 'finance'] },
+    meta: { title: '退费流程配置', icon: SetUp, menu: true, order: 21, perm: 'menu:refund-chains' },
   },
   {
     path: 'requisitions',
     name: 'requisitions',
     component: () => import('@/views/requisitions/index.vue'),
-    meta: { title: '票据申领', icon: TicketsIcon, menu: true, order: 28, roles: ['admin', 'finance'] },
+    meta: { title: '票据申领', icon: TicketsIcon, menu: true, order: 28, perm: 'menu:requisitions' },
   },
   {
     path: 'stock',
     name: 'stock',
     component: () => import('@/views/stock/index.vue'),
     // The badge: open stock alarms (库存预警).
-    meta: { title: '库存管理/分发', icon: Box, menu: true, order: 30, roles: ['admin', 'finance'], badge: 'stockAlarms' },
+    meta: { title: '库存管理/分发', icon: Box, menu: true, order: 30, perm: 'menu:stock', badge: 'stockAlarms' },
   },
   {
     path: 'points',
     name: 'points',
     component: () => import('@/views/points/index.vue'),
-    meta: { title: '开票点', icon: OfficeBuilding, menu: true, order: 32, roles: ['admin', 'finance'] },
+    meta: { title: '开票点', icon: OfficeBuilding, menu: true, order: 32, perm: 'menu:points' },
   },
 
   {
     path: 'reports',
     name: 'reports',
     component: () => import('@/views/reports/index.vue'),
-    meta: { title: '报表', icon: DataAnalysis, menu: true, order: 40, roles: ['admin', 'finance', 'audit', 'cashier'] },
+    meta: { title: '报表', icon: DataAnalysis, menu: true, order: 40, perm: 'menu:reports' },
   },
 
   {

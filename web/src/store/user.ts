@@ -5,7 +5,6 @@
 import { computed, reactive, readonly } from 'vue';
 import { fetchCurrentUser, login as apiLogin, logout as apiLogout, type LoginParams, type User } from '@/api/auth';
 import { ApiError } from '@/api/http';
-import { ALL_PLACES_ROLES } from '@/utils/dict';
 
 interface UserState {
   user: User | null;
@@ -23,20 +22,26 @@ export const currentUser = computed(() => state.user);
 export const roles = computed<readonly string[]>(() => state.user?.roles ?? []);
 
 /**
- * The billing point a user is limited to: cashiers (a placeCode and none of the all-places roles)
- * see only their own point's bills, as the API enforces. Empty = every point.
+ * The billing point a user is limited to, from the data scope the server answers: a scope of one
+ * point (a cashier at a window) locks the point filters to it, as the API enforces. Empty = the
+ * scope holds several points or the whole hospital.
  */
 export const placeScope = computed(() => {
-  const u = state.user;
-  if (!u?.placeCode) return '';
-  return u.roles.some((r) => ALL_PLACES_ROLES.includes(r)) ? '' : u.placeCode;
+  const s = state.user?.scope;
+  return s?.kind === 'points' && s.points.length === 1 ? s.points[0] : '';
 });
 
-/** True when the user has at least one of `wanted` (an empty or absent list allows everyone). */
-export function hasAnyRole(wanted?: readonly string[] | null): boolean {
+/** The user's data scope covers the whole hospital (e.g. the 全部 box of 退费审批). */
+export const seesWholeHospital = computed(() => state.user?.scope?.kind === 'hospital');
+
+/**
+ * True when the server granted the user at least one of `wanted` (domain/permissions.ts codes; an
+ * empty or absent list allows everyone). The server checks the same permissions on every route.
+ */
+export function can(wanted?: string | readonly string[] | null): boolean {
   if (!wanted || wanted.length === 0) return true;
-  const mine = state.user?.roles ?? [];
-  return wanted.some((r) => mine.includes(r));
+  const mine = state.user?.permissions ?? [];
+  return (typeof wanted === 'string' ? [wanted] : wanted).some((p) => mine.includes(p));
 }
 
 /** Resolves the session once; later calls reuse the answer. */

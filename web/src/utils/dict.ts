@@ -39,7 +39,9 @@ export const NOTIFY_STATUS: Record<string, DictEntry> = {
 
 /** The platform's roles (orm/entities.ts User.roles). */
 export const ROLE: Record<string, DictEntry> = {
-  admin: { label: '系统管理员', type: 'danger' },
+  sysadmin: { label: '系统管理员', type: 'danger' },
+  secadmin: { label: '安全管理员', type: 'danger' },
+  auditadmin: { label: '审计管理员', type: 'danger' },
   finance: { label: '财务', type: 'success' },
   cashier: { label: '收费员', type: 'primary' },
   doctor: { label: '医生', type: 'info' },
@@ -47,14 +49,6 @@ export const ROLE: Record<string, DictEntry> = {
   audit: { label: '稽核', type: 'warning' },
 };
 
-/** Roles that see every billing point's bills; others with a placeCode see only their own point. */
-export const ALL_PLACES_ROLES = ['admin', 'finance', 'audit'];
-
-/** Roles that may resend a bill's notices; a cashier only their own point's bills, as the API enforces. */
-export const RESEND_ROLES = ['admin', 'finance', 'cashier'] as const;
-
-/** Roles that may reverse a bill (冲红); a cashier only their own point's bills, as the API enforces. */
-export const WRITE_OFF_ROLES = ['admin', 'finance', 'cashier'] as const;
 
 /** Issuance interfaces (the HIS method that issued the bill). */
 export const ISSUE_METHOD: Record<string, string> = {
@@ -194,14 +188,8 @@ export const REFUND_BILL_STATE: Record<string, DictEntry> = {
   awaiting_paper: { label: '待收回纸质票据', type: 'warning' },
 };
 
-/** Roles that may take part in refund approval (the 退费审批 page). */
-export const REFUND_ROLES = ['doctor', 'department', 'finance', 'cashier', 'admin'];
-
-/** Roles that may start a refund at the window (发起退费); a cashier only for their own point's bills. */
-export const REFUND_CREATE_ROLES = ['cashier', 'finance', 'admin'] as const;
-
-/** Roles a chain step can be given to (退费流程配置). */
-export const REFUND_STEP_ROLES = ['doctor', 'department', 'finance', 'cashier', 'admin'] as const;
+/** Roles a chain step can be given to (退费流程配置; domain/refund/chain.ts REFUND_ROLES, which the API checks). */
+export const REFUND_STEP_ROLES = ['doctor', 'department', 'finance', 'cashier'] as const;
 
 export const billState = (code: string | null | undefined) => lookup(BILL_STATE, code);
 export const uploadState = (code: string | null | undefined) => lookup(UPLOAD_STATE, code);

@@ -6,14 +6,11 @@ import { computed, reactive, ref, shallowRef, watch } from 'vue';
 import { useRoute, useRouter, type LocationQuery, type LocationQueryRaw } from 'vue-router';
 import { fetchRefunds, type RefundBox, type RefundListItem, type RefundQuery } from '@/api/refunds';
 import { ApiError } from '@/api/http';
-import { hasAnyRole } from '@/store/user';
+import { seesWholeHospital } from '@/store/user';
 
 export const PAGE_SIZES = [10, 20, 50, 100] as const;
 export const DEFAULT_PAGE_SIZE = 20;
 const BOXES: RefundBox[] = ['todo', 'done', 'mine', 'cc', 'all'];
-/** Who may see every refund (the 全部 tab). */
-export const ALL_BOX_ROLES = ['admin', 'finance'];
-
 const first = (v: LocationQuery[string] | undefined): string => {
   const s = Array.isArray(v) ? v[0] : v;
   return typeof s === 'string' ? s.trim() : '';
@@ -54,7 +51,7 @@ export function useRefundList() {
   const route = useRoute();
   const router = useRouter();
   const routeName = route.name;
-  const canSeeAll = computed(() => hasAnyRole(ALL_BOX_ROLES));
+  const canSeeAll = computed(() => seesWholeHospital.value);
 
   const form = reactive({ state: '', q: '' });
   const query = ref<RefundQuery>(queryFromRoute(route.query, canSeeAll.value));
