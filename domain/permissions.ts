@@ -159,5 +159,22 @@ export function mfaRequired(roles: ReadonlyArray<{ code: string; kind: RoleKind 
   return roles.some((r) => r.kind !== 'business' || r.code === 'finance');
 }
 
+/**
+ * The permission each refund action needs on top of the chain's own rules (domain/refund/permissions.ts
+ * decides whose turn it is): deciding a step, the window's confirmation, the money's failure handling.
+ */
+export const REFUND_ACTION_PERMISSION: Readonly<Record<string, string>> = {
+  approve: 'refund:decide',
+  reject: 'refund:decide',
+  return: 'refund:decide',
+  transfer: 'refund:decide',
+  extend: 'refund:decide',
+  withdraw: 'menu:refunds',
+  comment: 'menu:refunds',
+  cashier_confirm: 'refund:cashier-confirm',
+  retry_money: 'refund:money',
+  offline: 'refund:money',
+};
+
 /** Whether the permission set holds `code`. */
 export const can = (permissions: readonly string[] | undefined, code: string): boolean => !!permissions?.includes(code);

@@ -123,7 +123,7 @@ test('编码对照: finance and admins only; create, edit, delete with errors na
   const made = await api(finance, 'POST', '/api/code-mappings', { hisCode: 'HZF', hisName: '会诊费', fiscalItemCode: '17' });
   expect(made).toMatchObject({ status: 201, body: { hisCode: 'HZF', hisName: '会诊费', fiscalItemCode: '17', fiscalItemName: '会诊费', updatedBy: '财务科 王会计' } });
   const edited = await api(admin, 'PUT', `/api/code-mappings/${made.body.id}`, { fiscalItemCode: '14' });
-  expect(edited).toMatchObject({ status: 200, body: { hisCode: 'HZF', hisName: '会诊费', fiscalItemCode: '14', updatedBy: '系统管理员' } });
+  expect(edited).toMatchObject({ status: 200, body: { hisCode: 'HZF', hisName: '会诊费', fiscalItemCode: '14', updatedBy: '演示综合账号' } });
   expect((await api(finance, 'PUT', `/api/code-mappings/${made.body.id}`, { fiscalItemCode: 'nope!' })).body.error.field).toBe('fiscalItemCode');
   expect((await api(finance, 'PUT', '/api/code-mappings/999999', { fiscalItemCode: '14' })).status).toBe(404);
   expect((await api(finance, 'DELETE', `/api/code-mappings/${made.body.id}`)).status).toBe(204);

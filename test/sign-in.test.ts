@@ -275,8 +275,8 @@ test('a production start refuses the demo: every demo secret, the simulators, th
   expect(cfgProblems.join('\n')).toMatch(/master key is the demo key/);
   const data = await dataProblems(p.orm.em.fork(), masterKey(p.cfg));
   expect(data.join('\n')).toContain('HIS application MEDBILL_DEMO_HIS');
-  // admin and finance still have their demo passwords; doctor2, dept and cashier changed theirs above.
-  expect(data.filter((x) => x.startsWith('console user')).map((x) => /console user (\S+)/.exec(x)![1]).sort()).toEqual(['admin', 'doctor', 'finance']);
+  // admin, finance and the three administrators still have their demo passwords; doctor2, dept and cashier changed theirs above.
+  expect(data.filter((x) => x.startsWith('console user')).map((x) => /console user (\S+)/.exec(x)![1]).sort()).toEqual(['admin', 'auditadmin', 'doctor', 'finance', 'secadmin', 'sysadmin']);
   // The real start: it stops before starting anything, listing the reasons.
   const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'dist', 'scripts', 'start.js')], { env: { ...process.env, ...loadEnvOf(p), MEDBILL_PRODUCTION: '1', MEDBILL_PORT: '0' }, encoding: 'utf8', timeout: 60_000 });
   expect(r.status).not.toBe(0);

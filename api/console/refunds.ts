@@ -16,6 +16,7 @@ import { actOnRefund, CONSOLE_REFUND_FIELDS, findRefund, isTodoFor, parseRefundF
 import { billRef, consoleUser, listRefunds } from '../../orm/repositories/refund-reads';
 import { DECISIONS, REFUND_ACTIONS, type RefundActionName } from '../../domain/refund/states';
 import { TODO_STATES, type RefundActor } from '../../domain/refund/permissions';
+import { permissionDef, REFUND_ACTION_PERMISSION } from '../../domain/permissions';
 import { chinaTime } from '../../common/china-time';
 import { assertActOnBill, assertReadBill, assertReadRefund } from '../../services/access';
 import { dataScope } from '../../domain/access';
@@ -98,11 +99,13 @@ export function mountRefundRoutes(router: Router, api: ApiContext): void {
 
   router.post('/api/refunds/:id/actions', auth, async (ctx: Context) => {
     try {
-      const r = await loadFor(ctx);
       const u = ctx.state.user as SessionUser;
       const body = (await readJson(ctx)) as Record<string, unknown>;
       const action = body.action as RefundActionName;
       if (!REFUND_ACTIONS.includes(action)) throw new HttpError(400, 'E0010', `action: 须为 ${REFUND_ACTIONS.join('、')} 之一`, 'action');
+      const need = REFUND_ACTION_PERMISSION[action];
+      if (!u.permissions.includes(need)) throw new HttpError(403, 'E0005', `需要权限：${permissionDef(need)?.name ?? need}`);
+      const r = await loadFor(ctx);
       const version = body.version === undefined ? undefined : Number(body.version);
       if (DECISIONS.includes(action) && (version === undefined || !Number.isInteger(version))) throw new HttpError(400, 'E0010', 'version: 请提供页面上的版本号', 'version');
       const comment = typeof body.comment === 'string' ? body.comment.trim().slice(0, 500) : undefined;

@@ -14,8 +14,8 @@ export interface RoleRow {
   permissions: string[];
 }
 
-/** Rows of a read on the ORM's connection. */
-const read = async <T>(em: EntityManager, query: string, params: unknown[] = []): Promise<T[]> => (await em.getConnection().execute(query, params)) as T[];
+/** Rows of a read, inside the caller's transaction when it is one (SQLite has one connection: a read beside it would wait for ever). */
+const read = async <T>(em: EntityManager, query: string, params: unknown[] = []): Promise<T[]> => (await (em as Sql).execute(query, params)) as T[];
 
 type RawRole = { id: number; code: string; name: string; kind: string; builtin: number | boolean };
 
