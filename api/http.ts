@@ -38,6 +38,8 @@ const HTTP_STATUS: Partial<Record<DomainError['code'], number>> = {
   E0006: 423,
   E0007: 429,
   E0008: 403,
+  E0009: 403,
+  E0015: 401,
   E0030: 404,
   E0013: 409,
   E0014: 404,

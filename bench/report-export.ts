@@ -62,7 +62,7 @@ async function main() {
   const api = { deps: { orm } } as unknown as ApiContext;
   const def = REPORTS.find((r) => r.id === 'bills-by-place')!;
   const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
-  const q = def.parse({ dateFrom: today, dateTo: today }, { id: 1, username: 'bench', displayName: 'bench', roles: ['finance'], roleNames: ['财务'], roleKinds: ['business'], permissions: [], scope: { kind: 'hospital' }, scopeSetting: null });
+  const q = def.parse({ dateFrom: today, dateTo: today }, { id: 1, username: 'bench', displayName: 'bench', roles: ['finance'], roleNames: ['财务'], roleKinds: ['business'], permissions: [], scope: { kind: 'hospital' }, scopeSetting: null, mfa: { required: false, enrolled: false } });
   // The bench's bills are stamped "now minus up to an hour": move the range a day back to cover them.
   (q as { from: Date }).from = new Date((q as { from: Date }).from.getTime() - 86_400_000);
 

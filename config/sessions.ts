@@ -12,6 +12,13 @@ function count(name: string, v: string | undefined, dflt: number): number {
   return n;
 }
 
+function flag(name: string, v: string | undefined, dflt: boolean): boolean {
+  if (v === undefined || v === '') return dflt;
+  if (v === '1' || v === 'true') return true;
+  if (v === '0' || v === 'false') return false;
+  throw new Error(`${name} must be 1 or 0, got "${v}"`);
+}
+
 export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
 export const DEFAULT_SESSION_MAX_MS = 12 * 3_600_000;
 export const DEFAULT_LOGIN_MAX_FAILURES = 5;
@@ -50,6 +57,12 @@ export interface SessionsConfig {
   h5CodeLimitPerAddress: number;
   /** MEDBILL_H5_CODE_WINDOW: the window of the two H5 limits (e.g. 15m). */
   h5CodeWindowMs: number;
+  /**
+   * MEDBILL_MFA_ENFORCE (1, the default): the three administrators and finance must enrol a TOTP
+   * authenticator before anything else, and give its code at every sign-in. 0 makes it optional for
+   * them too (a test or a demo machine only: a production start refuses 0).
+   */
+  mfaEnforce: boolean;
 }
 
 export function loadSessionsConfig(env: NodeJS.ProcessEnv): SessionsConfig {
@@ -71,5 +84,6 @@ export function loadSessionsConfig(env: NodeJS.ProcessEnv): SessionsConfig {
     h5CodeLimitPerBill: count('MEDBILL_H5_CODE_LIMIT_PER_BILL', env.MEDBILL_H5_CODE_LIMIT_PER_BILL, DEFAULT_H5_CODE_LIMIT_PER_BILL),
     h5CodeLimitPerAddress: count('MEDBILL_H5_CODE_LIMIT_PER_ADDRESS', env.MEDBILL_H5_CODE_LIMIT_PER_ADDRESS, DEFAULT_H5_CODE_LIMIT_PER_ADDRESS),
     h5CodeWindowMs: duration('MEDBILL_H5_CODE_WINDOW', env.MEDBILL_H5_CODE_WINDOW, DEFAULT_H5_CODE_WINDOW_MS),
+    mfaEnforce: flag('MEDBILL_MFA_ENFORCE', env.MEDBILL_MFA_ENFORCE, true),
   };
 }

@@ -5,7 +5,8 @@
  * blind index `*_bidx` for exact search), its signed text (which holds the ID number) and its
  * extra fields (which hold the noticeList's phone and e-mail); the stored HIS request
  * (issue_request.payload, the whole JSON); every notice target (notification.target: SMS phone,
- * e-mail address, WeChat openid); the refund's phone (refund.tel).
+ * e-mail address, WeChat openid); the refund's phone (refund.tel); a user's TOTP secret
+ * (user_totp.secret).
  *
  * Repositories seal on write and open on read, so services see plain values and the database
  * never does: raw statements through sealIn / openIn / blindIndex below, entities through
@@ -112,6 +113,7 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: 'issue_request', column: 'payload' },
   { table: 'notification', column: 'target' },
   { table: 'refund', column: 'tel', bidx: { column: 'tel_bidx', kind: 'phone' } },
+  { table: 'user_totp', column: 'secret' },
 ];
 
 /** The bill's sealed contact columns with their blind indexes, for an INSERT or UPDATE. */

@@ -28,6 +28,8 @@ import type { Deps } from './deps';
 import type { RoleKind } from '../domain/permissions';
 import { defaultDataScope, resolveScope, type DataScope, type DataScopeSetting } from '../domain/access';
 import { pointTree, rolesOfCodes } from '../orm/repositories/rbac';
+import { totpOf } from '../orm/repositories/mfa';
+import { acceptSecondFactor, mfaStateOf, type MfaState } from './mfa';
 
 export interface SessionUser {
   id: number;
@@ -48,6 +50,8 @@ export interface SessionUser {
   scopeSetting: DataScopeSetting | null;
   /** Set when the user must choose a new password before anything else: after a reset, or when it expired. */
   passwordChange?: 'reset' | 'expired';
+  /** The second factor: required of the user (administrators, finance), and enrolled (services/mfa.ts). */
+  mfa: MfaState;
 }
 
 export interface SignedIn {
@@ -97,10 +101,15 @@ export class SignInService {
 
   /** The user as a session sees it: roles and permissions as the role tables hold them now, the scope resolved. */
   async view(em: SqlEm, u: User, now: Date): Promise<SessionUser> {
-    return sessionUserOf(em, u, mustChangePassword(u, this.cfg.passwordMaxAgeMs, now));
+    return sessionUserOf(em, u, mustChangePassword(u, this.cfg.passwordMaxAgeMs, now), this.cfg.mfaEnforce);
   }
 
-  async login(input: { username: string; password: string; address: string; userAgent: string }, now = new Date()): Promise<SignedIn> {
+  /**
+   * A password sign-in; for a user with an authenticator also `code` (a current TOTP code or a
+   * recovery code): without it the answer is E0015 (the console then asks for it, and the password
+   * is sent again with the code); a wrong code counts as a wrong password toward the lockout.
+   */
+  async login(input: { username: string; password: string; code?: string; address: string; userAgent: string }, now = new Date()): Promise<SignedIn> {
     const wait = this.addresses.retryAfter(input.address, now.getTime());
     if (wait > 0) throw new DomainError('E0007', `登录失败次数过多，请 ${waitText(wait)}后再试`);
     const em = this.deps.orm.em.fork();
@@ -121,6 +130,17 @@ export class SignInService {
       if (isLocked(g, now)) throw locked(g.lockedUntil!);
       const left = this.cfg.maxFailures - g.failures;
       throw new DomainError('E0004', `用户名或密码错误（再错 ${left} 次将锁定 ${waitText(this.cfg.lockMs)}）`);
+    }
+    const totp = await totpOf(em, user.id);
+    if (totp?.confirmedAt) {
+      if (!input.code?.trim()) throw new DomainError('E0015', '请输入动态口令（身份验证器 App 显示的 6 位数字，或一个恢复码）', 'code');
+      if (!(await acceptSecondFactor(em, user.id, input.code, now))) {
+        this.addresses.fail(input.address, now.getTime());
+        const g = await updateLoginGuard(em, key, (before) => afterFailure(before, this.cfg, now), now);
+        if (isLocked(g, now)) throw locked(g.lockedUntil!);
+        const left = this.cfg.maxFailures - g.failures;
+        throw new DomainError('E0004', `动态口令不正确或已使用过（再错 ${left} 次将锁定 ${waitText(this.cfg.lockMs)}）`, 'code');
+      }
     }
     if (guard) await clearLoginGuard(em, key);
     const token = randomBytes(32).toString('base64url');
@@ -251,9 +271,10 @@ export function storedScope(u: Pick<User, 'scopeJson'>): DataScopeSetting | null
 }
 
 /** A user's roles, permissions and data scope as the tables hold them now. */
-export async function sessionUserOf(em: SqlEm, u: User, passwordChange?: SessionUser['passwordChange']): Promise<SessionUser> {
+export async function sessionUserOf(em: SqlEm, u: User, passwordChange?: SessionUser['passwordChange'], mfaEnforce = true): Promise<SessionUser> {
   const roles = await rolesOfCodes(em, u.roles.split(',').filter(Boolean));
   const setting = storedScope(u);
+  const mfa = await mfaStateOf(em, { id: u.id, username: u.username, roles: roles.map((r) => r.code), roleKinds: roles.map((r) => r.kind as RoleKind) }, mfaEnforce);
   return {
     id: u.id,
     username: u.username,
@@ -266,5 +287,6 @@ export async function sessionUserOf(em: SqlEm, u: User, passwordChange?: Session
     scope: setting ? resolveScope(setting, await pointTree(em)) : defaultDataScope({ roles: roles.map((r) => r.code), placeCode: u.placeCode }),
     scopeSetting: setting,
     passwordChange,
+    mfa,
   };
 }

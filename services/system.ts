@@ -10,6 +10,8 @@
  *   deactivating a user or changing their roles ends their sessions;
  * - every change is one transaction, written to the operation log with before and after.
  */
+import { totpOf } from '../orm/repositories/mfa';
+import { resetMfa } from './mfa';
 import { DomainError, fieldError } from '../common/errors';
 import { hashPassword } from '../common/password';
 import { scopeSettingProblem, type DataScopeSetting } from '../domain/access';
@@ -114,7 +116,7 @@ export class SystemService {
       locked,
       lockedUntil: locked ? guard!.lockedUntil : null,
       sessions: sessions.length,
-      mfaEnrolled: false,
+      mfaEnrolled: !!(await totpOf(em, u.id))?.confirmedAt,
       oidcSubject: u.oidcSubject ?? null,
       mustChangePassword: u.mustChangePassword,
       createdAt: u.createdAt,
@@ -275,6 +277,16 @@ export class SystemService {
     return this.mutate(actor, id, 'user.unlock', async (u, tx) => {
       await clearLoginGuard(tx, guardKey(u.username));
       return `解锁用户 ${u.username}`;
+    }, now);
+  }
+
+  /** 重置动态口令: the user's authenticator is removed (lost phone); they enrol again at the next sign-in, and their sessions end. */
+  async resetMfa(actor: Actor, id: number, now = new Date()): Promise<UserView> {
+    return this.mutate(actor, id, 'user.reset-mfa', async (u, tx) => {
+      const had = await resetMfa(tx, u.id);
+      if (!had) throw new DomainError('E0013', `用户 ${u.username} 尚未绑定身份验证器`);
+      await revokeSessionsOf(tx, u.id, 'mfa-reset', now);
+      return `重置用户 ${u.username} 的动态口令（须重新绑定）`;
     }, now);
   }
 

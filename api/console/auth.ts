@@ -7,8 +7,9 @@
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { policyText, PASSWORD_MAX_LENGTH } from '../../domain/sign-in';
-import { mfaRequired, permissionDef } from '../../domain/permissions';
+import { permissionDef } from '../../domain/permissions';
 import { SignInService, type OpenSession, type SessionUser } from '../../services/sign-in';
+import { MfaService } from '../../services/mfa';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 
@@ -25,8 +26,14 @@ export function signInOf(api: ApiContext): SignInService {
 
 /** Routes a user who must change the password may still reach. */
 const WHILE_PASSWORD_CHANGE = new Set(['/api/auth/me', '/api/auth/password', '/api/auth/logout', '/api/auth/sessions']);
+/** Routes a user who must enrol a second factor first may still reach (after the password change, if one is due). */
+const WHILE_MFA_ENROLMENT = new Set([...WHILE_PASSWORD_CHANGE, '/api/auth/mfa', '/api/auth/mfa/enrol', '/api/auth/mfa/confirm']);
 
-/** Sets ctx.state.user (and ctx.state.session), or answers 401; a user who must change the password reaches only the auth routes (403 E0008). */
+/**
+ * Sets ctx.state.user (and ctx.state.session), or answers 401; a user who must change the password
+ * reaches only the auth routes (403 E0008), then one who must enrol a second factor only the
+ * enrolment routes (403 E0009).
+ */
 export function requireUser(api: ApiContext) {
   return async (ctx: Context, next: Next) => {
     const session = await signInOf(api).authenticate(ctx.cookies.get(SESSION_COOKIE));
@@ -34,6 +41,9 @@ export function requireUser(api: ApiContext) {
     if (session.user.passwordChange && !WHILE_PASSWORD_CHANGE.has(ctx.path)) {
       const why = session.user.passwordChange === 'reset' ? '密码已被重置' : '密码已过期';
       return sendError(ctx, new HttpError(403, 'E0008', `${why}，请先修改密码`));
+    }
+    if (session.user.mfa.required && !session.user.mfa.enrolled && !WHILE_MFA_ENROLMENT.has(ctx.path)) {
+      return sendError(ctx, new HttpError(403, 'E0009', '您的账号须使用双因素登录：请先绑定身份验证器（动态口令）'));
     }
     ctx.state.user = session.user;
     ctx.state.session = session;
@@ -78,7 +88,8 @@ export function mountAuthRoutes(router: Router, api: ApiContext): void {
       const body = (await readJson(ctx)) as Record<string, unknown>;
       const username = text(body, 'username', '用户名', 64);
       const password = text(body, 'password', '密码', PASSWORD_MAX_LENGTH);
-      const r = await signIn.login({ username, password, address: ctx.ip, userAgent: ctx.get('user-agent') });
+      const code = body.code === undefined || body.code === '' ? undefined : text(body, 'code', '动态口令', 32);
+      const r = await signIn.login({ username, password, code, address: ctx.ip, userAgent: ctx.get('user-agent') });
       cookie(ctx, r.token, api.deps.cfg.sessions.maxMs);
       ctx.set('Cache-Control', 'no-store');
       ctx.body = { user: r.user, session: { idleMinutes: Math.round(api.deps.cfg.sessions.idleMs / 60_000) } };
@@ -97,9 +108,40 @@ export function mountAuthRoutes(router: Router, api: ApiContext): void {
   });
   router.get('/api/auth/me', requireUser(api), async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    const user = ctx.state.user as SessionUser;
-    // mfa.enrolled stays false until TOTP enrolment lands (issue 14 point 3).
-    ctx.body = { user: { ...user, mfa: { required: mfaRequired(user.roles.map((code, i) => ({ code, kind: user.roleKinds[i] }))), enrolled: false } }, passwordPolicy: policyText(signIn.policy) };
+    ctx.body = { user: ctx.state.user as SessionUser, passwordPolicy: policyText(signIn.policy) };
+  });
+  // Two-factor enrolment (services/mfa.ts): status, a new secret as a QR code, its confirmation with a code, new recovery codes.
+  const mfa = new MfaService(api.deps);
+  const me = (ctx: Context) => ctx.state.user as SessionUser;
+  router.get('/api/auth/mfa', requireUser(api), async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await mfa.status(api.deps.orm.em.fork(), me(ctx), api.deps.cfg.sessions.mfaEnforce);
+  });
+  router.post('/api/auth/mfa/enrol', requireUser(api), async (ctx) => {
+    try {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = await mfa.begin(me(ctx));
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+  router.post('/api/auth/mfa/confirm', requireUser(api), async (ctx) => {
+    try {
+      const body = (await readJson(ctx)) as Record<string, unknown>;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = await mfa.confirm(me(ctx), body?.code);
+    } catch (e) {
+      sendError(ctx, e);
+    }
+  });
+  router.post('/api/auth/mfa/recovery-codes', requireUser(api), async (ctx) => {
+    try {
+      const body = (await readJson(ctx)) as Record<string, unknown>;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = await mfa.newRecoveryCodes(me(ctx), body?.code);
+    } catch (e) {
+      sendError(ctx, e);
+    }
   });
   router.get('/api/auth/sessions', requireUser(api), async (ctx) => {
     ctx.body = { sessions: await signIn.sessionsOf(ctx.state.session as OpenSession) };

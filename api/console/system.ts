@@ -78,6 +78,7 @@ export function mountSystemRoutes(router: Router, api: ApiContext): void {
   router.post('/api/system/users/:id/activate', ...userEdit, handle(async (ctx) => ({ user: await system.setActive(actor(ctx), id(ctx), true) })));
   router.post('/api/system/users/:id/reset-password', ...userEdit, handle(async (ctx) => system.resetPassword(actor(ctx), id(ctx))));
   router.post('/api/system/users/:id/unlock', ...userEdit, handle(async (ctx) => ({ user: await system.unlock(actor(ctx), id(ctx)) })));
+  router.post('/api/system/users/:id/reset-mfa', ...userEdit, handle(async (ctx) => ({ user: await system.resetMfa(actor(ctx), id(ctx)) })));
   router.post('/api/system/users/:id/revoke-sessions', ...userEdit, handle(async (ctx) => system.revokeSessions(actor(ctx), id(ctx))));
   router.get('/api/system/users/:id/sessions', ...users, handle(async (ctx) => ({ sessions: await system.sessionsOf(id(ctx)) })));
 

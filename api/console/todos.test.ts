@@ -1,6 +1,6 @@
 import { canAct } from './todos';
 
-const user = (roles: string[], placeCode?: string) => ({ id: 1, username: 'u', displayName: 'u', roles, roleNames: roles, roleKinds: roles.map(() => 'business' as const), permissions: [], placeCode, scope: { kind: 'parties' as const }, scopeSetting: null });
+const user = (roles: string[], placeCode?: string) => ({ id: 1, username: 'u', displayName: 'u', roles, roleNames: roles, roleKinds: roles.map(() => 'business' as const), permissions: [], placeCode, scope: { kind: 'parties' as const }, scopeSetting: null, mfa: { required: false, enrolled: false } });
 
 test('paper recovery is confirmed by the cashiers of its point, and finance only', () => {
   const t = { kind: 'paper_recovery', placeCode: 'MZ01' };
