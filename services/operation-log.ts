@@ -26,7 +26,7 @@ import {
   advanceChainHead, anchorArchive, archivesOf, chainHead, firstSeqSince, insertOperationRow, lastSeq, operationRowsAfter, searchOperationRows,
   seqsOfMac, setChainHead, type ArchiveRow, type OperationFilter, type OperationRow,
 } from '../orm/repositories/operation-log';
-import { openIssueTodo } from '../orm/repositories/todos';
+import { issueTodos, openIssueTodo } from '../orm/repositories/todos';
 
 export const OPERATION_CHAIN = 'operation';
 export const ZERO_MAC = '0'.repeat(64);
@@ -269,6 +269,8 @@ export interface VerifyResult {
 }
 
 const PAGE = 1000;
+/** How far from where it stands a moved row's original seq is looked for. */
+const MOVE_WINDOW = 1000;
 const seqText = (a: number, b: number) => (a === b ? `第 ${a} 条` : `第 ${a} 至 ${b} 条`);
 
 /**
@@ -299,10 +301,15 @@ export async function verifyOperationLog(em: SqlEm): Promise<VerifyResult> {
   const fromSeq = anchor.seq + 1;
   if (head.seq < anchor.seq) return broken(0, fromSeq, { seq: head.seq, kind: 'edited', detail: '链头序号小于最后归档的序号，链头被修改' });
 
-  /** Whether row r, moved here, verifies at another seq (its original place): that seq, else undefined. */
+  /**
+   * Whether row r, moved here, verifies at another seq (its original place): that seq, else
+   * undefined. Tried: after where its predecessor now stands, then the seqs around it (a swap
+   * moves both rows, so the predecessor's place alone does not tell). Runs only at a break.
+   */
   const originalSeq = async (r: OperationRow): Promise<number | undefined> => {
-    const candidates = r.prevMac === anchor.mac ? [anchor.seq] : await seqsOfMac(em, r.prevMac);
-    for (const s of candidates) if (s + 1 !== r.seq && rowMac(key, r.prevMac, { ...r, seq: s + 1 }) === r.mac) return s + 1;
+    const after = r.prevMac === anchor.mac ? [anchor.seq] : await seqsOfMac(em, r.prevMac);
+    const near = Array.from({ length: MOVE_WINDOW }, (_, i) => [r.seq - i - 1, r.seq + i + 1]).flat();
+    for (const k of [...after.map((x) => x + 1), ...near]) if (k > anchor.seq && k !== r.seq && rowMac(key, r.prevMac, { ...r, seq: k }) === r.mac) return k;
     return undefined;
   };
 
@@ -336,7 +343,12 @@ export async function verifyOperationLog(em: SqlEm): Promise<VerifyResult> {
       checked++;
     }
   }
-  if (expected <= head.seq) return broken(checked, fromSeq, { seq: expected, kind: 'deleted', detail: `${seqText(expected, head.seq)}记录缺失（链头为第 ${head.seq} 条）` });
+  if (expected <= head.seq) {
+    // The last rows are not there: moved past the head (the head's row stands elsewhere) or deleted.
+    const moved = (await seqsOfMac(em, head.mac)).filter((x) => x !== head.seq);
+    if (moved.length) return broken(checked, fromSeq, { seq: expected, kind: 'reordered', detail: `${seqText(expected, head.seq)}记录缺位，第 ${head.seq} 条记录现位于第 ${moved[0]} 条` });
+    return broken(checked, fromSeq, { seq: expected, kind: 'deleted', detail: `${seqText(expected, head.seq)}记录缺失（链头为第 ${head.seq} 条）` });
+  }
   if (head.mac !== prevMac) return broken(checked, fromSeq, { seq: head.seq, kind: 'edited', detail: '链头与最后一条记录的校验码不符' });
   return {
     ok: true, checked, fromSeq, toSeq: head.seq, archives: archives.length,
@@ -474,4 +486,10 @@ export async function raiseChainBreakTodo(em: SqlEm, v: VerifyResult, opts: { wo
     detail: `${v.detail}。请审计管理员在「操作日志」中核查该记录前后的操作，并保全数据库备份与归档文件。`,
     at: opts.now,
   });
+}
+
+/** The open to-do of a broken chain, if any (for the audit administrator's operation-log page). */
+export async function openChainBreakTodo(em: SqlEm): Promise<{ title: string; detail: string | null; createdAt: string; workflowId: string } | undefined> {
+  const t = (await issueTodos(em, { state: 'open', placeCode: '' })).find((x) => x.appid === CHAIN_TODO.appid && x.busNo === CHAIN_TODO.busNo);
+  return t && { title: t.title, detail: t.detail, createdAt: t.createdAt.toISOString(), workflowId: t.workflowId };
 }

@@ -9,7 +9,7 @@ import type { Context, Next } from 'koa';
 import { fieldError } from '../../common/errors';
 import { chinaDayStart } from '../../common/china-time';
 import { OPERATION_ACTIONS, OPERATION_RESULTS } from '../../domain/operation-log';
-import { MAX_PAGE, MAX_PAGE_SIZE, searchOperations, useOperationLog, verifyAndRecord } from '../../services/operation-log';
+import { MAX_PAGE, MAX_PAGE_SIZE, openChainBreakTodo, searchOperations, useOperationLog, verifyAndRecord } from '../../services/operation-log';
 import { sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requirePermission, requireUser, type SessionUser } from './auth';
@@ -70,7 +70,9 @@ export function mountAuditRoutes(router: Router, api: ApiContext): void {
       page: int(ctx, 'page', '页码', 1, MAX_PAGE),
       pageSize: int(ctx, 'pageSize', '每页条数', 20, MAX_PAGE_SIZE),
     });
-    return { ...r, actions: OPERATION_ACTIONS, results: OPERATION_RESULTS };
+    // The daily check's to-do of a broken chain is shown here too: the audit administrator's data
+    // scope does not reach the issuance to-do list (finance sees it there).
+    return { ...r, actions: OPERATION_ACTIONS, results: OPERATION_RESULTS, chainAlarm: (await openChainBreakTodo(api.deps.orm.em.fork())) ?? null };
   }));
 
   router.post('/api/audit/operations/verify', auth, requirePermission('log:verify'), handle(async (ctx) => {
