@@ -11,6 +11,7 @@ import { paperActivities } from './paper';
 import { fiscalActivities } from './fiscal';
 import { stockActivities } from './stock';
 import { refundActivities } from './refund';
+import { auditActivities } from './audit';
 
 export function createActivities(deps: Deps, processes: ProcessContext) {
   return {
@@ -20,6 +21,7 @@ export function createActivities(deps: Deps, processes: ProcessContext) {
     ...fiscalActivities(deps),
     ...stockActivities(deps),
     ...refundActivities(deps, processes),
+    ...auditActivities(deps),
   };
 }
 

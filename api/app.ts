@@ -23,6 +23,7 @@ import { mountNoticeRoutes } from './console/notices';
 import { mountStockRoutes } from './console/stock';
 import { mountUploadRoutes } from './console/upload';
 import { mountSystemRoutes } from './console/system';
+import { mountAuditRoutes } from './console/audit';
 import { mountPaymentNotifyRoutes } from './pay/routes';
 import { bodyLimits } from './http';
 
@@ -69,6 +70,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountStockRoutes(router, api);
   mountUploadRoutes(router, api);
   mountSystemRoutes(router, api);
+  mountAuditRoutes(router, api);
   mountH5Routes(router, api);
   mountPaymentNotifyRoutes(router, api, log);
   router.get('/', (ctx) => ctx.redirect('/console/'));

@@ -4,6 +4,7 @@
  * One group per business area, one file per group (each names its defaults as constants);
  * simulator settings live apart in config/simulators.ts (`cfg.sim`).
  */
+import { loadAuditConfig, type AuditConfig } from './audit';
 import { loadBillsConfig, type BillsConfig } from './bills';
 import { loadDatabaseConfig, type DatabaseConfig } from './database';
 import { loadFiscalConfig, type FiscalConfig } from './fiscal';
@@ -19,7 +20,7 @@ import { loadSimulatorConfig, type SimulatorConfig } from './simulators';
 import { loadStockConfig, type StockConfig } from './stock';
 import { loadTemporalConfig, type TemporalConfig } from './temporal';
 
-export type { BillsConfig, DatabaseConfig, FiscalConfig, HisConfig, KeysConfig, LayoutConfig, NotifyConfig, PaymentConfig, ServerConfig, SessionsConfig, SigningConfig, SimulatorConfig, StockConfig, TemporalConfig };
+export type { AuditConfig, BillsConfig, DatabaseConfig, FiscalConfig, HisConfig, KeysConfig, LayoutConfig, NotifyConfig, PaymentConfig, ServerConfig, SessionsConfig, SigningConfig, SimulatorConfig, StockConfig, TemporalConfig };
 
 export interface Config {
   server: ServerConfig;
@@ -28,6 +29,8 @@ export interface Config {
   sessions: SessionsConfig;
   /** Keys of patient data sealed at rest (MEDBILL_MASTER_KEY_FILE, MEDBILL_DATA_KEY_ID...). */
   keys: KeysConfig;
+  /** The operation log's retention and daily verification (MEDBILL_OPLOG_*). */
+  audit: AuditConfig;
   temporal: TemporalConfig;
   bills: BillsConfig;
   /** The HIS interface's input rules and replay guard (MEDBILL_HIS_*). */
@@ -51,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: loadDatabaseConfig(env, server),
     sessions: loadSessionsConfig(env),
     keys: loadKeysConfig(env),
+    audit: loadAuditConfig(env),
     temporal: loadTemporalConfig(env),
     bills: loadBillsConfig(env),
     his: loadHisConfig(env),

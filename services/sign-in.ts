@@ -9,7 +9,9 @@
  *   `ipLimit` times within `ipWindowMs` gets 429 (counted in this process);
  * - every sign-in runs one scrypt, against the user's hash or a dummy one, off the event loop;
  * - a new password follows the policy and repeats none of the last `passwordHistory`; a reset
- *   or an expired password admits the user only to the change-password page.
+ *   or an expired password admits the user only to the change-password page;
+ * - every sign-in, failed sign-in, lockout, sign-out and password change is a row of the operation
+ *   log (services/operation-log.ts): who, from which address, the outcome; never the password.
  */
 import { randomBytes } from 'node:crypto';
 import { hmacSm3Hex } from '../common/gm';
@@ -30,6 +32,8 @@ import { defaultDataScope, resolveScope, type DataScope, type DataScopeSetting }
 import { pointTree, rolesOfCodes } from '../orm/repositories/rbac';
 import { totpOf } from '../orm/repositories/mfa';
 import { acceptSecondFactor, mfaStateOf, type MfaState } from './mfa';
+import { recordOperation, useOperationLog, type OperationEntry } from './operation-log';
+import { SYSTEM_ACTOR } from '../domain/operation-log';
 
 export interface SessionUser {
   id: number;
@@ -85,6 +89,7 @@ export class SignInService {
     const s = deps.cfg.sessions;
     this.addresses = new FailureWindow(s.ipLimit, s.ipWindowMs);
     this.key = hmacSm3Hex(deps.masterKey, 'medbill console session v2');
+    useOperationLog(deps);
   }
 
   private get cfg(): SessionsConfig {
@@ -110,9 +115,14 @@ export class SignInService {
    * is sent again with the code); a wrong code counts as a wrong password toward the lockout.
    */
   async login(input: { username: string; password: string; code?: string; address: string; userAgent: string }, now = new Date()): Promise<SignedIn> {
-    const wait = this.addresses.retryAfter(input.address, now.getTime());
-    if (wait > 0) throw new DomainError('E0007', `登录失败次数过多，请 ${waitText(wait)}后再试`);
     const em = this.deps.orm.em.fork();
+    const attempt = (action: string, result: string, detail: string) =>
+      recordOperation(em, { at: now, username: input.username, address: input.address, action, objectType: 'user', objectId: input.username, result, detail });
+    const wait = this.addresses.retryAfter(input.address, now.getTime());
+    if (wait > 0) {
+      await attempt('login-failed', 'refused', `来源地址登录失败次数过多，已拒绝登录（${waitText(wait)}后可再试）`);
+      throw new DomainError('E0007', `登录失败次数过多，请 ${waitText(wait)}后再试`);
+    }
     const key = guardKey(input.username);
     const guard = await loginGuardOf(em, key);
     const user = await em.findOne(User, { username: input.username });
@@ -122,12 +132,18 @@ export class SignInService {
       new DomainError('E0006', `账号已锁定（连续 ${this.cfg.maxFailures} 次密码错误），请 ${waitText(until.getTime() - now.getTime())}后再试，或请安全管理员解锁`, 'username');
     if (isLocked(guard, now)) {
       this.addresses.fail(input.address, now.getTime());
+      await attempt('login-failed', 'refused', `账号已锁定（至 ${guard!.lockedUntil!.toISOString()}），拒绝登录`);
       throw locked(guard!.lockedUntil!);
     }
     if (!user || !user.active || !ok || user.username !== input.username) {
       this.addresses.fail(input.address, now.getTime());
       const g = await updateLoginGuard(em, key, (before) => afterFailure(before, this.cfg, now), now);
-      if (isLocked(g, now)) throw locked(g.lockedUntil!);
+      const why = !user || user.username !== input.username ? '用户不存在' : !user.active ? '账号已停用' : '密码错误';
+      await attempt('login-failed', 'refused', `登录失败：${why}（连续失败 ${g.failures} 次）`);
+      if (isLocked(g, now)) {
+        await attempt('locked', 'ok', `连续 ${g.failures} 次登录失败，账号锁定至 ${g.lockedUntil!.toISOString()}`);
+        throw locked(g.lockedUntil!);
+      }
       const left = this.cfg.maxFailures - g.failures;
       throw new DomainError('E0004', `用户名或密码错误（再错 ${left} 次将锁定 ${waitText(this.cfg.lockMs)}）`);
     }
@@ -137,7 +153,11 @@ export class SignInService {
       if (!(await acceptSecondFactor(em, user.id, input.code, now))) {
         this.addresses.fail(input.address, now.getTime());
         const g = await updateLoginGuard(em, key, (before) => afterFailure(before, this.cfg, now), now);
-        if (isLocked(g, now)) throw locked(g.lockedUntil!);
+        await attempt('login-failed', 'refused', `登录失败：动态口令不正确或已使用（连续失败 ${g.failures} 次）`);
+        if (isLocked(g, now)) {
+          await attempt('locked', 'ok', `连续 ${g.failures} 次登录失败，账号锁定至 ${g.lockedUntil!.toISOString()}`);
+          throw locked(g.lockedUntil!);
+        }
         const left = this.cfg.maxFailures - g.failures;
         throw new DomainError('E0004', `动态口令不正确或已使用过（再错 ${left} 次将锁定 ${waitText(this.cfg.lockMs)}）`, 'code');
       }
@@ -148,6 +168,10 @@ export class SignInService {
     user.lastLoginAt = now;
     user.passwordChangedAt ??= now; // a password set before sessions existed: its clock starts now
     await em.flush();
+    await recordOperation(em, {
+      at: now, username: user.username, displayName: user.displayName, address: input.address, action: 'login', objectType: 'user', objectId: user.username,
+      result: 'ok', detail: '登录成功', after: { userAgent: input.userAgent.slice(0, 200) },
+    });
     await this.pruneNowAndThen(em, now);
     return { token, user: await this.view(em, user, now) };
   }
@@ -173,7 +197,16 @@ export class SignInService {
   /** Ends the session of this token (if any); true when one was open. */
   async logout(token: string | undefined, now = new Date()): Promise<boolean> {
     if (!token || !TOKEN.test(token)) return false;
-    return revokeSession(this.deps.orm.em.fork(), this.sessionIdOf(token), 'logout', now);
+    const id = this.sessionIdOf(token);
+    const em = this.deps.orm.em.fork();
+    const s = await sessionById(em, id);
+    const user = s ? await em.findOne(User, s.userId) : null;
+    return em.transactional(async (tx) => {
+      const ended = await revokeSession(tx, id, 'logout', now);
+      // The address is the session's (where it signed in from).
+      if (ended && s) await recordOperation(tx, { at: now, username: user?.username ?? String(s.userId), displayName: user?.displayName, address: s.address, action: 'logout', objectType: 'user', objectId: user?.username ?? String(s.userId), detail: '退出登录' });
+      return ended;
+    });
   }
 
   /** The user's sessions still in force (for the console's "where am I signed in"), `current` marking the asking one. */
@@ -193,7 +226,7 @@ export class SignInService {
     return undefined;
   }
 
-  private async setPassword(em: SqlEm, user: User, password: string, opts: { mustChange: boolean; now: Date }): Promise<void> {
+  private async setPassword(em: SqlEm, user: User, password: string, opts: { mustChange: boolean; now: Date; log: OperationEntry }): Promise<void> {
     const hash = await hashPassword(password);
     await em.transactional(async (tx) => {
       const u = await tx.findOneOrFail(User, user.id);
@@ -201,6 +234,8 @@ export class SignInService {
       u.passwordChangedAt = opts.now;
       u.mustChangePassword = opts.mustChange;
       await addPasswordHistory(tx, u.id, hash, opts.now);
+      await tx.flush();
+      await recordOperation(tx, opts.log);
     });
   }
 
@@ -211,11 +246,18 @@ export class SignInService {
   async changePassword(session: OpenSession, input: { currentPassword: string; newPassword: string }, now = new Date()): Promise<void> {
     const em = this.deps.orm.em.fork();
     const user = await em.findOneOrFail(User, session.user.id);
-    if (!(await verifyPassword(input.currentPassword, user.passwordHash))) throw fieldError('currentPassword', '当前密码不正确');
-    if (input.newPassword === input.currentPassword) throw fieldError('newPassword', '新密码不能与当前密码相同');
+    // The address is the session's (where it signed in from).
+    const address = (await sessionById(em, session.sessionId))?.address ?? null;
+    const entry = (result: string, detail: string): OperationEntry => ({ at: now, username: user.username, displayName: user.displayName, address, action: 'password-change', objectType: 'user', objectId: user.username, result, detail });
+    const refuse = async (field: string, why: string) => {
+      await recordOperation(em, entry('refused', `修改密码被拒绝：${why}`));
+      return fieldError(field, why);
+    };
+    if (!(await verifyPassword(input.currentPassword, user.passwordHash))) throw await refuse('currentPassword', '当前密码不正确');
+    if (input.newPassword === input.currentPassword) throw await refuse('newPassword', '新密码不能与当前密码相同');
     const refusal = await this.refusal(em, user, input.newPassword);
-    if (refusal) throw fieldError('newPassword', refusal);
-    await this.setPassword(em, user, input.newPassword, { mustChange: false, now });
+    if (refusal) throw await refuse('newPassword', refusal);
+    await this.setPassword(em, user, input.newPassword, { mustChange: false, now, log: entry('ok', '修改密码成功') });
     await revokeSessionsOf(em, user.id, 'password', now, session.sessionId);
   }
 
@@ -229,7 +271,10 @@ export class SignInService {
     const user = await em.findOne(User, { username });
     if (!user) throw fieldError('username', `用户 ${username} 不存在`);
     const temporary = oneTimePassword();
-    await this.setPassword(em, user, temporary, { mustChange: true, now });
+    await this.setPassword(em, user, temporary, {
+      mustChange: true, now,
+      log: { at: now, username: SYSTEM_ACTOR, displayName: '命令行（scripts/users.ts）', action: 'password-reset', objectType: 'user', objectId: username, detail: `重置用户 ${username} 的密码（一次性密码，下次登录须修改）` },
+    });
     await revokeSessionsOf(em, user.id, 'reset', now);
     await clearLoginGuard(em, guardKey(username));
     return temporary;
@@ -237,7 +282,10 @@ export class SignInService {
 
   /** Lifts the lock of a user name (the security administrator's unlock). */
   async unlock(username: string): Promise<void> {
-    await clearLoginGuard(this.deps.orm.em.fork(), guardKey(username));
+    await this.deps.orm.em.fork().transactional(async (tx) => {
+      await clearLoginGuard(tx, guardKey(username));
+      await recordOperation(tx, { username: SYSTEM_ACTOR, displayName: '命令行（scripts/users.ts）', action: 'unlock', objectType: 'user', objectId: username, detail: `解除用户 ${username} 的登录锁定` });
+    });
   }
 
   private async pruneNowAndThen(em: SqlEm, now: Date): Promise<void> {

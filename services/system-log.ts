@@ -1,8 +1,11 @@
 /**
- * Where system-management changes go to the operation log. Until the operation log's store lands
- * (issue 14 point 4), the entries are checked for shape and kept nowhere; the call sites are final.
+ * Where system-management changes (services/system.ts: users, roles, scopes, collectors) go to the
+ * operation log (services/operation-log.ts): appended inside the change's own transaction, so the
+ * change and its row commit together. The action `user.create` is logged as `user-create` (the
+ * log's one vocabulary, domain/operation-log.ts).
  */
 import type { SqlEm } from '../orm/sql';
+import { recordOperation } from './operation-log';
 
 export interface Actor {
   username: string;
@@ -19,6 +22,17 @@ export interface ChangeEntry {
   after?: unknown;
 }
 
-export async function recordChange(_tx: SqlEm, _actor: Actor, _e: ChangeEntry): Promise<void> {
-  // LOGS: recordOperation(tx, { actor, address: actor.address, result: 'ok', ...e })
+export async function recordChange(tx: SqlEm, actor: Actor, e: ChangeEntry): Promise<void> {
+  await recordOperation(tx, {
+    username: actor.username,
+    displayName: actor.displayName,
+    address: actor.address,
+    action: e.action.replace(/\./g, '-'),
+    objectType: e.objectType,
+    objectId: e.objectId,
+    result: 'ok',
+    detail: e.detail,
+    before: e.before,
+    after: e.after,
+  });
 }

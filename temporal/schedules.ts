@@ -50,12 +50,21 @@ export const FISCAL_ACCOUNT_SCHEDULE: ScheduleDef = {
   memo: '入账状态查询：已上传未入账的票据向财政平台查询入账状态',
 };
 
+/** operationLogCheckWorkflow: the operation log's chain verified (a to-do when broken), old rows archived. */
+export const OPERATION_LOG_CHECK_SCHEDULE: ScheduleDef = {
+  id: 'operation-log-check',
+  workflowType: 'operationLogCheckWorkflow',
+  everyMs: (cfg: Config) => cfg.audit.checkEveryMs,
+  memo: '操作日志每日校验：校验 HMAC-SM3 链（断链时生成待办），并归档超过保留期的记录 (MEDBILL_OPLOG_CHECK_EVERY, MEDBILL_OPLOG_RETENTION_DAYS)',
+};
+
 /** Every schedule the platform runs (created or updated at start). */
 export const SCHEDULES: ScheduleDef[] = [
   BASIC_DATA_SYNC_SCHEDULE,
   STOCK_ALARM_SCHEDULE,
   FISCAL_UPLOAD_SCHEDULE,
   FISCAL_ACCOUNT_SCHEDULE,
+  OPERATION_LOG_CHECK_SCHEDULE,
 ];
 
 export async function ensureSchedules(client: Client, taskQueue: string, cfg: Config, defs: ScheduleDef[] = SCHEDULES): Promise<void> {

@@ -6,5 +6,6 @@ export { paperWorkflow } from './paper';
 export { basicDataSyncWorkflow } from './basic-data-sync';
 export { requisitionWorkflow } from './requisition';
 export { stockAlarmWorkflow } from './stock-alarm';
+export { operationLogCheckWorkflow } from './operation-log-check';
 export { fiscalUploadWorkflow, fiscalAccountStatusWorkflow } from './fiscal-upload';
 export { refundWorkflow } from './refund';

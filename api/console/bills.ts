@@ -1,4 +1,8 @@
-/** Console bill search and detail. A billing-point user (cashier) sees only their own point's bills. */
+/**
+ * Console bill search and detail. A billing-point user (cashier) sees only their own point's bills.
+ * A detail that shows the patient's identity unmasked (bill:identity) and every PDF download are
+ * rows of the operation log (services/operation-log.ts).
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Router from '@koa/router';
@@ -25,6 +29,7 @@ import { workflowUrl, writeOffWorkflowId } from '../../temporal/ids';
 import { chinaDayStart } from '../../common/china-time';
 import { assertActOnBill, assertReadBill, billListScope } from '../../services/access';
 import { identityView, revealsIdentity, seesSignedText } from '../../domain/access';
+import { logOperation } from '../../services/operation-log';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -130,6 +135,12 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
       const url = h5Url(api.deps.cfg.server.publicUrl, bill);
       const viewer = ctx.state.user as SessionUser;
       const shown = identityView(viewer);
+      if (revealsIdentity(viewer) || seesSignedText(viewer)) {
+        await logOperation(api.deps, {
+          username: viewer.username, displayName: viewer.displayName, address: ctx.ip, action: 'bill-identity-read', objectType: 'bill', objectId: String(bill.id),
+          detail: `查看票据 ${bill.billBatchCode}-${bill.billNo} 的患者身份信息（证件号码、电话、邮箱${seesSignedText(viewer) ? '、签名原文' : ''}）`,
+        });
+      }
       ctx.body = {
         bill: {
           id: bill.id,
@@ -289,6 +300,11 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
     try {
       const bill = await loadBill(ctx);
       if (!bill.layoutPath) throw new HttpError(404, 'E0030', '版式文件尚未生成，请稍后再试');
+      const u = ctx.state.user as SessionUser;
+      await logOperation(api.deps, {
+        username: u.username, displayName: u.displayName, address: ctx.ip, action: 'bill-pdf', objectType: 'bill', objectId: String(bill.id),
+        detail: `下载票据 ${bill.billBatchCode}-${bill.billNo} 的版式文件（PDF）`,
+      });
       sendLayout(ctx, api, bill);
     } catch (e) {
       sendError(ctx, e);

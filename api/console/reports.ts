@@ -20,6 +20,7 @@ import { requirePermission, requireUser, type SessionUser } from './auth';
 import { registerStockReports } from './stock-reports';
 import { billListingGroups, billListingPage, type BillReportRow } from '../../orm/repositories/reports';
 import { dateRange, REPORTS, scopedPlace, type ReportColumn, type ReportDef, type ReportRow } from './report-defs';
+import { logOperation } from '../../services/operation-log';
 
 export { chinaDayStart, dateRange, registerReport, REPORTS, scopedPlace, type ReportColumn, type ReportDef, type ReportParam, type ReportRow } from './report-defs';
 
@@ -200,6 +201,14 @@ export function mountReportRoutes(router: Router, api: ApiContext): void {
     let q: unknown;
     try {
       ({ def, q } = find(ctx));
+      // Every export is a row of the operation log (who, the report, its parameters), written before the first byte.
+      const u = ctx.state.user as SessionUser;
+      const params = Object.fromEntries(def.params.map((p) => [p.name, (ctx.query as Record<string, string | undefined>)[p.name] ?? null]));
+      await logOperation(api.deps, {
+        username: u.username, displayName: u.displayName, address: ctx.ip, action: 'report-export', objectType: 'report', objectId: def.id,
+        detail: `导出报表「${def.title}」（${def.params.map((p) => `${p.label}：${params[p.name] ?? '全部'}`).join('，') || '无参数'}）`,
+        after: params,
+      });
     } catch (e) {
       return sendError(ctx, e);
     }

@@ -17,6 +17,7 @@ import { Migration20261203000050_sealed } from './Migration20261203000050_sealed
 import { Migration20261203000060_sessions } from './Migration20261203000060_sessions';
 import { Migration20261204000040_refund_decided_by } from './Migration20261204000040_refund_decided_by';
 import { Migration20261205000010_rbac } from './Migration20261205000010_rbac';
+import { Migration20261205000020_operation_log } from './Migration20261205000020_operation_log';
 import { Migration20261205000030_mfa } from './Migration20261205000030_mfa';
 
 export const migrationsList = [
@@ -38,5 +39,6 @@ export const migrationsList = [
   { name: 'Migration20261203000060_sessions', class: Migration20261203000060_sessions },
   { name: 'Migration20261204000040_refund_decided_by', class: Migration20261204000040_refund_decided_by },
   { name: 'Migration20261205000010_rbac', class: Migration20261205000010_rbac },
+  { name: 'Migration20261205000020_operation_log', class: Migration20261205000020_operation_log },
   { name: 'Migration20261205000030_mfa', class: Migration20261205000030_mfa },
 ];
