@@ -7,8 +7,8 @@ import './styles/index.css';
 import App from './App.vue';
 import router from './router';
 import { setupDirectives } from './directives';
-import { setPasswordChangeHandler, setUnauthorizedHandler } from './api/http';
-import { clearUser, requirePasswordChange } from './store/user';
+import { setMfaEnrolmentHandler, setPasswordChangeHandler, setUnauthorizedHandler } from './api/http';
+import { clearUser, requireMfaEnrolment, requirePasswordChange } from './store/user';
 
 // Any 401 from the API (expired or revoked session): forget the user and open the login page,
 // coming back to the same page after signing in.
@@ -23,6 +23,12 @@ setUnauthorizedHandler(() => {
 setPasswordChangeHandler(() => {
   requirePasswordChange();
   if (router.currentRoute.value.name !== 'password') void router.replace({ name: 'password' });
+});
+
+// A second factor must be enrolled first (administrators and finance): only the 双因素认证 page is open.
+setMfaEnrolmentHandler(() => {
+  requireMfaEnrolment();
+  if (router.currentRoute.value.name !== 'mfa') void router.replace({ name: 'mfa' });
 });
 
 const app = createApp(App);

@@ -14,11 +14,15 @@ export interface User {
   placeCode?: string;
   /** Set when the user must choose a new password first: after a reset by an administrator, or when it expired. */
   passwordChange?: 'reset' | 'expired';
+  /** The second factor: required of the user (administrators, finance) and enrolled; until enrolled, a required user reaches only the 双因素认证 page. */
+  mfa?: { required: boolean; enrolled: boolean };
 }
 
 export interface LoginParams {
   username: string;
   password: string;
+  /** The authenticator's 6-digit code or a recovery code, once the server asked for it (E0015). */
+  code?: string;
 }
 
 export interface LoginResult {
@@ -41,3 +45,18 @@ export interface ChangePasswordParams {
 
 /** Sets a new password; the user's other sessions end. Errors (naming the field) are shown by the form. */
 export const changePassword = (params: ChangePasswordParams) => http.post<{ ok: boolean }>('/auth/password', params, { silent: true });
+
+export interface MfaStatus {
+  required: boolean;
+  enrolled: boolean;
+  recoveryCodesLeft: number;
+}
+
+/** The user's second factor. */
+export const fetchMfa = () => http.get<MfaStatus>('/auth/mfa');
+/** Starts enrolment: a new secret as an otpauth:// URI, its QR code (PNG, base64) and the secret to type in by hand. */
+export const beginMfa = () => http.post<{ secret: string; uri: string; qrPng: string }>('/auth/mfa/enrol', undefined, { silent: true });
+/** Confirms enrolment with a code from the authenticator; answers the ten recovery codes (shown once). */
+export const confirmMfa = (code: string) => http.post<{ recoveryCodes: string[] }>('/auth/mfa/confirm', { code }, { silent: true });
+/** A new set of recovery codes (the old ones stop working), proven by a current code. */
+export const renewRecoveryCodes = (code: string) => http.post<{ recoveryCodes: string[] }>('/auth/mfa/recovery-codes', { code }, { silent: true });

@@ -52,6 +52,13 @@ export function setPasswordChangeHandler(handler: UnauthorizedHandler): void {
   onPasswordChange = handler;
 }
 
+let onMfaEnrolment: UnauthorizedHandler | undefined;
+
+/** Registered once by main.ts: a 403 E0009 (a second factor must be enrolled first) opens the 双因素认证 page. */
+export function setMfaEnrolmentHandler(handler: UnauthorizedHandler): void {
+  onMfaEnrolment = handler;
+}
+
 /** Registered once by main.ts; keeps this module free of router and store imports. */
 export function setUnauthorizedHandler(handler: UnauthorizedHandler): void {
   onUnauthorized = handler;
@@ -153,6 +160,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     throw err;
   }
   if (res.status === 403 && err.code === 'E0008') onPasswordChange?.();
+  if (res.status === 403 && err.code === 'E0009') onMfaEnrolment?.();
   if (!silent) toast(err.message);
   throw err;
 }

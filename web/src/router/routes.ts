@@ -126,6 +126,12 @@ export const layoutChildren: RouteRecordRaw[] = [
     meta: { title: '修改密码' },
   },
   {
+    path: 'mfa',
+    name: 'mfa',
+    component: () => import('@/views/mfa/index.vue'),
+    meta: { title: '双因素认证' },
+  },
+  {
     path: '403',
     name: 'forbidden',
     component: () => import('@/views/error/forbidden.vue'),

@@ -79,6 +79,16 @@ export function requirePasswordChange(): void {
   if (state.user && !state.user.passwordChange) state.user = { ...state.user, passwordChange: 'expired' };
 }
 
+/** The authenticator was enrolled: a user who had to enrol may go on. */
+export function mfaEnrolled(): void {
+  if (state.user) state.user = { ...state.user, mfa: { required: state.user.mfa?.required ?? false, enrolled: true } };
+}
+
+/** The API answered E0009: the user must enrol a second factor before anything else. */
+export function requireMfaEnrolment(): void {
+  if (state.user && state.user.mfa?.enrolled !== false) state.user = { ...state.user, mfa: { required: true, enrolled: false } };
+}
+
 /** The password was changed: the user may go anywhere again. */
 export function passwordChanged(): void {
   if (state.user) state.user = { ...state.user, passwordChange: undefined };
