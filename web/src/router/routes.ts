@@ -18,6 +18,7 @@ import {
   Tickets,
   Upload,
   Files as TicketsIcon,
+  Notebook,
 } from '@element-plus/icons-vue';
 import Layout from '@/layout/index.vue';
 
@@ -117,6 +118,14 @@ export const layoutChildren: RouteRecordRaw[] = [
     name: 'reports',
     component: () => import('@/views/reports/index.vue'),
     meta: { title: '报表', icon: DataAnalysis, menu: true, order: 40, perm: 'menu:reports' },
+  },
+
+  {
+    path: 'audit/operations',
+    name: 'audit-operations',
+    component: () => import('@/views/audit-operations/index.vue'),
+    // The audit administrator: the operation log and its chain verification.
+    meta: { title: '操作日志', icon: Notebook, menu: true, order: 70, perm: 'menu:audit-operations' },
   },
 
   {

@@ -1,0 +1,70 @@
+/**
+ * The audit administrator in a real browser (Chromium at /usr/bin/chromium or MEDBILL_CHROMIUM),
+ * with the second factor enforced (MEDBILL_MFA_ENFORCE=1):
+ * - the first sign-in leads to 双因素认证 only: enrol by the secret shown beside the QR code, confirm
+ *   with a code, see the ten recovery codes once, then land on 操作日志 (the only menu it has);
+ * - 操作日志 lists its own sign-in; 校验完整性 answers that the chain is intact;
+ * - after logout the login page asks for 动态口令 once the password is right, and lets it in.
+ * Own platform: it turns the second factor on and enrols a demo user.
+ */
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './browser';
+import { totpAt, TOTP_STEP_SECONDS } from '../common/totp';
+import { startPlatform, type Platform } from './harness';
+
+const sel = (name: string) => `[data-test="${name}"]`;
+
+let p: Platform;
+let browser: Browser;
+beforeAll(async () => {
+  p = await startPlatform({ MEDBILL_MFA_ENFORCE: '1' }, { own: true });
+  browser = await launchChromium();
+}, 180_000);
+afterAll(async () => {
+  await browser?.close().catch(() => undefined);
+  await p?.stop();
+}, 120_000);
+
+test('auditadmin enrols a TOTP authenticator first, reads and verifies the operation log, and signs in again with a code', async () => {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  context.setDefaultTimeout(30_000);
+  const page = await context.newPage();
+  await page.goto(`${p.baseUrl}/console/login`);
+  await page.fill(sel('login-username'), 'auditadmin');
+  await page.fill(sel('login-password'), 'Auditadmin#2026');
+  await page.click(sel('login-submit'));
+  await page.waitForURL(/\/console\/mfa/);
+  await page.locator(sel('mfa-required')).waitFor();
+  // Any other page leads back here until enrolled.
+  await page.goto(`${p.baseUrl}/console/audit/operations`);
+  await page.waitForURL(/\/console\/mfa/);
+
+  await page.click(sel('mfa-start'));
+  await page.locator(`${sel('mfa-qr')}`).waitFor();
+  const secret = (await page.locator(sel('mfa-secret')).innerText()).replace(/\s/g, '');
+  expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+  expect(await page.locator(sel('mfa-qr')).evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(50);
+  await page.fill(sel('mfa-code'), totpAt(secret, Date.now()));
+  await page.click(sel('mfa-confirm'));
+  const codes = (await page.locator(`${sel('mfa-recovery-codes')} li`).allInnerTexts()).map((t) => t.trim());
+  expect(codes).toHaveLength(10);
+  await page.click(sel('mfa-done'));
+
+  // Its first (and only) menu page: 操作日志, with its own sign-in listed.
+  await page.waitForURL(/\/console\/audit\/operations/);
+  await page.locator(`${sel('oplog-table')} :text("auditadmin")`).first().waitFor();
+  await expect(page.locator('.el-menu').innerText()).resolves.not.toContain('票据查询');
+  await page.click(sel('oplog-verify'));
+  await page.locator(`${sel('oplog-verify-result')}:has-text("校验通过")`).waitFor();
+
+  await page.click(sel('logout'));
+  await page.waitForURL(/\/console\/login/);
+  await page.fill(sel('login-username'), 'auditadmin');
+  await page.fill(sel('login-password'), 'Auditadmin#2026');
+  await page.click(sel('login-submit'));
+  await page.locator(sel('login-code')).waitFor();
+  // The step after the enrolment's: inside the window and not used yet.
+  await page.fill(sel("login-code"), totpAt(secret, Date.now() + TOTP_STEP_SECONDS * 1000));
+  await page.click(sel('login-submit'));
+  await page.waitForURL(/\/console\/audit\/operations/);
+});
