@@ -2,7 +2,6 @@
  * Roles, their permissions, the billing-point tree a data scope resolves against, and the HIS
  * cashier mapping (开票员). services/system.ts decides; this file only reads and writes the rows.
  */
-import type { EntityManager } from '@mikro-orm/core';
 import { dbNow, type Sql } from '../sql';
 
 export interface RoleRow {
@@ -14,12 +13,16 @@ export interface RoleRow {
   permissions: string[];
 }
 
-/** Rows of a read on the ORM's connection. */
-const read = async <T>(em: EntityManager, query: string, params: unknown[] = []): Promise<T[]> => (await em.getConnection().execute(query, params)) as T[];
+/**
+ * Rows of a read, inside the caller's transaction when it has one: a read on the bare connection
+ * beside an open SQLite transaction waits for the pool's only connection (the transaction holds it)
+ * and hangs the request; on MySQL it would read outside the transaction.
+ */
+const read = async <T>(em: Sql, query: string, params: unknown[] = []): Promise<T[]> => (await em.execute(query, params)) as T[];
 
 type RawRole = { id: number; code: string; name: string; kind: string; builtin: number | boolean };
 
-async function withPermissions(em: EntityManager, roles: RawRole[]): Promise<RoleRow[]> {
+async function withPermissions(em: Sql, roles: RawRole[]): Promise<RoleRow[]> {
   if (!roles.length) return [];
   const codes = roles.map((r) => r.code);
   const perms = await read<{ role_code: string; permission: string }>(em, 
@@ -36,12 +39,12 @@ async function withPermissions(em: EntityManager, roles: RawRole[]): Promise<Rol
   }));
 }
 
-export async function allRoles(em: EntityManager): Promise<RoleRow[]> {
+export async function allRoles(em: Sql): Promise<RoleRow[]> {
   return withPermissions(em, await read<RawRole>(em, 'select id, code, name, kind, builtin from role order by id'));
 }
 
 /** The roles of these codes (unknown codes are left out). */
-export async function rolesOfCodes(em: EntityManager, codes: readonly string[]): Promise<RoleRow[]> {
+export async function rolesOfCodes(em: Sql, codes: readonly string[]): Promise<RoleRow[]> {
   if (!codes.length) return [];
   const rows = await read<RawRole>(em, `select id, code, name, kind, builtin from role where code in (${codes.map(() => '?').join(', ')})`, [...codes]);
   const found = await withPermissions(em, rows);
@@ -77,7 +80,7 @@ export interface PointNodeRow {
 }
 
 /** Every billing point with its parent's code (the tree a scope resolves against). */
-export async function pointTree(em: EntityManager): Promise<PointNodeRow[]> {
+export async function pointTree(em: Sql): Promise<PointNodeRow[]> {
   const rows = await read<{ code: string; name: string; kind: string | null; parent_code: string | null; active: number | boolean }>(em, 
     'select p.code, p.name, p.kind, q.code as parent_code, p.active from billing_point p left join billing_point q on q.id = p.parent_id order by p.code',
   );
@@ -92,7 +95,7 @@ export interface CollectorRow {
   displayName: string | null;
 }
 
-export async function collectors(em: EntityManager, hospitalId: number): Promise<CollectorRow[]> {
+export async function collectors(em: Sql, hospitalId: number): Promise<CollectorRow[]> {
   const rows = await read<{ id: number; his_code: string; his_name: string | null; username: string; display_name: string | null }>(em, 
     'select c.id, c.his_code, c.his_name, c.username, u.display_name from collector c left join user u on u.username = c.username where c.hospital_id = ? order by c.his_code',
     [hospitalId],
@@ -109,7 +112,7 @@ export async function replaceCollectors(sql: Sql, hospitalId: number, rows: Read
 }
 
 /** HIS cashier code -> the user's display name (for the collector reports). */
-export async function collectorNames(em: EntityManager): Promise<Map<string, string>> {
+export async function collectorNames(em: Sql): Promise<Map<string, string>> {
   const rows = await read<{ his_code: string; display_name: string | null; his_name: string | null }>(em, 
     'select c.his_code, u.display_name, c.his_name from collector c left join user u on u.username = c.username',
   );
