@@ -6,6 +6,8 @@
  * - giving a user 系统管理员 and 收费员 together is refused with the server's 三员分立 message
  *   under the roles field;
  * - a locked user is unlocked from the list; a deactivated user's next request is refused;
+ * - 角色权限: ticking a button ticks its menu, the security groups are disabled for a business
+ *   role, an unused role is deleted; 开票员对照 saves its rows;
  * - the system administrator sees 开票点 but neither 用户管理 nor 票据查询, and the users page
  *   opened directly shows the 403 page.
  * Own platform: it adds and deactivates a user.
@@ -162,6 +164,44 @@ test('a locked user is unlocked from the list; a deactivated user\'s next reques
   expect(await cashier.evaluate(async () => (await fetch('/api/bills')).status)).toBe(401);
   await cashier.reload();
   await cashier.waitForURL(/\/console\/login/);
+}, 120_000);
+
+test('角色权限: a new business role gets a menu with its button; the security groups stay disabled; an unused role is deleted. 开票员对照 saves all rows', async () => {
+  await sec.click(sel('menu-system/roles'));
+  await sec.locator(sel('role-row-cashier')).waitFor();
+  await sec.click(sel('role-add'));
+  await sec.locator(sel('role-dialog')).waitFor();
+  await sec.fill(sel('role-code'), 'window2');
+  await sec.fill(sel('role-name'), '二号窗口');
+  // Ticking a button ticks its menu; a business role may not hold the security administrator's permissions.
+  await sec.click(sel('perm-bill:identity'));
+  await sec.locator(`${sel('perm-menu:bills')}.is-checked`).waitFor();
+  await sec.locator(`${sel('perm-user:edit')}.is-disabled`).waitFor();
+  await sec.locator(`${sel('perm-menu:system-users')}.is-disabled`).waitFor();
+  const created = sec.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/system/roles');
+  await sec.click(sel('role-save'));
+  const answer = await created;
+  expect(answer.status()).toBe(201);
+  expect(JSON.parse(answer.request().postData() ?? '{}').permissions).toEqual(['menu:bills', 'bill:identity']);
+  await sec.locator(sel('role-row-window2')).waitFor();
+  await sec.click(sel('role-delete-window2'));
+  await confirm(sec, '删除角色「二号窗口」', '删除');
+  await sec.locator('.el-message--success', { hasText: '角色已删除' }).waitFor();
+  await sec.locator(sel('role-row-window2')).waitFor({ state: 'detached' });
+
+  await sec.click(sel('menu-system/collectors'));
+  await sec.locator(sel('collectors-table')).waitFor();
+  await sec.click(sel('collector-add'));
+  const last = (await sec.locator('[data-test^="collector-code-"]').count()) - 1;
+  await sec.fill(sel(`collector-code-${last}`), 'HIS-W01');
+  await sec.fill(sel(`collector-name-${last}`), '王收费');
+  await pick(sec, `collector-user-${last}`, 'collector-user-option-cashier');
+  const saved = sec.waitForResponse((r) => r.request().method() === 'PUT' && new URL(r.url()).pathname === '/api/system/collectors');
+  await sec.click(sel('collector-save'));
+  expect((await saved).status()).toBe(200);
+  await sec.locator('.el-message--success', { hasText: '开票员对照' }).waitFor();
+  const rows = (await (await fetch(`${p.baseUrl}/api/system/collectors`, { headers: { cookie: await signIn(p.baseUrl, 'secadmin', 'Secadmin#2026') } })).json()) as { rows: Array<{ hisCode: string; username: string }> };
+  expect(rows.rows).toEqual(expect.arrayContaining([expect.objectContaining({ hisCode: 'HIS-W01', username: 'cashier' })]));
 }, 120_000);
 
 test('the system administrator sees 开票点 but neither 用户管理 nor 票据查询; the users page opened directly is 403', async () => {
