@@ -17,6 +17,9 @@ import {
   SetUp,
   Tickets,
   Upload,
+  User as UserIcon,
+  Lock,
+  Avatar,
   Files as TicketsIcon,
   Notebook,
 } from '@element-plus/icons-vue';
@@ -120,6 +123,25 @@ export const layoutChildren: RouteRecordRaw[] = [
     meta: { title: '报表', icon: DataAnalysis, menu: true, order: 40, perm: 'menu:reports' },
   },
 
+  {
+    path: 'system/users',
+    name: 'system-users',
+    component: () => import('@/views/system-users/index.vue'),
+    // 系统管理: the security administrator's pages (三员分立).
+    meta: { title: '用户管理', icon: UserIcon, menu: true, order: 60, perm: 'menu:system-users' },
+  },
+  {
+    path: 'system/roles',
+    name: 'system-roles',
+    component: () => import('@/views/system-roles/index.vue'),
+    meta: { title: '角色权限', icon: Lock, menu: true, order: 61, perm: 'menu:system-roles' },
+  },
+  {
+    path: 'system/collectors',
+    name: 'collectors',
+    component: () => import('@/views/collectors/index.vue'),
+    meta: { title: '开票员对照', icon: Avatar, menu: true, order: 62, perm: 'menu:collectors' },
+  },
   {
     path: 'audit/operations',
     name: 'audit-operations',
