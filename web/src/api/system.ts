@@ -114,6 +114,8 @@ export const activateUser = (id: number, o?: Opts) => http.post<{ user: SystemUs
 /** A one-time password the user must change at the next sign-in; their sessions end. */
 export const resetUserPassword = (id: number, o?: Opts) => http.post<{ initialPassword: string }>(`${u(id)}/reset-password`, {}, o);
 export const unlockUser = (id: number, o?: Opts) => http.post<{ user: SystemUser }>(`${u(id)}/unlock`, {}, o);
+/** 重置动态口令: the user's authenticator is removed (a lost phone); they enrol again at the next sign-in. */
+export const resetUserMfa = (id: number, o?: Opts) => http.post<{ user: SystemUser }>(`${u(id)}/reset-mfa`, {}, o);
 export const revokeUserSessions = (id: number, o?: Opts) => http.post<{ revoked: number }>(`${u(id)}/revoke-sessions`, {}, o);
 export const fetchUserSessions = (id: number, o?: Opts) => http.get<{ sessions: UserSession[] }>(`${u(id)}/sessions`, undefined, o);
 
