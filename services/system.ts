@@ -400,7 +400,8 @@ export class SystemService {
     const rows = v.map((r: Record<string, unknown>, i: number) => {
       if (!r || typeof r !== 'object') throw fieldError(`rows[${i}]`, '格式不正确');
       const hisCode = str(r.hisCode, `rows[${i}].hisCode`, 'HIS 收费员编码', 32, true)!;
-      if (!/^[A-Za-z0-9_.-]{1,32}$/.test(hisCode)) throw fieldError(`rows[${i}].hisCode`, 'HIS 收费员编码只能含字母、数字、. _ -');
+      // The HIS sends its cashier as a code or as a name (收款人 李敏): letters of any script, digits, . _ - ·.
+      if (!/^[\p{L}\p{N}_.\-·]{1,32}$/u.test(hisCode)) throw fieldError(`rows[${i}].hisCode`, 'HIS 收费员编码只能含文字、数字、. _ - ·');
       if (seen.has(hisCode)) throw fieldError(`rows[${i}].hisCode`, `HIS 收费员编码 ${hisCode} 重复`);
       seen.add(hisCode);
       const username = str(r.username, `rows[${i}].username`, '用户', 64, true)!;

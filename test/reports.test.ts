@@ -78,6 +78,15 @@ test('收费员汇总表 groups by cashier; a cashier sees only their point; bad
   expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('dateFrom');
   const reversed = await get(cashier, `/api/reports/bills-by-payee?dateFrom=${today()}&dateTo=2020-01-01`);
   expect(((await reversed.json()) as { error: { field: string } }).error.field).toBe('dateTo');
+  // 开票员对照: the security administrator maps the HIS cashier 李敏 to the platform user cashier; the report names the user.
+  const sec = await login('secadmin', 'Secadmin#2026');
+  const mapped = await fetch(`${p.baseUrl}/api/system/collectors`, { method: 'PUT', headers: { cookie: sec, 'content-type': 'application/json' }, body: JSON.stringify({ rows: [{ hisCode: '李敏', hisName: '李敏', username: 'cashier' }] }) });
+  expect(mapped.status).toBe(200);
+  const named = (await (await get(cashier, `/api/reports/bills-by-payee?${q}`)).json()) as Preview;
+  const lis = named.rows.filter((x) => !x._subtotal && x.payee === '李敏');
+  expect(lis.length).toBeGreaterThan(0);
+  expect(lis.every((x) => x.collector === '门诊收费员 李敏')).toBe(true);
+  expect(named.rows.some((x) => x._subtotal?.startsWith('小计：门诊收费员 李敏（李敏）'))).toBe(true);
   const doctor = await login('doctor', 'doctor123');
   expect((await get(doctor, `/api/reports/bills-by-payee?${q}`)).status).toBe(403);
   expect(((await (await get(doctor, '/api/reports')).json()) as { reports: unknown[] }).reports).toEqual([]);

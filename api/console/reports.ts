@@ -19,6 +19,7 @@ import type { ApiContext } from '../context';
 import { requirePermission, requireUser, type SessionUser } from './auth';
 import { registerStockReports } from './stock-reports';
 import { billListingGroups, billListingPage, type BillReportRow } from '../../orm/repositories/reports';
+import { collectorNames } from '../../orm/repositories/rbac';
 import { dateRange, REPORTS, scopedPlace, type ReportColumn, type ReportDef, type ReportRow } from './report-defs';
 import { logOperation } from '../../services/operation-log';
 
@@ -47,6 +48,7 @@ function billListing(id: string, title: string, groupBy: 'place' | 'payee'): Rep
       { key: 'issueDate', header: '开票日期', width: 20 },
       { key: 'placeName', header: '开票点名称', width: 16 },
       { key: 'payee', header: '收费员', width: 12 },
+      { key: 'collector', header: '开票员', width: 14 },
       { key: 'payer', header: '患者姓名', width: 10 },
       { key: 'busNo', header: '业务标识', width: 26 },
       { key: 'department', header: '科室', width: 10 },
@@ -64,7 +66,10 @@ function billListing(id: string, title: string, groupBy: 'place' | 'payee'): Rep
       // One group at a time (the points or cashiers of the period), each read in id order by keyset
       // (ids follow the order bills were stored in): every page is one short query, however deep
       // into a year's export it is.
-      const groupKey = (r: BillReportRow) => (groupBy === 'place' ? `${r.place_name}（${r.place_code}）` : r.payee);
+      // 开票员: the HIS cashier code (payee) mapped to the platform user in 开票员对照; unmapped codes show as they are.
+      const collectors = await collectorNames(em);
+      const collectorOf = (payee: string) => collectors.get(payee) ?? '';
+      const groupKey = (r: BillReportRow) => (groupBy === 'place' ? `${r.place_name}（${r.place_code}）` : collectorOf(r.payee) ? `${collectorOf(r.payee)}（${r.payee}）` : r.payee);
       const filter = { from: q.from, to: q.to, placeCode: q.placeCode };
       const pageSize = 500;
       let group: string | undefined;
@@ -103,6 +108,7 @@ function billListing(id: string, title: string, groupBy: 'place' | 'payee'): Rep
             issueDate: `${issued.date} ${issued.time}`,
             placeName: r.place_name,
             payee: r.payee,
+            collector: collectorOf(r.payee),
             payer: r.payer,
             busNo: r.bus_no,
             department,
