@@ -24,6 +24,7 @@ import { mountStockRoutes } from './console/stock';
 import { mountUploadRoutes } from './console/upload';
 import { mountSystemRoutes } from './console/system';
 import { mountAuditRoutes } from './console/audit';
+import { consoleChangeLog } from './console/change-log';
 import { mountPaymentNotifyRoutes } from './pay/routes';
 import { bodyLimits } from './http';
 
@@ -77,6 +78,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
 
   app.use(consoleQueryGuard);
   app.use(consoleWriteGuard(api.deps.cfg.server.publicUrl));
+  app.use(consoleChangeLog(api));
   app.use(router.routes());
   app.use(router.allowedMethods());
 

@@ -14,6 +14,7 @@ import { qrPngBase64 } from '../adapters/layout/qr';
 import type { SqlEm } from '../orm/sql';
 import { confirmTotp, deleteTotp, putPendingTotp, replaceRecoveryCodes, totpOf, useRecoveryCode, useTotpStep } from '../orm/repositories/mfa';
 import type { Deps } from './deps';
+import { logOperation } from './operation-log';
 
 /** The name authenticator apps show above the account. */
 export const TOTP_ISSUER = '医疗电子票据平台';
@@ -54,7 +55,7 @@ export async function acceptSecondFactor(em: SqlEm, userId: number, code: string
 }
 
 export class MfaService {
-  constructor(private readonly deps: Pick<Deps, 'orm'>) {}
+  constructor(private readonly deps: Pick<Deps, 'orm' | 'masterKey'>) {}
 
   /**
    * Starts (or restarts) enrolment: a new secret, kept unconfirmed until a code proves it. Answers
@@ -70,7 +71,7 @@ export class MfaService {
   }
 
   /** Confirms enrolment with a code from the new authenticator; answers the ten recovery codes (shown once). */
-  async confirm(u: MfaUser, code: unknown, now = new Date()): Promise<{ recoveryCodes: string[] }> {
+  async confirm(u: MfaUser, code: unknown, now = new Date(), address?: string): Promise<{ recoveryCodes: string[] }> {
     if (typeof code !== 'string' || !/^\d{6}$/.test(code.trim())) throw new DomainError('E0010', 'code: 请输入身份验证器显示的 6 位数字', 'code');
     const em = this.deps.orm.em.fork();
     const t = await totpOf(em, u.id);
@@ -80,16 +81,18 @@ export class MfaService {
     if (step === null) throw new DomainError('E0010', 'code: 动态口令不正确：请核对手机时间后输入当前显示的 6 位数字', 'code');
     const codes = newRecoveryCodes();
     if (!(await confirmTotp(em, u.id, step, codes.map(hashRecoveryCode), now))) throw new DomainError('E0013', '已绑定身份验证器');
+    await logOperation(this.deps, { at: now, username: u.username, address, action: 'mfa-enrol', objectType: 'user', objectId: u.username, detail: '绑定身份验证器（动态口令），生成 10 个恢复码' });
     return { recoveryCodes: codes };
   }
 
   /** A new set of recovery codes (the old ones stop working), after a current code proves the authenticator. */
-  async newRecoveryCodes(u: MfaUser, code: unknown, now = new Date()): Promise<{ recoveryCodes: string[] }> {
+  async newRecoveryCodes(u: MfaUser, code: unknown, now = new Date(), address?: string): Promise<{ recoveryCodes: string[] }> {
     if (typeof code !== 'string' || !/^\d{6}$/.test(code.trim())) throw new DomainError('E0010', 'code: 请输入身份验证器显示的 6 位数字', 'code');
     const em = this.deps.orm.em.fork();
     if (!(await acceptSecondFactor(em, u.id, code, now))) throw new DomainError('E0010', 'code: 动态口令不正确或已使用', 'code');
     const codes = newRecoveryCodes();
     await replaceRecoveryCodes(em, u.id, codes.map(hashRecoveryCode), now);
+    await logOperation(this.deps, { at: now, username: u.username, address, action: 'mfa-recovery-codes', objectType: 'user', objectId: u.username, detail: '重新生成恢复码（旧的恢复码失效）' });
     return { recoveryCodes: codes };
   }
 

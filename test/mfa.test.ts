@@ -102,6 +102,12 @@ test('every sign-in asks for the code; a step is accepted once; a recovery code 
   const log = await call(audSession, 'GET', '/api/audit/operations?username=finance&action=login-failed');
   expect(log.status).toBe(200);
   expect(JSON.stringify(log.body)).toContain('动态口令');
+  const enrolled = await call(audSession, 'GET', '/api/audit/operations?username=finance&action=mfa-enrol');
+  expect(enrolled.body.rows).toHaveLength(1);
+  // A business change in the console is logged too, refused ones included.
+  expect((await call(ok.cookie, 'POST', '/api/refunds', {})).status).toBe(400);
+  const change = await call(audSession, 'GET', '/api/audit/operations?username=finance&action=business-change');
+  expect(change.body.rows).toEqual(expect.arrayContaining([expect.objectContaining({ objectType: 'refunds', result: 'refused', detail: expect.stringContaining('POST /api/refunds') })]));
 });
 
 test('the security administrator resets a lost authenticator: the sessions end and the user enrols again; a doctor may enrol but need not', async () => {

@@ -381,7 +381,7 @@ test('a cashier starts a refund from the bill page through 发起退费, then wi
   await cashier.context().close();
 }, 180_000);
 
-test('an administrator adds a step to the 自费 chain in 退费流程配置; finance reads it without editing', async () => {
+test('an administrator adds a step to the 自费 chain in 退费流程配置; a role without refund-chain:edit reads it without editing', async () => {
   if (!platform) throw new Error('platform did not start');
   const admin = await signIn('admin', 'admin123');
   await admin.click(sel('menu-refund-chains'));
@@ -425,8 +425,15 @@ test('an administrator adds a step to the 自费 chain in 退费流程配置; fi
   await admin.screenshot({ path: path.join(RESULTS_DIR, 'console-refund-chains.png'), fullPage: true });
   await admin.context().close();
 
-  // Finance: the same three steps, read-only.
-  const finance = await signIn('finance', 'finance123');
+  // A role that may open 退费流程配置 but not edit it (made by the security administrator and given
+  // to the department user): the same three steps, read-only.
+  const sec = await sessionOf(base(), 'secadmin', 'Secadmin#2026');
+  const api = (method: string, url: string, body: unknown) => fetch(`${base()}${url}`, { method, headers: { cookie: sec, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect((await api('POST', '/api/system/roles', { code: 'chainviewer', name: '流程查看', kind: 'business', permissions: ['menu:refund-chains'] })).status).toBe(201);
+  const users = (await (await fetch(`${base()}/api/system/users?q=dept`, { headers: { cookie: sec } })).json()) as { rows: Array<{ id: number; username: string }> };
+  const dept = users.rows.find((u) => u.username === 'dept')!;
+  expect((await api('PUT', `/api/system/users/${dept.id}`, { roles: ['department', 'chainviewer'] })).status).toBe(200);
+  const finance = await signIn('dept', 'dept123');
   await finance.goto(`${base()}/console/refund-chains`);
   await finance.locator(sel('chain-readonly')).waitFor();
   await finance.locator(`${sel('chain-steps')} .el-table__row`).nth(2).waitFor();

@@ -129,7 +129,7 @@ export function mountAuthRoutes(router: Router, api: ApiContext): void {
     try {
       const body = (await readJson(ctx)) as Record<string, unknown>;
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = await mfa.confirm(me(ctx), body?.code);
+      ctx.body = await mfa.confirm(me(ctx), body?.code, new Date(), ctx.ip);
     } catch (e) {
       sendError(ctx, e);
     }
@@ -138,7 +138,7 @@ export function mountAuthRoutes(router: Router, api: ApiContext): void {
     try {
       const body = (await readJson(ctx)) as Record<string, unknown>;
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = await mfa.newRecoveryCodes(me(ctx), body?.code);
+      ctx.body = await mfa.newRecoveryCodes(me(ctx), body?.code, new Date(), ctx.ip);
     } catch (e) {
       sendError(ctx, e);
     }
