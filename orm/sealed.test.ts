@@ -79,7 +79,8 @@ test('an older version\'s plaintext rows: sealed by the startup step, read back 
   orm = await openOrm(url, { sealer: sealer('k1') });
   opened.push(orm);
   exec = execOf(orm);
-  for (const c of SEALED_COLUMNS) {
+  // user_totp was born after sealing (its secrets were never written plain by an older version).
+  for (const c of SEALED_COLUMNS.filter((x) => x.table !== 'user_totp')) {
     const rows = (await exec(`select ${c.column} as v from ${c.table} where ${c.column} is not null`)) as Array<{ v: string }>;
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) expect(r.v).toMatch(/^v1:k1:/);
