@@ -46,6 +46,7 @@ test('auditadmin enrols a TOTP authenticator first, reads and verifies the opera
   expect(await page.locator(sel('mfa-qr')).evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(50);
   await page.fill(sel('mfa-code'), totpAt(secret, Date.now()));
   await page.click(sel('mfa-confirm'));
+  await page.locator(`${sel('mfa-recovery-codes')} li`).nth(9).waitFor();
   const codes = (await page.locator(`${sel('mfa-recovery-codes')} li`).allInnerTexts()).map((t) => t.trim());
   expect(codes).toHaveLength(10);
   await page.click(sel('mfa-done'));
