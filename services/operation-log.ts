@@ -84,7 +84,7 @@ export interface OperationEntry {
 const MAX_JSON = 100_000;
 
 /** Text as every database stores and returns it: well-formed UTF-16, no NUL, at most `max` characters. */
-function clean(s: string | null | undefined, max: number): string | null {
+export function clean(s: string | null | undefined, max: number): string | null {
   if (s === null || s === undefined) return null;
   const t = String(s)
     .replace(/\u0000/g, '')
