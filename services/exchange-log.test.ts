@@ -16,6 +16,8 @@ import { openOrm } from '../orm/db';
 import type { SqlOrm } from '../orm/sql';
 import { createExchangeLog, decryptExchange, exportExchanges, searchExchanges, verifyExchangeLog, type ExchangeLog } from './exchange-log';
 import { searchOperations } from './operation-log';
+import { configProblems } from './production-check';
+import { loadConfig } from '../config';
 
 let dir: string;
 const orms: SqlOrm[] = [];
@@ -228,4 +230,10 @@ test('verification names reordered rows', async () => {
   const v = await verifyExchangeLog(orm.em.fork());
   expect(v.firstBreak).toMatchObject({ seq: 2, kind: 'reordered' });
   expect(v.detail).toContain('第 2 条记录顺序被调换');
+});
+
+test('a production start refuses MEDBILL_EXCHANGE_LOG=0 (the benchmark switch)', () => {
+  const off = configProblems(loadConfig({ MEDBILL_EXCHANGE_LOG: '0' }));
+  expect(off.join('\n')).toContain('MEDBILL_EXCHANGE_LOG is 0');
+  expect(configProblems(loadConfig({})).join('\n')).not.toContain('MEDBILL_EXCHANGE_LOG');
 });
