@@ -76,3 +76,30 @@ function redactValue(v: unknown, depth: number): unknown {
   }
   return v;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Secrets in stored values (the operation log's before / after, the exchange log's bodies)
+
+const SECRET_WORDS = new Set(['password', 'passwd', 'pwd', 'pass', 'hash', 'secret', 'token', 'totp', 'otp', 'salt', 'cookie', 'credential', 'credentials', 'signature']);
+const SECRET_NAMES = new Set(['privatekey', 'apikey', 'appkey', 'apiv3key', 'sessionid', 'mfasecret', 'masterkey']);
+const REDACTED = '***';
+
+/** Whether a property of this name holds a secret (password, hash, TOTP secret, token, key ...). */
+export function isSecretKey(name: string): boolean {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  return words.some((w) => SECRET_WORDS.has(w)) || SECRET_NAMES.has(words.join(''));
+}
+
+/** A copy of `v` with every secret-named property's value replaced by `***` (booleans and nulls kept: they tell nothing). */
+export function redactSecrets(v: unknown, depth = 0): unknown {
+  if (depth > 12) return '[…]';
+  if (Array.isArray(v)) return v.map((x) => redactSecrets(x, depth + 1));
+  if (v instanceof Date) return v.toISOString();
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = isSecretKey(k) && x !== null && x !== undefined && typeof x !== 'boolean' ? REDACTED : redactSecrets(x, depth + 1);
+    return out;
+  }
+  return v;
+}
+

@@ -1,5 +1,5 @@
 /** The operation log (`cfg.audit`, 操作日志): how long rows stay in the table, how often the chain is verified. */
-import { duration, int } from './parse';
+import { bool, duration, int } from './parse';
 
 /** The least retention the rules allow (等保: at least 180 days online). */
 export const MIN_OPLOG_RETENTION_DAYS = 180;
@@ -11,6 +11,11 @@ export interface AuditConfig {
   retentionDays: number;
   /** MEDBILL_OPLOG_CHECK_EVERY: how often the `operation-log-check` schedule verifies the chain and archives. */
   checkEveryMs: number;
+  /**
+   * MEDBILL_EXCHANGE_LOG: keep the exchange log (交互日志, on by default). `0` only to measure what the
+   * log costs in the issuance benchmark: a production start refuses it.
+   */
+  exchangeLog: boolean;
 }
 
 export function loadAuditConfig(env: NodeJS.ProcessEnv): AuditConfig {
@@ -19,5 +24,6 @@ export function loadAuditConfig(env: NodeJS.ProcessEnv): AuditConfig {
   return {
     retentionDays,
     checkEveryMs: duration('MEDBILL_OPLOG_CHECK_EVERY', env.MEDBILL_OPLOG_CHECK_EVERY, DEFAULT_OPLOG_CHECK_EVERY_MS),
+    exchangeLog: bool(env.MEDBILL_EXCHANGE_LOG, true),
   };
 }

@@ -31,6 +31,9 @@ export const OPERATION_ACTIONS: Record<string, string> = {
   'report-export': '导出报表',
   'log-verify': '校验操作日志',
   'log-archive': '归档操作日志',
+  'exchange-decrypt': '解密交互报文',
+  'exchange-export': '导出交互日志（解密）',
+  'exchange-verify': '校验交互日志',
 };
 
 export const OPERATION_RESULTS: Record<string, string> = {

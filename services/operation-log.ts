@@ -19,17 +19,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hmacSm3Hex, sm3Hex } from '../common/gm';
-import { CHAIN_BREAK_NAMES, OPERATION_ACTIONS, OPERATION_RESULTS, SYSTEM_ACTOR, type ChainBreakKind } from '../domain/operation-log';
+import { redactSecrets } from '../common/redact';
+import { brokenResult, chainKey, chainMac, openChainTodo, raiseChainTodo, seqText, walkChain, ZERO_MAC, type ChainSpec, type VerifyResult } from './log-chain';
+import { OPERATION_ACTIONS, OPERATION_RESULTS, SYSTEM_ACTOR } from '../domain/operation-log';
 import { MIN_OPLOG_RETENTION_DAYS } from '../config/audit';
 import { retryTransaction, type SqlEm, type SqlOrm } from '../orm/sql';
 import {
   advanceChainHead, anchorArchive, archivesOf, chainHead, firstSeqSince, insertOperationRow, lastSeq, operationRowsAfter, searchOperationRows,
   seqsOfMac, setChainHead, type ArchiveRow, type OperationFilter, type OperationRow,
 } from '../orm/repositories/operation-log';
-import { issueTodos, openIssueTodo } from '../orm/repositories/todos';
 
 export const OPERATION_CHAIN = 'operation';
-export const ZERO_MAC = '0'.repeat(64);
+export { ZERO_MAC } from './log-chain';
+export type { ChainBreak, VerifyResult } from './log-chain';
+export { isSecretKey, redactSecrets } from '../common/redact';
 /** The folder under the data directory the archive files go to. */
 export const ARCHIVE_DIR = 'operation-log-archive';
 
@@ -41,7 +44,7 @@ const keys = new WeakMap<object, Uint8Array>();
 
 /** The chain's HMAC key: derived from the master key, never stored. */
 export function operationLogKey(masterKeyHex: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(hmacSm3Hex(masterKeyHex, 'medbill/operation-log/v1'), 'hex'));
+  return chainKey(masterKeyHex, 'medbill/operation-log/v1');
 }
 
 /** Makes the operation log of this ORM writable and verifiable (the key of its master key); idempotent. */
@@ -78,32 +81,10 @@ export interface OperationEntry {
   after?: unknown;
 }
 
-const SECRET_WORDS = new Set(['password', 'passwd', 'pwd', 'pass', 'hash', 'secret', 'token', 'totp', 'otp', 'salt', 'cookie', 'credential', 'credentials', 'signature']);
-const SECRET_NAMES = new Set(['privatekey', 'apikey', 'appkey', 'apiv3key', 'sessionid', 'mfasecret', 'masterkey']);
-const REDACTED = '***';
 const MAX_JSON = 100_000;
 
-/** Whether a property of this name holds a secret (password, hash, TOTP secret, token, key ...). */
-export function isSecretKey(name: string): boolean {
-  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
-  return words.some((w) => SECRET_WORDS.has(w)) || SECRET_NAMES.has(words.join(''));
-}
-
-/** A copy of `v` with every secret-named property's value replaced by `***` (booleans and nulls kept: they tell nothing). */
-export function redactSecrets(v: unknown, depth = 0): unknown {
-  if (depth > 12) return '[…]';
-  if (Array.isArray(v)) return v.map((x) => redactSecrets(x, depth + 1));
-  if (v instanceof Date) return v.toISOString();
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = isSecretKey(k) && x !== null && x !== undefined && typeof x !== 'boolean' ? REDACTED : redactSecrets(x, depth + 1);
-    return out;
-  }
-  return v;
-}
-
 /** Text as every database stores and returns it: well-formed UTF-16, no NUL, at most `max` characters. */
-function clean(s: string | null | undefined, max: number): string | null {
+export function clean(s: string | null | undefined, max: number): string | null {
   if (s === null || s === undefined) return null;
   const t = String(s)
     .replace(/\u0000/g, '')
@@ -122,12 +103,14 @@ function jsonOf(v: unknown): string | null {
 type Content = Omit<OperationRow, 'id' | 'mac' | 'prevMac'>;
 
 /** The canonical text of a row's columns (all but id, prev_mac and mac), in a fixed order. */
+export const canonicalColumns = (r: Content): unknown[] => [r.seq, r.at.toISOString(), r.username, r.displayName, r.address, r.action, r.objectType, r.objectId, r.result, r.detail, r.beforeJson, r.afterJson];
+
 export function canonicalText(r: Content): string {
-  return JSON.stringify([r.seq, r.at.toISOString(), r.username, r.displayName, r.address, r.action, r.objectType, r.objectId, r.result, r.detail, r.beforeJson, r.afterJson]);
+  return JSON.stringify(canonicalColumns(r));
 }
 
 export function rowMac(key: Uint8Array, prevMac: string, r: Content): string {
-  return hmacSm3Hex(key, `${prevMac}|${canonicalText(r)}`);
+  return chainMac(key, prevMac, canonicalColumns(r));
 }
 
 function archiveMac(key: Uint8Array, a: Omit<ArchiveRow, 'id' | 'mac'>): string {
@@ -248,112 +231,36 @@ export async function searchOperations(em: SqlEm, f: OperationSearch): Promise<{
 // ---------------------------------------------------------------------------------------------
 // Verification
 
-export interface ChainBreak {
-  seq: number;
-  kind: ChainBreakKind;
-  detail: string;
-}
-
-export interface VerifyResult {
-  ok: boolean;
-  /** Rows verified before the first break (all of them when ok). */
-  checked: number;
-  /** The rows the walk covered: from the anchor's next seq to the head's seq. */
-  fromSeq: number;
-  toSeq: number;
-  /** Archive files the chain starts after. */
-  archives: number;
-  firstBreak?: ChainBreak;
-  /** A sentence for a person. */
-  detail: string;
-}
-
 const PAGE = 1000;
-/** How far from where it stands a moved row's original seq is looked for. */
-const MOVE_WINDOW = 1000;
-const seqText = (a: number, b: number) => (a === b ? `第 ${a} 条` : `第 ${a} 至 ${b} 条`);
+
+const operationSpec = (key: Uint8Array): ChainSpec<OperationRow> => ({
+  name: '操作日志',
+  key,
+  canonical: canonicalColumns,
+  rowsAfter: operationRowsAfter,
+  seqsOfMac,
+});
 
 /**
  * Walks the chain from the latest archive anchor to the head read at the start (rows appended
- * meanwhile wait for the next run) and names the first break: an edited row (its MAC fails where
- * it stands and it verifies nowhere else), a deleted one (a gap, or a head past the last row) or a
- * reordered one (a row that verifies only at another seq).
+ * meanwhile wait for the next run) and names the first break (services/log-chain.ts walkChain);
+ * the archive anchors are checked first: each continues the previous one and carries a MAC of the key.
  */
 export async function verifyOperationLog(em: SqlEm): Promise<VerifyResult> {
   const key = keyOf(em);
   const head = await chainHead(em, OPERATION_CHAIN);
   if (!head) throw new Error('operation log chain head missing (migration not run?)');
   const archives = await archivesOf(em, OPERATION_CHAIN);
-  const broken = (checked: number, fromSeq: number, b: ChainBreak): VerifyResult => ({
-    ok: false, checked, fromSeq, toSeq: head.seq, archives: archives.length, firstBreak: b,
-    detail: `操作日志校验未通过：第 ${b.seq} 条${CHAIN_BREAK_NAMES[b.kind]}（${b.detail}）`,
-  });
-
-  // The anchors: each archive continues the previous one and carries a MAC of the key.
+  const broken = (fromSeq: number, b: Parameters<typeof brokenResult>[2]) => brokenResult('操作日志', { checked: 0, fromSeq, toSeq: head.seq, archives: archives.length }, b);
   let anchor = { seq: 0, mac: ZERO_MAC };
   for (const a of archives) {
-    if (archiveMac(key, a) !== a.mac) return broken(0, a.firstSeq, { seq: a.firstSeq, kind: 'edited', detail: `归档记录（${seqText(a.firstSeq, a.lastSeq)}，文件 ${a.file}）被修改` });
+    if (archiveMac(key, a) !== a.mac) return broken(a.firstSeq, { seq: a.firstSeq, kind: 'edited', detail: `归档记录（${seqText(a.firstSeq, a.lastSeq)}，文件 ${a.file}）被修改` });
     if (a.firstSeq !== anchor.seq + 1 || a.firstPrevMac !== anchor.mac) {
-      return broken(0, anchor.seq + 1, { seq: anchor.seq + 1, kind: 'deleted', detail: `归档记录不连续：${seqText(anchor.seq + 1, a.firstSeq - 1)}的归档缺失` });
+      return broken(anchor.seq + 1, { seq: anchor.seq + 1, kind: 'deleted', detail: `归档记录不连续：${seqText(anchor.seq + 1, a.firstSeq - 1)}的归档缺失` });
     }
     anchor = { seq: a.lastSeq, mac: a.lastMac };
   }
-  const fromSeq = anchor.seq + 1;
-  if (head.seq < anchor.seq) return broken(0, fromSeq, { seq: head.seq, kind: 'edited', detail: '链头序号小于最后归档的序号，链头被修改' });
-
-  /**
-   * Whether row r, moved here, verifies at another seq (its original place): that seq, else
-   * undefined. Tried: after where its predecessor now stands, then the seqs around it (a swap
-   * moves both rows, so the predecessor's place alone does not tell). Runs only at a break.
-   */
-  const originalSeq = async (r: OperationRow): Promise<number | undefined> => {
-    const after = r.prevMac === anchor.mac ? [anchor.seq] : await seqsOfMac(em, r.prevMac);
-    const near = Array.from({ length: MOVE_WINDOW }, (_, i) => [r.seq - i - 1, r.seq + i + 1]).flat();
-    for (const k of [...after.map((x) => x + 1), ...near]) if (k > anchor.seq && k !== r.seq && rowMac(key, r.prevMac, { ...r, seq: k }) === r.mac) return k;
-    return undefined;
-  };
-
-  let expected = fromSeq;
-  let prevMac = anchor.mac;
-  let checked = 0;
-  while (expected <= head.seq) {
-    const rows = await operationRowsAfter(em, expected - 1, PAGE, head.seq);
-    if (!rows.length) break;
-    for (const r of rows) {
-      if (r.seq !== expected) {
-        // A gap: rows expected..r.seq-1 are not there. Moved (their row sits elsewhere) or deleted.
-        if (r.prevMac === prevMac) return broken(checked, fromSeq, { seq: expected, kind: 'reordered', detail: `第 ${r.seq} 条记录原为第 ${expected} 条（序号被修改）` });
-        const elsewhere = (await seqsOfMac(em, r.prevMac)).filter((s) => s !== r.seq - 1);
-        if (elsewhere.length) {
-          return broken(checked, fromSeq, { seq: expected, kind: 'reordered', detail: `${seqText(expected, r.seq - 1)}记录缺位，第 ${r.seq} 条的前一条记录现位于第 ${elsewhere[0]} 条` });
-        }
-        return broken(checked, fromSeq, { seq: expected, kind: 'deleted', detail: `${seqText(expected, r.seq - 1)}记录缺失` });
-      }
-      const selfOk = rowMac(key, r.prevMac, r) === r.mac;
-      if (!selfOk) {
-        const original = r.prevMac === prevMac ? undefined : await originalSeq(r);
-        if (original !== undefined) return broken(checked, fromSeq, { seq: r.seq, kind: 'reordered', detail: `该位置的记录原为第 ${original} 条` });
-        return broken(checked, fromSeq, { seq: r.seq, kind: 'edited', detail: '记录内容与校验码不符' });
-      }
-      if (r.prevMac !== prevMac) {
-        return broken(checked, fromSeq, { seq: r.seq, kind: 'deleted', detail: '记录与前一条不衔接，其间的记录缺失' });
-      }
-      prevMac = r.mac;
-      expected++;
-      checked++;
-    }
-  }
-  if (expected <= head.seq) {
-    // The last rows are not there: moved past the head (the head's row stands elsewhere) or deleted.
-    const moved = (await seqsOfMac(em, head.mac)).filter((x) => x !== head.seq);
-    if (moved.length) return broken(checked, fromSeq, { seq: expected, kind: 'reordered', detail: `${seqText(expected, head.seq)}记录缺位，第 ${head.seq} 条记录现位于第 ${moved[0]} 条` });
-    return broken(checked, fromSeq, { seq: expected, kind: 'deleted', detail: `${seqText(expected, head.seq)}记录缺失（链头为第 ${head.seq} 条）` });
-  }
-  if (head.mac !== prevMac) return broken(checked, fromSeq, { seq: head.seq, kind: 'edited', detail: '链头与最后一条记录的校验码不符' });
-  return {
-    ok: true, checked, fromSeq, toSeq: head.seq, archives: archives.length,
-    detail: checked ? `操作日志完整：${seqText(fromSeq, head.seq)}共 ${checked} 条记录校验通过${archives.length ? `（此前 ${anchor.seq} 条已归档）` : ''}` : '操作日志完整：尚无待校验的记录',
-  };
+  return walkChain(em, operationSpec(key), anchor, head, archives.length);
 }
 
 /** Verifies and records the verification itself (who ran it, the outcome). */
@@ -473,23 +380,15 @@ export async function archiveOperationLog(em: SqlEm, opts: { now: Date; retentio
 // The daily check's to-do
 
 /** The to-do a broken chain opens (one, reopened by each later break: the issuance to-do list, keyed by this appid and busNo). */
-export const CHAIN_TODO = { appid: 'medbill', busNo: 'operation-log-chain' } as const;
+export const CHAIN_TODO = {
+  appid: 'medbill', busNo: 'operation-log-chain', name: '操作日志', page: '操作日志',
+  advice: '请审计管理员在「操作日志」中核查该记录前后的操作，并保全数据库备份与归档文件。',
+} as const;
 
 /** Opens (or reopens) the to-do of a broken chain, for the audit administrator. */
 export async function raiseChainBreakTodo(em: SqlEm, v: VerifyResult, opts: { workflowId: string; now: Date }): Promise<void> {
-  if (v.ok || !v.firstBreak) return;
-  await openIssueTodo(em, {
-    ...CHAIN_TODO,
-    placeCode: '',
-    workflowId: opts.workflowId,
-    title: `操作日志完整性校验未通过：第 ${v.firstBreak.seq} 条${CHAIN_BREAK_NAMES[v.firstBreak.kind]}`,
-    detail: `${v.detail}。请审计管理员在「操作日志」中核查该记录前后的操作，并保全数据库备份与归档文件。`,
-    at: opts.now,
-  });
+  await raiseChainTodo(em, CHAIN_TODO, v, opts);
 }
 
 /** The open to-do of a broken chain, if any (for the audit administrator's operation-log page). */
-export async function openChainBreakTodo(em: SqlEm): Promise<{ title: string; detail: string | null; createdAt: string; workflowId: string } | undefined> {
-  const t = (await issueTodos(em, { state: 'open', placeCode: '' })).find((x) => x.appid === CHAIN_TODO.appid && x.busNo === CHAIN_TODO.busNo);
-  return t && { title: t.title, detail: t.detail, createdAt: t.createdAt.toISOString(), workflowId: t.workflowId };
-}
+export const openChainBreakTodo = (em: SqlEm) => openChainTodo(em, CHAIN_TODO);

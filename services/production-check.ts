@@ -21,6 +21,7 @@ export function configProblems(cfg: Config): string[] {
   const key = masterKeyLocationProblem(cfg);
   if (key) p.push(key);
   if (!cfg.sessions.mfaEnforce) p.push('MEDBILL_MFA_ENFORCE is 0: administrators and finance could sign in with a password alone; set MEDBILL_MFA_ENFORCE=1');
+  if (!cfg.audit.exchangeLog) p.push('MEDBILL_EXCHANGE_LOG is 0: exchanges with outside systems would leave no record (交互日志); remove the setting');
   if (cfg.server.seedDemo) p.push('MEDBILL_DEMO is on: the demo hospital and its users would be seeded; set MEDBILL_DEMO=0');
   if (cfg.sim.port > 0) p.push('MEDBILL_SIM_PORT is set: the simulators of the outside systems would run; set MEDBILL_SIM_PORT=0 and the real systems\' URLs');
   if (cfg.temporal.embedded) p.push('MEDBILL_EMBEDDED_TEMPORAL is on: the Temporal dev server is not for production; set MEDBILL_EMBEDDED_TEMPORAL=0 and MEDBILL_TEMPORAL_ADDRESS');

@@ -2,9 +2,11 @@
  * The operation log's rows (操作日志): the chained rows, the chain's head and the archive anchors.
  * services/operation-log.ts computes the MACs and decides; this file only reads and writes rows.
  */
-import { dbNow, forUpdate, type Sql } from '../sql';
+import { dbNow, type Sql } from '../sql';
 import { dbDate } from '../sql-values';
 import { connectionNow, onConnection, type Db } from './db';
+
+export { advanceChainHead, chainHead, setChainHead } from './log-chain';
 
 export interface OperationRow {
   id?: number;
@@ -62,29 +64,6 @@ const toRow = (r: Raw): OperationRow => ({
   prevMac: r.prev_mac,
   mac: r.mac,
 });
-
-/**
- * Takes the chain's next position inside the caller's transaction: the head row is updated first
- * (a row lock on MariaDB / PostgreSQL, the database's write lock on SQLite, so a second appender
- * waits here until this transaction ends), then read back with a locking read. Returns the new
- * row's seq and the mac it chains to; setChainHead stores the new row's mac before commit.
- */
-export async function advanceChainHead(sql: Sql, chain: string): Promise<{ seq: number; prevMac: string }> {
-  const r = await sql.execute<{ affectedRows: number }>('update log_chain_head set seq = seq + 1 where chain = ?', [chain], 'run');
-  if (r.affectedRows !== 1) throw new Error(`operation log chain ${chain} has no head row`);
-  const [head] = await sql.execute<Array<{ seq: number; mac: string }>>(`select seq, mac from log_chain_head where chain = ?${forUpdate(sql)}`, [chain]);
-  return { seq: Number(head.seq), prevMac: head.mac };
-}
-
-export async function setChainHead(sql: Sql, chain: string, seq: number, mac: string): Promise<void> {
-  await sql.execute('update log_chain_head set mac = ? where chain = ? and seq = ?', [mac, chain, seq], 'run');
-}
-
-/** The chain's head as committed (the last seq and its mac), if the chain exists. */
-export async function chainHead(db: Db, chain: string): Promise<{ seq: number; mac: string } | undefined> {
-  const [h] = await onConnection<Array<{ seq: number; mac: string }>>(db, 'select seq, mac from log_chain_head where chain = ?', [chain]);
-  return h && { seq: Number(h.seq), mac: h.mac };
-}
 
 export async function insertOperationRow(sql: Sql, r: OperationRow): Promise<void> {
   await sql.execute(

@@ -1,0 +1,33 @@
+/**
+ * The head rows of the HMAC-SM3 chained logs (`log_chain_head`, one row per chain: `operation`
+ * for the operation log, `exchange` for the exchange log): the last seq and its mac. Every append
+ * takes the head row inside its transaction, so appenders in several processes queue on it and
+ * each chain stays linear and gap-free. services/log-chain.ts computes the MACs.
+ */
+import { forUpdate, type Sql } from '../sql';
+import { onConnection, type Db } from './db';
+
+/**
+ * Takes the chain's next `count` positions inside the caller's transaction: the head row is
+ * updated first (a row lock on MariaDB / PostgreSQL, the database's write lock on SQLite, so a
+ * second appender waits here until this transaction ends), then read back with a locking read.
+ * Returns the first new row's seq and the mac it chains to; setChainHead stores the last new
+ * row's mac before commit.
+ */
+export async function advanceChainHead(sql: Sql, chain: string, count = 1): Promise<{ seq: number; prevMac: string }> {
+  const n = Math.max(1, Math.floor(count));
+  const r = await sql.execute<{ affectedRows: number }>('update log_chain_head set seq = seq + ? where chain = ?', [n, chain], 'run');
+  if (r.affectedRows !== 1) throw new Error(`log chain ${chain} has no head row`);
+  const [head] = await sql.execute<Array<{ seq: number; mac: string }>>(`select seq, mac from log_chain_head where chain = ?${forUpdate(sql)}`, [chain]);
+  return { seq: Number(head.seq) - n + 1, prevMac: head.mac };
+}
+
+export async function setChainHead(sql: Sql, chain: string, seq: number, mac: string): Promise<void> {
+  await sql.execute('update log_chain_head set mac = ? where chain = ? and seq = ?', [mac, chain, seq], 'run');
+}
+
+/** The chain's head as committed (the last seq and its mac), if the chain exists. */
+export async function chainHead(db: Db, chain: string): Promise<{ seq: number; mac: string } | undefined> {
+  const [h] = await onConnection<Array<{ seq: number; mac: string }>>(db, 'select seq, mac from log_chain_head where chain = ?', [chain]);
+  return h && { seq: Number(h.seq), mac: h.mac };
+}
