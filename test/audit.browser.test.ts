@@ -3,7 +3,8 @@
  * with the second factor enforced (MEDBILL_MFA_ENFORCE=1):
  * - the first sign-in leads to 双因素认证 only: enrol by the secret shown beside the QR code, confirm
  *   with a code, see the ten recovery codes once, then land on 操作日志 (the only menu it has);
- * - 操作日志 lists its own sign-in; 校验完整性 answers that the chain is intact;
+ * - 操作日志 lists its own sign-in; 校验完整性 answers that the chain is intact; 交互日志 lists the
+ *   platform's exchanges, decrypts one (which 操作日志 then lists) and verifies its chain;
  * - after logout the login page asks for 动态口令 once the password is right, and lets it in.
  * Own platform: it turns the second factor on and enrols a demo user.
  */
@@ -57,6 +58,18 @@ test('auditadmin enrols a TOTP authenticator first, reads and verifies the opera
   await expect(page.locator('.el-menu').innerText()).resolves.not.toContain('票据查询');
   await page.click(sel('oplog-verify'));
   await page.locator(`${sel('oplog-verify-result')}:has-text("校验通过")`).waitFor();
+
+  // 交互日志: the platform's own start talked to the fiscal platform; one entry decrypted, and the decryption is in the operation log.
+  await page.goto(`${p.baseUrl}/console/audit/exchanges`);
+  await page.locator(`${sel('xlog-table')} .el-table__row`).first().waitFor();
+  await page.locator(`${sel('xlog-table')} .el-table__row`).first().locator('button:has-text("解密查看")').click();
+  await page.locator(sel('xlog-request')).waitFor();
+  expect((await page.locator(sel('xlog-request')).innerText()).length).toBeGreaterThan(2);
+  await page.keyboard.press('Escape');
+  await page.click(sel('xlog-verify'));
+  await page.locator(`${sel('xlog-verify-result')}:has-text("校验通过")`).waitFor();
+  await page.goto(`${p.baseUrl}/console/audit/operations`);
+  await page.locator(`${sel('oplog-table')} :text("解密")`).first().waitFor();
 
   await page.click(sel('logout'));
   await page.waitForURL(/\/console\/login/);

@@ -149,6 +149,13 @@ export const layoutChildren: RouteRecordRaw[] = [
     // The audit administrator: the operation log and its chain verification.
     meta: { title: '操作日志', icon: Notebook, menu: true, order: 70, perm: 'menu:audit-operations' },
   },
+  {
+    path: 'audit/exchanges',
+    name: 'audit-exchanges',
+    component: () => import('@/views/audit-exchanges/index.vue'),
+    // The audit administrator: every exchange with an outside system, decrypted one at a time.
+    meta: { title: '交互日志', icon: Connection, menu: true, order: 71, perm: 'menu:audit-exchanges' },
+  },
 
   {
     path: 'password',
