@@ -114,8 +114,11 @@ export class SignInService {
   /** The user as a session sees it: roles and permissions as the role tables hold them now, the scope resolved. */
   async view(em: SqlEm, u: User, now: Date, signedInWith: SessionUser['signedInWith'] = 'password'): Promise<SessionUser> {
     // A single sign-on session never used the platform's password: its age and a reset do not hold it up.
-    const change = signedInWith === 'sso' ? undefined : mustChangePassword(u, this.cfg.passwordMaxAgeMs, now);
-    return { ...(await sessionUserOf(em, u, change, this.cfg.mfaEnforce)), signedInWith };
+    if (signedInWith === 'password') return { ...(await sessionUserOf(em, u, mustChangePassword(u, this.cfg.passwordMaxAgeMs, now), this.cfg.mfaEnforce)), signedInWith };
+    // Single sign-on (business users only, services/oidc.ts): the identity platform is the
+    // authenticator, so neither the platform's password clock nor its second factor holds the session up.
+    const v = await sessionUserOf(em, u, undefined, this.cfg.mfaEnforce);
+    return { ...v, mfa: { ...v.mfa, required: false }, signedInWith };
   }
 
   /** True when single sign-on is on and only the three administrators may sign in with a password. */

@@ -4,14 +4,12 @@
  * child process from dist/ (oidc-provider is ESM-only), the platform is started with SSO on, and
  * a cookie-keeping fetch plays the browser (redirects followed by hand).
  */
-import * as path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { startPlatform, signIn, sessionCookieOf, type Platform } from './harness';
 import { freePort } from '../scripts/temporal-dev';
-import { REPO_ROOT } from '../temporal/setup';
+import { oidcEnv, startOidcSimProcess, type OidcSimProcess } from './oidc-sim';
 
 let p: Platform;
-let sim: ChildProcess;
+let sim: OidcSimProcess;
 let issuer: string;
 
 /** A browser's cookies (per host:port, paths ignored) and one request at a time with manual redirects. */
@@ -115,23 +113,10 @@ let sec: string;
 
 beforeAll(async () => {
   const simPort = await freePort();
-  issuer = `http://127.0.0.1:${simPort}`;
-  p = await startPlatform({
-    MEDBILL_OIDC_ISSUER: issuer,
-    MEDBILL_OIDC_CLIENT_ID: 'medbill',
-    MEDBILL_OIDC_CLIENT_SECRET: 'medbill-demo-oidc-secret-2026',
-  }, { own: true });
+  p = await startPlatform(oidcEnv(simPort), { own: true });
   // The platform's port is known only now: the identity platform registers its callback after.
-  sim = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'scripts', 'oidc-sim.js'), '--port', String(simPort), '--platform', p.baseUrl], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    sim.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('oidc-sim listening')) resolve();
-    });
-    sim.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    sim.once('exit', (code) => reject(new Error(`oidc-sim exited (${code}): ${out}`)));
-  });
+  sim = await startOidcSimProcess(simPort, p.baseUrl);
+  issuer = sim.issuer;
   sec = await signIn(p.baseUrl, 'secadmin', 'Secadmin#2026');
   const users = (await api(sec, 'GET', '/api/system/users?pageSize=100')).body.rows as Array<{ id: number; username: string }>;
   const idOf = (n: string) => users.find((u) => u.username === n)!.id;
@@ -142,12 +127,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (sim && sim.exitCode === null) {
-    await new Promise<void>((resolve) => {
-      sim.once('exit', () => resolve());
-      sim.kill('SIGTERM');
-    });
-  }
+  await sim?.stop();
   await p?.stop();
 });
 

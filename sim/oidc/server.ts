@@ -14,7 +14,7 @@
 import * as http from 'node:http';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { SIM_HOST } from '../../config/simulators';
+import { SIM_HOST, SIM_OIDC_CLIENT_ID, SIM_OIDC_CLIENT_SECRET } from '../../config/simulators';
 
 export interface SimAccount {
   /** The account name typed at the sign-in form; also its `sub`. */
@@ -32,8 +32,6 @@ export const SIM_OIDC_ACCOUNTS: SimAccount[] = [
   { id: 'sso-secadmin', password: 'Sso#2026', name: '安全管理员 吴静（统一身份认证）', amr: ['pwd'] },
   { id: 'sso-stranger', password: 'Sso#2026', name: '外院进修医生（统一身份认证）', amr: ['pwd'] },
 ];
-export const SIM_OIDC_CLIENT_ID = 'medbill';
-export const SIM_OIDC_CLIENT_SECRET = 'medbill-demo-oidc-secret-2026';
 
 export interface OidcSimOptions {
   port: number;
