@@ -247,3 +247,23 @@ test('logout ends the session and answers the identity platform\'s end-session U
   const admin = await signIn(p.baseUrl, 'sysadmin', 'Sysadmin#2026');
   expect((await api(admin, 'POST', '/api/auth/logout')).body).toEqual({ ok: true });
 });
+
+test('a code the identity platform refuses, or an identity platform that cannot be reached: the login page with the reason, no session', async () => {
+  const b = new Browser();
+  const start = await b.request(`${p.baseUrl}/api/auth/oidc/start`);
+  const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+  const refused = await b.request(`${p.baseUrl}${callbackPath}?code=made-up&state=${state}&iss=${encodeURIComponent(issuer)}`);
+  expect(refused.headers.get('location')).toBe('/console/login?sso_error=protocol');
+  expect(sessionOf(b)).toBeUndefined();
+  const [row] = (await p.orm.em.getConnection().execute("select detail from operation_log where action = 'login-failed' and detail like '%未通过校验%' order by seq desc limit 1")) as Array<{ detail: string }>;
+  expect(row.detail).toContain('统一身份认证登录失败');
+
+  await sim.stop();
+  const b2 = new Browser();
+  const start2 = await b2.request(`${p.baseUrl}/api/auth/oidc/start`); // the discovery is cached: the URL is still made
+  const state2 = new URL(start2.headers.get('location')!).searchParams.get('state')!;
+  const down = await b2.request(`${p.baseUrl}${callbackPath}?code=made-up&state=${state2}&iss=${encodeURIComponent(issuer)}`);
+  expect(down.status).toBe(302);
+  expect(down.headers.get('location')).toBe('/console/login?sso_error=unavailable');
+  expect(sessionOf(b2)).toBeUndefined();
+});
