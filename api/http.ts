@@ -40,6 +40,7 @@ const HTTP_STATUS: Partial<Record<DomainError['code'], number>> = {
   E0008: 403,
   E0009: 403,
   E0015: 401,
+  E0016: 403,
   E0030: 404,
   E0013: 409,
   E0014: 404,

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'E0009' // console: the user must enrol a second factor first (administrators and finance) (HTTP 403)
   | 'E0010' // a required field is missing or has the wrong form
   | 'E0015' // console: the password was right; the user's second factor (TOTP or recovery code) is asked for (HTTP 401)
+  | 'E0016' // console: password sign-in refused while single sign-on is on: the user signs in through the identity platform (HTTP 403)
   | 'E0013' // system management: refused by a rule (三员分立, one's own account, a role in use, a built-in administrator role) (HTTP 409)
   | 'E0014' // system management: user or role not found (HTTP 404)
   | 'E0011' // amounts do not add up

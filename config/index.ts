@@ -12,6 +12,7 @@ import { loadHisConfig, type HisConfig } from './his';
 import { loadKeysConfig, type KeysConfig } from './keys';
 import { loadLayoutConfig, type LayoutConfig } from './layout';
 import { loadNotifyConfig, type NotifyConfig } from './notify';
+import { loadOidcConfig, type OidcConfig } from './oidc';
 import { loadPaymentConfig, type PaymentConfig } from './payment';
 import { loadServerConfig, type ServerConfig } from './server';
 import { loadSessionsConfig, type SessionsConfig } from './sessions';
@@ -20,13 +21,15 @@ import { loadSimulatorConfig, type SimulatorConfig } from './simulators';
 import { loadStockConfig, type StockConfig } from './stock';
 import { loadTemporalConfig, type TemporalConfig } from './temporal';
 
-export type { AuditConfig, BillsConfig, DatabaseConfig, FiscalConfig, HisConfig, KeysConfig, LayoutConfig, NotifyConfig, PaymentConfig, ServerConfig, SessionsConfig, SigningConfig, SimulatorConfig, StockConfig, TemporalConfig };
+export type { AuditConfig, BillsConfig, DatabaseConfig, FiscalConfig, HisConfig, KeysConfig, LayoutConfig, NotifyConfig, OidcConfig, PaymentConfig, ServerConfig, SessionsConfig, SigningConfig, SimulatorConfig, StockConfig, TemporalConfig };
 
 export interface Config {
   server: ServerConfig;
   database: DatabaseConfig;
   /** Console sign-in, sessions, password policy and the H5 check-code limit (MEDBILL_SESSION_*, MEDBILL_LOGIN_*, MEDBILL_PASSWORD_*, MEDBILL_H5_CODE_*). */
   sessions: SessionsConfig;
+  /** Single sign-on with the hospital's identity platform (MEDBILL_OIDC_*; empty issuer = off). */
+  oidc: OidcConfig;
   /** Keys of patient data sealed at rest (MEDBILL_MASTER_KEY_FILE, MEDBILL_DATA_KEY_ID...). */
   keys: KeysConfig;
   /** The operation log's retention and daily verification (MEDBILL_OPLOG_*). */
@@ -53,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     server,
     database: loadDatabaseConfig(env, server),
     sessions: loadSessionsConfig(env),
+    oidc: loadOidcConfig(env, server),
     keys: loadKeysConfig(env),
     audit: loadAuditConfig(env),
     temporal: loadTemporalConfig(env),

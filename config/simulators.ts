@@ -19,6 +19,9 @@ export const DEFAULT_PAYSIM_REFUND_DELAY_MS = 3000;
 export const DEFAULT_PAYSIM_DUPLICATE_RATE = 0.05;
 export const DEFAULT_PAYSIM_PARTIAL_GAP_MS = 60_000;
 export const DEFAULT_PAYSIM_ALIPAY_REFUND_DAYS = 90;
+/** The identity platform simulator's client (sim/oidc/server.ts); a production start refuses this secret. */
+export const SIM_OIDC_CLIENT_ID = 'medbill';
+export const SIM_OIDC_CLIENT_SECRET = 'medbill-demo-oidc-secret-2026';
 /** The simulated SMTP server's login (any login is accepted; this one is in the default MEDBILL_SMTP_URL). */
 export const SIM_SMTP_LOGIN = 'medbill:medbill';
 

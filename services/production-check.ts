@@ -9,6 +9,7 @@
 import { DEFAULT_FISCAL_APPID, DEFAULT_FISCAL_SECRET } from '../config/fiscal';
 import { DEFAULT_WECHAT_SECRET } from '../config/notify';
 import { DEFAULT_WECHATPAY_APIV3_KEY } from '../config/payment';
+import { SIM_OIDC_CLIENT_SECRET } from '../config/simulators';
 import type { Config } from '../config';
 import { masterKeyLocationProblem, unseal } from '../common/keys';
 import { verifyPassword } from '../common/password';
@@ -25,6 +26,8 @@ export function configProblems(cfg: Config): string[] {
   if (cfg.server.seedDemo) p.push('MEDBILL_DEMO is on: the demo hospital and its users would be seeded; set MEDBILL_DEMO=0');
   if (cfg.sim.port > 0) p.push('MEDBILL_SIM_PORT is set: the simulators of the outside systems would run; set MEDBILL_SIM_PORT=0 and the real systems\' URLs');
   if (cfg.temporal.embedded) p.push('MEDBILL_EMBEDDED_TEMPORAL is on: the Temporal dev server is not for production; set MEDBILL_EMBEDDED_TEMPORAL=0 and MEDBILL_TEMPORAL_ADDRESS');
+  if (cfg.oidc.issuer && !cfg.oidc.issuer.startsWith('https://')) p.push('MEDBILL_OIDC_ISSUER is not an https:// URL (the identity platform simulator?); set the hospital identity platform\'s issuer');
+  if (cfg.oidc.issuer && (!cfg.oidc.clientSecret || cfg.oidc.clientSecret === SIM_OIDC_CLIENT_SECRET)) p.push('MEDBILL_OIDC_CLIENT_SECRET is empty or the demo secret');
   if (!cfg.fiscal.url) p.push('MEDBILL_FISCAL_URL is empty (the fiscal simulator)');
   if (cfg.fiscal.appId === DEFAULT_FISCAL_APPID) p.push('MEDBILL_FISCAL_APPID is the demo app id');
   if (cfg.fiscal.secret === DEFAULT_FISCAL_SECRET) p.push('MEDBILL_FISCAL_SECRET is the demo secret');

@@ -11,7 +11,11 @@
  * - a new password follows the policy and repeats none of the last `passwordHistory`; a reset
  *   or an expired password admits the user only to the change-password page;
  * - every sign-in, failed sign-in, lockout, sign-out and password change is a row of the operation
- *   log (services/operation-log.ts): who, from which address, the outcome; never the password.
+ *   log (services/operation-log.ts): who, from which address, the outcome; never the password;
+ * - with single sign-on on (cfg.oidc, services/oidc.ts) a session may also be opened for a user the
+ *   identity platform authenticated (`openExternalSession`); such a session knows no password
+ *   clock and no platform second factor (the identity platform is the authenticator), and while
+ *   MEDBILL_OIDC_LOCAL_PASSWORDS=admins only the three administrators may sign in with a password.
  */
 import { randomBytes } from 'node:crypto';
 import { hmacSm3Hex } from '../common/gm';
@@ -23,11 +27,12 @@ import { User } from '../orm/entities';
 import type { SqlEm } from '../orm/sql';
 import {
   addPasswordHistory, clearLoginGuard, insertSession, loginGuardOf, openSessionsOf, passwordHistoryOf, pruneLoginGuards, pruneSessions,
-  revokeSession, revokeSessionsOf, sessionById, touchSession, updateLoginGuard,
+  revokeSession, revokeSessionsOf, sessionById, ssoIdTokenOf, touchSession, updateLoginGuard,
 } from '../orm/repositories/sessions';
 import type { SessionsConfig } from '../config/sessions';
+import type { OidcConfig } from '../config/oidc';
 import type { Deps } from './deps';
-import type { RoleKind } from '../domain/permissions';
+import { ADMIN_KINDS, type RoleKind } from '../domain/permissions';
 import { defaultDataScope, resolveScope, type DataScope, type DataScopeSetting } from '../domain/access';
 import { pointTree, rolesOfCodes } from '../orm/repositories/rbac';
 import { totpOf } from '../orm/repositories/mfa';
@@ -56,6 +61,8 @@ export interface SessionUser {
   passwordChange?: 'reset' | 'expired';
   /** The second factor: required of the user (administrators, finance), and enrolled (services/mfa.ts). */
   mfa: MfaState;
+  /** How this session was opened: a password (and TOTP) of the platform (also when absent), or the identity platform (single sign-on). */
+  signedInWith?: 'password' | 'sso';
 }
 
 export interface SignedIn {
@@ -82,7 +89,7 @@ export class SignInService {
   private readonly verify: typeof verifyPassword;
 
   constructor(
-    private readonly deps: Pick<Deps, 'orm' | 'masterKey'> & { cfg: { sessions: SessionsConfig } },
+    private readonly deps: Pick<Deps, 'orm' | 'masterKey'> & { cfg: { sessions: SessionsConfig; oidc?: OidcConfig } },
     opts: { verify?: typeof verifyPassword } = {},
   ) {
     this.verify = opts.verify ?? verifyPassword;
@@ -105,8 +112,19 @@ export class SignInService {
   }
 
   /** The user as a session sees it: roles and permissions as the role tables hold them now, the scope resolved. */
-  async view(em: SqlEm, u: User, now: Date): Promise<SessionUser> {
-    return sessionUserOf(em, u, mustChangePassword(u, this.cfg.passwordMaxAgeMs, now), this.cfg.mfaEnforce);
+  async view(em: SqlEm, u: User, now: Date, signedInWith: SessionUser['signedInWith'] = 'password'): Promise<SessionUser> {
+    // A single sign-on session never used the platform's password: its age and a reset do not hold it up.
+    if (signedInWith === 'password') return { ...(await sessionUserOf(em, u, mustChangePassword(u, this.cfg.passwordMaxAgeMs, now), this.cfg.mfaEnforce)), signedInWith };
+    // Single sign-on (business users only, services/oidc.ts): the identity platform is the
+    // authenticator, so neither the platform's password clock nor its second factor holds the session up.
+    const v = await sessionUserOf(em, u, undefined, this.cfg.mfaEnforce);
+    return { ...v, mfa: { ...v.mfa, required: false }, signedInWith };
+  }
+
+  /** True when single sign-on is on and only the three administrators may sign in with a password. */
+  private passwordsForAdminsOnly(): boolean {
+    const o = this.deps.cfg.oidc;
+    return !!o?.issuer && o.localPasswords === 'admins';
   }
 
   /**
@@ -146,6 +164,14 @@ export class SignInService {
       }
       const left = this.cfg.maxFailures - g.failures;
       throw new DomainError('E0004', `用户名或密码错误（再错 ${left} 次将锁定 ${waitText(this.cfg.lockMs)}）`);
+    }
+    if (this.passwordsForAdminsOnly()) {
+      // Asked only once the password is right: a wrong guess learns nothing about the account.
+      const kinds = (await rolesOfCodes(em, user.roles.split(',').filter(Boolean))).map((r) => r.kind as RoleKind);
+      if (!kinds.some((k) => ADMIN_KINDS.includes(k))) {
+        await attempt('login-failed', 'refused', '登录失败：已启用统一身份认证，业务用户不能使用本地密码登录');
+        throw new DomainError('E0016', '本平台已启用医院统一身份认证：请点击“统一身份认证登录”，使用医院统一身份认证账号登录', 'username');
+      }
     }
     const totp = await totpOf(em, user.id);
     if (totp?.confirmedAt) {
@@ -191,21 +217,45 @@ export class SignInService {
     const user = await em.findOne(User, { id: s.userId, active: true });
     if (!user) return undefined;
     if (now.getTime() - s.lastSeenAt.getTime() >= TOUCH_EVERY_MS) await touchSession(em, id, now);
-    return { sessionId: id, user: await this.view(em, user, now) };
+    return { sessionId: id, user: await this.view(em, user, now, s.ssoIssuer ? 'sso' : 'password') };
   }
 
-  /** Ends the session of this token (if any); true when one was open. */
-  async logout(token: string | undefined, now = new Date()): Promise<boolean> {
-    if (!token || !TOKEN.test(token)) return false;
+  /**
+   * Opens a session for a user the identity platform authenticated (services/oidc.ts decided who):
+   * the same session as a password sign-in makes, marked as single sign-on, with the ID token kept
+   * for the identity platform's logout; a lock of the user name is lifted as a sign-in does.
+   */
+  async openExternalSession(input: { userId: number; address: string; userAgent: string; issuer: string; idToken: string; detail: string }, now = new Date()): Promise<SignedIn> {
+    const em = this.deps.orm.em.fork();
+    const user = await em.findOneOrFail(User, { id: input.userId, active: true });
+    const token = randomBytes(32).toString('base64url');
+    await insertSession(em, { id: this.sessionIdOf(token), userId: user.id, address: input.address, userAgent: input.userAgent, at: now, sso: { issuer: input.issuer, idToken: input.idToken } });
+    user.lastLoginAt = now;
+    await em.flush();
+    await recordOperation(em, {
+      at: now, username: user.username, displayName: user.displayName, address: input.address, action: 'login', objectType: 'user', objectId: user.username,
+      result: 'ok', detail: input.detail, after: { userAgent: input.userAgent.slice(0, 200), method: 'sso' },
+    });
+    await this.pruneNowAndThen(em, now);
+    return { token, user: await this.view(em, user, now, 'sso') };
+  }
+
+  /**
+   * Ends the session of this token (if any). `ended`: one was open; `ssoIdToken`: the ID token of a
+   * single sign-on session, for the identity platform's logout.
+   */
+  async logout(token: string | undefined, now = new Date()): Promise<{ ended: boolean; ssoIdToken?: string }> {
+    if (!token || !TOKEN.test(token)) return { ended: false };
     const id = this.sessionIdOf(token);
     const em = this.deps.orm.em.fork();
     const s = await sessionById(em, id);
+    const ssoIdToken = s?.ssoIssuer ? await ssoIdTokenOf(em, id) : undefined;
     const user = s ? await em.findOne(User, s.userId) : null;
     return em.transactional(async (tx) => {
       const ended = await revokeSession(tx, id, 'logout', now);
       // The address is the session's (where it signed in from).
-      if (ended && s) await recordOperation(tx, { at: now, username: user?.username ?? String(s.userId), displayName: user?.displayName, address: s.address, action: 'logout', objectType: 'user', objectId: user?.username ?? String(s.userId), detail: '退出登录' });
-      return ended;
+      if (ended && s) await recordOperation(tx, { at: now, username: user?.username ?? String(s.userId), displayName: user?.displayName, address: s.address, action: 'logout', objectType: 'user', objectId: user?.username ?? String(s.userId), detail: s.ssoIssuer ? '退出登录（统一身份认证会话）' : '退出登录' });
+      return { ended, ssoIdToken: ended ? ssoIdToken : undefined };
     });
   }
 

@@ -2,7 +2,10 @@
  * Console sign-in routes and the session check every console route runs (the rules and the
  * session store are services/sign-in.ts). The session travels only in the `medbill_session`
  * cookie: HttpOnly, SameSite=Strict, Secure over HTTPS; the login answer carries the user, never
- * the token.
+ * the token. Single sign-on (services/oidc.ts): `GET /api/auth/oidc` (public: on or off, the button's
+ * text), `GET /api/auth/oidc/start` (302 to the identity platform) and `GET /api/auth/oidc/callback`
+ * (302 back to the console: `/console/` signed in, or `/console/login?sso_error=...`; never an
+ * error page).
  */
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
@@ -10,17 +13,29 @@ import { policyText, PASSWORD_MAX_LENGTH } from '../../domain/sign-in';
 import { permissionDef } from '../../domain/permissions';
 import { SignInService, type OpenSession, type SessionUser } from '../../services/sign-in';
 import { MfaService } from '../../services/mfa';
+import { OidcService, OIDC_REQUEST_TTL_MS, SsoStartError, type SsoFailure } from '../../services/oidc';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 
 export type { SessionUser };
 export const SESSION_COOKIE = 'medbill_session';
+/** The state of this browser's single sign-on request in flight (binds the callback to the browser that started it). */
+export const OIDC_STATE_COOKIE = 'medbill_oidc';
+const OIDC_COOKIE_PATH = '/api/auth/oidc';
 
 const services = new WeakMap<ApiContext, SignInService>();
 /** The process's one sign-in service for this API (it holds the per-address failure counts). */
 export function signInOf(api: ApiContext): SignInService {
   let s = services.get(api);
   if (!s) services.set(api, (s = new SignInService(api.deps)));
+  return s;
+}
+
+const oidcServices = new WeakMap<ApiContext, OidcService>();
+/** The process's one single sign-on service for this API (it holds the discovered identity platform). */
+export function oidcOf(api: ApiContext): OidcService {
+  let s = oidcServices.get(api);
+  if (!s) oidcServices.set(api, (s = new OidcService(api.deps, signInOf(api))));
   return s;
 }
 
@@ -42,7 +57,8 @@ export function requireUser(api: ApiContext) {
       const why = session.user.passwordChange === 'reset' ? '密码已被重置' : '密码已过期';
       return sendError(ctx, new HttpError(403, 'E0008', `${why}，请先修改密码`));
     }
-    if (session.user.mfa.required && !session.user.mfa.enrolled && !WHILE_MFA_ENROLMENT.has(ctx.path)) {
+    // A single sign-on session: the identity platform is the authenticator (services/oidc.ts).
+    if (session.user.mfa.required && !session.user.mfa.enrolled && session.user.signedInWith !== 'sso' && !WHILE_MFA_ENROLMENT.has(ctx.path)) {
       return sendError(ctx, new HttpError(403, 'E0009', '您的账号须使用双因素登录：请先绑定身份验证器（动态口令）'));
     }
     ctx.state.user = session.user;
@@ -99,11 +115,51 @@ export function mountAuthRoutes(router: Router, api: ApiContext): void {
   });
   router.post('/api/auth/logout', async (ctx) => {
     try {
-      await signIn.logout(ctx.cookies.get(SESSION_COOKIE));
+      const r = await signIn.logout(ctx.cookies.get(SESSION_COOKIE));
       cookie(ctx, '', 0);
-      ctx.body = { ok: true };
+      // A single sign-on session: the console then opens the identity platform's logout.
+      const endSessionUrl = r.ssoIdToken ? await oidc.endSessionUrl(r.ssoIdToken) : undefined;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = endSessionUrl ? { ok: true, endSessionUrl } : { ok: true };
     } catch (e) {
       sendError(ctx, e);
+    }
+  });
+  // Single sign-on with the hospital's identity platform.
+  const oidc = oidcOf(api);
+  const stateCookie = (ctx: Context, value: string, maxAge: number) =>
+    ctx.cookies.set(OIDC_STATE_COOKIE, value, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: OIDC_COOKIE_PATH, maxAge, overwrite: true });
+  const toLogin = (ctx: Context, error: SsoFailure, subject?: string) => {
+    const q = new URLSearchParams({ sso_error: error });
+    if (subject) q.set('sso_subject', subject);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.redirect(`/console/login?${q}`);
+  };
+  router.get('/api/auth/oidc', async (ctx) => {
+    ctx.body = oidc.info();
+  });
+  router.get('/api/auth/oidc/start', async (ctx) => {
+    try {
+      const r = await oidc.start();
+      stateCookie(ctx, r.state, OIDC_REQUEST_TTL_MS);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.redirect(r.url);
+    } catch (e) {
+      toLogin(ctx, e instanceof SsoStartError ? e.reason : 'unavailable');
+    }
+  });
+  router.get('/api/auth/oidc/callback', async (ctx) => {
+    const cookieState = ctx.cookies.get(OIDC_STATE_COOKIE);
+    stateCookie(ctx, '', 0);
+    try {
+      const r = await oidc.callback({ query: ctx.querystring, cookieState, address: ctx.ip, userAgent: ctx.get('user-agent') });
+      if (!r.ok) return toLogin(ctx, r.error, r.subject);
+      cookie(ctx, r.signedIn.token, api.deps.cfg.sessions.maxMs);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.redirect('/console/');
+    } catch {
+      // e.g. the database: the person is sent back to the login page, never to an error page
+      toLogin(ctx, 'unavailable');
     }
   });
   router.get('/api/auth/me', requireUser(api), async (ctx) => {

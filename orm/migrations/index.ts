@@ -20,6 +20,7 @@ import { Migration20261205000010_rbac } from './Migration20261205000010_rbac';
 import { Migration20261205000020_operation_log } from './Migration20261205000020_operation_log';
 import { Migration20261205000030_mfa } from './Migration20261205000030_mfa';
 import { Migration20261205000040_exchange_log } from './Migration20261205000040_exchange_log';
+import { Migration20261206000010_oidc } from './Migration20261206000010_oidc';
 
 export const migrationsList = [
   { name: 'Migration20261122000001_initial', class: Migration20261122000001_initial },
@@ -43,4 +44,5 @@ export const migrationsList = [
   { name: 'Migration20261205000020_operation_log', class: Migration20261205000020_operation_log },
   { name: 'Migration20261205000030_mfa', class: Migration20261205000030_mfa },
   { name: 'Migration20261205000040_exchange_log', class: Migration20261205000040_exchange_log },
+  { name: 'Migration20261206000010_oidc', class: Migration20261206000010_oidc },
 ];

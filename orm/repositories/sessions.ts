@@ -12,12 +12,14 @@ export interface SessionRow {
   createdAt: Date;
   lastSeenAt: Date;
   revokedAt: Date | null;
+  /** Set for a session opened by single sign-on: the identity platform's issuer. */
+  ssoIssuer: string | null;
 }
 
 type DbTime = string | number | Date;
 const dateOrNull = (v: DbTime | null | undefined): Date | null => (v === null || v === undefined ? null : dbDate(v));
 
-type Raw = { id: string; user_id: number; address: string; created_at: DbTime; last_seen_at: DbTime; revoked_at: DbTime | null };
+type Raw = { id: string; user_id: number; address: string; created_at: DbTime; last_seen_at: DbTime; revoked_at: DbTime | null; sso_issuer: string | null };
 const toRow = (r: Raw): SessionRow => ({
   id: r.id,
   userId: Number(r.user_id),
@@ -25,24 +27,55 @@ const toRow = (r: Raw): SessionRow => ({
   createdAt: dbDate(r.created_at),
   lastSeenAt: dbDate(r.last_seen_at),
   revokedAt: dateOrNull(r.revoked_at),
+  ssoIssuer: r.sso_issuer ?? null,
 });
 
-export async function insertSession(sql: Sql, s: { id: string; userId: number; address: string; userAgent: string; at: Date }): Promise<void> {
+export async function insertSession(sql: Sql, s: { id: string; userId: number; address: string; userAgent: string; at: Date; sso?: { issuer: string; idToken: string } }): Promise<void> {
   await sql.execute(
-    'insert into console_session (id, user_id, address, user_agent, created_at, last_seen_at) values (?, ?, ?, ?, ?, ?)',
-    [s.id, s.userId, s.address.slice(0, 64), s.userAgent.slice(0, 200), dbNow(sql, s.at), dbNow(sql, s.at)],
+    'insert into console_session (id, user_id, address, user_agent, created_at, last_seen_at, sso_issuer, sso_id_token) values (?, ?, ?, ?, ?, ?, ?, ?)',
+    [s.id, s.userId, s.address.slice(0, 64), s.userAgent.slice(0, 200), dbNow(sql, s.at), dbNow(sql, s.at), s.sso?.issuer ?? null, s.sso?.idToken ?? null],
     'run',
   );
 }
 
+/** The ID token a single sign-on session was opened with (for the identity platform's logout), if any. */
+export async function ssoIdTokenOf(sql: Sql, id: string): Promise<string | undefined> {
+  const [r] = await sql.execute<Array<{ sso_id_token: string | null }>>('select sso_id_token from console_session where id = ?', [id]);
+  return r?.sso_id_token ?? undefined;
+}
+
+/** Records an authorization request in flight (single sign-on): its state's hash, PKCE verifier and nonce. */
+export async function insertOidcLogin(sql: Sql, r: { stateHash: string; verifier: string; nonce: string; at: Date }): Promise<void> {
+  await sql.execute('insert into oidc_login (state_hash, verifier, nonce, created_at) values (?, ?, ?, ?)', [r.stateHash, r.verifier, r.nonce, dbNow(sql, r.at)], 'run');
+}
+
+/**
+ * Takes an authorization request in flight: reads and deletes its row; only the caller whose delete
+ * removed it gets it (a state is used once, even by parallel callbacks). Undefined when unknown,
+ * used or begun before `notBefore`.
+ */
+export async function takeOidcLogin(sql: Sql, stateHash: string, notBefore: Date): Promise<{ verifier: string; nonce: string } | undefined> {
+  const [r] = await sql.execute<Array<{ verifier: string; nonce: string; created_at: DbTime }>>('select verifier, nonce, created_at from oidc_login where state_hash = ?', [stateHash]);
+  if (!r) return undefined;
+  const d = await sql.execute<{ affectedRows: number }>('delete from oidc_login where state_hash = ?', [stateHash], 'run');
+  if (d.affectedRows !== 1 || dbDate(r.created_at) < notBefore) return undefined;
+  return { verifier: r.verifier, nonce: r.nonce };
+}
+
+/** Deletes authorization requests begun before `before` (never finished). */
+export async function pruneOidcLogins(sql: Sql, before: Date): Promise<number> {
+  const r = await sql.execute<{ affectedRows: number }>('delete from oidc_login where created_at < ?', [dbNow(sql, before)], 'run');
+  return r.affectedRows;
+}
+
 export async function sessionById(sql: Sql, id: string): Promise<SessionRow | undefined> {
-  const [r] = await sql.execute<Raw[]>('select id, user_id, address, created_at, last_seen_at, revoked_at from console_session where id = ?', [id]);
+  const [r] = await sql.execute<Raw[]>('select id, user_id, address, created_at, last_seen_at, revoked_at, sso_issuer from console_session where id = ?', [id]);
   return r && toRow(r);
 }
 
 /** The sessions of a user that are not revoked (newest first); the service filters out the ended ones. */
 export async function openSessionsOf(sql: Sql, userId: number): Promise<SessionRow[]> {
-  const rows = await sql.execute<Raw[]>('select id, user_id, address, created_at, last_seen_at, revoked_at from console_session where user_id = ? and revoked_at is null order by created_at desc', [userId]);
+  const rows = await sql.execute<Raw[]>('select id, user_id, address, created_at, last_seen_at, revoked_at, sso_issuer from console_session where user_id = ? and revoked_at is null order by created_at desc', [userId]);
   return rows.map(toRow);
 }
 

@@ -1,4 +1,4 @@
-import { http } from './http';
+import { API_BASE, http } from './http';
 
 export interface User {
   username: string;
@@ -16,6 +16,8 @@ export interface User {
   passwordChange?: 'reset' | 'expired';
   /** The second factor: required of the user (administrators, finance) and enrolled; until enrolled, a required user reaches only the 双因素认证 page. */
   mfa?: { required: boolean; enrolled: boolean };
+  /** How the session was opened: the platform's password, or the hospital's identity platform (统一身份认证). */
+  signedInWith?: 'password' | 'sso';
 }
 
 export interface LoginParams {
@@ -33,7 +35,36 @@ export interface LoginResult {
 export const login = (params: LoginParams) =>
   http.post<LoginResult>('/auth/login', params, { silent: true, skipAuthRedirect: true });
 
-export const logout = () => http.post<{ ok: boolean }>('/auth/logout', undefined, { silent: true, skipAuthRedirect: true });
+/** Ends the session; for a single sign-on session also answers the identity platform's logout URL, to be opened next. */
+export const logout = () => http.post<{ ok: boolean; endSessionUrl?: string }>('/auth/logout', undefined, { silent: true, skipAuthRedirect: true });
+
+/** Whether single sign-on with the hospital's identity platform is on, and its button's text (public). */
+export const fetchSsoInfo = () => http.get<{ enabled: boolean; buttonText: string }>('/auth/oidc', undefined, { silent: true, skipAuthRedirect: true });
+
+/** Where the browser goes to sign in through the identity platform (the API answers a redirect to it). */
+export const SSO_START_URL = `${API_BASE}/auth/oidc/start`;
+
+/** The login page's text for the `sso_error` the API's callback sent the browser back with. */
+export function ssoErrorText(code: string, subject?: string): string {
+  switch (code) {
+    case 'unknown':
+      return `统一身份认证账号（${subject || '未知'}）尚未开通本平台权限，请联系安全管理员`;
+    case 'inactive':
+      return '您的账号已停用，请联系安全管理员';
+    case 'admin':
+      return '管理员账号不能使用统一身份认证登录：请使用用户名、密码和动态口令登录';
+    case 'state':
+      return '统一身份认证登录请求已失效或已使用，请重新点击统一身份认证登录';
+    case 'denied':
+      return '统一身份认证未完成（已取消或被拒绝），请重试';
+    case 'disabled':
+      return '本平台未启用统一身份认证，请使用用户名和密码登录';
+    case 'unavailable':
+      return '医院统一身份认证服务暂时无法访问，请稍后重试';
+    default:
+      return '统一身份认证登录失败，请重试或联系信息科';
+  }
+}
 
 /** The signed-in user, or a 401 ApiError; never redirects (used by the route guard). */
 export const fetchCurrentUser = () => http.get<{ user: User; passwordPolicy: string }>('/auth/me', undefined, { silent: true, skipAuthRedirect: true });

@@ -100,11 +100,21 @@ export async function loadPasswordPolicy(): Promise<string> {
   return state.passwordPolicy;
 }
 
+/**
+ * Ends the session. A single sign-on session also signs out at the hospital's identity platform:
+ * the browser then leaves for its logout page (which returns to the login page), and this never
+ * resolves, so the caller's own navigation does not run.
+ */
 export async function signOut(): Promise<void> {
+  let endSessionUrl: string | undefined;
   try {
-    await apiLogout();
+    endSessionUrl = (await apiLogout()).endSessionUrl;
   } finally {
     clearUser();
+  }
+  if (endSessionUrl && /^https?:\/\//.test(endSessionUrl)) {
+    window.location.assign(endSessionUrl);
+    await new Promise<never>(() => undefined);
   }
 }
 
