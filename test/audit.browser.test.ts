@@ -27,6 +27,9 @@ afterAll(async () => {
 }, 120_000);
 
 test('auditadmin enrols a TOTP authenticator first, reads and verifies the operation log, and signs in again with a code', async () => {
+  // One bill through the HIS interface: its exchanges (HIS in, fiscal / notices out) are in 交互日志 later.
+  const issued = await p.his.issueOutpatient({ totalAmt: '0.10', payChannelDetail: [{ payChannelCode: '05', payChannelValue: '0.10' }], chargeDetail: [{ sortNo: 1, chargeCode: 'GH', chargeName: '挂号费', amt: '0.10' }], listDetail: [] });
+  expect(issued.billNo).toMatch(/^\d+$/);
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   context.setDefaultTimeout(30_000);
   const page = await context.newPage();
@@ -59,8 +62,14 @@ test('auditadmin enrols a TOTP authenticator first, reads and verifies the opera
   await page.click(sel('oplog-verify'));
   await page.locator(`${sel('oplog-verify-result')}:has-text("校验通过")`).waitFor();
 
-  // 交互日志: the platform's own start talked to the fiscal platform; one entry decrypted, and the decryption is in the operation log.
+  // 交互日志: the bill's exchanges; one entry decrypted, and the decryption is in the operation log.
   await page.goto(`${p.baseUrl}/console/audit/exchanges`);
+  // The log is written in batches: search again until the rows are there (bounded).
+  for (let i = 0; i < 30 && (await page.locator(`${sel('xlog-table')} .el-table__row`).count()) === 0; i++) {
+    const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/audit/exchanges');
+    await page.click(sel('xlog-search'));
+    await answered;
+  }
   await page.locator(`${sel('xlog-table')} .el-table__row`).first().waitFor();
   await page.locator(`${sel('xlog-table')} .el-table__row`).first().locator('button:has-text("解密查看")').click();
   await page.locator(sel('xlog-request')).waitFor();
