@@ -11,7 +11,7 @@
  */
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { eventually, signIn, startPlatform, type Platform } from './harness';
+import { apiCall, eventually, signIn, startPlatform, type Platform } from './harness';
 import { triggerSchedule } from '../temporal/schedules';
 
 let p: Platform;
@@ -22,15 +22,7 @@ afterAll(async () => {
   await p?.stop();
 });
 
-type Answer = { status: number; body: any };
-async function call(cookie: string | undefined, method: string, url: string, body?: unknown): Promise<Answer> {
-  const r = await fetch(`${p.baseUrl}${url}`, {
-    method,
-    headers: { ...(cookie ? { cookie } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.status, body: await r.json().catch(() => ({})) };
-}
+const call = (cookie: string | undefined, method: string, path: string, body?: unknown) => apiCall(p.baseUrl, cookie, method, path, body);
 const get = (c: string | undefined, url: string) => call(c, 'GET', url);
 const post = (c: string | undefined, url: string, body: unknown = {}) => call(c, 'POST', url, body);
 type Row = { id: number; seq: number; system: string; method: string; direction: string; busNo: string | null; billNo: string | null; resultCode: string };

@@ -298,6 +298,17 @@ export async function signIn(baseUrl: string, username: string, password: string
   return cookie;
 }
 
+/** One JSON call of the platform's API, with a console session cookie or none: the status, the JSON body ({} when none) and a new session cookie if one was set. */
+export type ApiAnswer = { status: number; body: any; cookie?: string };
+export async function apiCall(baseUrl: string, cookie: string | undefined, method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+  const r = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { ...(cookie ? { cookie } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: r.status, body: await r.json().catch(() => ({})), cookie: sessionCookieOf(r) };
+}
+
 /** The `medbill_session=...` pair of an answer's Set-Cookie, if any. */
 export function sessionCookieOf(r: Response): string | undefined {
   for (const c of r.headers.getSetCookie()) {

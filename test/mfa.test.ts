@@ -11,7 +11,7 @@
  * Own platform: it turns the second factor on and enrols demo users.
  */
 import { totpAt, TOTP_STEP_SECONDS } from '../common/totp';
-import { sessionCookieOf, signIn, startPlatform, type Platform } from './harness';
+import { apiCall, signIn, startPlatform, type Platform } from './harness';
 
 let p: Platform;
 beforeAll(async () => {
@@ -21,15 +21,7 @@ afterAll(async () => {
   await p?.stop();
 }, 120_000);
 
-type Answer = { status: number; body: any; cookie?: string };
-async function call(cookie: string | undefined, method: string, path: string, body?: unknown): Promise<Answer> {
-  const r = await fetch(`${p.baseUrl}${path}`, {
-    method,
-    headers: { ...(cookie ? { cookie } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.status, body: await r.json().catch(() => ({})), cookie: sessionCookieOf(r) };
-}
+const call = (cookie: string | undefined, method: string, path: string, body?: unknown) => apiCall(p.baseUrl, cookie, method, path, body);
 const login = (username: string, password: string, code?: string) => call(undefined, 'POST', '/api/auth/login', { username, password, ...(code === undefined ? {} : { code }) });
 /** A code of the step after now's: inside the ±1 window, and later than any step accepted so far in this test. */
 const nextCode = (secret: string) => totpAt(secret, Date.now() + TOTP_STEP_SECONDS * 1000);

@@ -9,7 +9,7 @@
  *   parameters answer 400 naming the field.
  * Own platform: the test tampers with the log, which would break every other file's verification.
  */
-import { eventually, signIn, startPlatform, type Platform } from './harness';
+import { apiCall, eventually, signIn, startPlatform, type Platform } from './harness';
 import { triggerSchedule } from '../temporal/schedules';
 
 let p: Platform;
@@ -20,15 +20,7 @@ afterAll(async () => {
   await p?.stop();
 });
 
-type Answer = { status: number; body: any };
-async function call(cookie: string | undefined, method: string, path: string, body?: unknown): Promise<Answer> {
-  const r = await fetch(`${p.baseUrl}${path}`, {
-    method,
-    headers: { ...(cookie ? { cookie } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.status, body: await r.json().catch(() => ({})) };
-}
+const call = (cookie: string | undefined, method: string, path: string, body?: unknown) => apiCall(p.baseUrl, cookie, method, path, body);
 const get = (c: string | undefined, path: string) => call(c, 'GET', path);
 const post = (c: string | undefined, path: string, body: unknown = {}) => call(c, 'POST', path, body);
 const search = async (c: string, q: string) => {

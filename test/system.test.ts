@@ -10,7 +10,7 @@
  * - bad input answers 400 naming the field, never a 5xx.
  * Own platform: it adds users, a campus and moves a billing point under it.
  */
-import { signIn, startPlatform, type Platform } from './harness';
+import { apiCall, signIn, startPlatform, type Platform } from './harness';
 
 let p: Platform;
 beforeAll(async () => {
@@ -20,17 +20,11 @@ afterAll(async () => {
   await p?.stop();
 });
 
-type Answer = { status: number; body: any };
-async function call(cookie: string | undefined, method: string, path: string, body?: unknown): Promise<Answer> {
-  const r = await fetch(`${p.baseUrl}${path}`, {
-    method,
-    headers: { ...(cookie ? { cookie } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const j = (await r.json().catch(() => ({}))) as any;
+const call = async (cookie: string | undefined, method: string, path: string, body?: unknown) => {
+  const a = await apiCall(p.baseUrl, cookie, method, path, body);
   // An error answer is {error: {code, message, field}}: its fields are read as the body's.
-  return { status: r.status, body: j && typeof j === 'object' && j.error && typeof j.error === 'object' ? j.error : j };
-}
+  return { ...a, body: a.body && typeof a.body === 'object' && a.body.error && typeof a.body.error === 'object' ? a.body.error : a.body };
+};
 const get = (c: string | undefined, path: string) => call(c, 'GET', path);
 const post = (c: string | undefined, path: string, body: unknown = {}) => call(c, 'POST', path, body);
 const put = (c: string | undefined, path: string, body: unknown) => call(c, 'PUT', path, body);
