@@ -85,6 +85,12 @@ test('三员分立: only the security administrator manages users and roles; the
   // The system administrator keeps configuration: billing points.
   expect((await post(sys, '/api/stock/points', { code: 'SYS01', name: '系统管理员新建开票点' })).status).toBe(200);
   expect((await post(sec, '/api/stock/points', { code: 'SEC01', name: 'x' })).status).toBe(403);
+  // The audit administrator reads the other administrators' actions: the new point as it was saved, and the refusal.
+  const seen = await get(aud, '/api/audit/operations?action=business-change&objectType=stock');
+  expect(seen.body.rows).toEqual(expect.arrayContaining([
+    expect.objectContaining({ username: 'sysadmin', result: 'ok', objectId: 'points', after: expect.objectContaining({ code: 'SYS01' }) }),
+    expect.objectContaining({ username: 'secadmin', result: 'refused', after: null }),
+  ]));
   // What each one's console shows comes from the server's permissions.
   const me = async (c: string) => (await get(c, '/api/auth/me')).body.user;
   expect((await me(sec)).permissions).toEqual(expect.arrayContaining(['menu:system-users', 'user:edit', 'role:edit']));
