@@ -3,7 +3,7 @@ import { loadConfig } from '.';
 describe('cfg.oidc', () => {
   it('is off by default, with the callback and post-logout URLs under the public URL', () => {
     expect(loadConfig({}).oidc).toEqual({
-      issuer: '', clientId: '', clientSecret: '', scopes: 'openid profile', buttonText: '使用医院统一身份认证登录', localPasswords: 'admins',
+      issuer: '', clientId: '', clientSecret: '', scopes: 'openid profile', buttonText: '使用医院统一身份认证登录', localPasswords: 'admins', mfaAmr: ['mfa', 'otp', 'hwk', 'swk', 'sms'],
       redirectUrl: 'http://127.0.0.1:8080/api/auth/oidc/callback', postLogoutUrl: 'http://127.0.0.1:8080/console/login',
     });
     expect(loadConfig({ MEDBILL_PUBLIC_URL: 'https://bills.example.org/' }).oidc.redirectUrl).toBe('https://bills.example.org/api/auth/oidc/callback');

@@ -33,6 +33,12 @@ export interface OidcConfig {
    * `admins` (the default: the three administrators only) or `all`.
    */
   localPasswords: LocalPasswords;
+  /**
+   * MEDBILL_OIDC_MFA_AMR: the `amr` values (RFC 8176) of an ID token that show the identity platform
+   * used a second factor; a single sign-on of a user whose second factor is required (finance, with
+   * MEDBILL_MFA_ENFORCE=1) is accepted only with one of them. Default `mfa otp hwk swk sms`.
+   */
+  mfaAmr: string[];
 }
 
 const LOOPBACK = /^(127\.0\.0\.1|localhost|\[::1\])$/;
@@ -50,6 +56,15 @@ function url(name: string, v: string): string {
   return v;
 }
 
+export const DEFAULT_OIDC_MFA_AMR = ['mfa', 'otp', 'hwk', 'swk', 'sms'];
+
+function mfaAmrOf(v: string | undefined): string[] {
+  if (v === undefined || v.trim() === '') return DEFAULT_OIDC_MFA_AMR;
+  const list = v.trim().split(/[\s,]+/);
+  for (const a of list) if (!/^[a-z0-9_-]{1,32}$/i.test(a)) throw new Error(`MEDBILL_OIDC_MFA_AMR must list amr values (letters, digits, _ -), got "${v}"`);
+  return list;
+}
+
 export function loadOidcConfig(env: NodeJS.ProcessEnv, server: { publicUrl: string }): OidcConfig {
   const issuer = env.MEDBILL_OIDC_ISSUER ? baseUrl(url('MEDBILL_OIDC_ISSUER', env.MEDBILL_OIDC_ISSUER)) : '';
   const scopes = (env.MEDBILL_OIDC_SCOPES || DEFAULT_OIDC_SCOPES).trim().split(/\s+/).join(' ');
@@ -65,5 +80,6 @@ export function loadOidcConfig(env: NodeJS.ProcessEnv, server: { publicUrl: stri
     scopes,
     buttonText: env.MEDBILL_OIDC_BUTTON_TEXT || DEFAULT_OIDC_BUTTON_TEXT,
     localPasswords: oneOf('MEDBILL_OIDC_LOCAL_PASSWORDS', env.MEDBILL_OIDC_LOCAL_PASSWORDS, ['admins', 'all'] as const, 'admins'),
+    mfaAmr: mfaAmrOf(env.MEDBILL_OIDC_MFA_AMR),
   };
 }

@@ -21,7 +21,7 @@
  * No token, code, verifier or nonce is ever logged.
  */
 import { hmacSm3Hex } from '../common/gm';
-import { ADMIN_KINDS, type RoleKind } from '../domain/permissions';
+import { ADMIN_KINDS, mfaRequired, type RoleKind } from '../domain/permissions';
 import type { OidcConfig } from '../config/oidc';
 import { OidcClient, OidcProtocolError, OidcUnavailableError } from '../adapters/oidc/client';
 import { User } from '../orm/entities';
@@ -38,22 +38,33 @@ export const OIDC_REQUEST_TTL_MS = 10 * 60_000;
  * Why a single sign-on attempt opened no session (the console's `sso_error`): `disabled` off;
  * `state` an unknown, used, expired or foreign state; `denied` the identity platform answered an
  * error (the person cancelled); `unknown` a subject no user has; `inactive` the user is deactivated;
- * `admin` an administrator (password and TOTP only); `protocol` the answer failed validation;
+ * `admin` an administrator (password and TOTP only); `mfa` a user whose second factor is required
+ * (finance) signed in at the identity platform without one (its `amr`); `protocol` the answer failed validation;
  * `unavailable` the identity platform could not be reached.
  */
-export type SsoFailure = 'disabled' | 'state' | 'denied' | 'unknown' | 'inactive' | 'admin' | 'protocol' | 'unavailable';
+export type SsoFailure = 'disabled' | 'state' | 'denied' | 'unknown' | 'inactive' | 'admin' | 'mfa' | 'protocol' | 'unavailable';
 
 export type CallbackOutcome = { ok: true; signedIn: SignedIn } | { ok: false; error: SsoFailure; subject?: string };
 
 /** The operation log's user name for an attempt no platform user is known for. */
 const SSO_ACTOR = '统一身份认证';
 
+/**
+ * Whether a single sign-on may open a session as far as the second factor goes: a user whose second
+ * factor is required (finance, with MEDBILL_MFA_ENFORCE=1) needs an ID token whose `amr` names one
+ * of `mfaAmr` (the identity platform used a second factor); everyone else needs nothing more.
+ */
+export function ssoSecondFactorOk(roles: ReadonlyArray<{ code: string; kind: RoleKind }>, amr: readonly string[], mfaAmr: readonly string[], enforce: boolean): boolean {
+  if (!enforce || !mfaRequired(roles)) return true;
+  return amr.some((a) => mfaAmr.includes(a));
+}
+
 export class OidcService {
   private readonly client?: OidcClient;
   private readonly key: string;
 
   constructor(
-    private readonly deps: Pick<Deps, 'orm' | 'masterKey'> & { cfg: { oidc: OidcConfig } },
+    private readonly deps: Pick<Deps, 'orm' | 'masterKey'> & { cfg: { oidc: OidcConfig; sessions?: { mfaEnforce: boolean } } },
     private readonly signIn: SignInService,
     client?: OidcClient,
   ) {
@@ -129,9 +140,13 @@ export class OidcService {
     }
     const who = { username: user.username, displayName: user.displayName };
     if (!user.active) return fail('inactive', `统一身份认证登录失败：账号已停用（统一身份认证账号 ${subject}）`, who);
-    const kinds = (await rolesOfCodes(em, user.roles.split(',').filter(Boolean))).map((r) => r.kind as RoleKind);
+    const roles = await rolesOfCodes(em, user.roles.split(',').filter(Boolean));
+    const kinds = roles.map((r) => r.kind as RoleKind);
     if (kinds.some((k) => ADMIN_KINDS.includes(k))) {
       return fail('admin', `统一身份认证登录失败：管理员须使用本地密码和动态口令登录（统一身份认证账号 ${subject}）`, who);
+    }
+    if (!ssoSecondFactorOk(roles.map((r, i) => ({ code: r.code, kind: kinds[i] })), id.amr ?? [], this.deps.cfg.oidc.mfaAmr, this.deps.cfg.sessions?.mfaEnforce ?? true)) {
+      return fail('mfa', `统一身份认证登录失败：财务人员须经双因素认证登录，身份认证平台本次登录未使用双因素（amr：${(id.amr ?? []).join(',') || '无'}）`, who);
     }
     const signedIn = await this.signIn.openExternalSession(
       { userId: user.id, address: input.address, userAgent: input.userAgent, issuer: id.issuer, idToken: id.idToken, detail: `登录成功（统一身份认证，账号 ${subject}）` },

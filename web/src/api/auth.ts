@@ -53,6 +53,8 @@ export function ssoErrorText(code: string, subject?: string): string {
       return '您的账号已停用，请联系安全管理员';
     case 'admin':
       return '管理员账号不能使用统一身份认证登录：请使用用户名、密码和动态口令登录';
+    case 'mfa':
+      return '财务人员须经双因素认证登录：请在统一身份认证平台使用双因素（如动态口令、短信验证码）登录后再试';
     case 'state':
       return '统一身份认证登录请求已失效或已使用，请重新点击统一身份认证登录';
     case 'denied':

@@ -38,8 +38,9 @@ router.beforeEach(async (to: RouteLocationNormalized) => {
   }
   // After a reset, or when the password expired, the change-password page is the only way on.
   if (user.passwordChange && to.name !== 'password') return { name: 'password' };
-  // Administrators and finance enrol a second factor before anything else (the API answers E0009 meanwhile).
-  if (user.mfa?.required && !user.mfa.enrolled && to.name !== 'mfa' && to.name !== 'password') return { name: 'mfa' };
+  // Administrators and finance enrol a second factor before anything else (the API answers E0009 meanwhile);
+  // a single sign-on's second factor is the identity platform's.
+  if (user.mfa?.required && !user.mfa.enrolled && user.signedInWith !== 'sso' && to.name !== 'mfa' && to.name !== 'password') return { name: 'mfa' };
   const perms = to.matched.flatMap((r) => (r.meta.perm ? [r.meta.perm] : []));
   if (perms.every((p) => can(p))) return true;
   // The default landing (票据查询) for a user without it (the three administrators): their first menu page.
