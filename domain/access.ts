@@ -42,8 +42,6 @@ export type DataScopeSetting =
   | { kind: 'points'; points: string[] }
   | { kind: 'parties' };
 
-export const SCOPE_KIND_NAMES: Record<DataScopeSetting['kind'], string> = { hospital: '全院', campus: '院区', points: '开票点', parties: '仅本人相关' };
-
 
 /** The roles whose default scope is the whole hospital. */
 export const HOSPITAL_ROLES = ['finance', 'audit'] as const;

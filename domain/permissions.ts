@@ -91,7 +91,7 @@ export const ADMIN_KINDS: readonly RoleKind[] = ['sysadmin', 'secadmin', 'audita
 export const ROLE_KIND_NAMES: Record<RoleKind, string> = { business: '业务角色', sysadmin: '系统管理员', secadmin: '安全管理员', auditadmin: '审计管理员' };
 
 /** The permission groups each kind of role may hold. */
-const KIND_GROUPS: Record<RoleKind, readonly PermissionGroup[]> = {
+export const KIND_GROUPS: Readonly<Record<RoleKind, readonly PermissionGroup[]>> = {
   business: ['business', 'read', 'config'],
   // configuration only: no money, no bills, no users or roles
   sysadmin: ['config'],
@@ -176,5 +176,3 @@ export const REFUND_ACTION_PERMISSION: Readonly<Record<string, string>> = {
   offline: 'refund:money',
 };
 
-/** Whether the permission set holds `code`. */
-export const can = (permissions: readonly string[] | undefined, code: string): boolean => !!permissions?.includes(code);

@@ -67,14 +67,6 @@ export function requireUser(api: ApiContext) {
   };
 }
 
-export function requireRole(...roles: string[]) {
-  return async (ctx: Context, next: Next) => {
-    const user = ctx.state.user as SessionUser;
-    if (!roles.some((r) => user.roles.includes(r))) return sendError(ctx, new HttpError(403, 'E0005', `需要以下角色之一：${roles.join(', ')}`));
-    await next();
-  };
-}
-
 /** Admits a user holding any of `codes` (domain/permissions.ts), else 403 E0005 naming the permission in Chinese. */
 export function requirePermission(...codes: string[]) {
   return async (ctx: Context, next: Next) => {

@@ -7,14 +7,13 @@
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { fieldError } from '../../common/errors';
-import { PERMISSIONS, ROLE_KIND_NAMES, type RoleKind } from '../../domain/permissions';
+import { KIND_GROUPS, PERMISSIONS, ROLE_KIND_NAMES, type RoleKind } from '../../domain/permissions';
 import { firstHospitalId } from '../../orm/repositories/basic-data';
 import { actorOf, SystemService } from '../../services/system';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requirePermission, requireUser, type SessionUser } from './auth';
 
-const KIND_GROUPS: Record<RoleKind, string[]> = { business: ['business', 'read', 'config'], sysadmin: ['config'], secadmin: ['security'], auditadmin: ['audit'] };
 
 export function mountSystemRoutes(router: Router, api: ApiContext): void {
   const system = new SystemService(api.deps);

@@ -43,13 +43,6 @@ export async function totpOf(sql: Sql, userId: number): Promise<TotpRow | undefi
   };
 }
 
-/** The user ids (of `ids`) with a confirmed authenticator. */
-export async function confirmedTotpUsers(sql: Sql, ids: number[]): Promise<Set<number>> {
-  if (ids.length === 0) return new Set();
-  const rows = await sql.execute<Array<{ user_id: number }>>(`select user_id from user_totp where confirmed_at is not null and user_id in (${ids.map(() => '?').join(', ')})`, ids);
-  return new Set(rows.map((r) => Number(r.user_id)));
-}
-
 /** A new, unconfirmed secret for the user (replaces an unconfirmed one; a confirmed one is never replaced here). Returns false when one is confirmed. */
 export async function putPendingTotp(sql: Sql, userId: number, secret: string, at: Date): Promise<boolean> {
   const sealed = sealIn(sql, secret);
