@@ -12,7 +12,7 @@ import { hashRecoveryCode, newRecoveryCodes, newTotpSecret, otpauthUri, verifyTo
 import { mfaRequired, type RoleKind } from '../domain/permissions';
 import { qrPngBase64 } from '../adapters/layout/qr';
 import type { SqlEm } from '../orm/sql';
-import { confirmTotp, deleteTotp, putPendingTotp, replaceRecoveryCodes, totpOf, useRecoveryCode, useTotpStep } from '../orm/repositories/mfa';
+import { confirmTotp, deleteTotp, putPendingTotp, replaceRecoveryCodes, totpOf, useRecoveryCode, useTotpStep, type TotpRow } from '../orm/repositories/mfa';
 import type { Deps } from './deps';
 import { logOperation } from './operation-log';
 
@@ -39,12 +39,14 @@ export async function mfaStateOf(em: SqlEm, u: MfaUser, enforce: boolean): Promi
 }
 
 /**
- * Checks a second factor of an enrolled user: a 6-digit TOTP code of now (±1 step, later than the
- * last accepted one), or one unused recovery code (then spent). True when accepted.
+ * Checks a second factor of an enrolled user (their row, as the caller read it): a 6-digit TOTP
+ * code of now (±1 step, later than the last accepted one), or one unused recovery code (then
+ * spent). True when accepted. The step and the code are spent by compare-and-swap, so a row read
+ * a moment ago is as good as a fresh one.
  */
-export async function acceptSecondFactor(em: SqlEm, userId: number, code: string, now: Date): Promise<boolean> {
-  const t = await totpOf(em, userId);
-  if (!t?.confirmedAt) return false;
+export async function acceptSecondFactor(em: SqlEm, t: TotpRow, code: string, now: Date): Promise<boolean> {
+  if (!t.confirmedAt) return false;
+  const userId = t.userId;
   const c = code.trim().replace(/\s/g, '');
   if (/^\d{6}$/.test(c)) {
     const step = verifyTotp(t.secret, c, now.getTime(), t.lastStep);
@@ -89,7 +91,8 @@ export class MfaService {
   async newRecoveryCodes(u: MfaUser, code: unknown, now = new Date(), address?: string): Promise<{ recoveryCodes: string[] }> {
     if (typeof code !== 'string' || !/^\d{6}$/.test(code.trim())) throw new DomainError('E0010', 'code: 请输入身份验证器显示的 6 位数字', 'code');
     const em = this.deps.orm.em.fork();
-    if (!(await acceptSecondFactor(em, u.id, code, now))) throw new DomainError('E0010', 'code: 动态口令不正确或已使用', 'code');
+    const t = await totpOf(em, u.id);
+    if (!t || !(await acceptSecondFactor(em, t, code, now))) throw new DomainError('E0010', 'code: 动态口令不正确或已使用', 'code');
     const codes = newRecoveryCodes();
     await replaceRecoveryCodes(em, u.id, codes.map(hashRecoveryCode), now);
     await logOperation(this.deps, { at: now, username: u.username, address, action: 'mfa-recovery-codes', objectType: 'user', objectId: u.username, detail: '重新生成恢复码（旧的恢复码失效）' });

@@ -153,17 +153,20 @@ export class SignInService {
       await attempt('login-failed', 'refused', `账号已锁定（至 ${guard!.lockedUntil!.toISOString()}），拒绝登录`);
       throw locked(guard!.lockedUntil!);
     }
-    if (!user || !user.active || !ok || user.username !== input.username) {
+    /** A wrong password or second factor: counted toward the name's lock and the address's limit, logged, refused. */
+    const failed = async (why: string, refusal: string, field?: string): Promise<never> => {
       this.addresses.fail(input.address, now.getTime());
       const g = await updateLoginGuard(em, key, (before) => afterFailure(before, this.cfg, now), now);
-      const why = !user || user.username !== input.username ? '用户不存在' : !user.active ? '账号已停用' : '密码错误';
       await attempt('login-failed', 'refused', `登录失败：${why}（连续失败 ${g.failures} 次）`);
       if (isLocked(g, now)) {
         await attempt('locked', 'ok', `连续 ${g.failures} 次登录失败，账号锁定至 ${g.lockedUntil!.toISOString()}`);
         throw locked(g.lockedUntil!);
       }
       const left = this.cfg.maxFailures - g.failures;
-      throw new DomainError('E0004', `用户名或密码错误（再错 ${left} 次将锁定 ${waitText(this.cfg.lockMs)}）`);
+      throw new DomainError('E0004', `${refusal}（再错 ${left} 次将锁定 ${waitText(this.cfg.lockMs)}）`, field);
+    };
+    if (!user || !user.active || !ok || user.username !== input.username) {
+      return failed(!user || user.username !== input.username ? '用户不存在' : !user.active ? '账号已停用' : '密码错误', '用户名或密码错误');
     }
     if (this.passwordsForAdminsOnly()) {
       // Asked only once the password is right: a wrong guess learns nothing about the account.
@@ -176,17 +179,7 @@ export class SignInService {
     const totp = await totpOf(em, user.id);
     if (totp?.confirmedAt) {
       if (!input.code?.trim()) throw new DomainError('E0015', '请输入动态口令（身份验证器 App 显示的 6 位数字，或一个恢复码）', 'code');
-      if (!(await acceptSecondFactor(em, user.id, input.code, now))) {
-        this.addresses.fail(input.address, now.getTime());
-        const g = await updateLoginGuard(em, key, (before) => afterFailure(before, this.cfg, now), now);
-        await attempt('login-failed', 'refused', `登录失败：动态口令不正确或已使用（连续失败 ${g.failures} 次）`);
-        if (isLocked(g, now)) {
-          await attempt('locked', 'ok', `连续 ${g.failures} 次登录失败，账号锁定至 ${g.lockedUntil!.toISOString()}`);
-          throw locked(g.lockedUntil!);
-        }
-        const left = this.cfg.maxFailures - g.failures;
-        throw new DomainError('E0004', `动态口令不正确或已使用过（再错 ${left} 次将锁定 ${waitText(this.cfg.lockMs)}）`, 'code');
-      }
+      if (!(await acceptSecondFactor(em, totp, input.code, now))) await failed('动态口令不正确或已使用', '动态口令不正确或已使用过', 'code');
     }
     if (guard) await clearLoginGuard(em, key);
     const token = randomBytes(32).toString('base64url');
