@@ -70,6 +70,21 @@ export function sendError(ctx: Context, e: unknown): void {
   ctx.app.emit('error', e, ctx);
 }
 
+/**
+ * A JSON route whose answer is never cached (system management, the logs): `fn`'s value is the
+ * body with `status`; a thrown error is answered by sendError.
+ */
+export const noStoreRoute = (fn: (ctx: Context) => Promise<unknown>, status = 200) => async (ctx: Context): Promise<void> => {
+  try {
+    const body = await fn(ctx);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.status = status;
+    ctx.body = body;
+  } catch (e) {
+    sendError(ctx, e);
+  }
+};
+
 export class HttpError extends DomainError {
   constructor(
     readonly status: number,

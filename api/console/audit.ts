@@ -7,7 +7,7 @@
  * answers 400 naming it, never a 5xx.
  */
 import type Router from '@koa/router';
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import { fieldError } from '../../common/errors';
 import { chinaDayStart } from '../../common/china-time';
 import { OPERATION_ACTIONS, OPERATION_RESULTS } from '../../domain/operation-log';
@@ -16,7 +16,7 @@ import {
   decryptExchange, MAX_EXCHANGE_PAGE, MAX_EXCHANGE_PAGE_SIZE, openExchangeChainTodo, searchExchanges, useExchangeLog, verifyExchangesAndRecord,
 } from '../../services/exchange-log';
 import { EXCHANGE_DIRECTIONS, EXCHANGE_SYSTEMS, isExchangeSystem } from '../../domain/exchange-log';
-import { sendError } from '../http';
+import { noStoreRoute } from '../http';
 import type { ApiContext } from '../context';
 import { requirePermission, requireUser, type SessionUser } from './auth';
 
@@ -30,15 +30,7 @@ export function mountAuditRoutes(router: Router, api: ApiContext): void {
   useOperationLog(api.deps);
   useExchangeLog(api.deps);
   const auth = requireUser(api);
-  const handle = (fn: (ctx: Context) => Promise<unknown>) => async (ctx: Context, _next: Next) => {
-    try {
-      const body = await fn(ctx);
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = body;
-    } catch (e) {
-      sendError(ctx, e);
-    }
-  };
+  const handle = noStoreRoute;
   const text = (ctx: Context, k: string, label: string, max: number): string | undefined => {
     const v = ctx.query[k];
     if (v === undefined || v === '') return undefined;

@@ -5,12 +5,12 @@
  * business role get 403.
  */
 import type Router from '@koa/router';
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import { fieldError } from '../../common/errors';
 import { KIND_GROUPS, PERMISSIONS, ROLE_KIND_NAMES, type RoleKind } from '../../domain/permissions';
 import { firstHospitalId } from '../../orm/repositories/basic-data';
 import { actorOf, SystemService } from '../../services/system';
-import { HttpError, readJson, sendError } from '../http';
+import { HttpError, noStoreRoute, readJson } from '../http';
 import type { ApiContext } from '../context';
 import { requirePermission, requireUser, type SessionUser } from './auth';
 
@@ -18,16 +18,7 @@ import { requirePermission, requireUser, type SessionUser } from './auth';
 export function mountSystemRoutes(router: Router, api: ApiContext): void {
   const system = new SystemService(api.deps);
   const auth = requireUser(api);
-  const handle = (fn: (ctx: Context) => Promise<unknown>, status = 200) => async (ctx: Context, _next: Next) => {
-    try {
-      const body = await fn(ctx);
-      ctx.set('Cache-Control', 'no-store');
-      ctx.status = status;
-      ctx.body = body;
-    } catch (e) {
-      sendError(ctx, e);
-    }
-  };
+  const handle = noStoreRoute;
   const actor = (ctx: Context) => actorOf(ctx.state.user as SessionUser, ctx.ip);
   const body = async (ctx: Context) => {
     const b = await readJson(ctx);
