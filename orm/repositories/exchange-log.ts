@@ -6,6 +6,7 @@
 import { dbNow, type Sql } from '../sql';
 import { dbDate } from '../sql-values';
 import { connectionNow, onConnection, type Db } from './db';
+import { chainRowsAfter, chainSeqsOfMac } from './log-chain';
 
 export interface ExchangeRow {
   id?: number;
@@ -84,19 +85,11 @@ export async function insertExchangeRows(sql: Sql, rows: readonly ExchangeRow[])
 
 /** Rows with seq > afterSeq (and <= toSeq when given), in seq order, at most `limit`, bodies included. */
 export async function exchangeRowsAfter(db: Db, afterSeq: number, limit: number, toSeq?: number): Promise<ExchangeRow[]> {
-  const rows = await onConnection<Raw[]>(
-    db,
-    `select ${ALL} from exchange_log where seq > ?${toSeq === undefined ? '' : ' and seq <= ?'} order by seq limit ${Math.max(1, Math.min(Math.floor(limit), 10_000))}`,
-    toSeq === undefined ? [afterSeq] : [afterSeq, toSeq],
-  );
-  return rows.map(toRow);
+  return (await chainRowsAfter<Raw>(db, 'exchange_log', ALL, afterSeq, limit, toSeq)).map(toRow);
 }
 
 /** The seqs of the rows carrying this mac (one, unless a row was copied). */
-export async function exchangeSeqsOfMac(db: Db, mac: string): Promise<number[]> {
-  const rows = await onConnection<Array<{ seq: number }>>(db, 'select seq from exchange_log where mac = ? order by seq', [mac]);
-  return rows.map((r) => Number(r.seq));
-}
+export const exchangeSeqsOfMac = (db: Db, mac: string): Promise<number[]> => chainSeqsOfMac(db, 'exchange_log', mac);
 
 /** The row of this id, body included, if any (inside the caller's transaction when `sql` is one). */
 export async function exchangeRowById(sql: Sql, id: number): Promise<ExchangeRow | undefined> {

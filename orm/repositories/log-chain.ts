@@ -31,3 +31,21 @@ export async function chainHead(db: Db, chain: string): Promise<{ seq: number; m
   const [h] = await onConnection<Array<{ seq: number; mac: string }>>(db, 'select seq, mac from log_chain_head where chain = ?', [chain]);
   return h && { seq: Number(h.seq), mac: h.mac };
 }
+
+/** The chained tables: each has a gap-free `seq` and the row's `mac`. */
+export type ChainTable = 'operation_log' | 'exchange_log';
+
+/** `columns` of the rows with seq > afterSeq (and <= toSeq when given), in seq order, at most `limit` (1-10,000). */
+export async function chainRowsAfter<T>(db: Db, table: ChainTable, columns: string, afterSeq: number, limit: number, toSeq?: number): Promise<T[]> {
+  return onConnection<T[]>(
+    db,
+    `select ${columns} from ${table} where seq > ?${toSeq === undefined ? '' : ' and seq <= ?'} order by seq limit ${Math.max(1, Math.min(Math.floor(limit), 10_000))}`,
+    toSeq === undefined ? [afterSeq] : [afterSeq, toSeq],
+  );
+}
+
+/** The seqs of the rows carrying this mac (one, unless a row was copied). */
+export async function chainSeqsOfMac(db: Db, table: ChainTable, mac: string): Promise<number[]> {
+  const rows = await onConnection<Array<{ seq: number }>>(db, `select seq from ${table} where mac = ? order by seq`, [mac]);
+  return rows.map((r) => Number(r.seq));
+}

@@ -5,6 +5,7 @@
 import { dbNow, type Sql } from '../sql';
 import { dbDate } from '../sql-values';
 import { connectionNow, onConnection, type Db } from './db';
+import { chainRowsAfter, chainSeqsOfMac } from './log-chain';
 
 export { advanceChainHead, chainHead, setChainHead } from './log-chain';
 
@@ -76,19 +77,11 @@ export async function insertOperationRow(sql: Sql, r: OperationRow): Promise<voi
 
 /** Rows with seq > afterSeq (and <= toSeq when given), in seq order, at most `limit`. */
 export async function operationRowsAfter(db: Db, afterSeq: number, limit: number, toSeq?: number): Promise<OperationRow[]> {
-  const rows = await onConnection<Raw[]>(
-    db,
-    `select ${COLUMNS} from operation_log where seq > ?${toSeq === undefined ? '' : ' and seq <= ?'} order by seq limit ${Math.max(1, Math.min(limit, 10_000))}`,
-    toSeq === undefined ? [afterSeq] : [afterSeq, toSeq],
-  );
-  return rows.map(toRow);
+  return (await chainRowsAfter<Raw>(db, 'operation_log', COLUMNS, afterSeq, limit, toSeq)).map(toRow);
 }
 
 /** The seqs of the rows carrying this mac (one, unless a row was copied). */
-export async function seqsOfMac(db: Db, mac: string): Promise<number[]> {
-  const rows = await onConnection<Array<{ seq: number }>>(db, 'select seq from operation_log where mac = ? order by seq', [mac]);
-  return rows.map((r) => Number(r.seq));
-}
+export const seqsOfMac = (db: Db, mac: string): Promise<number[]> => chainSeqsOfMac(db, 'operation_log', mac);
 
 /** The row at this seq, if any. */
 export async function operationRowAt(db: Db, seq: number): Promise<OperationRow | undefined> {
