@@ -189,10 +189,15 @@ test('角色权限: a new business role gets a menu with its button; the securit
   await sec.locator('.el-message--success', { hasText: '角色已删除' }).waitFor();
   await sec.locator(sel('role-row-window2')).waitFor({ state: 'detached' });
 
+  // The table's rows come with the list's answer: add a row only after it, then wait for the new row.
+  const loaded = sec.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/api/system/collectors');
   await sec.click(sel('menu-system/collectors'));
+  await loaded;
   await sec.locator(sel('collectors-table')).waitFor();
+  const before = await sec.locator('[data-test^="collector-code-"]').count();
   await sec.click(sel('collector-add'));
-  const last = (await sec.locator('[data-test^="collector-code-"]').count()) - 1;
+  await sec.locator('[data-test^="collector-code-"]').nth(before).waitFor();
+  const last = before;
   await sec.fill(sel(`collector-code-${last}`), 'HIS-W01');
   await sec.fill(sel(`collector-name-${last}`), '王收费');
   await pick(sec, `collector-user-${last}`, 'collector-user-option-cashier');
