@@ -162,10 +162,14 @@ test('a cashier refunds one charge line of a bill through the 部分退费 dialo
 
   // The API refuses a channel that paid less than the refund: the message shows on the channel field.
   await page.fill(sel('refund-line-amt-3'), '');
-  await page.click(sel('refund-channel'));
-  await page.locator('.el-select-dropdown__item:visible', { hasText: '¥26.50' }).click();
-  // The choice must have landed before the request goes (a click during the dropdown's opening animation can miss).
-  await page.locator(sel('refund-channel'), { hasText: '¥26.50' }).waitFor();
+  // The choice must have landed before the request goes (a click during the dropdown's opening
+  // animation can miss, most on a loaded machine): choose again, a bounded number of times, until it shows.
+  const chosen = page.locator(sel('refund-channel'), { hasText: '¥26.50' });
+  for (let i = 0; i < 3 && !(await chosen.isVisible()); i++) {
+    await page.click(sel('refund-channel'));
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '¥26.50' }).click();
+  }
+  await chosen.waitFor();
   const reason = '部分药品退费（控制台测试）';
   await page.fill(sel('partial-refund-reason'), reason);
   const refused = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/api/bills/${originalId}/partial-refund`);
