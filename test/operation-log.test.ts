@@ -81,6 +81,37 @@ test('sign-ins, a failed sign-in, a user change and a bill identity read are in 
   expect((await search(aud, 'action=log-verify')).rows[0]).toMatchObject({ username: 'auditadmin', result: 'ok' });
 });
 
+test('a console reversal and a requisition keep the object before and after; a refused change keeps none', async () => {
+  const fin = await signIn(p.baseUrl, 'finance', 'finance123');
+  const refused = await post(fin, `/api/bills/${billId}/write-off`, { reason: '' });
+  expect(refused.status).toBe(400);
+  const done = await post(fin, `/api/bills/${billId}/write-off`, { reason: '操作日志测试冲红' });
+  expect(done.status).toBe(200);
+
+  const rows = (await search(aud, `action=business-change&objectType=bills&username=finance`)).rows.filter((r) => r.objectId === `${billId}/write-off`);
+  expect(rows.map((r) => r.result)).toEqual(['ok', 'refused']);
+  const [ok, no] = rows;
+  expect(ok.before).toMatchObject({ id: billId, state: 'normal', scarletBillId: null, writeOffReason: null });
+  expect(ok.after).toMatchObject({ id: billId, state: 'reversed', writeOffReason: '操作日志测试冲红' });
+  expect(ok.after.scarletBillId).toEqual(expect.any(Number));
+  expect(typeof ok.after.reversedAt).toBe('string');
+  // No personal data in the snapshots (the bill's payer and ID number stay in the bill).
+  expect(JSON.stringify([ok.before, ok.after])).not.toMatch(/payer|idCard|tel/i);
+  expect(no.before).toBeNull();
+  expect(no.after).toBeNull();
+
+  const draft = await post(fin, '/api/stock/requisitions', { lines: [{ billKindCode: '0401', quantity: 500 }], remark: '日志测试' });
+  expect(draft.status).toBe(200);
+  const edited = await call(fin, 'PUT', `/api/stock/requisitions/${draft.body.id}`, { lines: [{ billKindCode: '0401', quantity: 800 }], remark: '日志测试改' });
+  expect(edited.status).toBe(200);
+  const reqRows = (await search(aud, 'action=business-change&objectType=stock&username=finance')).rows;
+  const create = reqRows.find((r) => r.objectId === 'requisitions');
+  expect(create).toMatchObject({ before: null, after: { id: draft.body.id, state: 'draft', revision: 1, remark: '日志测试', lineCount: 1 } });
+  const edit = reqRows.find((r) => r.objectId === `requisitions/${draft.body.id}`);
+  expect(edit?.before).toMatchObject({ remark: '日志测试' });
+  expect(edit?.after).toMatchObject({ remark: '日志测试改' });
+});
+
 test('a row edited with SQL is named by its seq, and the daily check opens a to-do for it', async () => {
   await p.orm.em.getConnection().execute("update operation_log set detail = '登录成功' where seq = ?", [failedSeq], 'run');
   const v = await post(aud, '/api/audit/operations/verify');
