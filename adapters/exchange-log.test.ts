@@ -80,10 +80,10 @@ describe('printer', () => {
     try {
       const sink = capture();
       const p = createPrinter(srv.url, sink);
-      const job = { jobId: 'job-1', printer: 'P1', media: 'A4', title: '票据', pdf: Buffer.from('%PDF-1.4 SECRET-PDF-BODY') } as never;
+      const job = { jobId: 'job-1', printer: 'P1', media: 'A4', title: '票据', pdf: Buffer.from('%PDF-1.4 SECRET-PDF-BODY'), busNo: 'MZ1', billNo: '0000000007' } as never;
       await p.print(job);
       expect(sink.entries).toHaveLength(1);
-      expect(sink.entries[0]).toMatchObject({ system: 'printer', method: 'POST /printer/jobs', direction: 'out', resultCode: 'completed' });
+      expect(sink.entries[0]).toMatchObject({ system: 'printer', method: 'POST /printer/jobs', direction: 'out', resultCode: 'completed', busNo: 'MZ1', billNo: '0000000007' });
       noSecret(sink.entries[0]!, 'SECRET-PDF-BODY');
       status = 500;
       await expect(p.print({ ...(job as object), jobId: 'job-2' } as never)).rejects.toThrow();
@@ -102,16 +102,16 @@ describe('signing', () => {
   });
   afterAll(() => sim.close());
 
-  it('the remote signer records each call without the private key; the local signer records nothing', async () => {
+  it('the remote signer records each call with the bill it signed, without the private key; the local signer records nothing', async () => {
     const sink = capture();
     const remote = createSigner({ signerUrl: sim.url, signThreads: 1, publicKey: key.publicKey, keyId: 'hosp-1', exchangeLog: sink });
     try {
-      await remote.sign('bill 0000000001');
+      await remote.sign('bill 0000000001', { busNo: 'MZ20261204001', billNo: '0000000001' });
     } finally {
       await remote.close();
     }
     expect(sink.entries).toHaveLength(1);
-    expect(sink.entries[0]).toMatchObject({ system: 'signer', method: 'POST /sign', direction: 'out', resultCode: '0' });
+    expect(sink.entries[0]).toMatchObject({ system: 'signer', method: 'POST /sign', direction: 'out', resultCode: '0', busNo: 'MZ20261204001', billNo: '0000000001' });
     noSecret(sink.entries[0]!, key.privateKey);
 
     const local = createSigner({ signerUrl: '', signThreads: 1, publicKey: key.publicKey, privateKey: key.privateKey, exchangeLog: sink });

@@ -15,6 +15,7 @@ import { applyTemporalSetup, connectClient, loadTemporalSetup, type TemporalSetu
 import { openOrm } from '../orm/db';
 import { sealerFromConfig } from '../orm/sealed';
 import { seedDemo } from '../orm/seed';
+import { alignSigningKeys } from '../services/signing-keys';
 import { receivedRanges } from '../orm/repositories/stock-receipts';
 import { createDeps, type Deps } from '../services/deps';
 import { createWorker } from './worker';
@@ -104,6 +105,7 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
     const key = masterKey(cfg);
     if (cfg.server.production) refuseProduction(await dataProblems(orm.em.fork(), key));
     const seeded = cfg.server.seedDemo ? await seedDemo(orm.em.fork(), key) : false;
+    await alignSigningKeys(orm.em, cfg.signing.signerUrl, seeded, { info: (m) => log(m), warn: (m, meta) => log(`${m} ${JSON.stringify(meta ?? {})}`) });
 
     let simUrl: string | undefined;
     if (cfg.sim.port > 0) {

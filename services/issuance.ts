@@ -181,7 +181,7 @@ async function issueInTransaction(deps: Deps, em: Sql, input: IssueBillInput, re
       checker: draft.checker,
       items: items.map((i) => ({ fiscalCode: i.fiscalCode, name: i.chargeName, number: i.number, amt: i.amt })),
     });
-    const signature = signer.signInline ? signer.signInline(signedData) : await signer.sign(signedData);
+    const signature = signer.signInline ? signer.signInline(signedData) : await signer.sign(signedData, { busNo: draft.busNo, billNo });
     const extra = JSON.stringify({ ...draft.extra, noticeList: draft.noticeList.length ? draft.noticeList : undefined });
     const billId = await insertBill(
       sql,

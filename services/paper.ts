@@ -261,7 +261,7 @@ export async function printJob(deps: Deps, jobId: string): Promise<'printed' | '
     title = `电子票据 ${bill.bill_batch_code}-${bill.bill_no}（A4 补打）`;
   }
   try {
-    await deps.printer.print({ jobId, printer: job.printer, media: job.kind === 'paper_form' ? 'paper-form' : 'a4', title, pdf });
+    await deps.printer.print({ jobId, printer: job.printer, media: job.kind === 'paper_form' ? 'paper-form' : 'a4', title, pdf, busNo: bill.bus_no, billNo: bill.bill_no });
   } catch (e) {
     await printJobFailed(em, jobId, String((e as Error).message ?? e).slice(0, 1000));
     throw e; // PrinterPermanentError: not retried (activities/paper.ts); anything else: retried

@@ -101,7 +101,7 @@ async function reverse(deps: Deps, input: WriteOffInput): Promise<IssuedBill> {
         relatedBillBatchCode: original.billBatchCode,
         relatedBillNo: original.billNo,
       });
-      const signature = signer.signInline ? signer.signInline(signedData) : await signer.sign(signedData);
+      const signature = signer.signInline ? signer.signInline(signedData) : await signer.sign(signedData, { busNo, billNo });
       const redId = await insertBill(
         sql,
         {

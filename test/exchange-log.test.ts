@@ -6,20 +6,33 @@
  *   an operation-log row; the chain verifies;
  * - a row tampered with SQL is named by the verification, by the daily check's to-do and by the
  *   command-line tool (non-zero exit), which before that printed the decrypted entry and exited 0;
+ * - after the main journeys (an issue signed by an external signing server, an A4 reprint, a
+ *   window refund approved and paid back through WeChat Pay with its notice) every outside system
+ *   has its exchanges, each with the business key it was about;
  * - a cashier gets 403, bad parameters 400 naming the field.
  * Own platform: the test tampers with the log. The batched writer is waited for with `eventually`.
+ * The platform signs through the signing server simulator (MEDBILL_SIGNER_URL), which holds the
+ * demo hospital's key: the platform takes the public key from it when it seeds.
  */
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { apiCall, eventually, signIn, startPlatform, type Platform } from './harness';
 import { triggerSchedule } from '../temporal/schedules';
+import { startSignerSim, type SignerSim } from '../sim/signer/server';
+import { sm2KeyPair } from '../common/gm';
+import { DEMO } from '../orm/seed';
+import { simUrl } from '../config/simulators';
+import { freePort } from '../scripts/temporal-dev';
 
 let p: Platform;
+let signer: SignerSim;
 beforeAll(async () => {
-  p = await startPlatform({}, { own: true });
+  signer = await startSignerSim({ port: await freePort(), keys: { [DEMO.hospitalCode]: sm2KeyPair() } });
+  p = await startPlatform({ MEDBILL_SIGNER_URL: signer.url }, { own: true });
 });
 afterAll(async () => {
   await p?.stop();
+  await signer?.close();
 });
 
 const call = (cookie: string | undefined, method: string, path: string, body?: unknown) => apiCall(p.baseUrl, cookie, method, path, body);
@@ -59,7 +72,7 @@ test('an issued bill leaves its HIS in and fiscal / notice out exchanges; one is
   // The platform's calls out for that bill: the fiscal platform (its bill number), the notices.
   const outs = await eventually(async () => {
     const r = (await search(aud, `direction=out&billNo=${encodeURIComponent(bill.billNo)}&pageSize=100`)).rows;
-    return r.some((x) => x.system === 'fiscal') && r.some((x) => ['sms', 'email', 'wechat', 'card-pack'].includes(x.system)) && r;
+    return r.some((x) => x.system === 'fiscal') && r.some((x) => ['sms', 'email', 'wechat', 'card-pack'].includes(x.system)) && r.some((x) => x.system === 'signer') && r;
   }, 'the fiscal and notice exchanges of the bill');
   expect(outs.every((x) => x.direction === 'out' && x.billNo === bill.billNo)).toBe(true);
   // Clear fields only in the search.
@@ -77,6 +90,51 @@ test('an issued bill leaves its HIS in and fiscal / notice out exchanges; one is
   expect(v.status).toBe(200);
   expect(v.body).toMatchObject({ ok: true });
   expect(v.body.checked).toBeGreaterThanOrEqual(3);
+});
+
+test('after the main journeys every outside system has its exchanges, each with its business key', async () => {
+  const cashier = await signIn(p.baseUrl, 'cashier', 'cashier123');
+  const bill = await p.his.issueOutpatient();
+  const outTradeNo = `WX${bill.billNo}`;
+  const wxSim = simUrl(p.cfg.sim.payment.wechatpayPort);
+  expect((await fetch(`${wxSim}/_sim/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ out_trade_no: outTradeNo, total: 10000 }) })).status).toBeLessThan(300);
+  const billId = (await get(cashier, `/api/bills?busNo=${encodeURIComponent(bill.busNo)}`)).body.items[0].id as number;
+  // The signing server holds the key: the bill was signed there and verifies under the hospital's key.
+  expect((await get(cashier, `/api/bills/${billId}`)).status).toBe(200);
+
+  const printed = await post(cashier, `/api/bills/${billId}/print-layout`);
+  expect(printed.status).toBe(200);
+  const applied = await post(cashier, '/api/refunds', { billId, channel: 'wechat', outTradeNo, amount: '12.00', reason: '交互日志测试' });
+  expect(applied.status).toBe(201);
+  const refundId = applied.body.id as number;
+  const refundNo = applied.body.refundNo as string;
+  for (const [user, password] of [['doctor', 'doctor123'], ['finance', 'finance123']]) {
+    const c = await signIn(p.baseUrl, user, password);
+    const d = await get(c, `/api/refunds/${refundId}`);
+    expect((await post(c, `/api/refunds/${refundId}/actions`, { action: 'approve', version: d.body.version })).status).toBe(200);
+  }
+
+  // The fiscal platform's upload of bills was shown by the first test (it runs on the upload schedule).
+  const ofBill = await eventually(async () => {
+    const q = (k: string, v: string) => search(aud, `${k}=${encodeURIComponent(v)}&pageSize=100`).then((r) => r.rows);
+    const r = [...(await q('busNo', bill.busNo)), ...(await q('billNo', bill.billNo))];
+    const systems = new Set(r.map((x) => x.system));
+    return ['his', 'signer', 'printer'].every((s) => systems.has(s)) && r;
+  }, 'the HIS, signing server and printer exchanges of the bill');
+  expect(ofBill.find((x) => x.system === 'signer')).toMatchObject({ direction: 'out', method: 'POST /sign', resultCode: '0', busNo: bill.busNo, billNo: bill.billNo });
+  expect(ofBill.find((x) => x.system === 'printer')).toMatchObject({ direction: 'out', resultCode: 'completed', busNo: bill.busNo, billNo: bill.billNo });
+  expect(ofBill.find((x) => x.system === 'his')).toMatchObject({ direction: 'in', busNo: bill.busNo });
+
+  const pay = await eventually(async () => {
+    const r = (await search(aud, `system=wechatpay&pageSize=100`)).rows as Array<Row & { refundNo: string | null }>;
+    const mine = r.filter((x) => x.refundNo && x.refundNo.length > 0);
+    return mine.some((x) => x.direction === 'out') && mine.some((x) => x.direction === 'in') && mine;
+  }, 'the WeChat Pay refund call and its notice', 90_000);
+  expect(pay.some((x) => x.direction === 'out' && x.method.includes('/v3/refund/domestic/refunds'))).toBe(true);
+  expect(refundNo).toBeTruthy();
+  // The notices of the bill (SMS, e-mail, WeChat or the card pack) were there since the first test.
+  const notices = (await search(aud, 'direction=out&pageSize=100')).rows.filter((x) => ['sms', 'email', 'wechat', 'card-pack'].includes(x.system));
+  expect(notices.length).toBeGreaterThan(0);
 });
 
 test('the command-line tool verifies, prints the decrypted entry and records its use', async () => {

@@ -20,7 +20,10 @@ export class HttpPrinter implements Printer {
     const started = performance.now();
     // the document itself is not recorded (its bill is kept elsewhere): its size says what was sent
     const request = { jobId: job.jobId, printer: job.printer, media: job.media, title: job.title, copies: job.copies ?? 1, documentBytes: job.pdf.length };
-    const base = { at, system: 'printer' as const, method: 'POST /printer/jobs', direction: 'out' as const };
+    const base = {
+      at, system: 'printer' as const, method: 'POST /printer/jobs', direction: 'out' as const,
+      ...(job.busNo ? { busNo: job.busNo } : {}), ...(job.billNo ? { billNo: job.billNo } : {}),
+    };
     try {
       const r = await this.send(job);
       this.exchangeLog.record({ ...base, resultCode: r.state, durationMs: Math.round(performance.now() - started), request, response: { ...r } });

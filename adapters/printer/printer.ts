@@ -12,6 +12,9 @@ export interface PrintJob {
   title: string;
   copies?: number;
   pdf: Buffer;
+  /** The bill printed (the exchange log's keys). */
+  busNo?: string;
+  billNo?: string;
 }
 
 export interface PrintResult {

@@ -18,7 +18,7 @@ import { NO_EXCHANGE_LOG, type ExchangeSink } from '../../common/exchange';
 import { failureCode } from '../exchange-code';
 import { sm2 } from 'sm-crypto-v2';
 import { SM2_DEFAULT_USER_ID } from '../../common/gm';
-import { SIGNATURE_HEX, SignerConfigError, type Signer } from './signer';
+import { SIGNATURE_HEX, SignerConfigError, type Signer, type SignKeys } from './signer';
 
 export interface RemoteSignerOptions {
   /** Base URL of the signing server, e.g. http://10.0.0.5:9000 (the path /sign is appended). */
@@ -66,18 +66,19 @@ export class RemoteSigner implements Signer {
     this.verify = opts.verify ?? true;
   }
 
-  async sign(message: string): Promise<string> {
+  async sign(message: string, keys?: SignKeys): Promise<string> {
     const sink = this.exchangeLog;
     if (sink === NO_EXCHANGE_LOG) return this.signOnce(message);
     const at = new Date();
     const started = performance.now();
     const request = { keyId: this.keyId, alg: 'SM3withSM2', data: message };
+    const named = { ...(keys?.busNo ? { busNo: keys.busNo } : {}), ...(keys?.billNo ? { billNo: keys.billNo } : {}) };
     try {
       const signature = await this.signOnce(message);
-      sink.record({ at, system: 'signer', method: 'POST /sign', direction: 'out', resultCode: '0', durationMs: Math.round(performance.now() - started), request, response: { code: 0, signature } });
+      sink.record({ at, system: 'signer', method: 'POST /sign', direction: 'out', ...named, resultCode: '0', durationMs: Math.round(performance.now() - started), request, response: { code: 0, signature } });
       return signature;
     } catch (e) {
-      sink.record({ at, system: 'signer', method: 'POST /sign', direction: 'out', resultCode: failureCode(e), durationMs: Math.round(performance.now() - started), request, response: { error: String((e as Error).message ?? e).slice(0, 2000) } });
+      sink.record({ at, system: 'signer', method: 'POST /sign', direction: 'out', ...named, resultCode: failureCode(e), durationMs: Math.round(performance.now() - started), request, response: { error: String((e as Error).message ?? e).slice(0, 2000) } });
       throw e;
     }
   }
@@ -166,4 +167,33 @@ export function describeFetchError(e: unknown, timeoutMs: number, closed = false
   const cause = err?.cause;
   if (cause?.code) return `unreachable (${cause.code}${cause.message ? `: ${cause.message}` : ''})`;
   return `request failed (${cause?.message ?? err?.message ?? String(e)})`;
+}
+
+/**
+ * The public key the signing server holds for `keyId` (GET /keys/:keyId -> { code: 0, publicKey }):
+ * with an external signing server the private key never leaves it, so the hospital's public key
+ * is taken from it. Throws a readable error when the server is down or does not know the key.
+ */
+export async function signerPublicKey(url: string, keyId: string, timeoutMs = 5000): Promise<string> {
+  const endpoint = `${url.replace(/\/+$/, '')}/keys/${encodeURIComponent(keyId)}`;
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(endpoint, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+    text = await res.text();
+  } catch (e) {
+    throw new Error(`signing server ${endpoint}: ${describeFetchError(e, timeoutMs)}`);
+  }
+  let body: { code?: unknown; publicKey?: unknown; message?: unknown } = {};
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    /* answered below */
+  }
+  if (res.status !== 200 || body.code !== 0) {
+    throw new SignerConfigError(`signing server ${endpoint} answered HTTP ${res.status}, code ${String(body.code)}: ${snippet(String(body.message ?? text))}`);
+  }
+  const pk = typeof body.publicKey === 'string' ? body.publicKey.toLowerCase() : '';
+  if (!sm2.verifyPublicKey(pk)) throw new SignerConfigError(`signing server ${endpoint} answered a public key that is not a valid SM2 point`);
+  return pk;
 }

@@ -7,9 +7,18 @@
  * Two implementations: LocalSigner (the private key in memory, a worker-thread pool) and
  * RemoteSigner (an external signing server holds the key). `createSigner` picks one.
  */
+/** The business keys of what is signed (the exchange log's busNo and billNo). */
+export interface SignKeys {
+  busNo?: string;
+  billNo?: string;
+}
+
 export interface Signer {
-  /** Signs the UTF-8 bytes of `message`; resolves to r||s (128 hex). */
-  sign(message: string): Promise<string>;
+  /**
+   * Signs the UTF-8 bytes of `message`; resolves to r||s (128 hex). `keys` name the bill signed,
+   * for the exchange log of a signing server (a local signer has no exchange to record).
+   */
+  sign(message: string, keys?: SignKeys): Promise<string>;
   /**
    * Signs in the calling thread (~0.5 ms), for the issuing transaction, which holds the billing
    * point's row lock while it signs: a thread round trip there costs far more under load.
