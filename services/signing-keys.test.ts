@@ -14,7 +14,6 @@ import { DEMO, seedDemo } from '../orm/seed';
 import type { SqlOrm } from '../orm/sql';
 import { hospitalPublicKeys } from '../orm/repositories/hospitals';
 import { startSignerSim, type SignerSim } from '../sim/signer/server';
-import { freePort } from '../scripts/temporal-dev';
 import { alignSigningKeys } from './signing-keys';
 
 let orm: SqlOrm;
@@ -28,7 +27,7 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medbill-keys-'));
   orm = await openOrm(`sqlite:${path.join(dir, 'db.sqlite')}`, { sealer: new Sealer(new MasterKeyProvider(randomKeyHex()), 'k1') });
   await seedDemo(orm.em.fork(), randomKeyHex());
-  sim = await startSignerSim({ port: await freePort(), keys: { [DEMO.hospitalCode]: serverKey } });
+  sim = await startSignerSim({ port: 0, keys: { [DEMO.hospitalCode]: serverKey } });
 });
 afterAll(async () => {
   await sim?.close();
@@ -55,11 +54,13 @@ it('a hospital seeded just now takes the signing server\'s key; then the keys ag
 });
 
 it('a server that does not answer is reported; a just-seeded hospital cannot start without it; no server URL checks nothing', async () => {
-  const down = `http://127.0.0.1:${await freePort()}`;
+  const gone = await startSignerSim({ port: 0 });
+  await gone.close();
+  const down = gone.url; // nothing listens there any more
   await alignSigningKeys(orm.em, down, false, log);
   expect(notes.at(-1)).toMatch(/^warn the signing server did not give/);
   await expect(alignSigningKeys(orm.em, down, true, log)).rejects.toThrow(/needs its public key from the signing server/);
-  const unknown = await startSignerSim({ port: await freePort() });
+  const unknown = await startSignerSim({ port: 0 });
   try {
     await expect(alignSigningKeys(orm.em, unknown.url, true, log)).rejects.toThrow(/code 1001/);
   } finally {
