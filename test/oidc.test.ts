@@ -220,12 +220,16 @@ test('logout ends the session and answers the identity platform\'s end-session U
   // signed in at the identity platform: a second start comes straight back (no form)
   const again = await throughIdp(b, 'sso-finance');
   expect(again.formShown).toBe(false);
+  // The ID token is kept for the logout, sealed: the table alone gives no token to replay.
+  const tokens = (await p.orm.em.getConnection().execute('select sso_id_token as t from console_session where sso_id_token is not null')) as Array<{ t: string }>;
+  expect(tokens.length).toBeGreaterThan(0);
+  for (const { t } of tokens) expect(t).toMatch(/^v1:/);
 
   const out = await api(session, 'POST', '/api/auth/logout');
   expect(out.status).toBe(200);
   const end = new URL(out.body.endSessionUrl);
   expect(`${end.origin}${end.pathname}`).toBe(`${issuer}/session/end`);
-  expect(end.searchParams.get('id_token_hint')).toBeTruthy();
+  expect(end.searchParams.get('id_token_hint')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/); // the token itself, opened
   expect(end.searchParams.get('post_logout_redirect_uri')).toBe(`${p.baseUrl}/console/login`);
   expect((await api(session, 'GET', '/api/auth/me')).status).toBe(401);
   expect((await logRows('finance')).at(-1)).toMatchObject({ action: 'logout', detail: '退出登录（统一身份认证会话）' });

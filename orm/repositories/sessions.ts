@@ -4,6 +4,7 @@
  */
 import { dbNow, forUpdate, retryTransaction, type Sql } from '../sql';
 import { dbDate } from '../sql-values';
+import { openIn, sealIn } from '../sealed';
 
 export interface SessionRow {
   id: string;
@@ -33,15 +34,19 @@ const toRow = (r: Raw): SessionRow => ({
 export async function insertSession(sql: Sql, s: { id: string; userId: number; address: string; userAgent: string; at: Date; sso?: { issuer: string; idToken: string } }): Promise<void> {
   await sql.execute(
     'insert into console_session (id, user_id, address, user_agent, created_at, last_seen_at, sso_issuer, sso_id_token) values (?, ?, ?, ?, ?, ?, ?, ?)',
-    [s.id, s.userId, s.address.slice(0, 64), s.userAgent.slice(0, 200), dbNow(sql, s.at), dbNow(sql, s.at), s.sso?.issuer ?? null, s.sso?.idToken ?? null],
+    [s.id, s.userId, s.address.slice(0, 64), s.userAgent.slice(0, 200), dbNow(sql, s.at), dbNow(sql, s.at), s.sso?.issuer ?? null, s.sso ? sealIn(sql, s.sso.idToken) : null],
     'run',
   );
 }
 
-/** The ID token a single sign-on session was opened with (for the identity platform's logout), if any. */
+/**
+ * The ID token a single sign-on session was opened with (for the identity platform's logout), if
+ * any. Stored sealed (it names the person and is a bearer of their sign-in at the IdP): a session
+ * lives hours, so it is left out of the rotation pass (SEALED_COLUMNS); an old key id still opens.
+ */
 export async function ssoIdTokenOf(sql: Sql, id: string): Promise<string | undefined> {
   const [r] = await sql.execute<Array<{ sso_id_token: string | null }>>('select sso_id_token from console_session where id = ?', [id]);
-  return r?.sso_id_token ?? undefined;
+  return r?.sso_id_token ? openIn(sql, r.sso_id_token) : undefined;
 }
 
 /** Records an authorization request in flight (single sign-on): its state's hash, PKCE verifier and nonce. */
