@@ -97,6 +97,16 @@ test('partialRefundEBill reverses the bill, then reissues the rest under a deriv
   expect(await p.orm.em.fork().count(Bill, { originBillId: orig.id })).toBe(1);
   expect(await p.orm.em.fork().count(Bill, { relatedBillId: orig.id })).toBe(1);
 
+  // The patient who opens the reversed bill's H5 page is led to its red bill and to the new bill; the new bill leads back.
+  const h5 = async (b: Bill) => (await fetch(`${p.baseUrl}/h5/bill/${b.billBatchCode}/${b.billNo}?random=${b.random}`)).text();
+  const origPage = await h5(orig);
+  expect(origPage).toContain(`剩余金额已重新开具票据 ${re.billBatchCode}-${re.billNo}`);
+  expect(origPage).toContain(`href="/h5/bill/${red.billBatchCode}/${red.billNo}?random=${red.random}"`);
+  expect(origPage).toContain(`href="/h5/bill/${re.billBatchCode}/${re.billNo}?random=${re.random}"`);
+  const rePage = await h5(re);
+  expect(rePage).toMatch(new RegExp(`原票据</span><a href="/h5/bill/${orig.billBatchCode}/${orig.billNo}\\?random=${orig.random}"`));
+  expect(rePage).not.toContain('本票据已冲红');
+
   // A reissued bill can be partially refunded again: RF2.
   const r2 = await refund(m.reissue, { refundAmt: '1.00' });
   expect(r2.message).toMatchObject({ reissueState: 'issued', reissue: { busNo: `${original.busNo}-RF2`, totalAmt: '100.00' } });

@@ -62,6 +62,26 @@ describe('renderBillPage', () => {
   it('shows reversed bills with a red badge', () => {
     const html = renderBillPage({ ...view, state: 'reversed', stateText: '已冲红' });
     expect(html).toContain('class="badge red">已冲红<');
+    expect(html).not.toContain('相关票据');
+  });
+
+  it('leads from a reversed bill to its red bill and its reissue; an unsafe link is left out', () => {
+    const html = renderBillPage({
+      ...view,
+      state: 'reversed',
+      stateText: '已冲红',
+      related: [
+        { label: '冲红票据', billNo: '44040126-0000000002', url: '/h5/bill/44040126/0000000002?random=abc123' },
+        { label: '重开票据', billNo: '44040126-0000000003', url: '/h5/bill/44040126/0000000003?random=def456' },
+        { label: '原票据', billNo: 'x', url: 'javascript:alert(1)' },
+      ],
+    });
+    expect(html).toContain('本票据已冲红，剩余金额已重新开具票据 44040126-0000000003，报销请使用新票据');
+    expect(html).toContain('<span>冲红票据</span><a href="/h5/bill/44040126/0000000002?random=abc123">44040126-0000000002</a>');
+    expect(html).toContain('<a href="/h5/bill/44040126/0000000003?random=def456">');
+    expect(html).not.toContain('javascript:');
+    const redOnly = renderBillPage({ ...view, state: 'reversed', stateText: '已冲红', related: [{ label: '冲红票据', billNo: 'r', url: '/h5/bill/1/2?random=x' }] });
+    expect(redOnly).toContain('本票据已冲红，不能再用于报销');
   });
 
   it('escapes every value', () => {

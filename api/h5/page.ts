@@ -28,6 +28,11 @@ export interface H5BillView {
   card?: { state: 'none' | 'pending' | 'inserted' | 'failed'; postUrl: string };
   /** Set when the e-bill is exchanged for a fiscal paper form (已换开纸质票据). */
   paper?: { pBillBatchCode: string; pBillNo: string };
+  /**
+   * The bills this one leads to or comes from: a reversed bill's red bill and its reissue (部分退费
+   * 重开), a red bill's original, a reissue's original. Each with its own H5 address.
+   */
+  related?: Array<{ label: string; billNo: string; url: string }>;
 }
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -150,6 +155,13 @@ export function renderBillPage(view: H5BillView): string {
     ? `<a class="btn" href="${escapeHtml(href)}">下载电子票据（PDF）</a>`
     : `<div class="wait">版式文件生成中，请稍后刷新</div>`;
   const hint = view.verifyHint ? `<p class="hint">${escapeHtml(view.verifyHint)}</p>` : '';
+  const links = (view.related ?? []).filter((r) => safeHref(r.url));
+  const reissue = links.find((r) => r.label === '重开票据');
+  const related = links.length
+    ? `<section class="card" data-test="h5-related"><h3>相关票据</h3>${
+        reversed ? `<p class="hint">本票据已冲红${reissue ? `，剩余金额已重新开具票据 ${escapeHtml(reissue.billNo)}，报销请使用新票据` : '，不能再用于报销'}</p>` : ''
+      }<ul>${links.map((r) => `<li><span>${escapeHtml(r.label)}</span><a href="${escapeHtml(safeHref(r.url)!)}">${escapeHtml(r.billNo)}</a></li>`).join('')}</ul></section>`
+    : '';
   const card = !view.card
     ? ''
     : view.card.state === 'none'
@@ -160,6 +172,7 @@ export function renderBillPage(view: H5BillView): string {
 <div class="amount"><div class="yuan"><small>¥</small>${escapeHtml(view.totalAmt)}</div><div class="words">${escapeHtml(view.totalAmtChinese)}</div></div>
 <dl>${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>
 </section>
+${related}
 ${items}
 <section class="card">${action}${paperNote}${card}${hint}</section>`;
   return shell(`${view.billKindName} ${view.billNo}`, { name: view.hospitalName, sub: '医疗电子票据' }, body, '本票据由 medbill 开具，扫码可查验真伪', href ? undefined : 10);

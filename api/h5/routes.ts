@@ -132,6 +132,19 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
     });
   });
 
+  /** A reversed bill leads to its red bill and its reissue; a red bill or a reissue back to the original. */
+  const relatedBills = async (bill: Bill) => {
+    const em = api.deps.orm.em.fork();
+    const link = (label: string, b: Bill | null) => (b ? { label, billNo: `${b.billBatchCode}-${b.billNo}`, url: h5Url('', b) } : undefined);
+    const out = [
+      bill.scarletBillId ? link('冲红票据', await em.findOne(Bill, bill.scarletBillId)) : undefined,
+      bill.state === 'reversed' ? link('重开票据', await em.findOne(Bill, { originBillId: bill.id })) : undefined,
+      bill.relatedBillId ? link('原票据', await em.findOne(Bill, bill.relatedBillId)) : undefined,
+      bill.originBillId ? link('原票据', await em.findOne(Bill, bill.originBillId)) : undefined,
+    ];
+    return out.filter((x): x is NonNullable<typeof x> => !!x);
+  };
+
   router.get('/h5/bill/:code/:no', async (ctx) => {
     const bill = await findByCheckCode(api, ctx, guard);
     if (!bill) return;
@@ -156,6 +169,7 @@ export function mountH5Routes(router: Router, api: ApiContext): void {
       pdfUrl: bill.layoutPath ? `/h5/bill/${bill.billBatchCode}/${bill.billNo}/pdf?random=${bill.random}` : undefined,
       card: bill.openId && !bill.isScarlet ? { state: cardState, postUrl: `/h5/bill/${bill.billBatchCode}/${bill.billNo}/card?random=${bill.random}` } : undefined,
       paper: bill.paperState === 'exchanged' && bill.paperBillBatchCode && bill.paperBillNo ? { pBillBatchCode: bill.paperBillBatchCode, pBillNo: bill.paperBillNo } : undefined,
+      related: await relatedBills(bill),
     });
   });
   // 插入微信卡包 from the H5 page: the bill's one card-pack insert (idempotent), for the payer's openID.
