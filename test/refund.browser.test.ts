@@ -178,7 +178,8 @@ test('a doctor and finance approve a WeChat refund in the console; it is paid ba
   expect(((await row.locator(sel('refund-row-bill')).textContent()) ?? '').trim()).toBe(`${bill.billBatchCode}-${bill.billNo}`);
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   await doctor.screenshot({ path: path.join(RESULTS_DIR, 'console-refund-todo.png'), fullPage: true });
-  await row.locator(sel('refund-row-patient')).click();
+  // The refund number is a link to the request (it was dead: the click was prevented before the router saw it).
+  await row.locator(sel('refund-row-no')).click();
   await doctor.waitForURL(new RegExp(`/console/refunds/${refund.id}$`));
   await withText(doctor, 'refund-state', '审批中').waitFor();
   expect(await text(doctor, sel('refund-amount'))).toBe('¥25.50');
@@ -570,6 +571,11 @@ test('a WeChat refund refused by the channel goes to the window: finance switche
   const inAll = finance.locator(`${sel('refund-list')} .el-table__row`, { has: withText(finance, 'refund-row-no', refund.refundNo) });
   expect(((await inAll.locator(sel('refund-row-state')).textContent()) ?? '').trim()).toBe('待窗口退款');
   expect(Number(await text(finance, sel('refund-tab-count-all')))).toBeGreaterThanOrEqual(1);
+  // The bill link opens the bill's page.
+  await inAll.locator(sel('refund-row-bill')).click();
+  await finance.waitForURL(/\/console\/bills\/\d+/);
+  await finance.goBack();
+  await finance.locator(`${sel('refund-list')}[data-loading="false"][data-box="all"]`).waitFor();
 
   // The cashier of the bill's point: a to-do; 确认已退款 needs the receipt number.
   const cashier = await signIn('cashier', 'cashier123');
