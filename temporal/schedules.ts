@@ -17,6 +17,8 @@ export interface ScheduleDef {
   everyMs: (cfg: Config) => number;
   args?: (cfg: Config) => unknown[];
   memo?: string;
+  /** Run once as soon as the schedule is created (a fresh install), not only at the first interval. */
+  runAtCreate?: boolean;
 }
 
 /** basicDataSyncWorkflow: bill kinds and fiscal charge items from the fiscal platform. */
@@ -25,6 +27,8 @@ export const BASIC_DATA_SYNC_SCHEDULE: ScheduleDef = {
   workflowType: 'basicDataSyncWorkflow',
   everyMs: (cfg) => cfg.fiscal.basicSyncEveryMs,
   memo: '从财政平台同步票据种类与收费项目（基础数据）',
+  // A fresh install has no fiscal items until the first sync: not up to an interval later.
+  runAtCreate: true,
 };
 
 export const STOCK_ALARM_SCHEDULE: ScheduleDef = {
@@ -79,6 +83,7 @@ export async function ensureSchedules(client: Client, taskQueue: string, cfg: Co
         // A run that is still going when the next is due: skip the new one (each run catches up all pending work).
         policies: { overlap: 'SKIP', catchupWindow: '1 minute' },
         memo: d.memo ? { description: d.memo } : undefined,
+        ...(d.runAtCreate ? { state: { triggerImmediately: true } } : {}),
       });
     } catch (e) {
       if (!(e instanceof ScheduleAlreadyRunning)) throw e;

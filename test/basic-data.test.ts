@@ -56,6 +56,14 @@ test('the launcher registered the demo hospital with the fiscal simulator, the r
 test('立即同步 triggers the schedule: kinds and items upserted, dropped ones marked inactive with the change recorded, nothing deleted', async () => {
   const desc = await p.client.schedule.getHandle('basic-data-sync').describe();
   expect(desc.action).toMatchObject({ workflowType: 'basicDataSyncWorkflow' });
+  // A fresh install syncs at once (the schedule was created with triggerImmediately), not an interval later.
+  expect(p.cfg.fiscal.basicSyncEveryMs).toBeGreaterThanOrEqual(60_000);
+  const first = await eventually(async () => {
+    const d = await p.client.schedule.getHandle('basic-data-sync').describe();
+    return d.info.recentActions.length > 0 && d.info;
+  }, 'the first basic-data sync');
+  expect(first.numActionsTaken).toBeGreaterThanOrEqual(1);
+  expect(first.recentActions[0].takenAt.getTime()).toBeLessThan(desc.info.createdAt.getTime() + p.cfg.fiscal.basicSyncEveryMs);
 
   // the fiscal side renames 14, drops 13 (护理费, mapped by HL/HLF) and serves 15-17
   const served = await sim('POST', '/_sim/basic-data', {});
