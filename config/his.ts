@@ -15,6 +15,8 @@ export interface HisConfig extends HisLimits {
   maxBodyBytes: number;
   /** MEDBILL_HIS_MAX_JSON_DEPTH: the deepest nesting of arrays and objects in any JSON body (and in the HIS envelope's data). */
   maxJsonDepth: number;
+  /** MEDBILL_HIS_BATCH_MAX: the most bills one invoiceEBillBatch call (medbill extension) may carry. */
+  batchMax: number;
 }
 
 /** An integer setting with a floor (parse.int allows any non-negative integer). */
@@ -28,6 +30,7 @@ export const DEFAULT_HIS_REPLAY_WINDOW_MS = 24 * 3_600_000;
 export const DEFAULT_HIS_ISSUE_MAX_ATTEMPTS = 5;
 export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
 export const DEFAULT_MAX_JSON_DEPTH = 32;
+export const DEFAULT_HIS_BATCH_MAX = 50;
 
 /** `yuan` as `12345.67` -> fen. */
 function fenOf(name: string, v: string | undefined, dflt: number): number {
@@ -50,5 +53,6 @@ export function loadHisConfig(env: NodeJS.ProcessEnv): HisConfig {
     issueMaxAttempts: atLeast('MEDBILL_HIS_ISSUE_MAX_ATTEMPTS', env.MEDBILL_HIS_ISSUE_MAX_ATTEMPTS, DEFAULT_HIS_ISSUE_MAX_ATTEMPTS, 1),
     maxBodyBytes: atLeast('MEDBILL_HIS_MAX_BODY_BYTES', env.MEDBILL_HIS_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 1024),
     maxJsonDepth: atLeast('MEDBILL_HIS_MAX_JSON_DEPTH', env.MEDBILL_HIS_MAX_JSON_DEPTH, DEFAULT_MAX_JSON_DEPTH, 4),
+    batchMax: atLeast('MEDBILL_HIS_BATCH_MAX', env.MEDBILL_HIS_BATCH_MAX, DEFAULT_HIS_BATCH_MAX, 1),
   };
 }

@@ -13,6 +13,7 @@ import { checkHisText, checkNoise } from '../../domain/his-input';
 import { claimEnvelope, dropReplayBefore, finishEnvelope, pruneReplays, releaseEnvelope, replayOf, type EnvelopeKey } from '../../orm/repositories/his-replays';
 import type { ApiContext } from '../context';
 import { issueViaHis } from './issue';
+import { invoiceEBillBatch } from './batch';
 import { checkTotalData, getBillByBusDate, getEBillByBusNo, getEBillStatesByBillInfo } from './queries';
 import { partialRefundEBill, writeOffEBill } from './write-off';
 import { sendEBillNotice } from './notice';
@@ -42,6 +43,7 @@ const HANDLERS = new Map<string, Handler>(Object.entries({
   applyRefund,
   getRefund,
   withdrawRefund,
+  invoiceEBillBatch,
 } satisfies Record<string, Handler>));
 
 /** How long a repeat of an envelope whose first delivery is still running waits for its answer. */
