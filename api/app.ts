@@ -21,6 +21,7 @@ import { mountBasicDataRoutes } from './console/basic-data';
 import { mountH5Routes } from './h5/routes';
 import { mountNoticeRoutes } from './console/notices';
 import { mountStockRoutes } from './console/stock';
+import { mountOnlineIssueRoutes } from './console/online-issue';
 import { mountUploadRoutes } from './console/upload';
 import { mountSystemRoutes } from './console/system';
 import { mountAuditRoutes } from './console/audit';
@@ -69,6 +70,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountPaperRoutes(router, api);
   mountBasicDataRoutes(router, api);
   mountStockRoutes(router, api);
+  mountOnlineIssueRoutes(router, api);
   mountUploadRoutes(router, api);
   mountSystemRoutes(router, api);
   mountAuditRoutes(router, api);

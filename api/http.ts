@@ -6,8 +6,8 @@ import { JsonLimitError, parseJsonBounded } from '../common/json';
 /** Body size and JSON depth bounds of every endpoint (cfg.his.maxBodyBytes / maxJsonDepth, set by createApp). */
 export const bodyLimits = { maxBytes: 5 * 1024 * 1024, maxDepth: 32 };
 
-/** Reads the body, refusing one larger than `limit` bytes (HTTP 413, E0001) before reading it all. */
-export async function readBody(ctx: Context, limit = bodyLimits.maxBytes): Promise<string> {
+/** Reads the body as bytes, refusing one larger than `limit` bytes (HTTP 413, E0001) before reading it all. */
+export async function readRawBody(ctx: Context, limit = bodyLimits.maxBytes): Promise<Buffer> {
   const declared = Number(ctx.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, 'E0001', `body: 请求体超过 ${limit} 字节`, 'body');
   const chunks: Buffer[] = [];
@@ -17,7 +17,12 @@ export async function readBody(ctx: Context, limit = bodyLimits.maxBytes): Promi
     if (size > limit) throw new HttpError(413, 'E0001', `body: 请求体超过 ${limit} 字节`, 'body');
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** Reads the body as UTF-8 text, bounded as readRawBody. */
+export async function readBody(ctx: Context, limit = bodyLimits.maxBytes): Promise<string> {
+  return (await readRawBody(ctx, limit)).toString('utf8');
 }
 
 /** A JSON body, bounded in size and depth: too big 413, too deep or not JSON 400 (E0001, field `body`). */

@@ -42,6 +42,8 @@ export const PERMISSIONS: readonly PermissionDef[] = [
   button('bill:write-off', '冲红', 'business', 'bills'),
   button('bill:partial-refund', '部分退费冲红', 'business', 'bills'),
   button('bill:notice-resend', '重发通知', 'business', 'bills'),
+  menu('online-issue', '在线开具', 'business'),
+  button('bill:online-issue', '在线开具、批量导入开票', 'business', 'online-issue'),
   menu('todos', '待办事项', 'read'),
   menu('paper', '纸质票据', 'business'),
   button('paper:act', '换开/作废纸质票据、补打', 'business', 'paper'),

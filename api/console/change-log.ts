@@ -36,6 +36,7 @@ const OBJECT_ROUTES: Array<{ re: RegExp; type: SnapshotType }> = [
 const CREATE_ROUTES: Array<{ re: RegExp; type: SnapshotType }> = [
   { re: /^\/api\/refunds\/?$/, type: 'refund' },
   { re: /^\/api\/stock\/requisitions\/?$/, type: 'requisition' },
+  { re: /^\/api\/online-issue\/?$/, type: 'bill' },
 ];
 const MAX_AFTER = 16_384;
 
