@@ -93,7 +93,8 @@ export interface RenderOptions {
   /**
    * Test hook: draw only the text (every glyph but the hospital seal's; no lines, QR code or
    * seals' rings), or only the hospital seal, in the same places as the full page, so that a
-   * test can rasterise both and check that no text lies under the seal.
+   * test can rasterise both and check that no text lies under the seal. Neither draws the
+   * 已冲红 watermark, which crosses the whole page on purpose.
    */
   only?: 'text' | 'seal';
 }
