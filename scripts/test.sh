@@ -12,6 +12,10 @@ if ! command -v zbarimg >/dev/null; then
   echo "==> installing zbar-tools: the QR test scans codes back with zbarimg"
   apt_install zbar-tools || { echo "zbarimg is required for the QR scan test: apt-get install zbar-tools" >&2; exit 1; }
 fi
+if ! command -v pdftoppm >/dev/null || ! command -v pdftotext >/dev/null; then
+  echo "==> installing poppler-utils: the layout test reads bills back with pdftotext and rasterises them with pdftoppm"
+  apt_install poppler-utils || { echo "pdftotext and pdftoppm are required for the layout test: apt-get install poppler-utils" >&2; exit 1; }
+fi
 if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
   echo "==> installing fonts-dejavu-core: the layout test checks that a latin-only font is refused"
   apt_install fonts-dejavu-core || { echo "DejaVuSans.ttf is required for the layout test: apt-get install fonts-dejavu-core" >&2; exit 1; }

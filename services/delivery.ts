@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import { dbDate } from '../orm/sql-values';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { formatYuan, yuanInChinese } from '../common/money';
+import { formatYuan, parseYuan, yuanInChinese } from '../common/money';
 import type { Deps } from './deps';
 import { h5Url, noticeTargets, type Channel } from '../domain/bill/facts';
 import { BUS_TYPES } from '../domain/bill/issue-request';
@@ -13,6 +13,7 @@ import { recordBillEvent } from '../orm/repositories/bill-events';
 import { billForDelivery, itemsOfBill, paymentsOfBill, recordLayoutFile, type DeliveryBillRow } from '../orm/repositories/bills';
 import { findNotice, markNoticeAttemptFailed, markNoticeSent, openNotice, type NoticeRow } from '../orm/repositories/notifications';
 import { chinaDayStart } from '../common/china-time';
+import { SETTLEMENT_LABELS, type LayoutBill, type SettlementPart } from '../adapters/layout/render-bill-pdf';
 import { maskTarget } from '../domain/access';
 
 
@@ -56,6 +57,44 @@ function chinaDate(v: unknown): Date | undefined {
   return d && !Number.isNaN(d.getTime()) ? d : undefined;
 }
 
+/** A text field of `extra` as printed (numbers as their text); undefined when not sent. */
+function text(v: unknown): string | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+}
+
+/** GB/T 2261.1 sex codes; anything else is printed as sent. */
+const SEX: Record<string, string> = { '0': '未知', '1': '男', '2': '女', '9': '未说明' };
+
+/**
+ * What the bill's face prints from the HIS's visit, insurance and settlement fields (`extra`, kept
+ * as sent): 住院号 (hospitalNo), the stay, 医保类型 / 医保编号, 性别 and the insurance split, each
+ * only when sent. Amounts are reprinted from their yuan text with two decimals.
+ */
+export function faceFields(extra: Record<string, unknown>): Pick<
+  LayoutBill,
+  'medicalCareType' | 'visitDate' | 'institutionType' | 'hospitalNo' | 'sex' | 'medicalInsuranceID' | 'inHospitalDate' | 'outHospitalDate' | 'hospitalDays' | 'settlement'
+> {
+  const settlement: Partial<Record<SettlementPart, string>> = {};
+  for (const part of Object.keys(SETTLEMENT_LABELS) as SettlementPart[]) {
+    const fen = parseYuan(extra[part]);
+    if (fen !== undefined) settlement[part] = formatYuan(fen);
+  }
+  const sex = text(extra.sex);
+  return {
+    medicalCareType: text(extra.medicalCareType),
+    visitDate: chinaDate(extra.consultationDate),
+    institutionType: text(extra.medicalInstitution),
+    hospitalNo: text(extra.hospitalNo),
+    sex: sex && (SEX[sex] ?? sex),
+    medicalInsuranceID: text(extra.medicalInsuranceID),
+    inHospitalDate: chinaDate(extra.inHospitalDate),
+    outHospitalDate: chinaDate(extra.outHospitalDate),
+    hospitalDays: text(extra.hospitalDays),
+    settlement: Object.keys(settlement).length ? settlement : undefined,
+  };
+}
+
 async function loadBill(deps: Deps, billId: number): Promise<BillRow> {
   const row = await billForDelivery(deps.orm.em, billId);
   if (!row) throw new Error(`bill ${billId} not found`);
@@ -81,9 +120,7 @@ async function renderLayout(deps: Deps, bill: BillRow): Promise<string> {
       busNo: bill.bus_no,
       busType: bill.bus_type,
       busTypeName: BUS_TYPES[bill.bus_type] ?? bill.bus_type,
-      medicalCareType: extra.medicalCareType,
-      visitDate: chinaDate(extra.consultationDate),
-      institutionType: extra.medicalInstitution,
+      ...faceFields(extra),
       placeName: bill.place_name,
       payee: bill.payee,
       checker: bill.checker ?? undefined,

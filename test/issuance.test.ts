@@ -3,6 +3,10 @@
  * -> worker (local activity: number, check code, SM2 signature, store) -> background layout
  * file and patient notices. Runs on SQLite, or on MySQL/MariaDB with MEDBILL_TEST_DB_URL.
  */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { verifyRef } from '../adapters/signing/reference-verify';
 import { Bill, IssueRequest, Notification, StockSegment } from '../orm/entities';
 import { buildRequest, envelopeSign } from '../protocol/his-envelope';
@@ -316,6 +320,71 @@ describe('patient H5 page', () => {
     expect(badHtml).toBe(await unknown.text());
     const badPdf = await fetch(`${p.baseUrl}/h5/bill/${billBatchCode}/${billNo}/pdf?random=${wrong}`);
     expect(badPdf.status).toBe(404);
+  });
+});
+
+/** The text of a PDF (pdftotext, poppler-utils: scripts/test.sh installs it). */
+function pdfText(pdf: Buffer): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bill-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'b.pdf'), pdf);
+    return execFileSync('pdftotext', ['-layout', path.join(dir, 'b.pdf'), '-'], { encoding: 'utf8' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('the inpatient bill (invEBillHospitalized)', () => {
+  test('prints the HIS\'s hospitalNo as 住院号, the stay, insurance, sex and the split; its red bill prints the split negative', async () => {
+    const busNo = `ZYFACE${Date.now()}`;
+    const business = sampleOutpatient({
+      busNo,
+      busType: '01',
+      placeCode: 'ZY01',
+      patientNo: 'P0001',
+      hospitalNo: 'ZY2026042',
+      visitNo: '1',
+      hospitalArea: '内科一病区',
+      bedNo: '12',
+      sex: '2',
+      medicalCareType: '城镇职工基本医疗保险',
+      medicalInsuranceID: '440100198801011234',
+      inHospitalDate: '20260301',
+      outHospitalDate: '20260306',
+      hospitalDays: '5',
+      fundPay: '80.00',
+      otherfundPay: '5.00',
+      accountPay: 20,
+      selfCashPay: '21.50',
+      selfPayAmt: '12.00',
+      ownPay: '9.50',
+    });
+    const r = await p.hisClient.callWithRetry('invEBillHospitalized', business);
+    expect(r.result).toBe('S0000');
+    const { billBatchCode, billNo, random } = r.message as { billBatchCode: string; billNo: string; random: string };
+    await eventually(async () => (await p.orm.em.fork().findOne(Bill, { busNo }))?.layoutPath, 'layout file');
+    const download = async (code: string, no: string, rnd: string) => {
+      const res = await fetch(`${p.baseUrl}/h5/bill/${code}/${no}/pdf?random=${rnd}`);
+      expect(res.status).toBe(200);
+      return Buffer.from(await res.arrayBuffer());
+    };
+    const text = pdfText(await download(billBatchCode, billNo, random));
+    expect(text).toContain('住院号：ZY2026042');
+    expect(text).not.toContain('P0001');
+    for (const s of ['住院时间：2026-03-01 至 2026-03-06', '住院天数：5天', '医保类型：城镇职工基本医疗保险', '医保编号：440100198801011234', '性别：女']) expect(text).toContain(s);
+    for (const s of ['统筹基金支付：80.00', '其他支付：5.00', '个人账户支付：20.00', '个人现金支付：21.50', '个人自付：12.00', '个人自费：9.50']) expect(text).toContain(s);
+    expect(text).not.toContain('个人自负'); // not sent, not printed
+    expect(text).toMatch(/本票据由.+开具，可扫码查验真伪/);
+    expect(text).not.toMatch(/medbill/i);
+
+    const red = await p.hisClient.callWithRetry('writeOffEBill', { billBatchCode, billNo, reason: '退费', operator: '李敏', busDateTime: busDateTime(), placeCode: 'ZY01' });
+    expect(red.result).toBe('S0000');
+    const m = red.message as { eScarletBillBatchCode: string; eScarletBillNo: string; eScarletRandom: string };
+    await eventually(async () => (await p.orm.em.fork().findOne(Bill, { billBatchCode: m.eScarletBillBatchCode, billNo: m.eScarletBillNo }))?.layoutPath, 'red layout file');
+    const redText = pdfText(await download(m.eScarletBillBatchCode, m.eScarletBillNo, m.eScarletRandom));
+    expect(redText).toContain('住院号：ZY2026042');
+    expect(redText).toContain(`原票据号码：${billNo}`);
+    for (const s of ['统筹基金支付：-80.00', '个人账户支付：-20.00', '个人自费：-9.50']) expect(redText).toContain(s);
   });
 });
 

@@ -4,6 +4,7 @@
  * payer, items in two columns, amounts in words and figures, other information, the hospital's
  * seal and the fiscal supervision seal, reviewer and payee. Bills with more items than the face
  * holds continue on 明细 pages. Amounts are printed from their text; nothing here does money maths.
+ * No text is drawn under the hospital's seal: the other information flows around it.
  */
 import { maskIdCard } from '../../domain/access';
 import PDFDocument from 'pdfkit';
@@ -57,13 +58,45 @@ export interface LayoutBill {
   visitDate?: Date;
   /** Optional: 医疗机构类型, e.g. 综合医院. */
   institutionType?: string;
+  /** 住院号: the HIS's hospitalNo (inpatient bills); without it an inpatient bill prints 患者编号. */
+  hospitalNo?: string;
+  /** 性别 as printed (男 / 女, or the HIS's text). */
+  sex?: string;
+  /** 医保编号. */
+  medicalInsuranceID?: string;
+  /** 入院日期 and 出院日期 (China days). */
+  inHospitalDate?: Date;
+  outHospitalDate?: Date;
+  /** 住院天数, as the HIS sent it. */
+  hospitalDays?: string;
+  /** The insurance split as the HIS sent it (yuan text); each part is printed when present. */
+  settlement?: Partial<Record<SettlementPart, string>>;
 }
+
+/** The parts of the insurance split, in the order and with the labels the bill prints them. */
+export const SETTLEMENT_LABELS = {
+  fundPay: '统筹基金支付',
+  otherfundPay: '其他支付',
+  accountPay: '个人账户支付',
+  selfCashPay: '个人现金支付',
+  selfPayAmt: '个人自付',
+  ownPay: '个人自费',
+  selfConceitedAmt: '个人自负',
+} as const;
+export type SettlementPart = keyof typeof SETTLEMENT_LABELS;
 
 export interface RenderOptions {
   /** A TrueType/OpenType font (.ttf/.otf/.ttc) with Chinese glyphs; from config (MEDBILL_FONT). */
   fontPath: string;
   /** Deflate page contents (default true); tests turn it off to read the content streams. */
   compress?: boolean;
+  /**
+   * Test hook: draw only the text (every glyph but the hospital seal's; no lines, QR code or
+   * seals' rings), or only the hospital seal, in the same places as the full page, so that a
+   * test can rasterise both and check that no text lies under the seal. Neither draws the
+   * 已冲红 watermark, which crosses the whole page on purpose.
+   */
+  only?: 'text' | 'seal';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -86,13 +119,34 @@ const MUTED = '#6b6b6b';
 const FACE_ROWS = 10;
 const FACE_SLOTS = FACE_ROWS * 2;
 
-const TABLE_TOP = 122;
-const HEAD_H = 17;
-const ROW_H = 14;
-const SUM_H = 19;
-const INFO_H = 46;
+const TABLE_TOP = 119;
+const HEAD_H = 16;
+const ROW_H = 12.5;
+const SUM_H = 18;
+/** Lines of other information, and their height. */
+const INFO_LINES = 6;
+const INFO_LINE_H = 10;
+const INFO_H = INFO_LINES * INFO_LINE_H + 6;
+
+/** The hospital seal, from the left edge and from the bottom of the frame, and its radius. */
+const SEAL_DX = 322;
+const SEAL_DY = 7;
+const SEAL_R = 38;
+/** Text keeps this far from the seal's ring. */
+const SEAL_CLEAR = 4;
 
 type Doc = PDFKit.PDFDocument;
+
+/** What a document draws (RenderOptions.only): everything, or the text or the hospital seal alone. */
+const LAYERS = new WeakMap<Doc, { only?: 'text' | 'seal'; inSeal: boolean }>();
+function drawsText(doc: Doc): boolean {
+  const l = LAYERS.get(doc);
+  return !l?.only || (l.only === 'seal') === l.inSeal;
+}
+function drawsGraphics(doc: Doc): boolean {
+  const l = LAYERS.get(doc);
+  return !l?.only || (l.only === 'seal' && l.inSeal);
+}
 
 interface TextOpts {
   size: number;
@@ -114,6 +168,7 @@ function put(doc: Doc, s: string, x: number, y: number, o: TextOpts): number {
   let at = x;
   if (o.width !== undefined && o.align === 'right') at = x + o.width - w;
   else if (o.width !== undefined && o.align === 'center') at = x + (o.width - w) / 2;
+  if (!drawsText(doc)) return at + w;
   doc.fillColor(o.color ?? INK);
   if (o.bold) doc.strokeColor(o.color ?? INK).lineWidth(o.size / 28);
   doc.text(s, at, y, { lineBreak: false, characterSpacing: cs || undefined, fill: true, stroke: !!o.bold });
@@ -149,9 +204,11 @@ function shrink(doc: Doc, s: string, width: number, size: number, min = 5): numb
 }
 
 function hline(doc: Doc, x1: number, x2: number, y: number, w = 0.7, color = FRAME): void {
+  if (!drawsGraphics(doc)) return;
   doc.moveTo(x1, y).lineTo(x2, y).lineWidth(w).strokeColor(color).stroke();
 }
 function vline(doc: Doc, x: number, y1: number, y2: number, w = 0.7, color = FRAME): void {
+  if (!drawsGraphics(doc)) return;
   doc.moveTo(x, y1).lineTo(x, y2).lineWidth(w).strokeColor(color).stroke();
 }
 
@@ -177,9 +234,15 @@ function signedWords(words: string, scarlet: boolean): string {
 /** Keeps the last 4 characters of an ID number (domain/access.ts). */
 export { maskIdCard };
 
-/** 门诊号 or 住院号, from the business type. */
-function patientNoLabel(bill: LayoutBill): string {
-  return /住院/.test(bill.busTypeName) || /住院/.test(bill.billKindName) ? '住院号' : '门诊号';
+/** An inpatient bill, from the business type or the bill kind. */
+function isInpatient(bill: LayoutBill): boolean {
+  return /住院/.test(bill.busTypeName) || /住院/.test(bill.billKindName);
+}
+
+/** 门诊号, or on an inpatient bill 住院号 (the HIS's hospitalNo; 患者编号 when it sent none). */
+function patientNoPair(bill: LayoutBill): [string, string] {
+  if (!isInpatient(bill)) return ['门诊号', bill.patientNo];
+  return bill.hospitalNo ? ['住院号', bill.hospitalNo] : ['患者编号', bill.patientNo];
 }
 
 /** The printed title: the bill kind, with the region in front when the kind does not name one. */
@@ -213,6 +276,7 @@ export function pdfBytes(doc: PDFKit.PDFDocument): Promise<Buffer> {
 }
 
 export function drawQr(doc: Doc, text: string, x: number, y: number, size: number): void {
+  if (!drawsGraphics(doc)) return;
   const m = qrMatrix(text);
   const modules = m.size + 2 * QR_QUIET_ZONE;
   const unit = size / modules;
@@ -264,6 +328,7 @@ function arcText(doc: Doc, s: string, cx: number, cy: number, rx: number, ry: nu
     const py = cy - ry * Math.cos(t);
     const angle = (Math.atan2(ry * Math.sin(t), rx * Math.cos(t)) * 180) / Math.PI;
     const w = doc.widthOfString(chars[i]);
+    if (!drawsText(doc)) continue;
     doc.save();
     doc.translate(px, py).rotate(angle);
     doc.fillColor(color).text(chars[i], -w / 2, -lh / 2, { lineBreak: false, fill: true, stroke: bold });
@@ -272,6 +337,7 @@ function arcText(doc: Doc, s: string, cx: number, cy: number, rx: number, ry: nu
 }
 
 function star(doc: Doc, cx: number, cy: number, r: number, color: string): void {
+  if (!drawsGraphics(doc)) return;
   const pts: Array<[number, number]> = [];
   for (let i = 0; i < 10; i++) {
     const rr = i % 2 === 0 ? r : r * 0.382;
@@ -283,6 +349,9 @@ function star(doc: Doc, cx: number, cy: number, r: number, color: string): void 
 
 /** The hospital's seal: red ring, its name along the arc, a star, 电子票据专用章. */
 function hospitalSeal(doc: Doc, name: string, cx: number, cy: number, r: number): void {
+  const layer = LAYERS.get(doc);
+  if (layer?.only === 'text') return;
+  if (layer) layer.inSeal = true;
   doc.save();
   doc.fillOpacity(0.82).strokeOpacity(0.82);
   doc.circle(cx, cy, r).lineWidth(2.2).strokeColor(SEAL).stroke();
@@ -297,14 +366,17 @@ function hospitalSeal(doc: Doc, name: string, cx: number, cy: number, r: number)
   const ls = shrink(doc, label, r * 1.3, 7.5);
   put(doc, label, cx - r, cy + r * 0.36, { size: ls, color: SEAL, width: 2 * r, align: 'center', bold: true });
   doc.restore();
+  if (layer) layer.inSeal = false;
 }
 
 /** The fiscal supervision seal: an oval with 财政票据监制章 along the top and the supervisor. */
 function supervisionSeal(doc: Doc, region: string, cx: number, cy: number, rx: number, ry: number): void {
   doc.save();
   doc.fillOpacity(0.85).strokeOpacity(0.85);
-  doc.ellipse(cx, cy, rx, ry).lineWidth(1.6).strokeColor(SEAL).stroke();
-  doc.ellipse(cx, cy, rx - 2.6, ry - 2.6).lineWidth(0.5).strokeColor(SEAL).stroke();
+  if (drawsGraphics(doc)) {
+    doc.ellipse(cx, cy, rx, ry).lineWidth(1.6).strokeColor(SEAL).stroke();
+    doc.ellipse(cx, cy, rx - 2.6, ry - 2.6).lineWidth(0.5).strokeColor(SEAL).stroke();
+  }
   arcText(doc, '全国统一财政票据监制章', cx, cy + 2, rx - 9, ry - 9, 128, 6.4, SEAL, true);
   const sup = supervisorText(region);
   const size = shrink(doc, sup, rx * 1.45, 9);
@@ -313,6 +385,7 @@ function supervisionSeal(doc: Doc, region: string, cx: number, cy: number, rx: n
 }
 
 function watermark(doc: Doc, text: string): void {
+  if (!drawsGraphics(doc)) return;
   doc.save();
   doc.fillOpacity(0.22).strokeOpacity(0.22);
   doc.rotate(-18, { origin: [PAGE_W / 2, PAGE_H / 2] });
@@ -334,11 +407,49 @@ interface PageCtx {
   pages: number;
 }
 
+/** A circle that text keeps out of (the hospital seal with its clearance). */
+interface KeepOut {
+  cx: number;
+  cy: number;
+  r: number;
+}
+
+/** Where the face page's seal is, given the bottom of the frame. */
+function sealPlace(bottom: number): KeepOut {
+  return { cx: LEFT + SEAL_DX, cy: bottom + SEAL_DY, r: SEAL_R };
+}
+
+/** The frame's bottom on the face page. */
+const FACE_BOTTOM = TABLE_TOP + HEAD_H + FACE_ROWS * ROW_H + SUM_H + INFO_H;
+
+/** The parts of [x0, x1] that the band [y, y + h] has free of the circles. */
+function freeSpans(x0: number, x1: number, y: number, h: number, keep: KeepOut[]): Array<[number, number]> {
+  let spans: Array<[number, number]> = [[x0, x1]];
+  for (const k of keep) {
+    const d = k.cy < y ? y - k.cy : k.cy > y + h ? k.cy - (y + h) : 0;
+    if (d >= k.r) continue;
+    const half = Math.sqrt(k.r * k.r - d * d);
+    const a = k.cx - half;
+    const b = k.cx + half;
+    spans = spans.flatMap(([s, e]): Array<[number, number]> => {
+      if (b <= s || a >= e) return [[s, e]];
+      const out: Array<[number, number]> = [];
+      if (a > s) out.push([s, a]);
+      if (b < e) out.push([b, e]);
+      return out;
+    });
+  }
+  return spans;
+}
+
 function footer(doc: Doc, ctx: PageCtx): void {
   const { bill } = ctx;
   const y = PAGE_H - 22;
-  put(doc, '本票据由 medbill 开具，扫码可查验真伪', LEFT, y, { size: 6.5, color: MUTED });
-  put(doc, `查验：扫描左上角二维码，或凭票据代码、票据号码和校验码 ${bill.random} 查验`, LEFT, y + 9, { size: 6.5, color: MUTED });
+  // On the face page the seal sits right of these lines: they end before it.
+  const seal = sealPlace(FACE_BOTTOM);
+  const room = ctx.page === 1 ? seal.cx - seal.r - SEAL_CLEAR - LEFT : 300;
+  put(doc, fit(doc, `本票据由${bill.hospitalName}开具，可扫码查验真伪`, room, 6.5), LEFT, y, { size: 6.5, color: MUTED });
+  put(doc, fit(doc, `查验：扫描左上角二维码，或凭票据代码、票据号码和校验码 ${bill.random} 查验`, room, 6.5), LEFT, y + 9, { size: 6.5, color: MUTED });
   const sig = `签名：${bill.signatureHex.slice(0, 32)}${bill.signatureHex.length > 32 ? '…' : ''}`;
   put(doc, sig, RIGHT - 260, y, { size: 6.5, color: MUTED, width: 260, align: 'right' });
   if (ctx.pages > 1) put(doc, `第 ${ctx.page} 页 / 共 ${ctx.pages} 页`, RIGHT - 200, y + 9, { size: 6.5, color: MUTED, width: 200, align: 'right' });
@@ -397,7 +508,7 @@ function facePage(doc: Doc, ctx: PageCtx, faceItems: Array<LayoutItem | string>)
   const sumTop = itemsTop + FACE_ROWS * ROW_H;
   const infoTop = sumTop + SUM_H;
   const bottom = infoTop + INFO_H;
-  doc.rect(LEFT, TABLE_TOP, WIDTH, bottom - TABLE_TOP).lineWidth(1.1).strokeColor(FRAME).stroke();
+  if (drawsGraphics(doc)) doc.rect(LEFT, TABLE_TOP, WIDTH, bottom - TABLE_TOP).lineWidth(1.1).strokeColor(FRAME).stroke();
   hline(doc, LEFT, RIGHT, itemsTop);
   hline(doc, LEFT, RIGHT, sumTop);
   hline(doc, LEFT, RIGHT, infoTop);
@@ -445,57 +556,123 @@ function facePage(doc: Doc, ctx: PageCtx, faceItems: Array<LayoutItem | string>)
   const ch = ['其', '他', '信', '息'];
   ch.forEach((c, i) => put(doc, c, LEFT, mid(doc, infoTop + 2 + (i * (INFO_H - 4)) / 4, (INFO_H - 4) / 4, 8), { size: 8, color: FRAME, width: labelW, align: 'center' }));
   const v = beijing(bill.issuedAt);
-  const pairs: Array<[string, string, string?]> = [];
+  const pairs: Pair[] = [];
   if (scarlet && (bill.relatedBillBatchCode || bill.relatedBillNo)) {
     pairs.push(['原票据代码', bill.relatedBillBatchCode ?? '', SCARLET], ['原票据号码', bill.relatedBillNo ?? '', SCARLET]);
   }
-  pairs.push(['业务流水号', bill.busNo], [patientNoLabel(bill), bill.patientNo]);
+  pairs.push(['业务流水号', bill.busNo], patientNoPair(bill));
   if (bill.visitDate) pairs.push(['就诊日期', beijing(bill.visitDate).date]);
+  const inDay = bill.inHospitalDate && beijing(bill.inHospitalDate).date;
+  const outDay = bill.outHospitalDate && beijing(bill.outHospitalDate).date;
+  if (inDay && outDay) pairs.push(['住院时间', `${inDay} 至 ${outDay}`]);
+  else if (inDay) pairs.push(['入院日期', inDay]);
+  else if (outDay) pairs.push(['出院日期', outDay]);
+  if (bill.hospitalDays) pairs.push(['住院天数', /^\d+$/.test(bill.hospitalDays) ? `${bill.hospitalDays}天` : bill.hospitalDays]);
   if (bill.institutionType) pairs.push(['医疗机构类型', bill.institutionType]);
   if (bill.medicalCareType) pairs.push(['医保类型', bill.medicalCareType]);
+  if (bill.medicalInsuranceID) pairs.push(['医保编号', bill.medicalInsuranceID]);
+  if (bill.sex) pairs.push(['性别', bill.sex]);
+  for (const [part, label] of Object.entries(SETTLEMENT_LABELS) as Array<[SettlementPart, string]>) {
+    const amt = bill.settlement?.[part];
+    if (amt !== undefined && amt !== '') pairs.push([label, signed(amt, scarlet), scarlet ? SCARLET : undefined]);
+  }
   pairs.push(['开票时间', `${v.date} ${v.time}`]);
   if (bill.placeName) pairs.push(['开票点', bill.placeName]);
   if (bill.author) pairs.push(['开票人', bill.author]);
   if (bill.payments.length) {
-    pairs.push(['支付方式', bill.payments.map((p) => `${p.channelName} ${signed(p.amount, scarlet)}`).join('；')]);
+    pairs.push(['支付方式', bill.payments.map((p, i) => `${p.channelName} ${signed(p.amount, scarlet)}${i < bill.payments.length - 1 ? '；' : ''}`)]);
   }
   if (bill.remark) pairs.push(['备注', bill.remark]);
-  flowPairs(doc, pairs, LEFT + labelW + 6, infoTop + 4, RIGHT - 6, 10.5, 3, 8);
 
-  // Signatures and seals.
+  // Signatures and seals: the seal stands between the hospital's name and the reviewer, over the
+  // frame's bottom line; the other information flows around it and nothing is written under it.
+  const seal = sealPlace(bottom);
+  const keep = { ...seal, r: seal.r + SEAL_CLEAR };
+  flowPairs(doc, pairs, LEFT + labelW + 6, infoTop + 4, RIGHT - 6, INFO_LINE_H, INFO_LINES, 8, [keep]);
   const by = bottom + 7;
-  field(doc, '收款单位（章）', fit(doc, bill.hospitalName, 200, 9), LEFT, by, 9);
+  doc.fontSize(9);
+  const nameRoom = keep.cx - keep.r - LEFT - doc.widthOfString('收款单位（章）：');
+  field(doc, '收款单位（章）', fit(doc, bill.hospitalName, nameRoom, 9), LEFT, by, 9);
   field(doc, '复核人', bill.checker ?? '', RIGHT - 250, by, 9);
   field(doc, '收款人', bill.payee, RIGHT - 120, by, 9);
-  hospitalSeal(doc, bill.hospitalName, LEFT + 330, bottom + 2, 40);
+  hospitalSeal(doc, bill.hospitalName, seal.cx, seal.cy, seal.r);
 }
 
-/** Lays "label：value" pairs out in rows, wrapping between pairs; cuts what does not fit. */
-function flowPairs(doc: Doc, pairs: Array<[string, string, string?]>, x0: number, y0: number, x1: number, lineH: number, maxLines: number, size: number): void {
+/**
+ * Lays "label：value" pairs out in lines, around the keep-out circles. A pair goes whole into the
+ * first span it fits; one longer than any span left starts where it is and its value runs on into
+ * the next spans. What does not fit the last span is cut with an ellipsis.
+ */
+/** The pieces a value breaks into at the end of a span: runs of digits and latin letters stay whole. */
+function atoms(value: string | string[]): string[] {
+  return Array.isArray(value) ? value : (value.match(/[0-9A-Za-z.+%¥-]+|[\s\S]/gu) ?? []);
+}
+
+/** A "label：value" pair of the other information; a list value breaks only between its entries. */
+type Pair = [label: string, value: string | string[], color?: string];
+
+function flowPairs(doc: Doc, pairs: Pair[], x0: number, y0: number, x1: number, lineH: number, maxLines: number, size: number, keep: KeepOut[]): void {
   const gap = 14;
-  let x = x0;
-  let line = 0;
-  doc.fontSize(size);
-  for (let i = 0; i < pairs.length; i++) {
-    const [label, value, color] = pairs[i];
-    const labelText = `${label}：`;
-    const lw = doc.widthOfString(labelText);
-    const w = lw + doc.widthOfString(value);
-    if (x > x0 && x + w > x1) {
-      line++;
-      x = x0;
-    }
-    if (line >= maxLines) return;
+  const minSpan = size * 3;
+  const spans: Array<{ y: number; s: number; e: number }> = [];
+  for (let line = 0; line < maxLines; line++) {
     const y = y0 + line * lineH;
-    const last = line === maxLines - 1;
-    // A pair longer than the line (or the last line) is cut to fit.
-    const room = x1 - x - lw;
-    const shown = fit(doc, value, Math.max(10, room), size);
-    put(doc, labelText, x, y, { size, color: FRAME });
-    put(doc, shown, x + lw, y, { size, color: color ?? INK });
+    for (const [s, e] of freeSpans(x0, x1, y, lineH, keep)) if (e - s >= minSpan) spans.push({ y, s, e });
+  }
+  if (!spans.length) return;
+  // The widest span from each one on.
+  const widest = spans.map((sp) => sp.e - sp.s);
+  for (let k = widest.length - 2; k >= 0; k--) widest[k] = Math.max(widest[k], widest[k + 1]);
+  let k = 0;
+  let x = spans[0].s;
+  const next = (): boolean => {
+    if (++k >= spans.length) return false;
+    x = spans[k].s;
+    return true;
+  };
+  const width = (t: string) => {
     doc.fontSize(size);
-    x += lw + doc.widthOfString(shown) + gap;
-    if (last && shown !== value) return;
+    return doc.widthOfString(t);
+  };
+  for (const [label, value, color] of pairs) {
+    const labelText = `${label}：`;
+    const lw = width(labelText);
+    let rest = atoms(value);
+    const w = lw + width(rest.join(''));
+    if (w <= Math.max(spans[k].e - x, widest[k + 1] ?? 0)) {
+      while (x + w > spans[k].e) if (!next()) return;
+    } else {
+      while (spans[k].e - x < lw + size * 3) if (!next()) return;
+    }
+    put(doc, labelText, x, spans[k].y, { size, color: FRAME });
+    x += lw;
+    while (rest.length) {
+      const room = spans[k].e - x;
+      let n = 0;
+      let chunk = '';
+      while (n < rest.length && width(chunk + rest[n]) <= room) chunk += rest[n++];
+      if (n === 0 && x === spans[k].s) {
+        // A piece longer than a whole span is broken anywhere.
+        const chars = [...rest[0]];
+        let m = 0;
+        while (m < chars.length && width(chars.slice(0, m + 1).join('')) <= room) m++;
+        if (m > 0 && m < chars.length) {
+          rest = [chars.slice(0, m).join(''), chars.slice(m).join(''), ...rest.slice(1)];
+          continue;
+        }
+        chunk = rest[0];
+        n = 1;
+      }
+      if (n < rest.length && k === spans.length - 1) {
+        put(doc, fit(doc, rest.join(''), room, size), x, spans[k].y, { size, color: color ?? INK });
+        return;
+      }
+      x = put(doc, chunk, x, spans[k].y, { size, color: color ?? INK });
+      rest = rest.slice(n);
+      if (rest.length && !next()) return;
+    }
+    x += gap;
+    if (x >= spans[k].e && !next()) return;
   }
 }
 
@@ -521,7 +698,7 @@ function detailPage(doc: Doc, ctx: PageCtx, rows: Array<{ seq: number; item: Lay
   const heads = ['序号', '项目名称', '数量', '单位', '金额（元）', '备注'];
   const nRows = rows.length + (isLast ? 1 : 0);
   const bottom = top + head + Math.max(nRows, 1) * rowH;
-  doc.rect(LEFT, top, WIDTH, bottom - top).lineWidth(1.1).strokeColor(FRAME).stroke();
+  if (drawsGraphics(doc)) doc.rect(LEFT, top, WIDTH, bottom - top).lineWidth(1.1).strokeColor(FRAME).stroke();
   hline(doc, LEFT, RIGHT, top + head);
   for (let c = 1; c < cols.length - 1; c++) vline(doc, LEFT + cols[c], top, bottom, 0.5);
   const hy = mid(doc, top, head, 9);
@@ -575,14 +752,16 @@ export async function renderBillPdf(bill: LayoutBill, opts: RenderOptions): Prom
       Author: bill.hospitalName,
       Subject: '医疗电子票据版式文件',
       // ASCII, so that it can be found in the file as it is.
-      Keywords: `medbill billBatchCode=${bill.billBatchCode} billNo=${bill.billNo}`,
-      Creator: 'medbill',
-      Producer: 'medbill',
+      Keywords: `billBatchCode=${bill.billBatchCode} billNo=${bill.billNo}`,
+      // The issuer, not the software: a viewer shows these as the document's properties.
+      Creator: bill.hospitalName,
+      Producer: bill.hospitalName,
       CreationDate: bill.issuedAt,
       ModDate: bill.issuedAt,
     },
   });
   const done = pdfBytes(doc);
+  if (opts.only) LAYERS.set(doc, { only: opts.only, inSeal: false });
 
   font.use(doc);
   doc.addPage({ size: [PAGE_W, PAGE_H], margin: 0 });

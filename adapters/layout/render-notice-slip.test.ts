@@ -36,6 +36,7 @@ describe('renderNoticeSlip', () => {
     const box = /\/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]/.exec(raw)!;
     expect([Math.round(Number(box[1])), Math.round(Number(box[2]))]).toEqual([420, 595]); // 148 x 210 mm
     expect(raw).toContain('notice-slip billBatchCode=33010124 billNo=0000012345');
+    expect(raw).not.toMatch(/medbill/i); // no product name, not even in the document's properties
   });
 
   it('renders a red bill with its original', async () => {

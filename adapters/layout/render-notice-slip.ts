@@ -56,9 +56,9 @@ export async function renderNoticeSlip(s: NoticeSlip, opts: RenderOptions): Prom
       Title: `医疗电子票据告知单 ${s.billBatchCode}-${s.billNo}`,
       Author: s.hospitalName,
       Subject: '医疗电子票据告知单',
-      Keywords: `medbill notice-slip billBatchCode=${s.billBatchCode} billNo=${s.billNo}`,
-      Creator: 'medbill',
-      Producer: 'medbill',
+      Keywords: `notice-slip billBatchCode=${s.billBatchCode} billNo=${s.billNo}`,
+      Creator: s.hospitalName,
+      Producer: s.hospitalName,
       CreationDate: s.printedAt,
     },
   });

@@ -57,9 +57,9 @@ export async function renderPaperFormPdf(data: PaperFormData, opts: { fontPath: 
       Title: `纸质票据 ${data.pBillBatchCode}-${data.pBillNo}`,
       Author: data.hospitalName,
       Subject: '医疗收费票据（纸质）套打',
-      Keywords: `medbill pBillBatchCode=${data.pBillBatchCode} pBillNo=${data.pBillNo} billBatchCode=${data.billBatchCode} billNo=${data.billNo}`,
-      Creator: 'medbill',
-      Producer: 'medbill',
+      Keywords: `pBillBatchCode=${data.pBillBatchCode} pBillNo=${data.pBillNo} billBatchCode=${data.billBatchCode} billNo=${data.billNo}`,
+      Creator: data.hospitalName,
+      Producer: data.hospitalName,
       CreationDate: data.printedAt,
     },
   });

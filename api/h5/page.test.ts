@@ -51,6 +51,9 @@ describe('renderBillPage', () => {
     expect(html).toContain('href="/h5/bill/33010124/0000012345/pdf?random=a1b2c3"');
     expect(html).toContain('下载电子票据（PDF）');
     expect(html).not.toContain('版式文件生成中');
+    // The hospital issues the bill: the footer names it, not the software.
+    expect(html).toContain('<footer>本票据由杭州市第一人民医院开具，可扫码查验真伪</footer>');
+    expect(html).not.toMatch(/medbill/i);
   });
 
   it('says the layout file is being made while there is no PDF link', () => {
@@ -132,6 +135,10 @@ describe('renderNotFoundPage / renderPendingPage', () => {
     expect(html).toContain('票据开具中，请稍后刷新');
     expect(html).toContain('http-equiv="refresh"');
     expect(html).not.toContain(view.billNo);
+  });
+
+  it('show no product name', () => {
+    for (const html of [renderNotFoundPage(), renderPendingPage()]) expect(html).not.toMatch(/medbill/i);
   });
 });
 

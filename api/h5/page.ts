@@ -175,12 +175,12 @@ export function renderBillPage(view: H5BillView): string {
 ${related}
 ${items}
 <section class="card">${action}${paperNote}${card}${hint}</section>`;
-  return shell(`${view.billKindName} ${view.billNo}`, { name: view.hospitalName, sub: '医疗电子票据' }, body, '本票据由 medbill 开具，扫码可查验真伪', href ? undefined : 10);
+  return shell(`${view.billKindName} ${view.billNo}`, { name: view.hospitalName, sub: '医疗电子票据' }, body, `本票据由${view.hospitalName}开具，可扫码查验真伪`, href ? undefined : 10);
 }
 
 function messagePage(kind: 'warn' | 'wait', icon: string, title: string, text: string, note: string, refreshSeconds?: number): string {
   const body = `<section class="card"><div class="msg"><div class="icon ${kind}">${icon}</div><h2>${escapeHtml(text)}</h2><p>${escapeHtml(note)}</p></div></section>`;
-  return shell(title, { name: '医疗电子票据查验', sub: '扫码查看电子票据' }, body, 'medbill 医疗电子票据', refreshSeconds);
+  return shell(title, { name: '医疗电子票据查验', sub: '扫码查看电子票据' }, body, '医疗电子票据', refreshSeconds);
 }
 
 /**
