@@ -24,6 +24,7 @@ import { hmacSm3Hex, sm4Decrypt, sm4Encrypt } from '../common/gm';
 import { DomainError } from '../common/errors';
 import { redactError, redactSecrets } from '../common/redact';
 import { EXCHANGE_DIRECTIONS, EXCHANGE_SYSTEMS } from '../domain/exchange-log';
+import type { DecryptedExchange, ExchangeFields, ExchangeView, LogPage } from '../domain/audit';
 import { retryTransaction, type SqlEm, type SqlOrm } from '../orm/sql';
 import { advanceChainHead, chainHead, setChainHead } from '../orm/repositories/log-chain';
 import {
@@ -84,17 +85,7 @@ function part(v: unknown): unknown {
   return { truncated: true, length: c.length, preview: c.slice(0, MAX_PART - 200) };
 }
 
-interface Pending {
-  at: Date;
-  system: string;
-  method: string;
-  direction: string;
-  busNo: string | null;
-  billNo: string | null;
-  refundNo: string | null;
-  orderNo: string | null;
-  resultCode: string;
-  durationMs: number;
+interface Pending extends ExchangeFields<Date> {
   plain: string;
   /** The ciphertext, once made (a retried batch keeps it). */
   body?: string;
@@ -301,22 +292,7 @@ export interface ExchangeSearch extends ExchangeFilter {
   pageSize?: number;
 }
 
-export interface ExchangeView {
-  id: number;
-  seq: number;
-  at: string;
-  system: string;
-  systemName: string;
-  method: string;
-  direction: string;
-  directionName: string;
-  busNo: string | null;
-  billNo: string | null;
-  refundNo: string | null;
-  orderNo: string | null;
-  resultCode: string;
-  durationMs: number;
-}
+export type { DecryptedExchange, ExchangeView } from '../domain/audit';
 
 export const MAX_EXCHANGE_PAGE = 10_000;
 export const MAX_EXCHANGE_PAGE_SIZE = 100;
@@ -343,7 +319,7 @@ const filterOf = (f: ExchangeFilter): ExchangeFilter => ({
 });
 
 /** One page of the log (newest first) matching the filters, clear columns only; page and page size clamped to their bounds. */
-export async function searchExchanges(em: SqlEm, f: ExchangeSearch): Promise<{ total: number; page: number; pageSize: number; rows: ExchangeView[] }> {
+export async function searchExchanges(em: SqlEm, f: ExchangeSearch): Promise<LogPage<ExchangeView>> {
   const page = Math.min(Math.max(1, Math.floor(f.page ?? 1)), MAX_EXCHANGE_PAGE);
   const pageSize = Math.min(Math.max(1, Math.floor(f.pageSize ?? 20)), MAX_EXCHANGE_PAGE_SIZE);
   const r = await searchExchangeRows(em, filterOf(f), { offset: (page - 1) * pageSize, limit: pageSize });
@@ -357,13 +333,6 @@ export interface Actor {
   username: string;
   displayName?: string | null;
   address?: string | null;
-}
-
-export interface DecryptedExchange extends ExchangeView {
-  request: unknown;
-  response: unknown;
-  /** Whether the row's own MAC holds (its content as written; the chain is verifyExchangeLog's). */
-  macOk: boolean;
 }
 
 function decrypted(k: Keys, r: ExchangeRow): DecryptedExchange {

@@ -22,6 +22,7 @@ import { hmacSm3Hex, sm3Hex } from '../common/gm';
 import { redactSecrets } from '../common/redact';
 import { brokenResult, chainKey, chainMac, openChainTodo, raiseChainTodo, seqText, walkChain, ZERO_MAC, type ChainSpec, type VerifyResult } from './log-chain';
 import { OPERATION_ACTIONS, OPERATION_RESULTS, SYSTEM_ACTOR } from '../domain/operation-log';
+import type { LogPage, OperationView } from '../domain/audit';
 import { MIN_OPLOG_RETENTION_DAYS } from '../config/audit';
 import { retryTransaction, type SqlEm, type SqlOrm } from '../orm/sql';
 import {
@@ -162,33 +163,12 @@ export async function logOperation(deps: { orm: SqlOrm; masterKey: string }, e: 
 // ---------------------------------------------------------------------------------------------
 // Search
 
-export interface OperationSearch {
-  from?: Date;
-  to?: Date;
-  username?: string;
-  action?: string;
-  objectType?: string;
-  objectId?: string;
+export interface OperationSearch extends OperationFilter {
   page?: number;
   pageSize?: number;
 }
 
-export interface OperationView {
-  seq: number;
-  at: string;
-  username: string;
-  displayName: string | null;
-  address: string | null;
-  action: string;
-  actionName: string;
-  objectType: string | null;
-  objectId: string | null;
-  result: string;
-  resultName: string;
-  detail: string | null;
-  before: unknown;
-  after: unknown;
-}
+export type { OperationView } from '../domain/audit';
 
 export const MAX_PAGE = 10_000;
 export const MAX_PAGE_SIZE = 100;
@@ -220,7 +200,7 @@ export const operationView = (r: OperationRow): OperationView => ({
 });
 
 /** One page of the log (newest first) matching the filters; page and page size are clamped to their bounds. */
-export async function searchOperations(em: SqlEm, f: OperationSearch): Promise<{ total: number; page: number; pageSize: number; rows: OperationView[] }> {
+export async function searchOperations(em: SqlEm, f: OperationSearch): Promise<LogPage<OperationView>> {
   const page = Math.min(Math.max(1, Math.floor(f.page ?? 1)), MAX_PAGE);
   const pageSize = Math.min(Math.max(1, Math.floor(f.pageSize ?? 20)), MAX_PAGE_SIZE);
   const filter: OperationFilter = { from: f.from, to: f.to, username: f.username, action: f.action, objectType: f.objectType, objectId: f.objectId };
