@@ -9,11 +9,9 @@
  * Own platform: it turns the second factor on and enrols a demo user.
  */
 import type { Browser } from 'playwright-core';
-import { launchChromium } from './browser';
+import { launchChromium, newConsolePage, sel, submitLogin } from './browser';
 import { totpAt, TOTP_STEP_SECONDS } from '../common/totp';
 import { startPlatform, type Platform } from './harness';
-
-const sel = (name: string) => `[data-test="${name}"]`;
 
 let p: Platform;
 let browser: Browser;
@@ -30,13 +28,8 @@ test('auditadmin enrols a TOTP authenticator first, reads and verifies the opera
   // One bill through the HIS interface: its exchanges (HIS in, fiscal / notices out) are in 交互日志 later.
   const issued = await p.his.issueOutpatient({ totalAmt: '0.10', payChannelDetail: [{ payChannelCode: '05', payChannelValue: '0.10' }], chargeDetail: [{ sortNo: 1, chargeCode: 'GH', chargeName: '挂号费', amt: '0.10' }], listDetail: [] });
   expect(issued.billNo).toMatch(/^\d+$/);
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  context.setDefaultTimeout(30_000);
-  const page = await context.newPage();
-  await page.goto(`${p.baseUrl}/console/login`);
-  await page.fill(sel('login-username'), 'auditadmin');
-  await page.fill(sel('login-password'), 'Auditadmin#2026');
-  await page.click(sel('login-submit'));
+  const page = await newConsolePage(browser);
+  await submitLogin(page, p.baseUrl, 'auditadmin', 'Auditadmin#2026');
   await page.waitForURL(/\/console\/mfa/);
   await page.locator(sel('mfa-required')).waitFor();
   // Any other page leads back here until enrolled.

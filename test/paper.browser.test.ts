@@ -6,11 +6,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser';
+import { launchChromium, newConsolePage, sel, submitLogin } from './browser';
 import { startPlatform, type Platform } from './harness';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'test-results');
-const sel = (name: string) => `[data-test="${name}"]`;
 
 let p: Platform;
 let browser: Browser;
@@ -25,13 +24,8 @@ afterAll(async () => {
 }, 120_000);
 
 async function signIn(username: string, password: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  context.setDefaultTimeout(30_000);
-  const page = await context.newPage();
-  await page.goto(`${p.baseUrl}/console/login`);
-  await page.fill(sel('login-username'), username);
-  await page.fill(sel('login-password'), password);
-  await page.click(sel('login-submit'));
+  const page = await newConsolePage(browser);
+  await submitLogin(page, p.baseUrl, username, password);
   await page.waitForURL(/\/console\/bills/);
   return page;
 }

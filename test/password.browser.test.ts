@@ -5,12 +5,10 @@
  * user in; logout ends the session on the server. Own platform: it resets a demo user.
  */
 import type { Browser } from 'playwright-core';
-import { launchChromium } from './browser';
+import { launchChromium, newConsolePage, sel, submitLogin } from './browser';
 import { masterKey } from '../common/keys';
 import { SignInService } from '../services/sign-in';
 import { startPlatform, type Platform } from './harness';
-
-const sel = (name: string) => `[data-test="${name}"]`;
 
 let p: Platform;
 let browser: Browser;
@@ -25,13 +23,8 @@ afterAll(async () => {
 
 test('after a reset the user must choose a new password before anything else; logout ends the session', async () => {
   const once = await new SignInService({ orm: p.orm, masterKey: masterKey(p.cfg), cfg: p.cfg }).resetPassword('dept');
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  context.setDefaultTimeout(30_000);
-  const page = await context.newPage();
-  await page.goto(`${p.baseUrl}/console/login`);
-  await page.fill(sel('login-username'), 'dept');
-  await page.fill(sel('login-password'), once);
-  await page.click(sel('login-submit'));
+  const page = await newConsolePage(browser);
+  await submitLogin(page, p.baseUrl, 'dept', once);
   await page.waitForURL(/\/console\/password/);
   await page.locator(`${sel('password-forced')}:has-text("您的密码已被管理员重置")`).waitFor();
   await page.locator(`${sel('password-policy')}:has-text("至少 8 位")`).waitFor();
@@ -53,7 +46,7 @@ test('after a reset the user must choose a new password before anything else; lo
   await page.click(sel('password-submit'));
   await page.waitForURL(/\/console\/bills/);
 
-  const [cookie] = (await context.cookies()).filter((c) => c.name === 'medbill_session');
+  const [cookie] = (await page.context().cookies()).filter((c) => c.name === 'medbill_session');
   expect(cookie.httpOnly).toBe(true);
   expect(cookie.sameSite).toBe('Strict');
   await page.click(sel('logout'));
