@@ -1,5 +1,6 @@
 /** The browser of the console tests: Chromium at /usr/bin/chromium, or MEDBILL_CHROMIUM; and the steps every console test takes. */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Platform } from './harness';
 
 export const CHROMIUM = process.env.MEDBILL_CHROMIUM || '/usr/bin/chromium';
 
@@ -28,4 +29,31 @@ export async function submitLogin(page: Page, baseUrl: string, username: string,
   await page.fill(sel('login-username'), username);
   await page.fill(sel('login-password'), password);
   await page.click(sel('login-submit'));
+}
+
+/**
+ * The platform and Chromium of a test file: `start` runs before the file's tests and Chromium is
+ * launched after it; both stop after them. Read `p` and `browser` inside a test (or a helper it calls).
+ */
+export function withPlatformAndBrowser(start: () => Promise<Platform>): { readonly p: Platform; readonly browser: Browser } {
+  let p: Platform | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    p = await start();
+    browser = await launchChromium();
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    await p?.stop();
+  }, 120_000);
+  return {
+    get p() {
+      if (!p) throw new Error('the platform has not started (read it inside a test)');
+      return p;
+    },
+    get browser() {
+      if (!browser) throw new Error('Chromium has not started (read it inside a test)');
+      return browser;
+    },
+  };
 }

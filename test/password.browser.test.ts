@@ -4,24 +4,15 @@
  * leads back to it, a weak password is refused under its field in Chinese, a good one lets the
  * user in; logout ends the session on the server. Own platform: it resets a demo user.
  */
-import type { Browser } from 'playwright-core';
-import { launchChromium, newConsolePage, sel, submitLogin } from './browser';
+import { newConsolePage, sel, submitLogin, withPlatformAndBrowser } from './browser';
 import { masterKey } from '../common/keys';
 import { SignInService } from '../services/sign-in';
-import { startPlatform, type Platform } from './harness';
+import { startPlatform } from './harness';
 
-let p: Platform;
-let browser: Browser;
-beforeAll(async () => {
-  p = await startPlatform({}, { own: true });
-  browser = await launchChromium();
-}, 180_000);
-afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  await p?.stop();
-}, 120_000);
+const suite = withPlatformAndBrowser(() => startPlatform({}, { own: true }));
 
 test('after a reset the user must choose a new password before anything else; logout ends the session', async () => {
+  const { p, browser } = suite;
   const once = await new SignInService({ orm: p.orm, masterKey: masterKey(p.cfg), cfg: p.cfg }).resetPassword('dept');
   const page = await newConsolePage(browser);
   await submitLogin(page, p.baseUrl, 'dept', once);
