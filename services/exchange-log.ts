@@ -31,7 +31,7 @@ import {
   exchangeRowById, exchangeRowsAfter, exchangeRowsMatching, exchangeSeqsOfMac, insertExchangeRows, searchExchangeRows, type ExchangeFilter, type ExchangeRow,
 } from '../orm/repositories/exchange-log';
 import { chainKey, chainMac, openChainTodo, raiseChainTodo, walkChain, ZERO_MAC, type ChainSpec, type VerifyResult } from './log-chain';
-import { clean, recordOperation, useOperationLog } from './operation-log';
+import { clean, recordOperation, recordVerification, useOperationLog, type LogActor } from './operation-log';
 
 export const EXCHANGE_CHAIN = 'exchange';
 /** The body key id new rows are written under. */
@@ -329,11 +329,8 @@ export async function searchExchanges(em: SqlEm, f: ExchangeSearch): Promise<Log
 // ---------------------------------------------------------------------------------------------
 // Decryption
 
-export interface Actor {
-  username: string;
-  displayName?: string | null;
-  address?: string | null;
-}
+/** Who reads the bodies (the operation log's actor). */
+export type Actor = LogActor;
 
 function decrypted(k: Keys, r: ExchangeRow): DecryptedExchange {
   const macOk = chainMac(k.mac, r.prevMac, exchangeCanonical(r)) === r.mac;
@@ -424,11 +421,7 @@ export async function verifyExchangeLog(em: SqlEm): Promise<VerifyResult> {
 /** Verifies and records the verification in the operation log (who ran it, the outcome). */
 export async function verifyExchangesAndRecord(em: SqlEm, actor: Actor): Promise<VerifyResult> {
   const v = await verifyExchangeLog(em);
-  await recordOperation(em, {
-    username: actor.username, displayName: actor.displayName, address: actor.address, action: 'exchange-verify', objectType: 'exchange-log',
-    objectId: v.firstBreak ? String(v.firstBreak.seq) : null, result: v.ok ? 'ok' : 'broken', detail: v.detail,
-    after: { ok: v.ok, checked: v.checked, fromSeq: v.fromSeq, toSeq: v.toSeq, firstBreak: v.firstBreak ?? null },
-  });
+  await recordVerification(em, actor, { action: 'exchange-verify', objectType: 'exchange-log' }, v);
   return v;
 }
 

@@ -243,14 +243,26 @@ export async function verifyOperationLog(em: SqlEm): Promise<VerifyResult> {
   return walkChain(em, operationSpec(key), anchor, head, archives.length);
 }
 
-/** Verifies and records the verification itself (who ran it, the outcome). */
-export async function verifyAndRecord(em: SqlEm, actor: { username: string; displayName?: string | null; address?: string | null }): Promise<VerifyResult> {
-  const v = await verifyOperationLog(em);
+/** Who ran a verification (or read a log). */
+export interface LogActor {
+  username: string;
+  displayName?: string | null;
+  address?: string | null;
+}
+
+/** Appends a chain verification to the operation log as `action` on `objectType`: who ran it, the outcome. */
+export async function recordVerification(em: SqlEm, actor: LogActor, what: { action: string; objectType: string }, v: VerifyResult): Promise<void> {
   await recordOperation(em, {
-    username: actor.username, displayName: actor.displayName, address: actor.address, action: 'log-verify', objectType: 'operation-log',
+    username: actor.username, displayName: actor.displayName, address: actor.address, action: what.action, objectType: what.objectType,
     objectId: v.firstBreak ? String(v.firstBreak.seq) : null, result: v.ok ? 'ok' : 'broken', detail: v.detail,
     after: { ok: v.ok, checked: v.checked, fromSeq: v.fromSeq, toSeq: v.toSeq, firstBreak: v.firstBreak ?? null },
   });
+}
+
+/** Verifies and records the verification itself (who ran it, the outcome). */
+export async function verifyAndRecord(em: SqlEm, actor: LogActor): Promise<VerifyResult> {
+  const v = await verifyOperationLog(em);
+  await recordVerification(em, actor, { action: 'log-verify', objectType: 'operation-log' }, v);
   return v;
 }
 
