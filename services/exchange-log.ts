@@ -24,13 +24,14 @@ import { hmacSm3Hex, sm4Decrypt, sm4Encrypt } from '../common/gm';
 import { DomainError } from '../common/errors';
 import { redactError, redactSecrets } from '../common/redact';
 import { EXCHANGE_DIRECTIONS, EXCHANGE_SYSTEMS } from '../domain/exchange-log';
+import type { DecryptedExchange, ExchangeFields, ExchangeView, LogPage } from '../domain/audit';
 import { retryTransaction, type SqlEm, type SqlOrm } from '../orm/sql';
 import { advanceChainHead, chainHead, setChainHead } from '../orm/repositories/log-chain';
 import {
   exchangeRowById, exchangeRowsAfter, exchangeRowsMatching, exchangeSeqsOfMac, insertExchangeRows, searchExchangeRows, type ExchangeFilter, type ExchangeRow,
 } from '../orm/repositories/exchange-log';
 import { chainKey, chainMac, openChainTodo, raiseChainTodo, walkChain, ZERO_MAC, type ChainSpec, type VerifyResult } from './log-chain';
-import { clean, recordOperation, useOperationLog } from './operation-log';
+import { clean, recordOperation, recordVerification, useOperationLog, type LogActor } from './operation-log';
 
 export const EXCHANGE_CHAIN = 'exchange';
 /** The body key id new rows are written under. */
@@ -84,17 +85,7 @@ function part(v: unknown): unknown {
   return { truncated: true, length: c.length, preview: c.slice(0, MAX_PART - 200) };
 }
 
-interface Pending {
-  at: Date;
-  system: string;
-  method: string;
-  direction: string;
-  busNo: string | null;
-  billNo: string | null;
-  refundNo: string | null;
-  orderNo: string | null;
-  resultCode: string;
-  durationMs: number;
+interface Pending extends ExchangeFields<Date> {
   plain: string;
   /** The ciphertext, once made (a retried batch keeps it). */
   body?: string;
@@ -301,22 +292,7 @@ export interface ExchangeSearch extends ExchangeFilter {
   pageSize?: number;
 }
 
-export interface ExchangeView {
-  id: number;
-  seq: number;
-  at: string;
-  system: string;
-  systemName: string;
-  method: string;
-  direction: string;
-  directionName: string;
-  busNo: string | null;
-  billNo: string | null;
-  refundNo: string | null;
-  orderNo: string | null;
-  resultCode: string;
-  durationMs: number;
-}
+export type { DecryptedExchange, ExchangeView } from '../domain/audit';
 
 export const MAX_EXCHANGE_PAGE = 10_000;
 export const MAX_EXCHANGE_PAGE_SIZE = 100;
@@ -343,7 +319,7 @@ const filterOf = (f: ExchangeFilter): ExchangeFilter => ({
 });
 
 /** One page of the log (newest first) matching the filters, clear columns only; page and page size clamped to their bounds. */
-export async function searchExchanges(em: SqlEm, f: ExchangeSearch): Promise<{ total: number; page: number; pageSize: number; rows: ExchangeView[] }> {
+export async function searchExchanges(em: SqlEm, f: ExchangeSearch): Promise<LogPage<ExchangeView>> {
   const page = Math.min(Math.max(1, Math.floor(f.page ?? 1)), MAX_EXCHANGE_PAGE);
   const pageSize = Math.min(Math.max(1, Math.floor(f.pageSize ?? 20)), MAX_EXCHANGE_PAGE_SIZE);
   const r = await searchExchangeRows(em, filterOf(f), { offset: (page - 1) * pageSize, limit: pageSize });
@@ -353,18 +329,8 @@ export async function searchExchanges(em: SqlEm, f: ExchangeSearch): Promise<{ t
 // ---------------------------------------------------------------------------------------------
 // Decryption
 
-export interface Actor {
-  username: string;
-  displayName?: string | null;
-  address?: string | null;
-}
-
-export interface DecryptedExchange extends ExchangeView {
-  request: unknown;
-  response: unknown;
-  /** Whether the row's own MAC holds (its content as written; the chain is verifyExchangeLog's). */
-  macOk: boolean;
-}
+/** Who reads the bodies (the operation log's actor). */
+export type Actor = LogActor;
 
 function decrypted(k: Keys, r: ExchangeRow): DecryptedExchange {
   const macOk = chainMac(k.mac, r.prevMac, exchangeCanonical(r)) === r.mac;
@@ -455,11 +421,7 @@ export async function verifyExchangeLog(em: SqlEm): Promise<VerifyResult> {
 /** Verifies and records the verification in the operation log (who ran it, the outcome). */
 export async function verifyExchangesAndRecord(em: SqlEm, actor: Actor): Promise<VerifyResult> {
   const v = await verifyExchangeLog(em);
-  await recordOperation(em, {
-    username: actor.username, displayName: actor.displayName, address: actor.address, action: 'exchange-verify', objectType: 'exchange-log',
-    objectId: v.firstBreak ? String(v.firstBreak.seq) : null, result: v.ok ? 'ok' : 'broken', detail: v.detail,
-    after: { ok: v.ok, checked: v.checked, fromSeq: v.fromSeq, toSeq: v.toSeq, firstBreak: v.firstBreak ?? null },
-  });
+  await recordVerification(em, actor, { action: 'exchange-verify', objectType: 'exchange-log' }, v);
   return v;
 }
 

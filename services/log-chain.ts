@@ -12,9 +12,12 @@
  *   that verifies only at another seq).
  */
 import { hmacSm3Hex } from '../common/gm';
-import { CHAIN_BREAK_NAMES, type ChainBreakKind } from '../domain/operation-log';
+import { CHAIN_BREAK_NAMES } from '../domain/operation-log';
+import type { ChainBreak, VerifyResult } from '../domain/audit';
 import type { SqlEm } from '../orm/sql';
 import { issueTodos, openIssueTodo } from '../orm/repositories/todos';
+
+export type { ChainBreak, VerifyResult } from '../domain/audit';
 
 export const ZERO_MAC = '0'.repeat(64);
 
@@ -46,26 +49,6 @@ export interface ChainSpec<R extends ChainRow> {
 }
 
 export const macOf = <R extends ChainRow>(spec: ChainSpec<R>, prevMac: string, r: R): string => chainMac(spec.key, prevMac, spec.canonical(r));
-
-export interface ChainBreak {
-  seq: number;
-  kind: ChainBreakKind;
-  detail: string;
-}
-
-export interface VerifyResult {
-  ok: boolean;
-  /** Rows verified before the first break (all of them when ok). */
-  checked: number;
-  /** The rows the walk covered: from the anchor's next seq to the head's seq. */
-  fromSeq: number;
-  toSeq: number;
-  /** Archive files the chain starts after. */
-  archives: number;
-  firstBreak?: ChainBreak;
-  /** A sentence for a person. */
-  detail: string;
-}
 
 export const seqText = (a: number, b: number) => (a === b ? `第 ${a} 条` : `第 ${a} 至 ${b} 条`);
 

@@ -22,6 +22,7 @@ import { hmacSm3Hex, sm3Hex } from '../common/gm';
 import { redactSecrets } from '../common/redact';
 import { brokenResult, chainKey, chainMac, openChainTodo, raiseChainTodo, seqText, walkChain, ZERO_MAC, type ChainSpec, type VerifyResult } from './log-chain';
 import { OPERATION_ACTIONS, OPERATION_RESULTS, SYSTEM_ACTOR } from '../domain/operation-log';
+import type { LogPage, OperationView } from '../domain/audit';
 import { MIN_OPLOG_RETENTION_DAYS } from '../config/audit';
 import { retryTransaction, type SqlEm, type SqlOrm } from '../orm/sql';
 import {
@@ -162,33 +163,12 @@ export async function logOperation(deps: { orm: SqlOrm; masterKey: string }, e: 
 // ---------------------------------------------------------------------------------------------
 // Search
 
-export interface OperationSearch {
-  from?: Date;
-  to?: Date;
-  username?: string;
-  action?: string;
-  objectType?: string;
-  objectId?: string;
+export interface OperationSearch extends OperationFilter {
   page?: number;
   pageSize?: number;
 }
 
-export interface OperationView {
-  seq: number;
-  at: string;
-  username: string;
-  displayName: string | null;
-  address: string | null;
-  action: string;
-  actionName: string;
-  objectType: string | null;
-  objectId: string | null;
-  result: string;
-  resultName: string;
-  detail: string | null;
-  before: unknown;
-  after: unknown;
-}
+export type { OperationView } from '../domain/audit';
 
 export const MAX_PAGE = 10_000;
 export const MAX_PAGE_SIZE = 100;
@@ -220,7 +200,7 @@ export const operationView = (r: OperationRow): OperationView => ({
 });
 
 /** One page of the log (newest first) matching the filters; page and page size are clamped to their bounds. */
-export async function searchOperations(em: SqlEm, f: OperationSearch): Promise<{ total: number; page: number; pageSize: number; rows: OperationView[] }> {
+export async function searchOperations(em: SqlEm, f: OperationSearch): Promise<LogPage<OperationView>> {
   const page = Math.min(Math.max(1, Math.floor(f.page ?? 1)), MAX_PAGE);
   const pageSize = Math.min(Math.max(1, Math.floor(f.pageSize ?? 20)), MAX_PAGE_SIZE);
   const filter: OperationFilter = { from: f.from, to: f.to, username: f.username, action: f.action, objectType: f.objectType, objectId: f.objectId };
@@ -263,14 +243,26 @@ export async function verifyOperationLog(em: SqlEm): Promise<VerifyResult> {
   return walkChain(em, operationSpec(key), anchor, head, archives.length);
 }
 
-/** Verifies and records the verification itself (who ran it, the outcome). */
-export async function verifyAndRecord(em: SqlEm, actor: { username: string; displayName?: string | null; address?: string | null }): Promise<VerifyResult> {
-  const v = await verifyOperationLog(em);
+/** Who ran a verification (or read a log). */
+export interface LogActor {
+  username: string;
+  displayName?: string | null;
+  address?: string | null;
+}
+
+/** Appends a chain verification to the operation log as `action` on `objectType`: who ran it, the outcome. */
+export async function recordVerification(em: SqlEm, actor: LogActor, what: { action: string; objectType: string }, v: VerifyResult): Promise<void> {
   await recordOperation(em, {
-    username: actor.username, displayName: actor.displayName, address: actor.address, action: 'log-verify', objectType: 'operation-log',
+    username: actor.username, displayName: actor.displayName, address: actor.address, action: what.action, objectType: what.objectType,
     objectId: v.firstBreak ? String(v.firstBreak.seq) : null, result: v.ok ? 'ok' : 'broken', detail: v.detail,
     after: { ok: v.ok, checked: v.checked, fromSeq: v.fromSeq, toSeq: v.toSeq, firstBreak: v.firstBreak ?? null },
   });
+}
+
+/** Verifies and records the verification itself (who ran it, the outcome). */
+export async function verifyAndRecord(em: SqlEm, actor: LogActor): Promise<VerifyResult> {
+  const v = await verifyOperationLog(em);
+  await recordVerification(em, actor, { action: 'log-verify', objectType: 'operation-log' }, v);
   return v;
 }
 

@@ -22,6 +22,7 @@ import { allRoles, collectors, deleteRole, insertRole, pointTree, replaceCollect
 import { clearLoginGuard, loginGuardOf, openSessionsOf, revokeSessionsOf, addPasswordHistory } from '../orm/repositories/sessions';
 import type { SqlEm } from '../orm/sql';
 import { sessionEnded } from '../domain/sign-in';
+import type { UserSession, UserView as SharedUserView } from '../domain/system';
 import type { Deps } from './deps';
 import { guardKey, oneTimePassword, storedScope, type SessionUser } from './sign-in';
 import { recordChange, type Actor } from './system-log';
@@ -33,24 +34,8 @@ const ROLE_CODE = /^[a-z][a-z0-9_-]{1,31}$/;
 const refused = (message: string, field?: string) => new DomainError('E0013', field ? `${field}: ${message}` : message, field);
 const notFound = (message: string, field?: string) => new DomainError('E0014', field ? `${field}: ${message}` : message, field);
 
-export interface UserView {
-  id: number;
-  username: string;
-  displayName: string;
-  roles: string[];
-  roleNames: string[];
-  placeCode: string | null;
-  active: boolean;
-  scope: DataScopeSetting | null;
-  lastLoginAt: Date | null;
-  locked: boolean;
-  lockedUntil: Date | null;
-  sessions: number;
-  mfaEnrolled: boolean;
-  oidcSubject: string | null;
-  mustChangePassword: boolean;
-  createdAt: Date;
-}
+/** A user as the console shows it (domain/system.ts). */
+export type UserView = SharedUserView<Date>;
 
 export interface UserInput {
   username?: unknown;
@@ -299,7 +284,7 @@ export class SystemService {
     return { revoked };
   }
 
-  async sessionsOf(id: number, now = new Date()): Promise<Array<{ id: string; createdAt: Date; lastSeenAt: Date; address: string }>> {
+  async sessionsOf(id: number, now = new Date()): Promise<Array<UserSession<Date>>> {
     const em = this.em();
     if (!(await em.findOne(User, id))) throw notFound(`用户 ${id} 不存在`, 'id');
     return (await openSessionsOf(em, id))

@@ -8,35 +8,19 @@
  * - after logout the login page asks for 动态口令 once the password is right, and lets it in.
  * Own platform: it turns the second factor on and enrols a demo user.
  */
-import type { Browser } from 'playwright-core';
-import { launchChromium } from './browser';
+import { newConsolePage, sel, submitLogin, withPlatformAndBrowser } from './browser';
 import { totpAt, TOTP_STEP_SECONDS } from '../common/totp';
-import { startPlatform, type Platform } from './harness';
+import { startPlatform } from './harness';
 
-const sel = (name: string) => `[data-test="${name}"]`;
-
-let p: Platform;
-let browser: Browser;
-beforeAll(async () => {
-  p = await startPlatform({ MEDBILL_MFA_ENFORCE: '1' }, { own: true });
-  browser = await launchChromium();
-}, 180_000);
-afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  await p?.stop();
-}, 120_000);
+const suite = withPlatformAndBrowser(() => startPlatform({ MEDBILL_MFA_ENFORCE: '1' }, { own: true }));
 
 test('auditadmin enrols a TOTP authenticator first, reads and verifies the operation log, and signs in again with a code', async () => {
+  const { p, browser } = suite;
   // One bill through the HIS interface: its exchanges (HIS in, fiscal / notices out) are in 交互日志 later.
   const issued = await p.his.issueOutpatient({ totalAmt: '0.10', payChannelDetail: [{ payChannelCode: '05', payChannelValue: '0.10' }], chargeDetail: [{ sortNo: 1, chargeCode: 'GH', chargeName: '挂号费', amt: '0.10' }], listDetail: [] });
   expect(issued.billNo).toMatch(/^\d+$/);
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  context.setDefaultTimeout(30_000);
-  const page = await context.newPage();
-  await page.goto(`${p.baseUrl}/console/login`);
-  await page.fill(sel('login-username'), 'auditadmin');
-  await page.fill(sel('login-password'), 'Auditadmin#2026');
-  await page.click(sel('login-submit'));
+  const page = await newConsolePage(browser);
+  await submitLogin(page, p.baseUrl, 'auditadmin', 'Auditadmin#2026');
   await page.waitForURL(/\/console\/mfa/);
   await page.locator(sel('mfa-required')).waitFor();
   // Any other page leads back here until enrolled.

@@ -1,8 +1,59 @@
-/** The browser of the console tests: Chromium at /usr/bin/chromium, or MEDBILL_CHROMIUM. */
-import { chromium, type Browser } from 'playwright-core';
+/** The browser of the console tests: Chromium at /usr/bin/chromium, or MEDBILL_CHROMIUM; and the steps every console test takes. */
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Platform } from './harness';
 
 export const CHROMIUM = process.env.MEDBILL_CHROMIUM || '/usr/bin/chromium';
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'] });
+}
+
+/** The selector of a `data-test` name. */
+export const sel = (name: string) => `[data-test="${name}"]`;
+
+/** A fresh context as a cashier's desk has it (1440×1000, zh-CN, Shanghai time), each wait at most `timeoutMs`. */
+export async function newConsoleContext(browser: Browser, timeoutMs = 30_000): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  context.setDefaultTimeout(timeoutMs);
+  return context;
+}
+
+/** A page in a fresh console context. */
+export async function newConsolePage(browser: Browser, timeoutMs = 30_000): Promise<Page> {
+  return (await newConsoleContext(browser, timeoutMs)).newPage();
+}
+
+/** Opens the login page of the platform at `baseUrl` and submits the user's password (what follows is the caller's to wait for). */
+export async function submitLogin(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/console/login`);
+  await page.fill(sel('login-username'), username);
+  await page.fill(sel('login-password'), password);
+  await page.click(sel('login-submit'));
+}
+
+/**
+ * The platform and Chromium of a test file: `start` runs before the file's tests and Chromium is
+ * launched after it; both stop after them. Read `p` and `browser` inside a test (or a helper it calls).
+ */
+export function withPlatformAndBrowser(start: () => Promise<Platform>): { readonly p: Platform; readonly browser: Browser } {
+  let p: Platform | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    p = await start();
+    browser = await launchChromium();
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    await p?.stop();
+  }, 120_000);
+  return {
+    get p() {
+      if (!p) throw new Error('the platform has not started (read it inside a test)');
+      return p;
+    },
+    get browser() {
+      if (!browser) throw new Error('Chromium has not started (read it inside a test)');
+      return browser;
+    },
+  };
 }

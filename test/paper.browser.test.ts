@@ -5,38 +5,24 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser';
-import { startPlatform, type Platform } from './harness';
+import type { Page } from 'playwright-core';
+import { newConsolePage, sel, submitLogin, withPlatformAndBrowser } from './browser';
+import { startPlatform } from './harness';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'test-results');
-const sel = (name: string) => `[data-test="${name}"]`;
 
-let p: Platform;
-let browser: Browser;
-
-beforeAll(async () => {
-  p = await startPlatform();
-  browser = await launchChromium();
-}, 180_000);
-afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  await p?.stop();
-}, 120_000);
+const suite = withPlatformAndBrowser(() => startPlatform());
 
 async function signIn(username: string, password: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  context.setDefaultTimeout(30_000);
-  const page = await context.newPage();
-  await page.goto(`${p.baseUrl}/console/login`);
-  await page.fill(sel('login-username'), username);
-  await page.fill(sel('login-password'), password);
-  await page.click(sel('login-submit'));
+  const { p, browser } = suite;
+  const page = await newConsolePage(browser);
+  await submitLogin(page, p.baseUrl, username, password);
   await page.waitForURL(/\/console\/bills/);
   return page;
 }
 
 test('a cashier exchanges a bill for paper and voids it from the bill page; the paper page shows the stock', async () => {
+  const { p } = suite;
   const issued = await p.his.issueOutpatient();
   const [bill] = await p.orm.em.fork().getConnection().execute<Array<{ id: number }>>('select id from bill where bill_no = ? and bill_batch_code = ?', [issued.billNo, issued.billBatchCode]);
   const page = await signIn('cashier', 'cashier123');
@@ -74,6 +60,7 @@ test('a cashier exchanges a bill for paper and voids it from the bill page; the 
 });
 
 test('a doctor sees the paper state but no paper buttons, and no 纸质票据 menu entry', async () => {
+  const { p } = suite;
   const issued = await p.his.issueOutpatient();
   const [bill] = await p.orm.em.fork().getConnection().execute<Array<{ id: number }>>('select id from bill where bill_no = ? and bill_batch_code = ?', [issued.billNo, issued.billBatchCode]);
   // A doctor reads only the bills of refunds they are a party to: the cashier starts one naming them.

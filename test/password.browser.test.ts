@@ -4,34 +4,18 @@
  * leads back to it, a weak password is refused under its field in Chinese, a good one lets the
  * user in; logout ends the session on the server. Own platform: it resets a demo user.
  */
-import type { Browser } from 'playwright-core';
-import { launchChromium } from './browser';
+import { newConsolePage, sel, submitLogin, withPlatformAndBrowser } from './browser';
 import { masterKey } from '../common/keys';
 import { SignInService } from '../services/sign-in';
-import { startPlatform, type Platform } from './harness';
+import { startPlatform } from './harness';
 
-const sel = (name: string) => `[data-test="${name}"]`;
-
-let p: Platform;
-let browser: Browser;
-beforeAll(async () => {
-  p = await startPlatform({}, { own: true });
-  browser = await launchChromium();
-}, 180_000);
-afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  await p?.stop();
-}, 120_000);
+const suite = withPlatformAndBrowser(() => startPlatform({}, { own: true }));
 
 test('after a reset the user must choose a new password before anything else; logout ends the session', async () => {
+  const { p, browser } = suite;
   const once = await new SignInService({ orm: p.orm, masterKey: masterKey(p.cfg), cfg: p.cfg }).resetPassword('dept');
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  context.setDefaultTimeout(30_000);
-  const page = await context.newPage();
-  await page.goto(`${p.baseUrl}/console/login`);
-  await page.fill(sel('login-username'), 'dept');
-  await page.fill(sel('login-password'), once);
-  await page.click(sel('login-submit'));
+  const page = await newConsolePage(browser);
+  await submitLogin(page, p.baseUrl, 'dept', once);
   await page.waitForURL(/\/console\/password/);
   await page.locator(`${sel('password-forced')}:has-text("您的密码已被管理员重置")`).waitFor();
   await page.locator(`${sel('password-policy')}:has-text("至少 8 位")`).waitFor();
@@ -53,7 +37,7 @@ test('after a reset the user must choose a new password before anything else; lo
   await page.click(sel('password-submit'));
   await page.waitForURL(/\/console\/bills/);
 
-  const [cookie] = (await context.cookies()).filter((c) => c.name === 'medbill_session');
+  const [cookie] = (await page.context().cookies()).filter((c) => c.name === 'medbill_session');
   expect(cookie.httpOnly).toBe(true);
   expect(cookie.sameSite).toBe('Strict');
   await page.click(sel('logout'));

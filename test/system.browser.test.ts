@@ -13,10 +13,8 @@
  * Own platform: it adds and deactivates a user.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './browser';
+import { launchChromium, newConsoleContext, sel, submitLogin } from './browser';
 import { signIn, startPlatform, type Platform } from './harness';
-
-const sel = (name: string) => `[data-test="${name}"]`;
 
 const USERNAME = 'cash.web';
 const NEW_PASSWORD = 'Web#Cash2026';
@@ -40,8 +38,7 @@ afterAll(async () => {
 }, 120_000);
 
 async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  context.setDefaultTimeout(30_000);
+  const context = await newConsoleContext(browser);
   contexts.push(context);
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -49,10 +46,7 @@ async function newPage(): Promise<Page> {
 }
 
 async function login(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(`${p.baseUrl}/console/login`);
-  await page.fill(sel('login-username'), username);
-  await page.fill(sel('login-password'), password);
-  await page.click(sel('login-submit'));
+  await submitLogin(page, p.baseUrl, username, password);
 }
 
 /** Opens the select and clicks its option (both by data-test). */

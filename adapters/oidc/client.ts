@@ -6,15 +6,10 @@
  * URL. Knows nothing of users or sessions (services/oidc.ts).
  */
 import type * as Oidc from 'openid-client';
+import type { OidcConfig } from '../../config/oidc';
 
-export interface OidcClientSettings {
-  issuer: string;
-  clientId: string;
-  clientSecret: string;
-  redirectUrl: string;
-  postLogoutUrl: string;
-  scopes: string;
-}
+/** What the client needs of `cfg.oidc` (config/oidc.ts). */
+export type OidcClientSettings = Pick<OidcConfig, 'issuer' | 'clientId' | 'clientSecret' | 'redirectUrl' | 'postLogoutUrl' | 'scopes'>;
 
 export interface AuthorizationRequest {
   url: string;

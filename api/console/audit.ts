@@ -68,10 +68,7 @@ export function mountAuditRoutes(router: Router, api: ApiContext): void {
 
   router.get('/api/audit/operations', auth, requirePermission('menu:audit-operations'), handle(async (ctx) => {
     for (const k of Object.keys(ctx.query)) if (!PARAMS.has(k)) throw fieldError(k, '不支持的查询参数');
-    const from = day(ctx, 'dateFrom', '开始日期');
-    const dayTo = day(ctx, 'dateTo', '结束日期');
-    const to = dayTo && new Date(dayTo.getTime() + 86_400_000);
-    if (from && dayTo && from.getTime() > dayTo.getTime()) throw fieldError('dateTo', '结束日期不能早于开始日期');
+    const { from, to } = range(ctx);
     const action = text(ctx, 'action', '操作类型', 48);
     if (action !== undefined && !ACTION.test(action)) throw fieldError('action', '操作类型应为小写字母、数字与连字符（如 login、user-create）');
     const r = await searchOperations(api.deps.orm.em.fork(), {

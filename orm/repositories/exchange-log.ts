@@ -5,22 +5,14 @@
  */
 import { dbNow, type Sql } from '../sql';
 import { dbDate } from '../sql-values';
-import { connectionNow, onConnection, type Db } from './db';
-import { chainRowsAfter, chainSeqsOfMac } from './log-chain';
+import type { ExchangeFields, ExchangeKeys } from '../../domain/audit';
+import type { Db } from './db';
+import { chainRowsAfter, chainSeqsOfMac, logWhere, searchLogRows } from './log-chain';
 
-export interface ExchangeRow {
+/** A row as stored: the clear columns (domain/audit.ts), the key id and ciphertext of the bodies, the chain's macs. */
+export interface ExchangeRow extends ExchangeFields<Date> {
   id?: number;
   seq: number;
-  at: Date;
-  system: string;
-  method: string;
-  direction: string;
-  busNo: string | null;
-  billNo: string | null;
-  refundNo: string | null;
-  orderNo: string | null;
-  resultCode: string;
-  durationMs: number;
   keyId: string;
   /** The SM4 ciphertext (`iv:ciphertext` hex) of the request and answer JSON. */
   body: string;
@@ -97,50 +89,21 @@ export async function exchangeRowById(sql: Sql, id: number): Promise<ExchangeRow
   return r && toRow(r);
 }
 
-export interface ExchangeFilter {
+export interface ExchangeFilter extends ExchangeKeys {
   from?: Date;
   to?: Date;
-  system?: string;
-  method?: string;
-  direction?: string;
-  busNo?: string;
-  billNo?: string;
-  refundNo?: string;
-  orderNo?: string;
-  resultCode?: string;
 }
 
-function whereOf(db: Db, f: ExchangeFilter): { w: string; params: unknown[] } {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (f.from) {
-    where.push('at >= ?');
-    params.push(connectionNow(db, f.from));
-  }
-  if (f.to) {
-    where.push('at < ?');
-    params.push(connectionNow(db, f.to));
-  }
-  const eq = [
+const whereOf = (db: Db, f: ExchangeFilter) =>
+  logWhere(db, f, [
     ['system', f.system], ['method', f.method], ['direction', f.direction], ['bus_no', f.busNo], ['bill_no', f.billNo],
     ['refund_no', f.refundNo], ['order_no', f.orderNo], ['result_code', f.resultCode],
-  ] as const;
-  for (const [col, v] of eq) {
-    if (v === undefined) continue;
-    where.push(`${col} = ?`);
-    params.push(v);
-  }
-  return { w: where.length ? ` where ${where.join(' and ')}` : '', params };
-}
+  ]);
 
 /** One page of the rows matching the filter (clear columns only, no body), newest first, and how many match in all. */
 export async function searchExchangeRows(db: Db, f: ExchangeFilter, page: { offset: number; limit: number }): Promise<{ total: number; rows: ExchangeRow[] }> {
-  const { w, params } = whereOf(db, f);
-  const [c] = await onConnection<Array<{ n: number | string }>>(db, `select count(*) as n from exchange_log${w}`, params);
-  const limit = Math.max(1, Math.min(Math.floor(page.limit), 500));
-  const offset = Math.max(0, Math.floor(page.offset));
-  const rows = await onConnection<Raw[]>(db, `select ${CLEAR} from exchange_log${w} order by seq desc limit ${limit} offset ${offset}`, params);
-  return { total: Number(c?.n ?? 0), rows: rows.map(toRow) };
+  const r = await searchLogRows<Raw>(db, 'exchange_log', CLEAR, whereOf(db, f), page);
+  return { total: r.total, rows: r.rows.map(toRow) };
 }
 
 /** The rows matching the filter with seq > afterSeq, bodies included, oldest first, at most `limit` (for the command-line export; inside the caller's transaction). */

@@ -5,7 +5,7 @@
  * each chain stays linear and gap-free. services/log-chain.ts computes the MACs.
  */
 import { forUpdate, type Sql } from '../sql';
-import { onConnection, type Db } from './db';
+import { connectionNow, onConnection, type Db } from './db';
 
 /**
  * Takes the chain's next `count` positions inside the caller's transaction: the head row is
@@ -48,4 +48,40 @@ export async function chainRowsAfter<T>(db: Db, table: ChainTable, columns: stri
 export async function chainSeqsOfMac(db: Db, table: ChainTable, mac: string): Promise<number[]> {
   const rows = await onConnection<Array<{ seq: number }>>(db, `select seq from ${table} where mac = ? order by seq`, [mac]);
   return rows.map((r) => Number(r.seq));
+}
+
+/** A log search's where clause (` where …`, or empty) and its parameters. */
+export interface LogWhere {
+  w: string;
+  params: unknown[];
+}
+
+/** The where clause of a log search: `at` in [from, to), then each given column equal to its value. */
+export function logWhere(db: Db, range: { from?: Date; to?: Date }, eq: ReadonlyArray<readonly [column: string, value: string | undefined]>): LogWhere {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (range.from) {
+    where.push('at >= ?');
+    params.push(connectionNow(db, range.from));
+  }
+  if (range.to) {
+    where.push('at < ?');
+    params.push(connectionNow(db, range.to));
+  }
+  for (const [col, v] of eq) {
+    if (v === undefined) continue;
+    where.push(`${col} = ?`);
+    params.push(v);
+  }
+  return { w: where.length ? ` where ${where.join(' and ')}` : '', params };
+}
+
+/** One page of `columns` of the rows matching `where` (1-500 rows), newest first, and how many match in all. */
+export async function searchLogRows<T>(db: Db, table: ChainTable, columns: string, where: LogWhere, page: { offset: number; limit: number }): Promise<{ total: number; rows: T[] }> {
+  const { w, params } = where;
+  const [c] = await onConnection<Array<{ n: number | string }>>(db, `select count(*) as n from ${table}${w}`, params);
+  const limit = Math.max(1, Math.min(Math.floor(page.limit), 500));
+  const offset = Math.max(0, Math.floor(page.offset));
+  const rows = await onConnection<T[]>(db, `select ${columns} from ${table}${w} order by seq desc limit ${limit} offset ${offset}`, params);
+  return { total: Number(c?.n ?? 0), rows };
 }

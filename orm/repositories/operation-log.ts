@@ -5,22 +5,15 @@
 import { dbNow, type Sql } from '../sql';
 import { dbDate } from '../sql-values';
 import { connectionNow, onConnection, type Db } from './db';
-import { chainRowsAfter, chainSeqsOfMac } from './log-chain';
+import type { OperationFields, OperationKeys } from '../../domain/audit';
+import { chainRowsAfter, chainSeqsOfMac, logWhere, searchLogRows } from './log-chain';
 
 export { advanceChainHead, chainHead, setChainHead } from './log-chain';
 
-export interface OperationRow {
+/** A row as stored: the columns a person reads (domain/audit.ts), the object before and after as JSON, the chain's macs. */
+export interface OperationRow extends OperationFields<Date> {
   id?: number;
   seq: number;
-  at: Date;
-  username: string;
-  displayName: string | null;
-  address: string | null;
-  action: string;
-  objectType: string | null;
-  objectId: string | null;
-  result: string;
-  detail: string | null;
   beforeJson: string | null;
   afterJson: string | null;
   prevMac: string;
@@ -89,38 +82,16 @@ export async function operationRowAt(db: Db, seq: number): Promise<OperationRow 
   return r && toRow(r);
 }
 
-export interface OperationFilter {
+export interface OperationFilter extends OperationKeys {
   from?: Date;
   to?: Date;
-  username?: string;
-  action?: string;
-  objectType?: string;
-  objectId?: string;
 }
 
 /** One page of the rows matching the filter, newest first, and how many match in all. */
 export async function searchOperationRows(db: Db, f: OperationFilter, page: { offset: number; limit: number }): Promise<{ total: number; rows: OperationRow[] }> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (f.from) {
-    where.push('at >= ?');
-    params.push(connectionNow(db, f.from));
-  }
-  if (f.to) {
-    where.push('at < ?');
-    params.push(connectionNow(db, f.to));
-  }
-  for (const [col, v] of [['username', f.username], ['action', f.action], ['object_type', f.objectType], ['object_id', f.objectId]] as const) {
-    if (v === undefined) continue;
-    where.push(`${col} = ?`);
-    params.push(v);
-  }
-  const w = where.length ? ` where ${where.join(' and ')}` : '';
-  const [c] = await onConnection<Array<{ n: number | string }>>(db, `select count(*) as n from operation_log${w}`, params);
-  const limit = Math.max(1, Math.min(page.limit, 500));
-  const offset = Math.max(0, Math.floor(page.offset));
-  const rows = await onConnection<Raw[]>(db, `select ${COLUMNS} from operation_log${w} order by seq desc limit ${limit} offset ${offset}`, params);
-  return { total: Number(c?.n ?? 0), rows: rows.map(toRow) };
+  const where = logWhere(db, f, [['username', f.username], ['action', f.action], ['object_type', f.objectType], ['object_id', f.objectId]]);
+  const r = await searchLogRows<Raw>(db, 'operation_log', COLUMNS, where, page);
+  return { total: r.total, rows: r.rows.map(toRow) };
 }
 
 /** The first seq after `afterSeq` of a row written at or after `at` (the first row to keep), if any. */

@@ -6,33 +6,17 @@
  */
 import type { PermissionDef, PermissionGroup, RoleKind } from '@domain/permissions';
 import type { DataScopeSetting } from '@domain/access';
+import type { UserSession, UserView } from '@domain/system';
 import { http, request, type RequestOptions } from './http';
 
 export type { DataScopeSetting } from '@domain/access';
 export type { PermissionDef, PermissionGroup, RoleKind } from '@domain/permissions';
+export type { UserSession } from '@domain/system';
 
 type Opts = Omit<RequestOptions, 'method' | 'body' | 'query'>;
 
-export interface SystemUser {
-  id: number;
-  username: string;
-  displayName: string;
-  roles: string[];
-  roleNames: string[];
-  placeCode: string | null;
-  active: boolean;
-  /** The stored scope; null: the roles' default. */
-  scope: DataScopeSetting | null;
-  lastLoginAt: string | null;
-  locked: boolean;
-  lockedUntil: string | null;
-  /** Open sessions now. */
-  sessions: number;
-  mfaEnrolled: boolean;
-  oidcSubject: string | null;
-  mustChangePassword: boolean;
-  createdAt: string;
-}
+/** A user as the server answers it (domain/system.ts). */
+export type SystemUser = UserView;
 
 export interface UserQuery {
   q?: string;
@@ -49,14 +33,6 @@ export interface UserInput {
   placeCode?: string | null;
   scope?: DataScopeSetting | null;
   oidcSubject?: string | null;
-}
-
-export interface UserSession {
-  /** The first 8 characters of the session id. */
-  id: string;
-  createdAt: string;
-  lastSeenAt: string;
-  address: string;
 }
 
 export interface SystemRole {
