@@ -6,37 +6,22 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser';
-import { apiCall, signIn as apiSignIn, startPlatform, type Platform } from './harness';
+import type { Page } from 'playwright-core';
+import { newConsolePage, sel, submitLogin, withPlatformAndBrowser } from './browser';
+import { apiCall, signIn as apiSignIn, startPlatform } from './harness';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'test-results');
-const sel = (name: string) => `[data-test="${name}"]`;
-
-let p: Platform;
-let browser: Browser;
-beforeAll(async () => {
-  p = await startPlatform();
-  browser = await launchChromium();
-}, 180_000);
-afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  await p?.stop();
-}, 120_000);
+const ctx = withPlatformAndBrowser(() => startPlatform());
 
 async function openAs(username: string, password: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  context.setDefaultTimeout(30_000);
-  const page = await context.newPage();
-  await page.goto(`${p.baseUrl}/console/login`);
-  await page.fill(sel('login-username'), username);
-  await page.fill(sel('login-password'), password);
-  await page.click(sel('login-submit'));
+  const page = await newConsolePage(ctx.browser);
+  await submitLogin(page, ctx.p.baseUrl, username, password);
   await page.waitForURL((u) => !u.pathname.endsWith('/login'));
   return page;
 }
 
 test('提交 asks first (cancel sends nothing), then the list shows the submitted requisition; counts carry separators', async () => {
+  const p = ctx.p;
   const api = await apiSignIn(p.baseUrl, 'finance', 'finance123');
   const created = await apiCall(p.baseUrl, api, 'POST', '/api/stock/requisitions', { lines: [{ billKindCode: '0401', quantity: 12000 }], remark: '浏览器测试' });
   expect(created.status).toBe(200);
