@@ -57,3 +57,15 @@ export function withPlatformAndBrowser(start: () => Promise<Platform>): { readon
     },
   };
 }
+
+type DomLike = { document: { getAnimations(): Array<{ playState: string }>; querySelector(s: string): { value?: string } | null } };
+
+/** Waits until no CSS animation or transition runs (a dialog's fade-in is over): before a screenshot. */
+export async function animationsDone(page: Page): Promise<void> {
+  await page.waitForFunction(() => (globalThis as unknown as DomLike).document.getAnimations().every((a) => a.playState !== 'running'));
+}
+
+/** Waits until the input at `selector` holds `value` (set by the page itself, e.g. a field filled from another). */
+export async function inputHolds(page: Page, selector: string, value: string): Promise<void> {
+  await page.waitForFunction(([s, v]) => (globalThis as unknown as DomLike).document.querySelector(s)?.value === v, [selector, value] as const);
+}

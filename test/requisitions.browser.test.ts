@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { newConsolePage, sel, submitLogin, withPlatformAndBrowser } from './browser';
+import { animationsDone, newConsolePage, sel, submitLogin, withPlatformAndBrowser } from './browser';
 import { apiCall, signIn as apiSignIn, startPlatform } from './harness';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'test-results');
@@ -43,7 +43,7 @@ test('提交 asks first (cancel sends nothing), then the list shows the submitte
   expect(asked).toContain(requisitionNo);
   expect(asked).toContain('× 12,000 张');
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  await page.waitForFunction("document.getAnimations().every((a) => a.playState !== 'running')"); // the dialog's fade-in is over
+  await animationsDone(page); // the dialog's fade-in is over
   await page.screenshot({ path: path.join(RESULTS_DIR, 'console-requisition-confirm.png'), fullPage: true });
   await box.getByRole('button', { name: '取消' }).click();
   await box.waitFor({ state: 'hidden' });

@@ -41,6 +41,8 @@ export interface RequestOptions {
   skipAuthRedirect?: boolean;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** A file sent as the body with its own type (the one upload: the 在线开具 Excel import), instead of `body`. */
+  upload?: { data: Blob; type: string };
 }
 
 type UnauthorizedHandler = () => void;
@@ -122,7 +124,8 @@ function toast(text: string): void {
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const { method = 'GET', query, body, silent = false, skipAuthRedirect = false } = options;
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.upload) headers['Content-Type'] = options.upload.type;
+  else if (body !== undefined) headers['Content-Type'] = 'application/json';
 
   const controller = new AbortController();
   const timeout = setTimeout(() => controller.abort(new DOMException('timeout', 'TimeoutError')), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
@@ -134,7 +137,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     res = await fetch(`${API_BASE}${path}${buildQuery(query)}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: options.upload ? options.upload.data : body === undefined ? undefined : JSON.stringify(body),
       credentials: 'same-origin',
       signal: controller.signal,
     });

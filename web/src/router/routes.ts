@@ -97,6 +97,12 @@ export const layoutChildren: RouteRecordRaw[] = [
     meta: { title: '退费流程配置', icon: SetUp, menu: true, order: 21, perm: 'menu:refund-chains' },
   },
   {
+    path: 'online-issue',
+    name: 'online-issue',
+    component: () => import('@/views/online-issue/index.vue'),
+    meta: { title: '在线开具', icon: Document, menu: true, order: 12, perm: 'menu:online-issue' },
+  },
+  {
     path: 'requisitions',
     name: 'requisitions',
     component: () => import('@/views/requisitions/index.vue'),
