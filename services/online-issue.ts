@@ -196,3 +196,16 @@ export async function readImport(file: Buffer): Promise<ImportReading> {
   }
   return { bills, refused };
 }
+
+/** A refusal of an imported bill as the person who filled the sheet reads it: the row and the column. */
+export function importReason(rows: number[], e: DomainError): string {
+  const field = e.field ?? '';
+  const text = field && e.message.startsWith(`${field}:`) ? e.message.slice(field.length + 1).trim() : e.message;
+  const label = (key: string) => IMPORT_COLUMNS.find(([k]) => k === key)?.[1];
+  const item = /^items\[(\d+)\]\.(\w+)$/.exec(field);
+  if (item && rows[Number(item[1])] !== undefined) return `第 ${rows[Number(item[1])]} 行「${label(item[2] === 'amt' ? 'amt' : 'chargeCode') ?? item[2]}」：${text}`;
+  if (/^payments/.test(field)) return `第 ${rows.join('、')} 行「${label('payChannelCode')}」：${text}`;
+  if (field === 'items') return `第 ${rows.join('、')} 行「${label('amt')}」：${text}`;
+  if (label(field)) return `第 ${rows.join('、')} 行「${label(field)}」：${text}`;
+  return `第 ${rows.join('、')} 行：${e.message}`;
+}

@@ -25,7 +25,7 @@ import { typedYuan, ONLINE_MAX_ITEMS, ONLINE_MAX_PAYMENTS, type OnlineBill } fro
 import { pointInScope } from '../../domain/access';
 import { firstHospitalId, businessCategories, codeMappings, itemGroups, type BusinessCategoryRow, type CodeMappingRow, type ItemGroupRow } from '../../orm/repositories/basic-data';
 import { PAY_CHANNELS } from '../../services/delivery';
-import { checkOnlineBill, ensureConsoleApp, importTemplate, readImport, type ImportRefusal } from '../../services/online-issue';
+import { checkOnlineBill, ensureConsoleApp, importReason, importTemplate, readImport, type ImportRefusal } from '../../services/online-issue';
 import { Bill } from '../../orm/entities';
 import { issueViaHis } from '../his/issue';
 import { HttpError, readJson, readRawBody, sendError } from '../http';
@@ -188,7 +188,7 @@ export function mountOnlineIssueRoutes(router: Router, api: ApiContext): void {
       } catch (e) {
         if (!(e instanceof DomainError)) throw e;
         const named = consoleFieldError(e) as DomainError;
-        refused.push({ rows: r.rows, key: r.bill.key, code: named.code, reason: `第 ${r.rows.join('、')} 行：${named.message}` });
+        refused.push({ rows: r.rows, key: r.bill.key, code: named.code, reason: importReason(r.rows, named) });
       }
     }
     refused.sort((a, b) => a.rows[0] - b.rows[0]);
@@ -200,7 +200,8 @@ export function mountOnlineIssueRoutes(router: Router, api: ApiContext): void {
         issued.push({ ...view(a), result: 'issued', bill: await issue(u, a.bill) });
       } catch (e) {
         if (!(e instanceof DomainError)) throw e;
-        refused.push({ rows: a.rows, key: a.bill.key, code: e.code, reason: `第 ${a.rows.join('、')} 行：${e.message}` });
+        const named = consoleFieldError(e) as DomainError;
+        refused.push({ rows: a.rows, key: a.bill.key, code: named.code, reason: importReason(a.rows, named) });
       }
     }
     return { mode, issued, refused };
