@@ -22,6 +22,7 @@ import { mountH5Routes } from './h5/routes';
 import { mountNoticeRoutes } from './console/notices';
 import { mountStockRoutes } from './console/stock';
 import { mountOnlineIssueRoutes } from './console/online-issue';
+import { mountSealRoutes } from './console/seals';
 import { mountUploadRoutes } from './console/upload';
 import { mountSystemRoutes } from './console/system';
 import { mountAuditRoutes } from './console/audit';
@@ -71,6 +72,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountBasicDataRoutes(router, api);
   mountStockRoutes(router, api);
   mountOnlineIssueRoutes(router, api);
+  mountSealRoutes(router, api);
   mountUploadRoutes(router, api);
   mountSystemRoutes(router, api);
   mountAuditRoutes(router, api);

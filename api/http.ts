@@ -55,6 +55,7 @@ const HTTP_STATUS: Partial<Record<DomainError['code'], number>> = {
   E0066: 409,
   E0067: 409,
   E0068: 409,
+  E0070: 409,
   E0090: 404,
   E0091: 422,
   E0092: 409,

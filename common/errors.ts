@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'E0067' // billing point: change refused (nesting cycle, delete or deactivate in use, duplicate code)
   | 'E0068' // the fiscal platform refused the requisition (its reason in the message)
   | 'E0069' // number-continuity audit: a number counted twice or missing
+  | 'E0070' // seal: refused by a rule (two seals of one kind valid at once, not a usable PNG image)
   | 'E0050' // issuance still in progress (retry with the same busNo)
   | 'E0060' // the fiscal platform is unavailable (outage, timeout): try again later
   | 'E0061' // the fiscal platform refused the request (its code and reason in the message)

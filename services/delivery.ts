@@ -1,4 +1,6 @@
 /** A bill's delivery after issue (the issue workflow's activities, activities/delivery.ts): the layout file and the patient notices. */
+import { billSeal } from './seals';
+import { recordBillSeal } from '../orm/repositories/seals';
 import * as fs from 'node:fs/promises';
 import { dbDate } from '../orm/sql-values';
 import * as path from 'node:path';
@@ -107,6 +109,8 @@ async function renderLayout(deps: Deps, bill: BillRow): Promise<string> {
   const [items, payments] = await Promise.all([itemsOfBill(deps.orm.em, bill.id), paymentsOfBill(deps.orm.em, bill.id)]);
   const extra = bill.extra ? JSON.parse(bill.extra) : {};
   const ref = { billBatchCode: bill.bill_batch_code, billNo: bill.bill_no, random: bill.random };
+  // The finance seal valid when the bill was issued (印章管理); the file is written once, so a later seal never changes it.
+  const seal = await billSeal(deps.orm.em, Number(bill.hospital_id), dbDate(bill.issued_at));
   const pdf = await deps.layout.pdf(
     {
       hospitalName: bill.hospital_name,
@@ -136,6 +140,7 @@ async function renderLayout(deps: Deps, bill: BillRow): Promise<string> {
       relatedBillBatchCode: bill.related_code ?? undefined,
       relatedBillNo: bill.related_no ?? undefined,
       signatureHex: bill.signature,
+      ...(seal ? { sealImage: { pngBase64: seal.pngBase64 } } : {}),
     },
     { fontPath: deps.cfg.layout.fontPath },
   );
@@ -146,6 +151,7 @@ async function renderLayout(deps: Deps, bill: BillRow): Promise<string> {
   await fs.writeFile(tmp, pdf);
   await fs.rename(tmp, abs);
   const sha = createHash('sha256').update(pdf).digest('hex');
+  await recordBillSeal(deps.orm.em, bill.id, seal?.id ?? null);
   await recordLayoutFile(deps.orm.em, bill.id, rel, sha);
   return rel;
 }

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { loadConfig } from '../../config';
 import { cjkFont } from './cjk-font';
 import { billTitle, LayoutBill, maskIdCard, renderBillPdf } from './render-bill-pdf';
+import { matrixToPng } from './qr';
 
 // The font the application would use (MEDBILL_FONT or the first one installed).
 const fontPath = loadConfig(process.env).layout.fontPath;
@@ -268,6 +269,14 @@ describe('renderBillPdf', () => {
     expect(noHospitalNo).not.toContain('住院号');
   });
 
+  /** A filled disc inscribed in its square (a seal image as 印章管理 stores it), as a PNG. */
+  function roundSealPng(): string {
+    const size = 64;
+    const dark = new Uint8Array(size * size);
+    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) dark[y * size + x] = (x - size / 2 + 0.5) ** 2 + (y - size / 2 + 0.5) ** 2 <= (size / 2) ** 2 ? 1 : 0;
+    return matrixToPng({ size, dark }, 4, 0).toString('base64');
+  }
+
   describe('puts no text under the hospital seal (rendered: text alone and seal alone, then compared pixel by pixel)', () => {
     const cases: Array<[string, LayoutBill]> = [
       [
@@ -288,6 +297,20 @@ describe('renderBillPdf', () => {
         }),
       ],
       ['an inpatient insured bill with every field', inpatient()],
+      ['the same red bill printing the seal image of 印章管理 (a round seal on white)', { ...bill(12, {
+          isScarlet: true,
+          billNo: '0000012399',
+          relatedBillBatchCode: '33010124',
+          relatedBillNo: '0000012345',
+          payments: [
+            { channelName: '医保', amount: '600.00' },
+            { channelName: '微信', amount: '234.50' },
+            { channelName: '支付宝', amount: '100.00' },
+            { channelName: '现金', amount: '100.00' },
+            { channelName: '银联卡', amount: '200.00' },
+          ],
+          remark: '患者于门诊一楼收费处办理退费，原票据已收回作废；如有疑问请致电医院财务科 0571-88888888，工作时间周一至周五。'.repeat(2),
+        }), sealImage: { pngBase64: roundSealPng() } }],
     ];
     it.each(cases)('%s', async (_, b) => {
       const text = rasterise(await renderBillPdf(b, { fontPath, only: 'text' }));

@@ -71,6 +71,11 @@ export interface LayoutBill {
   hospitalDays?: string;
   /** The insurance split as the HIS sent it (yuan text); each part is printed when present. */
   settlement?: Partial<Record<SettlementPart, string>>;
+  /**
+   * The hospital's finance seal valid at the issue time (印章管理): a PNG, drawn in the seal's
+   * circle instead of the seal drawn from the hospital's name.
+   */
+  sealImage?: { pngBase64: string };
 }
 
 /** The parts of the insurance split, in the order and with the labels the bill prints them. */
@@ -369,6 +374,18 @@ function hospitalSeal(doc: Doc, name: string, cx: number, cy: number, r: number)
   if (layer) layer.inSeal = false;
 }
 
+/** The hospital's seal as its image (a PNG from 印章管理), fitted into the seal's circle. */
+function sealPicture(doc: Doc, pngBase64: string, cx: number, cy: number, r: number): void {
+  const layer = LAYERS.get(doc);
+  if (layer?.only === 'text') return;
+  if (layer) layer.inSeal = true;
+  doc.save();
+  doc.opacity(0.85);
+  doc.image(Buffer.from(pngBase64, 'base64'), cx - r, cy - r, { fit: [2 * r, 2 * r], align: 'center', valign: 'center' });
+  doc.restore();
+  if (layer) layer.inSeal = false;
+}
+
 /** The fiscal supervision seal: an oval with 财政票据监制章 along the top and the supervisor. */
 function supervisionSeal(doc: Doc, region: string, cx: number, cy: number, rx: number, ry: number): void {
   doc.save();
@@ -595,7 +612,8 @@ function facePage(doc: Doc, ctx: PageCtx, faceItems: Array<LayoutItem | string>)
   field(doc, '收款单位（章）', fit(doc, bill.hospitalName, nameRoom, 9), LEFT, by, 9);
   field(doc, '复核人', bill.checker ?? '', RIGHT - 250, by, 9);
   field(doc, '收款人', bill.payee, RIGHT - 120, by, 9);
-  hospitalSeal(doc, bill.hospitalName, seal.cx, seal.cy, seal.r);
+  if (bill.sealImage) sealPicture(doc, bill.sealImage.pngBase64, seal.cx, seal.cy, seal.r);
+  else hospitalSeal(doc, bill.hospitalName, seal.cx, seal.cy, seal.r);
 }
 
 /**

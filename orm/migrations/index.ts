@@ -22,6 +22,7 @@ import { Migration20261205000030_mfa } from './Migration20261205000030_mfa';
 import { Migration20261205000040_exchange_log } from './Migration20261205000040_exchange_log';
 import { Migration20261206000010_oidc } from './Migration20261206000010_oidc';
 import { Migration20261207000010_online_issue } from './Migration20261207000010_online_issue';
+import { Migration20261207000020_seals } from './Migration20261207000020_seals';
 
 export const migrationsList = [
   { name: 'Migration20261122000001_initial', class: Migration20261122000001_initial },
@@ -47,4 +48,5 @@ export const migrationsList = [
   { name: 'Migration20261205000040_exchange_log', class: Migration20261205000040_exchange_log },
   { name: 'Migration20261206000010_oidc', class: Migration20261206000010_oidc },
   { name: 'Migration20261207000010_online_issue', class: Migration20261207000010_online_issue },
+  { name: 'Migration20261207000020_seals', class: Migration20261207000020_seals },
 ];

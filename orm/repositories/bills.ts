@@ -75,6 +75,7 @@ export function paymentsOfBill(db: Db, billId: number): Promise<BillPaymentRow[]
 /** A bill with what its layout file and its notices show (hospital, point, kind, related bill). */
 export interface DeliveryBillRow {
   id: number;
+  hospital_id: number;
   bill_batch_code: string;
   bill_no: string;
   random: string;
@@ -108,7 +109,7 @@ export interface DeliveryBillRow {
 export async function billForDelivery(db: Db, billId: number): Promise<DeliveryBillRow | undefined> {
   const [row] = await onConnection<DeliveryBillRow[]>(
     db,
-    `select b.id, b.bill_batch_code, b.bill_no, b.random, b.issued_at, b.payer, b.id_card_no, b.patient_no, b.bus_no, b.bus_type,
+    `select b.id, b.hospital_id, b.bill_batch_code, b.bill_no, b.random, b.issued_at, b.payer, b.id_card_no, b.patient_no, b.bus_no, b.bus_type,
             b.payee, b.checker, b.author, b.total_amt, b.remark, b.extra, b.state, b.is_scarlet, b.signature, b.tel, b.email,
             b.open_id, b.layout_path, h.name as hospital_name, h.region_code, p.name as place_name, k.name as kind_name,
             r.bill_batch_code as related_code, r.bill_no as related_no

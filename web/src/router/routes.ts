@@ -62,6 +62,12 @@ export const layoutChildren: RouteRecordRaw[] = [
     meta: { title: '基础数据', icon: Files, menu: true, order: 50, perm: 'menu:basic-data' },
   },
   {
+    path: 'seals',
+    name: 'seals',
+    component: () => import('@/views/seals/index.vue'),
+    meta: { title: '印章管理', icon: Notebook, menu: true, order: 52, perm: 'menu:seals' },
+  },
+  {
     path: 'code-mapping',
     name: 'code-mapping',
     component: () => import('@/views/code-mapping/index.vue'),
