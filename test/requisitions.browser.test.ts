@@ -58,7 +58,7 @@ test('提交 asks first (cancel sends nothing), then the list shows the submitte
   expect(asked).toContain(requisitionNo);
   expect(asked).toContain('× 12,000 张');
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running')); // the dialog's fade-in is over
+  await page.waitForFunction("document.getAnimations().every((a) => a.playState !== 'running')"); // the dialog's fade-in is over
   await page.screenshot({ path: path.join(RESULTS_DIR, 'console-requisition-confirm.png'), fullPage: true });
   await box.getByRole('button', { name: '取消' }).click();
   await box.waitFor({ state: 'hidden' });
