@@ -143,10 +143,14 @@ function describeFinance(q: FinanceQuery, by?: ReportParam): string {
 const channelName = (code: string) => PAY_CHANNELS[code] ?? code;
 const channelKey = (code: string) => `ch${code}`;
 const categoryName = (q: FinanceQuery, busType: string) => q.categories.get(busType) ?? BUS_TYPES[busType] ?? busType;
-/** A bill's 开票员: the mapped user, or the HIS cashier code marked 未对照. */
+/** The operator the refund process reverses and reissues bills as (activities/refund.ts: `退费 {refundNo}`). */
+const REFUND_OPERATOR = /^退费 [A-Za-z0-9_-]+$/;
+/** A bill's 开票员: the mapped user; the refund process (its red bills and reissues, one group); or the HIS cashier code marked 未对照. */
 const collectorOf = (q: FinanceQuery, payee: string) => {
   const c = q.collectors.get(payee);
-  return c ? { key: c.username, name: c.displayName } : { key: `~${payee}`, name: `${payee}（未对照）` };
+  if (c) return { key: c.username, name: c.displayName };
+  if (REFUND_OPERATOR.test(payee)) return { key: '~refund', name: '退费流程（自动冲红、重开）' };
+  return { key: `~${payee}`, name: `${payee}（未对照）` };
 };
 const scarlet = (b: FinanceBillRow) => Boolean(Number(b.is_scarlet));
 const when = (v: unknown) => (v === null || v === undefined || v === '' ? '' : chinaTime(dbDate(v as string)).text);
