@@ -169,8 +169,8 @@ test('医疗电子票据汇总表: per 开票员 of the mapping and category, pe
   expect(String(ws.getRow(4).getCell(1).value)).toContain('开票员：全部');
   // Two header rows (the groups above the channels, 开票 and 冲红), frozen with the key columns.
   expect(ws.getRow(5).getCell(1).value).toBe('开票员');
-  expect(ws.getRow(6).getCell(4).value).toBe(channelCols[0].header);
-  expect(ws.getRow(5).getCell(4).value).toBe('交费渠道');
+  expect(ws.getRow(6).getCell(3).value).toBe(channelCols[0].header);
+  expect(ws.getRow(5).getCell(3).value).toBe('交费渠道');
   expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 6, xSplit: 2 });
   const last = ws.getRow(ws.rowCount);
   expect(last.getCell(1).value).toBe(t._subtotal);
@@ -259,7 +259,7 @@ test('退费台账: every refund of the period with its approvers and money stat
   const r = await report('finance', 'refund-ledger');
   expect(body(r).map((x) => x.refundNo).sort()).toEqual(refunds.map((x) => x.refund_no).sort());
   expect(fen(total(r).amount)).toBe(refunds.reduce((s, x) => s + Number(x.amount), 0));
-  expect(total(r)._subtotal).toBe(`合计（${refunds.length} 笔，其中退款成功 1 笔 25.50 元）`);
+  expect(total(r)._subtotal).toBe(`合计（${refunds.length} 笔；已退款 1 笔 25.50 元）`);
   const done = body(r).find((x) => x.refundNo === refundDone)!;
   expect(done).toMatchObject({ amount: '25.50', channel: '微信支付', state: '已完成', moneyState: '退款成功', approvers: '门诊医生 张伟、财务科 王会计', collector: '门诊收费员 李敏', patient: '张三' });
   expect(done.moneyAt).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
@@ -270,7 +270,7 @@ test('退费台账: every refund of the period with its approvers and money stat
   const ws = await xlsx('finance', 'refund-ledger');
   expect(ws.getRow(1).getCell(1).value).toBe('退费台账');
   expect(ws.getRow(3).getCell(1).value).toBe(`统计期间：${today()} 至 ${today()}`);
-  expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 5, xSplit: 1 });
+  expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 5, xSplit: 3 });
   expect(ws.getRow(5).getCell(1).value).toBe('退费单号');
 });
 

@@ -223,12 +223,12 @@ async function sqlTotal(api: ApiContext, q: FinanceQuery, label: (t: { count: nu
   return row;
 }
 
+const NET: ReportColumn = { key: 'netAmt', header: '合计金额', width: 11, money: true };
 const COUNTS: ReportColumn[] = [
-  { key: 'issuedCount', header: '开票份数', width: 7, group: '开票' },
+  { key: 'issuedCount', header: '开票份数', width: 6, group: '开票' },
   { key: 'issuedAmt', header: '开票金额', width: 11, money: true, group: '开票' },
-  { key: 'redCount', header: '冲红份数', width: 7, group: '冲红' },
+  { key: 'redCount', header: '冲红份数', width: 6, group: '冲红' },
   { key: 'redAmt', header: '冲红金额', width: 11, money: true, group: '冲红' },
-  { key: 'netAmt', header: '合计金额', width: 11, money: true },
 ];
 
 // ---- 医疗电子票据汇总表 ----
@@ -241,15 +241,17 @@ const billSummary: ReportDef<FinanceQuery> = {
   params: COMMON_PARAMS,
   parse: (q, user, api) => parseFinance(q, user, api, 366),
   describe: (q) => describeFinance(q),
+  // The amounts first (the channels, their sum, issued and red), the bill kind after them: the money fits 1440 px.
   columns: [
-    { key: 'collector', header: '开票员', width: 12, fixed: true },
-    { key: 'busType', header: '业务类别', width: 9, fixed: true },
-    { key: 'kindName', header: '票据种类', width: 15 },
+    { key: 'collector', header: '开票员', width: 16, fixed: true },
+    { key: 'busType', header: '业务类别', width: 8, fixed: true },
+    NET,
     ...COUNTS,
+    { key: 'kindName', header: '票据种类', width: 20 },
   ],
   async columnsFor(api, q) {
-    const [a, b, c, ...rest] = this.columns;
-    return [a, b, c, ...(await channelColumns(api, q)), ...rest];
+    const [a, b, ...rest] = this.columns;
+    return [a, b, ...(await channelColumns(api, q)), ...rest];
   },
   async *rows(api, q) {
     const groups = new Map<string, { collector: { key: string; name: string }; busType: string; kindName: string; kindCode: string; tally: Tally }>();
@@ -408,6 +410,7 @@ const unitCharges: ReportDef<FinanceQuery> = {
   columns: [
     { key: 'unit', header: '开票点/科室', width: 18, fixed: true },
     { key: 'busType', header: '业务类别', width: 10, fixed: true },
+    NET,
     ...COUNTS,
   ],
   async columnsFor(_api, q) {
@@ -469,8 +472,8 @@ const refundLedger: ReportDef<FinanceQuery> = {
   describe: (q) => describeFinance(q),
   columns: [
     { key: 'refundNo', header: '退费单号', width: 16, fixed: true },
-    { key: 'createdAt', header: '申请时间', width: 17 },
-    { key: 'billNo', header: '原票据号码', width: 11 },
+    { key: 'billNo', header: '原票据号码', width: 11, fixed: true },
+    { key: 'createdAt', header: '申请时间', width: 17, fixed: true },
     { key: 'patient', header: '患者', width: 7 },
     { key: 'amount', header: '退费金额', width: 10, money: true },
     { key: 'channel', header: '退款渠道', width: 8 },
@@ -520,7 +523,7 @@ const refundLedger: ReportDef<FinanceQuery> = {
   },
   async total(api, q) {
     const t = await refundLedgerTotals(api.deps.orm.em, q);
-    return { _subtotal: `合计（${t.count} 笔，其中退款成功 ${t.paidCount} 笔 ${formatYuan(t.paidAmount)} 元）`, amount: t.amount };
+    return { _subtotal: `合计（${t.count} 笔；已退款 ${t.paidCount} 笔 ${formatYuan(t.paidAmount)} 元）`, amount: t.amount };
   },
 };
 
