@@ -293,6 +293,9 @@ test('every export is an operation-log entry; every parameter is bounded and che
   await bad('finance', 'refund-ledger', `dateFrom=${today()}`, 'dateTo');
   await bad('finance', 'daily-detail', `dateFrom=2026-02-30&dateTo=${today()}`, 'dateFrom');
   await bad('cashier', 'daily-detail', `${q()}&placeCode=ZY01`, 'placeCode', 403);
+  // The older bill listings too: two points, or an over-long code, are a 400 (not a 5xx from the query).
+  await bad('finance', 'bills-by-place', `${q()}&placeCode=MZ01&placeCode=ZY01`, 'placeCode');
+  await bad('finance', 'usage-per-point', `${q()}&placeCode=${'Z'.repeat(40)}`, 'placeCode');
   // The export checks the same way before writing a byte (and logs nothing for a refused one).
   const before = (await db<Array<{ id: number }>>("select id from operation_log where action = 'report-export'")).length;
   const x = await fetch(`${p.baseUrl}/api/reports/ebill-summary/export?${q()}&busType=99`, { headers: { cookie: await login('finance') } });

@@ -67,6 +67,8 @@ export function dateRange(q: Record<string, string | undefined>, maxDays = 366):
 
 /** A report covers the billing point asked for if it is in the user's scope (services/access.ts), else the user's own point; finance, audit and admin the hospital. */
 export function scopedPlace(q: Record<string, string | undefined>, user: SessionUser): string | undefined {
+  const v: unknown = q.placeCode;
+  if (v !== undefined && v !== '' && (typeof v !== 'string' || v.length > 32)) throw new HttpError(400, 'E0010', 'placeCode: 请选择一个开票点（编码不超过 32 个字符）', 'placeCode');
   return placeFilter(user, q.placeCode || undefined);
 }
 
