@@ -161,6 +161,9 @@ test('医疗电子票据汇总表: per 开票员 of the mapping and category, pe
   const mz = await dbBills("and p.code = 'MZ01'");
   expect(fen(total(await report('cashier', 'ebill-summary')).netAmt)).toBe(mz.amount);
   expect(fen(total(await report('cashier', 'ebill-summary')).netAmt)).toBe((await listed('cashier')).amount);
+  // The cashier's export says which point it covers (their own, though none was asked for).
+  expect(String((await xlsx('cashier', 'ebill-summary')).getRow(4).getCell(1).value)).toContain('开票点：MZ01');
+  expect(String((await xlsx('cashier', 'bills-by-payee')).getRow(4).getCell(1).value)).toContain('开票点：MZ01');
 
   const ws = await xlsx('finance', 'ebill-summary');
   expect(ws.getRow(1).getCell(1).value).toBe('医疗电子票据汇总表');

@@ -338,7 +338,11 @@ export function mountReportRoutes(router: Router, api: ApiContext): void {
       period: periodOf(query, def),
       filters: def.describe
         ? def.describe(q)
-        : def.params.filter((p) => p.type !== 'date').map((p) => `${p.label}：${query[p.name] || '全部'}`).join('；'),
+        : def.params
+            .filter((p) => p.type !== 'date')
+            // the point the report covers after the data scope (a cashier's own), not only the one asked for
+            .map((p) => `${p.label}：${(p.type === 'place' ? (q as { placeCode?: string }).placeCode : query[p.name]) || '全部'}`)
+            .join('；'),
       exportedBy: `${u.displayName}（${u.username}） ${now.date} ${now.time}`,
     });
     heading().then((h) => writeXlsx(api, def, q, out, h)).catch((e) => {
