@@ -62,7 +62,7 @@ async function main() {
   const api = { deps: { orm } } as unknown as ApiContext;
   const def = REPORTS.find((r) => r.id === 'bills-by-place')!;
   const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
-  const q = def.parse({ dateFrom: today, dateTo: today }, { id: 1, username: 'bench', displayName: 'bench', roles: ['finance'], roleNames: ['财务'], roleKinds: ['business'], permissions: [], scope: { kind: 'hospital' }, scopeSetting: null, mfa: { required: false, enrolled: false } });
+  const q = def.parse({ dateFrom: today, dateTo: today }, { id: 1, username: 'bench', displayName: 'bench', roles: ['finance'], roleNames: ['财务'], roleKinds: ['business'], permissions: [], scope: { kind: 'hospital' }, scopeSetting: null, mfa: { required: false, enrolled: false } }, api);
   // The bench's bills are stamped "now minus up to an hour": move the range a day back to cover them.
   (q as { from: Date }).from = new Date((q as { from: Date }).from.getTime() - 86_400_000);
 
@@ -74,7 +74,7 @@ async function main() {
   const file = path.join(dir, 'report.xlsx');
   const out = fs.createWriteStream(file);
   const t1 = Date.now();
-  const written = await writeXlsx(api, def, q, out);
+  const written = await writeXlsx(api, def, q, out, { hospital: 'bench', period: `统计期间：${today} 至 ${today}`, filters: '', exportedBy: 'bench' });
   await new Promise<void>((resolve) => (out.writableFinished ? resolve() : out.on('finish', () => resolve())));
   const secs = (Date.now() - t1) / 1000;
   clearInterval(sampler);

@@ -69,6 +69,21 @@ export function placeFilter(v: Viewer, requested?: string): string | undefined {
   return s.kind === 'points' && s.points.length ? s.points[0] : '-';
 }
 
+/**
+ * The billing points a read over several points (the finance reports) covers: the one asked for
+ * if in scope; undefined is the whole hospital; else every point of the viewer's scope (`['-']`,
+ * which matches nothing, when there is none).
+ */
+export function placesFilter(v: Viewer, requested?: string): string[] | undefined {
+  const s = dataScope(v);
+  if (requested) {
+    assertPoint(v, requested);
+    return [requested];
+  }
+  if (s.kind === 'hospital') return undefined;
+  return s.kind === 'points' && s.points.length ? [...s.points] : ['-'];
+}
+
 /** Refuses (E0005, naming `placeCode`) a billing point outside the viewer's scope. */
 export function assertPoint(v: Viewer, placeCode: string): void {
   if (!pointInScope(v, placeCode)) {

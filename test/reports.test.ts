@@ -58,8 +58,13 @@ test('开票点汇总表 lists the period by point with subtotals and a total; t
   await wb.xlsx.load(Buffer.from(await x.arrayBuffer()) as unknown as ArrayBuffer);
   const ws = wb.worksheets[0];
   expect(ws.name).toBe('开票点汇总表');
-  expect(ws.getRow(1).getCell(1).value).toBe('业务日期');
-  expect(ws.rowCount).toBe(1 + r.rows.length);
+  // Title, hospital, period, filters, then the header (frozen below it).
+  expect(ws.getRow(1).getCell(1).value).toBe('开票点汇总表');
+  expect(ws.getRow(2).getCell(1).value).toBe('单位：示范市第一人民医院');
+  expect(ws.getRow(3).getCell(1).value).toBe(`统计期间：${today()} 至 ${today()}`);
+  expect(ws.getRow(5).getCell(1).value).toBe('业务日期');
+  expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 5 });
+  expect(ws.rowCount).toBe(5 + r.rows.length);
   const last = ws.getRow(ws.rowCount);
   expect(last.getCell(1).value).toBe('合计（4 张）');
   const amountCol = r.columns.findIndex((c) => c.key === 'totalAmt') + 1;
@@ -178,7 +183,7 @@ test('stock reports: 库存结余 equals the points\' unused numbers, 领用存 
   const x = await get(finance, `/api/reports/usage-per-point/export?${q}`);
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(Buffer.from(await x.arrayBuffer()) as unknown as ArrayBuffer);
-  expect(wb.worksheets[0].getRow(1).getCell(3).value).toBe('期初结余');
+  expect(wb.worksheets[0].getRow(5).getCell(3).value).toBe('期初结余');
   const cashier = await login('cashier', 'cashier123');
   expect((await get(cashier, '/api/reports/stock-balance')).status).toBe(403);
 });

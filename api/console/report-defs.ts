@@ -11,6 +11,10 @@ export interface ReportColumn {
   width?: number;
   /** amounts in fen: shown and exported as yuan with 2 places */
   money?: boolean;
+  /** A header above this column and its neighbours of the same group (交费渠道, 开票, 冲红). */
+  group?: string;
+  /** A key column kept at the left (fixed in the preview, frozen in Excel); the fixed columns come first. */
+  fixed?: boolean;
 }
 
 export type ReportRow = Record<string, string | number | null | undefined> & { _subtotal?: string };
@@ -18,8 +22,13 @@ export type ReportRow = Record<string, string | number | null | undefined> & { _
 export interface ReportParam {
   name: string;
   label: string;
-  type: 'date' | 'place' | 'text';
+  /** `select`: one of `options` (listed with the reports: collectors, business categories, or fixed choices). */
+  type: 'date' | 'place' | 'text' | 'select';
   required?: boolean;
+  /** For `select`: the choices, or the name of a list the API fills in (`collectors`, `busTypes`). */
+  options?: Array<{ value: string; label: string }> | 'collectors' | 'busTypes';
+  /** For `select` with fixed choices: the one picked at first. */
+  default?: string;
 }
 
 export interface ReportDef<Q = Record<string, string | undefined>> {
@@ -29,9 +38,15 @@ export interface ReportDef<Q = Record<string, string | undefined>> {
   /** The permission that opens it (domain/permissions.ts). */
   permission: string;
   params: ReportParam[];
-  parse(q: Record<string, string | undefined>, user: SessionUser): Q;
+  parse(q: Record<string, string | undefined>, user: SessionUser, api: ApiContext): Q | Promise<Q>;
   columns: ReportColumn[];
+  /** Columns that depend on the data (one per pay channel of the period); default `columns`. */
+  columnsFor?(api: ApiContext, q: Q): Promise<ReportColumn[]>;
   rows(api: ApiContext, q: Q): AsyncIterable<ReportRow>;
+  /** The grand total, read apart from the rows so the preview shows it even when it lists only the first rows. */
+  total?(api: ApiContext, q: Q): Promise<ReportRow>;
+  /** What the parameters chose, in words, for the export's heading (开票点：全部；开票员：…). */
+  describe?(q: Q): string;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -52,6 +67,8 @@ export function dateRange(q: Record<string, string | undefined>, maxDays = 366):
 
 /** A report covers the billing point asked for if it is in the user's scope (services/access.ts), else the user's own point; finance, audit and admin the hospital. */
 export function scopedPlace(q: Record<string, string | undefined>, user: SessionUser): string | undefined {
+  const v: unknown = q.placeCode;
+  if (v !== undefined && v !== '' && (typeof v !== 'string' || v.length > 32)) throw new HttpError(400, 'E0010', 'placeCode: 请选择一个开票点（编码不超过 32 个字符）', 'placeCode');
   return placeFilter(user, q.placeCode || undefined);
 }
 

@@ -18,6 +18,8 @@ import { HttpError, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requirePermission, requireUser, type SessionUser } from './auth';
 import { registerStockReports } from './stock-reports';
+import { financeOptions, registerFinanceReports } from './finance-reports';
+import { firstHospitalName } from '../../orm/repositories/finance-reports';
 import { billListingGroups, billListingPage, type BillReportRow } from '../../orm/repositories/reports';
 import { collectorNames } from '../../orm/repositories/rbac';
 import { dateRange, REPORTS, scopedPlace, type ReportColumn, type ReportDef, type ReportRow } from './report-defs';
@@ -135,23 +137,98 @@ REPORTS.push(billListing('bills-by-place', '开票点汇总表', 'place'), billL
 
 const cellValue = (c: ReportColumn, v: unknown) => (c.money && typeof v === 'number' ? formatYuan(v) : (v ?? ''));
 
-/** Streams a report as an .xlsx workbook into `out` (one sheet; subtotal rows in bold). */
-export async function writeXlsx(api: ApiContext, def: ReportDef<any>, q: unknown, out: NodeJS.WritableStream): Promise<number> {
+/** A report's columns for these parameters (some depend on the data: one per pay channel of the period). */
+export const columnsOf = async (api: ApiContext, def: ReportDef<any>, q: unknown): Promise<ReportColumn[]> => (def.columnsFor ? def.columnsFor(api, q) : def.columns);
+
+/** Every row of a report, the grand total (read apart, `total`) last. */
+async function* allRows(api: ApiContext, def: ReportDef<any>, q: unknown): AsyncGenerator<ReportRow> {
+  yield* def.rows(api, q);
+  if (def.total) yield await def.total(api, q);
+}
+
+/** What the export's heading says: the hospital, the period, the filters, who exported it and when. */
+export interface ExportHeading {
+  hospital: string;
+  /** 统计期间：2026-12-01 至 2026-12-05 (or the moment of a report without a period) */
+  period: string;
+  filters: string;
+  exportedBy: string;
+}
+
+/** The spreadsheet column letter of a 1-based index (1 -> A, 27 -> AA). */
+const colLetter = (n: number): string => (n > 26 ? colLetter(Math.floor((n - 1) / 26)) : '') + String.fromCharCode(65 + ((n - 1) % 26));
+
+/**
+ * Streams a report as an .xlsx workbook into `out` (one sheet): a title row, the hospital, the
+ * period, the filters, the header (two rows when columns are grouped: 交费渠道, 开票, 冲红), frozen
+ * with the key columns; subtotal and total rows in bold; amounts as yuan with 2 places.
+ */
+export async function writeXlsx(api: ApiContext, def: ReportDef<any>, q: unknown, out: NodeJS.WritableStream, heading: ExportHeading): Promise<number> {
+  const columns = await columnsOf(api, def, q);
+  const grouped = columns.some((c) => c.group);
+  const headerRows = grouped ? 2 : 1;
+  const top = 5; // title, hospital, period, filters, then the header
+  const ySplit = top - 1 + headerRows;
+  const xSplit = columns.filter((c) => c.fixed).length;
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out as unknown as import('node:stream').Stream, useStyles: true });
   wb.creator = 'medbill';
-  const ws = wb.addWorksheet(def.title.slice(0, 31));
-  ws.columns = def.columns.map((c) => ({ header: c.header, key: c.key, width: c.width ?? 14, style: c.money ? { numFmt: '#,##0.00' } : {} }));
-  ws.getRow(1).font = { bold: true };
-  ws.getRow(1).commit();
+  const ws = wb.addWorksheet(def.title.slice(0, 31), { views: [{ state: 'frozen', ySplit, xSplit, topLeftCell: `${colLetter(xSplit + 1)}${ySplit + 1}` }] });
+  ws.columns = columns.map((c) => ({ key: c.key, width: c.width ?? 14, style: c.money ? { numFmt: '#,##0.00' } : {} }));
+  const last = colLetter(columns.length);
+  const lines: Array<[string, Partial<ExcelJS.Font>]> = [
+    [def.title, { bold: true, size: 16 }],
+    [`单位：${heading.hospital}`, {}],
+    [heading.period, {}],
+    [`${heading.filters ? `筛选条件：${heading.filters}　` : ''}导出：${heading.exportedBy}`, { color: { argb: 'FF606266' } }],
+  ];
+  lines.forEach(([text, font], i) => {
+    const row = ws.getRow(i + 1);
+    row.getCell(1).value = text;
+    row.font = font;
+    if (i === 0) row.alignment = { horizontal: 'center' };
+    if (columns.length > 1) ws.mergeCells(`A${i + 1}:${last}${i + 1}`);
+    row.commit();
+  });
+  const headerFont = { bold: true };
+  const border = { top: { style: 'thin' }, left: { style: 'thin' }, bottom: { style: 'thin' }, right: { style: 'thin' } } as ExcelJS.Borders;
+  const h1 = ws.getRow(top);
+  const h2 = grouped ? ws.getRow(top + 1) : undefined;
+  columns.forEach((c, i) => {
+    const letter = colLetter(i + 1);
+    for (const r of h2 ? [h1, h2] : [h1]) {
+      const cell = r.getCell(i + 1);
+      cell.font = headerFont;
+      cell.alignment = { horizontal: 'center', vertical: 'middle', wrapText: true };
+      cell.border = border;
+      cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFF2F3F5' } };
+    }
+    if (!h2) {
+      h1.getCell(i + 1).value = c.header;
+      return;
+    }
+    if (!c.group) {
+      h1.getCell(i + 1).value = c.header;
+      ws.mergeCells(`${letter}${top}:${letter}${top + 1}`);
+      return;
+    }
+    h2.getCell(i + 1).value = c.header;
+    if (columns[i - 1]?.group === c.group) return;
+    let end = i;
+    while (columns[end + 1]?.group === c.group) end++;
+    h1.getCell(i + 1).value = c.group;
+    if (end > i) ws.mergeCells(`${letter}${top}:${colLetter(end + 1)}${top}`);
+  });
+  h1.commit();
+  h2?.commit();
   let rows = 0;
-  for await (const r of def.rows(api, q)) {
+  for await (const r of allRows(api, def, q)) {
     const values: Record<string, unknown> = {};
-    for (const c of def.columns) {
+    for (const c of columns) {
       const v = r[c.key];
       // Yuan as a number only at the cell: the sums above were integer fen.
       values[c.key] = c.money && typeof v === 'number' ? Number(formatYuan(v)) : (v ?? '');
     }
-    if (r._subtotal) values[def.columns[0].key] = r._subtotal;
+    if (r._subtotal) values[columns[0].key] = r._subtotal;
     const row = ws.addRow(values);
     if (r._subtotal) row.font = { bold: true };
     row.commit();
@@ -162,28 +239,57 @@ export async function writeXlsx(api: ApiContext, def: ReportDef<any>, q: unknown
   return rows;
 }
 
+/** The period of a report's parameters, in words. */
+const periodOf = (query: Record<string, string | undefined>, def: ReportDef<any>) => {
+  const from = def.params.find((p) => p.type === 'date' && p.name === 'dateFrom');
+  if (from && query.dateFrom && query.dateTo) return `统计期间：${query.dateFrom} 至 ${query.dateTo}`;
+  return `统计时点：${chinaTime(new Date()).date} ${chinaTime(new Date()).time}`;
+};
+
+/** A row as the preview shows it: amounts as yuan text, only the columns shown. */
+function shown(columns: ReportColumn[], r: ReportRow): Record<string, unknown> {
+  const out: Record<string, unknown> = r._subtotal ? { _subtotal: r._subtotal } : {};
+  for (const c of columns) if (r[c.key] !== undefined) out[c.key] = cellValue(c, r[c.key]);
+  return out;
+}
+
 export function mountReportRoutes(router: Router, api: ApiContext): void {
   registerStockReports();
+  registerFinanceReports();
   const auth = requireUser(api);
 
   router.get('/api/reports', auth, async (ctx: Context) => {
-    const u = ctx.state.user as SessionUser;
-    ctx.body = {
-      reports: REPORTS.filter((r) => u.permissions.includes(r.permission)).map((r) => ({ id: r.id, title: r.title, description: r.description, params: r.params, columns: r.columns })),
-    };
+    try {
+      const u = ctx.state.user as SessionUser;
+      const mine = REPORTS.filter((r) => u.permissions.includes(r.permission));
+      // The choices of the select parameters that come from the data (the mapped 开票员, the business categories).
+      const lists = mine.some((r) => r.params.some((p) => typeof p.options === 'string')) ? await financeOptions(api) : { collectors: [], busTypes: [] };
+      ctx.body = {
+        reports: mine.map((r) => ({
+          id: r.id,
+          title: r.title,
+          description: r.description,
+          params: r.params.map((p) => (typeof p.options === 'string' ? { ...p, options: lists[p.options] } : p)),
+          columns: r.columns,
+        })),
+      };
+    } catch (e) {
+      sendError(ctx, e);
+    }
   });
 
-  const find = (ctx: Context) => {
+  const find = async (ctx: Context) => {
     const def = REPORTS.find((r) => r.id === ctx.params.id);
-    if (!def) throw new HttpError(404, 'E0030', `报表 ${String(ctx.params.id)} 不存在`);
+    if (!def) throw new HttpError(404, 'E0030', `报表 ${String(ctx.params.id).slice(0, 40)} 不存在`);
     const u = ctx.state.user as SessionUser;
     if (!u.permissions.includes(def.permission)) throw new HttpError(403, 'E0005', `无权查看报表「${def.title}」`);
-    return { def, q: def.parse(ctx.query as Record<string, string | undefined>, u) };
+    return { def, q: await def.parse(ctx.query as Record<string, string | undefined>, u, api) };
   };
 
   router.get('/api/reports/:id', auth, async (ctx: Context) => {
     try {
-      const { def, q } = find(ctx);
+      const { def, q } = await find(ctx);
+      const columns = await columnsOf(api, def, q);
       const limit = 200;
       const rows: Array<Record<string, unknown>> = [];
       let more = false;
@@ -192,11 +298,11 @@ export function mountReportRoutes(router: Router, api: ApiContext): void {
           more = true; // the export has everything, with the totals
           break;
         }
-        const out: Record<string, unknown> = r._subtotal ? { _subtotal: r._subtotal } : {};
-        for (const c of def.columns) if (r[c.key] !== undefined) out[c.key] = cellValue(c, r[c.key]);
-        rows.push(out);
+        rows.push(shown(columns, r));
       }
-      ctx.body = { id: def.id, title: def.title, columns: def.columns, rows, truncated: more };
+      // The grand total whatever the preview lists (read apart from the rows).
+      if (def.total) rows.push(shown(columns, await def.total(api, q)));
+      ctx.body = { id: def.id, title: def.title, columns, rows, truncated: more };
     } catch (e) {
       sendError(ctx, e);
     }
@@ -206,7 +312,7 @@ export function mountReportRoutes(router: Router, api: ApiContext): void {
     let def: ReportDef<any>;
     let q: unknown;
     try {
-      ({ def, q } = find(ctx));
+      ({ def, q } = await find(ctx));
       // Every export is a row of the operation log (who, the report, its parameters), written before the first byte.
       const u = ctx.state.user as SessionUser;
       const params = Object.fromEntries(def.params.map((p) => [p.name, (ctx.query as Record<string, string | undefined>)[p.name] ?? null]));
@@ -224,7 +330,22 @@ export function mountReportRoutes(router: Router, api: ApiContext): void {
     ctx.set('Content-Disposition', `attachment; filename="report.xlsx"; filename*=UTF-8''${encodeURIComponent(name)}`);
     ctx.body = out;
     // Rows are written as they are read; the response streams while the query pages on.
-    writeXlsx(api, def, q, out).catch((e) => {
+    const u = ctx.state.user as SessionUser;
+    const query = ctx.query as Record<string, string | undefined>;
+    const now = chinaTime(new Date());
+    const heading = async (): Promise<ExportHeading> => ({
+      hospital: await firstHospitalName(api.deps.orm.em),
+      period: periodOf(query, def),
+      filters: def.describe
+        ? def.describe(q)
+        : def.params
+            .filter((p) => p.type !== 'date')
+            // the point the report covers after the data scope (a cashier's own), not only the one asked for
+            .map((p) => `${p.label}：${(p.type === 'place' ? (q as { placeCode?: string }).placeCode : query[p.name]) || '全部'}`)
+            .join('；'),
+      exportedBy: `${u.displayName}（${u.username}） ${now.date} ${now.time}`,
+    });
+    heading().then((h) => writeXlsx(api, def, q, out, h)).catch((e) => {
       ctx.app.emit('error', e, ctx);
       out.destroy(e as Error);
     });

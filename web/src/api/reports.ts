@@ -5,13 +5,21 @@ export interface ReportColumn {
   header: string;
   width?: number;
   money?: boolean;
+  /** a header above this column and its neighbours of the same group */
+  group?: string;
+  /** a key column kept at the left */
+  fixed?: boolean;
 }
 
 export interface ReportParam {
   name: string;
   label: string;
-  type: 'date' | 'place' | 'text';
+  type: 'date' | 'place' | 'text' | 'select';
   required?: boolean;
+  /** for `select`: the choices */
+  options?: Array<{ value: string; label: string }>;
+  /** for `select`: the choice picked at first (none: all) */
+  default?: string;
 }
 
 export interface ReportInfo {
