@@ -7,6 +7,7 @@ import { notifySimUrls, type SimulatorConfig } from './simulators';
 export const DEFAULT_SMS_TEMPLATE = 'SMS_MEDBILL_ISSUED';
 export const DEFAULT_SMS_SCARLET_TEMPLATE = 'SMS_MEDBILL_REVERSED';
 export const DEFAULT_SMS_REFUND_TEMPLATE = 'SMS_MEDBILL_REFUND';
+export const DEFAULT_SMS_CODE_TEMPLATE = 'SMS_MEDBILL_CODE';
 export const DEFAULT_MAIL_FROM = 'ebill@medbill.local';
 export const DEFAULT_WECHAT_APPID = 'wxmedbilldemo0001';
 export const DEFAULT_WECHAT_SECRET = 'medbill-demo-wechat-secret';
@@ -23,6 +24,8 @@ export interface NotifyConfig {
     /** MEDBILL_SMS_SCARLET_TEMPLATE / MEDBILL_SMS_REFUND_TEMPLATE: the codes of the red-bill and refund-outcome templates. */
     scarletTemplate: string;
     refundTemplate: string;
+    /** MEDBILL_SMS_CODE_TEMPLATE: the template of the verification code of 单位通码取票 (the phone path). */
+    codeTemplate: string;
   };
   mail: {
     /** MEDBILL_SMTP_URL: SMTP server for e-mail notices, `smtp://user:pass@host:587` or `smtps://...:465`; set but empty = no e-mail; unset: the simulator's SMTP server. */
@@ -52,6 +55,7 @@ export function loadNotifyConfig(env: NodeJS.ProcessEnv, sim: Pick<SimulatorConf
       template: env.MEDBILL_SMS_TEMPLATE || DEFAULT_SMS_TEMPLATE,
       scarletTemplate: env.MEDBILL_SMS_SCARLET_TEMPLATE || DEFAULT_SMS_SCARLET_TEMPLATE,
       refundTemplate: env.MEDBILL_SMS_REFUND_TEMPLATE || DEFAULT_SMS_REFUND_TEMPLATE,
+      codeTemplate: env.MEDBILL_SMS_CODE_TEMPLATE || DEFAULT_SMS_CODE_TEMPLATE,
     },
     mail: {
       // unset: the simulator; set but empty: no e-mail notices

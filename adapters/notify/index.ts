@@ -25,6 +25,7 @@ export interface NotifierSettings {
   smsTemplateCode?: string;
   smsScarletTemplateCode?: string;
   smsRefundTemplateCode?: string;
+  smsCodeTemplateCode?: string;
   wechatAppId: string;
   wechatSecret: string;
   wechatTemplateId: string;
@@ -37,6 +38,7 @@ export function createNotifiers(cfg: Config, settings: Partial<NotifierSettings>
     smsTemplateCode: cfg.notify.sms.template,
     smsScarletTemplateCode: cfg.notify.sms.scarletTemplate,
     smsRefundTemplateCode: cfg.notify.sms.refundTemplate,
+    smsCodeTemplateCode: cfg.notify.sms.codeTemplate,
     wechatAppId: cfg.notify.wechat.appId,
     wechatSecret: cfg.notify.wechat.secret,
     wechatTemplateId: cfg.notify.wechat.templateId,
@@ -44,7 +46,7 @@ export function createNotifiers(cfg: Config, settings: Partial<NotifierSettings>
     ...settings,
   };
   const out: Notifier[] = [];
-  if (cfg.notify.sms.url) out.push(new SmsNotifier({ url: cfg.notify.sms.url, templateCode: s.smsTemplateCode, scarletTemplateCode: s.smsScarletTemplateCode, refundTemplateCode: s.smsRefundTemplateCode, timeoutMs: s.timeoutMs }));
+  if (cfg.notify.sms.url) out.push(new SmsNotifier({ url: cfg.notify.sms.url, templateCode: s.smsTemplateCode, scarletTemplateCode: s.smsScarletTemplateCode, refundTemplateCode: s.smsRefundTemplateCode, codeTemplateCode: s.smsCodeTemplateCode, timeoutMs: s.timeoutMs }));
   if (cfg.notify.mail.smtpUrl) out.push(new MailNotifier({ smtpUrl: cfg.notify.mail.smtpUrl, from: cfg.notify.mail.from, timeoutMs: s.timeoutMs }));
   if (cfg.notify.wechat.url) {
     const wechat = new WechatNotifier({ url: cfg.notify.wechat.url, appId: s.wechatAppId, secret: s.wechatSecret, templateId: s.wechatTemplateId, refundTemplateId: s.wechatRefundTemplateId, timeoutMs: s.timeoutMs });

@@ -36,6 +36,8 @@ export interface NoticeInput {
   pdfPath?: string;
   /** A refund's outcome (退费结果) instead of a bill: the texts tell the result; h5Url is the refund's page. */
   refund?: RefundNoticeFacts;
+  /** A verification code (单位通码取票, SMS only) instead of a bill: the text carries the code alone. */
+  verificationCode?: string;
 }
 
 export interface RefundNoticeFacts {

@@ -32,6 +32,8 @@ export interface SmsNotifierOptions {
   scarletTemplateCode?: string;
   /** The template for a refund's outcome (退费). */
   refundTemplateCode?: string;
+  /** The template of a verification code (单位通码取票). */
+  codeTemplateCode?: string;
   timeoutMs?: number;
 }
 
@@ -41,6 +43,7 @@ export class SmsNotifier implements Notifier {
   private readonly templateCode: string;
   private readonly scarletTemplateCode: string;
   private readonly refundTemplateCode: string;
+  private readonly codeTemplateCode: string;
   private readonly timeoutMs: number;
 
   constructor(opts: SmsNotifierOptions) {
@@ -48,6 +51,7 @@ export class SmsNotifier implements Notifier {
     this.templateCode = opts.templateCode ?? SMS_TEMPLATE_CODE;
     this.scarletTemplateCode = opts.scarletTemplateCode ?? SMS_SCARLET_TEMPLATE_CODE;
     this.refundTemplateCode = opts.refundTemplateCode ?? SMS_REFUND_TEMPLATE_CODE;
+    this.codeTemplateCode = opts.codeTemplateCode ?? 'SMS_MEDBILL_CODE';
     this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
@@ -56,7 +60,7 @@ export class SmsNotifier implements Notifier {
     if (!phone) throw new NotifyPermanentError('sms', 'isv.MOBILE_NUMBER_ILLEGAL', 'sms: no phone number');
     const r = await fetchJson('sms gateway', this.endpoint, {
       method: 'POST',
-      body: { phone, templateCode: n.refund ? this.refundTemplateCode : n.scarlet ? this.scarletTemplateCode : this.templateCode, params: smsParams(n), bizId: n.idempotencyKey },
+      body: { phone, templateCode: n.verificationCode ? this.codeTemplateCode : n.refund ? this.refundTemplateCode : n.scarlet ? this.scarletTemplateCode : this.templateCode, params: smsParams(n), bizId: n.idempotencyKey },
       timeoutMs: this.timeoutMs,
     });
     const b = r.body as { code?: string; message?: string; messageId?: string } | undefined;

@@ -29,6 +29,7 @@ export function refundResultText(n: NoticeInput): string {
 const done = (n: NoticeInput) => (n.scarlet ? '已冲红（红字票据）' : '已开具');
 
 export function smsParams(n: NoticeInput): Record<string, string> {
+  if (n.verificationCode) return { hospital: n.hospitalName, code: n.verificationCode };
   if (n.refund) return { hospital: n.hospitalName, payer: n.payer, refundNo: n.refund.refundNo, amount: n.refund.amount, result: refundResultText(n) };
   return { hospital: n.hospitalName, payer: n.payer, billNo: n.billNo, amount: n.totalAmt, url: n.h5Url };
 }

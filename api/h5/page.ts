@@ -259,3 +259,62 @@ ${steps}
 ${bills}`;
   return shell(`退费申请 ${v.refundNo}`, { name: v.hospitalName, sub: '退费进度查询' }, body, '退费款项原路退回，到账时间以支付渠道为准', v.live ? 30 : undefined);
 }
+
+/** 单位通码取票: the form the hospital's one QR code opens (ID number and name, or phone and code). */
+export interface LookupView {
+  hospitalName: string;
+  hospitalCode: string;
+  way: 'id' | 'tel';
+  tel?: string;
+  payer?: string;
+  /** A note in green (验证码已发送) or an error in red. */
+  note?: { kind: 'ok' | 'error'; text: string };
+}
+
+export function renderLookupPage(v: LookupView): string {
+  const base = `/h5/hospital/${encodeURIComponent(v.hospitalCode)}`;
+  const note = v.note ? `<p class="note ${v.note.kind}" data-test="h5-lookup-note">${escapeHtml(v.note.text)}</p>` : '';
+  const tab = (way: 'id' | 'tel', label: string) => `<a class="tab${v.way === way ? ' on' : ''}" href="${base}?way=${way}">${label}</a>`;
+  const form =
+    v.way === 'tel'
+      ? `<form method="post" action="${base}/code" class="row"><input name="tel" inputmode="numeric" maxlength="11" placeholder="手机号码" value="${escapeHtml(v.tel ?? '')}" data-test="h5-lookup-tel"><button type="submit" class="small" data-test="h5-lookup-send">获取验证码</button></form>
+<form method="post" action="${base}/bills"><input type="hidden" name="way" value="tel"><input type="hidden" name="tel" value="${escapeHtml(v.tel ?? '')}">
+<input name="smsCode" inputmode="numeric" maxlength="6" placeholder="短信验证码" data-test="h5-lookup-code"><button class="btn" type="submit" data-test="h5-lookup-submit">查询我的票据</button></form>`
+      : `<form method="post" action="${base}/bills"><input type="hidden" name="way" value="id">
+<input name="payer" maxlength="64" placeholder="交款人姓名" value="${escapeHtml(v.payer ?? '')}" data-test="h5-lookup-payer">
+<input name="idCardNo" maxlength="18" placeholder="身份证号码" data-test="h5-lookup-id"><button class="btn" type="submit" data-test="h5-lookup-submit">查询我的票据</button></form>`;
+  const body = `<section class="card lookup"><div class="tabs">${tab('id', '证件号码查询')}${tab('tel', '手机号查询')}</div>${note}${form}
+<p class="hint">仅显示近一年在本院开具的电子票据；查询信息仅用于核验身份</p></section>`;
+  return shell('电子票据查询', { name: v.hospitalName, sub: '扫码查询本人医疗电子票据' }, body, `${v.hospitalName} 医疗电子票据查询`).replace('</style>', `${LOOKUP_CSS}</style>`);
+}
+
+export interface LookupResultView {
+  hospitalName: string;
+  hospitalCode: string;
+  bills: Array<{ billKindName: string; billBatchCode: string; billNo: string; issuedAt: Date; totalAmt: string; stateText: string; url: string }>;
+}
+
+export function renderLookupResult(v: LookupResultView): string {
+  const list = v.bills.length
+    ? `<ul data-test="h5-lookup-bills">${v.bills
+        .map((b) => `<li><span><a href="${escapeHtml(safeHref(b.url) ?? '#')}">${escapeHtml(b.billKindName)}</a><br><small>${escapeHtml(b.billBatchCode)}-${escapeHtml(b.billNo)} · ${escapeHtml(beijingTime(b.issuedAt).slice(0, 16))} · ${escapeHtml(b.stateText)}</small></span><span>¥${escapeHtml(b.totalAmt)}</span></li>`)
+        .join('')}</ul>`
+    : '<p class="hint" data-test="h5-lookup-none">近一年没有查到您的电子票据。请核对信息，或到收费窗口咨询。</p>';
+  const body = `<section class="card"><h3>我的电子票据（${v.bills.length} 张）</h3>${list}</section>
+<section class="card"><a class="btn" href="/h5/hospital/${encodeURIComponent(v.hospitalCode)}">重新查询</a></section>`;
+  return shell('我的电子票据', { name: v.hospitalName, sub: '医疗电子票据' }, body, `${v.hospitalName} 医疗电子票据查询`);
+}
+
+const LOOKUP_CSS = `
+.tabs{display:flex;gap:8px;margin-bottom:12px}
+.tab{flex:1;text-align:center;padding:8px 0;border-radius:8px;background:#f3f4f6;color:#374151;text-decoration:none;font-size:14px}
+.tab.on{background:#fdecec;color:#c0392b;font-weight:600}
+.lookup input{display:block;width:100%;font-size:16px;padding:12px;border:1px solid #d1d5db;border-radius:10px;margin-bottom:10px}
+.lookup .row{display:flex;gap:8px}
+.lookup .row input{flex:1}
+.small{flex:none;font-size:14px;padding:0 12px;height:46px;border:1px solid #c0392b;color:#c0392b;background:#fff;border-radius:10px}
+.lookup .btn{border:0;margin-top:4px}
+.note{font-size:13px;margin-bottom:10px;padding:8px 10px;border-radius:8px}
+.note.ok{color:#166534;background:#e8f7ee}
+.note.error{color:#b91c1c;background:#fdecec}
+`;

@@ -21,6 +21,7 @@ import { CHANNEL_NAMES, ONLINE_CHANNELS } from '../../domain/refund/rules';
 import { isFinalState, NO_MONEY_STATES } from '../../domain/refund/states';
 import { advanceH5Token } from '../../protocol/his-h5';
 import { chinaTime } from '../../common/china-time';
+import { mountLookupRoutes } from './lookup';
 
 const STATE_TEXT: Record<string, string> = { normal: '正常', reversed: '已冲红' };
 
@@ -84,6 +85,7 @@ function notFound(ctx: Context): void {
 const REFUND_TONE: Record<string, 'ok' | 'red' | 'other'> = { done: 'ok', rejected: 'red', withdrawn: 'other', refund_failed: 'red' };
 
 export function mountH5Routes(router: Router, api: ApiContext): void {
+  mountLookupRoutes(router, api);
   const guard = new CheckCodeGuard(api.deps.cfg.sessions);
   // A refund as the patient follows it (the link in the refund notices): the token, not the number, opens it.
   router.get('/h5/refund/:refundNo', async (ctx) => {

@@ -17,3 +17,9 @@ export async function hospitalPublicKeys(db: Db): Promise<Array<{ id: number; co
 export async function setHospitalPublicKey(db: Db, id: number, publicKey: string): Promise<void> {
   await onConnection(db, 'update hospital set public_key = ? where id = ?', [publicKey, id], 'run');
 }
+
+/** A hospital by its code (the 单位通码 page's address), if any. */
+export async function hospitalByCode(db: Db, code: string): Promise<{ id: number; name: string; code: string } | undefined> {
+  const [h] = await onConnection<Array<{ id: number; name: string; code: string }>>(db, 'select id, name, code from hospital where code = ?', [code]);
+  return h ? { id: Number(h.id), name: h.name, code: h.code } : undefined;
+}

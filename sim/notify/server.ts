@@ -125,6 +125,7 @@ export const SMS_TEMPLATES: Record<string, string> = {
   SMS_MEDBILL_ISSUED: '【${hospital}】${payer}您好，您的医疗电子票据已开具，票据号码${billNo}，金额${amount}元，查看：${url}',
   SMS_MEDBILL_REFUND: '【${hospital}】${payer}您好，您的退费申请${refundNo}（${amount}元）${result}。',
   SMS_MEDBILL_REVERSED: '【${hospital}】${payer}您好，您的医疗电子票据已冲红，红字票据号码${billNo}，金额${amount}元，查看：${url}',
+  SMS_MEDBILL_CODE: '【${hospital}】您的验证码为${code}，5分钟内有效，仅用于查询本人电子票据，请勿告诉他人。',
 };
 
 const PHONE = /^(\+?86)?1[3-9]\d{9}$/;
