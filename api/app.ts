@@ -23,6 +23,7 @@ import { mountNoticeRoutes } from './console/notices';
 import { mountStockRoutes } from './console/stock';
 import { mountOnlineIssueRoutes } from './console/online-issue';
 import { mountSealRoutes } from './console/seals';
+import { mountHomeRoutes } from './console/home';
 import { mountUploadRoutes } from './console/upload';
 import { mountSystemRoutes } from './console/system';
 import { mountAuditRoutes } from './console/audit';
@@ -73,6 +74,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountStockRoutes(router, api);
   mountOnlineIssueRoutes(router, api);
   mountSealRoutes(router, api);
+  mountHomeRoutes(router, api);
   mountUploadRoutes(router, api);
   mountSystemRoutes(router, api);
   mountAuditRoutes(router, api);

@@ -93,8 +93,15 @@ test('a cashier finds an issued bill in the console and checks it', async () => 
   await page.fill(sel('login-username'), 'admin');
   await page.fill(sel('login-password'), 'admin123');
   await page.click(sel('login-submit'));
-  await page.waitForURL(/\/console\/bills(\?|$)/);
+  // The landing page is 首页 (today's figures and the work waiting); 票据查询 is one click away.
+  await page.waitForURL(/\/console\/home/);
+  await page.locator(`${sel('home-page')}[data-loading="false"]`).waitFor();
+  expect(Number((await text(sel('home-bills'))).replace(/[^\d]/g, ''))).toBeGreaterThanOrEqual(1);
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(RESULTS_DIR, 'console-home.png'), fullPage: true });
   expect(await text(sel('user-name'))).not.toBe('');
+  await page.click(sel('menu-bills'));
+  await page.waitForURL(/\/console\/bills(\?|$)/);
   await page.locator(`${sel('bill-list')}[data-loading="false"]`).waitFor();
 
   // Search by busNo: exactly one row, with the issued bill's number.
@@ -164,7 +171,7 @@ test('an administrator reverses a bill from its detail page and follows the red 
   await page.fill(sel('login-username'), 'admin');
   await page.fill(sel('login-password'), 'admin123');
   await page.click(sel('login-submit'));
-  await page.waitForURL(/\/console\/bills(\?|$)/);
+  await page.waitForURL(/\/console\/home/);
   const operator = await text(sel('user-name'));
   expect(operator).not.toBe('');
 

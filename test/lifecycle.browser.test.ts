@@ -83,7 +83,7 @@ async function signIn(username: string, password: string): Promise<string> {
   await page.fill(sel('login-username'), username);
   await page.fill(sel('login-password'), password);
   await page.click(sel('login-submit'));
-  await page.waitForURL(/\/console\/bills(\?|$)/);
+  await page.waitForURL(/\/console\/home/);
   return text(sel('user-name'));
 }
 

@@ -17,7 +17,7 @@ async function signIn(username: string, password: string): Promise<Page> {
   const { p, browser } = suite;
   const page = await newConsolePage(browser);
   await submitLogin(page, p.baseUrl, username, password);
-  await page.waitForURL(/\/console\/bills/);
+  await page.waitForURL(/\/console\/home/);
   return page;
 }
 

@@ -35,7 +35,7 @@ test('after a reset the user must choose a new password before anything else; lo
   await page.fill(sel('password-new'), 'Lab#2026ok');
   await page.fill(sel('password-confirm'), 'Lab#2026ok');
   await page.click(sel('password-submit'));
-  await page.waitForURL(/\/console\/bills/);
+  await page.waitForURL(/\/console\/home/);
 
   const [cookie] = (await page.context().cookies()).filter((c) => c.name === 'medbill_session');
   expect(cookie.httpOnly).toBe(true);

@@ -89,7 +89,7 @@ async function signIn(username: string, password: string): Promise<Page> {
   await page.fill(sel('login-username'), username);
   await page.fill(sel('login-password'), password);
   await page.click(sel('login-submit'));
-  await page.waitForURL(/\/console\/bills(\?|$)/);
+  await page.waitForURL(/\/console\/home/);
   return page;
 }
 

@@ -113,7 +113,7 @@ test('the security administrator lands on 用户管理, creates a cashier and ha
   await cashier.fill(sel('password-new'), NEW_PASSWORD);
   await cashier.fill(sel('password-confirm'), NEW_PASSWORD);
   await cashier.click(sel('password-submit'));
-  await cashier.waitForURL(/\/console\/bills/);
+  await cashier.waitForURL(/\/console\/home/);
   await cashier.locator(sel('menu-bills')).waitFor();
   expect(await cashier.locator(sel('menu-system/users')).count()).toBe(0);
   expect(await cashier.locator(sel('menu-system/roles')).count()).toBe(0);

@@ -22,7 +22,7 @@ router.beforeEach(async (to: RouteLocationNormalized) => {
     if (to.name === 'login') {
       // Already signed in (e.g. a bookmarked login page): go straight in.
       const user = await ensureUser().catch(() => null);
-      if (user) return user.passwordChange ? { name: 'password' } : (safeRedirect(to.query.redirect) ?? { name: 'bills' });
+      if (user) return user.passwordChange ? { name: 'password' } : (safeRedirect(to.query.redirect) ?? { name: 'home' });
     }
     return true;
   }
@@ -33,7 +33,7 @@ router.beforeEach(async (to: RouteLocationNormalized) => {
     user = null; // API unreachable: the login page shows the error when the user tries.
   }
   if (!user) {
-    const plain = to.fullPath === '/' || to.fullPath === '/bills';
+    const plain = to.fullPath === '/' || to.fullPath === '/bills' || to.fullPath === '/home';
     return { name: 'login', query: plain ? {} : { redirect: to.fullPath } };
   }
   // After a reset, or when the password expired, the change-password page is the only way on.
@@ -43,8 +43,8 @@ router.beforeEach(async (to: RouteLocationNormalized) => {
   if (user.mfa?.required && !user.mfa.enrolled && user.signedInWith !== 'sso' && to.name !== 'mfa' && to.name !== 'password') return { name: 'mfa' };
   const perms = to.matched.flatMap((r) => (r.meta.perm ? [r.meta.perm] : []));
   if (perms.every((p) => can(p))) return true;
-  // The default landing (票据查询) for a user without it (the three administrators): their first menu page.
-  if (to.name === 'bills') return homeRoute();
+  // The default landing (首页, or 票据查询) for a user without it (the three administrators): their first menu page.
+  if (to.name === 'home' || to.name === 'bills') return homeRoute();
   return { name: 'forbidden' };
 });
 

@@ -27,6 +27,12 @@ import Layout from '@/layout/index.vue';
 
 export const layoutChildren: RouteRecordRaw[] = [
   {
+    path: 'home',
+    name: 'home',
+    component: () => import('@/views/home/index.vue'),
+    meta: { title: '首页', icon: DataAnalysis, menu: true, order: 1, perm: 'menu:bills' },
+  },
+  {
     path: 'bills',
     name: 'bills',
     component: () => import('@/views/bills/index.vue'),
@@ -199,7 +205,7 @@ export const routes: RouteRecordRaw[] = [
   {
     path: '/',
     component: Layout,
-    redirect: { name: 'bills' },
+    redirect: { name: 'home' },
     children: layoutChildren,
   },
   {
