@@ -6,6 +6,7 @@ import { isUniqueViolation } from '../errors';
 import { dbDate } from '../sql-values';
 import { dbNow, type Sql } from '../sql';
 import { connectionNow, onConnection, type Db } from './db';
+import { openFields } from '../sealed';
 
 /** A bill due for archiving, with what its package holds and how it is classified. */
 export interface DueBillRow {
@@ -48,7 +49,8 @@ export async function billsDueForArchive(db: Db, f: { afterId: number; limit: nu
       order by b.id limit ?`,
     [f.afterId, connectionNow(db, f.issuedBefore), Math.max(1, Math.floor(f.limit))],
   );
-  return rows.map((r) => ({
+  // signed_data is sealed at rest: the package holds the text that was signed.
+  return rows.map((r) => openFields(db, r, ['signed_data'])).map((r) => ({
     ...(r as unknown as DueBillRow),
     id: Number(r.id),
     hospital_id: Number(r.hospital_id),
