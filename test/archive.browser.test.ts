@@ -22,6 +22,13 @@ afterAll(async () => {
   await p?.stop();
 }, 120_000);
 
+/** Closes the package drawer (after any message box has gone) and waits until it is gone. */
+async function closeDrawer(page: Page): Promise<void> {
+  await page.locator('.el-overlay.is-message-box').waitFor({ state: 'detached' }).catch(() => undefined);
+  await page.click('.el-drawer__close-btn');
+  await page.locator('.el-drawer').waitFor({ state: 'hidden' });
+}
+
 async function signedIn(username: string, password: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   context.setDefaultTimeout(30_000);
@@ -60,7 +67,7 @@ test('finance archives and checks now, reads a report, proposes a destruction; a
   await report.waitFor();
   for (const name of ['真实性', '完整性', '可用性', '安全性']) await report.locator(`:text("${name}")`).first().waitFor();
   expect(await page.locator(sel('archive-propose')).isDisabled()).toBe(true);
-  await page.keyboard.press('Escape');
+  await closeDrawer(page);
 
   await page.click('.el-tabs__item:has-text("分类统计")');
   await page.locator(`${sel('archive-classes')} .el-table__body tr`).first().waitFor();
@@ -77,7 +84,7 @@ test('finance archives and checks now, reads a report, proposes a destruction; a
   await page.fill('.el-message-box input', '保管期满，经鉴定无继续保存价值');
   await page.click('.el-message-box .el-button--primary');
   await page.locator('.el-message--success:has-text("待另一人审批")').waitFor();
-  await page.keyboard.press('Escape');
+  await closeDrawer(page);
   await page.click('.el-tabs__item:has-text("销毁登记")');
   await page.locator(`${sel('archive-register')} :text("待他人审批")`).waitFor();
   expect(await page.locator(`${sel('archive-register')} [data-test^="archive-approve-"]`).count()).toBe(0);

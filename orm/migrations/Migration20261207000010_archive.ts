@@ -9,6 +9,8 @@
  *   package of a run with the checks that failed and why;
  * - `archive_destruction`: the destruction register (销毁登记): who proposed, who approved (another
  *   person), when, why. Its rows are never deleted.
+ * The built-in finance role of an existing install gets the archive's permissions (a fresh install
+ * has them from the role seed already: inserted only where missing).
  * Portable schema (SQLite, MariaDB, PostgreSQL): knex's builder only, no dialect SQL.
  */
 import { Migration } from '@mikro-orm/migrations';
@@ -85,5 +87,10 @@ export class Migration20261207000010_archive extends Migration {
       }),
     ];
     for (const step of steps) for (const q of step.toSQL()) this.addSql(q.sql);
+    for (const permission of ['menu:archive', 'archive:check', 'archive:destroy']) {
+      const missing = knex('role').select(knex.raw('?', ['finance']), knex.raw('?', [permission])).where({ code: 'finance', builtin: true })
+        .whereNotExists(knex('role_permission').select(knex.raw('1')).where({ role_code: 'finance', permission }));
+      this.addSql(knex.into(knex.raw('?? (??, ??)', ['role_permission', 'role_code', 'permission'])).insert(missing).toQuery());
+    }
   }
 }
