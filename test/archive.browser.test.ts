@@ -59,6 +59,7 @@ test('finance archives and checks now, reads a report, proposes a destruction; a
     return (await rows.count()) >= 2 && (await page.locator(`${sel('archive-table')} :text("通过")`).count()) >= 2;
   }, 'two packages that passed', 90_000);
   expect(await page.locator(`${sel('archive-table')}`).innerText()).toContain(bills[0].billNo);
+  await eventually(async () => Number((await page.locator(`${sel('archive-total')} .el-statistic__number`).innerText()).replace(/\D/g, '')) >= 2, 'the statistics counting them');
 
   // A package's report: the four checks, each passed.
   const [pkg] = (await p.orm.em.getConnection().execute('select id from archive_package where bill_no = ?', [bills[0].billNo])) as Array<{ id: number }>;

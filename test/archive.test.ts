@@ -153,6 +153,13 @@ test('destruction: refused before the retention ends (409), refused to the propo
   const past = p.orm.em.getConnection().getPlatform().processDateProperty(new Date(Date.now() - 86_400_000));
   await p.orm.em.getConnection().execute('update archive_package set retain_until = ? where id = ?', [past, pk.id], 'run');
 
+  // A proposal rejected by another person stays in the register; the package may be proposed again.
+  const first = await post(fin, '/api/archive/destructions', { packageId: pk.id, reason: '误提' });
+  expect(first.status).toBe(201);
+  const rejected = await post(admin, `/api/archive/destructions/${first.body.id}/reject`);
+  expect(rejected.body).toMatchObject({ state: 'rejected', stateName: '已驳回', approvedBy: 'admin' });
+  expect((await post(admin, `/api/archive/destructions/${first.body.id}/approve`)).status).toBe(409);
+
   const proposed = await post(fin, '/api/archive/destructions', { packageId: pk.id, reason: '保管期满，经鉴定无继续保存价值' });
   expect(proposed.status).toBe(201);
   expect(proposed.body).toMatchObject({ state: 'proposed', stateName: '待审批', proposedBy: 'finance', packageId: pk.id });
@@ -171,7 +178,7 @@ test('destruction: refused before the retention ends (409), refused to the propo
 
   const detail = await get(fin, `/api/archive/packages/${pk.id}`);
   expect(detail.body).toMatchObject({ state: 'destroyed', stateName: '已销毁' });
-  expect(detail.body.destructions).toHaveLength(1);
+  expect(detail.body.destructions.map((d: { state: string }) => d.state)).toEqual(['approved', 'rejected']);
   const register = await get(fin, '/api/archive/destructions');
   expect(register.body.rows.find((r: { id: number }) => r.id === proposed.body.id)).toMatchObject({ approvedBy: 'admin', reason: '保管期满，经鉴定无继续保存价值' });
 
@@ -179,9 +186,9 @@ test('destruction: refused before the retention ends (409), refused to the propo
   const run = await runCheck();
   expect(run.failures.some((x: { packageId: number }) => x.packageId === pk.id)).toBe(false);
   const [kept] = await sql<Array<{ n: number }>>('select count(*) as n from archive_destruction where package_id = ?', [pk.id]);
-  expect(Number(kept.n)).toBe(1);
+  expect(Number(kept.n)).toBe(2);
 
   const aud = await signIn(p.baseUrl, 'auditadmin', 'Auditadmin#2026');
   const approvals = await get(aud, `/api/audit/operations?action=archive-destroy-approve&objectId=${pk.id}`);
-  expect(approvals.body.rows.map((r: { username: string; result: string }) => [r.username, r.result])).toEqual([['admin', 'refused'], ['admin', 'ok'], ['finance', 'refused']]);
+  expect(approvals.body.rows.map((r: { username: string; result: string }) => [r.username, r.result])).toEqual([['admin', 'refused'], ['admin', 'ok'], ['finance', 'refused'], ['admin', 'refused'], ['admin', 'ok']]);
 });

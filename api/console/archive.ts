@@ -13,7 +13,7 @@ import { ARCHIVE_CHECK_SCHEDULE, triggerSchedule } from '../../temporal/schedule
 import { CHECK_NAMES, PART_NAMES } from '../../services/archive/four-checks';
 import {
   approveDestruction, archiveStatistics, checkRunReport, destructionRegister, openArchiveTodo, PACKAGE_STATES, proposeDestruction, readPackage, readPackagePart,
-  recentRuns, searchArchive, type Actor,
+  recentRuns, rejectDestruction, searchArchive, type Actor,
 } from '../../services/archive/archive';
 import { logOperation } from '../../services/operation-log';
 import { HttpError, noStoreRoute, readJson, sendError } from '../http';
@@ -125,7 +125,7 @@ export function mountArchiveRoutes(router: Router, api: ApiContext): void {
 
   router.get('/api/archive/destructions', auth, requirePermission('menu:archive'), handle(async (ctx) => {
     const state = text(ctx, 'state', '状态', 16);
-    if (state !== undefined && state !== 'proposed' && state !== 'approved') throw fieldError('state', '状态应为 proposed（待审批）或 approved（已销毁）');
+    if (state !== undefined && !['proposed', 'approved', 'rejected'].includes(state)) throw fieldError('state', '状态应为 proposed（待审批）、approved（已销毁）或 rejected（已驳回）');
     return { rows: await destructionRegister(api.deps, { state }) };
   }));
 
@@ -139,4 +139,6 @@ export function mountArchiveRoutes(router: Router, api: ApiContext): void {
   }, 201));
 
   router.post('/api/archive/destructions/:id/approve', auth, requirePermission('archive:destroy'), handle(async (ctx) => approveDestruction(api.deps, actor(ctx), idParam(ctx, 'id', '销毁申请编号'))));
+
+  router.post('/api/archive/destructions/:id/reject', auth, requirePermission('archive:destroy'), handle(async (ctx) => rejectDestruction(api.deps, actor(ctx), idParam(ctx, 'id', '销毁申请编号'))));
 }

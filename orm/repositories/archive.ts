@@ -367,6 +367,17 @@ export async function approveDestructionRow(sql: Sql, id: number, a: { by: strin
   return true;
 }
 
+/** Rejects (or withdraws) a proposed destruction: false when it was not proposed any more. The row stays. */
+export async function rejectDestructionRow(db: Db, id: number, a: { by: string; byName: string | null; at: Date }): Promise<boolean> {
+  const r = await onConnection<{ affectedRows: number }>(
+    db,
+    `update archive_destruction set state = 'rejected', approved_by = ?, approved_by_name = ?, approved_at = ? where id = ? and state = 'proposed'`,
+    [a.by.slice(0, 64), a.byName?.slice(0, 64) ?? null, connectionNow(db, a.at), id],
+    'run',
+  );
+  return r.affectedRows === 1;
+}
+
 export async function listDestructions(db: Db, f: { state?: string; limit: number }): Promise<DestructionRow[]> {
   const rows = await onConnection<Array<Record<string, any>>>(
     db,

@@ -30,7 +30,7 @@ import { openIssueTodo, issueTodos } from '../../orm/repositories/todos';
 import {
   addCheckCounts, approveDestructionRow, billsDueForArchive, billTimeline, checkRunById, destructionById, failuresOfRun, finishCheckRun, insertCheckFailure,
   insertCheckRun, insertDestruction, insertPackage, keptPackagesAfter, latestCheckRuns, listDestructions, openDestructionOf, packageById, packageCounts,
-  recordPackageCheck, searchPackages, type CheckRunRow, type DestructionRow, type DueBillRow, type PackageFilter, type PackageRow,
+  recordPackageCheck, rejectDestructionRow, searchPackages, type CheckRunRow, type DestructionRow, type DueBillRow, type PackageFilter, type PackageRow,
 } from '../../orm/repositories/archive';
 import { logOperation } from '../operation-log';
 import { buildManifest, CHECK_NAMES, checkPackage, MANIFEST, PART_NAMES, PARTS, sumOf, type CheckName, type PackageVerdict, type PartSum } from './four-checks';
@@ -58,7 +58,7 @@ export function archiveStoreOf(cfg: Pick<Config, 'archive' | 'server'>): Archive
 export const PACKAGE_STATES: Record<string, string> = { archived: '在库', destroyed: '已销毁' };
 export const ARCHIVE_REASONS: Record<string, string> = { accounted: '已入账', age: '到期归档' };
 export const RUN_TRIGGERS: Record<string, string> = { archive: '归档时检测', schedule: '定期检测' };
-export const DESTRUCTION_STATES: Record<string, string> = { proposed: '待审批', approved: '已销毁' };
+export const DESTRUCTION_STATES: Record<string, string> = { proposed: '待审批', approved: '已销毁', rejected: '已驳回' };
 
 /** The first instant (China time) the package may be destroyed: Jan 1 of year + 1 + retentionYears. */
 export function retentionEnd(year: number, retentionYears: number): Date {
@@ -442,5 +442,23 @@ export async function approveDestruction(deps: ArchiveDeps, actor: Actor, destru
   }
   await archiveStoreOf(deps.cfg).remove(p.storeKey);
   await log('ok', `审批销毁票据档案 ${d.billBatchCode}-${d.billNo}（提出人 ${d.proposedByName ?? d.proposedBy}，理由：${d.reason}），档案包文件已删除，登记保留`);
+  return destructionView((await destructionById(db, d.id))!);
+}
+
+/**
+ * Rejects a proposed destruction (another person), or withdraws it (its proposer): the register row
+ * stays, as 已驳回, and the package may be proposed again later.
+ */
+export async function rejectDestruction(deps: ArchiveDeps, actor: Actor, destructionId: number, now = new Date()): Promise<DestructionView> {
+  const db = deps.orm.em.fork();
+  const d = await destructionById(db, destructionId);
+  if (!d) throw new DomainError('E0030', '销毁申请不存在');
+  const what = d.proposedBy === actor.username ? '撤回' : '驳回';
+  const log = (result: string, detail: string) => logOperation(deps, { ...actor, action: 'archive-destroy-approve', objectType: 'archive-package', objectId: String(d.packageId), result, detail });
+  if (!(await rejectDestructionRow(db, d.id, { by: actor.username, byName: actor.displayName ?? null, at: now }))) {
+    await log('refused', `${what}销毁票据档案 ${d.billBatchCode}-${d.billNo}：该销毁申请已不在待审批状态`);
+    throw refused('该销毁申请已不在待审批状态');
+  }
+  await log('ok', `${what}销毁票据档案 ${d.billBatchCode}-${d.billNo} 的申请（提出人 ${d.proposedByName ?? d.proposedBy}），档案包保留`);
   return destructionView((await destructionById(db, d.id))!);
 }

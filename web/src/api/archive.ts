@@ -119,3 +119,5 @@ export const runArchiveCheck = () => http.post<{ started: boolean }>('/archive/c
 export const fetchDestructions = (state?: string) => http.get<{ rows: Destruction[] }>('/archive/destructions', state ? { state } : {});
 export const proposeDestruction = (packageId: number, reason: string) => http.post<Destruction>('/archive/destructions', { packageId, reason });
 export const approveDestruction = (id: number) => http.post<Destruction>(`/archive/destructions/${id}/approve`, {});
+/** Rejects (another person) or withdraws (the proposer) a proposed destruction: the register keeps it as 已驳回. */
+export const rejectDestruction = (id: number) => http.post<Destruction>(`/archive/destructions/${id}/reject`, {});
