@@ -23,7 +23,7 @@ import { Migration20261205000040_exchange_log } from './Migration20261205000040_
 import { Migration20261206000010_oidc } from './Migration20261206000010_oidc';
 import { Migration20261207000010_online_issue } from './Migration20261207000010_online_issue';
 import { Migration20261207000020_seals } from './Migration20261207000020_seals';
-import { Migration20261207000010_archive } from './Migration20261207000010_archive';
+import { Migration20261208000010_archive } from './Migration20261208000010_archive';
 
 export const migrationsList = [
   { name: 'Migration20261122000001_initial', class: Migration20261122000001_initial },
@@ -50,5 +50,5 @@ export const migrationsList = [
   { name: 'Migration20261206000010_oidc', class: Migration20261206000010_oidc },
   { name: 'Migration20261207000010_online_issue', class: Migration20261207000010_online_issue },
   { name: 'Migration20261207000020_seals', class: Migration20261207000020_seals },
-  { name: 'Migration20261207000010_archive', class: Migration20261207000010_archive },
+  { name: 'Migration20261208000010_archive', class: Migration20261208000010_archive },
 ];

@@ -15,7 +15,7 @@
  */
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261207000010_archive extends Migration {
+export class Migration20261208000010_archive extends Migration {
   override async up(): Promise<void> {
     const knex = this.getKnex();
     const steps = [
