@@ -12,6 +12,7 @@ import { fiscalActivities } from './fiscal';
 import { stockActivities } from './stock';
 import { refundActivities } from './refund';
 import { auditActivities } from './audit';
+import { archiveActivities } from './archive';
 
 export function createActivities(deps: Deps, processes: ProcessContext) {
   return {
@@ -22,6 +23,7 @@ export function createActivities(deps: Deps, processes: ProcessContext) {
     ...stockActivities(deps),
     ...refundActivities(deps, processes),
     ...auditActivities(deps),
+    ...archiveActivities(deps),
   };
 }
 

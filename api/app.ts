@@ -27,6 +27,7 @@ import { mountHomeRoutes } from './console/home';
 import { mountUploadRoutes } from './console/upload';
 import { mountSystemRoutes } from './console/system';
 import { mountAuditRoutes } from './console/audit';
+import { mountArchiveRoutes } from './console/archive';
 import { consoleChangeLog } from './console/change-log';
 import { mountPaymentNotifyRoutes } from './pay/routes';
 import { bodyLimits } from './http';
@@ -78,6 +79,7 @@ export function createApp(api: ApiContext, opts: { webDist?: string; log?: (m: s
   mountUploadRoutes(router, api);
   mountSystemRoutes(router, api);
   mountAuditRoutes(router, api);
+  mountArchiveRoutes(router, api);
   mountH5Routes(router, api);
   mountPaymentNotifyRoutes(router, api, log);
   router.get('/', (ctx) => ctx.redirect('/console/'));

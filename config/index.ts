@@ -4,6 +4,7 @@
  * One group per business area, one file per group (each names its defaults as constants);
  * simulator settings live apart in config/simulators.ts (`cfg.sim`).
  */
+import { loadArchiveConfig, type ArchiveConfig } from './archive';
 import { loadAuditConfig, type AuditConfig } from './audit';
 import { loadBillsConfig, type BillsConfig } from './bills';
 import { loadDatabaseConfig, type DatabaseConfig } from './database';
@@ -21,7 +22,7 @@ import { loadSimulatorConfig, type SimulatorConfig } from './simulators';
 import { loadStockConfig, type StockConfig } from './stock';
 import { loadTemporalConfig, type TemporalConfig } from './temporal';
 
-export type { AuditConfig, BillsConfig, DatabaseConfig, FiscalConfig, HisConfig, KeysConfig, LayoutConfig, NotifyConfig, OidcConfig, PaymentConfig, ServerConfig, SessionsConfig, SigningConfig, SimulatorConfig, StockConfig, TemporalConfig };
+export type { ArchiveConfig, AuditConfig, BillsConfig, DatabaseConfig, FiscalConfig, HisConfig, KeysConfig, LayoutConfig, NotifyConfig, OidcConfig, PaymentConfig, ServerConfig, SessionsConfig, SigningConfig, SimulatorConfig, StockConfig, TemporalConfig };
 
 export interface Config {
   server: ServerConfig;
@@ -34,6 +35,8 @@ export interface Config {
   keys: KeysConfig;
   /** The operation log's retention and daily verification (MEDBILL_OPLOG_*). */
   audit: AuditConfig;
+  /** The e-bill archive: when bills are archived, retention, the 四性 checks' schedule, the store (MEDBILL_ARCHIVE_*). */
+  archive: ArchiveConfig;
   temporal: TemporalConfig;
   bills: BillsConfig;
   /** The HIS interface's input rules and replay guard (MEDBILL_HIS_*). */
@@ -59,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oidc: loadOidcConfig(env, server),
     keys: loadKeysConfig(env),
     audit: loadAuditConfig(env),
+    archive: loadArchiveConfig(env),
     temporal: loadTemporalConfig(env),
     bills: loadBillsConfig(env),
     his: loadHisConfig(env),

@@ -34,6 +34,10 @@ export const OPERATION_ACTIONS: Record<string, string> = {
   'exchange-decrypt': '解密交互报文',
   'exchange-export': '导出交互日志（解密）',
   'exchange-verify': '校验交互日志',
+  'archive-read': '查阅票据档案',
+  'archive-check': '档案四性检测',
+  'archive-destroy-propose': '提出档案销毁',
+  'archive-destroy-approve': '审批档案销毁',
 };
 
 export const OPERATION_RESULTS: Record<string, string> = {

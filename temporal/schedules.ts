@@ -6,6 +6,7 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { AccountStatusInput, FiscalUploadInput } from '../workflows/fiscal-upload';
+import type { ArchiveCheckInput } from '../workflows/archive-check';
 import type { WorkflowName } from './workflow-types';
 
 export interface ScheduleDef {
@@ -62,6 +63,15 @@ export const OPERATION_LOG_CHECK_SCHEDULE: ScheduleDef = {
   memo: '操作日志每日校验：校验 HMAC-SM3 链（断链时生成待办），并归档超过保留期的记录 (MEDBILL_OPLOG_CHECK_EVERY, MEDBILL_OPLOG_RETENTION_DAYS)',
 };
 
+/** archiveCheckWorkflow: due bills archived (each package checked), then the 四性 checks over the whole archive (a to-do on failure). */
+export const ARCHIVE_CHECK_SCHEDULE: ScheduleDef = {
+  id: 'archive-check',
+  workflowType: 'archiveCheckWorkflow',
+  everyMs: (cfg: Config) => cfg.archive.checkEveryMs,
+  args: (cfg: Config) => [{ batch: cfg.archive.batch } satisfies ArchiveCheckInput],
+  memo: '票据档案：已入账或到期的票据归档为档案包（归档时四性检测），并对全部档案包定期复检四性（真实性、完整性、可用性、安全性），未通过时生成待办 (MEDBILL_ARCHIVE_CHECK_EVERY, MEDBILL_ARCHIVE_AFTER_DAYS)',
+};
+
 /** Every schedule the platform runs (created or updated at start). */
 export const SCHEDULES: ScheduleDef[] = [
   BASIC_DATA_SYNC_SCHEDULE,
@@ -69,6 +79,7 @@ export const SCHEDULES: ScheduleDef[] = [
   FISCAL_UPLOAD_SCHEDULE,
   FISCAL_ACCOUNT_SCHEDULE,
   OPERATION_LOG_CHECK_SCHEDULE,
+  ARCHIVE_CHECK_SCHEDULE,
 ];
 
 export async function ensureSchedules(client: Client, taskQueue: string, cfg: Config, defs: ScheduleDef[] = SCHEDULES): Promise<void> {

@@ -7,5 +7,6 @@ export { basicDataSyncWorkflow } from './basic-data-sync';
 export { requisitionWorkflow } from './requisition';
 export { stockAlarmWorkflow } from './stock-alarm';
 export { operationLogCheckWorkflow } from './operation-log-check';
+export { archiveCheckWorkflow } from './archive-check';
 export { fiscalUploadWorkflow, fiscalAccountStatusWorkflow } from './fiscal-upload';
 export { refundWorkflow } from './refund';

@@ -23,7 +23,7 @@ import type { SessionUser } from './auth';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Routes that log their own entries (with before and after), or are not a person in the console. */
-const SELF_LOGGED = /^\/api\/(auth|system|audit|his|pay|h5)(\/|$)/;
+const SELF_LOGGED = /^\/api\/(auth|system|audit|archive|his|pay|h5)(\/|$)/;
 /** Configuration routes: their answer (the object after the change) is kept; it holds no patient data. */
 const KEEP_ANSWER = /^\/api\/(code-mappings|business-categories|item-groups|stock\/points|stock\/thresholds|refund-chains|seals|stock\/(distributions|returns|voids)|paper\/blank-void|upload\/requeue)(\/|$)/;
 /** Routes acting on one business object by its id, and routes creating one (its id in the answer). */

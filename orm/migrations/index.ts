@@ -24,6 +24,7 @@ import { Migration20261206000010_oidc } from './Migration20261206000010_oidc';
 import { Migration20261207000010_online_issue } from './Migration20261207000010_online_issue';
 import { Migration20261207000020_seals } from './Migration20261207000020_seals';
 import { Migration20261207000030_bill_lookup } from './Migration20261207000030_bill_lookup';
+import { Migration20261208000010_archive } from './Migration20261208000010_archive';
 
 export const migrationsList = [
   { name: 'Migration20261122000001_initial', class: Migration20261122000001_initial },
@@ -51,4 +52,5 @@ export const migrationsList = [
   { name: 'Migration20261207000010_online_issue', class: Migration20261207000010_online_issue },
   { name: 'Migration20261207000020_seals', class: Migration20261207000020_seals },
   { name: 'Migration20261207000030_bill_lookup', class: Migration20261207000030_bill_lookup },
+  { name: 'Migration20261208000010_archive', class: Migration20261208000010_archive },
 ];

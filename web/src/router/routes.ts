@@ -161,6 +161,13 @@ export const layoutChildren: RouteRecordRaw[] = [
     meta: { title: '开票员对照', icon: Avatar, menu: true, order: 62, perm: 'menu:collectors' },
   },
   {
+    path: 'archive',
+    name: 'archive',
+    component: () => import('@/views/archive/index.vue'),
+    // The e-bill archive: packages, 四性 checks, statistics, the destruction register (finance).
+    meta: { title: '票据档案', icon: Files, menu: true, order: 27, perm: 'menu:archive' },
+  },
+  {
     path: 'audit/operations',
     name: 'audit-operations',
     component: () => import('@/views/audit-operations/index.vue'),
