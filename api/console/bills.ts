@@ -14,7 +14,7 @@ import { refundsOfBill } from '../../orm/repositories/bills';
 import { dbIso } from '../../orm/sql-values';
 import { billContactFilters } from '../../orm/sealed';
 import { sm2Verify } from '../../common/gm';
-import { Bill, BillEvent, BillItem, BillPayment, BillingPoint, BusinessCategory, Hospital, Notification } from '../../orm/entities';
+import { Bill, BillEvent, BillItem, BillKind, BillPayment, BillingPoint, BusinessCategory, Hospital, Notification } from '../../orm/entities';
 import { BUS_TYPES } from '../../domain/bill/issue-request';
 import { h5Url } from '../../domain/bill/facts';
 import { PAY_CHANNELS } from '../../services/delivery';
@@ -34,6 +34,60 @@ import { logOperation } from '../../services/operation-log';
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 
+/**
+ * The bill list's filters, for the list and its export alike: dates (China days), billing point
+ * (in the viewer's scope), busNo, bill code, bill number (all 10 digits, or part of it), the
+ * patient (name part, patient number, or exactly a phone / ID number / e-mail through its blind
+ * index), state (正常 / 已冲红 / 红字票据), bill kind, upload state. Each refusal names its field.
+ */
+export async function billListFilter(api: ApiContext, q: Record<string, string | undefined>, user: SessionUser): Promise<FilterQuery<Bill> & Record<string, unknown>> {
+  const where: FilterQuery<Bill> & Record<string, unknown> = {};
+  const issuedAt: Record<string, Date> = {};
+  if (q.dateFrom) {
+    if (!DATE.test(q.dateFrom)) throw new HttpError(400, 'E0010', 'dateFrom: must be YYYY-MM-DD', 'dateFrom');
+    issuedAt.$gte = chinaDayStart(q.dateFrom);
+  }
+  if (q.dateTo) {
+    if (!DATE.test(q.dateTo)) throw new HttpError(400, 'E0010', 'dateTo: must be YYYY-MM-DD', 'dateTo');
+    issuedAt.$lt = new Date(chinaDayStart(q.dateTo).getTime() + 86400_000);
+  }
+  if (Object.keys(issuedAt).length) where.issuedAt = issuedAt;
+  const scope = await billListScope(api.deps.orm.em, user, q.placeCode || undefined);
+  if (scope.kind === 'points') where.place = { code: { $in: scope.points.length ? scope.points : ['-'] } };
+  if (scope.kind === 'bills') where.id = { $in: scope.billIds.length ? scope.billIds : [0] };
+  if (q.busNo) where.busNo = q.busNo.trim();
+  if (q.billBatchCode) {
+    if (!/^\d{8}$/.test(q.billBatchCode.trim())) throw new HttpError(400, 'E0010', 'billBatchCode: 票据代码为 8 位数字', 'billBatchCode');
+    where.billBatchCode = q.billBatchCode.trim();
+  }
+  if (q.billNo) {
+    const no = q.billNo.trim();
+    if (!/^\d{1,10}$/.test(no)) throw new HttpError(400, 'E0010', 'billNo: 票据号码为数字（可输入部分号码）', 'billNo');
+    where.billNo = no.length === 10 ? no : { $like: `%${no}%` };
+  }
+  if (q.state) {
+    if (q.state === 'scarlet') where.isScarlet = true;
+    else if (q.state === 'normal' || q.state === 'reversed') {
+      where.state = q.state;
+      where.isScarlet = false;
+    } else throw new HttpError(400, 'E0010', 'state: 须为 normal（正常）、reversed（已冲红）或 scarlet（红字票据）', 'state');
+  }
+  if (q.kind) {
+    if (!/^[0-9A-Za-z]{1,8}$/.test(q.kind)) throw new HttpError(400, 'E0010', 'kind: 票据种类编码为 1-8 位字母或数字', 'kind');
+    where.billKind = { code: q.kind };
+  }
+  if (q.uploadState) {
+    if (!['pending', 'uploaded', 'rejected'].includes(q.uploadState)) throw new HttpError(400, 'E0010', 'uploadState: 须为 pending（待上传）、uploaded（已上传）或 rejected（被拒收）', 'uploadState');
+    where.uploadState = q.uploadState;
+  }
+  if (q.patient) {
+    const p = q.patient.trim();
+    // name (part), patient number, or exactly a phone / ID number / e-mail through its blind index (orm/sealed.ts)
+    where.$or = [{ patientNo: p }, { payer: { $like: `%${p.replace(/[%_\\]/g, (c) => '\\' + c)}%` } }, ...billContactFilters(api.deps.orm.em, p)];
+  }
+  return where;
+}
+
 export function mountBillRoutes(router: Router, api: ApiContext): void {
   const auth = requireUser(api);
 
@@ -42,11 +96,13 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
     const [hospital] = await em.find(Hospital, {}, { limit: 1, orderBy: { id: 'asc' } });
     const places = await em.find(BillingPoint, {}, { orderBy: { code: 'asc' } });
     const cats = await em.find(BusinessCategory, {}, { orderBy: { busType: 'asc' } });
+    const kinds = await em.find(BillKind, {}, { orderBy: { code: 'asc' } });
     ctx.body = {
       hospital: hospital ? { code: hospital.code, name: hospital.name } : null,
       places: places.map((p) => ({ code: p.code, name: p.name, active: p.active })),
       busTypes: Object.entries(BUS_TYPES).map(([busType, name]) => ({ busType, name: cats.find((c) => c.busType === busType)?.name ?? name })),
       payChannels: Object.entries(PAY_CHANNELS).map(([code, name]) => ({ code, name })),
+      billKinds: kinds.map((k) => ({ code: k.code, name: k.name })),
       temporalUiUrl: api.temporalUiUrl,
       namespace: api.namespace,
     };
@@ -59,29 +115,9 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
       const pageSize = q.pageSize ? Number(q.pageSize) : 20;
       if (!Number.isInteger(page) || page < 1) throw new HttpError(400, 'E0010', 'page: must be an integer >= 1', 'page');
       if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200) throw new HttpError(400, 'E0010', 'pageSize: must be 1-200', 'pageSize');
-      const where: FilterQuery<Bill> & Record<string, unknown> = {};
-      const issuedAt: Record<string, Date> = {};
-      if (q.dateFrom) {
-        if (!DATE.test(q.dateFrom)) throw new HttpError(400, 'E0010', 'dateFrom: must be YYYY-MM-DD', 'dateFrom');
-        issuedAt.$gte = chinaDayStart(q.dateFrom);
-      }
-      if (q.dateTo) {
-        if (!DATE.test(q.dateTo)) throw new HttpError(400, 'E0010', 'dateTo: must be YYYY-MM-DD', 'dateTo');
-        issuedAt.$lt = new Date(chinaDayStart(q.dateTo).getTime() + 86400_000);
-      }
-      if (Object.keys(issuedAt).length) where.issuedAt = issuedAt;
-      const scope = await billListScope(api.deps.orm.em, ctx.state.user as SessionUser, q.placeCode || undefined);
-      if (scope.kind === 'points') where.place = { code: { $in: scope.points.length ? scope.points : ['-'] } };
-      if (scope.kind === 'bills') where.id = { $in: scope.billIds.length ? scope.billIds : [0] };
-      if (q.busNo) where.busNo = q.busNo.trim();
-      if (q.billNo) where.billNo = q.billNo.trim();
-      if (q.patient) {
-        const p = q.patient.trim();
-        // name (part), patient number, or exactly a phone / ID number / e-mail through its blind index (orm/sealed.ts)
-        where.$or = [{ patientNo: p }, { payer: { $like: `%${p.replace(/[%_\\]/g, (c) => '\\' + c)}%` } }, ...billContactFilters(api.deps.orm.em, p)];
-      }
+      const where = await billListFilter(api, q, ctx.state.user as SessionUser);
       const [bills, total] = await api.deps.orm.em.fork().findAndCount(Bill, where, {
-        populate: ['place'],
+        populate: ['place', 'billKind'],
         orderBy: { issuedAt: 'desc', id: 'desc' },
         limit: pageSize,
         offset: (page - 1) * pageSize,
@@ -104,7 +140,11 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
           totalAmt: formatYuan(b.totalAmt),
           issuedAt: b.issuedAt.toISOString(),
           state: b.state,
+          isScarlet: b.isScarlet,
+          billKindCode: b.billKind.code,
+          billKindName: b.billKind.name,
           uploadState: b.uploadState,
+          paperState: b.paperState,
           layoutReady: !!b.layoutPath,
         })),
       };

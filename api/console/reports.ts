@@ -19,6 +19,7 @@ import type { ApiContext } from '../context';
 import { requirePermission, requireUser, type SessionUser } from './auth';
 import { registerStockReports } from './stock-reports';
 import { financeOptions, registerFinanceReports } from './finance-reports';
+import { registerBillListReport } from './bill-list-report';
 import { firstHospitalName } from '../../orm/repositories/finance-reports';
 import { billListingGroups, billListingPage, type BillReportRow } from '../../orm/repositories/reports';
 import { collectorNames } from '../../orm/repositories/rbac';
@@ -256,6 +257,7 @@ function shown(columns: ReportColumn[], r: ReportRow): Record<string, unknown> {
 export function mountReportRoutes(router: Router, api: ApiContext): void {
   registerStockReports();
   registerFinanceReports();
+  registerBillListReport();
   const auth = requireUser(api);
 
   router.get('/api/reports', auth, async (ctx: Context) => {

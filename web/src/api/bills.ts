@@ -13,6 +13,12 @@ export interface BillQuery {
   busNo?: string;
   patient?: string;
   billNo?: string;
+  /** normal | reversed | scarlet */
+  state?: string;
+  /** a bill kind code */
+  kind?: string;
+  /** pending | uploaded | rejected */
+  uploadState?: string;
   page: number;
   pageSize: number;
 }

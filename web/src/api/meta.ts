@@ -22,6 +22,7 @@ export interface Meta {
   places: Place[];
   busTypes: BusTypeInfo[];
   payChannels: PayChannel[];
+  billKinds?: Array<{ code: string; name: string }>;
   temporalUiUrl: string;
   namespace: string;
 }

@@ -11,6 +11,7 @@ let pending: Promise<Meta | null> | null = null;
 export const metaState = computed(() => meta.value);
 export const hospitalName = computed(() => meta.value?.hospital?.name ?? '');
 export const places = computed(() => meta.value?.places ?? []);
+export const billKinds = computed(() => meta.value?.billKinds ?? []);
 
 const busTypeNames = computed(() => new Map((meta.value?.busTypes ?? []).map((b) => [b.busType, b.name])));
 const placeNames = computed(() => new Map((meta.value?.places ?? []).map((p) => [p.code, p.name])));

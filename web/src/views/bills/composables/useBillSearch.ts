@@ -6,7 +6,7 @@ import { computed, reactive, ref, shallowRef, watch } from 'vue';
 import { useRoute, useRouter, type LocationQuery, type LocationQueryRaw } from 'vue-router';
 import { searchBills, type BillListItem, type BillQuery } from '@/api/bills';
 import { ApiError } from '@/api/http';
-import { isIsoDate } from '@/utils/datetime';
+import { isIsoDate, lastDays } from '@/utils/datetime';
 import { placeScope } from '@/store/user';
 
 export const PAGE_SIZES = [10, 20, 50, 100] as const;
@@ -18,9 +18,12 @@ export interface SearchForm {
   busNo: string;
   patient: string;
   billNo: string;
+  state: string;
+  kind: string;
+  uploadState: string;
 }
 
-const TEXT_KEYS = ['placeCode', 'busNo', 'patient', 'billNo'] as const;
+const TEXT_KEYS = ['placeCode', 'busNo', 'patient', 'billNo', 'state', 'kind', 'uploadState'] as const;
 
 const first = (v: LocationQuery[string] | undefined): string => {
   const s = Array.isArray(v) ? v[0] : v;
@@ -72,7 +75,7 @@ export function useBillSearch() {
   const router = useRouter();
   const routeName = route.name;
 
-  const form = reactive<SearchForm>({ dateRange: null, placeCode: '', busNo: '', patient: '', billNo: '' });
+  const form = reactive<SearchForm>({ dateRange: null, placeCode: '', busNo: '', patient: '', billNo: '', state: '', kind: '', uploadState: '' });
   const query = ref<BillQuery>(queryFromRoute(route.query));
   const rows = shallowRef<BillListItem[]>([]);
   const total = ref(0);
@@ -82,7 +85,7 @@ export function useBillSearch() {
 
   const hasFilter = computed(() => {
     const q = query.value;
-    return Boolean(q.dateFrom || (q.placeCode && !lockedPlace.value) || q.busNo || q.patient || q.billNo);
+    return Boolean(q.dateFrom || (q.placeCode && !lockedPlace.value) || q.busNo || q.patient || q.billNo || q.state || q.kind || q.uploadState);
   });
 
   let controller: AbortController | null = null;
@@ -96,6 +99,9 @@ export function useBillSearch() {
     form.busNo = bq.busNo ?? '';
     form.patient = bq.patient ?? '';
     form.billNo = bq.billNo ?? '';
+    form.state = bq.state ?? '';
+    form.kind = bq.kind ?? '';
+    form.uploadState = bq.uploadState ?? '';
   }
 
   async function load(bq: BillQuery = query.value) {
@@ -155,8 +161,13 @@ export function useBillSearch() {
     return q;
   }
 
+  /** The page opens on today's bills (a cashier's day); 重置 goes back to it. */
+  const today = () => {
+    const [d] = lastDays(1);
+    return { dateFrom: d, dateTo: d };
+  };
   const search = () => go({ ...formQuery(), page: 1, pageSize: query.value.pageSize });
-  const reset = () => go({ page: 1, pageSize: query.value.pageSize });
+  const reset = () => go({ ...today(), page: 1, pageSize: query.value.pageSize });
   const reload = () => load();
   const changePage = (page: number) => go({ ...query.value, page });
   const changePageSize = (pageSize: number) => go({ ...query.value, page: 1, pageSize });
@@ -165,6 +176,10 @@ export function useBillSearch() {
     () => route.query,
     (q) => {
       if (route.name !== routeName) return; // leaving the page
+      if (Object.keys(q).length === 0) {
+        void go({ ...today(), page: 1, pageSize: DEFAULT_PAGE_SIZE }, true);
+        return;
+      }
       const bq = queryFromRoute(q);
       query.value = bq;
       fillForm(bq);
