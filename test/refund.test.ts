@@ -469,7 +469,7 @@ test('a bill exchanged for paper: refused online (seed 000); at the window the m
     return d.money.state === 'success' && d.billStatus.state === 'waiting' && d;
   }, 'the reversal to wait for the paper form', 60_000);
   expect(waiting.state).toBe('reversing');
-  expect(waiting.billStatus.reason).toMatch(/paper form/);
+  expect(waiting.billStatus.reason).toMatch(/纸质票据/);
   const todos = (await consoleApi('cashier', '/api/todos')).body.items as Array<{ id: number; kind: string; bill: { id: number } }>;
   const todo = todos.find((t) => t.kind === 'paper_recovery' && t.bill.id === bill.id)!;
   expect(todo).toBeDefined();

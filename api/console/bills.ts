@@ -57,16 +57,16 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
       const q = ctx.query as Record<string, string | undefined>;
       const page = q.page ? Number(q.page) : 1;
       const pageSize = q.pageSize ? Number(q.pageSize) : 20;
-      if (!Number.isInteger(page) || page < 1) throw new HttpError(400, 'E0010', 'page: must be an integer >= 1', 'page');
-      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200) throw new HttpError(400, 'E0010', 'pageSize: must be 1-200', 'pageSize');
+      if (!Number.isInteger(page) || page < 1) throw new HttpError(400, 'E0010', 'page: 页码须为不小于 1 的整数', 'page');
+      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200) throw new HttpError(400, 'E0010', 'pageSize: 每页条数须为 1-200', 'pageSize');
       const where: FilterQuery<Bill> & Record<string, unknown> = {};
       const issuedAt: Record<string, Date> = {};
       if (q.dateFrom) {
-        if (!DATE.test(q.dateFrom)) throw new HttpError(400, 'E0010', 'dateFrom: must be YYYY-MM-DD', 'dateFrom');
+        if (!DATE.test(q.dateFrom)) throw new HttpError(400, 'E0010', 'dateFrom: 开始日期须为 YYYY-MM-DD', 'dateFrom');
         issuedAt.$gte = chinaDayStart(q.dateFrom);
       }
       if (q.dateTo) {
-        if (!DATE.test(q.dateTo)) throw new HttpError(400, 'E0010', 'dateTo: must be YYYY-MM-DD', 'dateTo');
+        if (!DATE.test(q.dateTo)) throw new HttpError(400, 'E0010', 'dateTo: 结束日期须为 YYYY-MM-DD', 'dateTo');
         issuedAt.$lt = new Date(chinaDayStart(q.dateTo).getTime() + 86400_000);
       }
       if (Object.keys(issuedAt).length) where.issuedAt = issuedAt;
@@ -115,7 +115,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
 
   const loadBill = async (ctx: Context) => {
     const id = Number(ctx.params.id);
-    if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: must be a positive integer', 'id');
+    if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: 须为正整数', 'id');
     const bill = await api.deps.orm.em.fork().findOne(Bill, id, { populate: ['place', 'billKind', 'hospital', 'listDetail'] });
     if (!bill) throw new HttpError(404, 'E0030', `票据 ${id} 不存在`);
     await assertReadBill(api.deps.orm.em, ctx.state.user as SessionUser, { id: bill.id, placeCode: bill.place.code });

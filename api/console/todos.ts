@@ -111,7 +111,7 @@ export function mountTodoRoutes(router: Router, api: ApiContext): void {
 
   const loadTodo = async (ctx: Context, action: 'confirm' | 'retry' | 'abandon') => {
     const id = Number(ctx.params.id);
-    if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: must be a positive integer', 'id');
+    if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: 须为正整数', 'id');
     const u = ctx.state.user as SessionUser;
     const t = await api.deps.orm.em.fork().findOne(Todo, id, { populate: ['bill'] });
     if (!t || !pointInScope(u, t.placeCode)) throw new HttpError(404, 'E0030', `待办 ${id} 不存在`);
