@@ -125,7 +125,7 @@ test('refunds that cannot be reissued are refused before anything is reversed, n
   expect(w.result).toBe('S0000');
   const r = await refund(original, { refundAmt: '1.00' });
   expect(r.result).toBe('E0031');
-  expect(String(r.message)).toMatch(/^billNo: .* 已冲红/);
+  expect(String(r.message)).toMatch(/^billNo: .*已冲红/);
   const rr = await refund({ billBatchCode: w.message.eScarletBillBatchCode, billNo: w.message.eScarletBillNo }, { refundAmt: '1.00' });
   expect(rr.result).toBe('E0031');
   expect(String(rr.message)).toMatch(/红票/);
