@@ -23,6 +23,8 @@ import { billStateAttribute } from './search-attributes';
 import { refundWorkflowId, workflowUrl } from './ids';
 import type { ProcessContext as ApiContext } from './context';
 import { billRef, chargeLinesOfBill, consoleUsers, refundRow, refundStateByNo, refundTrail, unstartedRefundIds, type RefundRow } from '../orm/repositories/refund-reads';
+import { actorNamer } from '../services/actors';
+import { REFUND_ACTION_TASKS } from '../domain/actors';
 
 /**
  * The request fields a refund's amount and charge lines come in under. The refund rules name them
@@ -168,6 +170,7 @@ export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActo
   const db = api.deps.orm.em;
   const steps = stepsOf(r);
   const trail = await refundTrail(db, r.id);
+  const actorName = await actorNamer(db, trail.map((t) => t.actor));
   // The chain's view: who decided each step in the current pass (a return reopens the later steps).
   const decided = new Map<number, { by: string; at: string; decision: 'approve' | 'reject' }>();
   for (const t of trail) {
@@ -224,7 +227,8 @@ export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActo
       id: t.id,
       at: dbIso(t.created_at),
       actor: t.actor,
-      actorName: t.actor_name,
+      // by display name (domain/actors.ts): 收费员 李敏, HIS 接口（…） 操作员, 系统（退款）
+      actorName: actorName(t.actor, { task: REFUND_ACTION_TASKS[t.action], person: t.actor_name }),
       action: t.action,
       actionName: refundActionName(t.action),
       stepName: t.step_name,

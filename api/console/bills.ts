@@ -30,6 +30,8 @@ import { chinaDayStart } from '../../common/china-time';
 import { assertActOnBill, assertReadBill, billListScope } from '../../services/access';
 import { identityView, revealsIdentity, seesSignedText } from '../../domain/access';
 import { logOperation } from '../../services/operation-log';
+import { actorNamer } from '../../services/actors';
+import { BILL_EVENT_TASKS } from '../../domain/actors';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -132,6 +134,8 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
         em.find(Notification, { bill: bill.id }, { orderBy: { id: 'asc' } }),
         em.find(BillEvent, { bill: bill.id }, { orderBy: { id: 'asc' } }),
       ]);
+      // Who did each step, by display name (domain/actors.ts): 收费员 李敏, HIS 接口（…）, 系统（财政上传）.
+      const actorName = await actorNamer(api.deps.orm.em, [...events.map((e) => e.actor), ...notices.map((n) => n.actor)]);
       const url = h5Url(api.deps.cfg.server.publicUrl, bill);
       const viewer = ctx.state.user as SessionUser;
       const shown = identityView(viewer);
@@ -210,7 +214,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
           writeOff: bill.reversedAt
             ? { reason: bill.writeOffReason, operator: bill.writeOffOperator, reversedAt: bill.reversedAt.toISOString(), workflowUrl: workflowUrl(api, writeOffWorkflowId(bill)) }
             : undefined,
-          notifications: notices.map((n) => ({ id: n.id, channel: n.channel, purpose: n.purpose, actor: n.actor, target: shown.target(n.channel, n.target), status: n.status, attempts: n.attempts, createdAt: n.createdAt.toISOString(), sentAt: n.sentAt?.toISOString(), lastError: n.lastError })),
+          notifications: notices.map((n) => ({ id: n.id, channel: n.channel, purpose: n.purpose, actor: n.actor, actorName: actorName(n.actor, { task: '交付' }), target: shown.target(n.channel, n.target), status: n.status, attempts: n.attempts, createdAt: n.createdAt.toISOString(), sentAt: n.sentAt?.toISOString(), lastError: n.lastError })),
           paper: { state: bill.paperState, billBatchCode: bill.paperBillBatchCode, billNo: bill.paperBillNo },
           // Refund requests (退费申请) of this bill, newest first.
           refunds: (
@@ -228,6 +232,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
             type: e.type,
             label: BILL_EVENT_TYPES[e.type as BillEventType] ?? e.type,
             actor: e.actor,
+            actorName: actorName(e.actor, { task: BILL_EVENT_TASKS[e.type] }),
             detail: e.detail,
             at: e.createdAt.toISOString(),
             workflowId: e.workflowId,
