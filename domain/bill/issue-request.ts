@@ -7,6 +7,7 @@ import { DomainError, fieldError } from '../../common/errors';
 import { type Fen, formatYuan, parseYuan } from '../../common/money';
 import { sm3Hex } from '../../common/gm';
 import { checkHisText, checkIdCardNo, HIS_LIMIT_DEFAULTS, type HisLimits } from '../his-input';
+import { BUS_TYPES } from './codes';
 
 export const ISSUE_METHODS = {
   invEBillRegistration: 'registration',
@@ -17,16 +18,8 @@ export const ISSUE_METHODS = {
 export type IssueMethod = keyof typeof ISSUE_METHODS;
 export const isIssueMethod = (m: string): m is IssueMethod => Object.prototype.hasOwnProperty.call(ISSUE_METHODS, m);
 
-export const BUS_TYPES: Record<string, string> = {
-  '01': '住院',
-  '02': '门诊',
-  '03': '急诊',
-  '04': '门诊特殊病',
-  '05': '体检中心',
-  '06': '挂号',
-  '07': '住院预交金',
-  '08': '体检预交金',
-};
+/** Business types and their names (domain/bill/codes.ts). */
+export { BUS_TYPES } from './codes';
 
 export interface DraftCharge {
   sortNo: number;
