@@ -182,7 +182,7 @@ test('a cashier refunds one charge line of a bill through the 部分退费 dialo
   expect(refusedAnswer.status()).toBe(400);
   expect(((await refusedAnswer.json()) as { error: { field: string } }).error.field).toBe('refundChannelCode');
   const channelItem = dialog.locator('.el-form-item', { has: page.locator(sel('refund-channel')) });
-  await channelItem.locator('.el-form-item__error', { hasText: /channel 02/ }).waitFor();
+  await channelItem.locator('.el-form-item__error', { hasText: /支付渠道 02/ }).waitFor();
   expect(await dialog.isVisible()).toBe(true);
   expect(await text(sel('bill-state'))).toBe('正常');
 
