@@ -32,7 +32,7 @@ export type BillAnswer = { state: 'reversed' | 'reissued' | 'blocked' | 'waiting
 export function refundActivities(deps: Deps, processes: ProcessContext) {
   const load = async (refundId: number): Promise<RefundRow> => {
     const r = await refundById(deps.orm.em, refundId);
-    if (!r) throw new DomainError('E0090', `refundNo: refund ${refundId} not found`, 'refundNo');
+    if (!r) throw new DomainError('E0090', `refundNo: 退费申请 ${refundId} 不存在`, 'refundNo');
     return r;
   };
 

@@ -33,7 +33,7 @@ export async function readJson(ctx: Context): Promise<unknown> {
     return parseJsonBounded(text, bodyLimits.maxDepth);
   } catch (e) {
     if (e instanceof JsonLimitError && e.reason === 'depth') throw new HttpError(400, 'E0001', `body: ${e.message}`, 'body');
-    throw new DomainError('E0001', `body: not valid JSON (${(e as Error).message})`, 'body');
+    throw new DomainError('E0001', `body: 请求体不是有效的 JSON（${(e as Error).message}）`, 'body');
   }
 }
 
@@ -72,7 +72,7 @@ export function sendError(ctx: Context, e: unknown): void {
     return;
   }
   ctx.status = 500;
-  ctx.body = { error: { code: 'E9999', message: 'internal error' } };
+  ctx.body = { error: { code: 'E9999', message: '内部错误' } };
   ctx.app.emit('error', e, ctx);
 }
 

@@ -36,8 +36,8 @@ describe('HIS envelope', () => {
     const opened = openResponse(res, 'APP', 'KEY');
     expect(opened).toEqual({ result: 'S0000', message: { billNo: '0000000001' }, signOk: true });
     expect(openResponse(res, 'APP', 'WRONG').signOk).toBe(false);
-    const err = openResponse(buildResponse('E0010', 'busNo: is required', 'APP', 'KEY'), 'APP', 'KEY');
-    expect(err.message).toBe('busNo: is required');
+    const err = openResponse(buildResponse('E0010', 'busNo: 必填', 'APP', 'KEY'), 'APP', 'KEY');
+    expect(err.message).toBe('busNo: 必填');
   });
 
   test.each([

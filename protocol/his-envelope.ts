@@ -38,22 +38,22 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** Checks the envelope's form (not the signature: that needs the app's key). */
 export function parseEnvelope(body: unknown): RequestEnvelope {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
-    throw new DomainError('E0001', 'request body must be a JSON object {appid, data, noise, version, sign}');
+    throw new DomainError('E0001', 'body: 请求体须为 JSON 对象 {appid, data, noise, version, sign}');
   }
   const b = body as Record<string, unknown>;
   for (const f of ['appid', 'data', 'noise', 'version', 'sign'] as const) {
     if (typeof b[f] !== 'string' || (b[f] as string).length === 0) {
-      throw new DomainError('E0001', `${f}: required in the envelope and must be a non-empty string`, f);
+      throw new DomainError('E0001', `${f}: 报文必填，须为非空文本`, f);
     }
   }
-  if (b.version !== ENVELOPE_VERSION) throw new DomainError('E0001', `version: must be "${ENVELOPE_VERSION}"`, 'version');
-  if (!BASE64.test(b.data as string)) throw new DomainError('E0001', 'data: must be Base64', 'data');
+  if (b.version !== ENVELOPE_VERSION) throw new DomainError('E0001', `version: 须为 ${ENVELOPE_VERSION}`, 'version');
+  if (!BASE64.test(b.data as string)) throw new DomainError('E0001', 'data: 须为 Base64 编码', 'data');
   return b as unknown as RequestEnvelope;
 }
 
 export function verifyEnvelopeSign(env: RequestEnvelope, key: string): void {
   const want = envelopeSign(env.appid, env.data, env.noise, key, env.version);
-  if (!safeEqual(want, env.sign.toUpperCase())) throw new DomainError('E0002', 'sign: signature does not match (MD5 of appid, data, noise, key, version)', 'sign');
+  if (!safeEqual(want, env.sign.toUpperCase())) throw new DomainError('E0002', 'sign: 签名不符（appid、data、noise、key、version 的 MD5）', 'sign');
 }
 
 /** Decodes `data` into the business request object. */
@@ -64,10 +64,10 @@ export function decodeData(env: RequestEnvelope, maxDepth = 32): Record<string, 
     parsed = parseJsonBounded(text, maxDepth);
   } catch (e) {
     if (e instanceof JsonLimitError && e.reason === 'depth') throw new DomainError('E0001', `data: ${e.message}`, 'data');
-    throw new DomainError('E0001', `data: not valid JSON after Base64 decoding (${(e as Error).message})`, 'data');
+    throw new DomainError('E0001', `data: Base64 解码后不是有效的 JSON（${(e as Error).message}）`, 'data');
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new DomainError('E0001', 'data: must decode to a JSON object', 'data');
+    throw new DomainError('E0001', 'data: 解码后须为 JSON 对象', 'data');
   }
   return parsed as Record<string, unknown>;
 }

@@ -1,6 +1,7 @@
 /** A bill's delivery after issue (the issue workflow's activities, activities/delivery.ts): the layout file and the patient notices. */
 import { billSeal } from './seals';
 import { recordBillSeal } from '../orm/repositories/seals';
+import { PAY_CHANNELS } from '../domain/bill/codes';
 import * as fs from 'node:fs/promises';
 import { dbDate } from '../orm/sql-values';
 import * as path from 'node:path';
@@ -22,9 +23,8 @@ import { maskTarget } from '../domain/access';
 /** A notice target as the timeline shows it (one mask for every answer: domain/access.ts). */
 export { maskTarget };
 
-export const PAY_CHANNELS: Record<string, string> = {
-  '01': '医保', '02': '现金', '03': '支票', '04': '支付宝', '05': '微信', '06': '转账', '07': '医保个账', '08': '银联卡', '09': '自助机',
-};
+/** Pay channel names (domain/bill/codes.ts). */
+export { PAY_CHANNELS };
 
 const REGION_NAMES: Record<string, string> = { '44': '广东省', '61': '陕西省', '11': '北京市', '31': '上海市' };
 

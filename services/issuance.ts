@@ -88,7 +88,7 @@ export interface IssueAttempt {
 export async function issueBill(deps: Deps, input: IssueBillInput, { attempt }: IssueAttempt): Promise<IssuedBill> {
   const em = deps.orm.em.fork();
   const request = await issueRequestOf(em, input.appid, input.busNo);
-  if (!request) throw new DomainError('E0030', `busNo: no issuance request stored for ${input.busNo}`, 'busNo');
+  if (!request) throw new DomainError('E0030', `busNo: 没有业务流水号 ${input.busNo} 的开票请求`, 'busNo');
   if (request.bill_id) {
     const bill = await em.findOneOrFail(Bill, request.bill_id, { populate: ['place'] });
     return toIssued(deps, bill, bill.place.code);
@@ -116,7 +116,7 @@ export async function issueBill(deps: Deps, input: IssueBillInput, { attempt }: 
     // request is refused with E9999 (the busNo stays usable) and a to-do is opened for a person.
     const reason = redactDbError(e);
     if (attempt >= deps.cfg.his.issueMaxAttempts) {
-      const gaveUp = new DomainError('E9999', `internal error: 开票在 ${deps.cfg.his.issueMaxAttempts} 次尝试后仍失败，已转人工待办；可用同一 busNo 重试`);
+      const gaveUp = new DomainError('E9999', `内部错误：开票在 ${deps.cfg.his.issueMaxAttempts} 次尝试后仍失败，已转人工待办；可用同一 busNo 重试`);
       await rejectRequest(deps, request.id, gaveUp);
       await openIssueTodo(deps.orm.em.fork(), {
         appid: input.appid,
@@ -141,17 +141,17 @@ const rejectRequest = (deps: Deps, id: number, e: DomainError) =>
 
 async function issueInTransaction(deps: Deps, em: Sql, input: IssueBillInput, request: { id: number; origin_bill_id: number | null }, draft: IssueDraft): Promise<IssuedBill> {
   const app = await deps.master.app(input.appid);
-  if (!app) throw new DomainError('E0003', `appid: unknown application ${input.appid}`, 'appid');
+  if (!app) throw new DomainError('E0003', `appid: 未知的接入应用 ${input.appid}`, 'appid');
   const hospital = await deps.master.hospital(app.hospitalId);
   const place = await deps.master.lookup(hospital.id, (h) => h.places.get(draft.placeCode));
-  if (!place) throw fieldError('placeCode', `unknown billing point "${draft.placeCode}"`, 'E0020');
-  if (!place.active) throw fieldError('placeCode', `billing point "${draft.placeCode}" is deactivated`, 'E0020');
+  if (!place) throw fieldError('placeCode', `开票点 ${draft.placeCode} 不存在`, 'E0020');
+  if (!place.active) throw fieldError('placeCode', `开票点 ${draft.placeCode} 已停用`, 'E0020');
   const category = await deps.master.lookup(hospital.id, (h) => h.categories.get(draft.busType));
-  if (!category) throw fieldError('busType', `business type ${draft.busType} is not mapped to a bill kind (业务类别维护)`, 'E0022');
+  if (!category) throw fieldError('busType', `业务类型 ${draft.busType} 未对应票据种类（业务类别维护）`, 'E0022');
   const items: Array<IssueDraft["charges"][number] & { fiscalCode: string; fiscalName: string }> = [];
   for (const [i, c] of draft.charges.entries()) {
     const m = await deps.master.lookup(hospital.id, (h) => h.charges.get(c.chargeCode));
-    if (!m) throw fieldError(`chargeDetail[${i}].chargeCode`, `HIS charge code "${c.chargeCode}" (${c.chargeName}) is not mapped to a fiscal item (编码对照)`, 'E0021');
+    if (!m) throw fieldError(`chargeDetail[${i}].chargeCode`, `HIS 收费项目编码 ${c.chargeCode}（${c.chargeName}）未对照财政项目（编码对照）`, 'E0021');
     items.push({ ...c, fiscalCode: m.fiscalCode, fiscalName: m.fiscalName });
   }
   const signer = deps.signerFor(hospital);

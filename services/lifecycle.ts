@@ -78,7 +78,7 @@ const tx = <T>(deps: Deps, fn: (sql: Sql) => Promise<T>) => deps.orm.em.fork().t
 /** Whether the bill is exchanged for a paper form right now (a reversal must wait for its recovery). */
 export async function paperHold(deps: Deps, billId: number): Promise<PaperHold> {
   const b = await billPaperHold(deps.orm.em, billId);
-  if (!b) throw new DomainError('E0030', `billNo: bill ${billId} not found`, 'billNo');
+  if (!b) throw new DomainError('E0030', `billNo: 票据 ${billId} 不存在`, 'billNo');
   return {
     exchanged: b.paper_state === 'exchanged',
     paperBillBatchCode: b.paper_bill_batch_code ?? undefined,
@@ -142,10 +142,10 @@ export async function remindPaperRecovery(deps: Deps, i: { billId: number; count
 export async function planReissue(deps: Deps, i: PlanReissueInput): Promise<ReissuePlan> {
   try {
     const b = await reissueSourceBill(deps.orm.em, i.billId);
-    if (!b) throw new DomainError('E0030', `billNo: bill ${i.billId} not found`, 'billNo');
-    if (Number(b.is_scarlet)) throw new DomainError('E0031', `billNo: ${b.bill_batch_code}-${b.bill_no} is a red bill; it cannot be refunded`, 'billNo');
+    if (!b) throw new DomainError('E0030', `billNo: 票据 ${i.billId} 不存在`, 'billNo');
+    if (Number(b.is_scarlet)) throw new DomainError('E0031', `billNo: ${b.bill_batch_code}-${b.bill_no} 是红票，不能退费`, 'billNo');
     const req = await issueRequestOfBill(deps.orm.em, b.id);
-    if (!req) throw new DomainError('E0031', `billNo: ${b.bill_batch_code}-${b.bill_no} has no stored issuance request to reissue from`, 'billNo');
+    if (!req) throw new DomainError('E0031', `billNo: ${b.bill_batch_code}-${b.bill_no} 没有保存的开票请求，无法重开`, 'billNo');
     const original = JSON.parse(req.payload) as Record<string, unknown>;
     const { payload, refundAmt, totalAmt } = computeReissue(original, { billBatchCode: b.bill_batch_code, billNo: b.bill_no }, i.refund, i.operator, new Date(i.requestedAt));
     const draft = parseIssueDraft(req.method, payload, deps.cfg.his); // the reissue must be a valid issuance, checked before the reversal
@@ -167,8 +167,8 @@ export async function planReissue(deps: Deps, i: PlanReissueInput): Promise<Reis
         const first = JSON.parse(existing.payload) as Record<string, unknown>;
         if (payloadHash({ ...payload, busDateTime: first.busDateTime }) === existing.payload_hash) return;
       }
-      if (existing?.bill_id) throw new DomainError('E0012', `busNo: the reissue serial ${draft.busNo} already has a bill`, 'busNo');
-      if (b.state !== 'normal') throw new DomainError('E0031', `billNo: ${b.bill_batch_code}-${b.bill_no} is already reversed; a partial refund needs a bill in force`, 'billNo');
+      if (existing?.bill_id) throw new DomainError('E0012', `busNo: 重开流水号 ${draft.busNo} 已有票据`, 'busNo');
+      if (b.state !== 'normal') throw new DomainError('E0031', `billNo: ${b.bill_batch_code}-${b.bill_no} 已冲红，部分退费须针对现行票据`, 'billNo');
       const planned = { method: req.method, payloadHash: hash, payload: JSON.stringify(payload), originBillId: b.id, at: new Date() };
       if (existing) {
         // A previous refund attempt that never reversed the bill: this request replaces it.

@@ -98,11 +98,11 @@ class Conflict extends Error {}
 async function operate(deps: Deps, op: PaperOp): Promise<PaperResult> {
   const em = deps.orm.em.fork();
   const bill0 = await billPaperStateNow(em, op.billId);
-  if (!bill0) throw new DomainError('E0030', `billNo: bill ${op.billId} not found`, 'billNo');
+  if (!bill0) throw new DomainError('E0030', `billNo: 票据 ${op.billId} 不存在`, 'billNo');
   const label = `${bill0.bill_batch_code}-${bill0.bill_no}`;
   const place = await deps.master.lookup(bill0.hospital_id, (h) => h.places.get(op.placeCode));
-  if (!place) throw fieldError('placeCode', `unknown billing point "${op.placeCode}"`, 'E0020');
-  if (!place.active) throw fieldError('placeCode', `billing point "${op.placeCode}" is deactivated`, 'E0020');
+  if (!place) throw fieldError('placeCode', `开票点 ${op.placeCode} 不存在`, 'E0020');
+  if (!place.active) throw fieldError('placeCode', `开票点 ${op.placeCode} 已停用`, 'E0020');
   const workflowId = paperWorkflowId({ billBatchCode: bill0.bill_batch_code, billNo: bill0.bill_no });
 
   return em.transactional(async (sql) => {
@@ -149,13 +149,13 @@ async function operate(deps: Deps, op: PaperOp): Promise<PaperResult> {
     const repeatAnswer = (): PaperResult => ({ ...base, paperState: 'exchanged', pBillBatchCode: current!.code, pBillNo: current!.no, printJobId: paperJobId(current!.code, current!.no), newPrintJob: false, repeated: true });
 
     if (op.op === 'exchange' || op.op === 'reexchange') {
-      if (Number(bill.is_scarlet)) throw new DomainError('E0031', `billNo: ${label} is a red bill; a red bill cannot be exchanged for paper`, 'billNo');
-      if (bill.state !== 'normal') throw new DomainError('E0031', `billNo: ${label} is reversed (已冲红); it cannot be exchanged for paper`, 'billNo');
+      if (Number(bill.is_scarlet)) throw new DomainError('E0031', `billNo: ${label} 是红票，红票不能换开纸质票据`, 'billNo');
+      if (bill.state !== 'normal') throw new DomainError('E0031', `billNo: ${label} 已冲红，不能换开纸质票据`, 'billNo');
     }
     if (op.op === 'exchange') {
       if (current) {
         if (same(op.pBillBatchCode, op.pBillNo)) return repeatAnswer();
-        throw new DomainError('E0031', `billNo: ${label} is already exchanged for paper form ${current.code}-${current.no}; use reTurnPaper to re-exchange, or invalidPaper first`, 'billNo');
+        throw new DomainError('E0031', `billNo: ${label} 已换开纸质票据 ${current.code}-${current.no}，重新换开请用 reTurnPaper，或先 invalidPaper 作废`, 'billNo');
       }
       const seg = await takePaperNumber(sql, place, { pBillBatchCode: op.pBillBatchCode, billKindId: Number(bill.bill_kind_id), expected: op.pBillNo });
       if (!(await markBillExchanged(sql, bill.id, { code: seg.pBillBatchCode, no: paperNo(seg.number) }))) throw new Conflict();
@@ -165,7 +165,7 @@ async function operate(deps: Deps, op: PaperOp): Promise<PaperResult> {
     }
 
     if (op.op === 'reexchange') {
-      if (!current) throw new DomainError('E0031', `billNo: ${label} is not exchanged for paper; use turnPaper`, 'billNo');
+      if (!current) throw new DomainError('E0031', `billNo: ${label} 未换开纸质票据，请用 turnPaper`, 'billNo');
       if (op.pBillNo !== undefined && same(op.pBillBatchCode, op.pBillNo)) return repeatAnswer();
       const reason = op.reason || '纸质票据损坏或遗失，重新换开';
       await voidForm(current.code, current.no, reason);
@@ -180,11 +180,11 @@ async function operate(deps: Deps, op: PaperOp): Promise<PaperResult> {
     const code = op.pBillBatchCode!;
     const no = paperNo(Number(op.pBillNo));
     const row = await paperFormOf(sql, code, no);
-    if (!row || Number(row.bill_id) !== bill.id) throw fieldError('pBillNo', `paper form ${code}-${no} was not exchanged for bill ${label}`, 'E0034');
+    if (!row || Number(row.bill_id) !== bill.id) throw fieldError('pBillNo', `纸质票据 ${code}-${no} 不是票据 ${label} 换开的`, 'E0034');
     if (row.state === 'voided' && !(current && current.code === code && current.no === no)) {
       return { ...base, paperState: bill.paper_state as PaperResult['paperState'], pBillBatchCode: current?.code, pBillNo: current?.no, voided: { pBillBatchCode: code, pBillNo: no }, newPrintJob: false, repeated: true };
     }
-    if (!current || current.code !== code || current.no !== no) throw fieldError('pBillNo', `paper form ${code}-${no} is not the current paper form of bill ${label}`, 'E0034');
+    if (!current || current.code !== code || current.no !== no) throw fieldError('pBillNo', `纸质票据 ${code}-${no} 不是票据 ${label} 当前的纸质票据`, 'E0034');
     const reason = op.reason ?? '';
     await voidForm(code, no, reason);
     if (!(await clearBillForm(sql, bill.id, { code, no }))) throw new Conflict();
@@ -214,10 +214,10 @@ export async function paperOperation(deps: Deps, op: PaperOp): Promise<PaperResu
 export async function printJob(deps: Deps, jobId: string): Promise<'printed' | 'cancelled'> {
   const em = deps.orm.em;
   const job = await printJobById(em, jobId);
-  if (!job) throw new DomainError('E0030', `jobId: print job ${jobId} not found`, 'jobId');
+  if (!job) throw new DomainError('E0030', `jobId: 打印任务 ${jobId} 不存在`, 'jobId');
   if (job.state === 'printed' || job.state === 'cancelled') return job.state;
   const bill = await printBill(em, job.bill_id);
-  if (!bill) throw new DomainError('E0030', `billNo: bill ${job.bill_id} of print job ${jobId} not found`, 'billNo');
+  if (!bill) throw new DomainError('E0030', `billNo: 打印任务 ${jobId} 的票据 ${job.bill_id} 不存在`, 'billNo');
   let pdf: Buffer;
   let title: string;
   if (job.kind === 'paper_form') {
@@ -286,14 +286,14 @@ export interface BlankVoidInput {
  * again answers the same (idempotent).
  */
 export async function voidBlankRange(deps: Deps, input: BlankVoidInput): Promise<{ count: number; repeated: boolean; nextPBillNo?: string }> {
-  if (input.end < input.start) throw fieldError('pBillNoEnd', 'must not be below pBillNoStart');
-  if (input.end - input.start + 1 > 1000) throw fieldError('pBillNoEnd', 'at most 1000 numbers at a time');
+  if (input.end < input.start) throw fieldError('pBillNoEnd', '不能小于 pBillNoStart');
+  if (input.end - input.start + 1 > 1000) throw fieldError('pBillNoEnd', '每次至多 1000 个号码');
   const place = await deps.master.lookup(input.hospitalId, (h) => h.places.get(input.placeCode));
-  if (!place) throw fieldError('placeCode', `unknown billing point "${input.placeCode}"`, 'E0020');
+  if (!place) throw fieldError('placeCode', `开票点 ${input.placeCode} 不存在`, 'E0020');
   return deps.orm.em.fork().transactional(async (sql) => {
     const seg = await paperSegmentHolding(sql, place.id, input.pBillBatchCode, input.start);
-    if (!seg) throw fieldError('pBillNoStart', `${paperNo(input.start)} is not a paper number of code ${input.pBillBatchCode} at billing point "${input.placeCode}"`, 'E0034');
-    if (input.end > Number(seg.end_no)) throw fieldError('pBillNoEnd', `${paperNo(input.end)} is beyond the segment ${paperNo(Number(seg.start_no))}-${paperNo(Number(seg.end_no))}`, 'E0034');
+    if (!seg) throw fieldError('pBillNoStart', `${paperNo(input.start)} 不是开票点 ${input.placeCode} 代码为 ${input.pBillBatchCode} 的纸质票据号`, 'E0034');
+    if (input.end > Number(seg.end_no)) throw fieldError('pBillNoEnd', `${paperNo(input.end)} 超出号段 ${paperNo(Number(seg.start_no))}-${paperNo(Number(seg.end_no))}`, 'E0034');
     const next_no = seg.next_no; // read under the row lock (for update; SQLite: one writer)
     const taken = await usedPaperNumbers(sql, seg.id, input.start, input.end);
     const size = input.end - input.start + 1;
@@ -302,10 +302,10 @@ export async function voidBlankRange(deps: Deps, input: BlankVoidInput): Promise
     }
     if (taken.length > 0) {
       const first = taken[0];
-      throw fieldError('pBillNoStart', `${paperNo(Number(first.p_no))} in ${paperNo(input.start)}-${paperNo(input.end)} is already ${first.state === 'printed' ? 'printed' : 'voided'}; only unused blank forms can be voided`, 'E0034');
+      throw fieldError('pBillNoStart', `${paperNo(Number(first.p_no))} in ${paperNo(input.start)}-${paperNo(input.end)} 已${first.state === 'printed' ? '打印' : '作废'}，只能作废未使用的空白票据`, 'E0034');
     }
     if (input.start < Number(next_no)) {
-      throw fieldError('pBillNoStart', `${paperNo(input.start)} is already used: the next unused paper form of "${input.placeCode}" is ${paperNo(Number(next_no))}`, 'E0034');
+      throw fieldError('pBillNoStart', `${paperNo(input.start)} 已使用，开票点 ${input.placeCode} 的下一张未使用纸质票据为 ${paperNo(Number(next_no))}`, 'E0034');
     }
     await insertBlankVoids(sql, { segmentId: seg.id, code: input.pBillBatchCode, start: input.start, end: input.end, reason: input.reason, author: input.author, at: new Date() });
     if (input.start === Number(next_no)) await skipVoidedBlanks(sql, Number(seg.id), input.start);

@@ -54,15 +54,15 @@ async function reverse(deps: Deps, input: WriteOffInput): Promise<IssuedBill> {
   const em = deps.orm.em.fork();
   const original = await em.findOne(Bill, input.billId, { populate: ['place', 'billKind', 'hospital'] });
   try {
-    if (!original) throw new DomainError('E0030', `billNo: bill ${input.billId} not found`, 'billNo');
-    if (original.isScarlet) throw new DomainError('E0031', `billNo: ${original.billBatchCode}-${original.billNo} is a red bill; a red bill cannot be reversed`, 'billNo');
+    if (!original) throw new DomainError('E0030', `billNo: 票据 ${input.billId} 不存在`, 'billNo');
+    if (original.isScarlet) throw new DomainError('E0031', `billNo: ${original.billBatchCode}-${original.billNo} 是红票，红票不能冲红`, 'billNo');
     const done = await existingRed(deps, original.id);
     if (done) return done;
     if (original.paperState === 'exchanged') throw paperOut(original);
     const hospital = await deps.master.hospital(original.hospital.id);
     const place = await deps.master.lookup(hospital.id, (h) => h.places.get(input.placeCode));
-    if (!place) throw fieldError('placeCode', `unknown billing point "${input.placeCode}"`, 'E0020');
-    if (!place.active) throw fieldError('placeCode', `billing point "${input.placeCode}" is deactivated`, 'E0020');
+    if (!place) throw fieldError('placeCode', `开票点 ${input.placeCode} 不存在`, 'E0020');
+    if (!place.active) throw fieldError('placeCode', `开票点 ${input.placeCode} 已停用`, 'E0020');
     const [items, payments] = await Promise.all([itemsOfBill(em, original.id), paymentsOfBill(em, original.id)]);
     const signer = deps.signerFor(hospital);
     const busNo = scarletBusNo(original);
@@ -165,8 +165,8 @@ class AlreadyReversed extends Error {}
 export function paperOut(b: { billBatchCode: string; billNo: string; paperBillBatchCode?: string; paperBillNo?: string }): DomainError {
   return new DomainError(
     'E0032',
-    `billNo: ${b.billBatchCode}-${b.billNo} is exchanged for paper form ${b.paperBillBatchCode ?? ''}-${b.paperBillNo ?? ''}; ` +
-      'the reversal waits until that form is recovered and voided (invalidPaper, or a cashier confirms in the console), then completes by itself; call again to get the red bill',
+    `billNo: ${b.billBatchCode}-${b.billNo} 已换开纸质票据 ${b.paperBillBatchCode ?? ''}-${b.paperBillNo ?? ''}，` +
+      '冲红待该纸质票据收回并作废（invalidPaper，或收费员在管理端确认）后自动完成，届时再次调用可取得红票',
     'billNo',
   );
 }

@@ -21,10 +21,10 @@ export const REQUEST_KEY = /^[A-Za-z0-9_-]{8,64}$/;
 /** Checks a target for its channel; `field` names it in the error. */
 export function checkTarget(channel: Channel, target: string, field: string): string {
   const t = target.trim();
-  if (!t) throw fieldError(field, 'is required');
-  if (channel === 'sms' && !TEL.test(t)) throw fieldError(field, `"${t}" is not a mobile number`);
-  if (channel === 'email' && (!EMAIL.test(t) || t.length > 128)) throw fieldError(field, `"${t}" is not an e-mail address`);
-  if ((channel === 'wechat' || channel === 'card') && !OPENID.test(t)) throw fieldError(field, `"${t}" is not a WeChat openID`);
+  if (!t) throw fieldError(field, '必填');
+  if (channel === 'sms' && !TEL.test(t)) throw fieldError(field, `${t} 不是手机号码`);
+  if (channel === 'email' && (!EMAIL.test(t) || t.length > 128)) throw fieldError(field, `${t} 不是邮箱地址`);
+  if ((channel === 'wechat' || channel === 'card') && !OPENID.test(t)) throw fieldError(field, `${t} 不是微信 openID`);
   return t;
 }
 
@@ -51,7 +51,7 @@ export async function startNoticeResend(
   req: Omit<NoticeRequest, 'billId'>,
 ): Promise<{ workflowId: string }> {
   if (req.targets.some((t) => t.channel === 'card') && bill.isScarlet) {
-    throw new DomainError('E0031', 'channel: a red bill (红字票据) does not go into the WeChat card pack', 'channel');
+    throw new DomainError('E0031', 'channel: 红字票据不能放入微信卡包', 'channel');
   }
   const workflowId = noticeWorkflowId(bill, req.requestKey);
   await startWorkflow(api.client, 'noticeWorkflow', {

@@ -23,6 +23,8 @@ import { billStateAttribute } from './search-attributes';
 import { refundWorkflowId, workflowUrl } from './ids';
 import type { ProcessContext as ApiContext } from './context';
 import { billRef, chargeLinesOfBill, consoleUsers, refundRow, refundStateByNo, refundTrail, unstartedRefundIds, type RefundRow } from '../orm/repositories/refund-reads';
+import { actorNamer } from '../services/actors';
+import { REFUND_ACTION_TASKS } from '../domain/actors';
 
 /**
  * The request fields a refund's amount and charge lines come in under. The refund rules name them
@@ -168,6 +170,7 @@ export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActo
   const db = api.deps.orm.em;
   const steps = stepsOf(r);
   const trail = await refundTrail(db, r.id);
+  const actorName = await actorNamer(db, trail.map((t) => t.actor));
   // The chain's view: who decided each step in the current pass (a return reopens the later steps).
   const decided = new Map<number, { by: string; at: string; decision: 'approve' | 'reject' }>();
   for (const t of trail) {
@@ -224,7 +227,8 @@ export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActo
       id: t.id,
       at: dbIso(t.created_at),
       actor: t.actor,
-      actorName: t.actor_name,
+      // by display name (domain/actors.ts): 收费员 李敏, HIS 接口（…） 操作员, 系统（退款）
+      actorName: actorName(t.actor, { task: REFUND_ACTION_TASKS[t.action], person: t.actor_name }),
       action: t.action,
       actionName: refundActionName(t.action),
       stepName: t.step_name,
@@ -252,37 +256,37 @@ export async function refundDetail(api: ApiContext, r: RefundRow, u?: RefundActo
 const text = (o: Record<string, unknown>, f: string, max: number, required = true): string | undefined => {
   const v = o[f];
   if (v === undefined || v === null || v === '') {
-    if (required) throw fieldError(f, 'is required');
+    if (required) throw fieldError(f, '必填');
     return undefined;
   }
-  if (typeof v !== 'string' && typeof v !== 'number') throw fieldError(f, 'must be text');
+  if (typeof v !== 'string' && typeof v !== 'number') throw fieldError(f, '须为文本');
   const s = String(v).trim();
-  if (!s && required) throw fieldError(f, 'is required');
-  if (s.length > max) throw fieldError(f, `must be at most ${max} characters`);
+  if (!s && required) throw fieldError(f, '必填');
+  if (s.length > max) throw fieldError(f, `至多 ${max} 个字符`);
   return s || undefined;
 };
 
 /** channel, payType, refundAmt / refundDetail, orders, reason, contact: the fields common to every way in. */
 export function parseRefundFields(o: Record<string, unknown>, names: RefundFieldNames) {
   const channel = text(o, 'channel', 16) as RefundChannel;
-  if (!REFUND_CHANNELS.includes(channel)) throw fieldError('channel', `must be one of ${REFUND_CHANNELS.join(', ')}`);
+  if (!REFUND_CHANNELS.includes(channel)) throw fieldError('channel', `须为 ${REFUND_CHANNELS.join('、')} 之一`);
   const payType = text(o, 'payType', 8, false);
-  if (payType !== undefined && payType !== 'self' && payType !== 'insured') throw fieldError('payType', 'must be self or insured');
+  if (payType !== undefined && payType !== 'self' && payType !== 'insured') throw fieldError('payType', '须为 self（自费）或 insured（医保）');
   let amount: Fen | undefined;
   if (o[names.amount] !== undefined && o[names.amount] !== null && o[names.amount] !== '') {
     amount = parseYuan(o[names.amount]);
-    if (amount === undefined || amount <= 0) throw fieldError(names.amount, 'must be a yuan amount above 0 with at most 2 decimals');
+    if (amount === undefined || amount <= 0) throw fieldError(names.amount, '须为大于 0 的金额（元，至多 2 位小数）');
   }
   let items: Array<{ sortNo: number; amt: Fen }> | undefined;
   const list = o[names.items];
   if (list !== undefined && list !== null) {
-    if (!Array.isArray(list) || list.length === 0) throw fieldError(names.items, 'must be a non-empty list of {sortNo, amt}');
+    if (!Array.isArray(list) || list.length === 0) throw fieldError(names.items, '须为非空的 {sortNo, amt} 列表');
     items = list.map((x, i) => {
       const it = (x ?? {}) as Record<string, unknown>;
       const sortNo = Number(it.sortNo);
-      if (!Number.isInteger(sortNo) || sortNo < 1) throw fieldError(`${names.items}[${i}].sortNo`, 'must be a charge line number (1, 2, ...)');
+      if (!Number.isInteger(sortNo) || sortNo < 1) throw fieldError(`${names.items}[${i}].sortNo`, '须为收费项目序号（1、2 ...）');
       const amt = parseYuan(it.amt);
-      if (amt === undefined || amt <= 0) throw fieldError(`${names.items}[${i}].amt`, 'must be a yuan amount above 0 with at most 2 decimals');
+      if (amt === undefined || amt <= 0) throw fieldError(`${names.items}[${i}].amt`, '须为大于 0 的金额（元，至多 2 位小数）');
       return { sortNo, amt };
     });
   }

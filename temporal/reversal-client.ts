@@ -35,11 +35,11 @@ export interface WaitOptions {
 async function findOriginal(ctx: ProcessContext, req: WriteOffRequest): Promise<Bill> {
   const original = await ctx.deps.orm.em.fork().findOne(Bill, { billBatchCode: req.billBatchCode, billNo: req.billNo }, { populate: ['place'] });
   if (!original || original.hospital.id !== req.hospitalId) {
-    throw new DomainError('E0030', `billNo: no bill ${req.billBatchCode}-${req.billNo} issued by this hospital`, 'billNo');
+    throw new DomainError('E0030', `billNo: 本医院未开具票据 ${req.billBatchCode}-${req.billNo}`, 'billNo');
   }
-  if (original.isScarlet) throw new DomainError('E0031', `billNo: ${req.billBatchCode}-${req.billNo} is a red bill; a red bill cannot be reversed`, 'billNo');
+  if (original.isScarlet) throw new DomainError('E0031', `billNo: ${req.billBatchCode}-${req.billNo} 是红票，红票不能冲红`, 'billNo');
   const place = await ctx.deps.master.lookup(req.hospitalId, (h) => h.places.get(req.placeCode));
-  if (!place) throw fieldError('placeCode', `unknown billing point "${req.placeCode}"`, 'E0020');
+  if (!place) throw fieldError('placeCode', `开票点 ${req.placeCode} 不存在`, 'E0020');
   // Money never leaves twice: no reversal or partial refund (console, HIS) while a refund of the bill is open.
   await refuseWhileRefundOpen(ctx.deps.orm.em.fork(), original.id, req.forRefundId);
   return original;
@@ -82,7 +82,7 @@ export async function partialRefund(ctx: ProcessContext, req: WriteOffRequest, s
     ctx,
     partialRefundUpdate,
     startReversal(ctx, original, req, spec),
-    { message: `billNo: the partial refund of ${req.billBatchCode}-${req.billNo} is still in progress; call again with the same content to get the result`, field: 'billNo', timeoutMs: wait.timeoutMs },
+    { message: `billNo: 票据 ${req.billBatchCode}-${req.billNo} 的部分退费仍在处理中，请用相同内容再次调用取得结果`, field: 'billNo', timeoutMs: wait.timeoutMs },
     { specKey: refundSpecKey(spec) },
   );
 }
@@ -91,7 +91,7 @@ export async function partialRefund(ctx: ProcessContext, req: WriteOffRequest, s
 export async function writeOff(ctx: ProcessContext, req: WriteOffRequest, wait: WaitOptions = {}): Promise<IssuedBill> {
   const original = await findOriginal(ctx, req);
   return updateWithStart(ctx, writeOffUpdate, startReversal(ctx, original, req), {
-    message: `billNo: the reversal of ${req.billBatchCode}-${req.billNo} is still in progress; call again to get the red bill`,
+    message: `billNo: 票据 ${req.billBatchCode}-${req.billNo} 仍在冲红中，请再次调用取得红票`,
     field: 'billNo',
     timeoutMs: wait.timeoutMs,
   });

@@ -173,15 +173,15 @@ describe('HIS sendEBillNotice', () => {
     const r = await p.his.issueOutpatient({});
     const ok = { billBatchCode: r.billBatchCode, billNo: r.billNo, random: r.random, noticeList: [{ noticeType: '1201', noticeValue: '13900001111' }] };
     const cases: Array<[Record<string, unknown>, string, RegExp]> = [
-      [{ ...ok, random: r.random === 'aaaaaa' ? 'bbbbbb' : 'aaaaaa' }, 'E0033', /^random: does not match/],
-      [{ ...ok, random: undefined }, 'E0010', /^random: is required/],
-      [{ ...ok, noticeList: [] }, 'E0010', /^noticeList: is required/],
-      [{ ...ok, noticeList: [{ noticeType: '1209', noticeValue: 'x' }] }, 'E0010', /^noticeList\[0\]\.noticeType: must be 1201/],
-      [{ ...ok, noticeList: [{ noticeType: '1201', noticeValue: '12345' }] }, 'E0010', /^noticeList\[0\]\.noticeValue: "12345" is not a mobile number/],
-      [{ ...ok, noticeList: [{ noticeType: '1202', noticeValue: 'no-at' }] }, 'E0010', /^noticeList\[0\]\.noticeValue: "no-at" is not an e-mail address/],
+      [{ ...ok, random: r.random === 'aaaaaa' ? 'bbbbbb' : 'aaaaaa' }, 'E0033', /^random: 校验码与票据 .* 不符/],
+      [{ ...ok, random: undefined }, 'E0010', /^random: 必填/],
+      [{ ...ok, noticeList: [] }, 'E0010', /^noticeList: 必填/],
+      [{ ...ok, noticeList: [{ noticeType: '1209', noticeValue: 'x' }] }, 'E0010', /^noticeList\[0\]\.noticeType: 须为 1201/],
+      [{ ...ok, noticeList: [{ noticeType: '1201', noticeValue: '12345' }] }, 'E0010', /^noticeList\[0\]\.noticeValue: 12345 不是手机号码/],
+      [{ ...ok, noticeList: [{ noticeType: '1202', noticeValue: 'no-at' }] }, 'E0010', /^noticeList\[0\]\.noticeValue: no-at 不是邮箱地址/],
       [{ ...ok, requestNo: 'x' }, 'E0010', /^requestNo:/],
-      [{ ...ok, billNo: '9999999999' }, 'E0030', /^billNo: no bill/],
-      [{ ...ok, billBatchCode: '123' }, 'E0010', /^billBatchCode: must be 8 digits/],
+      [{ ...ok, billNo: '9999999999' }, 'E0030', /^billNo: 本医院没有票据/],
+      [{ ...ok, billBatchCode: '123' }, 'E0010', /^billBatchCode: 须为 8 位数字/],
     ];
     for (const [business, code, message] of cases) {
       const a = await p.hisClient.call('sendEBillNotice', business);

@@ -24,6 +24,8 @@ afterAll(async () => {
 });
 
 const M = 'invoiceEBillOutpatient';
+/** A refusal the cashier reads at the window: Chinese, after the field at fault (`field: 中文原因`). */
+const CHINESE = /[\u4e00-\u9fa5]/;
 const issue = (business: Record<string, unknown>, method = M) => p.hisClient.call(method, business);
 /** Posts an envelope as it is and returns the raw answer text too. */
 async function postRaw(method: string, envelope: unknown): Promise<{ status: number; text: string; result: string; message: any; signOk: boolean }> {
@@ -268,11 +270,75 @@ describe('fuzz: generated bad input against the HIS endpoint (seed 132026)', () 
     const failures: string[] = [];
     for (const [i, c] of cases.entries()) {
       const r = await p.hisClient.call(c.method, c.business);
-      const ok = r.httpStatus === 200 && r.signOk && !['S0000', 'E9999', 'E0050'].includes(r.result) && typeof r.message === 'string' && r.message.startsWith(`${c.field}: `);
+      const ok = r.httpStatus === 200 && r.signOk && !['S0000', 'E9999', 'E0050'].includes(r.result) && typeof r.message === 'string' && r.message.startsWith(`${c.field}: `) && CHINESE.test(r.message);
       if (!ok) failures.push(`#${i} ${c.name}: HTTP ${r.httpStatus} ${r.result} ${String(typeof r.message === 'string' ? r.message : JSON.stringify(r.message)).slice(0, 160)}`);
     }
     expect(failures).toEqual([]);
   });
+});
+
+test('refusals of every HIS method are in Chinese and start with the field at fault', async () => {
+  const bill = await p.his.issueOutpatient();
+  const ref = { billBatchCode: bill.billBatchCode, billNo: bill.billNo };
+  const at = busDateTime();
+  const unmapped = { totalAmt: 10, payChannelDetail: [{ payChannelCode: '02', payChannelValue: 10 }], chargeDetail: [{ chargeCode: 'UNMAPPED7', chargeName: '未知项目', amt: 10 }] };
+  const cases: Array<[string, Record<string, unknown>, string, string]> = [
+    [M, sampleOutpatient({ busNo: undefined }), 'E0010', 'busNo'],
+    [M, sampleOutpatient({ busType: '99' }), 'E0010', 'busType'],
+    [M, sampleOutpatient({ busType: '07' }), 'E0010', 'busType'],
+    [M, sampleOutpatient({ busDateTime: '2026-01-01' }), 'E0010', 'busDateTime'],
+    [M, sampleOutpatient({ totalAmt: 0 }), 'E0011', 'totalAmt'],
+    [M, sampleOutpatient({ totalAmt: 'abc' }), 'E0010', 'totalAmt'],
+    [M, sampleOutpatient({ tel: '123' }), 'E0010', 'tel'],
+    [M, sampleOutpatient({ email: 'no-at' }), 'E0010', 'email'],
+    [M, sampleOutpatient({ payChannelDetail: [] }), 'E0010', 'payChannelDetail'],
+    [M, sampleOutpatient({ payChannelDetail: ['x'] }), 'E0010', 'payChannelDetail[0]'],
+    [M, sampleOutpatient({ payChannelDetail: [{ payChannelCode: '05', payChannelValue: 100 }] }), 'E0011', 'payChannelDetail'],
+    [M, sampleOutpatient({ chargeDetail: [] }), 'E0010', 'chargeDetail'],
+    [M, sampleOutpatient({ chargeDetail: Array.from({ length: 501 }, (_, i) => ({ chargeCode: 'GH', chargeName: '挂号费', amt: 1, sortNo: i + 1 })) }), 'E0010', 'chargeDetail'],
+    [M, sampleOutpatient({ chargeDetail: [{ chargeCode: 'GH', chargeName: '挂号费', amt: 10 }] }), 'E0011', 'chargeDetail'],
+    [M, sampleOutpatient({ chargeDetail: [{ chargeName: '挂号费', amt: 126.5 }] }), 'E0010', 'chargeDetail[0].chargeCode'],
+    [M, sampleOutpatient(unmapped), 'E0021', 'chargeDetail[0].chargeCode'],
+    [M, sampleOutpatient({ listDetail: 'x' }), 'E0010', 'listDetail'],
+    [M, sampleOutpatient({ noticeList: [{ noticeType: '1201', noticeValue: 'x' }] }), 'E0010', 'noticeList[0].noticeValue'],
+    [M, sampleOutpatient({ noticeList: [{ noticeType: '1299', noticeValue: 'x' }] }), 'E0010', 'noticeList[0].noticeType'],
+    [M, sampleOutpatient({ placeCode: 'NOPE' }), 'E0020', 'placeCode'],
+    ['invEBillHospitalized', sampleOutpatient({ busType: '01' }), 'E0010', 'hospitalNo'],
+    ['noSuchMethod', {}, 'E0040', 'method'],
+    ['writeOffEBill', { ...ref, operator: '李敏', busDateTime: at, placeCode: 'MZ01' }, 'E0010', 'reason'],
+    ['writeOffEBill', { ...ref, reason: '退费', operator: '李敏', busDateTime: 'x', placeCode: 'MZ01' }, 'E0010', 'busDateTime'],
+    ['writeOffEBill', { billBatchCode: bill.billBatchCode, billNo: '9999999999', reason: '退费', operator: '李敏', busDateTime: at, placeCode: 'MZ01' }, 'E0030', 'billNo'],
+    ['writeOffEBill', { ...ref, reason: '退费', operator: '李敏', busDateTime: at, placeCode: 'NOPE' }, 'E0020', 'placeCode'],
+    ['partialRefundEBill', { ...ref, reason: '退费', operator: '李敏', busDateTime: at, placeCode: 'MZ01' }, 'E0010', 'refundAmt'],
+    ['partialRefundEBill', { ...ref, reason: '退费', operator: '李敏', busDateTime: at, placeCode: 'MZ01', refundDetail: [] }, 'E0010', 'refundDetail'],
+    ['partialRefundEBill', { ...ref, reason: '退费', operator: '李敏', busDateTime: at, placeCode: 'MZ01', refundDetail: [{ sortNo: 9, amt: '1.00' }] }, 'E0010', 'refundDetail[0].sortNo'],
+    ['partialRefundEBill', { ...ref, reason: '退费', operator: '李敏', busDateTime: at, placeCode: 'MZ01', refundAmt: '126.50' }, 'E0011', 'refundAmt'],
+    ['getEBillByBusNo', {}, 'E0010', 'busNo'],
+    ['getEBillByBusNo', { busNo: `NONE${Date.now()}` }, 'E0030', 'busNo'],
+    ['getEBillStatesByBillInfo', { billBatchCode: bill.billBatchCode }, 'E0010', 'billNo'],
+    ['getEBillStatesByBillInfo', { billBatchCode: bill.billBatchCode, billNo: '9999999999' }, 'E0030', 'billNo'],
+    ['getBillByBusDate', { busBgnDate: 'x', busEndDate: 'y', placeCode: 'MZ01' }, 'E0010', 'busBgnDate'],
+    ['getBillByBusDate', { busBgnDate: '20260101', busEndDate: '20260101', placeCode: 'MZ01', pageSize: 5000 }, 'E0010', 'pageSize'],
+    ['getEBillAccountStatus', { billBatchCode: '12', billNo: '1' }, 'E0010', 'billBatchCode'],
+    ['sendEBillNotice', { ...ref, random: 'zzzzzz', noticeList: [{ noticeType: '1201', noticeValue: '13900001111' }] }, 'E0033', 'random'],
+    ['sendEBillNotice', { ...ref, random: bill.random, noticeList: [] }, 'E0010', 'noticeList'],
+    ['getPaperBillNo', {}, 'E0010', 'placeCode'],
+    ['getPaperBillNo', { placeCode: 'NOPE' }, 'E0020', 'placeCode'],
+    ['getPaperBillNo', { placeCode: 'MZ01', pBillBatchCode: '44999926' }, 'E0023', 'pBillBatchCode'],
+    ['turnPaper', { ...ref, busDateTime: at, placeCode: 'MZ01' }, 'E0010', 'operator'],
+    ['invalidPaper', { pBillBatchCode: '44010126', pBillNo: '0000000999', placeCode: 'MZ01', author: '李敏', reason: '作废', busDateTime: at }, 'E0034', 'pBillNo'],
+    ['invalidBlankBillNo', { pBillBatchCode: '44010126', pBillNoStart: '0000000009', pBillNoEnd: '0000000008', placeCode: 'MZ01', author: '李敏', reason: '作废', busDateTime: at }, 'E0010', 'pBillNoEnd'],
+    ['printPaperBill', { ...ref, placeCode: 'MZ01', busDateTime: at }, 'E0010', 'operator'],
+    ['applyRefund', { ...ref, refundNo: 'x' }, 'E0010', 'refundNo'],
+  ];
+  const failures: string[] = [];
+  for (const [method, business, code, field] of cases) {
+    const r = await p.hisClient.call(method, business);
+    const text = typeof r.message === 'string' ? r.message : JSON.stringify(r.message);
+    const ok = r.result === code && text.startsWith(`${field}: `) && CHINESE.test(text.slice(field.length + 2));
+    if (!ok) failures.push(`${method} ${field}: ${r.result} ${text.slice(0, 160)}`);
+  }
+  expect(failures).toEqual([]);
 });
 
 test('envelope sign is checked with the key (a wrong key is E0002), constant-time compare in place', async () => {

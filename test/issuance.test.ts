@@ -51,7 +51,7 @@ describe('HIS envelope', () => {
   });
 
   const bad: Array<[string, () => Promise<{ result: string; message: any; httpStatus: number }>, string, RegExp]> = [
-    ['malformed JSON body', () => p.hisClient.post('invoiceEBillOutpatient', '{"appid": '), 'E0001', /not valid JSON/],
+    ['malformed JSON body', () => p.hisClient.post('invoiceEBillOutpatient', '{"appid": '), 'E0001', /^body: 请求体不是有效的 JSON/],
     ['data that is not JSON', () => {
       const data = Buffer.from('not json').toString('base64');
       const noise = 'n1';
@@ -63,19 +63,19 @@ describe('HIS envelope', () => {
       return p.hisClient.post('invoiceEBillOutpatient', JSON.stringify(env));
     }, 'E0002', /^sign:/],
     ['an unknown appid', () => new HisClient(p.baseUrl, 'NO_SUCH_APP', 'k').call('invoiceEBillOutpatient', sampleOutpatient()), 'E0003', /^appid:/],
-    ['a missing busNo', () => issue(sampleOutpatient({ busNo: undefined })), 'E0010', /^busNo: is required/],
-    ['a missing patientNo', () => issue(sampleOutpatient({ patientNo: '' })), 'E0010', /^patientNo: is required/],
+    ['a missing busNo', () => issue(sampleOutpatient({ busNo: undefined })), 'E0010', /^busNo: 必填/],
+    ['a missing patientNo', () => issue(sampleOutpatient({ patientNo: '' })), 'E0010', /^patientNo: 必填/],
     ['a missing payChannelDetail', () => issue(sampleOutpatient({ payChannelDetail: [] })), 'E0010', /^payChannelDetail:/],
     ['a bad busDateTime', () => issue(sampleOutpatient({ busDateTime: '20261301120000000' })), 'E0010', /^busDateTime:/],
     ['an amount with 3 decimals', () => issue(sampleOutpatient({ totalAmt: 126.505 })), 'E0010', /^totalAmt:/],
-    ['payments that do not add up', () => issue(sampleOutpatient({ payChannelDetail: [{ payChannelCode: '05', payChannelValue: 100 }] })), 'E0011', /^payChannelDetail: payChannelValue adds up to 100.00 but totalAmt is 126.50/],
-    ['charges that do not add up', () => issue(sampleOutpatient({ chargeDetail: [{ chargeCode: 'GH', chargeName: '挂号费', amt: 10 }] })), 'E0011', /^chargeDetail: amt adds up to 10.00/],
-    ['an unknown billing point', () => issue(sampleOutpatient({ placeCode: 'NOPE' })), 'E0020', /^placeCode: unknown billing point "NOPE"/],
+    ['payments that do not add up', () => issue(sampleOutpatient({ payChannelDetail: [{ payChannelCode: '05', payChannelValue: 100 }] })), 'E0011', /^payChannelDetail: payChannelValue 合计 100.00 元，与 totalAmt 126.50 元不符/],
+    ['charges that do not add up', () => issue(sampleOutpatient({ chargeDetail: [{ chargeCode: 'GH', chargeName: '挂号费', amt: 10 }] })), 'E0011', /^chargeDetail: amt 合计 10.00 元/],
+    ['an unknown billing point', () => issue(sampleOutpatient({ placeCode: 'NOPE' })), 'E0020', /^placeCode: 开票点 NOPE 不存在/],
     ['an unmapped charge code', () => issue(sampleOutpatient({
       totalAmt: 10, payChannelDetail: [{ payChannelCode: '02', payChannelValue: 10 }],
       chargeDetail: [{ chargeCode: 'UNMAPPED9', chargeName: '未知项目', amt: 10 }],
-    })), 'E0021', /^chargeDetail\[0\]\.chargeCode: HIS charge code "UNMAPPED9"/],
-    ['a deposit busType on a bill method', () => issue(sampleOutpatient({ busType: '07' })), 'E0010', /^busType: 07 is a deposit/],
+    })), 'E0021', /^chargeDetail\[0\]\.chargeCode: HIS 收费项目编码 UNMAPPED9（未知项目）未对照财政项目（编码对照）/],
+    ['a deposit busType on a bill method', () => issue(sampleOutpatient({ busType: '07' })), 'E0010', /^busType: 07 是预交金/],
     ['an unknown method', () => p.hisClient.call('noSuchMethod', {}), 'E0040', /^method:/],
     // Object prototype members are not methods either (the handler table once was a plain object).
     ...['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__defineGetter__'].map(
@@ -102,7 +102,7 @@ describe('HIS envelope', () => {
       const business = sampleOutpatient({ placeCode: 'ZY01' });
       const r = await issue(business);
       expect(r.result).toBe('E0023');
-      expect(String(r.message)).toMatch(/^placeCode: billing point "ZY01" has no bill numbers left/);
+      expect(String(r.message)).toMatch(/^placeCode: 开票点 ZY01 没有该票据种类的剩余票号/);
       expect(await p.orm.em.fork().count(Bill, { busNo: business.busNo as string })).toBe(0);
       const req = await p.orm.em.fork().findOneOrFail(IssueRequest, { busNo: business.busNo as string });
       expect(req.status).toBe('rejected');
@@ -130,12 +130,12 @@ describe('idempotency', () => {
     const changed = await issue({ ...business, payer: '李四' });
     expect(changed.result).toBe('E0012');
     expect(String(changed.message)).toBe(
-      `busNo: ${business.busNo} was already used for bill ${first.message.billBatchCode}-${first.message.billNo} with different content (first difference: payer); use a new busNo`,
+      `busNo: 业务流水号 ${business.busNo} 已用于票据 ${first.message.billBatchCode}-${first.message.billNo}，本次请求内容不同（首个不同字段：payer），请使用新的 busNo`,
     );
     const moved = (business.chargeDetail as Array<Record<string, unknown>>).map((c, i) => ({ ...c, amt: i === 1 ? 90 : i === 2 ? 26.5 : c.amt }));
     const lines = await issue({ ...business, chargeDetail: moved });
     expect(lines.result).toBe('E0012');
-    expect(String(lines.message)).toMatch(/^busNo: .* with different content \(first difference: chargeDetail\[1\]\.amt\); use a new busNo$/);
+    expect(String(lines.message)).toMatch(/^busNo: .*本次请求内容不同（首个不同字段：chargeDetail\[1\]\.amt），请使用新的 busNo$/);
     expect(await p.orm.em.fork().count(Bill, { busNo: business.busNo as string })).toBe(1);
   });
 
@@ -171,7 +171,7 @@ describe('idempotency', () => {
     expect(JSON.parse(req.payload)).toEqual(business);
     const other = await issue({ ...retry, payer: '李四' });
     expect(other.result).toBe('E0012');
-    expect(String(other.message)).toMatch(/^busNo: .* with different content \(first difference: payer\); use a new busNo$/);
+    expect(String(other.message)).toMatch(/^busNo: .*本次请求内容不同（首个不同字段：payer），请使用新的 busNo$/);
   });
 
   test('a request stored before content hashes (raw-payload hash) still gets its bill when retried rebuilt', async () => {
@@ -184,7 +184,7 @@ describe('idempotency', () => {
     expect(again.message.billNo).toBe(first.message.billNo);
     const changed = await issue({ ...business, placeCode: 'ZY01' });
     expect(changed.result).toBe('E0012');
-    expect(String(changed.message)).toMatch(/\(first difference: placeCode\)/);
+    expect(String(changed.message)).toMatch(/（首个不同字段：placeCode）/);
   });
 
   test('concurrent retries of one busNo make one bill, with no error for any of them', async () => {
@@ -397,7 +397,7 @@ describe('HIS queries', () => {
     expect(st.message).toMatchObject({ state: '1', isScarlet: '0' });
     const missing = await p.hisClient.call('getEBillStatesByBillInfo', { billBatchCode: a.billBatchCode });
     expect(missing.result).toBe('E0010');
-    expect(String(missing.message)).toMatch(/^billNo: is required/);
+    expect(String(missing.message)).toMatch(/^billNo: 必填/);
 
     const list = await p.hisClient.call('getBillByBusDate', { busBgnDate: day, busEndDate: day, placeCode: 'MZ01', pageNo: 1, pageSize: 1000 });
     expect(list.result).toBe('S0000');

@@ -140,6 +140,10 @@ test('a cashier refunds one charge line of a bill through the 部分退费 dialo
   // Before anything happened the timeline starts with the issue.
   await page.locator(`${sel('timeline-item')}[data-type="issued"]`).waitFor();
   expect((await timelineLabels())[0]).toBe('开具');
+  // Who issued it, by display name (domain/actors.ts): the HIS app by its name, never the raw key `HIS:{appid}`.
+  const issuer = await text(`${sel('timeline-item')}[data-type="issued"] ${sel('timeline-actor')}`);
+  expect(issuer).toBe('HIS 接口（HIS（演示））');
+  for (const a of await page.locator(`${sel('bill-timeline')} ${sel('timeline-actor')}`).allTextContents()) expect(a).not.toMatch(/HIS:|^system/);
 
   // The dialog: nothing filled in → it asks for a line and a reason, and sends nothing.
   await page.locator(sel('partial-refund-button')).waitFor({ state: 'visible' });
@@ -178,7 +182,7 @@ test('a cashier refunds one charge line of a bill through the 部分退费 dialo
   expect(refusedAnswer.status()).toBe(400);
   expect(((await refusedAnswer.json()) as { error: { field: string } }).error.field).toBe('refundChannelCode');
   const channelItem = dialog.locator('.el-form-item', { has: page.locator(sel('refund-channel')) });
-  await channelItem.locator('.el-form-item__error', { hasText: /channel 02/ }).waitFor();
+  await channelItem.locator('.el-form-item__error', { hasText: /支付渠道 02/ }).waitFor();
   expect(await dialog.isVisible()).toBe(true);
   expect(await text(sel('bill-state'))).toBe('正常');
 

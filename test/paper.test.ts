@@ -49,12 +49,12 @@ test('getPaperBillNo peeks at the next paper form without taking it; bad input n
 
   const missing = await call('getPaperBillNo', {});
   expect(missing.result).toBe('E0010');
-  expect(String(missing.message)).toMatch(/^placeCode: is required/);
+  expect(String(missing.message)).toMatch(/^placeCode: 必填/);
   const badCode = await call('getPaperBillNo', { placeCode: 'MZ01', pBillBatchCode: '12ab' });
-  expect(String(badCode.message)).toMatch(/^pBillBatchCode: must be 8 digits/);
+  expect(String(badCode.message)).toMatch(/^pBillBatchCode: 须为 8 位数字/);
   const unknownPlace = await call('getPaperBillNo', { placeCode: 'NOPE' });
   expect(unknownPlace.result).toBe('E0020');
-  expect(String(unknownPlace.message)).toMatch(/^placeCode: unknown billing point "NOPE"/);
+  expect(String(unknownPlace.message)).toMatch(/^placeCode: 开票点 NOPE 不存在/);
   const noStock = await call('getPaperBillNo', { placeCode: 'MZ01', pBillBatchCode: '44999926' });
   expect(noStock.result).toBe('E0023');
   expect(String(noStock.message)).toMatch(/^pBillBatchCode: /);
@@ -102,7 +102,7 @@ test('turnPaper exchanges an e-bill for the next paper form, prints it, shows it
   // Another form for an exchanged bill is refused: re-exchange is its own method.
   const other = await turn(bill, { pBillNo: String(Number(next.pBillNo) + 1) });
   expect(other.result).toBe('E0031');
-  expect(String(other.message)).toMatch(/^billNo: .* already exchanged for paper form .*reTurnPaper/);
+  expect(String(other.message)).toMatch(/^billNo: .* 已换开纸质票据 .*reTurnPaper/);
 });
 
 test('turnPaper refuses a number that is not the next one, bad bills, bad points and missing fields, naming the field', async () => {
@@ -111,12 +111,12 @@ test('turnPaper refuses a number that is not the next one, bad bills, bad points
   const skip = await turn(bill, { pBillBatchCode: next.pBillBatchCode, pBillNo: String(Number(next.pBillNo) + 5) });
   expect(skip.result).toBe('E0034');
   expect(String(skip.message)).toContain(`pBillNo: `);
-  expect(String(skip.message)).toContain(`the next is ${next.pBillBatchCode}-${next.pBillNo}`);
+  expect(String(skip.message)).toContain(`下一张为 ${next.pBillBatchCode}-${next.pBillNo}`);
   expect((await billRow(bill)).paper_state).toBe('none');
 
   const unknown = await turn({ billBatchCode: bill.billBatchCode, billNo: '9999999999' });
   expect(unknown.result).toBe('E0030');
-  expect(String(unknown.message)).toMatch(/^billNo: no bill/);
+  expect(String(unknown.message)).toMatch(/^billNo: 本医院未开具票据/);
   const badPlace = await turn(bill, { placeCode: 'NOPE' });
   expect(badPlace.result).toBe('E0020');
   expect(String(badPlace.message)).toMatch(/^placeCode: /);
@@ -125,7 +125,7 @@ test('turnPaper refuses a number that is not the next one, bad bills, bad points
     delete body[f];
     const r = await p.hisClient.call('turnPaper', body);
     expect(r.result).toBe('E0010');
-    expect(String(r.message)).toMatch(new RegExp(`^${f}: is required`));
+    expect(String(r.message)).toMatch(new RegExp(`^${f}: 必填`));
   }
   const badTime = await turn(bill, { busDateTime: '2026-01-01' });
   expect(String(badTime.message)).toMatch(/^busDateTime: /);
@@ -135,10 +135,10 @@ test('turnPaper refuses a number that is not the next one, bad bills, bad points
   expect(red.result).toBe('S0000');
   const reversed = await turn(bill);
   expect(reversed.result).toBe('E0031');
-  expect(String(reversed.message)).toMatch(/^billNo: .*reversed/);
+  expect(String(reversed.message)).toMatch(/^billNo: .*已冲红/);
   const redBill = await turn({ billBatchCode: red.message.eScarletBillBatchCode, billNo: red.message.eScarletBillNo });
   expect(redBill.result).toBe('E0031');
-  expect(String(redBill.message)).toMatch(/^billNo: .*red bill/);
+  expect(String(redBill.message)).toMatch(/^billNo: .*红票/);
 
   // Another hospital's application does not see our bills.
   const { seedSecondHospital } = await import('./fixtures');
@@ -154,7 +154,7 @@ test('reTurnPaper voids the previous form and prints the next one; invalidPaper 
   const row = await billRow(bill);
   const missing = await call('reTurnPaper', { billBatchCode: bill.billBatchCode, billNo: bill.billNo, busDateTime: busDateTime(), placeCode: 'MZ01', operator: '李敏', pBillBatchCode: first.pBillBatchCode });
   expect(missing.result).toBe('E0010');
-  expect(String(missing.message)).toMatch(/^pBillNo: is required/);
+  expect(String(missing.message)).toMatch(/^pBillNo: 必填/);
 
   const next = await peek();
   const re = await call('reTurnPaper', { billBatchCode: bill.billBatchCode, billNo: bill.billNo, busDateTime: busDateTime(), placeCode: 'MZ01', operator: '李敏', pBillBatchCode: next.pBillBatchCode, pBillNo: next.pBillNo, reason: '卡纸' });
@@ -174,12 +174,12 @@ test('reTurnPaper voids the previous form and prints the next one; invalidPaper 
   const voidBody = { pBillBatchCode: next.pBillBatchCode, pBillNo: next.pBillNo, placeCode: 'MZ01', author: '李敏', reason: '患者退费，收回纸质票据', busDateTime: busDateTime() };
   const wrongPlace = await call('invalidPaper', { ...voidBody, placeCode: 'ZY01' });
   expect(wrongPlace.result).toBe('E0020');
-  expect(String(wrongPlace.message)).toMatch(/^placeCode: .*belongs to billing point "MZ01"/);
+  expect(String(wrongPlace.message)).toMatch(/^placeCode: .*属于开票点 MZ01/);
   const noReason = await call('invalidPaper', { ...voidBody, reason: '' });
-  expect(String(noReason.message)).toMatch(/^reason: is required/);
+  expect(String(noReason.message)).toMatch(/^reason: 必填/);
   const neverUsed = await call('invalidPaper', { ...voidBody, pBillNo: '0000000999' });
   expect(neverUsed.result).toBe('E0034');
-  expect(String(neverUsed.message)).toMatch(/^pBillNo: .*never printed/);
+  expect(String(neverUsed.message)).toMatch(/^pBillNo: .*未在本医院打印过/);
 
   const v = await call('invalidPaper', voidBody);
   expect(v.result).toBe('S0000');
@@ -218,11 +218,11 @@ test('invalidBlankBillNo voids unused blank forms (all or nothing) and numbering
   expect(overlap.result).toBe('E0034');
   expect(Number((await q('select count(*) as c from paper_number where p_bill_batch_code = ? and p_no = ?', [next.pBillBatchCode, n]))[0].c)).toBe(0);
   const backwards = await call('invalidBlankBillNo', { ...body, pBillNoStart: no(n + 9), pBillNoEnd: no(n + 8) });
-  expect(String(backwards.message)).toMatch(/^pBillNoEnd: must not be below pBillNoStart/);
+  expect(String(backwards.message)).toMatch(/^pBillNoEnd: 不能小于 pBillNoStart/);
   const outside = await call('invalidBlankBillNo', { ...body, pBillNoStart: no(999), pBillNoEnd: no(1005) });
-  expect(String(outside.message)).toMatch(/^pBillNoEnd: .*beyond the segment/);
+  expect(String(outside.message)).toMatch(/^pBillNoEnd: .*超出号段/);
   const missing = await call('invalidBlankBillNo', { ...body, pBillNoEnd: undefined });
-  expect(String(missing.message)).toMatch(/^pBillNoEnd: is required/);
+  expect(String(missing.message)).toMatch(/^pBillNoEnd: 必填/);
 
   // The next two exchanges take n, then n + 4.
   const a = (await turn(await p.his.issueOutpatient())).message;
@@ -245,7 +245,7 @@ test('printPaperBill prints the layout file on A4 at the point and records it on
   const second = await call('printPaperBill', { billBatchCode: bill.billBatchCode, billNo: bill.billNo, placeCode: 'MZ01', operator: '李敏', busDateTime: busDateTime() });
   expect(second.message.printJobId).toBe(`layout-${row.id}-2`);
   const bad = await call('printPaperBill', { billBatchCode: bill.billBatchCode, billNo: bill.billNo, placeCode: 'MZ01', busDateTime: busDateTime() });
-  expect(String(bad.message)).toMatch(/^operator: is required/);
+  expect(String(bad.message)).toMatch(/^operator: 必填/);
 });
 
 test('getValidBillBatchCode lists the point\'s paper codes with remaining counts and its e-bill codes', async () => {
@@ -267,7 +267,7 @@ test('getValidBillBatchCode lists the point\'s paper codes with remaining counts
   const bill = await p.his.issueOutpatient({ placeCode: 'ZY01' });
   const wrongKind = await turn(bill, { placeCode: 'ZY01', pBillBatchCode: inpatient.pBillBatchCode });
   expect(wrongKind.result).toBe('E0034');
-  expect(String(wrongKind.message)).toMatch(/^pBillBatchCode: .*another bill kind/);
+  expect(String(wrongKind.message)).toMatch(/^pBillBatchCode: .*票据种类不同/);
 });
 
 test('10 concurrent exchanges of 10 bills at one point take 10 distinct consecutive numbers; 10 racing for one named number: one wins', async () => {
@@ -284,7 +284,7 @@ test('10 concurrent exchanges of 10 bills at one point take 10 distinct consecut
   expect(race.filter((a) => a.result === 'S0000')).toHaveLength(1);
   for (const lost of race.filter((a) => a.result !== 'S0000')) {
     expect(lost.result).toBe('E0034');
-    expect(String(lost.message)).toMatch(/^pBillNo: .* is not the next unused paper form/);
+    expect(String(lost.message)).toMatch(/^pBillNo: .* 不是开票点 .* 的下一张未使用纸质票据/);
   }
 });
 

@@ -115,11 +115,11 @@ test('partialRefundEBill reverses the bill, then reissues the rest under a deriv
 test('refunds that cannot be reissued are refused before anything is reversed, naming the field', async () => {
   const original = await p.his.issueOutpatient();
   const cases: Array<[Record<string, unknown>, RegExp]> = [
-    [{ refundAmt: '126.50' }, /^refundAmt: refunds 126\.50 of 126\.50: the whole bill/],
-    [{ refundAmt: 'abc' }, /^refundAmt: must be an amount/],
-    [{}, /^refundAmt: is required/],
-    [{ refundDetail: [{ sortNo: 7, amt: '1.00' }] }, /^refundDetail\[0\]\.sortNo: the bill has no charge line 7/],
-    [{ refundDetail: [{ sortNo: 1, amt: '1.00' }], refundChannelCode: '04' }, /^refundChannelCode: the bill was not paid through channel 04/],
+    [{ refundAmt: '126.50' }, /^refundAmt: 退费 126\.50 元即票据全额 126\.50 元/],
+    [{ refundAmt: 'abc' }, /^refundAmt: 须为大于 0 的金额/],
+    [{}, /^refundAmt: 必填/],
+    [{ refundDetail: [{ sortNo: 7, amt: '1.00' }] }, /^refundDetail\[0\]\.sortNo: 票据没有第 7 条收费项目/],
+    [{ refundDetail: [{ sortNo: 1, amt: '1.00' }], refundChannelCode: '04' }, /^refundChannelCode: 票据未通过支付渠道 04 支付/],
   ];
   for (const [extra, msg] of cases) {
     const r = await refund(original, extra);
@@ -135,10 +135,10 @@ test('refunds that cannot be reissued are refused before anything is reversed, n
   expect(w.result).toBe('S0000');
   const r = await refund(original, { refundAmt: '1.00' });
   expect(r.result).toBe('E0031');
-  expect(String(r.message)).toMatch(/^billNo: .* already reversed/);
+  expect(String(r.message)).toMatch(/^billNo: .*已冲红/);
   const rr = await refund({ billBatchCode: w.message.eScarletBillBatchCode, billNo: w.message.eScarletBillNo }, { refundAmt: '1.00' });
   expect(rr.result).toBe('E0031');
-  expect(String(rr.message)).toMatch(/red bill/);
+  expect(String(rr.message)).toMatch(/红票/);
 });
 
 test('a reissue refused for lack of numbers stops in a visible blocked state, waits for a person, and finishes after a retry', async () => {

@@ -82,20 +82,20 @@ test('unknown bills, bills of another hospital, red bills, bad billing points an
   const original = await p.his.issueOutpatient();
   const unknown = await writeOff({ billBatchCode: original.billBatchCode, billNo: '9999999999' });
   expect(unknown.result).toBe('E0030');
-  expect(String(unknown.message)).toMatch(/^billNo: no bill .* issued by this hospital/);
+  expect(String(unknown.message)).toMatch(/^billNo: 本医院未开具票据 /);
 
   const badPlace = await writeOff(original, { placeCode: 'NOPE' });
   expect(badPlace.result).toBe('E0020');
-  expect(String(badPlace.message)).toMatch(/^placeCode: unknown billing point "NOPE"/);
+  expect(String(badPlace.message)).toMatch(/^placeCode: 开票点 NOPE 不存在/);
 
   const missing = await p.hisClient.call('writeOffEBill', { billBatchCode: original.billBatchCode, billNo: original.billNo, operator: 'x', busDateTime: busDateTime(), placeCode: 'MZ01' });
   expect(missing.result).toBe('E0010');
-  expect(String(missing.message)).toMatch(/^reason: is required/);
+  expect(String(missing.message)).toMatch(/^reason: 必填/);
 
   const red = await writeOff(original);
   const redAgain = await writeOff({ billBatchCode: red.message.eScarletBillBatchCode, billNo: red.message.eScarletBillNo });
   expect(redAgain.result).toBe('E0031');
-  expect(String(redAgain.message)).toMatch(/red bill cannot be reversed/);
+  expect(String(redAgain.message)).toMatch(/红票不能冲红/);
 
   // A second hospital with its own HIS app cannot reverse the first hospital's bill.
   const { seedSecondHospital } = await import('./fixtures');

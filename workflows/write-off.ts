@@ -74,8 +74,8 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffSt
     s.waitingFor = {
       code: 'E0032',
       message:
-        `billNo: ${hold.billBatchCode}-${hold.billNo} is exchanged for paper form ${hold.paperBillBatchCode}-${hold.paperBillNo}; ` +
-        'the reversal waits until that form is recovered and voided (invalidPaper, or a cashier confirms in the console), then completes by itself; call again to get the red bill',
+        `billNo: ${hold.billBatchCode}-${hold.billNo} 已换开纸质票据 ${hold.paperBillBatchCode}-${hold.paperBillNo}，` +
+        '冲红待该纸质票据收回并作废（invalidPaper，或收费员在管理端确认）后自动完成，届时再次调用可取得红票',
       field: 'billNo',
     };
     status.state = 'waiting';
@@ -181,9 +181,9 @@ export async function writeOffWorkflow(input: WriteOffInput): Promise<WriteOffSt
         {
           validator: ({ specKey }) => {
             const refuse = (message: string) => refusal({ code: 'E0031', message, field: 'billNo' });
-            if (!input.reissue && st?.state === 'issued') throw refuse('billNo: the bill is already reversed; a partial refund needs a bill in force');
-            if (!input.reissue) throw refuse('billNo: a whole reversal of this bill is in progress; a partial refund cannot join it');
-            if (specKey !== refundSpecKey(input.reissue)) throw refuse('billNo: a partial refund of this bill with other amounts is in progress');
+            if (!input.reissue && st?.state === 'issued') throw refuse('billNo: 票据已冲红，部分退费须针对现行票据');
+            if (!input.reissue) throw refuse('billNo: 该票据正在整张冲红，不能同时部分退费');
+            if (specKey !== refundSpecKey(input.reissue)) throw refuse('billNo: 该票据另一笔金额不同的部分退费正在处理中');
           },
         },
       );

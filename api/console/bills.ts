@@ -30,6 +30,8 @@ import { chinaDayStart } from '../../common/china-time';
 import { assertActOnBill, assertReadBill, billListScope } from '../../services/access';
 import { identityView, revealsIdentity, seesSignedText } from '../../domain/access';
 import { logOperation } from '../../services/operation-log';
+import { actorNamer } from '../../services/actors';
+import { BILL_EVENT_TASKS } from '../../domain/actors';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -44,11 +46,11 @@ export async function billListFilter(api: ApiContext, q: Record<string, string |
   const where: FilterQuery<Bill> & Record<string, unknown> = {};
   const issuedAt: Record<string, Date> = {};
   if (q.dateFrom) {
-    if (!DATE.test(q.dateFrom)) throw new HttpError(400, 'E0010', 'dateFrom: must be YYYY-MM-DD', 'dateFrom');
+    if (!DATE.test(q.dateFrom)) throw new HttpError(400, 'E0010', 'dateFrom: 开始日期须为 YYYY-MM-DD', 'dateFrom');
     issuedAt.$gte = chinaDayStart(q.dateFrom);
   }
   if (q.dateTo) {
-    if (!DATE.test(q.dateTo)) throw new HttpError(400, 'E0010', 'dateTo: must be YYYY-MM-DD', 'dateTo');
+    if (!DATE.test(q.dateTo)) throw new HttpError(400, 'E0010', 'dateTo: 结束日期须为 YYYY-MM-DD', 'dateTo');
     issuedAt.$lt = new Date(chinaDayStart(q.dateTo).getTime() + 86400_000);
   }
   if (Object.keys(issuedAt).length) where.issuedAt = issuedAt;
@@ -113,8 +115,8 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
       const q = ctx.query as Record<string, string | undefined>;
       const page = q.page ? Number(q.page) : 1;
       const pageSize = q.pageSize ? Number(q.pageSize) : 20;
-      if (!Number.isInteger(page) || page < 1) throw new HttpError(400, 'E0010', 'page: must be an integer >= 1', 'page');
-      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200) throw new HttpError(400, 'E0010', 'pageSize: must be 1-200', 'pageSize');
+      if (!Number.isInteger(page) || page < 1) throw new HttpError(400, 'E0010', 'page: 页码须为不小于 1 的整数', 'page');
+      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200) throw new HttpError(400, 'E0010', 'pageSize: 每页条数须为 1-200', 'pageSize');
       const where = await billListFilter(api, q, ctx.state.user as SessionUser);
       const [bills, total] = await api.deps.orm.em.fork().findAndCount(Bill, where, {
         populate: ['place', 'billKind'],
@@ -155,7 +157,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
 
   const loadBill = async (ctx: Context) => {
     const id = Number(ctx.params.id);
-    if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: must be a positive integer', 'id');
+    if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: 须为正整数', 'id');
     const bill = await api.deps.orm.em.fork().findOne(Bill, id, { populate: ['place', 'billKind', 'hospital', 'listDetail'] });
     if (!bill) throw new HttpError(404, 'E0030', `票据 ${id} 不存在`);
     await assertReadBill(api.deps.orm.em, ctx.state.user as SessionUser, { id: bill.id, placeCode: bill.place.code });
@@ -172,6 +174,8 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
         em.find(Notification, { bill: bill.id }, { orderBy: { id: 'asc' } }),
         em.find(BillEvent, { bill: bill.id }, { orderBy: { id: 'asc' } }),
       ]);
+      // Who did each step, by display name (domain/actors.ts): 收费员 李敏, HIS 接口（…）, 系统（财政上传）.
+      const actorName = await actorNamer(api.deps.orm.em, [...events.map((e) => e.actor), ...notices.map((n) => n.actor)]);
       const url = h5Url(api.deps.cfg.server.publicUrl, bill);
       const viewer = ctx.state.user as SessionUser;
       const shown = identityView(viewer);
@@ -250,7 +254,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
           writeOff: bill.reversedAt
             ? { reason: bill.writeOffReason, operator: bill.writeOffOperator, reversedAt: bill.reversedAt.toISOString(), workflowUrl: workflowUrl(api, writeOffWorkflowId(bill)) }
             : undefined,
-          notifications: notices.map((n) => ({ id: n.id, channel: n.channel, purpose: n.purpose, actor: n.actor, target: shown.target(n.channel, n.target), status: n.status, attempts: n.attempts, createdAt: n.createdAt.toISOString(), sentAt: n.sentAt?.toISOString(), lastError: n.lastError })),
+          notifications: notices.map((n) => ({ id: n.id, channel: n.channel, purpose: n.purpose, actor: n.actor, actorName: actorName(n.actor, { task: '交付' }), target: shown.target(n.channel, n.target), status: n.status, attempts: n.attempts, createdAt: n.createdAt.toISOString(), sentAt: n.sentAt?.toISOString(), lastError: n.lastError })),
           paper: { state: bill.paperState, billBatchCode: bill.paperBillBatchCode, billNo: bill.paperBillNo },
           // Refund requests (退费申请) of this bill, newest first.
           refunds: (
@@ -268,6 +272,7 @@ export function mountBillRoutes(router: Router, api: ApiContext): void {
             type: e.type,
             label: BILL_EVENT_TYPES[e.type as BillEventType] ?? e.type,
             actor: e.actor,
+            actorName: actorName(e.actor, { task: BILL_EVENT_TASKS[e.type] }),
             detail: e.detail,
             at: e.createdAt.toISOString(),
             workflowId: e.workflowId,

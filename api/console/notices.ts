@@ -25,7 +25,7 @@ export function mountNoticeRoutes(router: Router, api: ApiContext): void {
 
   const loadBill = async (ctx: Context) => {
     const id = Number(ctx.params.id);
-    if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: must be a positive integer', 'id');
+    if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: 须为正整数', 'id');
     const bill = await api.deps.orm.em.fork().findOne(Bill, id, { populate: ['place', 'billKind', 'hospital'] });
     if (!bill) throw new HttpError(404, 'E0030', `票据 ${id} 不存在`);
     await assertReadBill(api.deps.orm.em, ctx.state.user as SessionUser, { id: bill.id, placeCode: bill.place.code });

@@ -26,7 +26,7 @@ export function mountPaperRoutes(router: Router, api: ApiContext): void {
   /** The bill of the URL; a cashier may act only on bills of their own billing point. */
   const loadBill = async (ctx: Context): Promise<BillRow> => {
     const id = Number(ctx.params.id);
-    if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: must be a positive integer', 'id');
+    if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: 须为正整数', 'id');
     const b = await billWithPaper(em(), id);
     if (!b) throw new HttpError(404, 'E0030', `票据 ${id} 不存在`);
     const user = ctx.state.user as SessionUser;

@@ -48,7 +48,7 @@ export function mountRefundRoutes(router: Router, api: ApiContext): void {
   /** The refund of the URL, if it is in the user's scope (else "not found"). */
   const loadFor = async (ctx: Context) => {
     const id = Number(ctx.params.id);
-    if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: must be a positive integer', 'id');
+    if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: 须为正整数', 'id');
     const r = await findRefund(api, { id });
     await assertReadRefund(api.deps.orm.em, ctx.state.user as SessionUser, r);
     return r;
@@ -138,7 +138,7 @@ export function mountRefundRoutes(router: Router, api: ApiContext): void {
       const u = ctx.state.user as SessionUser;
       const body = (await readJson(ctx)) as Record<string, unknown>;
       const billId = Number(body.billId);
-      if (!Number.isInteger(billId) || billId < 1) throw fieldError('billId', 'must be the id of a bill');
+      if (!Number.isInteger(billId) || billId < 1) throw fieldError('billId', '须为票据的 id（正整数）');
       const f = parseRefundFields(body, CONSOLE_REFUND_FIELDS);
       const b = await billRef(api.deps.orm.em, billId);
       if (!b) throw new HttpError(404, 'E0030', `billId: 票据 ${billId} 不存在`, 'billId');

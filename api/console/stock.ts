@@ -25,6 +25,8 @@ import { startOperation } from '../../temporal/workflow-types';
 import { triggerSchedule } from '../../temporal/schedules';
 import { STOCK_ALARM_SCHEDULE } from '../../temporal/schedules';
 import { requisitionWorkflowId, workflowUrl } from '../../temporal/ids';
+import { actorNamer } from '../../services/actors';
+import { REQUISITION_EVENT_TASKS } from '../../domain/actors';
 
 
 const no10 = (v: number | string) => String(v).padStart(10, '0');
@@ -108,9 +110,10 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
     const r = await loadReq(reqId(ctx));
     const events = await requisitionEvents(conn(), r.id);
     const receipts = await requisitionReceipts(conn(), r.id);
+    const actorName = await actorNamer(api.deps.orm.em, events.map((e) => e.actor));
     return {
       ...r,
-      events: events.map((e) => ({ type: e.type, typeName: REQUISITION_EVENTS[e.type] ?? e.type, actor: e.actor, revision: num(e.revision), detail: e.detail, at: dbIso(e.created_at) })),
+      events: events.map((e) => ({ type: e.type, typeName: REQUISITION_EVENTS[e.type] ?? e.type, actor: e.actor, actorName: actorName(e.actor, { task: REQUISITION_EVENT_TASKS[e.type] }), revision: num(e.revision), detail: e.detail, at: dbIso(e.created_at) })),
       segments: receipts.map((s) => ({
         billKindCode: s.code, billBatchCode: s.bill_batch_code, startNo: no10(s.start_no), endNo: no10(s.end_no), quantity: num(s.end_no) - num(s.start_no) + 1,
         state: s.state, receivedAt: dbIso(s.received_at), stockedBy: s.stocked_by, stockedAt: dbIso(s.stocked_at),

@@ -17,6 +17,7 @@ import { findBill, runPaperOp } from '../his/paper';
 import type { Bill } from '../../orm/entities';
 import { workflowUrl } from '../../temporal/ids';
 import { issueTodos } from '../../orm/repositories/todos';
+import { actorNamer } from '../../services/actors';
 
 /**
  * The cashier has the paper form back: it is voided exactly as the HIS's `invalidPaper` would
@@ -83,6 +84,7 @@ export function mountTodoRoutes(router: Router, api: ApiContext): void {
       const state = String(ctx.query.state ?? 'open');
       if (!['open', 'closed', 'all'].includes(state)) throw new HttpError(400, 'E0010', 'state: 须为 open、closed 或 all', 'state');
       const todos = await api.deps.orm.em.fork().find(Todo, scoped(u, state), { populate: ['bill'], orderBy: { id: 'desc' }, limit: 500 });
+      const actorName = await actorNamer(api.deps.orm.em, todos.map((t) => t.closedBy));
       ctx.body = {
         items: todos.map((t) => ({
           id: t.id,
@@ -98,6 +100,7 @@ export function mountTodoRoutes(router: Router, api: ApiContext): void {
           remindCount: t.remindCount,
           overdue: t.state === 'open' && t.remindCount > 0,
           closedBy: t.closedBy,
+          closedByName: t.closedBy ? actorName(t.closedBy, { task: t.kind === 'paper_recovery' ? '冲红' : '部分退费重开' }) : null,
           closedAt: t.closedAt?.toISOString(),
           workflowId: t.workflowId,
           workflowUrl: workflowUrl(api, t.workflowId),
@@ -111,12 +114,12 @@ export function mountTodoRoutes(router: Router, api: ApiContext): void {
 
   const loadTodo = async (ctx: Context, action: 'confirm' | 'retry' | 'abandon') => {
     const id = Number(ctx.params.id);
-    if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: must be a positive integer', 'id');
+    if (!Number.isInteger(id) || id < 1) throw new HttpError(400, 'E0010', 'id: 须为正整数', 'id');
     const u = ctx.state.user as SessionUser;
     const t = await api.deps.orm.em.fork().findOne(Todo, id, { populate: ['bill'] });
     if (!t || !pointInScope(u, t.placeCode)) throw new HttpError(404, 'E0030', `待办 ${id} 不存在`);
     if (!canAct(u, t, action)) throw new HttpError(403, 'E0005', '无权处理该待办事项');
-    if (t.state !== 'open') throw new HttpError(409, 'E0031', `该待办事项已处理（${t.closedBy ?? ''}）`);
+    if (t.state !== 'open') throw new HttpError(409, 'E0031', `该待办事项已处理（${t.closedBy ? (await actorNamer(api.deps.orm.em, [t.closedBy]))(t.closedBy) : ''}）`);
     return t;
   };
 

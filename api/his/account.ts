@@ -7,7 +7,7 @@ import { chinaTime } from '../../common/china-time';
 const reqStr = (o: Record<string, unknown>, f: string): string => {
   const v = o[f];
   if (typeof v === 'number') return String(v);
-  if (typeof v !== 'string' || !v.trim()) throw fieldError(f, 'is required');
+  if (typeof v !== 'string' || !v.trim()) throw fieldError(f, '必填');
   return v.trim();
 };
 
@@ -19,12 +19,12 @@ export function hisTime(d: Date): string {
 export async function getEBillAccountStatus(api: ApiContext, appid: string, o: Record<string, unknown>) {
   const billBatchCode = reqStr(o, 'billBatchCode');
   const billNo = reqStr(o, 'billNo');
-  if (!/^\d{8}$/.test(billBatchCode)) throw fieldError('billBatchCode', 'must be 8 digits');
-  if (!/^\d{1,10}$/.test(billNo)) throw fieldError('billNo', 'must be up to 10 digits');
+  if (!/^\d{8}$/.test(billBatchCode)) throw fieldError('billBatchCode', '须为 8 位数字');
+  if (!/^\d{1,10}$/.test(billNo)) throw fieldError('billNo', '须为至多 10 位数字');
   const app = await api.deps.master.app(appid);
-  if (!app) throw new DomainError('E0003', `appid: unknown application ${appid}`, 'appid');
+  if (!app) throw new DomainError('E0003', `appid: 未知的接入应用 ${appid}`, 'appid');
   const bill = await api.deps.orm.em.fork().findOne(Bill, { billBatchCode, billNo: billNo.padStart(10, '0'), hospital: app.hospitalId });
-  if (!bill) throw new DomainError('E0030', `billNo: no bill ${billBatchCode}-${billNo} at this hospital`, 'billNo');
+  if (!bill) throw new DomainError('E0030', `billNo: 本医院没有票据 ${billBatchCode}-${billNo}`, 'billNo');
   return {
     billBatchCode: bill.billBatchCode,
     billNo: bill.billNo,

@@ -52,7 +52,7 @@ export async function issueViaHis(api: ApiContext, appid: string, method: string
       ...billStateAttribute('issuing'),
     },
   });
-  const bill = await updateWithStart(api, issueUpdate, start, { message: `busNo: issuance of ${draft.busNo} is still in progress; call again with the same busNo to get the bill`, field: 'busNo' });
+  const bill = await updateWithStart(api, issueUpdate, start, { message: `busNo: 业务流水号 ${draft.busNo} 仍在开票中，请用同一 busNo 再次调用取得票据`, field: 'busNo' });
   return issueAnswer(api, bill);
 }
 
@@ -89,7 +89,7 @@ async function storeRequest(api: ApiContext, appid: string, method: string, draf
   }
   const billText = req.bill_id ? await billLabel(api, req.bill_id) : '';
   const field = storedContent && firstDifference(storedContent, content);
-  throw new DomainError('E0012', `busNo: ${busNo} was already used${billText} with different content${field ? ` (first difference: ${field})` : ''}; use a new busNo`, 'busNo');
+  throw new DomainError('E0012', `busNo: 业务流水号 ${busNo} ${billText || '已被使用'}，本次请求内容不同${field ? `（首个不同字段：${field}）` : ''}，请使用新的 busNo`, 'busNo');
 }
 
 /** The stored request's content, re-derived from its payload (undefined if it no longer parses). */
@@ -105,5 +105,5 @@ async function loadStoredContent(api: ApiContext, requestId: number): Promise<Bi
 
 async function billLabel(api: ApiContext, billId: number): Promise<string> {
   const bill = await api.deps.orm.em.fork().findOne(Bill, billId);
-  return bill ? ` for bill ${bill.billBatchCode}-${bill.billNo}` : '';
+  return bill ? `已用于票据 ${bill.billBatchCode}-${bill.billNo}` : '';
 }

@@ -22,7 +22,7 @@ const NOTICE_TYPES: Record<string, Channel> = { '1201': 'sms', '1202': 'email' }
 const reqStr = (o: Record<string, unknown>, f: string): string => {
   const v = o[f];
   if (typeof v === 'number') return String(v);
-  if (typeof v !== 'string' || !v.trim()) throw fieldError(f, 'is required');
+  if (typeof v !== 'string' || !v.trim()) throw fieldError(f, '必填');
   return v.trim();
 };
 
@@ -30,22 +30,22 @@ export async function sendEBillNotice(api: ApiContext, appid: string, o: Record<
   const billBatchCode = reqStr(o, 'billBatchCode');
   const billNo = reqStr(o, 'billNo');
   const random = reqStr(o, 'random');
-  if (!/^\d{8}$/.test(billBatchCode)) throw fieldError('billBatchCode', 'must be 8 digits');
-  if (!/^\d{10}$/.test(billNo)) throw fieldError('billNo', 'must be 10 digits');
+  if (!/^\d{8}$/.test(billBatchCode)) throw fieldError('billBatchCode', '须为 8 位数字');
+  if (!/^\d{10}$/.test(billNo)) throw fieldError('billNo', '须为 10 位数字');
   const list = o.noticeList;
-  if (!Array.isArray(list) || list.length === 0) throw fieldError('noticeList', 'is required: a list of {noticeType, noticeValue} (1201 SMS, 1202 e-mail)');
-  if (list.length > 10) throw fieldError('noticeList', 'at most 10 notices per request');
+  if (!Array.isArray(list) || list.length === 0) throw fieldError('noticeList', '必填：{noticeType, noticeValue} 列表（1201 短信，1202 邮件）');
+  if (list.length > 10) throw fieldError('noticeList', '每个请求至多 10 个通知');
   const targets = list.map((n, i) => {
     const r = (n && typeof n === 'object' ? n : {}) as Record<string, unknown>;
     const type = typeof r.noticeType === 'number' ? String(r.noticeType) : typeof r.noticeType === 'string' ? r.noticeType.trim() : '';
     const channel = NOTICE_TYPES[type];
-    if (!channel) throw fieldError(`noticeList[${i}].noticeType`, 'must be 1201 (SMS) or 1202 (e-mail)');
+    if (!channel) throw fieldError(`noticeList[${i}].noticeType`, '须为 1201（短信）或 1202（邮件）');
     const value = typeof r.noticeValue === 'string' ? r.noticeValue : '';
     return { channel, target: checkTarget(channel, value, `noticeList[${i}].noticeValue`), noticeType: type };
   });
   const seen = new Set<string>();
   targets.forEach((t, i) => {
-    if (seen.has(t.channel)) throw fieldError(`noticeList[${i}].noticeType`, `${t.noticeType} appears twice; one target per notice type`);
+    if (seen.has(t.channel)) throw fieldError(`noticeList[${i}].noticeType`, `${t.noticeType} 出现两次，每种通知方式只能有一个接收方`);
     seen.add(t.channel);
   });
   let requestNo: string;
@@ -64,14 +64,14 @@ export async function sendEBillNotice(api: ApiContext, appid: string, o: Record<
     if (startedAt !== undefined && now - startedAt < NOTICE_WINDOW_MS) requestNo = previous;
   } else {
     requestNo = String(o.requestNo).trim();
-    if (!REQUEST_KEY.test(requestNo)) throw fieldError('requestNo', 'must be 8-64 characters of A-Z a-z 0-9 _ -');
+    if (!REQUEST_KEY.test(requestNo)) throw fieldError('requestNo', '须为 8-64 个字母、数字、_ 或 -');
   }
 
   const app = await api.deps.master.app(appid);
-  if (!app) throw new DomainError('E0003', `appid: unknown application ${appid}`, 'appid');
+  if (!app) throw new DomainError('E0003', `appid: 未知的接入应用 ${appid}`, 'appid');
   const bill = await api.deps.orm.em.fork().findOne(Bill, { billBatchCode, billNo, hospital: app.hospitalId });
-  if (!bill) throw new DomainError('E0030', `billNo: no bill ${billBatchCode}-${billNo} at this hospital`, 'billNo');
-  if (bill.random !== random) throw fieldError('random', `does not match bill ${billBatchCode}-${billNo} (wrong check code 校验码)`, 'E0033');
+  if (!bill) throw new DomainError('E0030', `billNo: 本医院没有票据 ${billBatchCode}-${billNo}`, 'billNo');
+  if (bill.random !== random) throw fieldError('random', `校验码与票据 ${billBatchCode}-${billNo} 不符`, 'E0033');
 
   await startNoticeResend(api, bill, {
     requestKey: `his-${requestNo}`.slice(0, 64),

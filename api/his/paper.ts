@@ -21,37 +21,37 @@ import { paperWorkflowId } from '../../temporal/ids';
 const str = (o: Record<string, unknown>, f: string, max: number): string => {
   const v = o[f];
   if (typeof v === 'number') return String(v);
-  if (typeof v !== 'string' || !v.trim()) throw fieldError(f, 'is required');
-  if (v.trim().length > max) throw fieldError(f, `must be at most ${max} characters`);
+  if (typeof v !== 'string' || !v.trim()) throw fieldError(f, '必填');
+  if (v.trim().length > max) throw fieldError(f, `至多 ${max} 个字符`);
   return v.trim();
 };
 const opt = (o: Record<string, unknown>, f: string, max: number): string | undefined => (o[f] === undefined || o[f] === null || o[f] === '' ? undefined : str(o, f, max));
 const code8 = (o: Record<string, unknown>, f: string, required: boolean): string | undefined => {
   const v = required ? str(o, f, 8) : opt(o, f, 8);
-  if (v !== undefined && !/^\d{8}$/.test(v)) throw fieldError(f, 'must be 8 digits');
+  if (v !== undefined && !/^\d{8}$/.test(v)) throw fieldError(f, '须为 8 位数字');
   return v;
 };
 const paperNumber = (o: Record<string, unknown>, f: string, required: boolean): string | undefined => {
   const v = required ? str(o, f, 10) : opt(o, f, 10);
-  if (v !== undefined && !/^\d{1,10}$/.test(v)) throw fieldError(f, 'must be a paper number of at most 10 digits');
+  if (v !== undefined && !/^\d{1,10}$/.test(v)) throw fieldError(f, '须为至多 10 位数字的纸质票据号');
   return v === undefined ? undefined : paperNo(Number(v));
 };
 const busTime = (o: Record<string, unknown>) => {
   const v = str(o, 'busDateTime', 17);
-  if (!validBusDateTime(v)) throw fieldError('busDateTime', 'must be a valid time as yyyyMMddHHmmssSSS');
+  if (!validBusDateTime(v)) throw fieldError('busDateTime', '须为有效时间，格式 yyyyMMddHHmmssSSS');
   return v;
 };
 
 async function hospitalOf(api: ApiContext, appid: string): Promise<number> {
   const app = await api.deps.master.app(appid);
-  if (!app) throw new DomainError('E0003', `appid: unknown application ${appid}`, 'appid');
+  if (!app) throw new DomainError('E0003', `appid: 未知的接入应用 ${appid}`, 'appid');
   return app.hospitalId;
 }
 
 async function placeOf(api: ApiContext, hospitalId: number, placeCode: string) {
   const place = await api.deps.master.lookup(hospitalId, (h) => h.places.get(placeCode));
-  if (!place) throw fieldError('placeCode', `unknown billing point "${placeCode}"`, 'E0020');
-  if (!place.active) throw fieldError('placeCode', `billing point "${placeCode}" is deactivated`, 'E0020');
+  if (!place) throw fieldError('placeCode', `开票点 ${placeCode} 不存在`, 'E0020');
+  if (!place.active) throw fieldError('placeCode', `开票点 ${placeCode} 已停用`, 'E0020');
   return place;
 }
 
@@ -66,7 +66,7 @@ interface BillRef {
 
 export async function findBill(api: ApiContext, hospitalId: number, billBatchCode: string, billNo: string): Promise<BillRef> {
   const b = await hospitalBill(api.deps.orm.em, hospitalId, billBatchCode, billNo);
-  if (!b) throw new DomainError('E0030', `billNo: no bill ${billBatchCode}-${billNo} issued by this hospital`, 'billNo');
+  if (!b) throw new DomainError('E0030', `billNo: 本医院未开具票据 ${billBatchCode}-${billNo}`, 'billNo');
   return { id: Number(b.id), billBatchCode, billNo, busNo: b.bus_no, busType: b.bus_type, patientNo: b.patient_no };
 }
 
@@ -83,7 +83,7 @@ export async function runPaperOp(api: ApiContext, bill: BillRef, op: Omit<PaperO
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new DomainError('E0050', `billNo: the paper operation on ${bill.billBatchCode}-${bill.billNo} is still in progress; call again with the same fields`, 'billNo')),
+      () => reject(new DomainError('E0050', `billNo: 票据 ${bill.billBatchCode}-${bill.billNo} 的纸质票据操作仍在处理中，请用相同内容再次调用`, 'billNo')),
       api.deps.cfg.bills.issueTimeoutMs,
     );
   });
@@ -117,7 +117,7 @@ export async function getPaperBillNo(api: ApiContext, appid: string, o: Record<s
   const place = await placeOf(api, await hospitalOf(api, appid), placeCode);
   const seg = await nextPaperForm(api.deps.orm.em, place.id, { pBillBatchCode });
   if (!seg) {
-    throw fieldError(pBillBatchCode ? 'pBillBatchCode' : 'placeCode', `billing point "${placeCode}" has no ${pBillBatchCode ? `paper forms with code ${pBillBatchCode}` : 'paper forms'} left (纸质票据库存不足)`, 'E0023');
+    throw fieldError(pBillBatchCode ? 'pBillBatchCode' : 'placeCode', `开票点 ${placeCode} 没有剩余的${pBillBatchCode ? `代码为 ${pBillBatchCode} 的` : ''}纸质票据（纸质票据库存不足）`, 'E0023');
   }
   return { placeCode, pBillBatchCode: seg.p_bill_batch_code, pBillNo: paperNo(Number(seg.next_no)), remainNum: await remaining(api, seg) };
 }
@@ -147,9 +147,9 @@ export const reTurnPaper = (api: ApiContext, appid: string, o: Record<string, un
 export async function formBill(api: ApiContext, hospitalId: number, placeCode: string, pBillBatchCode: string, pBillNo: string): Promise<BillRef> {
   const place = await placeOf(api, hospitalId, placeCode);
   const row = await hospitalPaperForm(api.deps.orm.em, hospitalId, pBillBatchCode, pBillNo);
-  if (!row) throw fieldError('pBillNo', `paper form ${pBillBatchCode}-${pBillNo} was never printed at this hospital (to void unused blank forms use invalidBlankBillNo)`, 'E0034');
-  if (Number(row.place_id) !== place.id) throw fieldError('placeCode', `paper form ${pBillBatchCode}-${pBillNo} belongs to billing point "${row.place_code}", not "${placeCode}"`, 'E0020');
-  if (row.state === 'blank_voided' || !row.bill_id) throw fieldError('pBillNo', `paper form ${pBillBatchCode}-${pBillNo} is a voided blank form; it was never printed`, 'E0034');
+  if (!row) throw fieldError('pBillNo', `纸质票据 ${pBillBatchCode}-${pBillNo} 未在本医院打印过（作废未使用的空白票据请用 invalidBlankBillNo）`, 'E0034');
+  if (Number(row.place_id) !== place.id) throw fieldError('placeCode', `纸质票据 ${pBillBatchCode}-${pBillNo} 属于开票点 ${row.place_code}，不属于 ${placeCode}`, 'E0020');
+  if (row.state === 'blank_voided' || !row.bill_id) throw fieldError('pBillNo', `纸质票据 ${pBillBatchCode}-${pBillNo} 是已作废的空白票据，从未打印`, 'E0034');
   const b = (await billCodeAndNo(api.deps.orm.em, row.bill_id))!;
   return findBill(api, hospitalId, b.bill_batch_code, b.bill_no);
 }
@@ -207,7 +207,7 @@ export async function printPaperBill(api: ApiContext, appid: string, o: Record<s
     const prior = await replayOf(db, k);
     if (prior && Date.now() - prior.createdAt.getTime() > api.deps.cfg.his.replayWindowMs) await dropReplayBefore(db, prior.id, new Date(Date.now() - api.deps.cfg.his.replayWindowMs));
     else if (prior?.state === 'done' && prior.answer) return JSON.parse(prior.answer) as Record<string, string>;
-    else if (Date.now() > deadline) throw new DomainError('E0050', `billNo: the same print request for ${billBatchCode}-${billNo} is still in progress; call again with the same fields`, 'billNo');
+    else if (Date.now() > deadline) throw new DomainError('E0050', `billNo: 票据 ${billBatchCode}-${billNo} 的相同打印请求仍在处理中，请用相同内容再次调用`, 'billNo');
     else await new Promise((r) => setTimeout(r, 100));
   }
   try {
@@ -230,7 +230,7 @@ export async function printPaperBill(api: ApiContext, appid: string, o: Record<s
 export async function getValidBillBatchCode(api: ApiContext, appid: string, o: Record<string, unknown>) {
   const placeCode = str(o, 'placeCode', 32);
   const kind = opt(o, 'billKindCode', 4);
-  if (kind !== undefined && !/^\d{4}$/.test(kind)) throw fieldError('billKindCode', 'must be 4 digits');
+  if (kind !== undefined && !/^\d{4}$/.test(kind)) throw fieldError('billKindCode', '须为 4 位数字');
   const place = await placeOf(api, await hospitalOf(api, appid), placeCode);
   const paper = await pointPaperSegments(api.deps.orm.em, place.id, kind);
   const ebill = await pointEBillSegments(api.deps.orm.em, place.id, kind);

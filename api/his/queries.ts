@@ -11,7 +11,7 @@ import { issueAnswer } from './issue';
 const reqStr = (o: Record<string, unknown>, f: string): string => {
   const v = o[f];
   if (typeof v === 'number') return String(v);
-  if (typeof v !== 'string' || !v.trim()) throw fieldError(f, 'is required');
+  if (typeof v !== 'string' || !v.trim()) throw fieldError(f, '必填');
   return v.trim();
 };
 const optStr = (o: Record<string, unknown>, f: string): string | undefined => (o[f] === undefined || o[f] === null || o[f] === '' ? undefined : reqStr(o, f));
@@ -19,14 +19,14 @@ const optStr = (o: Record<string, unknown>, f: string): string | undefined => (o
 function paging(o: Record<string, unknown>): { pageNo: number; pageSize: number } {
   const pageNo = o.pageNo === undefined ? 1 : Number(o.pageNo);
   const pageSize = o.pageSize === undefined ? 100 : Number(o.pageSize);
-  if (!Number.isInteger(pageNo) || pageNo < 1) throw fieldError('pageNo', 'must be an integer >= 1');
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw fieldError('pageSize', 'must be an integer from 1 to 1000');
+  if (!Number.isInteger(pageNo) || pageNo < 1) throw fieldError('pageNo', '须为不小于 1 的整数');
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw fieldError('pageSize', '须为 1-1000 的整数');
   return { pageNo, pageSize };
 }
 
 async function hospitalOf(api: ApiContext, appid: string): Promise<number> {
   const app = await api.deps.master.app(appid);
-  if (!app) throw new DomainError('E0003', `appid: unknown application ${appid}`, 'appid');
+  if (!app) throw new DomainError('E0003', `appid: 未知的接入应用 ${appid}`, 'appid');
   return app.hospitalId;
 }
 
@@ -36,9 +36,9 @@ export async function getEBillByBusNo(api: ApiContext, appid: string, o: Record<
   const bill = await em.findOne(Bill, { appid, busNo }, { populate: ['place'] });
   if (!bill) {
     const req = await em.findOne(IssueRequest, { appid, busNo });
-    if (req?.status === 'rejected') throw new DomainError('E0030', `busNo: ${busNo} was refused: ${req.errorMessage}`, 'busNo');
-    if (req) throw new DomainError('E0050', `busNo: ${busNo} is being issued; ask again shortly`, 'busNo');
-    throw new DomainError('E0030', `busNo: no bill for ${busNo}`, 'busNo');
+    if (req?.status === 'rejected') throw new DomainError('E0030', `busNo: 业务流水号 ${busNo} 开票被拒绝：${req.errorMessage}`, 'busNo');
+    if (req) throw new DomainError('E0050', `busNo: 业务流水号 ${busNo} 正在开票，请稍后再查询`, 'busNo');
+    throw new DomainError('E0030', `busNo: 业务流水号 ${busNo} 没有票据`, 'busNo');
   }
   return issueAnswer(api, toIssued(api.deps, bill, bill.place.code));
 }
@@ -49,7 +49,7 @@ export async function getEBillStatesByBillInfo(api: ApiContext, appid: string, o
   const hospitalId = await hospitalOf(api, appid);
   const em = api.deps.orm.em.fork();
   const bill = await em.findOne(Bill, { billBatchCode, billNo, hospital: hospitalId });
-  if (!bill) throw new DomainError('E0030', `billNo: no bill ${billBatchCode}-${billNo} at this hospital`, 'billNo');
+  if (!bill) throw new DomainError('E0030', `billNo: 本医院没有票据 ${billBatchCode}-${billNo}`, 'billNo');
   const red = bill.scarletBillId ? await em.findOne(Bill, bill.scarletBillId) : null;
   return {
     billBatchCode,
@@ -71,7 +71,7 @@ export async function getBillByBusDate(api: ApiContext, appid: string, o: Record
   const norm = (f: string, end: boolean) => {
     const v = reqStr(o, f);
     const full = /^\d{8}$/.test(v) ? v + (end ? '235959999' : '000000000') : v;
-    if (!validBusDateTime(full)) throw fieldError(f, 'must be yyyyMMdd or yyyyMMddHHmmssSSS');
+    if (!validBusDateTime(full)) throw fieldError(f, '须为 yyyyMMdd 或 yyyyMMddHHmmssSSS');
     return full;
   };
   const from = norm('busBgnDate', false);
@@ -110,12 +110,12 @@ export async function getBillByBusDate(api: ApiContext, appid: string, o: Record
 export async function checkTotalData(api: ApiContext, appid: string, o: Record<string, unknown>) {
   const placeCode = reqStr(o, 'placeCode');
   const busDate = reqStr(o, 'busDate');
-  if (!/^\d{8}$/.test(busDate) || !validBusDateTime(busDate + '000000000')) throw fieldError('busDate', 'must be a date as yyyyMMdd');
+  if (!/^\d{8}$/.test(busDate) || !validBusDateTime(busDate + '000000000')) throw fieldError('busDate', '须为日期，格式 yyyyMMdd');
   const { pageNo, pageSize } = paging(o);
   const hospitalId = await hospitalOf(api, appid);
   const em = api.deps.orm.em.fork();
   const place = await em.findOne(BillingPoint, { hospital: hospitalId, code: placeCode });
-  if (!place) throw fieldError('placeCode', `unknown billing point "${placeCode}"`, 'E0020');
+  if (!place) throw fieldError('placeCode', `开票点 ${placeCode} 不存在`, 'E0020');
   const where = { hospital: hospitalId, place: place.id, busDateTime: { $gte: busDate + '000000000', $lte: busDate + '235959999' } };
   const agg = await pointTotals(em, hospitalId, place.id, busDate + '000000000', busDate + '235959999');
   const page = await em.find(Bill, where, { orderBy: { busDateTime: 'asc', id: 'asc' }, limit: pageSize, offset: (pageNo - 1) * pageSize });

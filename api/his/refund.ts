@@ -16,19 +16,19 @@ async function billFor(api: ApiContext, hospitalId: number, o: Record<string, un
   const no = refundText(o, 'billNo', 10, false);
   if (code && no) {
     const b = await billByNumber(api.deps.orm.em, code, no);
-    if (!b || b.hospital_id !== hospitalId) throw new DomainError('E0030', `billNo: no bill ${code}-${no} issued by this hospital`, 'billNo');
+    if (!b || b.hospital_id !== hospitalId) throw new DomainError('E0030', `billNo: 本医院未开具票据 ${code}-${no}`, 'billNo');
     return b.id;
   }
   const busNo = refundText(o, 'busNo', 64, false);
-  if (!busNo) throw fieldError('billNo', 'billBatchCode + billNo, or busNo, is required');
+  if (!busNo) throw fieldError('billNo', '须填写 billBatchCode 与 billNo，或 busNo');
   const b = await billOfBusNo(api.deps.orm.em, appid, busNo);
-  if (!b) throw new DomainError('E0030', `busNo: no bill for busNo ${busNo}`, 'busNo');
+  if (!b) throw new DomainError('E0030', `busNo: 业务流水号 ${busNo} 没有票据`, 'busNo');
   return b.id;
 }
 
 const refundNoOf = (o: Record<string, unknown>) => {
   const n = refundText(o, 'refundNo', 32)!;
-  if (!REFUND_NO.test(n)) throw fieldError('refundNo', 'must be 4-32 characters A-Z, a-z, 0-9, _ or -');
+  if (!REFUND_NO.test(n)) throw fieldError('refundNo', '须为 4-32 个字母、数字、_ 或 -');
   return n;
 };
 
@@ -58,7 +58,7 @@ async function followAnswer(api: ApiContext, refundNo: string) {
 
 export async function applyRefund(api: ApiContext, appid: string, o: Record<string, unknown>) {
   const app = await api.deps.master.app(appid);
-  if (!app) throw new DomainError('E0003', `appid: unknown application ${appid}`, 'appid');
+  if (!app) throw new DomainError('E0003', `appid: 未知的接入应用 ${appid}`, 'appid');
   const refundNo = refundNoOf(o);
   const f = parseRefundFields(o, HIS_REFUND_FIELDS);
   const source = o.source === 'patient' ? 'patient' : 'his';

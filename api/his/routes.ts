@@ -117,12 +117,12 @@ export function mountHisRoutes(router: Router, api: ApiContext): void {
         body = parseJsonBounded(text, his.maxJsonDepth);
       } catch (e) {
         if (e instanceof JsonLimitError && e.reason === 'depth') throw new DomainError('E0001', `body: ${e.message}`, 'body');
-        throw new DomainError('E0001', `request body: not valid JSON (${(e as Error).message})`);
+        throw new DomainError('E0001', `body: 请求体不是有效的 JSON（${(e as Error).message}）`);
       }
       const env = parseEnvelope(body);
       appid = env.appid;
       const app = await api.deps.master.app(env.appid);
-      if (!app || !app.active) throw new DomainError('E0003', `appid: unknown or disabled application "${env.appid}"`, 'appid');
+      if (!app || !app.active) throw new DomainError('E0003', `appid: 接入应用 ${env.appid} 不存在或已停用`, 'appid');
       verifyEnvelopeSign(env, app.key);
       key = app.key;
       const business = decodeData(env, his.maxJsonDepth);
@@ -144,11 +144,11 @@ export function mountHisRoutes(router: Router, api: ApiContext): void {
       const handler = HANDLERS.get(method);
       if (isIssueMethod(method)) out = await issueViaHis(api, appid, method, business);
       else if (handler) out = await handler(api, appid, business);
-      else throw new DomainError('E0040', `method: "${method}" is not served`, 'method');
+      else throw new DomainError('E0040', `method: 不支持的接口方法 ${method}`, 'method');
       answer = { result: 'S0000', text: JSON.stringify(buildResponse('S0000', out, appid, key)) };
     } catch (e) {
       if (!(e instanceof DomainError)) ctx.app.emit('error', e, ctx);
-      const err = e instanceof DomainError ? e : new DomainError('E9999', 'internal error; the request can be retried with the same busNo');
+      const err = e instanceof DomainError ? e : new DomainError('E9999', '内部错误，可用同一 busNo 重试该请求');
       // Errors answer with plain text (what HIS integrations display), starting with the field at fault.
       answer = { result: err.code, text: JSON.stringify(buildResponse(err.code, err.message, appid, key)) };
       out = { message: err.message };

@@ -19,8 +19,8 @@ export type { WriteOffRequest };
 const str = (o: Record<string, unknown>, f: string, max: number): string => {
   const v = o[f];
   if (typeof v === 'number') return String(v);
-  if (typeof v !== 'string' || !v.trim()) throw fieldError(f, 'is required');
-  if (v.length > max) throw fieldError(f, `must be at most ${max} characters`);
+  if (typeof v !== 'string' || !v.trim()) throw fieldError(f, '必填');
+  if (v.length > max) throw fieldError(f, `至多 ${max} 个字符`);
   return v.trim();
 };
 
@@ -71,9 +71,9 @@ export async function partialRefundEBillAnswer(api: ApiContext, req: WriteOffReq
 /** writeOffEBill's business fields (shared by partialRefundEBill), checked and named on error. */
 async function writeOffFields(api: ApiContext, appid: string, o: Record<string, unknown>): Promise<WriteOffRequest> {
   const app = await api.deps.master.app(appid);
-  if (!app) throw new DomainError('E0003', `appid: unknown application ${appid}`, 'appid');
+  if (!app) throw new DomainError('E0003', `appid: 未知的接入应用 ${appid}`, 'appid');
   const busDateTime = str(o, 'busDateTime', 17);
-  if (!validBusDateTime(busDateTime)) throw fieldError('busDateTime', 'must be a valid time as yyyyMMddHHmmssSSS');
+  if (!validBusDateTime(busDateTime)) throw fieldError('busDateTime', '须为有效时间，格式 yyyyMMddHHmmssSSS');
   return {
     hospitalId: app.hospitalId,
     billBatchCode: str(o, 'billBatchCode', 8),
@@ -93,22 +93,22 @@ export function parseRefundSpec(o: Record<string, unknown>): RefundSpec {
   const spec: RefundSpec = {};
   const yuan = (v: unknown, field: string) => {
     const f = parseYuan(v);
-    if (f === undefined || f <= 0) throw fieldError(field, `must be an amount in yuan greater than 0 with at most 2 decimal places, got ${JSON.stringify(v)}`);
+    if (f === undefined || f <= 0) throw fieldError(field, `须为大于 0 的金额（元，至多 2 位小数），收到 ${JSON.stringify(v)}`);
     return f;
   };
   if (o.refundDetail !== undefined && o.refundDetail !== null) {
-    if (!Array.isArray(o.refundDetail) || !o.refundDetail.length) throw fieldError('refundDetail', 'must be a non-empty list of {sortNo, amt}');
-    if (o.refundDetail.length > 500) throw fieldError('refundDetail', 'at most 500 entries');
+    if (!Array.isArray(o.refundDetail) || !o.refundDetail.length) throw fieldError('refundDetail', '须为非空的 {sortNo, amt} 列表');
+    if (o.refundDetail.length > 500) throw fieldError('refundDetail', '至多 500 条');
     spec.items = o.refundDetail.map((r, i) => {
       const row = (r ?? {}) as Record<string, unknown>;
       const sortNo = Number(row.sortNo);
-      if (!Number.isInteger(sortNo)) throw fieldError(`refundDetail[${i}].sortNo`, 'must be the sortNo of a charge line of the bill');
+      if (!Number.isInteger(sortNo)) throw fieldError(`refundDetail[${i}].sortNo`, '须为票据中某条收费项目的 sortNo');
       return { sortNo, amt: yuan(row.amt, `refundDetail[${i}].amt`) };
     });
   } else if (o.refundAmt !== undefined && o.refundAmt !== null && o.refundAmt !== '') {
     spec.amount = yuan(o.refundAmt, 'refundAmt');
   } else {
-    throw fieldError('refundAmt', 'is required (or refundDetail): the amount refunded');
+    throw fieldError('refundAmt', '必填（或填写 refundDetail）：退费金额');
   }
   if (o.refundChannelCode !== undefined && o.refundChannelCode !== null && o.refundChannelCode !== '') spec.channelCode = str(o, 'refundChannelCode', 8);
   return spec;

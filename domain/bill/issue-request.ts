@@ -7,6 +7,7 @@ import { DomainError, fieldError } from '../../common/errors';
 import { type Fen, formatYuan, parseYuan } from '../../common/money';
 import { sm3Hex } from '../../common/gm';
 import { checkHisText, checkIdCardNo, HIS_LIMIT_DEFAULTS, type HisLimits } from '../his-input';
+import { BUS_TYPES } from './codes';
 
 export const ISSUE_METHODS = {
   invEBillRegistration: 'registration',
@@ -17,16 +18,8 @@ export const ISSUE_METHODS = {
 export type IssueMethod = keyof typeof ISSUE_METHODS;
 export const isIssueMethod = (m: string): m is IssueMethod => Object.prototype.hasOwnProperty.call(ISSUE_METHODS, m);
 
-export const BUS_TYPES: Record<string, string> = {
-  '01': '住院',
-  '02': '门诊',
-  '03': '急诊',
-  '04': '门诊特殊病',
-  '05': '体检中心',
-  '06': '挂号',
-  '07': '住院预交金',
-  '08': '体检预交金',
-};
+/** Business types and their names (domain/bill/codes.ts). */
+export { BUS_TYPES } from './codes';
 
 export interface DraftCharge {
   sortNo: number;
@@ -85,23 +78,23 @@ const str = (o: Record<string, unknown>, f: string, path = f, max = 128): string
   const v = o[f];
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v === 'number') return String(v);
-  if (typeof v !== 'string') throw fieldError(path, 'must be a string');
-  if (v.length > max) throw fieldError(path, `must be at most ${max} characters`);
+  if (typeof v !== 'string') throw fieldError(path, '须为文本');
+  if (v.length > max) throw fieldError(path, `至多 ${max} 个字符`);
   return v.trim();
 };
 const req = (o: Record<string, unknown>, f: string, path = f, max = 128): string => {
   const v = str(o, f, path, max);
-  if (v === undefined || v === '') throw fieldError(path, 'is required');
+  if (v === undefined || v === '') throw fieldError(path, '必填');
   return v;
 };
 const yuan = (o: Record<string, unknown>, f: string, path = f, required = true): Fen | undefined => {
   const v = o[f];
   if (v === undefined || v === null || v === '') {
-    if (required) throw fieldError(path, 'is required');
+    if (required) throw fieldError(path, '必填');
     return undefined;
   }
   const fen = parseYuan(v);
-  if (fen === undefined) throw fieldError(path, `must be an amount in yuan with at most 2 decimal places, got ${JSON.stringify(v)}`);
+  if (fen === undefined) throw fieldError(path, `须为金额（元，至多 2 位小数），收到 ${JSON.stringify(v)}`);
   return fen;
 };
 
@@ -128,7 +121,7 @@ const STRUCTURED_EXTRA: Record<string, number> = { otherInfo: 4096, otherMedical
 function checkExtra(f: string, v: unknown, limits: HisLimits): unknown {
   if (MONEY_EXTRA.has(f)) {
     const fen = parseYuan(v);
-    if (fen === undefined) throw fieldError(f, `must be an amount in yuan with at most 2 decimal places, got ${JSON.stringify(v).slice(0, 40)}`);
+    if (fen === undefined) throw fieldError(f, `须为金额（元，至多 2 位小数），收到 ${JSON.stringify(v).slice(0, 40)}`);
     if (Math.abs(fen) > limits.maxBillFen) throw fieldError(f, `金额超过上限 ${formatYuan(limits.maxBillFen)} 元`, 'E0011');
     return v;
   }
@@ -162,7 +155,7 @@ export function validBusDateTime(s: string): boolean {
 }
 
 export function parseIssueDraft(method: string, o: Record<string, unknown>, limits: HisLimits = HIS_LIMIT_DEFAULTS): IssueDraft {
-  if (!isIssueMethod(method)) throw new DomainError('E0040', `method: unknown issuance method "${method}"`, 'method');
+  if (!isIssueMethod(method)) throw new DomainError('E0040', `method: 未知的开票接口 ${method}`, 'method');
   // The same text rules as every HIS method (the API ran them already; the stored payload and a reissue's get them here).
   checkHisText(o);
   const bounded = (path: string, fen: Fen, max: number, what: string) => {
@@ -170,29 +163,29 @@ export function parseIssueDraft(method: string, o: Record<string, unknown>, limi
     return fen;
   };
   const busNo = req(o, 'busNo', 'busNo', 64);
-  if (!/^[\x21-\x7e]+$/.test(busNo)) throw fieldError('busNo', 'must be printable ASCII without spaces');
+  if (!/^[\x21-\x7e]+$/.test(busNo)) throw fieldError('busNo', '须为不含空格的可打印 ASCII 字符');
   const busType = req(o, 'busType');
-  if (!BUS_TYPES[busType]) throw fieldError('busType', `unknown business type "${busType}" (01-08)`);
+  if (!BUS_TYPES[busType]) throw fieldError('busType', `未知的业务类型 ${busType}（01-08）`);
   if (busType === '07' || busType === '08') {
-    throw fieldError('busType', `${busType} is a deposit (预交金): issue a payment voucher with invoicePayMentVoucher, not a bill`);
+    throw fieldError('busType', `${busType} 是预交金，请用 invoicePayMentVoucher 开具预交金收据，不开具票据`);
   }
   const busDateTime = req(o, 'busDateTime');
-  if (!validBusDateTime(busDateTime)) throw fieldError('busDateTime', 'must be a valid time as yyyyMMddHHmmssSSS');
+  if (!validBusDateTime(busDateTime)) throw fieldError('busDateTime', '须为有效时间，格式 yyyyMMddHHmmssSSS');
   const totalAmt = yuan(o, 'totalAmt')!;
-  if (totalAmt <= 0) throw fieldError('totalAmt', 'must be greater than 0', 'E0011');
+  if (totalAmt <= 0) throw fieldError('totalAmt', '须大于 0', 'E0011');
   bounded('totalAmt', totalAmt, limits.maxBillFen, '票据金额');
 
   const tel = str(o, 'tel', 'tel', 32);
-  if (tel && !TEL.test(tel)) throw fieldError('tel', 'must be a mobile number (11 digits) or a landline');
+  if (tel && !TEL.test(tel)) throw fieldError('tel', '须为手机号码（11 位）或固定电话');
   const email = str(o, 'email', 'email', 128);
-  if (email && !EMAIL.test(email)) throw fieldError('email', 'must be an e-mail address');
+  if (email && !EMAIL.test(email)) throw fieldError('email', '须为邮箱地址');
 
   const pcd = o.payChannelDetail;
-  if (!Array.isArray(pcd) || pcd.length === 0) throw fieldError('payChannelDetail', 'is required: a non-empty list of {payChannelCode, payChannelValue}');
+  if (!Array.isArray(pcd) || pcd.length === 0) throw fieldError('payChannelDetail', '必填：非空的 {payChannelCode, payChannelValue} 列表');
   if (pcd.length > 20) throw fieldError('payChannelDetail', '至多 20 个支付渠道');
   const payments = pcd.map((p, i) => {
     const path = `payChannelDetail[${i}]`;
-    if (!p || typeof p !== 'object' || Array.isArray(p)) throw fieldError(path, 'must be an object');
+    if (!p || typeof p !== 'object' || Array.isArray(p)) throw fieldError(path, '须为对象');
     const r = p as Record<string, unknown>;
     const channelCode = req(r, 'payChannelCode', `${path}.payChannelCode`, 8);
     if (!limits.payChannelCodes.includes(channelCode)) {
@@ -204,23 +197,23 @@ export function parseIssueDraft(method: string, o: Record<string, unknown>, limi
   });
   const paySum = exactSum(payments.map((p) => p.amount));
   if (paySum !== totalAmt) {
-    throw fieldError('payChannelDetail', `payChannelValue adds up to ${formatYuan(paySum)} but totalAmt is ${formatYuan(totalAmt)}`, 'E0011');
+    throw fieldError('payChannelDetail', `payChannelValue 合计 ${formatYuan(paySum)} 元，与 totalAmt ${formatYuan(totalAmt)} 元不符`, 'E0011');
   }
 
   const cd = o.chargeDetail;
-  if (!Array.isArray(cd) || cd.length === 0) throw fieldError('chargeDetail', 'is required: a non-empty list of charge categories');
-  if (cd.length > 500) throw fieldError('chargeDetail', 'at most 500 entries');
+  if (!Array.isArray(cd) || cd.length === 0) throw fieldError('chargeDetail', '必填：非空的收费项目列表');
+  if (cd.length > 500) throw fieldError('chargeDetail', '至多 500 条');
   const sortNos = new Map<number, number>();
   const charges: DraftCharge[] = cd.map((c, i) => {
     const path = `chargeDetail[${i}]`;
-    if (!c || typeof c !== 'object' || Array.isArray(c)) throw fieldError(path, 'must be an object');
+    if (!c || typeof c !== 'object' || Array.isArray(c)) throw fieldError(path, '须为对象');
     const r = c as Record<string, unknown>;
     const rawSort = r.sortNo;
     if (rawSort !== undefined && typeof rawSort !== 'number' && !(typeof rawSort === 'string' && /^\d{1,4}$/.test(rawSort.trim()))) {
       throw fieldError(`${path}.sortNo`, '须为 1-9999 的整数');
     }
     const sortNo = rawSort === undefined ? i + 1 : Number(rawSort);
-    if (!Number.isInteger(sortNo)) throw fieldError(`${path}.sortNo`, 'must be an integer');
+    if (!Number.isInteger(sortNo)) throw fieldError(`${path}.sortNo`, '须为整数');
     if (sortNo < 1 || sortNo > 9999) throw fieldError(`${path}.sortNo`, '须为 1-9999 的整数');
     if (sortNos.has(sortNo)) throw fieldError(`${path}.sortNo`, `与 chargeDetail[${sortNos.get(sortNo)}] 重复（${sortNo}）`);
     sortNos.set(sortNo, i);
@@ -244,15 +237,15 @@ export function parseIssueDraft(method: string, o: Record<string, unknown>, limi
   });
   const chargeSum = exactSum(charges.map((c) => c.amt));
   if (chargeSum !== totalAmt) {
-    throw fieldError('chargeDetail', `amt adds up to ${formatYuan(chargeSum)} but totalAmt is ${formatYuan(totalAmt)}`, 'E0011');
+    throw fieldError('chargeDetail', `amt 合计 ${formatYuan(chargeSum)} 元，与 totalAmt ${formatYuan(totalAmt)} 元不符`, 'E0011');
   }
 
   let listDetail: unknown[] | undefined;
   if (o.listDetail !== undefined && o.listDetail !== null) {
-    if (!Array.isArray(o.listDetail)) throw fieldError('listDetail', 'must be a list');
-    if (o.listDetail.length > 5000) throw fieldError('listDetail', 'at most 5000 entries');
+    if (!Array.isArray(o.listDetail)) throw fieldError('listDetail', '须为列表');
+    if (o.listDetail.length > 5000) throw fieldError('listDetail', '至多 5000 条');
     o.listDetail.forEach((l, i) => {
-      if (!l || typeof l !== 'object' || Array.isArray(l)) throw fieldError(`listDetail[${i}]`, 'must be an object');
+      if (!l || typeof l !== 'object' || Array.isArray(l)) throw fieldError(`listDetail[${i}]`, '须为对象');
       const entries = Object.entries(l as Record<string, unknown>);
       if (entries.length > 40) throw fieldError(`listDetail[${i}]`, '至多 40 个字段');
       for (const [k, v] of entries) {
@@ -269,15 +262,15 @@ export function parseIssueDraft(method: string, o: Record<string, unknown>, limi
 
   const noticeList: DraftNotice[] = [];
   if (o.noticeList !== undefined && o.noticeList !== null) {
-    if (!Array.isArray(o.noticeList)) throw fieldError('noticeList', 'must be a list of {noticeType, noticeValue}');
+    if (!Array.isArray(o.noticeList)) throw fieldError('noticeList', '须为 {noticeType, noticeValue} 列表');
     if (o.noticeList.length > 10) throw fieldError('noticeList', '至多 10 个通知');
     o.noticeList.forEach((n, i) => {
       const r = (n ?? {}) as Record<string, unknown>;
       const t = req(r, 'noticeType', `noticeList[${i}].noticeType`);
       const v = req(r, 'noticeValue', `noticeList[${i}].noticeValue`);
-      if (t === '1201' && !TEL.test(v)) throw fieldError(`noticeList[${i}].noticeValue`, 'must be a mobile number for noticeType 1201 (SMS)');
-      else if (t === '1202' && !EMAIL.test(v)) throw fieldError(`noticeList[${i}].noticeValue`, 'must be an e-mail address for noticeType 1202');
-      else if (t !== '1201' && t !== '1202') throw fieldError(`noticeList[${i}].noticeType`, 'must be 1201 (SMS) or 1202 (e-mail)');
+      if (t === '1201' && !TEL.test(v)) throw fieldError(`noticeList[${i}].noticeValue`, 'noticeType 为 1201（短信）时须为手机号码');
+      else if (t === '1202' && !EMAIL.test(v)) throw fieldError(`noticeList[${i}].noticeValue`, 'noticeType 为 1202（邮件）时须为邮箱地址');
+      else if (t !== '1201' && t !== '1202') throw fieldError(`noticeList[${i}].noticeType`, '须为 1201（短信）或 1202（邮件）');
       noticeList.push({ noticeType: t, noticeValue: v });
     });
   }

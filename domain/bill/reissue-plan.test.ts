@@ -51,11 +51,11 @@ test('a refunded amount without lines comes off the last lines and the last chan
 
 test('refunds that cannot be reissued are refused with the field at fault', () => {
   const o = sampleOutpatient({ busNo: 'MZ3' });
-  expect(() => computeReissue(o, ref, { amount: 12650 }, 'op', at)).toThrow(/^refundAmt: .*whole bill/);
-  expect(() => computeReissue(o, ref, { amount: 0 }, 'op', at)).toThrow(/^refundAmt: must be greater than 0/);
-  expect(() => computeReissue(o, ref, { items: [{ sortNo: 9, amt: 100 }] }, 'op', at)).toThrow(/^refundDetail\[0\]\.sortNo: the bill has no charge line 9/);
-  expect(() => computeReissue(o, ref, { items: [{ sortNo: 1, amt: 600 }, { sortNo: 1, amt: 600 }] }, 'op', at)).toThrow(/^refundDetail\[1\]\.amt: refunds 12\.00 from line 1, which is 10\.00/);
-  expect(() => computeReissue(o, ref, { items: [{ sortNo: 1, amt: 500 }], channelCode: '04' }, 'op', at)).toThrow(/^refundChannelCode: the bill was not paid through channel 04/);
-  expect(() => computeReissue(o, ref, { amount: 5000, channelCode: '02' }, 'op', at)).toThrow(/^refundChannelCode: channel 02 paid 26\.50, less than the refund 50\.00/);
-  expect(() => computeReissue(o, ref, {}, 'op', at)).toThrow(/^refundAmt: give refundAmt or refundDetail/);
+  expect(() => computeReissue(o, ref, { amount: 12650 }, 'op', at)).toThrow(/^refundAmt: .*票据全额.*writeOffEBill/);
+  expect(() => computeReissue(o, ref, { amount: 0 }, 'op', at)).toThrow(/^refundAmt: 须大于 0/);
+  expect(() => computeReissue(o, ref, { items: [{ sortNo: 9, amt: 100 }] }, 'op', at)).toThrow(/^refundDetail\[0\]\.sortNo: 票据没有第 9 条收费项目/);
+  expect(() => computeReissue(o, ref, { items: [{ sortNo: 1, amt: 600 }, { sortNo: 1, amt: 600 }] }, 'op', at)).toThrow(/^refundDetail\[1\]\.amt: 第 1 条收费项目退费 12\.00 元，超过其金额 10\.00 元/);
+  expect(() => computeReissue(o, ref, { items: [{ sortNo: 1, amt: 500 }], channelCode: '04' }, 'op', at)).toThrow(/^refundChannelCode: 票据未通过支付渠道 04 支付/);
+  expect(() => computeReissue(o, ref, { amount: 5000, channelCode: '02' }, 'op', at)).toThrow(/^refundChannelCode: 支付渠道 02 支付 26\.50 元，少于退费金额 50\.00 元/);
+  expect(() => computeReissue(o, ref, {}, 'op', at)).toThrow(/^refundAmt: 请填写 refundAmt 或 refundDetail/);
 });

@@ -26,7 +26,7 @@ const MONEY_SPLIT_FIELDS = [
 export function reissueBusNo(busNo: string): string {
   const m = /^(.*)-RF(\d+)$/.exec(busNo);
   const next = m ? `${m[1]}-RF${Number(m[2]) + 1}` : `${busNo}-RF1`;
-  if (next.length > 64) throw new DomainError('E0031', `busNo: the reissue serial ${next} would exceed 64 characters`, 'busNo');
+  if (next.length > 64) throw new DomainError('E0031', `busNo: 重开流水号 ${next} 将超过 64 个字符`, 'busNo');
   return next;
 }
 
@@ -65,16 +65,16 @@ export function computeReissue(
   if (spec.items?.length) {
     spec.items.forEach((it, k) => {
       const idx = charges.findIndex((c) => c.sortNo === it.sortNo);
-      if (idx < 0) throw fieldError(`refundDetail[${k}].sortNo`, `the bill has no charge line ${it.sortNo}`);
-      if (!(it.amt > 0)) throw fieldError(`refundDetail[${k}].amt`, 'must be greater than 0');
+      if (idx < 0) throw fieldError(`refundDetail[${k}].sortNo`, `票据没有第 ${it.sortNo} 条收费项目`);
+      if (!(it.amt > 0)) throw fieldError(`refundDetail[${k}].amt`, '须大于 0');
       const already = refund.get(idx) ?? 0;
       if (already + it.amt > charges[idx].amtFen) {
-        throw fieldError(`refundDetail[${k}].amt`, `refunds ${formatYuan(already + it.amt)} from line ${it.sortNo}, which is ${formatYuan(charges[idx].amtFen)}`, 'E0011');
+        throw fieldError(`refundDetail[${k}].amt`, `第 ${it.sortNo} 条收费项目退费 ${formatYuan(already + it.amt)} 元，超过其金额 ${formatYuan(charges[idx].amtFen)} 元`, 'E0011');
       }
       refund.set(idx, already + it.amt);
     });
   } else if (spec.amount !== undefined) {
-    if (!(spec.amount > 0)) throw fieldError('refundAmt', 'must be greater than 0');
+    if (!(spec.amount > 0)) throw fieldError('refundAmt', '须大于 0');
     let left = spec.amount;
     for (let i = charges.length - 1; i >= 0 && left > 0; i--) {
       const take = Math.min(left, charges[i].amtFen);
@@ -82,18 +82,18 @@ export function computeReissue(
       left -= take;
     }
   } else {
-    throw fieldError('refundAmt', 'give refundAmt or refundDetail');
+    throw fieldError('refundAmt', '请填写 refundAmt 或 refundDetail');
   }
   const refundAmt = [...refund.values()].reduce((s, v) => s + v, 0);
   if (refundAmt >= totalAmt) {
-    throw fieldError(spec.items?.length ? 'refundDetail' : 'refundAmt', `refunds ${formatYuan(refundAmt)} of ${formatYuan(totalAmt)}: the whole bill; reverse it with writeOffEBill instead`, 'E0011');
+    throw fieldError(spec.items?.length ? 'refundDetail' : 'refundAmt', `退费 ${formatYuan(refundAmt)} 元即票据全额 ${formatYuan(totalAmt)} 元，请改用 writeOffEBill 冲红整张票据`, 'E0011');
   }
 
   const payments = (original.payChannelDetail as Array<Record<string, unknown>>).map((p) => ({ code: String(p.payChannelCode), amt: fen(p.payChannelValue) }));
   if (spec.channelCode) {
     const p = payments.find((x) => x.code === spec.channelCode);
-    if (!p) throw fieldError('refundChannelCode', `the bill was not paid through channel ${spec.channelCode}`);
-    if (p.amt < refundAmt) throw fieldError('refundChannelCode', `channel ${spec.channelCode} paid ${formatYuan(p.amt)}, less than the refund ${formatYuan(refundAmt)}`, 'E0011');
+    if (!p) throw fieldError('refundChannelCode', `票据未通过支付渠道 ${spec.channelCode} 支付`);
+    if (p.amt < refundAmt) throw fieldError('refundChannelCode', `支付渠道 ${spec.channelCode} 支付 ${formatYuan(p.amt)} 元，少于退费金额 ${formatYuan(refundAmt)} 元`, 'E0011');
     p.amt -= refundAmt;
   } else {
     let left = refundAmt;

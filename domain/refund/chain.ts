@@ -58,32 +58,32 @@ const KEY = /^[a-z][a-z0-9_]{0,31}$/;
 
 /** Checks a chain sent by the console; errors name the field (`steps[1].roles`). */
 export function parseChainSteps(v: unknown): ChainStep[] {
-  if (!Array.isArray(v) || v.length === 0) throw fieldError('steps', 'must be a non-empty list of steps');
-  if (v.length > 8) throw fieldError('steps', 'at most 8 steps');
+  if (!Array.isArray(v) || v.length === 0) throw fieldError('steps', '须为非空的审批步骤列表');
+  if (v.length > 8) throw fieldError('steps', '至多 8 个步骤');
   const keys = new Set<string>();
   return v.map((raw, i) => {
     const f = `steps[${i}]`;
-    if (!raw || typeof raw !== 'object') throw fieldError(f, 'must be an object');
+    if (!raw || typeof raw !== 'object') throw fieldError(f, '须为对象');
     const s = raw as Record<string, unknown>;
     const key = typeof s.key === 'string' ? s.key.trim() : '';
-    if (!KEY.test(key)) throw fieldError(`${f}.key`, 'must be 1-32 characters a-z, 0-9, _ starting with a letter');
-    if (keys.has(key)) throw fieldError(`${f}.key`, `"${key}" is used by two steps`);
+    if (!KEY.test(key)) throw fieldError(`${f}.key`, '须为 1-32 个小写字母、数字或 _，以字母开头');
+    if (keys.has(key)) throw fieldError(`${f}.key`, `${key} 被两个步骤使用`);
     keys.add(key);
     const name = typeof s.name === 'string' ? s.name.trim() : '';
-    if (!name || name.length > 32) throw fieldError(`${f}.name`, 'is required (at most 32 characters)');
+    if (!name || name.length > 32) throw fieldError(`${f}.name`, '必填（至多 32 个字符）');
     const roles = (field: string, list: unknown, required: boolean): string[] => {
-      if (!Array.isArray(list) || (required && list.length === 0)) throw fieldError(field, required ? 'must name at least one role' : 'must be a list of roles');
-      for (const r of list) if (!REFUND_ROLES.includes(r as (typeof REFUND_ROLES)[number])) throw fieldError(field, `unknown role "${String(r)}" (one of ${REFUND_ROLES.join(', ')})`);
+      if (!Array.isArray(list) || (required && list.length === 0)) throw fieldError(field, required ? '须至少指定一个角色' : '须为角色列表');
+      for (const r of list) if (!REFUND_ROLES.includes(r as (typeof REFUND_ROLES)[number])) throw fieldError(field, `未知角色 ${String(r)}（可选：${REFUND_ROLES.join('、')}）`);
       return [...new Set(list as string[])];
     };
     const hours = (field: string, x: unknown, min: number): number => {
       const n = typeof x === 'string' && x.trim() ? Number(x) : x;
-      if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > 720) throw fieldError(field, `must be a number of hours from ${min} to 720`);
+      if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > 720) throw fieldError(field, `须为 ${min}-720 的小时数`);
       return Math.round(n * 3600) / 3600; // whole seconds
     };
     const deadlineHours = hours(`${f}.deadlineHours`, s.deadlineHours, 1 / 3600);
     const remindBeforeHours = s.remindBeforeHours === undefined || s.remindBeforeHours === null || s.remindBeforeHours === '' ? undefined : hours(`${f}.remindBeforeHours`, s.remindBeforeHours, 0);
-    if (remindBeforeHours !== undefined && remindBeforeHours >= deadlineHours) throw fieldError(`${f}.remindBeforeHours`, 'must be less than deadlineHours');
+    if (remindBeforeHours !== undefined && remindBeforeHours >= deadlineHours) throw fieldError(`${f}.remindBeforeHours`, '须小于 deadlineHours（办理时限）');
     return { key, name, roles: roles(`${f}.roles`, s.roles, true), deadlineHours, remindBeforeHours, escalateRoles: roles(`${f}.escalateRoles`, s.escalateRoles ?? [], false) };
   });
 }

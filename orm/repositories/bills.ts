@@ -26,7 +26,7 @@ export async function takeNextNumber(
       [placeId, kindId],
     );
     if (rows.length === 0) {
-      throw fieldError('placeCode', `billing point "${placeCode}" has no bill numbers left for this bill kind: requisition or distribute stock (库存不足)`, 'E0023');
+      throw fieldError('placeCode', `开票点 ${placeCode} 没有该票据种类的剩余票号，请申领或分发票据（库存不足）`, 'E0023');
     }
     const id = Number(rows[0].id);
     const res = await tx.execute<{ affectedRows: number }>(

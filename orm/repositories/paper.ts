@@ -80,14 +80,14 @@ export async function takePaperNumber(
     if (!seg) {
       const other = await nextSegment(sql, place.id, { pBillBatchCode: opts.pBillBatchCode });
       if (other) {
-        throw fieldError(opts.pBillBatchCode ? 'pBillBatchCode' : 'placeCode', `the paper forms ${other.p_bill_batch_code} at billing point "${place.code}" are for another bill kind than this e-bill`, 'E0034');
+        throw fieldError(opts.pBillBatchCode ? 'pBillBatchCode' : 'placeCode', `开票点 ${place.code} 的纸质票据 ${other.p_bill_batch_code} 与本电子票据的票据种类不同`, 'E0034');
       }
-      const what = opts.pBillBatchCode ? `paper forms with code ${opts.pBillBatchCode}` : 'paper forms';
-      throw fieldError(opts.pBillBatchCode ? 'pBillBatchCode' : 'placeCode', `billing point "${place.code}" has no ${what} left (纸质票据库存不足)`, 'E0023');
+      const what = opts.pBillBatchCode ? `代码为 ${opts.pBillBatchCode} 的纸质票据` : '纸质票据';
+      throw fieldError(opts.pBillBatchCode ? 'pBillBatchCode' : 'placeCode', `开票点 ${place.code} 没有剩余的${what}（纸质票据库存不足）`, 'E0023');
     }
     const next = Number(seg.next_no);
     if (opts.expected !== undefined && Number(opts.expected) !== next) {
-      throw fieldError('pBillNo', `${opts.expected} is not the next unused paper form of billing point "${place.code}": the next is ${seg.p_bill_batch_code}-${paperNo(next)}`, 'E0034');
+      throw fieldError('pBillNo', `${opts.expected} 不是开票点 ${place.code} 的下一张未使用纸质票据，下一张为 ${seg.p_bill_batch_code}-${paperNo(next)}`, 'E0034');
     }
     const res = await sql.execute<{ affectedRows: number }>(
       'update paper_segment set next_no = next_no + 1 where id = ? and next_no = ? and next_no <= end_no',

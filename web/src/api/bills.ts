@@ -111,6 +111,8 @@ export interface BillNotification {
   purpose?: string;
   /** Who asked for it: a console username, `HIS:{appid}` or `system`. */
   actor?: string;
+  /** Who asked for it as a person reads it (domain/actors.ts): 收费员 李敏, HIS 接口（…）, 系统（交付）. */
+  actorName?: string;
   createdAt?: string;
   sentAt?: string | null;
   lastError?: string | null;
@@ -173,6 +175,8 @@ export interface TimelineEvent {
   /** The Chinese name of the step. */
   label: string;
   actor?: string | null;
+  /** Who did it as a person reads it (domain/actors.ts). */
+  actorName?: string | null;
   detail?: string | null;
   /** ISO timestamp. */
   at: string;

@@ -2,11 +2,13 @@
  * A small fetch wrapper for the medbill API.
  *
  * - sends the session cookie (same origin), speaks JSON;
- * - turns `{ error: { code, message, field } }` answers into an {@link ApiError};
+ * - turns `{ error: { code, message, field } }` answers into an {@link ApiError} whose message is
+ *   the one a person reads (the field's Chinese name instead of its key: utils/error-text.ts);
  * - shows the API's message in an ElMessage unless the caller asks for silence;
  * - on 401 hands over to the handler registered by main.ts (clears the session and opens the login page).
  */
 import { ElMessage } from 'element-plus';
+import { displayMessage } from '@/utils/error-text';
 
 export const API_BASE = '/api';
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -18,13 +20,16 @@ export interface ApiErrorBody {
 }
 
 export class ApiError extends Error {
+  /** The API's own message (`field: reason`), for logs and the integrator. */
+  readonly apiMessage: string;
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly field?: string,
   ) {
-    super(message);
+    super(displayMessage(message, field));
+    this.apiMessage = message;
     this.name = 'ApiError';
   }
 }

@@ -10,6 +10,8 @@ export interface RequisitionEvent {
   type: string;
   typeName: string;
   actor: string;
+  /** Who did it as a person reads it (domain/actors.ts): 系统（财政申领）, 财务 王芳. */
+  actorName?: string;
   revision: number;
   detail?: string | null;
   at: string;

@@ -110,5 +110,5 @@ export const fetchCollectors = (o?: Opts) => http.get<{ rows: Collector[] }>('/s
 export const saveCollectors = (rows: Array<Pick<Collector, 'hisCode' | 'hisName' | 'username'>>, o?: Opts) =>
   http.put<{ rows: Collector[] }>('/system/collectors', { rows }, o);
 
-/** The API's message without its leading `field: `. */
-export const withoutField = (message: string, field?: string) => (field && message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message);
+/** The API's message without its leading `field: ` (or the field's Chinese name). */
+export { withoutField } from '@/utils/error-text';

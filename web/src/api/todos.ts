@@ -30,6 +30,8 @@ export interface TodoItem {
   remindCount: number;
   overdue: boolean;
   closedBy?: string | null;
+  /** Who closed it as a person reads it (domain/actors.ts). */
+  closedByName?: string | null;
   closedAt?: string | null;
   workflowId: string;
   workflowUrl?: string;

@@ -2,13 +2,14 @@
  * What the two audit log pages share (操作日志 and 交互日志): one page of a search with its loading
  * state and error, and 校验完整性 (the chain's verification) with its outcome.
  */
+import { withoutField } from '@/utils/error-text';
 import { ref, type Ref } from 'vue';
 import { ElMessage } from 'element-plus';
 import type { VerifyResult } from '@/api/audit';
 import { ApiError } from '@/api/http';
 
 /** The API's message without its leading `field: `, else `fallback`. */
-export const apiMessage = (e: unknown, fallback: string) => (e instanceof ApiError ? e.message.replace(/^[a-zA-Z]+: /, '') : fallback);
+export const apiMessage = (e: unknown, fallback: string) => (e instanceof ApiError ? withoutField(e.message, e.field) : fallback);
 
 /**
  * One page of a log search: `fetch` gets the page and its size. A failure shows as `errorText`

@@ -2,6 +2,7 @@
  * Reference data from /api/meta (hospital, billing points, business types, payment channels),
  * loaded once per page load and shared by every page.
  */
+import { BUS_TYPES, PAY_CHANNELS } from '@domain/bill/codes';
 import { computed, shallowRef } from 'vue';
 import { fetchMeta, type Meta } from '@/api/meta';
 
@@ -17,9 +18,9 @@ const busTypeNames = computed(() => new Map((meta.value?.busTypes ?? []).map((b)
 const placeNames = computed(() => new Map((meta.value?.places ?? []).map((p) => [p.code, p.name])));
 const channelNames = computed(() => new Map((meta.value?.payChannels ?? []).map((c) => [c.code, c.name])));
 
-export const busTypeName = (code: string | undefined | null): string => (code ? (busTypeNames.value.get(code) ?? code) : '');
+export const busTypeName = (code: string | undefined | null): string => (code ? (busTypeNames.value.get(code) ?? BUS_TYPES[code] ?? code) : '');
 export const placeName = (code: string | undefined | null): string => (code ? (placeNames.value.get(code) ?? code) : '');
-export const payChannelName = (code: string | undefined | null): string => (code ? (channelNames.value.get(code) ?? code) : '');
+export const payChannelName = (code: string | undefined | null): string => (code ? (channelNames.value.get(code) ?? PAY_CHANNELS[code] ?? code) : '');
 
 /**
  * Loads the reference data (once). A failure is not fatal: pages fall back to codes.

@@ -2,6 +2,8 @@
 import { REFUND_ACTION_NAMES, REFUND_STATE_NAMES } from '@domain/refund/names';
 import { FINAL_STATES, NO_MONEY_STATES } from '@domain/refund/states';
 import { ONLINE_CHANNELS } from '@domain/refund/rules';
+import { BILL_STATE_NAMES } from '@domain/bill/states';
+import { cardTypeName, PAYER_TYPES } from '@domain/bill/codes';
 
 export type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger';
 
@@ -13,9 +15,10 @@ export interface DictEntry {
 const lookup = (dict: Record<string, DictEntry>, code: string | null | undefined): DictEntry =>
   (code && dict[code]) || { label: code || '-', type: 'info' };
 
+/** Each state's name is the API's (domain/bill/states.ts); the colour is the console's. */
 export const BILL_STATE: Record<string, DictEntry> = {
-  normal: { label: '正常', type: 'success' },
-  reversed: { label: '已冲红', type: 'danger' },
+  normal: { label: BILL_STATE_NAMES.normal, type: 'success' },
+  reversed: { label: BILL_STATE_NAMES.reversed, type: 'danger' },
 };
 
 export const UPLOAD_STATE: Record<string, DictEntry> = {
@@ -275,8 +278,17 @@ export const EXTRA_CODE_OF: Record<string, string> = {
   medCareTypeCode: 'medicalCareType',
 };
 
-/** payerType codes of the e-bill standard. */
-export const PAYER_TYPE: Record<string, string> = { '1': '个人', '2': '单位' };
+/** payerType codes of the e-bill standard (domain/bill/codes.ts). */
+export const PAYER_TYPE: Record<string, string> = PAYER_TYPES;
+
+/**
+ * The name of a coded `extra` value (卡类型 01 -> 居民身份证, 交款人类型 1 -> 个人); other values as they are.
+ */
+export function extraValueName(key: string, value: string): string {
+  if (key === 'payerType') return PAYER_TYPES[value] ?? value;
+  if (key === 'cardType') return cardTypeName(value);
+  return value;
+}
 
 /** `extra` keys holding HIS dates ("yyyyMMdd"). */
 export const EXTRA_DATES = new Set(['consultationDate', 'inHospitalDate', 'outHospitalDate']);
