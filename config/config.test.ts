@@ -36,7 +36,7 @@ describe('loadConfig', () => {
       alipay: { url: '', appId: '2021004100000001', privateKey: '', publicKey: '' },
     });
     expect(cfg.notify).toEqual({
-      sms: { url: 'http://127.0.0.1:8090/sms', template: 'SMS_MEDBILL_ISSUED', scarletTemplate: 'SMS_MEDBILL_REVERSED', refundTemplate: 'SMS_MEDBILL_REFUND' },
+      sms: { url: 'http://127.0.0.1:8090/sms', template: 'SMS_MEDBILL_ISSUED', scarletTemplate: 'SMS_MEDBILL_REVERSED', refundTemplate: 'SMS_MEDBILL_REFUND', codeTemplate: 'SMS_MEDBILL_CODE' },
       mail: { smtpUrl: 'smtp://medbill:medbill@127.0.0.1:8091', from: 'ebill@medbill.local' },
       wechat: {
         url: 'http://127.0.0.1:8090/wechat', appId: 'wxmedbilldemo0001', secret: 'medbill-demo-wechat-secret', templateId: 'MEDBILL_BILL_ISSUED',
