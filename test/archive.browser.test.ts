@@ -6,10 +6,9 @@
  * Own platform: MEDBILL_ARCHIVE_AFTER_DAYS=0 (bills due at once) and a retention ended by SQL.
  */
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser';
+import { launchChromium, sel, signedInPage } from './browser';
 import { eventually, startPlatform, type Platform } from './harness';
 
-const sel = (name: string) => `[data-test="${name}"]`;
 
 let p: Platform;
 let browser: Browser;
@@ -29,17 +28,7 @@ async function closeDrawer(page: Page): Promise<void> {
   await page.locator('.el-drawer').waitFor({ state: 'hidden' });
 }
 
-async function signedIn(username: string, password: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  context.setDefaultTimeout(30_000);
-  const page = await context.newPage();
-  await page.goto(`${p.baseUrl}/console/login`);
-  await page.fill(sel('login-username'), username);
-  await page.fill(sel('login-password'), password);
-  await page.click(sel('login-submit'));
-  await page.waitForURL((u) => !u.pathname.endsWith('/login'));
-  return page;
-}
+const signedIn = (username: string, password: string): Promise<Page> => signedInPage(browser, p.baseUrl, username, password);
 
 test('finance archives and checks now, reads a report, proposes a destruction; another person approves it', async () => {
   const bills = [await p.his.issueOutpatient(), await p.his.issueOutpatient()];

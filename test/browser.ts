@@ -69,3 +69,13 @@ export async function animationsDone(page: Page): Promise<void> {
 export async function inputHolds(page: Page, selector: string, value: string): Promise<void> {
   await page.waitForFunction(([s, v]) => (globalThis as unknown as DomLike).document.querySelector(s)?.value === v, [selector, value] as const);
 }
+
+/** A fresh console page signed in as the user (password only), once it has left the login page. */
+export async function signedInPage(browser: Browser, baseUrl: string, username: string, password: string, opts: { acceptDownloads?: boolean } = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: opts.acceptDownloads ?? false });
+  context.setDefaultTimeout(30_000);
+  const page = await context.newPage();
+  await submitLogin(page, baseUrl, username, password);
+  await page.waitForURL((u) => !u.pathname.endsWith('/login'));
+  return page;
+}

@@ -8,11 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { busDateTime } from '../sim/his/client';
-import { launchChromium } from './browser';
+import { launchChromium, sel, signedInPage } from './browser';
 import { apiCall, signIn, startPlatform, type Platform } from './harness';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'test-results');
-const sel = (name: string) => `[data-test="${name}"]`;
 
 let p: Platform;
 let browser: Browser;
@@ -32,17 +31,7 @@ afterAll(async () => {
   await p?.stop();
 }, 120_000);
 
-async function openAs(username: string, password: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
-  context.setDefaultTimeout(30_000);
-  const page = await context.newPage();
-  await page.goto(`${p.baseUrl}/console/login`);
-  await page.fill(sel('login-username'), username);
-  await page.fill(sel('login-password'), password);
-  await page.click(sel('login-submit'));
-  await page.waitForURL((u) => !u.pathname.endsWith('/login'));
-  return page;
-}
+const openAs = (username: string, password: string): Promise<Page> => signedInPage(browser, p.baseUrl, username, password, { acceptDownloads: true });
 
 /** Each report, the amount column whose header must be visible, and a parameter to set first. */
 const REPORTS: Array<{ id: string; title: string; amount: string; header: string }> = [

@@ -28,7 +28,7 @@ import { PAY_CHANNELS } from '../../services/delivery';
 import { checkOnlineBill, ensureConsoleApp, importReason, importTemplate, readImport, type ImportRefusal } from '../../services/online-issue';
 import { Bill } from '../../orm/entities';
 import { issueViaHis } from '../his/issue';
-import { HttpError, readJson, readRawBody, sendError } from '../http';
+import { HttpError, noStoreRoute, readJson, readRawBody, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requirePermission, requireUser, type SessionUser } from './auth';
 
@@ -109,16 +109,7 @@ export function mountOnlineIssueRoutes(router: Router, api: ApiContext): void {
     return { id, code: h.code };
   };
   const operator = (u: SessionUser) => u.displayName.slice(0, 32);
-  const handle = (fn: (ctx: Context) => Promise<unknown>, status = 200) => async (ctx: Context) => {
-    try {
-      const body = await fn(ctx);
-      ctx.set('Cache-Control', 'no-store');
-      ctx.status = status;
-      ctx.body = body;
-    } catch (e) {
-      sendError(ctx, e);
-    }
-  };
+  const handle = noStoreRoute;
   /** Issues one checked bill through the HIS path; the answer the console shows. */
   const issue = async (u: SessionUser, b: OnlineBill) => {
     const h = await hospital();

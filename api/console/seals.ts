@@ -11,7 +11,7 @@ import { firstHospitalId } from '../../orm/repositories/basic-data';
 import { billsWithSeal, sealsOf, type SealRow } from '../../orm/repositories/seals';
 import { parseSealInput, saveSeal, sampleBill, sealOf, SEAL_KINDS, BILL_SEAL_KIND } from '../../services/seals';
 import { DomainError } from '../../common/errors';
-import { HttpError, readJson, sendError } from '../http';
+import { HttpError, noStoreRoute, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requirePermission, requireUser, type SessionUser } from './auth';
 
@@ -57,16 +57,7 @@ export function mountSealRoutes(router: Router, api: ApiContext): void {
       updatedAt: dbIso(s.updated_at),
     };
   };
-  const handle = (fn: (ctx: Context) => Promise<unknown>, status = 200) => async (ctx: Context) => {
-    try {
-      const body = await fn(ctx);
-      ctx.set('Cache-Control', 'no-store');
-      ctx.status = status;
-      ctx.body = body;
-    } catch (e) {
-      sendError(ctx, e);
-    }
-  };
+  const handle = noStoreRoute;
   const body = async (ctx: Context) => {
     const b = await readJson(ctx);
     if (!b || typeof b !== 'object' || Array.isArray(b)) throw new DomainError('E0001', 'body: 须为 JSON 对象', 'body');
