@@ -68,6 +68,10 @@ test('issued bills are archived by the schedule; every package passes the 四性
     expect(new Date(pk.retainUntil).getUTCFullYear()).toBeGreaterThanOrEqual(pk.year + 30);
     const dir = path.join(p.dataDir, 'archive', pk.storeKey);
     expect(fs.readdirSync(dir).sort()).toEqual(['layout.pdf', 'manifest.json', 'public-key.txt', 'signature.txt', 'signed-data.txt', 'timeline.json']);
+    // The signed text holds the patient's ID number: the package keeps it sealed, as the database does.
+    const signedText = fs.readFileSync(path.join(dir, 'signed-data.txt'), 'utf8');
+    expect(signedText).toMatch(/^v1:/);
+    expect(signedText).not.toContain('440101199001031234');
   }
   // The checksums kept in the database, apart from the package.
   const [row] = await sql<Array<{ manifest_sm3: string; parts_json: string }>>('select manifest_sm3, parts_json from archive_package where id = ?', [packages[0].id]);

@@ -33,6 +33,7 @@ import {
   recordPackageCheck, rejectDestructionRow, searchPackages, type CheckRunRow, type DestructionRow, type DueBillRow, type PackageFilter, type PackageRow,
 } from '../../orm/repositories/archive';
 import { logOperation } from '../operation-log';
+import { openIn, sealIn } from '../../orm/sealed';
 import { buildManifest, CHECK_NAMES, checkPackage, MANIFEST, PART_NAMES, PARTS, sumOf, type CheckName, type PackageVerdict, type PartSum } from './four-checks';
 
 export interface ArchiveDeps {
@@ -71,13 +72,13 @@ export const storeKeyOf = (b: { year: number; kindCode: string; billBatchCode: s
 // Archiving
 
 /** Reads a package's parts from the store and checks it against the checksums the database keeps. */
-export async function checkStoredPackage(store: ArchiveStore, p: Pick<PackageRow, 'storeKey' | 'manifestSm3' | 'partsJson'>): Promise<PackageVerdict> {
+export async function checkStoredPackage(store: ArchiveStore, p: Pick<PackageRow, 'storeKey' | 'manifestSm3' | 'partsJson'>, openSigned?: (stored: string) => string): Promise<PackageVerdict> {
   const files = new Map<string, Buffer>();
   for (const n of await store.list(p.storeKey)) {
     const data = await store.get(p.storeKey, n);
     if (data) files.set(n, data);
   }
-  return checkPackage(files, { manifestSm3: p.manifestSm3, parts: JSON.parse(p.partsJson) as PartSum[] });
+  return checkPackage(files, { manifestSm3: p.manifestSm3, parts: JSON.parse(p.partsJson) as PartSum[] }, { openSigned });
 }
 
 const verdictJson = (v: PackageVerdict, at: Date, runId: number) => JSON.stringify({ at: at.toISOString(), runId, ok: v.ok, failed: v.failed, checks: v.checks, pages: v.pages });
@@ -88,7 +89,8 @@ async function packBill(deps: ArchiveDeps, store: ArchiveStore, b: DueBillRow, n
   const timeline = await billTimeline(deps.orm.em.fork(), b.id);
   const parts = [
     { name: PARTS.pdf, data: pdf },
-    { name: PARTS.signedData, data: Buffer.from(b.signed_data, 'utf8') },
+    // Sealed (SM4, the data key) as in the database: the signed text holds the patient's ID number.
+    { name: PARTS.signedData, data: Buffer.from(sealIn(deps.orm.em, b.signed_data), 'utf8') },
     { name: PARTS.signature, data: Buffer.from(b.signature, 'utf8') },
     { name: PARTS.publicKey, data: Buffer.from(b.public_key, 'utf8') },
     { name: PARTS.timeline, data: Buffer.from(JSON.stringify(timeline, null, 2), 'utf8') },
@@ -145,7 +147,7 @@ export async function archiveDueBills(deps: ArchiveDeps, input: { runId: number;
     const id = await insertPackage(db, packed.row);
     if (id === undefined) continue;
     r.archived++;
-    const v = await checkStoredPackage(store, packed.row);
+    const v = await checkStoredPackage(store, packed.row, (s) => openIn(deps.orm.em, s));
     await recordVerdict(deps, input.runId, { id, ...packed.row }, v, now);
     if (v.ok) r.passed++;
     else r.failed++;
@@ -177,7 +179,7 @@ export async function checkArchivePage(deps: ArchiveDeps, input: { runId: number
   for (const p of rows) {
     let v: PackageVerdict;
     try {
-      v = await checkStoredPackage(store, p);
+      v = await checkStoredPackage(store, p, (s) => openIn(deps.orm.em, s));
     } catch (e) {
       const problem = `档案包无法读取：${(e as Error).message}`;
       v = { ok: false, failed: ['integrity'], detail: `完整性：${problem}`, checks: [{ check: 'integrity', name: CHECK_NAMES.integrity, ok: false, problems: [problem] }] };

@@ -73,7 +73,11 @@ export function buildManifest(bill: Record<string, unknown>, parts: Array<{ name
  * Checks one package. `files`: the parts found in the store by name (the manifest among them);
  * `stored`: what the database keeps (the manifest's SM3 and each part's SM3 at archiving).
  */
-export function checkPackage(files: ReadonlyMap<string, Buffer>, stored: { manifestSm3: string; parts: readonly PartSum[] }): PackageVerdict {
+/**
+ * `openSigned` opens the signed data when the package keeps it sealed (SM4, the platform's data
+ * key: it holds the patient's ID number); the checksums cover the stored bytes.
+ */
+export function checkPackage(files: ReadonlyMap<string, Buffer>, stored: { manifestSm3: string; parts: readonly PartSum[] }, opts: { openSigned?: (stored: string) => string } = {}): PackageVerdict {
   const problems: Record<CheckName, string[]> = { authenticity: [], integrity: [], usability: [], security: [] };
   const raw = files.get(MANIFEST);
   let manifest: Manifest | undefined;
@@ -106,7 +110,17 @@ export function checkPackage(files: ReadonlyMap<string, Buffer>, stored: { manif
     if (sm3Hex(data) !== p.sm3 || data.length !== p.size) problems.authenticity.push(`${partLabel(n)}的 SM3 校验值与清单不符（内容被改动）`);
   }
   const text = (n: string) => files.get(n)?.toString('utf8').trim();
-  const [signed, sig, pub] = [files.get(PARTS.signedData)?.toString('utf8'), text(PARTS.signature), text(PARTS.publicKey)];
+  const storedSigned = files.get(PARTS.signedData)?.toString('utf8');
+  let signed = storedSigned;
+  if (storedSigned !== undefined && opts.openSigned) {
+    try {
+      signed = opts.openSigned(storedSigned);
+    } catch {
+      signed = undefined;
+      problems.authenticity.push('签名原文无法解密（数据密钥不符或内容被改动）');
+    }
+  }
+  const [sig, pub] = [text(PARTS.signature), text(PARTS.publicKey)];
   if (signed !== undefined && sig !== undefined && pub !== undefined) {
     if (!/^[0-9a-fA-F]{128}$/.test(sig) || !/^04[0-9a-fA-F]{128}$/.test(pub) || !sm2Verify(signed, sig, pub)) problems.authenticity.push('SM2 签名验证失败：签名值与签名原文、医院公钥不符');
   }
