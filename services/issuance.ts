@@ -139,21 +139,31 @@ export async function issueBill(deps: Deps, input: IssueBillInput, { attempt }: 
 const rejectRequest = (deps: Deps, id: number, e: DomainError) =>
   deps.orm.em.fork().nativeUpdate(IssueRequest, { id }, { status: 'rejected', errorCode: e.code, errorMessage: e.message.slice(0, 500), updatedAt: new Date() });
 
+/**
+ * The master data a draft needs, or the refusal naming its field: the billing point (exists,
+ * active), the business type's bill kind (业务类别维护), every charge code's fiscal item (编码对照).
+ * The issuing transaction and the console's 在线开具 check (services/online-issue.ts) both use it.
+ */
+export async function resolveDraftMaster(deps: Pick<Deps, 'master'>, hospitalId: number, draft: IssueDraft) {
+  const place = await deps.master.lookup(hospitalId, (h) => h.places.get(draft.placeCode));
+  if (!place) throw fieldError('placeCode', `开票点 ${draft.placeCode} 不存在`, 'E0020');
+  if (!place.active) throw fieldError('placeCode', `开票点 ${draft.placeCode} 已停用`, 'E0020');
+  const category = await deps.master.lookup(hospitalId, (h) => h.categories.get(draft.busType));
+  if (!category) throw fieldError('busType', `业务类型 ${draft.busType} 未对应票据种类（业务类别维护）`, 'E0022');
+  const items: Array<IssueDraft["charges"][number] & { fiscalCode: string; fiscalName: string }> = [];
+  for (const [i, c] of draft.charges.entries()) {
+    const m = await deps.master.lookup(hospitalId, (h) => h.charges.get(c.chargeCode));
+    if (!m) throw fieldError(`chargeDetail[${i}].chargeCode`, `HIS 收费项目编码 ${c.chargeCode}（${c.chargeName}）未对照财政项目（编码对照）`, 'E0021');
+    items.push({ ...c, fiscalCode: m.fiscalCode, fiscalName: m.fiscalName });
+  }
+  return { place, category, items };
+}
+
 async function issueInTransaction(deps: Deps, em: Sql, input: IssueBillInput, request: { id: number; origin_bill_id: number | null }, draft: IssueDraft): Promise<IssuedBill> {
   const app = await deps.master.app(input.appid);
   if (!app) throw new DomainError('E0003', `appid: 未知的接入应用 ${input.appid}`, 'appid');
   const hospital = await deps.master.hospital(app.hospitalId);
-  const place = await deps.master.lookup(hospital.id, (h) => h.places.get(draft.placeCode));
-  if (!place) throw fieldError('placeCode', `开票点 ${draft.placeCode} 不存在`, 'E0020');
-  if (!place.active) throw fieldError('placeCode', `开票点 ${draft.placeCode} 已停用`, 'E0020');
-  const category = await deps.master.lookup(hospital.id, (h) => h.categories.get(draft.busType));
-  if (!category) throw fieldError('busType', `业务类型 ${draft.busType} 未对应票据种类（业务类别维护）`, 'E0022');
-  const items: Array<IssueDraft["charges"][number] & { fiscalCode: string; fiscalName: string }> = [];
-  for (const [i, c] of draft.charges.entries()) {
-    const m = await deps.master.lookup(hospital.id, (h) => h.charges.get(c.chargeCode));
-    if (!m) throw fieldError(`chargeDetail[${i}].chargeCode`, `HIS 收费项目编码 ${c.chargeCode}（${c.chargeName}）未对照财政项目（编码对照）`, 'E0021');
-    items.push({ ...c, fiscalCode: m.fiscalCode, fiscalName: m.fiscalName });
-  }
+  const { place, category, items } = await resolveDraftMaster(deps, hospital.id, draft);
   const signer = deps.signerFor(hospital);
 
   return em.transactional(async (sql) => {

@@ -22,6 +22,7 @@ import type { Viewer } from '../domain/access';
 import { parseIssueDraft } from '../domain/bill/issue-request';
 import { onlineRequest, typedYuan, ONLINE_MAX_ITEMS, type OnlineBill } from '../domain/bill/online-issue';
 import { addHisAppOnce } from '../orm/repositories/his-apps';
+import { resolveDraftMaster } from './issuance';
 import type { Deps } from './deps';
 
 export const consoleAppid = (hospitalCode: string) => `CONSOLE_${hospitalCode}`;
@@ -47,15 +48,7 @@ export async function checkOnlineBill(deps: Deps, hospitalId: number, viewer: Vi
   assertPoint(viewer, bill.placeCode);
   const { method, business } = onlineRequest(bill, operator, chinaTime(now).his);
   const draft = parseIssueDraft(method, business, deps.cfg.his);
-  const place = await deps.master.lookup(hospitalId, (h) => h.places.get(draft.placeCode));
-  if (!place) throw fieldError('placeCode', `开票点 ${draft.placeCode} 不存在`, 'E0020');
-  if (!place.active) throw fieldError('placeCode', `开票点 ${draft.placeCode}（${place.name}）已停用`, 'E0020');
-  const category = await deps.master.lookup(hospitalId, (h) => h.categories.get(draft.busType));
-  if (!category) throw fieldError('busType', `业务类型 ${draft.busType} 尚未对应票据种类（业务类别维护）`, 'E0022');
-  for (const [i, c] of draft.charges.entries()) {
-    const m = await deps.master.lookup(hospitalId, (h) => h.charges.get(c.chargeCode));
-    if (!m) throw fieldError(`items[${i}].chargeCode`, `收费项目编码 ${c.chargeCode} 尚未对照财政收费项目（编码对照）`, 'E0021');
-  }
+  await resolveDraftMaster(deps, hospitalId, draft); // what the issuing transaction would refuse, said first
   return { method, business, busNo: String(business.busNo), totalFen: draft.totalAmt };
 }
 

@@ -136,7 +136,7 @@ test('the Excel import: checked first (refused rows with reasons, nothing issued
     [`${k}-D`, [7], '8.80'],
   ]);
   expect(check.body.refused.map((x: { rows: number[]; code: string }) => [x.rows, x.code])).toEqual([[[5], 'E0021'], [[6], 'E0010']]);
-  expect(check.body.refused[0].reason).toBe('第 5 行「收费项目编码」：收费项目编码 NOPE 尚未对照财政收费项目（编码对照）');
+  expect(check.body.refused[0].reason).toBe('第 5 行「收费项目编码」：HIS 收费项目编码 NOPE（未对照）未对照财政项目（编码对照）');
   expect(check.body.refused[1].reason).toBe('第 6 行「金额（元）」未填写');
   expect(await billsOf(busNos)).toHaveLength(0); // a check issues nothing
 
