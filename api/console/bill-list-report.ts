@@ -31,6 +31,7 @@ const billList: ReportDef<Q> = {
   title: '票据清单',
   description: '票据查询的结果（与列表相同的条件），每张票据一行',
   permission: 'menu:bills',
+  unlisted: true,
   params: [],
   async parse(q, user: SessionUser, api: ApiContext) {
     const where = await billListFilter(api, q, user);

@@ -37,6 +37,8 @@ export interface ReportDef<Q = Record<string, string | undefined>> {
   description: string;
   /** The permission that opens it (domain/permissions.ts). */
   permission: string;
+  /** Not on the 报表 page: the export of another page (票据查询's 票据清单). */
+  unlisted?: boolean;
   params: ReportParam[];
   parse(q: Record<string, string | undefined>, user: SessionUser, api: ApiContext): Q | Promise<Q>;
   columns: ReportColumn[];

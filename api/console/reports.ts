@@ -263,7 +263,7 @@ export function mountReportRoutes(router: Router, api: ApiContext): void {
   router.get('/api/reports', auth, async (ctx: Context) => {
     try {
       const u = ctx.state.user as SessionUser;
-      const mine = REPORTS.filter((r) => u.permissions.includes(r.permission));
+      const mine = REPORTS.filter((r) => !r.unlisted && u.permissions.includes(r.permission));
       // The choices of the select parameters that come from the data (the mapped 开票员, the business categories).
       const lists = mine.some((r) => r.params.some((p) => typeof p.options === 'string')) ? await financeOptions(api) : { collectors: [], busTypes: [] };
       ctx.body = {
