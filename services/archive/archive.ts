@@ -17,6 +17,8 @@
  * - retention: from January 1 (China time) of the year after the bill's year, cfg.archive.retentionYears
  *   years (会计档案: counted from the year after the accounting year); destruction is refused before.
  */
+import type { CheckRunReport, DestructionView, PackageView } from '../../domain/archive';
+export type { CheckRunReport, DestructionView, PackageView };
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { DomainError, fieldError } from '../../common/errors';
@@ -191,19 +193,6 @@ export async function checkArchivePage(deps: ArchiveDeps, input: { runId: number
   return { lastId: rows.length ? rows[rows.length - 1].id : input.afterId, checked: rows.length, failed, done: rows.length < input.limit };
 }
 
-export interface CheckRunReport {
-  id: number;
-  trigger: string;
-  triggerName: string;
-  actor: string;
-  workflowId: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  checked: number;
-  passed: number;
-  failed: number;
-  failures: Array<{ packageId: number; billBatchCode: string; billNo: string; checks: CheckName[]; checkNames: string[]; detail: string }>;
-}
 
 const runView = (r: CheckRunRow, failures: CheckRunReport['failures'] = []): CheckRunReport => ({
   id: r.id, trigger: r.trigger, triggerName: RUN_TRIGGERS[r.trigger] ?? r.trigger, actor: r.actor, workflowId: r.workflowId,
@@ -264,29 +253,6 @@ export async function recentRuns(deps: ArchiveDeps, limit = 20): Promise<CheckRu
 // ---------------------------------------------------------------------------------------------
 // The console: list, statistics, a package, its parts
 
-export interface PackageView {
-  id: number;
-  billId: number;
-  billBatchCode: string;
-  billNo: string;
-  year: number;
-  kindCode: string;
-  kindName: string;
-  placeCode: string;
-  placeName: string;
-  reason: string;
-  reasonName: string;
-  storeKey: string;
-  totalBytes: number;
-  archivedAt: string;
-  retainUntil: string;
-  retentionEnded: boolean;
-  state: string;
-  stateName: string;
-  lastCheckAt: string | null;
-  lastCheckOk: boolean | null;
-  failedChecks: string[];
-}
 
 function packageView(p: PackageRow, now = new Date()): PackageView {
   const last = p.lastCheckJson ? (JSON.parse(p.lastCheckJson) as { failed?: CheckName[] }) : undefined;
@@ -365,23 +331,6 @@ export async function readPackagePart(deps: ArchiveDeps, actor: Actor, id: numbe
 // ---------------------------------------------------------------------------------------------
 // The destruction register (销毁登记)
 
-export interface DestructionView {
-  id: number;
-  packageId: number;
-  billBatchCode: string;
-  billNo: string;
-  manifestSm3: string;
-  retainUntil: string;
-  state: string;
-  stateName: string;
-  reason: string;
-  proposedBy: string;
-  proposedByName: string | null;
-  proposedAt: string;
-  approvedBy: string | null;
-  approvedByName: string | null;
-  approvedAt: string | null;
-}
 
 const destructionView = (d: DestructionRow): DestructionView => ({
   ...d, retainUntil: d.retainUntil.toISOString(), stateName: DESTRUCTION_STATES[d.state] ?? d.state, proposedAt: d.proposedAt.toISOString(), approvedAt: d.approvedAt?.toISOString() ?? null,

@@ -26,9 +26,8 @@ export const PART_NAMES: Record<string, string> = {
 };
 export const MANIFEST_FORMAT = 'medbill-archive/v1';
 
-export type CheckName = 'authenticity' | 'integrity' | 'usability' | 'security';
-export const CHECK_NAMES: Record<CheckName, string> = { authenticity: '真实性', integrity: '完整性', usability: '可用性', security: '安全性' };
-export const CHECK_ORDER: readonly CheckName[] = ['authenticity', 'integrity', 'usability', 'security'];
+import { CHECK_NAMES, CHECK_ORDER, type CheckName, type CheckOutcome } from '../../domain/archive';
+export { CHECK_NAMES, CHECK_ORDER, type CheckName, type CheckOutcome };
 
 export interface PartSum {
   name: string;
@@ -43,12 +42,6 @@ export interface Manifest {
   archivedAt: string;
 }
 
-export interface CheckOutcome {
-  check: CheckName;
-  name: string;
-  ok: boolean;
-  problems: string[];
-}
 
 export interface PackageVerdict {
   ok: boolean;

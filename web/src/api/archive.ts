@@ -1,54 +1,14 @@
 /** 票据档案 (the e-bill archive): packages, statistics, the 四性 check runs, the destruction register. */
 import { API_BASE, http } from './http';
+import type { CheckOutcome, CheckRunReport, DestructionView, PackageView } from '@domain/archive';
 
-export interface ArchivePackage {
-  id: number;
-  billId: number;
-  billBatchCode: string;
-  billNo: string;
-  year: number;
-  kindCode: string;
-  kindName: string;
-  placeCode: string;
-  placeName: string;
-  reason: string;
-  reasonName: string;
-  storeKey: string;
-  totalBytes: number;
-  archivedAt: string;
-  retainUntil: string;
-  retentionEnded: boolean;
-  state: string;
-  stateName: string;
-  lastCheckAt: string | null;
-  lastCheckOk: boolean | null;
-  failedChecks: string[];
-}
+export type { CheckOutcome };
+export type ArchivePackage = PackageView;
+export type Destruction = DestructionView;
+export type CheckRun = CheckRunReport;
 
-export interface CheckOutcome {
-  check: string;
-  name: string;
-  ok: boolean;
-  problems: string[];
-}
 
-export interface Destruction {
-  id: number;
-  packageId: number;
-  billBatchCode: string;
-  billNo: string;
-  manifestSm3: string;
-  retainUntil: string;
-  state: string;
-  stateName: string;
-  reason: string;
-  proposedBy: string;
-  proposedByName: string | null;
-  proposedAt: string;
-  approvedBy: string | null;
-  approvedByName: string | null;
-  approvedAt: string | null;
-}
+
 
 export interface PackageDetail extends ArchivePackage {
   manifestSm3: string;
@@ -57,19 +17,6 @@ export interface PackageDetail extends ArchivePackage {
   destructions: Destruction[];
 }
 
-export interface CheckRun {
-  id: number;
-  trigger: string;
-  triggerName: string;
-  actor: string;
-  workflowId: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  checked: number;
-  passed: number;
-  failed: number;
-  failures: Array<{ packageId: number; billBatchCode: string; billNo: string; checks: string[]; checkNames: string[]; detail: string }>;
-}
 
 export interface ClassCount {
   key: string;
