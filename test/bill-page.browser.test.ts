@@ -1,7 +1,8 @@
 /**
  * The bill page (issue 15 point 7) in a real browser: a banner names what is pending on the bill
  * (here a refund still in approval, with its link); the signature's technical panel is open for
- * finance and folded for a doctor (no bill:signed-text), who opens it on demand.
+ * finance and folded for a doctor (no bill:signed-text), who opens it on demand; the bill list's
+ * row actions 告知单 (its link) and 重发 (the SMS again).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -38,6 +39,16 @@ test('a refund in approval shows in the bill page banner; the technical panel is
   await fin.screenshot({ path: path.join(RESULTS_DIR, 'console-bill-pending.png'), fullPage: false });
   await fin.locator(`${sel('bill-pending-refund')} a`).click();
   await fin.waitForURL(new RegExp(`/console/refunds/${refund.body.id}$`));
+
+  // 票据查询's row actions: 重发 → 短信 sends the bill's SMS notice again (a resend on the bill's record).
+  await fin.goto(`${p.baseUrl}/console/bills?busNo=${encodeURIComponent(bill.busNo)}`);
+  const row = fin.locator(`${sel('bill-list')} .el-table__row`).first();
+  await row.locator(sel('bill-row-slip')).waitFor();
+  expect(await row.locator(sel('bill-row-slip')).getAttribute('href')).toBe(`/api/bills/${billId}/notice-slip`);
+  const resent = fin.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/api/bills/${billId}/notices/resend`);
+  await row.locator(sel('bill-row-resend')).click();
+  await fin.locator(`${sel('bill-row-resend-sms')}:visible`).click();
+  expect((await resent).status()).toBe(202);
 
   const docPage = await signedInPage(ctx.browser, p.baseUrl, 'doctor', 'doctor123');
   await docPage.goto(`${p.baseUrl}/console/bills/${billId}`);
