@@ -140,7 +140,7 @@ export async function startPlatform(cfg: Config, opts: PlatformOptions = {}): Pr
     stops.push(() => deps.close());
     const api: ApiContext = { deps, client, namespace, taskQueue, temporalUiUrl: temporalUiUrl ?? cfg.temporal.uiUrl };
 
-    await ensureSchedules(client, taskQueue, cfg);
+    await ensureSchedules(client, taskQueue, cfg, undefined, (m) => log(m));
 
     let worker: Worker | undefined;
     if (cfg.server.runWorker) {

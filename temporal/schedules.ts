@@ -82,7 +82,13 @@ export const SCHEDULES: ScheduleDef[] = [
   ARCHIVE_CHECK_SCHEDULE,
 ];
 
-export async function ensureSchedules(client: Client, taskQueue: string, cfg: Config, defs: ScheduleDef[] = SCHEDULES): Promise<void> {
+/**
+ * Creates the schedules, or brings an existing one's spec and action up to date. An existing
+ * schedule the server cannot describe yet (its scheduler workflow not running again after a
+ * restart, on a loaded machine) keeps running as it was: `warn` is told and the start goes on
+ * rather than failing; the next start updates it.
+ */
+export async function ensureSchedules(client: Client, taskQueue: string, cfg: Config, defs: ScheduleDef[] = SCHEDULES, warn: (msg: string) => void = () => {}): Promise<void> {
   for (const d of defs) {
     const spec = { intervals: [{ every: d.everyMs(cfg) }] };
     const action = { type: 'startWorkflow' as const, workflowType: d.workflowType, taskQueue, args: d.args?.(cfg) ?? [], workflowId: d.id };
@@ -98,7 +104,11 @@ export async function ensureSchedules(client: Client, taskQueue: string, cfg: Co
       });
     } catch (e) {
       if (!(e instanceof ScheduleAlreadyRunning)) throw e;
-      await updateSoon(() => client.schedule.getHandle(d.id).update((prev) => ({ ...prev, spec, action })));
+      try {
+        await updateSoon(() => client.schedule.getHandle(d.id).update((prev) => ({ ...prev, spec, action })));
+      } catch (u) {
+        warn(`schedule ${d.id} exists but could not be updated now (${(u as Error).message}); it runs as it was, the next start updates it`);
+      }
     }
   }
 }
