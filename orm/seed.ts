@@ -24,6 +24,9 @@ export const DEMO = {
   kinds: [
     { code: '0401', name: '医疗门诊收费票据（电子）', category: 'outpatient' },
     { code: '0402', name: '医疗住院收费票据（电子）', category: 'inpatient' },
+    // The non-medical kinds a hospital also issues (在线开具: 往来结算, 捐赠).
+    { code: '0501', name: '行政事业单位资金往来结算票据（电子）', category: 'other' },
+    { code: '0601', name: '公益事业捐赠统一票据（电子）', category: 'other' },
   ],
   /** fiscal item code, name, and the HIS charge code(s) mapped to it */
   items: [
@@ -41,6 +44,8 @@ export const DEMO = {
     ['12', '床位费', ['CW', 'CWF']],
     ['13', '护理费', ['HL', 'HLF']],
     ['14', '其他费', ['QT', 'QTF']],
+    ['51', '往来款', ['WL']],
+    ['61', '捐赠款', ['JZ']],
   ] as Array<[string, string, string[]]>,
   /** busType -> bill kind code */
   categories: [
@@ -50,12 +55,16 @@ export const DEMO = {
     ['04', '门诊特殊病', '0401'],
     ['05', '体检中心', '0401'],
     ['06', '挂号', '0401'],
+    ['91', '往来结算', '0501'],
+    ['92', '捐赠', '0601'],
   ] as Array<[string, string, string]>,
   /** segments: place, kind, first number, last number */
   segments: [
     ['MZ01', '0401', 1, 2_000_000],
     ['ZY01', '0401', 2_000_001, 2_100_000],
     ['ZY01', '0402', 1, 500_000],
+    ['MZ01', '0501', 1, 10_000],
+    ['MZ01', '0601', 1, 10_000],
   ] as Array<[string, string, number, number]>,
   /** paper forms (纸质票据): place, e-bill kind they stand for, paper kind code (in the 8-digit code), name, first, last */
   paperSegments: [

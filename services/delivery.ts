@@ -10,6 +10,7 @@ import { formatYuan, parseYuan, yuanInChinese } from '../common/money';
 import type { Deps } from './deps';
 import { h5Url, noticeTargets, type Channel } from '../domain/bill/facts';
 import { BUS_TYPES } from '../domain/bill/issue-request';
+import { isMedicalBusType } from '../domain/bill/codes';
 import { NotifyPermanentError } from '../adapters/notify';
 import { NOTICE_CHANNEL_NAMES } from '../adapters/notify/notifier';
 import { recordBillEvent } from '../orm/repositories/bill-events';
@@ -180,6 +181,7 @@ async function notify(deps: Deps, bill: BillRow, channel: Channel, target: strin
       totalFen: Number(bill.total_amt),
       pdfPath: bill.layout_path ? path.join(deps.cfg.server.dataDir, bill.layout_path) : undefined,
       scarlet: !!Number(bill.is_scarlet),
+      nonMedical: !isMedicalBusType(bill.bus_type),
       target,
       hospitalName: bill.hospital_name,
       payer: bill.payer,

@@ -61,7 +61,7 @@ export const IMPORT_COLUMNS = [
   ['placeCode', '开票点编码', true, 12],
   ['busType', '业务类型编码', true, 12],
   ['payer', '交款人', true, 14],
-  ['patientNo', '患者编号', true, 12],
+  ['patientNo', '患者编号', false, 12],
   ['idCardNo', '证件号码', false, 20],
   ['tel', '手机号码', false, 14],
   ['hospitalNo', '住院号', false, 12],
@@ -71,6 +71,7 @@ export const IMPORT_COLUMNS = [
   ['amt', '金额（元）', true, 12],
   ['payChannelCode', '支付渠道编码', true, 12],
   ['remark', '备注', false, 24],
+  ['busDate', '业务日期（补开）', false, 14],
 ] as const;
 type ColumnKey = (typeof IMPORT_COLUMNS)[number][0];
 const HEADER_ROW = 2;
@@ -114,6 +115,14 @@ const cellText = (v: ExcelJS.CellValue): string => {
   return String(v).trim();
 };
 
+/** A day as a person typed it in a cell (2026-03-01, 2026/3/1, 20260301, or a date cell) as yyyy-MM-dd. */
+function excelDay(v: string): string {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})T/.exec(v); // a date cell (cellText gives its ISO text)
+  if (iso) return `${iso[1]}-${iso[2]}-${iso[3]}`;
+  const m = /^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?$/.exec(v);
+  return m ? `${m[1]}-${m[2].padStart(2, '0')}-${m[3].padStart(2, '0')}` : v;
+}
+
 /** Reads a filled template: bills by 业务单号, and the rows refused with their reason. */
 export async function readImport(file: Buffer): Promise<ImportReading> {
   const wb = new ExcelJS.Workbook();
@@ -152,7 +161,7 @@ export async function readImport(file: Buffer): Promise<ImportReading> {
     try {
       const head = g[0].v;
       for (const x of g.slice(1)) {
-        for (const k of ['placeCode', 'busType', 'payer', 'patientNo', 'idCardNo', 'tel', 'hospitalNo'] as const) {
+        for (const k of ['placeCode', 'busType', 'payer', 'patientNo', 'idCardNo', 'tel', 'hospitalNo', 'busDate'] as const) {
           if (x.v[k] && x.v[k] !== head[k]) throw new DomainError('E0010', `第 ${x.row} 行「${IMPORT_COLUMNS.find(([c]) => c === k)![1]}」与第 ${g[0].row} 行不同：同一业务单号的行须是同一张票据`);
         }
       }
@@ -178,6 +187,7 @@ export async function readImport(file: Buffer): Promise<ImportReading> {
           tel: head.tel || undefined,
           hospitalNo: head.hospitalNo || undefined,
           remark: g.map((x) => x.v.remark).find(Boolean),
+          busDate: head.busDate ? excelDay(head.busDate) : undefined,
           items,
           payments: [...byChannel].map(([payChannelCode, amount]) => ({ payChannelCode, amount })),
         },

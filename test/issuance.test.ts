@@ -14,6 +14,7 @@ import { busDateTime, HisClient, sampleOutpatient } from '../sim/his/client';
 import { payloadHash } from '../domain/bill/issue-request';
 import { DEMO } from '../orm/seed';
 import { eventually, startPlatform, type Platform } from './harness';
+import { pdfText } from './fixtures';
 
 let p: Platform;
 beforeAll(async () => {
@@ -322,17 +323,6 @@ describe('patient H5 page', () => {
     expect(badPdf.status).toBe(404);
   });
 });
-
-/** The text of a PDF (pdftotext, poppler-utils: scripts/test.sh installs it). */
-function pdfText(pdf: Buffer): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bill-'));
-  try {
-    fs.writeFileSync(path.join(dir, 'b.pdf'), pdf);
-    return execFileSync('pdftotext', ['-layout', path.join(dir, 'b.pdf'), '-'], { encoding: 'utf8' });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('the inpatient bill (invEBillHospitalized)', () => {
   test('prints the HIS\'s hospitalNo as 住院号, the stay, insurance, sex and the split; its red bill prints the split negative', async () => {

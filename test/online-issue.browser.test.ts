@@ -97,3 +97,29 @@ test('finance issues a bill by hand and imports a file of bills from 在线开�
   expect(await page.locator(`${sel('oi-result')} .el-table__row`).innerText()).toContain(`${k}-1`);
   await page.context().close();
 });
+
+test('finance issues a donation bill (捐赠): no patient number asked, the bill of its own kind', async () => {
+  const p = ctx.p;
+  const page = await newConsolePage(ctx.browser);
+  await submitLogin(page, p.baseUrl, 'finance', 'finance123');
+  await page.click(sel('menu-online-issue'));
+  await page.locator(sel('online-issue-page')).waitFor();
+  expect(await page.locator(sel('oi-patient')).count()).toBe(1);
+  await choose(page, sel('oi-bustype'), '捐赠');
+  await page.locator(sel('oi-patient')).waitFor({ state: 'detached' });
+  expect(await page.locator(sel('oi-payer')).getAttribute('placeholder')).toBe('单位或个人名称');
+  await page.fill(sel('oi-payer'), '示范市慈善基金会');
+  await choose(page, sel('oi-item-code'), '（JZ →');
+  await page.fill(sel('oi-item-amt'), '2000');
+  await page.locator(sel('oi-item-amt')).blur();
+  await inputHolds(page, sel('oi-pay-amt'), '2000.00');
+  await shot(page, 'console-online-issue-donation.png');
+  const answer = page.waitForResponse((r) => r.url().endsWith('/api/online-issue') && r.request().method() === 'POST');
+  await page.click(sel('oi-submit'));
+  const res = await answer;
+  expect(res.status()).toBe(201);
+  const body = (await res.json()) as { billBatchCode: string; billNo: string };
+  expect(body.billBatchCode.slice(2, 6)).toBe('0601');
+  await page.locator(sel('oi-issued')).waitFor();
+  expect(await page.locator(sel('oi-issued')).innerText()).toContain(body.billNo);
+});

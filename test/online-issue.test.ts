@@ -11,6 +11,10 @@
 import ExcelJS from 'exceljs';
 import { apiCall, eventually, signIn, startPlatform, type Platform } from './harness';
 import { IMPORT_COLUMNS } from '../services/online-issue';
+import { simUrl } from '../config/simulators';
+import { chinaTime } from '../common/china-time';
+import { pdfText } from './fixtures';
+import { sampleOutpatient } from '../sim/his/client';
 
 let p: Platform;
 let fin: string;
@@ -38,6 +42,15 @@ const form = (over: Record<string, unknown> = {}) => ({
   payments: [{ payChannelCode: '02', payChannelValue: '30.50' }],
   ...over,
 });
+
+/** The bill's layout file as the patient downloads it, as text. */
+const layoutText = async (b: { billBatchCode: string; billNo: string; random: string }) => {
+  const pdf = await eventually(async () => {
+    const r = await fetch(`${p.baseUrl}/h5/bill/${b.billBatchCode}/${b.billNo}/pdf?random=${b.random}`);
+    return r.status === 200 && Buffer.from(await r.arrayBuffer());
+  }, 'the layout file');
+  return pdfText(pdf);
+};
 
 test('finance issues a bill by hand: a bill like a HIS bill, once per request key; bad input names the form field', async () => {
   const opts = await call(fin, 'GET', '/api/online-issue/options');
@@ -92,6 +105,60 @@ test('finance issues a bill by hand: a bill like a HIS bill, once per request ke
   const log = await call(aud, 'GET', '/api/audit/operations?action=business-change&objectType=online-issue&username=finance');
   const entry = (log.body.rows as Array<Record<string, any>>).find((x) => x.after?.id === r.body.id);
   expect(entry).toMatchObject({ result: 'ok', before: null, after: { billNo: r.body.billNo, state: 'normal', totalAmt: 3050 } });
+});
+
+test('往来结算 and 捐赠: non-medical bills of their own kind, with a payer and no patient; 补开 for an earlier business day', async () => {
+  const opts = await call(fin, 'GET', '/api/online-issue/options');
+  expect(opts.body.busTypes).toEqual(expect.arrayContaining([
+    { code: '91', name: '往来结算', billKindName: '行政事业单位资金往来结算票据（电子）', medical: false },
+    { code: '92', name: '捐赠', billKindName: '公益事业捐赠统一票据（电子）', medical: false },
+    expect.objectContaining({ code: '02', medical: true }),
+  ]));
+
+  // A donation from a foundation: no patient number, its own bill kind (0601) and numbers.
+  const gift = form({ busType: '92', payer: '示范市慈善基金会', patientNo: undefined, tel: undefined, items: [{ chargeCode: 'JZ', chargeName: '捐赠款', amt: '50000' }], payments: [{ payChannelCode: '06', payChannelValue: '50000.00' }], remark: '设备捐赠' });
+  const g = await call(fin, 'POST', '/api/online-issue', gift);
+  expect(g.status).toBe(201);
+  expect(g.body.billBatchCode.slice(2, 6)).toBe('0601');
+  const [giftRow] = await billsOf([g.body.busNo]);
+  expect(Number(giftRow.total_amt)).toBe(5_000_000);
+  const giftFace = await layoutText(g.body);
+  expect(giftFace).toContain('公益事业捐赠统一票据');
+  expect(giftFace).toContain('示范市慈善基金会');
+  expect(giftFace).not.toContain('门诊号');
+  expect(giftFace).not.toContain('医疗门诊收费票据');
+
+  // A settlement with another unit (往来结算): kind 0501.
+  const w = await call(fin, 'POST', '/api/online-issue', form({ busType: '91', payer: '示范市医学会', patientNo: undefined, items: [{ chargeCode: 'WL', chargeName: '往来款', amt: '1200' }], payments: [{ payChannelCode: '06', payChannelValue: '1200' }] }));
+  expect(w.status).toBe(201);
+  expect(w.body.billBatchCode.slice(2, 6)).toBe('0501');
+
+  // Both reach the fiscal platform, which verifies their numbers against the segments it issued.
+  await eventually(async () => {
+    await call(fin, 'POST', '/api/upload/run', {});
+    const ups = (await (await fetch(`${simUrl(p.cfg.sim.fiscal.port)}/_sim/uploads`)).json()) as Array<{ billNo: string; billBatchCode: string; billKindCode: string }>;
+    return [g.body, w.body].every((b) => ups.some((u) => u.billBatchCode === b.billBatchCode && u.billNo === b.billNo));
+  }, 'the non-medical bills at the fiscal platform', 120_000);
+
+  // A medical bill still needs its patient.
+  const noPatient = await call(fin, 'POST', '/api/online-issue', form({ patientNo: undefined }));
+  expect([noPatient.status, noPatient.body.error.field]).toEqual([400, 'patientNo']);
+  // The HIS interface refuses a non-medical type on a medical method.
+  const wrongMethod = await p.hisClient.call('invEBillHospitalized', sampleOutpatient({ busNo: `WM${key()}`, busType: '92', hospitalNo: 'ZY1' }));
+  expect(wrongMethod.result).not.toBe('S0000');
+  expect(JSON.stringify(wrongMethod.message)).toContain('busType');
+
+  // 补开: the bill of a business ten days ago carries that day; a future day or one over a year back is refused.
+  const day = chinaTime(new Date(Date.now() - 10 * 86_400_000)).text.slice(0, 10);
+  const late = await call(fin, 'POST', '/api/online-issue', form({ busDate: day }));
+  expect(late.status).toBe(201);
+  const [req] = (await p.orm.em.fork().getConnection().execute('select bus_date_time from bill where bus_no = ?', [late.body.busNo])) as Array<{ bus_date_time: string }>;
+  expect(req.bus_date_time).toBe(`${day.replace(/-/g, '')}000000000`);
+  for (const busDate of [chinaTime(new Date(Date.now() + 2 * 86_400_000)).text.slice(0, 10), '2020-01-01', '2026-02-30', 'yesterday']) {
+    const bad = await call(fin, 'POST', '/api/online-issue', form({ busDate }));
+    expect([bad.status, bad.body.error.field]).toEqual([400, 'busDate']);
+    expect(bad.body.error.message).toMatch(/^busDate: 业务日期|^busDate: 补开/);
+  }
 });
 
 async function filled(rows: Array<Record<string, string>>): Promise<Buffer> {

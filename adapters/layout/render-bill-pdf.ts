@@ -577,7 +577,8 @@ function facePage(doc: Doc, ctx: PageCtx, faceItems: Array<LayoutItem | string>)
   if (scarlet && (bill.relatedBillBatchCode || bill.relatedBillNo)) {
     pairs.push(['原票据代码', bill.relatedBillBatchCode ?? '', SCARLET], ['原票据号码', bill.relatedBillNo ?? '', SCARLET]);
   }
-  pairs.push(['业务流水号', bill.busNo], patientNoPair(bill));
+  pairs.push(['业务流水号', bill.busNo]);
+  if (bill.patientNo) pairs.push(patientNoPair(bill)); // a non-medical bill (往来结算, 捐赠) has none
   if (bill.visitDate) pairs.push(['就诊日期', beijing(bill.visitDate).date]);
   const inDay = bill.inHospitalDate && beijing(bill.inHospitalDate).date;
   const outDay = bill.outHospitalDate && beijing(bill.outHospitalDate).date;
@@ -768,7 +769,7 @@ export async function renderBillPdf(bill: LayoutBill, opts: RenderOptions): Prom
     info: {
       Title: `${title} ${bill.billBatchCode}-${bill.billNo}`,
       Author: bill.hospitalName,
-      Subject: '医疗电子票据版式文件',
+      Subject: '电子票据版式文件',
       // ASCII, so that it can be found in the file as it is.
       Keywords: `billBatchCode=${bill.billBatchCode} billNo=${bill.billNo}`,
       // The issuer, not the software: a viewer shows these as the document's properties.

@@ -17,6 +17,8 @@ export interface NoticeInput {
   idempotencyKey: string;
   /** A red bill (冲红) reversing an earlier one: the texts say so. */
   scarlet?: boolean;
+  /** A non-medical bill (往来结算, 捐赠): the texts say 电子票据, not 医疗电子票据. */
+  nonMedical?: boolean;
   /** Phone number, e-mail address or WeChat openid. */
   target: string;
   hospitalName: string;

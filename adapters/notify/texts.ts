@@ -25,6 +25,9 @@ export function refundResultText(n: NoticeInput): string {
   return `${REFUND_RESULTS[r.result]}${r.reason ? `：${r.reason}` : ''}`;
 }
 
+/** 医疗电子票据, or 电子票据 for a non-medical bill. */
+const billWord = (n: NoticeInput) => (n.nonMedical ? '电子票据' : '医疗电子票据');
+
 /** 已开具 for a bill, 已冲红 for a red bill. */
 const done = (n: NoticeInput) => (n.scarlet ? '已冲红（红字票据）' : '已开具');
 
@@ -47,7 +50,7 @@ export function beijingTime(d: Date): string {
 }
 
 export function mailSubject(n: NoticeInput): string {
-  return `【${n.hospitalName}】医疗电子票据${done(n)}（票据号码${n.billNo}）`;
+  return `【${n.hospitalName}】${billWord(n)}${done(n)}（票据号码${n.billNo}）`;
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -64,7 +67,7 @@ export function mailHtml(n: NoticeInput): string {
   return [
     '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"></head><body>',
     `<p>${esc(n.payer)}您好：</p>`,
-    `<p>您在${esc(n.hospitalName)}的医疗电子票据${done(n)}，票据信息如下：</p>`,
+    `<p>您在${esc(n.hospitalName)}的${billWord(n)}${done(n)}，票据信息如下：</p>`,
     '<table cellpadding="4" style="border-collapse:collapse">',
     ...rows.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`),
     '</table>',
@@ -79,7 +82,7 @@ export function mailHtml(n: NoticeInput): string {
 export function mailText(n: NoticeInput): string {
   return [
     `${n.payer}您好：`,
-    `您在${n.hospitalName}的医疗电子票据${done(n)}，票据信息如下：`,
+    `您在${n.hospitalName}的${billWord(n)}${done(n)}，票据信息如下：`,
     `票据代码：${n.billBatchCode}`,
     `票据号码：${n.billNo}`,
     `校验码：${n.random}`,

@@ -21,6 +21,7 @@ import type { Context } from 'koa';
 import { DomainError, fieldError } from '../../common/errors';
 import { formatYuan } from '../../common/money';
 import { BUS_TYPES } from '../../domain/bill/issue-request';
+import { isMedicalBusType } from '../../domain/bill/codes';
 import { typedYuan, ONLINE_MAX_ITEMS, ONLINE_MAX_PAYMENTS, type OnlineBill } from '../../domain/bill/online-issue';
 import { pointInScope } from '../../domain/access';
 import { firstHospitalId, businessCategories, codeMappings, itemGroups, type BusinessCategoryRow, type CodeMappingRow, type ItemGroupRow } from '../../orm/repositories/basic-data';
@@ -66,13 +67,14 @@ export function parseOnlineForm(b: Record<string, unknown>): OnlineBill {
     placeCode: str(b, 'placeCode', 32, true)!,
     busType: str(b, 'busType', 2, true)!,
     payer: str(b, 'payer', 64, true)!,
-    patientNo: str(b, 'patientNo', 64, true)!,
+    patientNo: str(b, 'patientNo', 64) ?? '', // required for a medical bill (the HIS rules say so, naming the field)
     idCardNo: str(b, 'idCardNo', 32),
     tel: str(b, 'tel', 32),
     email: str(b, 'email', 128),
     hospitalNo: str(b, 'hospitalNo', 64),
     checkUpNo: str(b, 'checkUpNo', 64),
     remark: str(b, 'remark', 200),
+    busDate: str(b, 'busDate', 10),
     items: items.map((x, i) => {
       const o = obj(x, `items[${i}]`);
       return {
@@ -131,7 +133,7 @@ export function mountOnlineIssueRoutes(router: Router, api: ApiContext): void {
     const groups: ItemGroupRow[] = await itemGroups(em(), h.id);
     return {
       places: [...info.places.values()].filter((p) => p.active && pointInScope(u, p.code)).map((p) => ({ code: p.code, name: p.name })),
-      busTypes: cats.filter((c) => Number(c.kind_active)).map((c) => ({ code: c.bus_type, name: BUS_TYPES[c.bus_type] ?? c.name, billKindName: c.kind_name })),
+      busTypes: cats.filter((c) => Number(c.kind_active)).map((c) => ({ code: c.bus_type, name: BUS_TYPES[c.bus_type] ?? c.name, billKindName: c.kind_name, medical: isMedicalBusType(c.bus_type) })),
       charges: maps.filter((m) => Number(m.fiscal_active)).map((m) => ({ code: m.his_code, name: m.his_name || m.fiscal_name, fiscalCode: m.fiscal_code, fiscalName: m.fiscal_name })),
       itemGroups: groups.map((g) => ({ id: Number(g.id), name: g.name, hisCodes: String(g.his_codes).split(',').filter(Boolean) })),
       payChannels: api.deps.cfg.his.payChannelCodes.map((code) => ({ code, name: PAY_CHANNELS[code] ?? code })),

@@ -175,7 +175,7 @@ export function renderBillPage(view: H5BillView): string {
 ${related}
 ${items}
 <section class="card">${action}${paperNote}${card}${hint}</section>`;
-  return shell(`${view.billKindName} ${view.billNo}`, { name: view.hospitalName, sub: '医疗电子票据' }, body, `本票据由${view.hospitalName}开具，可扫码查验真伪`, href ? undefined : 10);
+  return shell(`${view.billKindName} ${view.billNo}`, { name: view.hospitalName, sub: /^医疗/.test(view.billKindName) ? '医疗电子票据' : '电子票据' }, body, `本票据由${view.hospitalName}开具，可扫码查验真伪`, href ? undefined : 10);
 }
 
 function messagePage(kind: 'warn' | 'wait', icon: string, title: string, text: string, note: string, refreshSeconds?: number): string {

@@ -4,7 +4,11 @@
  * reference data did not load. Pure, no imports: the console and the workflows import it.
  */
 
-/** Business types (busType, 业务类型). 07 and 08 are deposits (预交金): payment vouchers, not bills. */
+/**
+ * Business types (busType, 业务类型). 07 and 08 are deposits (预交金): payment vouchers, not bills.
+ * 91 and 92 are medbill extensions for the non-medical bills a hospital also issues (往来结算,
+ * 捐赠; NON_MEDICAL_BUS_TYPES): no patient, their own bill kinds (业务类别维护 maps them).
+ */
 export const BUS_TYPES: Record<string, string> = {
   '01': '住院',
   '02': '门诊',
@@ -14,7 +18,13 @@ export const BUS_TYPES: Record<string, string> = {
   '06': '挂号',
   '07': '住院预交金',
   '08': '体检预交金',
+  '91': '往来结算',
+  '92': '捐赠',
 };
+
+/** The business types of non-medical bills: a payer (often a unit) without a patient number. */
+export const NON_MEDICAL_BUS_TYPES: ReadonlySet<string> = new Set(['91', '92']);
+export const isMedicalBusType = (busType: string): boolean => !NON_MEDICAL_BUS_TYPES.has(busType);
 
 /** Pay channels (payChannelCode, 支付渠道) of the default MEDBILL_HIS_PAY_CHANNEL_CODES. */
 export const PAY_CHANNELS: Record<string, string> = {

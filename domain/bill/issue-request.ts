@@ -7,7 +7,7 @@ import { DomainError, fieldError } from '../../common/errors';
 import { type Fen, formatYuan, parseYuan } from '../../common/money';
 import { sm3Hex } from '../../common/gm';
 import { checkHisText, checkIdCardNo, HIS_LIMIT_DEFAULTS, type HisLimits } from '../his-input';
-import { BUS_TYPES } from './codes';
+import { BUS_TYPES, isMedicalBusType } from './codes';
 
 export const ISSUE_METHODS = {
   invEBillRegistration: 'registration',
@@ -165,7 +165,7 @@ export function parseIssueDraft(method: string, o: Record<string, unknown>, limi
   const busNo = req(o, 'busNo', 'busNo', 64);
   if (!/^[\x21-\x7e]+$/.test(busNo)) throw fieldError('busNo', '须为不含空格的可打印 ASCII 字符');
   const busType = req(o, 'busType');
-  if (!BUS_TYPES[busType]) throw fieldError('busType', `未知的业务类型 ${busType}（01-08）`);
+  if (!BUS_TYPES[busType]) throw fieldError('busType', `未知的业务类型 ${busType}（01-08、91 往来结算、92 捐赠）`);
   if (busType === '07' || busType === '08') {
     throw fieldError('busType', `${busType} 是预交金，请用 invoicePayMentVoucher 开具预交金收据，不开具票据`);
   }
@@ -275,6 +275,9 @@ export function parseIssueDraft(method: string, o: Record<string, unknown>, limi
     });
   }
 
+  if (!isMedicalBusType(busType) && method !== 'invoiceEBillOutpatient') {
+    throw fieldError('busType', `${busType}（${BUS_TYPES[busType]}）是非医疗票据，请用 invoiceEBillOutpatient 开具`);
+  }
   if (method === 'invEBillHospitalized') req(o, 'hospitalNo');
   if (method === 'invEBillCheckUp') req(o, 'checkUpNo');
 
@@ -295,7 +298,8 @@ export function parseIssueDraft(method: string, o: Record<string, unknown>, limi
     author: req(o, 'author', 'author', 64),
     checker: str(o, 'checker', 'checker', 64),
     totalAmt,
-    patientNo: req(o, 'patientNo', 'patientNo', 64),
+    // A non-medical bill (往来结算, 捐赠) has a payer and no patient: its patient number is optional.
+    patientNo: isMedicalBusType(busType) ? req(o, 'patientNo', 'patientNo', 64) : (str(o, 'patientNo', 'patientNo', 64) ?? ''),
     patientId: str(o, 'patientId', 'patientId', 64),
     idCardNo,
     tel,

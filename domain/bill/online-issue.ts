@@ -37,8 +37,31 @@ export interface OnlineBill {
   hospitalNo?: string;
   checkUpNo?: string;
   remark?: string;
+  /**
+   * 补开: the day of the business the bill is issued for afterwards (yyyy-MM-dd, China time), at
+   * most ONLINE_LATE_DAYS back and not in the future; absent: the business is now.
+   */
+  busDate?: string;
   items: OnlineItem[];
   payments: Array<{ payChannelCode: string; amount: Fen }>;
+}
+
+/** How many days back a bill may be issued afterwards (补开). */
+export const ONLINE_LATE_DAYS = 366;
+
+/**
+ * The business time of a console bill: now, or for 补开 the given day at 00:00 China time
+ * (`now` is the China time text yyyyMMddHHmmssSSS).
+ */
+export function onlineBusDateTime(busDate: string | undefined, now: string): string {
+  if (!busDate) return now;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(busDate);
+  const day = m && new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+  if (!m || !day || day.getUTCFullYear() !== +m[1] || day.getUTCMonth() !== +m[2] - 1 || day.getUTCDate() !== +m[3]) throw fieldError('busDate', '业务日期须为有效日期，格式 yyyy-MM-dd');
+  const today = Date.UTC(+now.slice(0, 4), +now.slice(4, 6) - 1, +now.slice(6, 8));
+  if (day.getTime() > today) throw fieldError('busDate', '业务日期不能晚于今天');
+  if (today - day.getTime() > ONLINE_LATE_DAYS * 86_400_000) throw fieldError('busDate', `补开的业务日期至多 ${ONLINE_LATE_DAYS} 天前`);
+  return `${m[1]}${m[2]}${m[3]}000000000`;
 }
 
 export const onlineBusNo = (key: string) => `${ONLINE_BUSNO_PREFIX}${key}`;
@@ -53,7 +76,7 @@ export function onlineMethod(busType: string): IssueMethod {
 
 const KEY = /^[A-Za-z0-9_-]{1,40}$/;
 
-/** The HIS request of a console bill; `operator` is the finance officer (收款人 / 开票人). */
+/** The HIS request of a console bill; `operator` is the finance officer (收款人 / 开票人); `busDateTime` is now in China time. */
 export function onlineRequest(b: OnlineBill, operator: string, busDateTime: string): { method: IssueMethod; business: Record<string, unknown> } {
   if (!KEY.test(b.key)) throw fieldError('key', '业务单号须为 1-40 位字母、数字、_ 或 -');
   if (!b.items.length) throw fieldError('items', '请至少添加一个收费项目');
@@ -68,7 +91,7 @@ export function onlineRequest(b: OnlineBill, operator: string, busDateTime: stri
       busNo: onlineBusNo(b.key),
       busType: b.busType,
       payer: b.payer,
-      busDateTime,
+      busDateTime: onlineBusDateTime(b.busDate, busDateTime),
       placeCode: b.placeCode,
       payee: operator,
       author: operator,

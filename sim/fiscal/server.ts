@@ -142,12 +142,15 @@ export const DEFAULT_BILL_KINDS: FiscalBillKind[] = [
   { code: '0101', name: '医疗门诊收费票据（纸质）', category: 'outpatient', electronic: false },
   { code: '0102', name: '医疗住院收费票据（纸质）', category: 'inpatient', electronic: false },
   { code: '0301', name: '非税收入通用票据（电子）', category: 'other', electronic: true },
+  { code: '0501', name: '行政事业单位资金往来结算票据（电子）', category: 'other', electronic: true },
+  { code: '0601', name: '公益事业捐赠统一票据（电子）', category: 'other', electronic: true },
 ];
 
 export const DEFAULT_CHARGE_ITEMS: FiscalChargeItem[] = [
   ['01', '挂号费'], ['02', '诊察费'], ['03', '检查费'], ['04', '化验费'], ['05', '治疗费'], ['06', '手术费'],
   ['07', '卫生材料费'], ['08', '西药费'], ['09', '中药饮片'], ['10', '中成药费'], ['11', '一般诊疗费'],
   ['12', '床位费'], ['13', '护理费'], ['14', '其他费'], ['15', '输血费'], ['16', '输氧费'],
+  ['51', '往来款'], ['61', '捐赠款'],
 ].map(([code, name]) => ({ code, name }));
 
 const MAX_SKEW_MS = 5 * 60_000;

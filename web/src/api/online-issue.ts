@@ -3,7 +3,7 @@ import { http, request } from './http';
 
 export interface OnlineIssueOptions {
   places: Array<{ code: string; name: string }>;
-  busTypes: Array<{ code: string; name: string; billKindName: string }>;
+  busTypes: Array<{ code: string; name: string; billKindName: string; medical: boolean }>;
   charges: Array<{ code: string; name: string; fiscalCode: string; fiscalName: string }>;
   itemGroups: Array<{ id: number; name: string; hisCodes: string[] }>;
   payChannels: Array<{ code: string; name: string }>;
@@ -15,7 +15,10 @@ export interface OnlineIssueForm {
   placeCode: string;
   busType: string;
   payer: string;
-  patientNo: string;
+  /** Required for a medical bill; 往来结算 and 捐赠 have none. */
+  patientNo?: string;
+  /** 补开: the business day (yyyy-MM-dd); absent: today. */
+  busDate?: string;
   idCardNo?: string;
   tel?: string;
   hospitalNo?: string;
