@@ -12,6 +12,7 @@ import type { Client } from '@temporalio/client';
 import { HttpError, readJson, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requirePermission, requireUser, type SessionUser } from './auth';
+import { consoleHospitalId } from './hospital';
 import { isUniqueViolation } from '../../orm/errors';
 import { triggerSchedule } from '../../temporal/schedules';
 import { BASIC_DATA_SYNC_SCHEDULE } from '../../temporal/schedules';
@@ -49,11 +50,7 @@ export function mountBasicDataRoutes(router: Router, api: ApiContext): void {
     return b as Record<string, unknown>;
   };
   /** The console serves one hospital (the first; the demo's). */
-  const hospitalId = async (): Promise<number> => {
-    const h = await repo.firstHospitalId(em());
-    if (h === undefined) throw new HttpError(404, 'E0030', '尚未配置医院');
-    return h;
-  };
+  const hospitalId = () => consoleHospitalId(api);
   const id = (ctx: Context) => {
     const n = Number(ctx.params.id);
     if (!Number.isInteger(n) || n < 1) throw bad('id', '须为正整数');

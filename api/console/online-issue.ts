@@ -24,12 +24,13 @@ import { BUS_TYPES } from '../../domain/bill/issue-request';
 import { isMedicalBusType } from '../../domain/bill/codes';
 import { typedYuan, ONLINE_MAX_ITEMS, ONLINE_MAX_PAYMENTS, type OnlineBill } from '../../domain/bill/online-issue';
 import { pointInScope } from '../../domain/access';
-import { firstHospitalId, businessCategories, codeMappings, itemGroups, type BusinessCategoryRow, type CodeMappingRow, type ItemGroupRow } from '../../orm/repositories/basic-data';
+import { consoleHospital } from './hospital';
+import { businessCategories, codeMappings, itemGroups, type BusinessCategoryRow, type CodeMappingRow, type ItemGroupRow } from '../../orm/repositories/basic-data';
 import { PAY_CHANNELS } from '../../services/delivery';
 import { checkOnlineBill, ensureConsoleApp, importReason, importTemplate, readImport, type ImportRefusal } from '../../services/online-issue';
 import { Bill } from '../../orm/entities';
 import { issueViaHis } from '../his/issue';
-import { HttpError, noStoreRoute, readJson, readRawBody, sendError } from '../http';
+import { noStoreRoute, readJson, readRawBody, sendError } from '../http';
 import type { ApiContext } from '../context';
 import { requirePermission, requireUser, type SessionUser } from './auth';
 
@@ -104,12 +105,7 @@ export function consoleFieldError(e: unknown): unknown {
 export function mountOnlineIssueRoutes(router: Router, api: ApiContext): void {
   const auth = requireUser(api);
   const em = () => api.deps.orm.em;
-  const hospital = async () => {
-    const id = await firstHospitalId(em());
-    if (id === undefined) throw new HttpError(404, 'E0030', '尚未配置医院');
-    const h = await api.deps.master.hospital(id);
-    return { id, code: h.code };
-  };
+  const hospital = () => consoleHospital(api);
   const operator = (u: SessionUser) => u.displayName.slice(0, 32);
   const handle = noStoreRoute;
   /** Issues one checked bill through the HIS path; the answer the console shows. */

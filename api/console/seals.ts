@@ -7,7 +7,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { dbIso, dbDate } from '../../orm/sql-values';
-import { firstHospitalId } from '../../orm/repositories/basic-data';
+import { consoleHospital } from './hospital';
 import { billsWithSeal, sealsOf, type SealRow } from '../../orm/repositories/seals';
 import { parseSealInput, saveSeal, sampleBill, sealOf, SEAL_KINDS, BILL_SEAL_KIND } from '../../services/seals';
 import { DomainError } from '../../common/errors';
@@ -18,12 +18,7 @@ import { requirePermission, requireUser, type SessionUser } from './auth';
 export function mountSealRoutes(router: Router, api: ApiContext): void {
   const auth = requireUser(api);
   const em = () => api.deps.orm.em;
-  const hospital = async () => {
-    const id = await firstHospitalId(em());
-    if (id === undefined) throw new HttpError(404, 'E0030', '尚未配置医院');
-    const h = await api.deps.master.hospital(id);
-    return { id, code: h.code, name: h.name };
-  };
+  const hospital = () => consoleHospital(api);
   const sealId = (ctx: Context) => {
     const n = Number(ctx.params.id);
     if (!Number.isInteger(n) || n < 1 || n > 2 ** 31) throw new HttpError(400, 'E0010', 'id: 须为正整数', 'id');

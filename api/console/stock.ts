@@ -16,7 +16,7 @@ import { auditNumbers } from '../../services/stock/audit';
 import { distribute, kindByCode, parseRangeSpec, returnToPool, voidRange, type PointRef } from '../../services/stock/stock';
 import { checkParent, createPoint, deletePoint, editPoint, pointByCode as findPoint, setThreshold } from '../../services/stock/points';
 import { billKindList, latestAlarms, latestMovements, latestVoids, openAlarmCount, pointSegments, pointsOverview, poolRanges } from '../../orm/repositories/stock';
-import { firstHospitalId } from '../../orm/repositories/basic-data';
+import { consoleHospitalId } from './hospital';
 import { latestRequisitionIds, requisitionEvents, requisitionLinesNamed, requisitionReceipts, requisitionRecord } from '../../orm/repositories/requisitions';
 import type { PointChange } from '../../orm/repositories/billing-points';
 import { REQUISITION_EVENTS, REQUISITION_STATES, createRequisition, editRequisition, parseLines } from '../../services/stock/requisition';
@@ -46,11 +46,7 @@ export function mountStockRoutes(router: Router, api: ApiContext): void {
     }
   };
   const body = async (ctx: Context) => (await readJson(ctx)) as Record<string, unknown>;
-  const hospitalId = async () => {
-    const h = await firstHospitalId(em());
-    if (h === undefined) throw new HttpError(404, 'E0030', '尚未配置医院');
-    return h;
-  };
+  const hospitalId = () => consoleHospitalId(api);
   const pointByCode = (code: unknown, field = 'placeCode'): Promise<PointRef> => findPoint(api.deps, code, field);
   const text = (v: unknown, field: string, max: number, required = false): string | undefined => {
     if (v === undefined || v === null || v === '') {

@@ -8,7 +8,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { fieldError } from '../../common/errors';
 import { KIND_GROUPS, PERMISSIONS, ROLE_KIND_NAMES, type RoleKind } from '../../domain/permissions';
-import { firstHospitalId } from '../../orm/repositories/basic-data';
+import { consoleHospitalId } from './hospital';
 import { actorOf, SystemService } from '../../services/system';
 import { HttpError, noStoreRoute, readJson } from '../http';
 import type { ApiContext } from '../context';
@@ -42,11 +42,7 @@ export function mountSystemRoutes(router: Router, api: ApiContext): void {
     if (typeof v !== 'string' || v.length > max) throw fieldError(k, `最多 ${max} 个字符`);
     return v;
   };
-  const hospitalId = async () => {
-    const h = await firstHospitalId(api.deps.orm.em);
-    if (h === undefined) throw new HttpError(404, 'E0030', '尚未配置医院');
-    return h;
-  };
+  const hospitalId = () => consoleHospitalId(api);
   const users = [auth, requirePermission('menu:system-users')];
   const userEdit = [auth, requirePermission('user:edit')];
   const roles = [auth, requirePermission('menu:system-roles')];
