@@ -26,6 +26,8 @@ export interface PackageView {
   placeName: string;
   reason: string;
   reasonName: string;
+  /** 1, or the next for a bill archived again after its state changed (补充归档). */
+  version: number;
   storeKey: string;
   totalBytes: number;
   archivedAt: string;

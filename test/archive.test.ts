@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { apiCall, eventually, signIn, startPlatform, type Platform } from './harness';
 import { ARCHIVE_CHECK_SCHEDULE, triggerSchedule } from '../temporal/schedules';
+import { busDateTime } from '../sim/his/client';
 
 let p: Platform;
 beforeAll(async () => {
@@ -195,4 +196,39 @@ test('destruction: refused before the retention ends (409), refused to the propo
   const aud = await signIn(p.baseUrl, 'auditadmin', 'Auditadmin#2026');
   const approvals = await get(aud, `/api/audit/operations?action=archive-destroy-approve&objectId=${pk.id}`);
   expect(approvals.body.rows.map((r: { username: string; result: string }) => [r.username, r.result])).toEqual([['admin', 'refused'], ['admin', 'ok'], ['finance', 'refused'], ['admin', 'refused'], ['admin', 'ok']]);
+});
+
+test('a bill reversed after it was archived gets a second version (补充归档) with its new state and timeline; the first is kept as it was', async () => {
+  const pk = packages[2];
+  const b = bills.find((x) => x.billNo === pk.billNo)!;
+  const firstDir = path.join(p.dataDir, 'archive', pk.storeKey);
+  const firstManifest = fs.readFileSync(path.join(firstDir, 'manifest.json'));
+  const rev = await p.hisClient.callWithRetry('writeOffEBill', { billBatchCode: b.billBatchCode, billNo: b.billNo, reason: '患者退费', operator: '李敏', busDateTime: busDateTime(), placeCode: 'MZ01' });
+  expect(rev.result).toBe('S0000');
+
+  const run = await eventually(async () => {
+    const r = await runCheck();
+    const rows = (await get(fin, `/api/archive/packages?pageSize=100`)).body.rows as Array<Record<string, any>>;
+    return rows.some((x) => x.billNo === b.billNo && x.version === 2) && r;
+  }, 'the second version of the reversed bill', 240_000);
+  expect(run.failures.some((x: { billNo: string }) => x.billNo === b.billNo)).toBe(false);
+
+  const versions = ((await get(fin, `/api/archive/packages?pageSize=100`)).body.rows as Array<Record<string, any>>).filter((x) => x.billNo === b.billNo).sort((x, y) => x.version - y.version);
+  expect(versions.map((v) => [v.version, v.reason, v.state, v.lastCheckOk])).toEqual([[1, 'age', 'archived', true], [2, 'changed', 'archived', true]]);
+  expect(versions[1].reasonName).toBe('状态变更（补充归档）');
+  expect(versions[1].storeKey).toBe(`${pk.storeKey}-v2`);
+  const secondDir = path.join(p.dataDir, 'archive', versions[1].storeKey);
+  const manifest = JSON.parse(fs.readFileSync(path.join(secondDir, 'manifest.json'), 'utf8'));
+  expect(JSON.stringify(manifest)).toContain('"reversed"');
+  const timeline = JSON.parse(fs.readFileSync(path.join(secondDir, 'timeline.json'), 'utf8')) as Array<{ type: string }>;
+  expect(timeline.map((e) => e.type)).toContain('reversed');
+  // The first package is as it was archived, and still passes.
+  expect(fs.readFileSync(path.join(firstDir, 'manifest.json')).equals(firstManifest)).toBe(true);
+  expect(JSON.parse(fs.readFileSync(path.join(firstDir, 'timeline.json'), 'utf8')).map((e: { type: string }) => e.type)).not.toContain('reversed');
+
+  // Once archived with its state, the bill is not archived again.
+  const again = await runCheck();
+  expect(again.failures.some((x: { billNo: string }) => x.billNo === b.billNo)).toBe(false);
+  const [n] = await sql<Array<{ n: number }>>('select count(*) as n from archive_package where bill_no = ? and bill_batch_code = ?', [b.billNo, b.billBatchCode]);
+  expect(Number(n.n)).toBe(2);
 });

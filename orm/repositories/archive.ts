@@ -31,21 +31,26 @@ export interface DueBillRow {
   kind_name: string;
   place_code: string;
   place_name: string;
+  /** The version of the bill's latest package; null when it has none. */
+  archived_version: number | null;
 }
 
 /**
- * Bills with a layout file and no package yet that are accounted (入账) or issued before `cutoff`,
- * by id after a cursor.
+ * Bills with a layout file that are accounted (入账) or issued before `cutoff` and have no package
+ * yet, or whose latest package holds another state than the bill has now (reversed since), by id
+ * after a cursor; `archived_version` is the latest package's version (null: none).
  */
 export async function billsDueForArchive(db: Db, f: { afterId: number; limit: number; issuedBefore: Date }): Promise<DueBillRow[]> {
   const rows = await onConnection<Array<Record<string, unknown>>>(
     db,
     `select b.id, b.hospital_id, h.code as hospital_code, h.name as hospital_name, h.public_key, b.bill_batch_code, b.bill_no, b.bus_no, b.issued_at,
             b.state, b.is_scarlet, b.total_amt, b.signed_data, b.signature, b.layout_path, b.accounted, b.accounted_at,
-            k.code as kind_code, k.name as kind_name, p.code as place_code, p.name as place_name
+            k.code as kind_code, k.name as kind_name, p.code as place_code, p.name as place_name,
+            (select max(v.version) from archive_package v where v.bill_id = b.id) as archived_version
        from bill b join hospital h on h.id = b.hospital_id join bill_kind k on k.id = b.bill_kind_id join billing_point p on p.id = b.place_id
       where b.id > ? and b.layout_path is not null and (b.accounted = 1 or b.issued_at <= ?)
-        and not exists (select 1 from archive_package a where a.bill_id = b.id)
+        and not exists (select 1 from archive_package a where a.bill_id = b.id and coalesce(a.bill_state, b.state) = b.state
+                          and not exists (select 1 from archive_package n where n.bill_id = a.bill_id and n.version > a.version))
       order by b.id limit ?`,
     [f.afterId, connectionNow(db, f.issuedBefore), Math.max(1, Math.floor(f.limit))],
   );
@@ -59,6 +64,7 @@ export async function billsDueForArchive(db: Db, f: { afterId: number; limit: nu
     accounted: Number(r.accounted) === 1 || r.accounted === true,
     is_scarlet: Number(r.is_scarlet) === 1 || r.is_scarlet === true,
     total_amt: String(r.total_amt),
+    archived_version: r.archived_version == null ? null : Number(r.archived_version),
   }));
 }
 
@@ -92,6 +98,10 @@ export interface PackageRow {
   placeCode: string;
   placeName: string;
   reason: string;
+  /** 1 for the bill's first package; the next when the bill's state changed after it. */
+  version: number;
+  /** The bill's state the package holds (null: made before versions were kept). */
+  billState: string | null;
   storeKey: string;
   manifestSm3: string;
   partsJson: string;
@@ -105,7 +115,7 @@ export interface PackageRow {
   destroyedAt: Date | null;
 }
 
-const PACKAGE_COLUMNS = `id, bill_id, hospital_id, bill_batch_code, bill_no, bill_year, kind_code, kind_name, place_code, place_name, reason, store_key, manifest_sm3,
+const PACKAGE_COLUMNS = `id, bill_id, hospital_id, bill_batch_code, bill_no, bill_year, kind_code, kind_name, place_code, place_name, reason, version, bill_state, store_key, manifest_sm3,
   parts_json, total_bytes, archived_at, retain_until, state, last_check_at, last_check_ok, last_check_json, destroyed_at`;
 
 const toPackage = (r: Record<string, any>): PackageRow => ({
@@ -120,6 +130,8 @@ const toPackage = (r: Record<string, any>): PackageRow => ({
   placeCode: r.place_code,
   placeName: r.place_name,
   reason: r.reason,
+  version: Number(r.version ?? 1),
+  billState: r.bill_state ?? null,
   storeKey: r.store_key,
   manifestSm3: r.manifest_sm3,
   partsJson: r.parts_json,
@@ -135,14 +147,14 @@ const toPackage = (r: Record<string, any>): PackageRow => ({
 
 export type NewPackage = Omit<PackageRow, 'id' | 'state' | 'lastCheckAt' | 'lastCheckOk' | 'lastCheckJson' | 'destroyedAt'>;
 
-/** Records a package; undefined when the bill already has one (another run archived it first). */
+/** Records a package; undefined when the bill already has one of that version (another run archived it first). */
 export async function insertPackage(db: Db, p: NewPackage): Promise<number | undefined> {
   try {
     const r = await onConnection<{ insertId: number }>(
       db,
-      `insert into archive_package (bill_id, hospital_id, bill_batch_code, bill_no, bill_year, kind_code, kind_name, place_code, place_name, reason, store_key,
-         manifest_sm3, parts_json, total_bytes, archived_at, retain_until, state) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'archived')`,
-      [p.billId, p.hospitalId, p.billBatchCode, p.billNo, p.year, p.kindCode, p.kindName.slice(0, 64), p.placeCode, p.placeName.slice(0, 128), p.reason, p.storeKey,
+      `insert into archive_package (bill_id, hospital_id, bill_batch_code, bill_no, bill_year, kind_code, kind_name, place_code, place_name, reason, version, bill_state, store_key,
+         manifest_sm3, parts_json, total_bytes, archived_at, retain_until, state) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'archived')`,
+      [p.billId, p.hospitalId, p.billBatchCode, p.billNo, p.year, p.kindCode, p.kindName.slice(0, 64), p.placeCode, p.placeName.slice(0, 128), p.reason, p.version, p.billState, p.storeKey,
         p.manifestSm3, p.partsJson, p.totalBytes, connectionNow(db, p.archivedAt), connectionNow(db, p.retainUntil)],
       'run',
     );

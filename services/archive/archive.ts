@@ -59,7 +59,7 @@ export function archiveStoreOf(cfg: Pick<Config, 'archive' | 'server'>): Archive
 }
 
 export const PACKAGE_STATES: Record<string, string> = { archived: '在库', destroyed: '已销毁' };
-export const ARCHIVE_REASONS: Record<string, string> = { accounted: '已入账', age: '到期归档' };
+export const ARCHIVE_REASONS: Record<string, string> = { accounted: '已入账', age: '到期归档', changed: '状态变更（补充归档）' };
 export const RUN_TRIGGERS: Record<string, string> = { archive: '归档时检测', schedule: '定期检测' };
 export const DESTRUCTION_STATES: Record<string, string> = { proposed: '待审批', approved: '已销毁', rejected: '已驳回' };
 
@@ -97,18 +97,22 @@ async function packBill(deps: ArchiveDeps, store: ArchiveStore, b: DueBillRow, n
     { name: PARTS.publicKey, data: Buffer.from(b.public_key, 'utf8') },
     { name: PARTS.timeline, data: Buffer.from(JSON.stringify(timeline, null, 2), 'utf8') },
   ];
+  // A bill archived before and changed since (reversed): a new version beside the first, never over it.
+  const version = (b.archived_version ?? 0) + 1;
   const bill = {
+    version,
     hospitalCode: b.hospital_code, hospitalName: b.hospital_name, billBatchCode: b.bill_batch_code, billNo: b.bill_no, busNo: b.bus_no,
     issuedAt: b.issued_at.toISOString(), state: b.state, isScarlet: b.is_scarlet, totalAmt: b.total_amt, kindCode: b.kind_code, kindName: b.kind_name,
     placeCode: b.place_code, placeName: b.place_name, year, accounted: b.accounted, accountedAt: b.accounted_at?.toISOString() ?? null,
   };
   const manifest = buildManifest(bill, parts, now);
-  const key = storeKeyOf({ year, kindCode: b.kind_code, billBatchCode: b.bill_batch_code, billNo: b.bill_no });
+  const first = storeKeyOf({ year, kindCode: b.kind_code, billBatchCode: b.bill_batch_code, billNo: b.bill_no });
+  const key = version === 1 ? first : `${first}-v${version}`;
   await store.put(key, [...parts, { name: MANIFEST, data: manifest }]);
   return {
     row: {
       billId: b.id, hospitalId: b.hospital_id, billBatchCode: b.bill_batch_code, billNo: b.bill_no, year, kindCode: b.kind_code, kindName: b.kind_name,
-      placeCode: b.place_code, placeName: b.place_name, reason: b.accounted ? 'accounted' : 'age', storeKey: key, manifestSm3: sumOf(MANIFEST, manifest).sm3,
+      placeCode: b.place_code, placeName: b.place_name, reason: version > 1 ? 'changed' : b.accounted ? 'accounted' : 'age', version, billState: b.state, storeKey: key, manifestSm3: sumOf(MANIFEST, manifest).sm3,
       partsJson: JSON.stringify(parts.map((p) => sumOf(p.name, p.data))), totalBytes: [...parts.map((p) => p.data.length), manifest.length].reduce((a, c) => a + c, 0),
       archivedAt: now, retainUntil: retentionEnd(year, deps.cfg.archive.retentionYears),
     },
@@ -129,7 +133,7 @@ export interface ArchivePageResult {
 
 /**
  * One page of bills due for archiving, after `afterId`: each packed, stored, checked (四性, recorded
- * in the run `runId`) and recorded. Idempotent: a bill with a package is never due again.
+ * in the run `runId`) and recorded. Idempotent: a bill whose latest package holds its state is not due again.
  */
 export async function archiveDueBills(deps: ArchiveDeps, input: { runId: number; afterId: number; limit: number; now?: Date }): Promise<ArchivePageResult> {
   const now = input.now ?? new Date();
@@ -258,7 +262,7 @@ function packageView(p: PackageRow, now = new Date()): PackageView {
   const last = p.lastCheckJson ? (JSON.parse(p.lastCheckJson) as { failed?: CheckName[] }) : undefined;
   return {
     id: p.id, billId: p.billId, billBatchCode: p.billBatchCode, billNo: p.billNo, year: p.year, kindCode: p.kindCode, kindName: p.kindName, placeCode: p.placeCode,
-    placeName: p.placeName, reason: p.reason, reasonName: ARCHIVE_REASONS[p.reason] ?? p.reason, storeKey: p.storeKey, totalBytes: p.totalBytes,
+    placeName: p.placeName, reason: p.reason, reasonName: ARCHIVE_REASONS[p.reason] ?? p.reason, version: p.version, storeKey: p.storeKey, totalBytes: p.totalBytes,
     archivedAt: p.archivedAt.toISOString(), retainUntil: p.retainUntil.toISOString(), retentionEnded: now.getTime() >= p.retainUntil.getTime(), state: p.state,
     stateName: PACKAGE_STATES[p.state] ?? p.state, lastCheckAt: p.lastCheckAt?.toISOString() ?? null, lastCheckOk: p.lastCheckOk,
     failedChecks: (last?.failed ?? []).map((c) => CHECK_NAMES[c] ?? c),
