@@ -81,7 +81,7 @@ test('the demo stock is accounted for from the start: received, stocked, distrib
   const r = await audit();
   expect(r.ok).toBe(true);
   expect(r.problems).toEqual([]);
-  expect(r.received).toBe(2_100_000 + 500_000);
+  expect(r.received).toBe(2_100_000 + 500_000 + 10_000 + 10_000); // 0401, 0402, and the non-medical 0501 and 0601
   const reqs = await ok(get('/api/stock/requisitions'));
   expect(reqs.items.some((x: any) => x.requisitionNo === 'SL-DEMO-0001' && x.state === 'stocked')).toBe(true);
 });
