@@ -78,7 +78,7 @@ export function openValue(sealed: string, keyOf: (keyId: string) => Uint8Array):
 }
 
 /** The kinds of blind index, each with its normalization (what counts as "the same" value). */
-export type IndexKind = 'phone' | 'idcard' | 'email';
+export type IndexKind = 'phone' | 'idcard' | 'email' | 'card';
 
 export function normalizeForIndex(kind: IndexKind, v: string): string {
   const s = v.normalize('NFKC').trim();
@@ -89,6 +89,7 @@ export function normalizeForIndex(kind: IndexKind, v: string): string {
       return m ? m[1] : digits;
     }
     case 'idcard':
+    case 'card':
       return s.replace(/\s/g, '').toUpperCase();
     case 'email':
       return s.toLowerCase();

@@ -4,7 +4,7 @@ import { dbKind, ormOptions } from './config';
 import type { Sealer } from '../common/sealed';
 import { bindParameters } from './bind-parameters';
 import type { SqlOrm } from './sql';
-import { noteKeyInUse, registerSealer, sealPlaintextRows } from './sealed';
+import { indexBillCards, noteKeyInUse, registerSealer, sealPlaintextRows } from './sealed';
 
 /**
  * `sealer` seals and opens the patient data at rest (orm/sealed.ts); without it a sealed column
@@ -22,6 +22,7 @@ export async function openOrm(url: string, opts: { migrate?: boolean; pool?: num
       if (opts.sealer) {
         await noteKeyInUse(orm.em, opts.sealer.currentKeyId);
         await sealPlaintextRows(orm.em, opts.sealBatch);
+        await indexBillCards(orm.em, opts.sealBatch);
       }
     }
   } catch (e) {

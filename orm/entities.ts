@@ -135,6 +135,8 @@ export class Bill {
   tel?: string;
   email?: string;
   idCardBidx?: string;
+  /** The blind index of the clinic card number (extra.cardNo); '' when the bill has none. */
+  cardNoBidx?: string;
   telBidx?: string;
   emailBidx?: string;
   openId?: string;
@@ -484,6 +486,7 @@ export const BillSchema = new EntitySchema<Bill>({
     tel: sealed(),
     email: sealed(),
     idCardBidx: { type: 'string', length: 64, nullable: true },
+    cardNoBidx: { type: 'string', length: 64, nullable: true },
     telBidx: { type: 'string', length: 64, nullable: true },
     emailBidx: { type: 'string', length: 64, nullable: true },
     openId: { type: 'string', length: 64, nullable: true },

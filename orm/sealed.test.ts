@@ -24,6 +24,7 @@ const TEL = '13912345678';
 const ID_CARD = '44010619900101123X';
 const EMAIL = 'Wang.Fang@Example.com';
 const LIST_TEL = '13700001111';
+const CARD_NO = 'JZK9001';
 
 let dir: string;
 let url: string;
@@ -63,7 +64,7 @@ test('an older version\'s plaintext rows: sealed by the startup step, read back 
   let exec = execOf(orm);
   const [place] = await exec("select id, hospital_id from billing_point where code = 'MZ01'");
   const [kind] = await exec("select id from bill_kind where code = '0401'");
-  const extra = JSON.stringify({ noticeList: [{ noticeType: '1201', noticeValue: LIST_TEL }], department: '内科' });
+  const extra = JSON.stringify({ noticeList: [{ noticeType: '1201', noticeValue: LIST_TEL }], department: '内科', cardType: '1', cardNo: CARD_NO });
   const signed = `PayerParty=王芳|${ID_CARD}\nTotalAmount=10.00`;
   const billId = await insertOld(exec, 'bill', {
     hospital_id: place.hospital_id, place_id: place.id, bill_kind_id: kind.id, appid: 'MEDBILL_DEMO_HIS', bus_no: 'OLD-1', bill_batch_code: '44040126', bill_no: '0000000001',
@@ -100,11 +101,13 @@ test('an older version\'s plaintext rows: sealed by the startup step, read back 
     expect((await findNotice(o.em, billId, 'sms', 'issue'))!.target).toBe(TEL);
     expect((await em.findOneOrFail(Notification, { bill: billId })).target).toBe(TEL);
     expect((await refundById(o.em, refundId))!.tel).toBe(TEL);
-    for (const v of [TEL, '+86 139-1234-5678', ID_CARD.toLowerCase(), EMAIL.toUpperCase()]) {
+    // The clinic card inside the sealed extra fields: indexed by the startup step (indexBillCards).
+    for (const v of [TEL, '+86 139-1234-5678', ID_CARD.toLowerCase(), EMAIL.toUpperCase(), CARD_NO, ' jzk9001 ']) {
       const found = await em.find(Bill, { $or: billContactFilters(o.em, v) });
       expect(found.map((b) => b.id)).toEqual([billId]);
     }
     expect(await em.find(Bill, { $or: billContactFilters(o.em, '13912345679') })).toEqual([]);
+    expect(await exec('select count(*) as n from bill where card_no_bidx is null')).toEqual([{ n: 0 }]);
     const refundBidx = await exec('select tel_bidx from refund where id = ?', [refundId]);
     expect(refundBidx[0].tel_bidx).toMatch(/^[0-9a-f]{64}$/);
   };

@@ -116,8 +116,22 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: 'user_totp', column: 'secret' },
 ];
 
-/** The bill's sealed contact columns with their blind indexes, for an INSERT or UPDATE. */
-export function sealedBillContacts(db: HasPlatform, c: { idCardNo?: string | null; tel?: string | null; email?: string | null }): Array<[string, string | null]> {
+/** The clinic card number in a bill's extra fields (the JSON text as stored before sealing), if any. */
+export function cardNoOfExtra(extra: string | null | undefined): string | undefined {
+  if (!extra) return undefined;
+  try {
+    const v = (JSON.parse(extra) as { cardNo?: unknown } | null)?.cardNo;
+    return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The bill's sealed contact columns with their blind indexes, for an INSERT or UPDATE; the clinic
+ * card's index comes from the extra fields ('' when there is no card: indexed, nothing to find).
+ */
+export function sealedBillContacts(db: HasPlatform, c: { idCardNo?: string | null; tel?: string | null; email?: string | null; extra?: string | null }): Array<[string, string | null]> {
   const s = sealerOf(db);
   return [
     ['id_card_no', s.seal(c.idCardNo ?? null)],
@@ -126,12 +140,13 @@ export function sealedBillContacts(db: HasPlatform, c: { idCardNo?: string | nul
     ['tel_bidx', s.blindIndex('phone', c.tel)],
     ['email', s.seal(c.email ?? null)],
     ['email_bidx', s.blindIndex('email', c.email)],
+    ['card_no_bidx', s.blindIndex('card', cardNoOfExtra(c.extra)) ?? ''],
   ];
 }
 
 /**
  * The console's exact search of a bill by a contact value: its blind index as a phone, an ID
- * number and an e-mail address (as MikroORM filters on Bill; any of them may match).
+ * number, an e-mail address and a clinic card number (as MikroORM filters on Bill; any of them may match).
  */
 export function billContactFilters(db: HasPlatform, v: string): Array<Record<string, string>> {
   const s = sealerOf(db);
@@ -139,10 +154,37 @@ export function billContactFilters(db: HasPlatform, v: string): Array<Record<str
   const tel = s.blindIndex('phone', v);
   const id = s.blindIndex('idcard', v);
   const email = s.blindIndex('email', v);
+  const card = s.blindIndex('card', v);
   if (tel) out.push({ telBidx: tel });
   if (id) out.push({ idCardBidx: id });
   if (email) out.push({ emailBidx: email });
+  if (card) out.push({ cardNoBidx: card });
   return out;
+}
+
+/**
+ * The startup step after the migrations: the clinic card index of the bills issued before
+ * card_no_bidx existed (their card number is inside the sealed extra fields), in batches by id;
+ * '' for a bill without a card, so each row is looked at once. Idempotent and resumable.
+ */
+export async function indexBillCards(db: Runner, batch = 500): Promise<number> {
+  const conn = db.getConnection();
+  const s = sealerOf(db);
+  let indexed = 0;
+  for (let lastId = 0; ; ) {
+    const rows = (await conn.execute(
+      `select id, extra from bill where id > ? and card_no_bidx is null order by id limit ${Math.trunc(batch)}`,
+      [lastId],
+    )) as Array<{ id: number; extra: string | null }>;
+    if (rows.length === 0) break;
+    for (const r of rows) {
+      const bidx = s.blindIndex('card', cardNoOfExtra(s.open(r.extra))) ?? '';
+      const res = (await conn.execute('update bill set card_no_bidx = ? where id = ? and card_no_bidx is null', [bidx, r.id], 'run')) as { affectedRows: number };
+      indexed += res.affectedRows;
+    }
+    lastId = Number(rows[rows.length - 1].id);
+  }
+  return indexed;
 }
 
 type Runner = { getConnection(): { getPlatform(): Platform; execute(q: string, params?: unknown[], method?: 'all' | 'get' | 'run'): Promise<unknown> } };

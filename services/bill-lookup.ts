@@ -3,6 +3,7 @@
  * by identity, without a bill's check code:
  * - by ID number and the payer's name (both must match a bill: the blind index of the ID number,
  *   the name as printed);
+ * - by clinic card number (就诊卡号, the HIS's cardNo) and the payer's name, the same way;
  * - by phone, after a verification code sent to that phone (6 digits, valid 5 minutes, a new one
  *   at most once a minute, dead after 5 wrong tries; only its HMAC-SM3 is stored, under the phone's
  *   blind index).
@@ -81,12 +82,22 @@ export async function acceptLookupCode(deps: Deps, telInput: unknown, codeInput:
   return tel;
 }
 
-/** The bills of a person, by ID number and name or by a phone already verified. */
-export async function lookupBills(deps: Deps, hospitalId: number, who: { idCardNo: unknown; payer: unknown } | { tel: string }, now = new Date()): Promise<LookupBillRow[]> {
+/** A clinic card number as the HIS prints it: 1-32 letters, digits or `-`. */
+const CARD_NO = /^[A-Za-z0-9-]{1,32}$/;
+
+/** The bills of a person, by ID number and name, by clinic card and name, or by a phone already verified. */
+export async function lookupBills(deps: Deps, hospitalId: number, who: { idCardNo: unknown; payer: unknown } | { cardNo: unknown; payer: unknown } | { tel: string }, now = new Date()): Promise<LookupBillRow[]> {
   const since = new Date(now.getTime() - LOOKUP_DAYS * 86_400_000);
   if ('tel' in who) return billsOfIdentity(deps.orm.em, hospitalId, { tel: who.tel }, since, LOOKUP_MAX_BILLS);
-  const idCardNo = typeof who.idCardNo === 'string' ? who.idCardNo.trim().toUpperCase() : '';
   const payer = typeof who.payer === 'string' ? who.payer.trim() : '';
+  if ('cardNo' in who) {
+    const cardNo = typeof who.cardNo === 'string' ? who.cardNo.replace(/\s/g, '').toUpperCase() : '';
+    if (!cardNo) throw fieldError('cardNo', '请填写就诊卡号');
+    if (!CARD_NO.test(cardNo)) throw fieldError('cardNo', '就诊卡号为 1-32 位字母、数字或“-”');
+    if (!payer || payer.length > 64) throw fieldError('payer', '请填写交款人姓名');
+    return billsOfIdentity(deps.orm.em, hospitalId, { cardNo, payer }, since, LOOKUP_MAX_BILLS);
+  }
+  const idCardNo = typeof who.idCardNo === 'string' ? who.idCardNo.trim().toUpperCase() : '';
   if (!idCardNo) throw fieldError('idCardNo', '请填写证件号码');
   checkIdCardNo(idCardNo, undefined);
   if (!payer || payer.length > 64) throw fieldError('payer', '请填写交款人姓名');

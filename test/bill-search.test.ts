@@ -1,6 +1,6 @@
 /**
  * 票据查询 filters and the export (issue 15 point 7): part of a bill number, state (正常 / 已冲红 /
- * 红字票据), bill kind and upload state; bad values refused naming the field; the export (票据清单)
+ * 红字票据), bill kind and upload state, a clinic card number; bad values refused naming the field; the export (票据清单)
  * has the list's filters, its heading and total (the payer is masked by the reports' one rule).
  */
 import ExcelJS from 'exceljs';
@@ -49,6 +49,22 @@ test('part of a number, state, kind and upload state narrow the list; bad values
     const r = await get(q);
     expect([r.status, r.body.error.field]).toEqual([400, field]);
   }
+});
+
+test('the patient box finds a bill by its clinic card number exactly (any case, spaces ignored), and not by part of it', async () => {
+  const fin = await signIn(p.baseUrl, 'finance', 'finance123');
+  const card = `JZK${Date.now().toString(36).toUpperCase()}`;
+  const b = await p.his.issueOutpatient({ payer: '卡号查询', cardType: '1', cardNo: card });
+  const other = await p.his.issueOutpatient({ payer: '卡号查询' }); // the sample's own card
+  const find = async (v: string) => (await apiCall(p.baseUrl, fin, 'GET', `/api/bills?pageSize=200&patient=${encodeURIComponent(v)}`)).body.items.map((x: { billNo: string }) => x.billNo);
+  expect(await find(card)).toEqual([b.billNo]);
+  expect(await find(` ${card.toLowerCase()} `)).toEqual([b.billNo]);
+  expect(await find(card.slice(0, -1))).toEqual([]); // a blind index matches the whole number only
+  expect(await find(card)).not.toContain(other.billNo);
+  // The card number is sealed at rest: the stored row holds only its blind index.
+  const raw = await p.orm.em.getConnection().execute<Array<{ extra: string; card_no_bidx: string }>>('select extra, card_no_bidx from bill where bill_batch_code = ? and bill_no = ?', [b.billBatchCode, b.billNo]);
+  expect(JSON.stringify(raw)).not.toContain(card);
+  expect(raw[0].card_no_bidx).toMatch(/^[0-9a-f]{64}$/);
 });
 
 test('the export has the list\'s filters and heading, and its total', async () => {

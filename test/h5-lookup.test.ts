@@ -1,6 +1,6 @@
 /**
  * 单位通码取票 on the real stack (issue 15 point 7): the hospital's page finds a patient's bills by
- * ID number and name, or by phone after an SMS code (sent through the SMS simulator); a wrong name,
+ * ID number and name, by clinic card and name, or by phone after an SMS code (sent through the SMS simulator); a wrong name,
  * a wrong code, a reused code, a second code within a minute are refused in Chinese; failed tries
  * per address are limited (429). Own platform: a small per-address limit.
  */
@@ -31,11 +31,14 @@ const base = '/h5/hospital/H44000001';
 test('by ID number and name, and by phone with an SMS code; refusals in Chinese; failed tries limited per address', async () => {
   const id = residentId();
   const tel = `139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
-  const bill = await p.his.issueOutpatient({ payer: '钱十一', idCardNo: id, tel, email: '', noticeList: [] });
+  const card = `JZ${Date.now().toString(36).toUpperCase()}`;
+  const bill = await p.his.issueOutpatient({ payer: '钱十一', idCardNo: id, tel, email: '', noticeList: [], cardType: '1', cardNo: card });
+  const otherCard = await p.his.issueOutpatient({ payer: '钱十一', email: '', noticeList: [], cardType: '1', cardNo: `${card}9` });
 
   const form = await page(base);
   expect(form.status).toBe(200);
-  expect(form.text).toContain('证件号码查询');
+  expect(form.text).toContain('证件号码');
+  expect(form.text).toContain('就诊卡号');
   expect((await page('/h5/hospital/NOPE')).status).toBe(404);
 
   // ID number and name.
@@ -49,6 +52,20 @@ test('by ID number and name, and by phone with an SMS code; refusals in Chinese;
   const badId = await post(`${base}/bills`, { way: 'id', payer: '钱十一', idCardNo: '123' }); // failure 2
   expect(badId.status).toBe(400);
   expect(badId.text).toContain('须为 18 位居民身份证号');
+
+  // Clinic card and name: the card's bills only (another bill of the same name on another card is not shown).
+  const cardForm = await page(`${base}?way=card`);
+  expect(cardForm.text).toContain('name="cardNo"');
+  const byCard = await post(`${base}/bills`, { way: 'card', payer: '钱十一', cardNo: ` ${card.toLowerCase()} ` });
+  expect(byCard.status).toBe(200);
+  expect(byCard.text).toContain('我的电子票据（1 张）');
+  expect(byCard.text).toContain(`${bill.billBatchCode}-${bill.billNo}`);
+  expect(byCard.text).not.toContain(otherCard.billNo);
+  const cardWrongName = await post(`${base}/bills`, { way: 'card', payer: '钱十二', cardNo: card }); // failure 2b
+  expect(cardWrongName.text).toContain('近一年没有查到您的电子票据');
+  const badCard = await post(`${base}/bills`, { way: 'card', payer: '钱十一', cardNo: '卡<1>' }); // failure 2c
+  expect(badCard.status).toBe(400);
+  expect(badCard.text).toContain('就诊卡号为 1-32 位字母、数字或“-”');
 
   // Phone and code.
   const sent = await post(`${base}/code`, { tel }); // counts 3

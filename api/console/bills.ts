@@ -39,7 +39,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /**
  * The bill list's filters, for the list and its export alike: dates (China days), billing point
  * (in the viewer's scope), busNo, bill code, bill number (all 10 digits, or part of it), the
- * patient (name part, patient number, or exactly a phone / ID number / e-mail through its blind
+ * patient (name part, patient number, or exactly a phone / ID number / e-mail / clinic card through its blind
  * index), state (正常 / 已冲红 / 红字票据), bill kind, upload state. Each refusal names its field.
  */
 export async function billListFilter(api: ApiContext, q: Record<string, string | undefined>, user: SessionUser): Promise<FilterQuery<Bill> & Record<string, unknown>> {
@@ -84,7 +84,7 @@ export async function billListFilter(api: ApiContext, q: Record<string, string |
   }
   if (q.patient) {
     const p = q.patient.trim();
-    // name (part), patient number, or exactly a phone / ID number / e-mail through its blind index (orm/sealed.ts)
+    // name (part), patient number, or exactly a phone / ID number / e-mail / clinic card through its blind index (orm/sealed.ts)
     where.$or = [{ patientNo: p }, { payer: { $like: `%${p.replace(/[%_\\]/g, (c) => '\\' + c)}%` } }, ...billContactFilters(api.deps.orm.em, p)];
   }
   return where;

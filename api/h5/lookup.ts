@@ -1,10 +1,10 @@
 /**
  * 单位通码取票 (issue 15 point 7): the hospital's one QR code opens /h5/hospital/{hospital code};
- * the patient finds their bills by ID number and name, or by phone and a verification code
+ * the patient finds their bills by ID number and name, by clinic card and name, or by phone and a verification code
  * (services/bill-lookup.ts). Plain HTML forms (no script: the CSP allows none inline).
- * - GET  /h5/hospital/:code?way=id|tel       the form
+ * - GET  /h5/hospital/:code?way=id|card|tel  the form
  * - POST /h5/hospital/:code/code              sends the phone's code (form: tel)
- * - POST /h5/hospital/:code/bills             the bills (form: way=id, payer, idCardNo | way=tel, tel, smsCode)
+ * - POST /h5/hospital/:code/bills             the bills (form: way=id, payer, idCardNo | way=card, payer, cardNo | way=tel, tel, smsCode)
  * - GET  /h5/hospital/:code/qr.png            the QR code to print at the windows and on the wall
  * Failed lookups and codes sent are counted per address (cfg.sessions.h5CodeLimitPerAddress in
  * the check-code window): past the limit the page answers 429 until the window ends.
@@ -24,6 +24,7 @@ import { renderLookupPage, renderLookupResult, renderNotFoundPage, renderTooMany
 
 const STATE_TEXT: Record<string, string> = { normal: '正常', reversed: '已冲红' };
 const mask = (tel: string) => `${tel.slice(0, 3)}****${tel.slice(7)}`;
+const lookupWay = (v: unknown): 'id' | 'tel' | 'card' => (v === 'tel' || v === 'card' ? v : 'id');
 
 export function mountLookupRoutes(router: Router, api: ApiContext): void {
   const perAddress = new FailureWindow(api.deps.cfg.sessions.h5CodeLimitPerAddress, api.deps.cfg.sessions.h5CodeWindowMs);
@@ -56,7 +57,7 @@ export function mountLookupRoutes(router: Router, api: ApiContext): void {
   router.get('/h5/hospital/:code', async (ctx) => {
     const h = await hospital(ctx);
     if (!h) return;
-    html(ctx, renderLookupPage({ hospitalName: h.name, hospitalCode: h.code, way: ctx.query.way === 'tel' ? 'tel' : 'id' }));
+    html(ctx, renderLookupPage({ hospitalName: h.name, hospitalCode: h.code, way: lookupWay(ctx.query.way) }));
   });
 
   router.get('/h5/hospital/:code/qr.png', async (ctx) => {
@@ -85,11 +86,16 @@ export function mountLookupRoutes(router: Router, api: ApiContext): void {
     const h = await hospital(ctx);
     if (!h || limited(ctx)) return;
     const f = await form(ctx);
-    const way = f.get('way') === 'tel' ? 'tel' : 'id';
+    const way = lookupWay(f.get('way'));
     const tel = (f.get('tel') ?? '').trim().slice(0, 20);
     const payer = (f.get('payer') ?? '').trim().slice(0, 64);
     try {
-      const who = way === 'tel' ? { tel: await acceptLookupCode(api.deps, tel, f.get('smsCode') ?? '') } : { idCardNo: (f.get('idCardNo') ?? '').slice(0, 32), payer };
+      const who =
+        way === 'tel'
+          ? { tel: await acceptLookupCode(api.deps, tel, f.get('smsCode') ?? '') }
+          : way === 'card'
+            ? { cardNo: (f.get('cardNo') ?? '').slice(0, 40), payer }
+            : { idCardNo: (f.get('idCardNo') ?? '').slice(0, 32), payer };
       const rows = await lookupBills(api.deps, h.id, who);
       if (!rows.length) perAddress.fail(ctx.ip); // nothing found counts as a failed try: no guessing of IDs
       html(ctx, renderLookupResult({

@@ -264,7 +264,7 @@ ${bills}`;
 export interface LookupView {
   hospitalName: string;
   hospitalCode: string;
-  way: 'id' | 'tel';
+  way: 'id' | 'tel' | 'card';
   tel?: string;
   payer?: string;
   /** A note in green (验证码已发送) or an error in red. */
@@ -274,16 +274,21 @@ export interface LookupView {
 export function renderLookupPage(v: LookupView): string {
   const base = `/h5/hospital/${encodeURIComponent(v.hospitalCode)}`;
   const note = v.note ? `<p class="note ${v.note.kind}" data-test="h5-lookup-note">${escapeHtml(v.note.text)}</p>` : '';
-  const tab = (way: 'id' | 'tel', label: string) => `<a class="tab${v.way === way ? ' on' : ''}" href="${base}?way=${way}">${label}</a>`;
+  const tab = (way: LookupView['way'], label: string) => `<a class="tab${v.way === way ? ' on' : ''}" href="${base}?way=${way}" data-test="h5-lookup-way-${way}">${label}</a>`;
+  const payerInput = `<input name="payer" maxlength="64" placeholder="交款人姓名" value="${escapeHtml(v.payer ?? '')}" data-test="h5-lookup-payer">`;
   const form =
-    v.way === 'tel'
+    v.way === 'card'
+      ? `<form method="post" action="${base}/bills"><input type="hidden" name="way" value="card">
+${payerInput}
+<input name="cardNo" maxlength="32" placeholder="就诊卡号" data-test="h5-lookup-card"><button class="btn" type="submit" data-test="h5-lookup-submit">查询我的票据</button></form>`
+      : v.way === 'tel'
       ? `<form method="post" action="${base}/code" class="row"><input name="tel" inputmode="numeric" maxlength="11" placeholder="手机号码" value="${escapeHtml(v.tel ?? '')}" data-test="h5-lookup-tel"><button type="submit" class="small" data-test="h5-lookup-send">获取验证码</button></form>
 <form method="post" action="${base}/bills"><input type="hidden" name="way" value="tel"><input type="hidden" name="tel" value="${escapeHtml(v.tel ?? '')}">
 <input name="smsCode" inputmode="numeric" maxlength="6" placeholder="短信验证码" data-test="h5-lookup-code"><button class="btn" type="submit" data-test="h5-lookup-submit">查询我的票据</button></form>`
       : `<form method="post" action="${base}/bills"><input type="hidden" name="way" value="id">
-<input name="payer" maxlength="64" placeholder="交款人姓名" value="${escapeHtml(v.payer ?? '')}" data-test="h5-lookup-payer">
+${payerInput}
 <input name="idCardNo" maxlength="18" placeholder="身份证号码" data-test="h5-lookup-id"><button class="btn" type="submit" data-test="h5-lookup-submit">查询我的票据</button></form>`;
-  const body = `<section class="card lookup"><div class="tabs">${tab('id', '证件号码查询')}${tab('tel', '手机号查询')}</div>${note}${form}
+  const body = `<section class="card lookup"><div class="tabs">${tab('id', '证件号码')}${tab('card', '就诊卡号')}${tab('tel', '手机号')}</div>${note}${form}
 <p class="hint">仅显示近一年在本院开具的电子票据；查询信息仅用于核验身份</p></section>`;
   return shell('电子票据查询', { name: v.hospitalName, sub: '扫码查询本人医疗电子票据' }, body, `${v.hospitalName} 医疗电子票据查询`).replace('</style>', `${LOOKUP_CSS}</style>`);
 }

@@ -26,6 +26,7 @@ import { Migration20261207000020_seals } from './Migration20261207000020_seals';
 import { Migration20261207000030_bill_lookup } from './Migration20261207000030_bill_lookup';
 import { Migration20261208000010_archive } from './Migration20261208000010_archive';
 import { Migration20261209000020_archive_versions } from './Migration20261209000020_archive_versions';
+import { Migration20261209000030_card_index } from './Migration20261209000030_card_index';
 
 export const migrationsList = [
   { name: 'Migration20261122000001_initial', class: Migration20261122000001_initial },
@@ -55,4 +56,5 @@ export const migrationsList = [
   { name: 'Migration20261207000030_bill_lookup', class: Migration20261207000030_bill_lookup },
   { name: 'Migration20261208000010_archive', class: Migration20261208000010_archive },
   { name: 'Migration20261209000020_archive_versions', class: Migration20261209000020_archive_versions },
+  { name: 'Migration20261209000030_card_index', class: Migration20261209000030_card_index },
 ];

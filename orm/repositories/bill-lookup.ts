@@ -1,4 +1,4 @@
-/** 单位通码取票: a patient's bills by ID number or phone (blind indexes), and the phone's verification code. */
+/** 单位通码取票: a patient's bills by ID number, clinic card or phone (blind indexes), and the phone's verification code. */
 import { blindIndex } from '../sealed';
 import { dbDate } from '../sql-values';
 import { connectionNow, onConnection, type Db } from './db';
@@ -15,12 +15,16 @@ export interface LookupBillRow {
   kind_name: string;
 }
 
-/** The hospital's bills of an ID number (and the payer's name) or of a phone, newest first, at most `limit`, since `since`. */
-export async function billsOfIdentity(db: Db, hospitalId: number, who: { idCardNo: string; payer: string } | { tel: string }, since: Date, limit: number): Promise<LookupBillRow[]> {
+export type LookupIdentity = { idCardNo: string; payer: string } | { cardNo: string; payer: string } | { tel: string };
+
+/** The hospital's bills of an ID number or a clinic card (each with the payer's name) or of a phone, newest first, at most `limit`, since `since`. */
+export async function billsOfIdentity(db: Db, hospitalId: number, who: LookupIdentity, since: Date, limit: number): Promise<LookupBillRow[]> {
   const [col, bidx, extra, params] =
     'tel' in who
       ? ['tel_bidx', blindIndex(db, 'phone', who.tel), '', [] as unknown[]]
-      : ['id_card_bidx', blindIndex(db, 'idcard', who.idCardNo), ' and b.payer = ?', [who.payer]];
+      : 'cardNo' in who
+        ? ['card_no_bidx', blindIndex(db, 'card', who.cardNo), ' and b.payer = ?', [who.payer]]
+        : ['id_card_bidx', blindIndex(db, 'idcard', who.idCardNo), ' and b.payer = ?', [who.payer]];
   if (!bidx) return [];
   return onConnection<LookupBillRow[]>(
     db,
